@@ -1,0 +1,3 @@
+from cpoms import create_app
+
+app = create_app()

@@ -1,0 +1,157 @@
+"""The concern log: create_app() builds the application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from . import alerts, policy
+from .extensions import csrf, db, login_manager, mail, migrate
+from .models import Category, Kind, Role, Source, User
+from .timefmt import uk_date, uk_datetime, waited
+
+from config import INSTANCE_DIR
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Fields whose text is worth handing back when a session expired mid-form.
+FREE_TEXT_FIELDS = ("narrative", "child_words", "text", "reason")
+
+
+def create_app(config_object=None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    if config_object is None:
+        from config import Config as config_object
+    app.config.from_object(config_object)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_templates(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .chronology.routes import bp as chronology_bp
+    from .entries.routes import bp as entries_bp
+    from .log.routes import bp as log_bp
+    from .main.routes import bp as main_bp
+    from .review.routes import bp as review_bp
+
+    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp):
+        app.register_blueprint(bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers and a writer work at once; foreign keys are off by default."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def commit_and_secure(response):
+        # The one commit of a request. Audit rows of a refusal (404) are kept too;
+        # a server error keeps nothing.
+        if response.status_code >= 500:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            alerts.send_after_commit()
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        if request.endpoint != "static":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: ("The request could not be understood", "Please go back and try again."),
+        403: ("You do not have access to this page", "If you think you should, ask your school's administrator."),
+        404: ("Page not found", "The page or record does not exist, or you do not have access to it."),
+        405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
+        413: ("That was too large to send", "Please shorten it and try again."),
+        422: ("Some details need correcting", "Please go back and check the form."),
+        500: ("Something went wrong on our side", "Nothing you did caused this. Your last change was not saved; please try again."),
+    }
+
+    def page(code: int):
+        title, detail = messages.get(code, messages[400])
+        return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return page(exc.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        # Usually an expired session on a form left open: give back what was typed.
+        typed = {key: request.form[key] for key in FREE_TEXT_FIELDS if request.form.get(key, "").strip()}
+        return render_template("errors/expired.html", typed=typed), 400
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return page(500)
+
+
+def _register_templates(app: Flask) -> None:
+    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, waited=waited)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    def pupil_name(pupil) -> str:
+        if policy.shows_full_names(current_user, pupil.school_id):
+            return pupil.full_name
+        return pupil.initials
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "pupil_name": pupil_name,
+            "policy": policy,
+            "Kind": Kind,
+            "Role": Role,
+            "Source": Source,
+            "mail_configured": alerts.mail_configured(),
+        }

@@ -1,0 +1,101 @@
+"""flask commands: demo data, users, and the alert worker."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from . import alerts
+from .demo import DEMO_TRUST, load_demo
+from .extensions import db
+from .models import Role, RoleAssignment, School, Trust, User
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(send_alerts_command)
+
+
+@click.command("demo")
+@click.option("--password", required=True, help="Password for every demo account.")
+@click.option("--if-empty", is_flag=True, help="Load only into a database with no schools yet.")
+def demo_command(password: str, if_empty: bool) -> None:
+    """Create the synthetic demo trust (idempotent) and print its sign-in accounts."""
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if if_empty and db.session.scalar(select(func.count(School.id))):
+        click.echo("The database already has schools: demo data not loaded.")
+        accounts = list(
+            db.session.scalars(select(User.email).where(User.email.like("%.example.org")).order_by(User.email))
+        )
+        if accounts:
+            click.echo("Demo accounts present (password as set when they were created):")
+            for email in accounts:
+                click.echo(f"  {email}")
+        return
+    accounts = load_demo(password)
+    db.session.commit()
+    click.echo(f"Demo trust: {DEMO_TRUST}")
+    click.echo(f"Every account's password: {password}")
+    width = max(len(email) for email, _ in accounts)
+    for email, description in accounts:
+        click.echo(f"  {email:<{width}}  {description}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(Role.ALL))
+@click.option("--school", "school_slug", help="School slug (not needed for trust-wide roles).")
+@click.password_option(help="Prompted for when not given.")
+def create_user_command(email: str, name: str, role: str, school_slug: str | None, password: str) -> None:
+    """Create a user (or add a role to an existing one)."""
+    school = trust = None
+    if role in Role.TRUST_WIDE:
+        trust = db.session.scalar(select(Trust).order_by(Trust.id))
+        if trust is None:
+            raise click.ClickException("There is no trust yet: create a school first.")
+    else:
+        if not school_slug:
+            raise click.BadParameter("this role needs a school", param_hint="--school")
+        school = db.session.scalar(select(School).where(School.slug == school_slug))
+        if school is None:
+            raise click.BadParameter(f"no school with slug {school_slug!r}", param_hint="--school")
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        user = User(email=email, name=name)
+        db.session.add(user)
+    user.set_password(password)
+    exists = any(
+        a.role == role and a.school_id == (school.id if school else None) for a in user.roles
+    )
+    if not exists:
+        user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
+    db.session.commit()
+    where = school.name if school else trust.name
+    click.echo(f"{email}: {Role.LABELS[role]} at {where}")
+
+
+@click.command("send-alerts")
+@click.option("--watch", is_flag=True, help="Keep running, sending what falls due.")
+@click.option("--interval", default=15.0, show_default=True, help="Seconds between passes with --watch.")
+def send_alerts_command(watch: bool, interval: float) -> None:
+    """Send pending alert emails from the outbox, retrying failures."""
+    if not alerts.mail_configured():
+        raise click.ClickException("MAIL_SERVER is not set: alerts stay queued until it is.")
+    while True:
+        sent = failed = 0
+        while True:  # drain what is due now, a batch at a time
+            counts = alerts.send_pending()
+            sent, failed = sent + counts["sent"], failed + counts["failed"]
+            if not any(counts.values()):
+                break
+        if sent or failed or not watch:
+            click.echo(f"sent {sent}, failed {failed}")
+        if not watch:
+            return
+        time.sleep(interval)

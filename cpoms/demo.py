@@ -1,0 +1,270 @@
+"""The synthetic demo trust. Every name here is invented; no real pupil appears."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from .entries.operations import add_follow_up
+from .extensions import db
+from .models import (
+    Category,
+    Entry,
+    EntryPupil,
+    EntryState,
+    Kind,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    Trust,
+    User,
+)
+from .timefmt import now_utc
+
+DEMO_TRUST = "West London Primary Schools"
+SCHOOLS = [
+    ("ashgrove", "Ashgrove Primary School"),
+    ("brookfield", "Brookfield Primary School"),
+    ("cedar-park", "Cedar Park Primary School"),
+]
+PUPILS_PER_SCHOOL = 60
+
+CATEGORIES = [
+    ("Safeguarding", True,
+     "Any worry that a child may be at risk of harm: something seen, heard or told. "
+     "The safeguarding team is alerted at once."),
+    ("Behaviour", False,
+     "Conduct that falls outside the school's behaviour policy, in class, at play or online."),
+    ("First aid / medical", False,
+     "Injuries, illness, medication and first aid given in school."),
+    ("Parent engagement", False,
+     "Contact with parents or carers: concerns they raise, conversations, meetings."),
+    ("SEN", False,
+     "Special educational needs: observations that may inform support or an assessment."),
+    ("Complaint", False,
+     "A complaint made by a parent, carer or pupil, and how it is being handled."),
+    ("General welfare", False,
+     "Wellbeing worries that are not (yet) safeguarding: tiredness, hunger, friendships, mood."),
+]
+
+STAFF = [
+    # local part, role, name pattern (school initial appended for uniqueness)
+    ("dsl", Role.DSL, "Designated Safeguarding Lead"),
+    ("deputy", Role.DEPUTY_DSL, "Deputy DSL"),
+    ("slt", Role.SLT, "Head of School"),
+    ("teacher1", Role.STAFF, "Class Teacher"),
+    ("teacher2", Role.STAFF, "Class Teacher"),
+    ("governor", Role.GOVERNOR, "Safeguarding Governor"),
+    ("admin", Role.ADMIN, "School Administrator"),
+]
+STAFF_NAMES = {
+    "ashgrove": ["Priya Shah", "Tom Okafor", "Helen Morris", "Grace Adeyemi", "Liam Walsh",
+                 "Margaret Hughes", "Sunita Patel"],
+    "brookfield": ["Daniel Kowalski", "Aisha Rahman", "Peter Lloyd", "Chloe Bennett", "Marcus Green",
+                   "Rosemary Clarke", "Yusuf Ali"],
+    "cedar-park": ["Fiona Campbell", "Kwame Mensah", "Sarah O'Neill", "Ben Carter", "Zara Hussain",
+                   "Geoffrey Price", "Mei Lin"],
+}
+TRUST_REP = ("trust@westlondon.example.org", "Catherine Doyle")
+
+FIRST_NAMES = [
+    "Amelia", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "Leo", "Zainab", "Arlo",
+    "Maya", "Theo", "Ivy", "Yusuf", "Lily", "Kai", "Sofia", "Ethan", "Aaliyah", "Jacob",
+    "Chloe", "Reuben", "Amara", "Finn", "Hana", "Oscar", "Ruby", "Tomasz", "Imani", "Harry",
+    "Layla", "Samuel", "Nadia", "Archie", "Eliza", "Dev", "Poppy", "Kofi", "Mila", "Luca",
+]
+LAST_NAMES = [
+    "Ahmed", "Baker", "Campbell", "Da Silva", "Evans", "Fernandes", "Green", "Hassan", "Ivanova",
+    "Johnson", "Khan", "Lewis", "Martin", "Nowak", "Osei", "Patel", "Quinn", "Robinson", "Singh",
+    "Taylor", "Usman", "Vaughan", "Williams", "Xu", "Young", "Zielinski", "Adebayo", "Brown",
+    "Chowdhury", "Doherty",
+]
+CLASSES = ["Oak", "Willow", "Rowan", "Hazel"]
+
+NARRATIVES = {
+    "Safeguarding": [
+        ("During the register the pupil flinched when I reached past them, then said they did not "
+         "want to go home tonight. I asked an open question and wrote down exactly what they said.",
+         "Dad gets really angry when he has been out."),
+        ("Pupil arrived wearing the same clothes as all week, hungry at breakfast club and asked "
+         "for food to take home. Said mum has been asleep a lot.", "There's nothing in the cupboards."),
+        ("At pick-up an adult I did not recognise tried to collect the pupil. They were not on the "
+         "collection list. Office called the parent, who had not arranged it.", None),
+    ],
+    "Behaviour": [
+        ("Pushed another pupil off the climbing frame at lunch after an argument about a game. "
+         "Both spoken to; apology given.", None),
+        ("Refused to join the carpet session and threw a pencil pot. Calmed in the reading corner "
+         "after ten minutes.", None),
+    ],
+    "First aid / medical": [
+        ("Grazed knee in the playground at morning break. Cleaned and plaster applied. "
+         "Parent told at pick-up.", None),
+        ("Bumped head on a table edge in PE. Cold compress; head bump letter sent home.", None),
+    ],
+    "Parent engagement": [
+        ("Parent came to the office worried about friendship problems at lunchtime. "
+         "Agreed a meeting with the class teacher on Friday.", None),
+    ],
+    "SEN": [
+        ("Finding it hard to follow two-step instructions in maths this half term; "
+         "noticeably better with visual prompts.", None),
+    ],
+    "Complaint": [
+        ("Parent complained by phone that a school trip letter was not received. "
+         "Copy sent and newsletter process checked.", None),
+    ],
+    "General welfare": [
+        ("Very tired in class most mornings this week and fell asleep during reading. "
+         "Said they had been on a tablet late.", "I was up really late playing."),
+    ],
+}
+
+
+def _upn(rng: random.Random, school_index: int, serial: int) -> str:
+    """A UPN of the right shape with a valid check letter (made up, like the names)."""
+    digits = f"{204 + school_index:03d}{2100 + school_index:04d}{rng.randint(10, 24):02d}{serial:03d}"
+    letters = "ABCDEFGHJKLMNPQRTUVWXYZ"
+    check = sum(int(d) * w for d, w in zip(digits, range(2, 14))) % 23
+    return letters[check] + digits
+
+
+def ensure_categories() -> list[Category]:
+    existing = {c.name: c for c in db.session.scalars(select(Category))}
+    for order, (name, alerts, description) in enumerate(CATEGORIES):
+        if name not in existing:
+            existing[name] = Category(
+                name=name, alerts_safeguarding_team=alerts, description=description, order=order
+            )
+            db.session.add(existing[name])
+    db.session.flush()
+    return [existing[name] for name, _, _ in CATEGORIES]
+
+
+def _user(email: str, name: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name)
+        user.set_password(password)
+        db.session.add(user)
+    return user
+
+
+def _grant(user: User, role: str, school: School | None = None, trust: Trust | None = None) -> None:
+    for a in user.roles:
+        if a.role == role and a.school_id == (school.id if school else None):
+            return
+    user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
+
+
+def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
+    """Create what is missing of the demo trust; return (email, description) of its accounts."""
+    rng = random.Random(seed)
+    categories = ensure_categories()
+    trust = db.session.scalar(select(Trust).where(Trust.name == DEMO_TRUST))
+    if trust is None:
+        trust = Trust(name=DEMO_TRUST)
+        db.session.add(trust)
+        db.session.flush()
+    accounts: list[tuple[str, str]] = []
+    for index, (slug, name) in enumerate(SCHOOLS):
+        school = db.session.scalar(select(School).where(School.slug == slug))
+        if school is None:
+            school = School(slug=slug, name=name, trust=trust)
+            db.session.add(school)
+            db.session.flush()
+        staff = {}
+        for (local, role, title), person in zip(STAFF, STAFF_NAMES[slug]):
+            email = f"{local}@{slug}.example.org"
+            user = _user(email, person, password)
+            _grant(user, role, school=school)
+            staff[local] = user
+            accounts.append((email, f"{Role.LABELS[role]}, {name} ({person})"))
+        db.session.flush()
+        pupils = _pupils(rng, school, index)
+        if not db.session.scalar(select(func.count(Entry.id)).where(Entry.school_id == school.id)):
+            _entries(rng, school, pupils, staff, categories)
+    rep = _user(TRUST_REP[0], TRUST_REP[1], password)
+    _grant(rep, Role.TRUST_REP, trust=trust)
+    accounts.append((TRUST_REP[0], f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})"))
+    db.session.flush()
+    return accounts
+
+
+def _pupils(rng: random.Random, school: School, index: int) -> list[Pupil]:
+    existing = list(db.session.scalars(select(Pupil).where(Pupil.school_id == school.id)))
+    if existing:
+        return existing
+    pupils = []
+    today = date.today()
+    for serial in range(PUPILS_PER_SCHOOL):
+        year_group = serial % 7
+        age = 4 + year_group
+        dob = date(today.year - age - (1 if today.month < 9 else 0), 9, 1) + timedelta(days=rng.randint(0, 364))
+        pupils.append(
+            Pupil(
+                school=school,
+                upn=_upn(rng, index, serial),
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+                date_of_birth=dob,
+                year_group=year_group,
+                class_name=f"{'R' if year_group == 0 else year_group}{CLASSES[serial % len(CLASSES)]}",
+            )
+        )
+    db.session.add_all(pupils)
+    db.session.flush()
+    return pupils
+
+
+def _entries(rng, school, pupils, staff, categories) -> None:
+    """About a dozen entries over the last month, some reviewed, acted on and closed."""
+    by_name = {c.name: c for c in categories}
+    now = now_utc()
+    recorders = [staff["teacher1"], staff["teacher2"], staff["slt"]]
+    plan = ["Safeguarding", "Behaviour", "First aid / medical", "Safeguarding", "General welfare",
+            "Parent engagement", "SEN", "Behaviour", "Safeguarding", "Complaint", "First aid / medical",
+            "General welfare"]
+    for n, category_name in enumerate(plan):
+        narrative, words = rng.choice(NARRATIVES[category_name])
+        occurred = now - timedelta(days=30 - n * 2.5, hours=rng.randint(0, 5), minutes=rng.randint(0, 59))
+        entry = Entry(
+            school=school,
+            category=by_name[category_name],
+            recorded_by=rng.choice(recorders),
+            source="pupil_disclosure" if words else rng.choice(["staff_observation", "parent_carer"]),
+            occurred_at=occurred,
+            created_at=occurred + timedelta(minutes=rng.randint(5, 90)),
+            narrative=narrative,
+            child_words=words,
+            told_dsl_in_person=category_name == "Safeguarding",
+        )
+        entry.entry_pupils = [EntryPupil(pupil=p) for p in rng.sample(pupils, 2 if n % 5 == 4 else 1)]
+        entry.state = EntryState(status="open", updated_at=entry.created_at)
+        db.session.add(entry)
+        db.session.flush()
+        if n < len(plan) - 4:  # the newest few are still waiting for review
+            _review(entry, staff, category_name)
+
+
+def _review(entry: Entry, staff: dict, category_name: str) -> None:
+    dsl = staff["dsl"]
+    at = entry.created_at + timedelta(hours=2)
+    steps = [(Kind.REVIEWED, "", {})]
+    if category_name == "Safeguarding":
+        steps += [
+            (Kind.RISK, "Spoke with the class teacher; no injuries seen. Pupil calm by end of day.",
+             {"risk_level": "medium"}),
+            (Kind.DECISION, "Not referring to children's social care at this stage.",
+             {"reason": "Threshold not met on what we know now; early help offered to the family."}),
+            (Kind.AGENCY, "Early help consultation line called for advice.",
+             {"agency_name": "Early Help", "agency_reference": "EH-DEMO-0042"}),
+        ]
+    else:
+        steps += [(Kind.ACTION, "Discussed with the class teacher and parent informed.", {})]
+        steps += [(Kind.CLOSED, "Resolved: no further action needed.", {})]
+    for i, (kind, text, extra) in enumerate(steps):
+        when = at + timedelta(hours=i * 3)
+        add_follow_up(dsl, entry, kind, text, occurred_at=when, recorded_at=when, **extra)

@@ -1,0 +1,58 @@
+"""Everything appended to an entry after it was saved. Each function adds a
+follow-up, moves the entry's state on, writes the audit row and flushes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import audit
+from ..extensions import db
+from ..models import Entry, FollowUp, Kind, User
+from ..timefmt import now_utc
+
+# Kinds that count as the school acting on a concern (time-to-first-action).
+ACTIONS = {Kind.ACTION, Kind.RISK, Kind.DECISION, Kind.AGENCY, Kind.OUTCOME}
+
+
+class WrongState(Exception):
+    """The entry is not in a state where this makes sense (closing a closed entry)."""
+
+
+def add_follow_up(author: User, entry: Entry, kind: str, text: str,
+                  occurred_at: datetime | None = None, recorded_at: datetime | None = None,
+                  **fields) -> FollowUp:
+    now = recorded_at or now_utc()
+    follow_up = FollowUp(
+        entry=entry, author=author, kind=kind, text=text.strip(),
+        occurred_at=occurred_at or now, created_at=now,
+        **{k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()},
+    )
+    db.session.add(follow_up)
+    state = entry.state
+    state.updated_at = now
+    if kind in ACTIONS and state.first_action_at is None:
+        state.first_action_at = now
+    if kind == Kind.REVIEWED and state.reviewed_at is None:
+        state.reviewed_at, state.reviewed_by_id = now, author.id
+    if kind == Kind.CLOSED:
+        state.status = "closed"
+    if kind == Kind.REOPENED:
+        state.status = "open"
+    db.session.flush()
+    audit.record(audit.ADD_FOLLOW_UP, entry=entry, user=author, kind=kind, follow_up=follow_up.id)
+    return follow_up
+
+
+def mark_reviewed(author: User, entry: Entry, note: str | None) -> FollowUp:
+    return add_follow_up(author, entry, Kind.REVIEWED, note or "")
+
+
+def close(author: User, entry: Entry, outcome: str) -> FollowUp:
+    if entry.state.status == "closed":
+        raise WrongState("This entry is already closed.")
+    return add_follow_up(author, entry, Kind.CLOSED, outcome)
+
+
+def reopen(author: User, entry: Entry, reason: str) -> FollowUp:
+    if entry.state.status != "closed":
+        raise WrongState("This entry is already open.")
+    return add_follow_up(author, entry, Kind.REOPENED, "", reason=reason)

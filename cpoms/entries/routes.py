@@ -1,0 +1,111 @@
+"""One entry: reading it, and everything the team appends to it."""
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from .. import alerts, audit, policy
+from ..formfields import choices
+from ..htmx import render, wants_partial
+from ..loaders import entry_or_404, require
+from ..models import Entry, Kind
+from . import operations
+from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
+
+bp = Blueprint("entries", __name__)
+
+
+def _load(entry_id: int) -> Entry:
+    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups)])
+
+
+def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
+    form = FollowUpForm() if posted else FollowUpForm(formdata=None)
+    form.kind.choices = choices((k, Kind.LABELS[k]) for k in policy.follow_up_kinds(current_user, entry))
+    if not posted and len(form.kind.choices) == 1:
+        form.kind.data = form.kind.choices[0].value
+    return form
+
+
+def _page(entry: Entry, status: int = 200, **forms):
+    """The entry page, or its activity section when htmx posted to it."""
+    context = {
+        "follow_up_form": _follow_up_form(entry),
+        "review_form": ReviewForm(formdata=None),
+        "close_form": CloseForm(formdata=None),
+        "reopen_form": ReopenForm(formdata=None),
+    }
+    context.update(forms)
+    delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
+    return render("entries/show.html", block="activity", status_code=status, entry=entry,
+                  delivery=delivery, **context)
+
+
+def _saved(entry: Entry):
+    if wants_partial():
+        return _page(entry)
+    return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)
+
+
+@bp.route("/entries/<int:entry_id>")
+@login_required
+def show(entry_id: int):
+    entry = _load(entry_id)
+    audit.record(audit.VIEW_ENTRY, entry=entry)
+    return _page(entry)
+
+
+@bp.route("/entries/<int:entry_id>/follow-ups", methods=["POST"])
+@login_required
+def add_follow_up(entry_id: int):
+    entry = _load(entry_id)
+    require(bool(policy.follow_up_kinds(current_user, entry)))
+    form = _follow_up_form(entry, posted=True)
+    if form.validate_on_submit():
+        operations.add_follow_up(
+            current_user, entry, form.kind.data, form.text.data,
+            occurred_at=form.occurred_at.utc,
+            risk_level=form.risk_level.data if form.kind.data == Kind.RISK else None,
+            reason=form.reason.data if form.kind.data == Kind.DECISION else None,
+            agency_name=form.agency_name.data if form.kind.data == Kind.AGENCY else None,
+            agency_reference=form.agency_reference.data if form.kind.data == Kind.AGENCY else None,
+        )
+        return _saved(entry)
+    return _page(entry, status=422, follow_up_form=form)
+
+
+@bp.route("/entries/<int:entry_id>/review", methods=["POST"])
+@login_required
+def review(entry_id: int):
+    entry = _load(entry_id)
+    require(policy.can_review(current_user, entry))
+    form = ReviewForm()
+    if form.validate_on_submit():
+        operations.mark_reviewed(current_user, entry, form.note.data)
+        return _saved(entry)
+    return _page(entry, status=422, review_form=form)
+
+
+@bp.route("/entries/<int:entry_id>/close", methods=["POST"])
+@login_required
+def close(entry_id: int):
+    return _change_state(entry_id, CloseForm, "close_form", "outcome", operations.close)
+
+
+@bp.route("/entries/<int:entry_id>/reopen", methods=["POST"])
+@login_required
+def reopen(entry_id: int):
+    return _change_state(entry_id, ReopenForm, "reopen_form", "reason", operations.reopen)
+
+
+def _change_state(entry_id: int, form_class, form_name: str, field: str, change):
+    entry = _load(entry_id)
+    require(policy.can_close_or_reopen(current_user, entry))
+    form = form_class()
+    if not form.validate_on_submit():
+        return _page(entry, status=422, **{form_name: form})
+    try:
+        change(current_user, entry, form[field].data)
+    except operations.WrongState as exc:
+        form[field].errors = [str(exc)]
+        return _page(entry, status=409, **{form_name: form})
+    return _saved(entry)

@@ -1,0 +1,31 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..formfields import IdListField, UKDateTimeField, choices
+from ..models import Source
+
+
+class LogEntryForm(FlaskForm):
+    pupil_ids = IdListField("Pupils")
+    category = RadioField("Category", coerce=int, validators=[InputRequired("Choose a category.")])
+    source = RadioField(
+        "How did this come to your attention?",
+        choices=choices(Source.LABELS.items()),
+        validators=[InputRequired("Choose how this came to your attention.")],
+    )
+    occurred_at = UKDateTimeField(
+        "When did it happen?", validators=[InputRequired("Enter when it happened.")]
+    )
+    narrative = TextAreaField(
+        "What happened",
+        validators=[
+            InputRequired("Write what happened, in your own words."),
+            Length(max=20000, message="Keep this under 20,000 characters."),
+        ],
+    )
+    child_words = TextAreaField(
+        "The child's own words (optional)",
+        validators=[Optional(), Length(max=10000, message="Keep this under 10,000 characters.")],
+    )
+    told_dsl_in_person = BooleanField("I have also told a DSL in person")

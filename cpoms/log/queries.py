@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Pupil
+
+MAX_RESULTS = 10
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS) -> list[Pupil]:
+    """Active pupils of these schools whose names or UPN start with every word typed."""
+    words = [w for w in text.lower().split() if w][:4]
+    if not words or not school_ids:
+        return []
+    query = select(Pupil).where(Pupil.school_id.in_(school_ids), Pupil.active.is_(True))
+    for word in words:
+        prefix = _escape_like(word[:60]) + "%"
+        query = query.where(
+            or_(
+                func.lower(Pupil.first_name).like(prefix, escape="\\"),
+                func.lower(Pupil.last_name).like(prefix, escape="\\"),
+                func.lower(Pupil.preferred_name).like(prefix, escape="\\"),
+                func.lower(Pupil.upn).like(prefix, escape="\\"),
+            )
+        )
+    query = query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def pupils_by_id(school_ids, ids: list[int]) -> list[Pupil]:
+    """The pupils asked for that may be logged against, in the order asked."""
+    if not ids or not school_ids:
+        return []
+    found = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Pupil).where(
+                Pupil.id.in_(ids), Pupil.school_id.in_(school_ids), Pupil.active.is_(True)
+            )
+        )
+    }
+    return [found[i] for i in ids if i in found]

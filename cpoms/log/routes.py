@@ -1,0 +1,108 @@
+"""Logging a concern: the form, and the pupil search it uses."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import policy
+from ..extensions import db
+from ..formfields import choices
+from ..htmx import partial, render, wants_partial
+from ..loaders import loggable_pupil_or_404, require
+from ..models import Category
+from ..timefmt import now_utc, to_uk
+from . import operations
+from .forms import LogEntryForm
+from .queries import pupils_by_id, search_pupils
+
+bp = Blueprint("log", __name__)
+
+
+def _categories() -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name)
+        )
+    )
+
+
+@bp.route("/log", methods=["GET", "POST"])
+@login_required
+def new():
+    require(policy.can_log(current_user))
+    schools = policy.loggable_school_ids(current_user)
+    categories = _categories()
+    form = LogEntryForm()
+    form.category.choices = choices((c.id, c.name) for c in categories)
+    if request.method == "GET":
+        form.occurred_at.data = to_uk(now_utc()).replace(tzinfo=None, second=0, microsecond=0)
+
+    # "Find" and "Add" are the no-JavaScript pupil picker: they re-show the form.
+    query = request.values.get("q", "").strip()
+    adding = request.form.get("add_pupil", "")
+    picking = request.method == "POST" and ("find" in request.form or adding)
+    if request.method == "POST":
+        ids = list(form.pupil_ids.data or [])
+    else:  # /log?pupil=ID starts an entry about that pupil
+        ids = [int(v) for v in request.args.getlist("pupil") if v.isdigit()]
+    if adding.isdigit() and int(adding) not in ids:
+        ids.append(int(adding))
+    pupils = pupils_by_id(schools, ids)
+
+    status = 200
+    if request.method == "POST" and not picking:
+        valid = form.validate()
+        if not pupils:
+            form.pupil_ids.errors = ["Choose at least one pupil."]
+            valid = False
+        elif len({p.school_id for p in pupils}) > 1:
+            form.pupil_ids.errors = ["All pupils on one entry must be at the same school."]
+            valid = False
+        if valid:
+            entry = operations.create_entry(
+                recorded_by=current_user,
+                pupils=pupils,
+                category=next(c for c in categories if c.id == form.category.data),
+                source=form.source.data,
+                occurred_at=form.occurred_at.utc,
+                narrative=form.narrative.data.strip(),
+                child_words=(form.child_words.data or "").strip(),
+                told_dsl_in_person=form.told_dsl_in_person.data,
+            )
+            flash("Your entry has been saved.", "success")
+            return redirect(url_for("entries.show", entry_id=entry.id), 303)
+        status = 422
+
+    searched = bool(query) and (picking or request.method == "GET")
+    results = search_pupils(schools, query) if searched else []
+    return render(
+        "log/new.html",
+        form=form,
+        categories=categories,
+        category_help={c.id: c.description for c in categories},
+        pupils=pupils,
+        query=query,
+        results=[p for p in results if p not in pupils],
+        searched=searched,
+        status_code=status,
+    )
+
+
+@bp.route("/log/pupils")
+@login_required
+def pupil_search():
+    require(policy.can_log(current_user))
+    query = request.args.get("q", "").strip()
+    if not wants_partial():
+        return redirect(url_for("log.new", q=query))
+    results = search_pupils(policy.loggable_school_ids(current_user), query)
+    return partial("log/_pupil_results.html", results=results, query=query, searched=bool(query))
+
+
+@bp.route("/log/pupils/<int:pupil_id>")
+@login_required
+def pupil_chip(pupil_id: int):
+    require(policy.can_log(current_user))
+    pupil = loggable_pupil_or_404(pupil_id)
+    if not wants_partial():
+        return redirect(url_for("log.new", pupil=pupil.id))
+    return partial("log/_pupil_chip.html", pupil=pupil)

@@ -1,0 +1,317 @@
+"""The records. Entries and follow-ups are facts: the app inserts them and never
+updates or deletes them. What changes over time (open/closed, reviewed) lives in
+EntryState, a projection of the follow-ups kept beside them for fast queues."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, hands back aware UTC: the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Role:
+    STAFF = "staff"
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    SLT = "slt"
+    GOVERNOR = "governor"
+    TRUST_REP = "trust_rep"
+    ADMIN = "admin"
+
+    LABELS = {
+        STAFF: "Staff",
+        DSL: "Designated safeguarding lead",
+        DEPUTY_DSL: "Deputy DSL",
+        SLT: "Senior leadership",
+        GOVERNOR: "Governor",
+        TRUST_REP: "Trust representative",
+        ADMIN: "Administrator",
+    }
+    ALL = tuple(LABELS)
+    TRUST_WIDE = frozenset({TRUST_REP})
+
+
+class Source:
+    """How a concern came to the school's attention."""
+
+    LABELS = {
+        "staff_observation": "Staff observation",
+        "pupil_disclosure": "Pupil disclosure",
+        "parent_carer": "Parent or carer",
+        "another_pupil": "Another pupil",
+        "external_agency": "External agency",
+        "other": "Other",
+    }
+
+
+class Kind:
+    """Kinds of follow-up. The last three record changes of state."""
+
+    ACTION = "action"
+    RISK = "risk_assessment"
+    DECISION = "decision"
+    AGENCY = "agency"
+    OUTCOME = "outcome"
+    NOTE = "note"
+    REVIEWED = "reviewed"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+    LABELS = {
+        ACTION: "Action taken",
+        RISK: "Assessment of risk",
+        DECISION: "Decision",
+        AGENCY: "Agency involved",
+        OUTCOME: "Outcome",
+        NOTE: "Note",
+        REVIEWED: "Reviewed",
+        CLOSED: "Closed",
+        REOPENED: "Reopened",
+    }
+    WRITABLE = (ACTION, RISK, DECISION, AGENCY, OUTCOME, NOTE)
+    RISK_LEVELS = {"low": "Low", "medium": "Medium", "high": "High"}
+
+
+class Trust(db.Model):
+    __tablename__ = "trusts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    schools: Mapped[list[School]] = relationship(back_populates="trust", order_by="School.name")
+
+
+class School(db.Model):
+    __tablename__ = "schools"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trust: Mapped[Trust] = relationship(back_populates="schools")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class RoleAssignment(db.Model):
+    """One role of one person: at a school, or across a trust for trust-wide roles."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "role", "school_id", "trust_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"), index=True)
+    trust_id: Mapped[Optional[int]] = mapped_column(ForeignKey("trusts.id"))
+    user: Mapped[User] = relationship(back_populates="roles")
+    school: Mapped[Optional[School]] = relationship(lazy="joined")
+
+
+class Pupil(db.Model):
+    __tablename__ = "pupils"
+    __table_args__ = (Index("ix_pupils_school_surname", "school_id", "last_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    upn: Mapped[str] = mapped_column(String(13), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[Optional[str]] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    year_group: Mapped[int] = mapped_column(Integer)  # 0 is Reception
+    class_name: Mapped[str] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    school: Mapped[School] = relationship(lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}.{self.last_name[:1]}.".upper()
+
+    @property
+    def year_label(self) -> str:
+        return "Reception" if self.year_group == 0 else f"Year {self.year_group}"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    alerts_safeguarding_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Entry(db.Model):
+    __tablename__ = "entries"
+    __table_args__ = (Index("ix_entries_school_created", "school_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    narrative: Mapped[str] = mapped_column(Text)
+    child_words: Mapped[Optional[str]] = mapped_column(Text)
+    told_dsl_in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    school: Mapped[School] = relationship(lazy="joined")
+    category: Mapped[Category] = relationship(lazy="joined")
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+    state: Mapped[EntryState] = relationship(back_populates="entry", lazy="joined")
+    entry_pupils: Mapped[list[EntryPupil]] = relationship(
+        back_populates="entry", lazy="selectin", order_by="EntryPupil.id"
+    )
+    # Loaded only where asked for (selectinload), so a list of entries never
+    # drags every follow-up along or issues a query per row.
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="entry",
+        lazy="raise_on_sql",
+        order_by="(FollowUp.occurred_at, FollowUp.id)",
+    )
+
+    @property
+    def pupils(self) -> list[Pupil]:
+        return [link.pupil for link in self.entry_pupils]
+
+
+class EntryPupil(db.Model):
+    __tablename__ = "entry_pupils"
+    __table_args__ = (UniqueConstraint("entry_id", "pupil_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    entry: Mapped[Entry] = relationship(back_populates="entry_pupils")
+    pupil: Mapped[Pupil] = relationship(lazy="joined")
+
+
+class EntryState(db.Model):
+    """Where an entry stands now, derived from its follow-ups; the only mutable row."""
+
+    __tablename__ = "entry_states"
+    __table_args__ = (Index("ix_entry_states_queue", "status", "reviewed_at"),)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    first_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entry: Mapped[Entry] = relationship(back_populates="state")
+
+
+class FollowUp(db.Model):
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_entry_occurred", "entry_id", "occurred_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    risk_level: Mapped[Optional[str]] = mapped_column(String(16))
+    agency_name: Mapped[Optional[str]] = mapped_column(String(200))
+    agency_reference: Mapped[Optional[str]] = mapped_column(String(100))
+    entry: Mapped[Entry] = relationship(back_populates="follow_ups")
+    author: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return Kind.LABELS.get(self.kind, self.kind)
+
+
+class Alert(db.Model):
+    """The outbox: written with the entry, sent after the commit, retried until sent."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    reason: Mapped[str] = mapped_column(String(32), default="safeguarding_team")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    entry: Mapped[Entry] = relationship()
+    recipient: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    entry_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    pupil_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    school_id: Mapped[Optional[int]] = mapped_column(Integer)
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(300))
+    detail: Mapped[Optional[str]] = mapped_column(Text)

@@ -1,0 +1,47 @@
+"""The safeguarding team's queue: what is waiting, and for how long."""
+from flask import Blueprint, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import alerts, policy
+from ..extensions import db
+from ..htmx import render
+from ..loaders import require
+from ..models import Category, School
+from .queries import STATUSES, review_queue, unreviewed_count
+
+bp = Blueprint("review", __name__)
+
+
+@bp.route("/review")
+@login_required
+def queue():
+    allowed = policy.review_school_ids(current_user)
+    require(bool(allowed))
+    schools = list(db.session.scalars(select(School).where(School.id.in_(allowed)).order_by(School.name)))
+    school = next((s for s in schools if s.slug == request.args.get("school")), None)
+    school_ids = [school.id] if school else [s.id for s in schools]
+    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
+    category_id = request.args.get("category", type=int)
+    if category_id not in {c.id for c in categories}:
+        category_id = None
+    status = request.args.get("status", "open")
+    if status not in STATUSES:
+        status = "open"
+    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    entries, has_more = review_queue(school_ids, category_id, status, page)
+    return render(
+        "review/queue.html",
+        block="queue",
+        entries=entries,
+        has_more=has_more,
+        page=page,
+        schools=schools,
+        school=school,
+        categories=categories,
+        category_id=category_id,
+        status=status,
+        statuses=STATUSES,
+        waiting=unreviewed_count(school_ids),
+        undelivered=alerts.undelivered_count(school_ids),
+    )
