@@ -21,7 +21,7 @@ from .models import (
     Trust,
     User,
 )
-from .timefmt import now_utc
+from .timefmt import UK, now_utc
 
 DEMO_TRUST = "West London Primary Schools"
 SCHOOLS = [
@@ -229,7 +229,8 @@ def _entries(rng, school, pupils, staff, categories) -> None:
             "General welfare"]
     for n, category_name in enumerate(plan):
         narrative, words = rng.choice(NARRATIVES[category_name])
-        occurred = now - timedelta(days=30 - n * 2.5, hours=rng.randint(0, 5), minutes=rng.randint(0, 59))
+        day = (now - timedelta(days=30 - n * 2.5)).astimezone(UK)
+        occurred = day.replace(hour=8, minute=40) + timedelta(minutes=rng.randint(0, 390))
         entry = Entry(
             school=school,
             category=by_name[category_name],

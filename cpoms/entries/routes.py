@@ -26,7 +26,7 @@ def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
     return form
 
 
-def _page(entry: Entry, status: int = 200, **forms):
+def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms):
     """The entry page, or its activity section when htmx posted to it."""
     context = {
         "follow_up_form": _follow_up_form(entry),
@@ -37,7 +37,7 @@ def _page(entry: Entry, status: int = 200, **forms):
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, **context)
+                  delivery=delivery, conflict=conflict, **context)
 
 
 def _saved(entry: Entry):
@@ -106,6 +106,5 @@ def _change_state(entry_id: int, form_class, form_name: str, field: str, change)
     try:
         change(current_user, entry, form[field].data)
     except operations.WrongState as exc:
-        form[field].errors = [str(exc)]
-        return _page(entry, status=409, **{form_name: form})
+        return _page(entry, status=409, conflict=str(exc))
     return _saved(entry)

@@ -1,8 +1,7 @@
-// Runs after the CDN's htmx tag (both are deferred, so in order). On an intranet
-// that cannot reach the CDN, load the copy we ship instead.
-(function () {
-  if (window.htmx) return;
-  var local = document.createElement("script");
-  local.src = document.currentScript.getAttribute("data-local");
-  document.head.appendChild(local);
-})();
+// Runs straight after the CDN's htmx tag. On an intranet that cannot reach the
+// CDN, load the copy we ship. document.write keeps it a parser-blocking script,
+// so htmx starts on DOMContentLoaded as usual (a script injected later would
+// miss that event and never initialise).
+if (!window.htmx) {
+  document.write('<script src="' + document.currentScript.getAttribute("data-local") + '"><\/script>');
+}

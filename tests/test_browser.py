@@ -1,0 +1,342 @@
+"""A real browser (Debian's Chromium through Playwright) against a live server.
+
+The htmx <script> points at a CDN this machine (and many school intranets) cannot
+reach: every test aborts requests to it, so the page must start on the copy we
+ship in static/js/htmx.min.js.
+
+Run these alone with `make test PYTEST_ARGS="-m browser"`. Screenshots go to
+test-artifacts/screenshots/ (gitignored).
+"""
+from __future__ import annotations
+
+import os
+import re
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import CHROMIUM, PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CDN = "https://unpkg.com/**"
+VIEWPORT = {"width": 768, "height": 1024}  # a classroom tablet, portrait
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+SCHOOL = "ashgrove.example.org"
+
+
+# --- set-up --------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_present():
+    """CI sets CPOMS_REQUIRE_BROWSER=1: there a missing Chromium is a failure, not a skip.
+
+    Session-scoped and autouse, so it runs before conftest's browser_type_launch_args
+    (which skips when Chromium is missing).
+    """
+    if os.environ.get("CPOMS_REQUIRE_BROWSER") == "1" and not os.path.exists(CHROMIUM):
+        pytest.fail(f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} "
+                    "(apt-get install chromium)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB",
+            "timezone_id": "Europe/London"}
+
+
+def block_cdn(target) -> None:
+    """Abort every request to the CDN (a page or a whole context), as an offline intranet would."""
+    target.route(CDN, lambda route: route.abort())
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, with the CDN unreachable and short timeouts."""
+    block_cdn(page)
+    page.set_default_timeout(10_000)
+    return page
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    assert_htmx_loaded(page)
+
+
+def assert_htmx_loaded(page: Page) -> None:
+    """The CDN was refused, so htmx must come from our fallback, and start."""
+    page.wait_for_function("() => window.htmx !== undefined", timeout=5_000)
+    # Our <meta name="htmx-config"> is read only when htmx initialises the page:
+    # this proves the local copy started, not just that it was downloaded.
+    assert page.evaluate("() => htmx.config.includeIndicatorStyles") is False, \
+        "htmx loaded but never initialised the page"
+
+
+def sign_in(page: Page, base: str, who: str) -> None:
+    open_page(page, f"{base}/login")
+    page.get_by_label("Email address").fill(f"{who}@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_htmx_loaded(page)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def set_marker(page: Page) -> None:
+    """A value on window survives htmx swaps but not a full page load."""
+    page.evaluate("() => { window.__noReload = 'still here'; }")
+
+
+def assert_no_reload(page: Page) -> None:
+    assert page.evaluate("() => window.__noReload") == "still here", "the page was reloaded"
+
+
+class Counter:
+    """Drives the page the way a person does, counting clicks (taps) and keystrokes."""
+
+    def __init__(self):
+        self.clicks = 0
+        self.keys = 0
+        self.free_text_keys = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.clicks += 1
+
+    def type(self, locator, text: str, free_text: bool = False) -> None:
+        self.click(locator)  # tap into the field
+        locator.press_sequentially(text)
+        self.keys += len(text)
+        if free_text:
+            self.free_text_keys += len(text)
+
+
+# --- a) the whole journey with htmx ------------------------------------------------
+
+def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, world, make_entry, capsys):
+    # Two older entries, so "first in the queue" means something.
+    make_entry(recorder="teacher2", pupils=[world.pupils[1]], category="Behaviour",
+               narrative="Older entry: pushed in the lunch queue.")
+    make_entry(recorder="teacher2", pupils=[world.pupils[2]], category="General welfare",
+               narrative="Older entry: tired and hungry on arrival.")
+
+    sign_in(page, live_server, "teacher1")
+    narrative = ("At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. "
+                 "I saw a bruise on her left forearm.")
+    words = "Dad grabbed me when I spilt my juice."
+
+    count = Counter()
+    count.click(page.locator("a.button-hero", has_text="Log a concern"))
+    expect(page.get_by_role("heading", name="Log a concern", level=1)).to_be_visible()
+    assert_htmx_loaded(page)
+    form_url = page.url
+    set_marker(page)
+
+    # The typeahead: results appear as we type, without submitting the form.
+    count.type(page.get_by_label("Find a pupil by name or UPN"), "amel")
+    result = page.locator("#pupil-results button.result", has_text="Amelia Hassan")
+    expect(result).to_be_visible()
+    assert page.url == form_url
+    assert_no_reload(page)
+
+    count.click(result)
+    chips = page.get_by_role("list", name="Pupils on this entry")
+    chip = chips.get_by_role("checkbox", name=re.compile("Amelia Hassan"))
+    expect(chip).to_be_checked()
+    assert_no_reload(page)
+
+    count.click(page.get_by_role("radio", name=re.compile(r"^Safeguarding")))
+    count.click(page.get_by_role("radio", name="Pupil disclosure", exact=True))
+    count.type(page.get_by_label("What happened"), narrative, free_text=True)
+    count.type(page.get_by_label(re.compile(r"^The child.s own words")), words, free_text=True)
+    count.click(page.get_by_role("button", name="Save entry"))
+
+    expect(page).to_have_url(re.compile(r"/entries/\d+$"))
+    expect(page.locator(".narrative .prose")).to_have_text(narrative)
+    expect(page.locator(".child-words")).to_have_text(words)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amelia Hassan")
+    entry_path = page.url.removeprefix(live_server)
+    with capsys.disabled():
+        print(f"\n[journey] logging one entry took {count.clicks} clicks/taps and {count.keys} keystrokes "
+              f"({count.keys - count.free_text_keys} outside the narrative and the child's words; "
+              f"{count.free_text_keys} of free text)")
+
+    # The alert went straight out to the whole safeguarding team, with no details in it.
+    assert smtp.inbox.recipients == [f"deputy@{SCHOOL}", f"dsl@{SCHOOL}"]
+    for envelope in smtp.inbox.messages:
+        mail = message_from_bytes(envelope.original_content)
+        body = "".join(part.get_payload(decode=True).decode() for part in mail.walk()
+                       if not part.is_multipart())
+        assert entry_path in body
+        for secret in ("Amelia", "Hassan", "bruise", "juice"):
+            assert secret not in body and secret not in mail["Subject"]
+
+    sign_out(page)
+    sign_in(page, live_server, "dsl")
+    open_page(page, f"{live_server}/review")
+    rows = page.locator("#queue .entry-row")
+    expect(rows).to_have_count(3)
+    first = rows.first.locator("a.entry-row-link")
+    expect(first).to_have_attribute("href", entry_path)
+    expect(first).to_contain_text("Safeguarding")
+    first.click()
+    expect(page.locator(".narrative .prose")).to_have_text(narrative)
+    assert_htmx_loaded(page)
+    activity = page.locator("#activity")
+    set_marker(page)
+
+    activity.get_by_role("button", name="Mark as reviewed").click()
+    expect(activity.locator(".status-reviewed")).to_be_visible()
+    expect(activity.get_by_role("button", name="Record a further review")).to_be_visible()
+    assert_no_reload(page)
+
+    activity.get_by_role("radio", name="Action taken", exact=True).check()
+    activity.get_by_label("Details").fill("Spoke to Amelia with the class teacher; referred to children's social care.")
+    activity.get_by_role("button", name="Add", exact=True).click()
+    item = activity.locator(".timeline-item.kind-action")
+    expect(item).to_contain_text("Action taken")
+    expect(item).to_contain_text("referred to children's social care")
+    assert_no_reload(page)
+
+    activity.get_by_role("textbox", name="Outcome", exact=True).fill("Social care visited; family supported by Early Help.")
+    activity.get_by_role("button", name="Close entry").click()
+    expect(activity.locator(".status-closed")).to_have_text("Closed")
+    expect(activity.locator(".timeline-item.kind-closed")).to_contain_text("Early Help")
+    expect(activity.get_by_role("button", name="Reopen")).to_be_visible()
+    assert_no_reload(page)
+    assert page.url.removeprefix(live_server) == entry_path
+
+    # And it was all saved: a fresh load shows the same.
+    page.reload()
+    expect(page.locator("#activity .status-closed")).to_be_visible()
+    expect(page.locator("#activity .timeline-item")).to_have_count(3)  # reviewed, action, closed
+
+
+# --- b) no JavaScript ----------------------------------------------------------------
+
+@pytest.fixture
+def nojs(new_context, live_server, world) -> Page:
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email address").fill(f"teacher1@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
+    page.goto(f"{base}/log")
+    page.get_by_label("Find a pupil by name or UPN").fill(typed)
+    page.get_by_role("button", name="Find", exact=True).click()
+    result = page.locator("#pupil-results li", has_text=name)
+    expect(result).to_have_count(1)
+    result.get_by_text("Add", exact=True).click()
+    chip = page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
+    expect(chip).to_be_checked()
+
+
+def test_log_without_javascript(nojs: Page, live_server, world):
+    page = nojs
+    find_and_add(page, live_server, "Oliver Nowak", "oli")
+    page.get_by_role("radio", name=re.compile(r"^Behaviour")).check()
+    page.get_by_role("radio", name="Staff observation", exact=True).check()
+    page.get_by_label("What happened").fill("Oliver Nowak threw a chair in the hall at 13:10. Nobody was hurt.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page).to_have_url(re.compile(r"/entries/\d+$"))
+    expect(page.locator(".narrative .prose")).to_have_text(
+        "Oliver Nowak threw a chair in the hall at 13:10. Nobody was hurt.")
+    expect(page.get_by_role("status")).to_have_text("Your entry has been saved.")
+    assert page.evaluate("() => typeof window.htmx") == "undefined"
+
+
+def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, live_server, world):
+    page = nojs
+    find_and_add(page, live_server, "Isla Hartley", "hart")
+    narrative = "Isla Hartley was crying at the gate and would not say why.\nHer coat was soaked."
+    page.get_by_role("radio", name="Parent or carer", exact=True).check()
+    page.get_by_label("What happened").fill(narrative)
+    page.get_by_role("button", name="Save entry").click()  # no category chosen
+
+    expect(page.get_by_role("heading", name="Log a concern", level=1)).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a category.")
+    category = page.locator("fieldset#category")
+    expect(category.locator(".field-error")).to_contain_text("Choose a category.")
+    expect(category).to_have_attribute("aria-describedby", re.compile(r"\bcategory-error\b"))
+    expect(page.get_by_label("What happened")).to_have_value(narrative)
+    expect(page.get_by_role("radio", name="Parent or carer", exact=True)).to_be_checked()
+    expect(page.get_by_role("list", name="Pupils on this entry")
+           .get_by_role("checkbox", name=re.compile("Isla Hartley"))).to_be_checked()
+
+    # Put it right and the same form saves.
+    page.get_by_role("radio", name=re.compile(r"^General welfare")).check()
+    page.get_by_role("button", name="Save entry").click()
+    expect(page).to_have_url(re.compile(r"/entries/\d+$"))
+    expect(page.locator(".narrative .prose")).to_contain_text("Her coat was soaked.")
+
+
+# --- c) accessibility and screenshots ------------------------------------------------
+
+def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    results = Axe().run(page)
+    for violation in results.response["violations"]:
+        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+        line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
+        (problems if violation["impact"] in ("serious", "critical") else report).append(line)
+
+
+def test_accessibility_and_screenshots(page: Page, live_server, world, make_entry, capsys):
+    pupil = world.pupils[0]
+    entry_id = make_entry(recorder="teacher1", pupils=[pupil], category="Safeguarding",
+                          narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
+                          child_words="Dad grabbed me.", source="pupil_disclosure")
+    make_entry(recorder="teacher2", pupils=world.pupils[1:], category="Behaviour",
+               narrative="Oliver and Isla argued at play; both calm again after talking it through.")
+    report: list[str] = []
+    problems: list[str] = []
+
+    open_page(page, f"{live_server}/login")
+    check_page(page, "01-login", report, problems)
+    page.get_by_role("button", name="Sign in").click()  # empty: the error state
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_page(page, "02-login-errors", report, problems)
+
+    sign_in(page, live_server, "teacher1")
+    check_page(page, "03-home-teacher", report, problems)
+    open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
+    expect(page.locator("#pupil-results button.result")).to_have_count(2)
+    check_page(page, "04-log-form", report, problems)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_page(page, "05-log-form-errors", report, problems)
+    open_page(page, f"{live_server}/entries/{entry_id}")
+    check_page(page, "06-entry-teacher", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "dsl")
+    check_page(page, "07-home-dsl", report, problems)
+    open_page(page, f"{live_server}/review")
+    check_page(page, "08-review", report, problems)
+    open_page(page, f"{live_server}/entries/{entry_id}")
+    check_page(page, "09-entry-dsl", report, problems)
+
+    with capsys.disabled():
+        print(f"\n[axe] screenshots in {SCREENSHOTS}")
+        for line in report:
+            print(f"[axe] minor/moderate: {line}")
+        for line in problems:
+            print(f"[axe] SERIOUS: {line}")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,140 @@
+"""No page issues a query per row: the SQL a page runs does not grow with the data.
+
+Each page is requested once to warm up, then counted with a small and a large
+amount of data behind it. Each request gets its own app context (and so its own
+session), as in production, so nothing is served from a previous request's
+identity map."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cpoms.entries.operations import add_follow_up
+from cpoms.extensions import db
+from cpoms.log.operations import create_entry
+from cpoms.models import Category, Entry, Kind, Pupil, User
+from cpoms.timefmt import now_utc
+
+MAX_QUERIES = 15
+
+
+def add_entries(app, world, count: int, follow_ups_every: int = 3, recorders=("teacher1", "teacher2", "slt")):
+    """`count` entries through the real service, in one transaction: mostly about the
+    first pupil (some shared with a second), every category, a few follow-ups on
+    every `follow_ups_every`-th entry and some reviewed or closed."""
+    with app.test_request_context():
+        users = {key: db.session.get(User, world[key].id) for key in {*recorders, "dsl", "deputy"}}
+        pupils = [db.session.get(Pupil, p.id) for p in world.pupils]
+        categories = [db.session.get(Category, c.id) for c in world.categories.values()]
+        base = now_utc() - timedelta(days=60)
+        ids = []
+        for n in range(count):
+            about = [pupils[0]] if n % 4 else [pupils[0], pupils[1 + n % 2]]
+            entry = create_entry(
+                recorded_by=users[recorders[n % len(recorders)]],
+                pupils=about,
+                category=categories[n % len(categories)],
+                source="staff_observation",
+                occurred_at=base + timedelta(minutes=17 * n),
+                narrative=f"Entry number {n}.",
+                child_words="Some words." if n % 5 == 0 else None,
+                told_dsl_in_person=False,
+            )
+            if n % follow_ups_every == 0:
+                at = base + timedelta(minutes=17 * n + 5)
+                add_follow_up(users["dsl"], entry, Kind.REVIEWED, "", recorded_at=at)
+                add_follow_up(users["deputy"], entry, Kind.RISK, "Assessed.", recorded_at=at,
+                              risk_level="low")
+                if n % (2 * follow_ups_every) == 0:
+                    add_follow_up(users["dsl"], entry, Kind.CLOSED, "Resolved.", recorded_at=at)
+            ids.append(entry.id)
+        db.session.commit()
+        return ids
+
+
+def add_follow_ups(app, world, entry_id: int, count: int):
+    with app.test_request_context():
+        entry = db.session.get(Entry, entry_id)
+        authors = [db.session.get(User, world[k].id) for k in ("dsl", "deputy", "slt")]
+        kinds = [Kind.ACTION, Kind.NOTE, Kind.DECISION, Kind.AGENCY, Kind.RISK, Kind.OUTCOME]
+        for n in range(count):
+            kind = kinds[n % len(kinds)]
+            extra = {
+                Kind.DECISION: {"reason": "Because."},
+                Kind.AGENCY: {"agency_name": "Early Help", "agency_reference": f"EH-{n}"},
+                Kind.RISK: {"risk_level": "medium"},
+            }.get(kind, {})
+            add_follow_up(authors[n % len(authors)], entry, kind, f"Follow-up {n}.", **extra)
+        db.session.commit()
+
+
+def queries_for(client, count_queries, path: str) -> list[str]:
+    warm = client.get(path)
+    assert warm.status_code == 200, (path, warm.data[:2000])
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.data[:2000])
+    return list(statements)
+
+
+def assert_flat(small: list[str], large: list[str], label: str) -> None:
+    print(f"\n{label}: {len(small)} queries (small), {len(large)} queries (large)")
+    assert len(small) == len(large), (
+        f"{label}: {len(small)} queries with little data, {len(large)} with more:\n"
+        + "\n---\n".join(large)
+    )
+    assert len(large) <= MAX_QUERIES, "\n---\n".join(large)
+
+
+@pytest.mark.parametrize("who", ["dsl", "slt"])
+def test_review_queue_does_not_grow(app, client, auth, world, count_queries, who):
+    auth.as_(world[who])
+    pages = {"review": "/review", "review, all": "/review?status=all",
+             "review, closed": "/review?status=closed"}
+    add_entries(app, world, 5)
+    small = {label: queries_for(client, count_queries, path) for label, path in pages.items()}
+    add_entries(app, world, 195)
+    large = {label: queries_for(client, count_queries, path) for label, path in pages.items()}
+    for label in pages:
+        assert_flat(small[label], large[label], f"{label} as {who}")
+    # A later page of a long queue costs what the first does.
+    assert_flat(large["review, all"], queries_for(client, count_queries, "/review?status=all&page=5"),
+                f"review page 5 as {who}")
+
+
+@pytest.mark.parametrize("who", ["dsl", "slt", "governor", "trust_rep"])
+def test_chronology_does_not_grow(app, client, auth, world, count_queries, who):
+    auth.as_(world[who])
+    path = f"/pupils/{world.pupils[0].id}/chronology"
+    add_entries(app, world, 5)
+    small = queries_for(client, count_queries, path)
+    add_entries(app, world, 195)
+    large = queries_for(client, count_queries, path)
+    assert_flat(small, large, f"chronology as {who}")
+    assert client.get(path).get_data(as_text=True).count('class="chronology-entry"') == 200
+
+
+def test_home_page_does_not_grow(app, client, auth, world, count_queries):
+    add_entries(app, world, 5)
+    small = {}
+    for who in ("teacher1", "dsl"):
+        auth.as_(world[who])
+        small[who] = queries_for(client, count_queries, "/")
+    add_entries(app, world, 195)
+    for who in ("teacher1", "dsl"):
+        auth.as_(world[who])
+        assert_flat(small[who], queries_for(client, count_queries, "/"), f"home as {who}")
+
+
+@pytest.mark.parametrize("who", ["dsl", "teacher1", "governor"])
+def test_entry_page_does_not_grow_with_follow_ups(app, client, auth, world, count_queries, who):
+    [entry_id] = add_entries(app, world, 1, recorders=("teacher1",))
+    add_follow_ups(app, world, entry_id, 1)
+    auth.as_(world[who])
+    path = f"/entries/{entry_id}"
+    small = queries_for(client, count_queries, path)
+    add_follow_ups(app, world, entry_id, 29)
+    large = queries_for(client, count_queries, path)
+    assert_flat(small, large, f"entry page as {who}")
+    assert client.get(path).get_data(as_text=True).count('class="timeline-item') == 3 + 1 + 29

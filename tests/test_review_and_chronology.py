@@ -1,0 +1,154 @@
+"""The review queue and a pupil's chronology."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from cpoms.extensions import db
+from cpoms.models import AuditEvent
+from cpoms.timefmt import uk_date, uk_datetime, waited
+
+
+def review(client, **params):
+    return client.get("/review", query_string=params)
+
+
+def order_of(html: str, *needles: str) -> list[int]:
+    return [html.index(n) for n in needles]
+
+
+def test_queue_lists_unreviewed_first_then_newest(client, auth, world, make_entry):
+    old = make_entry(narrative="Oldest unreviewed.", category="Behaviour")
+    reviewed = make_entry(narrative="Newest but reviewed.")
+    new = make_entry(narrative="Newer unreviewed.")
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{reviewed}/review", data={})
+    html = review(client).get_data(as_text=True)
+    a, b, c = order_of(html, "Newer unreviewed.", "Oldest unreviewed.", "Newest but reviewed.")
+    assert a < b < c
+    assert "<strong>2</strong> entries not yet reviewed" in html
+    assert "Waiting" in html
+    assert old and new
+
+
+def test_queue_filters_by_category_and_status(client, auth, world, make_entry):
+    make_entry(narrative="A behaviour entry.", category="Behaviour")
+    closed = make_entry(narrative="A closed safeguarding entry.")
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{closed}/close", data={"outcome": "Resolved."})
+    behaviour = str(world.categories["Behaviour"].id)
+    html = review(client, category=behaviour, status="all").get_data(as_text=True)
+    assert "A behaviour entry." in html and "A closed safeguarding entry." not in html
+    html = review(client, status="closed").get_data(as_text=True)
+    assert "A closed safeguarding entry." in html and "A behaviour entry." not in html
+    html = review(client).get_data(as_text=True)  # open by default
+    assert "A behaviour entry." in html and "A closed safeguarding entry." not in html
+
+
+def test_queue_filter_via_htmx_returns_only_the_list(client, auth, world, make_entry):
+    make_entry(narrative="Listed.")
+    auth.as_(world["slt"])
+    response = client.get("/review?status=all", headers={"HX-Request": "true", "HX-Target": "queue"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="queue"') and "Listed." in html
+    assert "HX-Request" in response.headers["Vary"]
+    boosted = client.get("/review", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_queue_shows_only_own_school(client, auth, world, make_entry):
+    make_entry(narrative="At Ashgrove.")
+    make_entry(recorder="other_teacher", pupils=world.other_pupils, narrative="At Brookfield.")
+    auth.as_(world["other_dsl"])
+    html = review(client, status="all").get_data(as_text=True)
+    assert "At Brookfield." in html and "At Ashgrove." not in html
+
+
+def test_queue_pages(client, auth, world, make_entry):
+    for n in range(27):
+        make_entry(narrative=f"Entry number {n:02d}.", category="Behaviour")
+    auth.as_(world["dsl"])
+    first = review(client).get_data(as_text=True)
+    assert first.count('class="entry-row"') == 25 and "Next page" in first
+    second = review(client, page=2).get_data(as_text=True)
+    assert second.count('class="entry-row"') == 2 and "Previous page" in second
+    assert "Entry number 00." in second
+
+
+def test_bad_filters_are_ignored_not_errors(client, auth, world, make_entry):
+    make_entry(narrative="Still here.")
+    auth.as_(world["dsl"])
+    for params in ({"category": "abc"}, {"category": "99999"}, {"status": "<b>"}, {"page": "-4"},
+                   {"page": "x"}, {"school": "nowhere"}, {"page": "999999999999"}):
+        response = review(client, **params)
+        assert response.status_code == 200, params
+    assert "Still here." in review(client, category="abc").get_data(as_text=True)
+
+
+def test_home_counts_what_waits_for_review(client, auth, world, make_entry):
+    make_entry(narrative="One.")
+    make_entry(narrative="Two.")
+    auth.as_(world["dsl"])
+    html = client.get("/").get_data(as_text=True)
+    assert "<strong>2</strong> entries waiting for review" in html
+    assert "Log a concern" in html
+    assert "4 alert emails have not been delivered yet" in html  # two entries, two on the team
+    assert "No mail server is configured" in html
+    auth.as_(world["teacher1"])
+    html = client.get("/").get_data(as_text=True)
+    assert "waiting for review" not in html
+    assert "Your recent entries" in html and "One." in html
+
+
+def test_chronology_in_order_of_when_things_happened(app, client, auth, world, make_entry):
+    now = datetime.now(timezone.utc)
+    later = make_entry(narrative="Happened second.", occurred_at=now - timedelta(days=1))
+    earlier = make_entry(narrative="Happened first, logged last.", occurred_at=now - timedelta(days=9))
+    make_entry(narrative="About someone else.", pupils=[world.pupils[1]])
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{later}/follow-ups", data={"kind": "action", "text": "Follow-up on the second."})
+    pupil = world.pupils[0]
+    html = client.get(f"/pupils/{pupil.id}/chronology").get_data(as_text=True)
+    a, b, c = order_of(html, "Happened first, logged last.", "Happened second.", "Follow-up on the second.")
+    assert a < b < c
+    assert "About someone else." not in html
+    assert "2 entries, oldest first" in html
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_chronology"))
+        assert (event.user_id, event.pupil_id) == (world["dsl"].id, pupil.id)
+    assert earlier
+
+
+def test_chronology_filters_by_category(client, auth, world, make_entry):
+    make_entry(narrative="A safeguarding matter.")
+    make_entry(narrative="A first aid matter.", category="First aid / medical")
+    auth.as_(world["slt"])
+    first_aid = world.categories["First aid / medical"].id
+    html = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}").get_data(as_text=True)
+    assert "A first aid matter." in html and "A safeguarding matter." not in html
+    partial = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}",
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section id="chronology"')
+
+
+def test_governor_and_trust_see_initials_only(client, auth, world, make_entry):
+    make_entry(narrative="Shared entry.", pupils=[world.pupils[0], world.pupils[1]])
+    for who in ("governor", "trust_rep"):
+        auth.as_(world[who])
+        html = client.get(f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
+        assert "A.H." in html and "O.N." in html
+        for name in ("Amelia", "Hassan", "Oliver", "Nowak", world.pupils[0].upn):
+            assert name not in html, (who, name)
+
+
+def test_uk_time_formatting_across_the_clock_change():
+    winter = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+    summer = datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
+    assert uk_datetime(winter) == "15 Jan 2026, 12:00"
+    assert uk_datetime(summer) == "15 Jul 2026, 13:00"
+    assert uk_date(datetime(2026, 11, 28, 0, 30, tzinfo=timezone.utc)) == "28 Nov 2026"
+    # 23:30 UTC on 29 March 2026 is already 30 March in the UK (BST began that morning).
+    assert uk_date(datetime(2026, 3, 29, 23, 30, tzinfo=timezone.utc)) == "30 Mar 2026"
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert waited(start, start + timedelta(minutes=42)) == "42 min"
+    assert waited(start, start + timedelta(hours=5)) == "5 h"
+    assert waited(start, start + timedelta(days=3)) == "3 days"
