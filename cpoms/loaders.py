@@ -1,5 +1,5 @@
 """Load a record for the current user or answer 404: a record they may not see
-looks exactly like one that does not exist. Refusals are audited."""
+looks exactly like one that does not exist. Refusals of a child's record are audited."""
 from __future__ import annotations
 
 from flask import abort
@@ -10,27 +10,27 @@ from .extensions import db
 from .models import Entry, Pupil
 
 
-def entry_or_404(entry_id: int, options=()) -> Entry:
-    entry = db.session.get(Entry, entry_id, options=options)
-    if entry is None or not policy.can_view_entry(current_user, entry):
-        audit.record(audit.DENIED, entry_id=entry_id, what="entry")
+def _get_or_404(model, record_id: int, allowed, options=(), denied: dict | None = None):
+    record = db.session.get(model, record_id, options=options)
+    if record is None or not allowed(current_user, record):
+        if denied is not None:
+            audit.record(audit.DENIED, **denied)
         abort(404)
-    return entry
+    return record
+
+
+def entry_or_404(entry_id: int, options=()) -> Entry:
+    return _get_or_404(Entry, entry_id, policy.can_view_entry, options,
+                       denied={"entry_id": entry_id, "what": "entry"})
 
 
 def chronology_pupil_or_404(pupil_id: int) -> Pupil:
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or not policy.can_view_chronology(current_user, pupil):
-        audit.record(audit.DENIED, pupil_id=pupil_id, what="chronology")
-        abort(404)
-    return pupil
+    return _get_or_404(Pupil, pupil_id, policy.can_view_chronology,
+                       denied={"pupil_id": pupil_id, "what": "chronology"})
 
 
 def loggable_pupil_or_404(pupil_id: int) -> Pupil:
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or not policy.can_log_for_pupil(current_user, pupil):
-        abort(404)
-    return pupil
+    return _get_or_404(Pupil, pupil_id, policy.can_log_for_pupil)
 
 
 def require(allowed: bool) -> None:
