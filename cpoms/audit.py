@@ -15,6 +15,7 @@ from .models import AuditEvent
 
 VIEW_ENTRY = "view_entry"
 VIEW_CHRONOLOGY = "view_chronology"
+VIEW_QUEUE = "view_review_queue"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
 DENIED = "denied"

@@ -30,6 +30,16 @@ def test_queue_lists_unreviewed_first_then_newest(client, auth, world, make_entr
     assert old and new
 
 
+def test_what_the_queue_showed_is_audited(app, client, auth, world, make_entry):
+    shown = make_entry(narrative="Shown in the queue.")
+    auth.as_(world["dsl"])
+    review(client, status="all")
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_review_queue"))
+        assert event.user_id == world["dsl"].id
+        assert f'"entries": [{shown}]' in event.detail
+
+
 def test_queue_filters_by_category_and_status(client, auth, world, make_entry):
     make_entry(narrative="A behaviour entry.", category="Behaviour")
     closed = make_entry(narrative="A closed safeguarding entry.")

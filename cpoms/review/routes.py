@@ -3,7 +3,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import alerts, policy
+from .. import alerts, audit, policy
 from ..extensions import db
 from ..htmx import render
 from ..loaders import require
@@ -30,6 +30,9 @@ def queue():
         status = "open"
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
     entries, has_more = review_queue(school_ids, category_id, status, page)
+    # The queue shows excerpts of narratives: which ones each person saw is kept.
+    audit.record(audit.VIEW_QUEUE, school_id=school.id if school else None,
+                 entries=[e.id for e in entries], status=status, category=category_id, page=page)
     return render(
         "review/queue.html",
         block="queue",
