@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import alerts, policy
 from .extensions import csrf, db, login_manager, mail, migrate
@@ -39,6 +40,7 @@ def create_app(config_object=None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
 
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)
@@ -48,6 +50,16 @@ def create_app(config_object=None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in URLs, bounded to what the database holds: a huge id is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        from .formfields import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

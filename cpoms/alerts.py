@@ -53,10 +53,31 @@ def queue_for_entry(entry: Entry) -> list[Alert]:
 
 
 def send_after_commit() -> None:
-    """Called once the request's commit succeeded: try the rows it queued now."""
+    """Called once the request's commit succeeded: try the rows it queued now.
+
+    The entry is saved by then, so nothing here may turn the response into an
+    error (the person would log the concern again): the worker retries instead.
+    """
     queued = g.pop("alerts_after_commit", [])
-    if queued:
+    if not queued:
+        return
+    try:
         send_pending(ids=[alert.id for alert in queued])
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Sending alerts after commit failed; they stay queued")
+
+
+def retry_failed() -> int:
+    """Alerts that used up their attempts go back in the queue, attempts reset."""
+    result = db.session.execute(
+        update(Alert)
+        .where(Alert.status == FAILED)
+        .values(status=PENDING, attempts=0, next_attempt_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def mail_configured() -> bool:

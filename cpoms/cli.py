@@ -5,6 +5,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import alerts
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
 @click.command("demo")
 @click.option("--password", required=True, help="Password for every demo account.")
 @click.option("--if-empty", is_flag=True, help="Load only into a database with no schools yet.")
+@with_appcontext
 def demo_command(password: str, if_empty: bool) -> None:
     """Create the synthetic demo trust (idempotent) and print its sign-in accounts."""
     if len(password) < 8:
@@ -36,10 +38,15 @@ def demo_command(password: str, if_empty: bool) -> None:
             for email in accounts:
                 click.echo(f"  {email}")
         return
+    existing = set(db.session.scalars(select(User.email)))
     accounts = load_demo(password)
     db.session.commit()
     click.echo(f"Demo trust: {DEMO_TRUST}")
-    click.echo(f"Every account's password: {password}")
+    if any(email in existing for email, _ in accounts):
+        click.echo(f"Password of accounts created now: {password}; "
+                   "accounts that already existed keep the password they had.")
+    else:
+        click.echo(f"Every account's password: {password}")
     width = max(len(email) for email, _ in accounts)
     for email, description in accounts:
         click.echo(f"  {email:<{width}}  {description}")
@@ -51,6 +58,7 @@ def demo_command(password: str, if_empty: bool) -> None:
 @click.option("--role", required=True, type=click.Choice(Role.ALL))
 @click.option("--school", "school_slug", help="School slug (not needed for trust-wide roles).")
 @click.password_option(help="Prompted for when not given.")
+@with_appcontext
 def create_user_command(email: str, name: str, role: str, school_slug: str | None, password: str) -> None:
     """Create a user (or add a role to an existing one)."""
     school = trust = None
@@ -83,10 +91,14 @@ def create_user_command(email: str, name: str, role: str, school_slug: str | Non
 @click.command("send-alerts")
 @click.option("--watch", is_flag=True, help="Keep running, sending what falls due.")
 @click.option("--interval", default=15.0, show_default=True, help="Seconds between passes with --watch.")
-def send_alerts_command(watch: bool, interval: float) -> None:
+@click.option("--retry-failed", is_flag=True, help="Give alerts that ran out of attempts another round first.")
+@with_appcontext
+def send_alerts_command(watch: bool, interval: float, retry_failed: bool) -> None:
     """Send pending alert emails from the outbox, retrying failures."""
     if not alerts.mail_configured():
         raise click.ClickException("MAIL_SERVER is not set: alerts stay queued until it is.")
+    if retry_failed:
+        click.echo(f"{alerts.retry_failed()} failed alerts queued again")
     while True:
         sent = failed = 0
         while True:  # drain what is due now, a batch at a time

@@ -3,12 +3,37 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, SelectChoice
 from wtforms.validators import ValidationError
 
 from .timefmt import from_uk_local, now_utc
 
 EARLIEST = datetime(2000, 1, 1)
+MAX_ID = 2**31 - 1  # the largest INTEGER PostgreSQL holds
+
+
+def as_id(value) -> int | None:
+    """A record id from untrusted text, or None. ASCII digits only ('²' is a digit
+    to str.isdigit), and no larger than the database can hold."""
+    text = str(value)
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def without_nul(value):
+    """PostgreSQL text cannot hold NUL, and no person types one: drop it."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every form of the app: CSRF from Flask-WTF, and NULs dropped from every field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), without_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 class UKDateTimeField(DateTimeLocalField):
@@ -35,9 +60,9 @@ class IdListField(Field):
 
     def process_formdata(self, valuelist):
         ids: list[int] = []
-        for value in valuelist:
-            if str(value).isdigit() and int(value) not in ids:
-                ids.append(int(value))
+        for value in map(as_id, valuelist):
+            if value is not None and value not in ids:
+                ids.append(value)
         self.data = ids
 
     def _value(self):

@@ -37,3 +37,10 @@ def require(allowed: bool) -> None:
     """For pages that are not a record (the log form, the review queue): 403."""
     if not allowed:
         abort(403)
+
+
+def require_on(entry: Entry, allowed: bool, what: str) -> None:
+    """A write on a record the user may read but not change: 403, audited."""
+    if not allowed:
+        audit.record(audit.DENIED, entry=entry, what=what)
+        abort(403)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 
 from .extensions import db
 from .models import Alert, Entry, Kind, Pupil, Role, School
@@ -96,12 +96,16 @@ def _was_alerted(user_id: int, entry_id: int) -> bool:
 
 
 def can_view_entry(user, entry: Entry) -> bool:
+    """Whole-school readers see every entry of their schools. Staff see what they
+    recorded or were alerted to, while they still work at that school."""
     a = access(user)
     if a.user_id is None:
         return False
-    if entry.school_id in a.read_all or entry.recorded_by_id == a.user_id:
+    if entry.school_id in a.read_all:
         return True
-    return _was_alerted(a.user_id, entry.id)
+    if entry.school_id not in a.log:
+        return False
+    return entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)
 
 
 def visible_entries(user):
@@ -111,8 +115,13 @@ def visible_entries(user):
         return false()
     return or_(
         Entry.school_id.in_(a.read_all),
-        Entry.recorded_by_id == a.user_id,
-        Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
+        and_(
+            Entry.school_id.in_(a.log),
+            or_(
+                Entry.recorded_by_id == a.user_id,
+                Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
+            ),
+        ),
     )
 
 

@@ -6,6 +6,7 @@ Nothing is mocked. An outage is the SMTP server really stopped; a retry is the
 from __future__ import annotations
 
 import email
+import email.header
 import threading
 from datetime import timedelta
 
@@ -250,7 +251,7 @@ def test_without_a_mail_server_alerts_stay_queued_and_say_so(app, client, auth, 
     assert [r.status for r in alert_rows(app, entry_id)] == ["pending", "pending"]
 
 
-def test_gives_up_after_max_attempts(mail_app, smtp, world, make_entry):
+def test_gives_up_after_max_attempts(mail_app, smtp, client, auth, world, make_entry):
     mail_app.config["ALERT_MAX_ATTEMPTS"] = 3
     entry_id = make_entry()
     smtp.stop()
@@ -270,6 +271,11 @@ def test_gives_up_after_max_attempts(mail_app, smtp, world, make_entry):
         assert alerts.send_pending()["sent"] == 0
         assert alerts.undelivered_count([world.school.id]) == 2
     assert smtp.inbox.messages == []
+
+    # The team sees that it failed.
+    auth.as_(world["dsl"])
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "2 failed" in page
 
 
 def test_concurrent_workers_never_send_a_row_twice(mail_app, smtp, world, make_entry):

@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
+from ..formfields import BaseForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField("Email address", validators=[InputRequired("Enter your email address."), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])

@@ -1,14 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..formfields import UKDateTimeField, choices
+from ..formfields import BaseForm, UKDateTimeField, choices
 from ..models import Kind
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(BaseForm):
     kind = RadioField("What are you adding?", validators=[InputRequired("Choose what you are adding.")])
     text = TextAreaField("Details", validators=[InputRequired("Write the details."), LONG])
     risk_level = SelectField(
@@ -36,17 +35,17 @@ class FollowUpForm(FlaskForm):
         return valid
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     note = TextAreaField("Review note (optional)", validators=[Optional(), LONG])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BaseForm):
     outcome = TextAreaField(
         "Outcome", validators=[InputRequired("Record the outcome before closing."), LONG]
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(BaseForm):
     reason = TextAreaField(
         "Why is this being reopened?", validators=[InputRequired("Give the reason for reopening."), LONG]
     )

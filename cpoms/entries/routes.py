@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from .. import alerts, audit, policy
 from ..formfields import choices
 from ..htmx import render, wants_partial
-from ..loaders import entry_or_404, require
+from ..loaders import entry_or_404, require_on
 from ..models import Entry, Kind
 from . import operations
 from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
@@ -58,7 +58,7 @@ def show(entry_id: int):
 @login_required
 def add_follow_up(entry_id: int):
     entry = _load(entry_id)
-    require(bool(policy.follow_up_kinds(current_user, entry)))
+    require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
     form = _follow_up_form(entry, posted=True)
     if form.validate_on_submit():
         operations.add_follow_up(
@@ -77,7 +77,7 @@ def add_follow_up(entry_id: int):
 @login_required
 def review(entry_id: int):
     entry = _load(entry_id)
-    require(policy.can_review(current_user, entry))
+    require_on(entry, policy.can_review(current_user, entry), "review")
     form = ReviewForm()
     if form.validate_on_submit():
         operations.mark_reviewed(current_user, entry, form.note.data)
@@ -99,7 +99,7 @@ def reopen(entry_id: int):
 
 def _change_state(entry_id: int, form_class, form_name: str, field: str, change):
     entry = _load(entry_id)
-    require(policy.can_close_or_reopen(current_user, entry))
+    require_on(entry, policy.can_close_or_reopen(current_user, entry), "close_or_reopen")
     form = form_class()
     if not form.validate_on_submit():
         return _page(entry, status=422, **{form_name: form})

@@ -1,12 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..formfields import IdListField, UKDateTimeField, choices
+from ..formfields import BaseForm, IdListField, UKDateTimeField, choices
 from ..models import Source
 
 
-class LogEntryForm(FlaskForm):
+class LogEntryForm(BaseForm):
     pupil_ids = IdListField("Pupils")
     category = RadioField("Category", coerce=int, validators=[InputRequired("Choose a category.")])
     source = RadioField(

@@ -14,7 +14,7 @@ def _escape_like(text: str) -> str:
 
 def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS) -> list[Pupil]:
     """Active pupils of these schools whose names or UPN start with every word typed."""
-    words = [w for w in text.lower().split() if w][:4]
+    words = [w for w in text.replace("\x00", "").lower().split() if w][:4]
     if not words or not school_ids:
         return []
     query = select(Pupil).where(Pupil.school_id.in_(school_ids), Pupil.active.is_(True))

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .. import policy
 from ..extensions import db
-from ..formfields import choices
+from ..formfields import as_id, choices
 from ..htmx import partial, render, wants_partial
 from ..loaders import loggable_pupil_or_404, require
 from ..models import Category
@@ -38,14 +38,14 @@ def new():
 
     # "Find" and "Add" are the no-JavaScript pupil picker: they re-show the form.
     query = request.values.get("q", "").strip()
-    adding = request.form.get("add_pupil", "")
-    picking = request.method == "POST" and ("find" in request.form or adding)
+    adding = as_id(request.form.get("add_pupil", ""))
+    picking = request.method == "POST" and ("find" in request.form or "add_pupil" in request.form)
     if request.method == "POST":
         ids = list(form.pupil_ids.data or [])
     else:  # /log?pupil=ID starts an entry about that pupil
-        ids = [int(v) for v in request.args.getlist("pupil") if v.isdigit()]
-    if adding.isdigit() and int(adding) not in ids:
-        ids.append(int(adding))
+        ids = [i for i in map(as_id, request.args.getlist("pupil")) if i is not None]
+    if adding is not None and adding not in ids:
+        ids.append(adding)
     pupils = pupils_by_id(schools, ids)
 
     status = 200

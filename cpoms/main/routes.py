@@ -17,7 +17,7 @@ def home():
     recent = list(
         db.session.scalars(
             select(Entry)
-            .where(Entry.recorded_by_id == current_user.id)
+            .where(Entry.recorded_by_id == current_user.id, policy.visible_entries(current_user))
             .order_by(Entry.created_at.desc(), Entry.id.desc())
             .limit(10)
         )

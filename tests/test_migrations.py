@@ -1,0 +1,125 @@
+"""The Alembic migrations build exactly the schema the models describe.
+
+`flask db upgrade` on an empty database (no create_all) must give the tables,
+columns, types, nullability, indexes, unique constraints and foreign keys of
+cpoms.models, or a deployment made with migrations would differ from the one the
+tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is set."""
+from __future__ import annotations
+
+import logging
+import os
+from pprint import pformat
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from config import TestConfig
+from cpoms import create_app
+from cpoms.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")  # as conftest's `app` fixture
+
+
+
+@pytest.fixture
+def keep_logging():
+    """env.py runs logging.config.fileConfig(alembic.ini), which disables every
+    existing logger and replaces the root handlers: put them back for later tests."""
+    manager = logging.root.manager
+    saved = {
+        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
+        for name, lg in manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    root = (logging.root.level, list(logging.root.handlers))
+    yield
+    for name, lg in list(manager.loggerDict.items()):
+        if not isinstance(lg, logging.Logger):
+            continue
+        if name in saved:
+            lg.disabled, lg.level, lg.handlers[:], lg.propagate = saved[name]
+        else:
+            lg.disabled = False
+    added = [h for h in logging.root.handlers if h not in root[1]]
+    logging.root.setLevel(root[0])
+    logging.root.handlers[:] = root[1]
+    for handler in added:
+        handler.close()
+
+
+@pytest.fixture
+def empty_app(tmp_path, keep_logging):
+    """An app on an empty database: a new SQLite file, or PostgreSQL with every table dropped."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        _drop_everything()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if POSTGRES_URL:
+            _drop_everything()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                          "compare_server_default": True})
+        return compare_metadata(context, db.metadata)
+
+
+def table_names() -> set[str]:
+    return set(inspect(db.engine).get_table_names())
+
+
+def test_upgrade_builds_the_models_schema(empty_app):
+    with empty_app.app_context():
+        assert table_names() == set()
+        flask_migrate.upgrade()
+        assert table_names() == set(db.metadata.tables) | {"alembic_version"}
+        diff = schema_differences()
+        assert diff == [], "migrations and models differ:\n" + pformat(diff)
+        with db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() is not None
+
+
+def test_downgrade_to_base_and_up_again(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        assert table_names() <= {"alembic_version"}
+        with db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() is None
+        flask_migrate.upgrade()
+        diff = schema_differences()
+        assert diff == [], "migrations and models differ after down and up:\n" + pformat(diff)
+
+
+def test_migrated_database_takes_the_apps_writes(empty_app):
+    """A smoke test of the migrated schema: the demo data loads into it."""
+    from cpoms.demo import ensure_categories
+
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        categories = ensure_categories()
+        db.session.commit()
+        assert len(categories) == 7
+
+
+def test_env_py_raises_no_deprecation_warning(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
