@@ -125,6 +125,10 @@ def visible_entries(user):
     )
 
 
+def reads_whole_school(user) -> bool:
+    return bool(access(user).read_all)
+
+
 def shows_full_names(user, school_id: int) -> bool:
     """Governors and trust representatives see pupils by initials only."""
     return school_id in access(user).full_names

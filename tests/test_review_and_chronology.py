@@ -162,3 +162,19 @@ def test_uk_time_formatting_across_the_clock_change():
     assert waited(start, start + timedelta(minutes=42)) == "42 min"
     assert waited(start, start + timedelta(hours=5)) == "5 h"
     assert waited(start, start + timedelta(days=3)) == "3 days"
+
+
+def test_governors_start_from_the_latest_entries_of_their_school(client, auth, world, make_entry):
+    entry_id = make_entry(narrative="For the governors to read.")
+    make_entry(recorder="other_teacher", pupils=world.other_pupils, narrative="At the other school.")
+    auth.as_(world["governor"])
+    html = client.get("/").get_data(as_text=True)
+    assert "For the governors to read." in html and f"/entries/{entry_id}" in html
+    assert "At the other school." not in html
+    assert "A.H." in html and "Amelia" not in html
+    auth.as_(world["trust_rep"])
+    html = client.get("/").get_data(as_text=True)
+    assert "For the governors to read." in html and "At the other school." in html
+    assert "Brookfield Primary School" in html  # more than one school: each row names it
+    auth.as_(world["admin"])
+    assert "For the governors to read." not in client.get("/").get_data(as_text=True)

@@ -2,7 +2,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -59,11 +59,13 @@ def _dummy_check(password: str) -> None:
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
+    # Not login_required: signing out of an expired session should just land on
+    # the sign-in page, not come back to /logout after signing in.
     # CSRFProtect has already checked the token, as on every POST.
-    audit.record(audit.SIGN_OUT)
-    logout_user()
+    if current_user.is_authenticated:
+        audit.record(audit.SIGN_OUT)
+        logout_user()
+        flash("You have signed out.", "info")
     session.clear()
-    flash("You have signed out.", "info")
     return redirect(url_for("auth.login"), 303)

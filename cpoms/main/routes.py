@@ -23,9 +23,22 @@ def home():
         )
     )
     review_schools = policy.review_school_ids(current_user)
+    # Governors and trust representatives log nothing and have no queue: they
+    # start from the latest entries of their schools (read-only, by initials).
+    latest = []
+    if not recent and not review_schools and policy.reads_whole_school(current_user):
+        latest = list(
+            db.session.scalars(
+                select(Entry)
+                .where(policy.visible_entries(current_user))
+                .order_by(Entry.created_at.desc(), Entry.id.desc())
+                .limit(25)
+            )
+        )
     return render(
         "main/home.html",
         recent=recent,
+        latest=latest,
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
     )
