@@ -55,7 +55,9 @@ class Config:
 
     TIMEZONE = "Europe/London"
     HTMX_VERSION = "2.0.11"
-    HTMX_CDN_URL = "https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js"
+    # Empty (HTMX_CDN_URL= in the environment) serves only the local copy: for an
+    # intranet whose firewall drops, rather than refuses, traffic to the internet.
+    HTMX_CDN_URL = os.environ.get("HTMX_CDN_URL", "https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js")
     HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 

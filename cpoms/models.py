@@ -232,6 +232,8 @@ class Entry(db.Model):
         order_by="(FollowUp.occurred_at, FollowUp.id)",
     )
 
+    alerts: Mapped[list[Alert]] = relationship(back_populates="entry")
+
     @property
     def pupils(self) -> list[Pupil]:
         return [link.pupil for link in self.entry_pupils]
@@ -300,7 +302,7 @@ class Alert(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    entry: Mapped[Entry] = relationship()
+    entry: Mapped[Entry] = relationship(back_populates="alerts")
     recipient: Mapped[User] = relationship()
 
 

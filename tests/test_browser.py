@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import CHROMIUM, PASSWORD
 
@@ -70,8 +71,10 @@ def assert_htmx_loaded(page: Page) -> None:
     page.wait_for_function("() => window.htmx !== undefined", timeout=5_000)
     # Our <meta name="htmx-config"> is read only when htmx initialises the page:
     # this proves the local copy started, not just that it was downloaded.
-    assert page.evaluate("() => htmx.config.includeIndicatorStyles") is False, \
-        "htmx loaded but never initialised the page"
+    try:
+        page.wait_for_function("() => htmx.config.includeIndicatorStyles === false", timeout=5_000)
+    except PlaywrightTimeout:
+        raise AssertionError("htmx loaded but never initialised the page") from None
 
 
 def sign_in(page: Page, base: str, who: str) -> None:
@@ -204,8 +207,8 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
     expect(item).to_contain_text("referred to children's social care")
     assert_no_reload(page)
 
-    activity.get_by_role("textbox", name="Outcome", exact=True).fill("Social care visited; family supported by Early Help.")
-    activity.get_by_role("button", name="Close entry").click()
+    activity.get_by_role("textbox", name="Final outcome", exact=True).fill("Social care visited; family supported by Early Help.")
+    activity.get_by_role("button", name="Close with this outcome").click()
     expect(activity.locator(".status-closed")).to_have_text("Closed")
     expect(activity.locator(".timeline-item.kind-closed")).to_contain_text("Early Help")
     expect(activity.get_by_role("button", name="Reopen")).to_be_visible()
@@ -273,7 +276,8 @@ def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, li
     expect(category.locator(".field-error")).to_contain_text("Choose a category.")
     expect(category).to_have_attribute("aria-describedby", re.compile(r"\bcategory-error\b"))
     expect(page.get_by_label("What happened")).to_have_value(narrative)
-    expect(page.get_by_role("radio", name="Parent or carer", exact=True)).to_be_checked()
+    # (A checked pill's name gains the CSS "✓ " glyph, so match the end of it.)
+    expect(page.get_by_role("radio", name=re.compile(r"\bParent or carer$"))).to_be_checked()
     expect(page.get_by_role("list", name="Pupils on this entry")
            .get_by_role("checkbox", name=re.compile("Isla Hartley"))).to_be_checked()
 
@@ -340,3 +344,13 @@ def test_accessibility_and_screenshots(page: Page, live_server, world, make_entr
         for line in problems:
             print(f"[axe] SERIOUS: {line}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_chosen_option_keeps_its_name(page: Page, live_server, world):
+    """A screen reader hears the option's own name once it is chosen, not 'check mark ...'."""
+    sign_in(page, live_server, "teacher1")
+    open_page(page, f"{live_server}/log")
+    for name in ("Parent or carer", "Safeguarding"):
+        option = page.get_by_role("radio", name=re.compile(rf"^{name}"))
+        option.check()
+        expect(option).to_have_accessible_name(re.compile(rf"^{name}"))

@@ -183,3 +183,27 @@ def test_behaviour_entry_queues_no_alert_and_safeguarding_entry_queues_one_per_t
     with app.app_context():
         emails = sorted(a.email for a in db.session.scalars(select(Alert)))
     assert emails == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
+
+
+def test_after_saving_a_safeguarding_entry_the_teacher_is_told_the_team_is_alerted(client, auth, world):
+    auth.as_(world["teacher1"])
+    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
+                           follow_redirects=True)
+    assert "the safeguarding team (2 people) is being alerted by email" in response.get_data(as_text=True)
+    response = client.post("/log", data=form_data(world), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Your entry has been saved." in html and "alerted" not in html
+
+
+def test_search_results_stay_after_a_failed_save(client, auth, world):
+    auth.as_(world["teacher1"])
+    html = client.post("/log", data=form_data(world, q="oliv", narrative="")).get_data(as_text=True)
+    assert "Oliver Nowak" in html and 'name="add_pupil"' in html
+
+
+def test_htmx_can_be_served_from_the_local_copy_only(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    assert "unpkg.com" in client.get("/").get_data(as_text=True)
+    app.config["HTMX_CDN_URL"] = ""
+    html = client.get("/").get_data(as_text=True)
+    assert "unpkg.com" not in html and "/static/js/htmx-fallback.js" in html

@@ -41,7 +41,7 @@ class ReviewForm(BaseForm):
 
 class CloseForm(BaseForm):
     outcome = TextAreaField(
-        "Outcome", validators=[InputRequired("Record the outcome before closing."), LONG]
+        "Final outcome", validators=[InputRequired("Record the outcome before closing."), LONG]
     )
 
 

@@ -68,11 +68,11 @@ def new():
                 child_words=(form.child_words.data or "").strip(),
                 told_dsl_in_person=form.told_dsl_in_person.data,
             )
-            flash("Your entry has been saved.", "success")
+            flash(_saved_message(entry), "success")
             return redirect(url_for("entries.show", entry_id=entry.id), 303)
         status = 422
 
-    searched = bool(query) and (picking or request.method == "GET")
+    searched = bool(query)
     results = search_pupils(schools, query) if searched else []
     return render(
         "log/new.html",
@@ -106,3 +106,12 @@ def pupil_chip(pupil_id: int):
     if not wants_partial():
         return redirect(url_for("log.new", pupil=pupil.id))
     return partial("log/_pupil_chip.html", pupil=pupil)
+
+
+def _saved_message(entry) -> str:
+    alerted = len(entry.alerts)
+    if not alerted:
+        return "Your entry has been saved."
+    people = "person" if alerted == 1 else "people"
+    return (f"Your entry has been saved and the safeguarding team ({alerted} {people}) is being "
+            "alerted by email. If a child is at immediate risk, also speak to a DSL now.")
