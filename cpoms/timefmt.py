@@ -44,9 +44,10 @@ def from_uk_local(naive: datetime) -> datetime:
 
 def waited(since: datetime, until: datetime | None = None) -> str:
     seconds = int(((until or now_utc()) - since).total_seconds())
+    if seconds < 60:
+        return "under a minute"
     if seconds < 3600:
-        minutes = max(seconds // 60, 0)
-        return f"{minutes} min"
+        return f"{seconds // 60} min"
     if seconds < 2 * 86400:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} days"

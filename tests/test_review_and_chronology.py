@@ -159,6 +159,7 @@ def test_uk_time_formatting_across_the_clock_change():
     # 23:30 UTC on 29 March 2026 is already 30 March in the UK (BST began that morning).
     assert uk_date(datetime(2026, 3, 29, 23, 30, tzinfo=timezone.utc)) == "30 Mar 2026"
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert waited(start, start + timedelta(seconds=20)) == "under a minute"
     assert waited(start, start + timedelta(minutes=42)) == "42 min"
     assert waited(start, start + timedelta(hours=5)) == "5 h"
     assert waited(start, start + timedelta(days=3)) == "3 days"
