@@ -207,3 +207,19 @@ def test_htmx_can_be_served_from_the_local_copy_only(app, client, auth, world):
     app.config["HTMX_CDN_URL"] = ""
     html = client.get("/").get_data(as_text=True)
     assert "unpkg.com" not in html and "/static/js/htmx-fallback.js" in html
+
+
+def test_one_entry_is_about_pupils_of_one_school(app, client, auth, world):
+    from cpoms.models import Role, RoleAssignment
+
+    with app.app_context():  # a teacher who works at both schools
+        db.session.add(RoleAssignment(user_id=world["teacher1"].id, role=Role.STAFF, school_id=world.other_school.id))
+        db.session.commit()
+    auth.as_(world["teacher1"])
+    both = [str(world.pupils[0].id), str(world.other_pupils[0].id)]
+    response = client.post("/log", data=form_data(world, pupil_ids=both))
+    assert response.status_code == 422
+    assert "All pupils on one entry must be at the same school." in response.get_data(as_text=True)
+    assert client.post("/log", data=form_data(world, pupil_ids=both[1:])).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Entry)).school_id == world.other_school.id

@@ -331,25 +331,6 @@ def test_cannot_log_about_a_pupil_of_another_school(app, client, auth, world, ro
         assert count(Entry) == 0
 
 
-def test_recorder_may_add_notes_only(app, client, auth, world, sample):
-    auth.as_(world["teacher1"])
-    url = f"/entries/{sample['entry_id']}/follow-ups"
-    assert client.post(url, data={"kind": "action", "text": "Rang social care."}).status_code == 422
-    with app.app_context():
-        assert count(FollowUp) == 0
-    assert client.post(url, data={"kind": "note", "text": "Seemed happier today."}).status_code == 303
-    with app.app_context():
-        assert count(FollowUp) == 1
-
-
-def test_slt_may_add_any_kind_of_follow_up(app, client, auth, world, sample):
-    auth.as_(world["slt"])
-    url = f"/entries/{sample['entry_id']}/follow-ups"
-    assert client.post(url, data={"kind": "action", "text": "Met the family."}).status_code == 303
-    with app.app_context():
-        assert count(FollowUp) == 1
-
-
 def test_staff_who_left_the_school_no_longer_see_their_entries(app, client, auth, world, sample):
     with app.app_context():
         teacher = world["teacher1"]

@@ -28,3 +28,15 @@ class LogEntryForm(BaseForm):
         validators=[Optional(), Length(max=10000, message="Keep this under 10,000 characters.")],
     )
     told_dsl_in_person = BooleanField("I have also told a DSL in person")
+
+    def validate_with(self, pupils) -> bool:
+        """Validate the fields, and the pupils they resolved to (which the view
+        loads through the policy, so a pupil the user may not log about is absent)."""
+        valid = self.validate()
+        if not pupils:
+            self.pupil_ids.errors = ["Choose at least one pupil."]
+            valid = False
+        elif len({p.school_id for p in pupils}) > 1:
+            self.pupil_ids.errors = ["All pupils on one entry must be at the same school."]
+            valid = False
+        return valid

@@ -50,14 +50,7 @@ def new():
 
     status = 200
     if request.method == "POST" and not picking:
-        valid = form.validate()
-        if not pupils:
-            form.pupil_ids.errors = ["Choose at least one pupil."]
-            valid = False
-        elif len({p.school_id for p in pupils}) > 1:
-            form.pupil_ids.errors = ["All pupils on one entry must be at the same school."]
-            valid = False
-        if valid:
+        if form.validate_with(pupils):
             entry = operations.create_entry(
                 recorded_by=current_user,
                 pupils=pupils,
