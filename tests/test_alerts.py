@@ -332,3 +332,29 @@ def entry_ids_in(text: str):
             digits += ch
         yield digits
         at = text.find(marker, at + 1)
+
+
+def test_a_silent_mail_server_delays_the_save_by_the_timeout_only(app, client, auth, world):
+    """A server that accepts the connection and never speaks: the entry is saved
+    within MAIL_TIMEOUT and its alerts wait for the worker."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=0.5)
+        app.extensions["mail"].server = "127.0.0.1"
+        app.extensions["mail"].port = silent.getsockname()[1]
+        auth.as_(world["teacher1"])
+        started = time.monotonic()
+        response = post_log(client, world)
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.status_code == 303
+    assert took < 3, took
+    rows = alert_rows(app, entry_id_from(response))
+    assert len(rows) == 2 and {r.status for r in rows} == {"pending"}
+    assert all("timed out" in (r.last_error or "") for r in rows)
