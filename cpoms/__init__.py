@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import alerts, policy
 from .extensions import csrf, db, login_manager, mail, migrate
+from .formfields import MAX_ID
 from .models import Category, Kind, Role, Source, User
 from .timefmt import uk_date, uk_datetime, waited
 
@@ -56,8 +57,6 @@ class IdConverter(IntegerConverter):
     """<int:...> in URLs, bounded to what the database holds: a huge id is a 404, not a 500."""
 
     def __init__(self, map, *args, **kwargs):
-        from .formfields import MAX_ID
-
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
