@@ -1,21 +1,36 @@
 """The audit log: who viewed, created or was refused which record, and when.
 
-Rows are only ever added. They join the request's transaction, so a view that
-fails leaves no trace of a write that did not happen.
+Rows are only ever added, and each is chained to the one before by a SHA-256
+hash, so that altering, removing or inserting a row afterwards is detectable
+(`flask --app app verify-audit`).
+
+record() does not write at once: events wait on the session until it commits,
+and are chained and inserted in that commit. So a request that fails leaves no
+trace of a write that did not happen, and the lock that orders the chain is
+held only for the instant of the commit, not while a page renders.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
+from datetime import timezone
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AUDIT_GENESIS, AuditChainHead, AuditEvent
+from .timefmt import now_utc
 
 VIEW_ENTRY = "view_entry"
 VIEW_CHRONOLOGY = "view_chronology"
 VIEW_QUEUE = "view_review_queue"
+VIEW_VIEWERS = "view_record_viewers"
+VIEW_AUDIT_LOG = "view_audit_log"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
 DENIED = "denied"
@@ -23,12 +38,32 @@ SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
 
+# Actions that show some of a pupil's record to someone: "who has viewed this pupil".
+VIEWS_OF_A_RECORD = (VIEW_ENTRY, VIEW_CHRONOLOGY)
+
+LABELS = {
+    VIEW_ENTRY: "Viewed an entry",
+    VIEW_CHRONOLOGY: "Viewed a chronology",
+    VIEW_QUEUE: "Viewed the review queue",
+    VIEW_VIEWERS: "Viewed who has seen a record",
+    VIEW_AUDIT_LOG: "Viewed the audit log",
+    CREATE_ENTRY: "Logged an entry",
+    ADD_FOLLOW_UP: "Added a follow-up",
+    DENIED: "Refused access",
+    SIGN_IN: "Signed in",
+    SIGN_IN_FAILED: "Failed sign-in",
+    SIGN_OUT: "Signed out",
+}
+
+_PENDING = "audit_pending"
+
 
 def record(action: str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
            school_id=None, user=None, **detail) -> AuditEvent:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
+        at=now_utc(),
         action=action,
         user_id=user.id if user is not None else None,
         entry_id=entry.id if entry is not None else entry_id,
@@ -39,7 +74,91 @@ def record(action: str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
         detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
     )
     if has_request_context():
-        event.ip = request.remote_addr
+        event.ip = (request.remote_addr or "")[:64] or None
         event.user_agent = (request.user_agent.string or "")[:300]
-    db.session.add(event)
+    db.session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+def label(action: str) -> str:
+    return LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+# --- the chain ------------------------------------------------------------------------
+
+def digest(row, prev_hash: str) -> str:
+    """The hash of one event: its content and the previous event's hash."""
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
+    content = [1, row.seq, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), row.action,
+               row.user_id, row.entry_id, row.pupil_id, row.school_id, row.ip, row.user_agent,
+               row.detail, prev_hash]
+    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    head = AuditChainHead.__table__
+    # Moving the head first takes its row lock (PostgreSQL) or the write lock
+    # (SQLite): a concurrent commit waits here, then chains after this one.
+    last_seq, prev = session.execute(
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(pending))
+        .returning(head.c.seq, head.c.hash)
+    ).one()
+    seq = last_seq - len(pending)
+    for event in pending:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = digest(event, prev)
+    session.execute(update(head).where(head.c.id == 1).values(hash=prev))
+    session.add_all(pending)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@dataclass
+class ChainCheck:
+    events: int
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain(batch: int = 5000) -> ChainCheck:
+    """Walk the whole chain in order; stop at the first row that does not hold."""
+    result = db.session.execute(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    )
+    try:
+        return _walk(result.scalars())
+    finally:
+        result.close()  # stopping early must not leave a server-side cursor open
+
+
+def _walk(rows) -> ChainCheck:
+    expected_seq, prev, count = 1, AUDIT_GENESIS, 0
+    for row in rows:
+        if row.seq != expected_seq:
+            return ChainCheck(count, expected_seq, f"event #{expected_seq} is missing (the next is #{row.seq})")
+        if row.prev_hash != prev:
+            return ChainCheck(count, row.seq, f"event #{row.seq} does not follow #{row.seq - 1}: "
+                              "an event before it was removed, inserted or altered")
+        if digest(row, prev) != row.hash:
+            return ChainCheck(count, row.seq, f"event #{row.seq} (id {row.id}, {row.action}) was altered "
+                              "after it was written: its content does not match its hash")
+        prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    head = db.session.get(AuditChainHead, 1)
+    if head is None or head.seq != count or head.hash != prev:
+        recorded = head.seq if head is not None else "nothing"
+        return ChainCheck(count, count + 1, f"the chain ends at #{count} but its head records #{recorded}: "
+                          "events were removed from the end, or the head was altered")
+    return ChainCheck(count)
+

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import alerts
+from . import alerts, audit
 from .demo import DEMO_TRUST, load_demo
 from .extensions import db
 from .models import Role, RoleAssignment, School, Trust, User
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_alerts_command)
+    app.cli.add_command(verify_audit_command)
 
 
 @click.command("demo")
@@ -111,3 +112,16 @@ def send_alerts_command(watch: bool, interval: float, retry_failed: bool) -> Non
         if not watch:
             return
         time.sleep(interval)
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit_command() -> None:
+    """Walk the audit log's hash chain and report the first row that does not hold."""
+    check = audit.verify_chain()
+    if check.intact:
+        click.echo(f"Audit log intact: {check.events} events, every link holds.")
+        return
+    click.echo(f"Audit log BROKEN at event #{check.broken_seq}: {check.problem}.", err=True)
+    click.echo(f"The {check.events} events before it are intact.", err=True)
+    raise SystemExit(1)

@@ -8,6 +8,7 @@ from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -18,11 +19,16 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import append_only
 from .extensions import db
+
+# The hash before the first audit event.
+AUDIT_GENESIS = "0" * 64
 
 
 def utcnow() -> datetime:
@@ -307,8 +313,16 @@ class Alert(db.Model):
 
 
 class AuditEvent(db.Model):
+    """One line of the audit log. Append-only (database triggers refuse UPDATE and
+    DELETE) and hash-chained: `seq` numbers the chain without gaps, `hash` covers
+    this row's content and `prev_hash`, so an altered, removed or inserted row
+    breaks every link after it (`flask verify-audit`)."""
+
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(48))
@@ -318,3 +332,22 @@ class AuditEvent(db.Model):
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(300))
     detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class AuditChainHead(db.Model):
+    """The end of the audit chain: one row, locked by every append so that
+    concurrent requests chain one after another, and compared with the last
+    event so that cutting rows off the end is noticed too."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+append_only.protect(AuditEvent.__table__)
+
+
+@event.listens_for(AuditChainHead.__table__, "after_create")
+def _chain_genesis(target, connection, **kw):
+    connection.execute(target.insert().values(id=1, seq=0, hash=AUDIT_GENESIS))

@@ -168,7 +168,8 @@ def test_entries_and_follow_ups_are_never_updated_or_deleted(app, client, auth, 
         client.post(f"/entries/{entry_id}/reopen", data={"reason": "More."})
     writes = [s.split()[0:3] for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
     touched = {w[1] if w[0].upper() == "UPDATE" else w[2] for w in writes}
-    assert touched == {"entry_states"}  # only the projection of where each entry stands
+    # Only the projection of where each entry stands, and the head of the audit chain.
+    assert touched == {"entry_states", "audit_chain_head"}
 
 
 def test_readers_without_write_rights_see_no_forms(client, auth, world, make_entry):

@@ -123,3 +123,24 @@ def test_migrated_database_takes_the_apps_writes(empty_app):
 def test_env_py_raises_no_deprecation_warning(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()
+
+
+def test_upgrade_chains_the_audit_events_a_school_already_has(empty_app):
+    """A school upgrading from the first release keeps its audit history, chained."""
+    from cpoms import audit
+
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            for n in range(3):
+                conn.execute(text(
+                    "INSERT INTO audit_events (at, action, ip, detail) "
+                    f"VALUES ('2026-09-0{n + 1} 08:30:00.123456', 'sign_in', '10.0.0.{n}', NULL)"
+                ))
+        flask_migrate.upgrade()
+        check = audit.verify_chain()
+        assert check.intact, check.problem
+        assert check.events == 3
+        with pytest.raises(Exception, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE audit_events SET ip = '1.2.3.4'"))
