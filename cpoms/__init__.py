@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import alerts, policy
+from . import alerts, audit, policy
 from .extensions import csrf, db, login_manager, mail, migrate
 from .formfields import MAX_ID
 from .models import Category, Kind, Role, Source, User
@@ -62,6 +62,7 @@ class IdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .auditlog.routes import bp as auditlog_bp
     from .auth.routes import bp as auth_bp
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .review.routes import bp as review_bp
 
-    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp):
+    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp):
         app.register_blueprint(bp)
 
 
@@ -147,7 +148,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, waited=waited)
+    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, waited=waited,
+                                 audit_detail=audit.detail_value, audit_label=audit.label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -84,6 +84,14 @@ def label(action: str) -> str:
     return LABELS.get(action, action.replace("_", " ").capitalize())
 
 
+def detail_value(detail: str | None, key: str) -> str:
+    """One value from an event's JSON detail, for display."""
+    try:
+        return str(json.loads(detail or "{}").get(key, ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 # --- the chain ------------------------------------------------------------------------
 
 def digest(row, prev_hash: str) -> str:

@@ -29,6 +29,11 @@ def chronology_pupil_or_404(pupil_id: int) -> Pupil:
                        denied={"pupil_id": pupil_id, "what": "chronology"})
 
 
+def viewers_pupil_or_404(pupil_id: int) -> Pupil:
+    return _get_or_404(Pupil, pupil_id, policy.can_see_record_viewers,
+                       denied={"pupil_id": pupil_id, "what": "record viewers"})
+
+
 def loggable_pupil_or_404(pupil_id: int) -> Pupil:
     return _get_or_404(Pupil, pupil_id, policy.can_log_for_pupil)
 

@@ -16,6 +16,7 @@ READS_WHOLE_SCHOOL = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.T
 SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
+ADMINISTERS = {Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Access:
     full_names: frozenset[int] = frozenset()
     review: frozenset[int] = frozenset()
     team: frozenset[int] = frozenset()
+    admin: frozenset[int] = frozenset()
+    # Trust-level admins also see what belongs to no school (an unknown address's failed sign-in).
+    admin_trust_wide: bool = False
 
 
 NOBODY = Access(user_id=None)
@@ -48,7 +52,7 @@ def _resolve(user) -> Access:
     for assignment in user.roles:
         if assignment.school_id is not None:
             by_role[assignment.role].add(assignment.school_id)
-        elif assignment.trust_id is not None and assignment.role in Role.TRUST_WIDE:
+        elif assignment.trust_id is not None:  # trust representatives; trust-level admins
             trust_roles.setdefault(assignment.trust_id, set()).add(assignment.role)
     if trust_roles:
         rows = db.session.execute(
@@ -68,6 +72,8 @@ def _resolve(user) -> Access:
         full_names=schools(SEES_FULL_NAMES),
         review=schools(REVIEWS),
         team=schools(SAFEGUARDING_TEAM),
+        admin=schools(ADMINISTERS),
+        admin_trust_wide=any(Role.ADMIN in roles for roles in trust_roles.values()),
     )
 
 
@@ -166,3 +172,17 @@ def review_school_ids(user) -> frozenset[int]:
 
 def can_view_chronology(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).read_all
+
+
+def can_see_record_viewers(user, pupil: Pupil) -> bool:
+    """Who has looked at a child's record is itself sensitive: the safeguarding team only."""
+    return pupil.school_id in access(user).team
+
+
+# --- administration ---------------------------------------------------------
+
+def audit_log_scope(user) -> tuple[frozenset[int], bool]:
+    """The schools whose audit log this user may read, and whether that includes
+    events that belong to no school."""
+    a = access(user)
+    return a.admin, a.admin_trust_wide

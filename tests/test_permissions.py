@@ -122,6 +122,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
     ),
+    # Who has viewed a pupil's record: the pupil's school's safeguarding team only.
+    ("auditlog.viewers", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
+    ),
+    # The audit log: admins, for their schools.
+    ("auditlog.log", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.

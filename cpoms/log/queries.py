@@ -8,18 +8,21 @@ from ..models import Pupil
 MAX_RESULTS = 10
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS) -> list[Pupil]:
-    """Active pupils of these schools whose names or UPN start with every word typed."""
+def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS, active_only: bool = True) -> list[Pupil]:
+    """Pupils of these schools (on roll, unless active_only is False) whose names
+    or UPN start with every word typed."""
     words = [w for w in text.replace("\x00", "").lower().split() if w][:4]
     if not words or not school_ids:
         return []
-    query = select(Pupil).where(Pupil.school_id.in_(school_ids), Pupil.active.is_(True))
+    query = select(Pupil).where(Pupil.school_id.in_(school_ids))
+    if active_only:
+        query = query.where(Pupil.active.is_(True))
     for word in words:
-        prefix = _escape_like(word[:60]) + "%"
+        prefix = escape_like(word[:60]) + "%"
         query = query.where(
             or_(
                 func.lower(Pupil.first_name).like(prefix, escape="\\"),
