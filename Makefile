@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= concern-log-demo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test db demo send-alerts clean
+.PHONY: run test lint db demo send-alerts clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: demo
 ## Run the whole test suite.
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## Static security checks: bandit must report no medium or high finding.
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/bandit --quiet --recursive cpoms --severity-level medium
 
 send-alerts: $(VENV)/.installed
 	$(FLASK) send-alerts --watch

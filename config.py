@@ -53,6 +53,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app:
+    # 0 trusts no X-Forwarded-* header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, not an hour
 
     TIMEZONE = "Europe/London"

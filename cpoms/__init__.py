@@ -9,9 +9,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import alerts, audit, policy
+from . import alerts, audit, policy, security_headers
 from .extensions import csrf, db, login_manager, mail, migrate
 from .formfields import MAX_ID
 from .models import Category, Kind, Role, Source, User
@@ -97,7 +98,7 @@ login_manager.login_message_category = "info"
 
 def _register_request_hooks(app: Flask) -> None:
     @app.after_request
-    def commit_and_secure(response):
+    def commit(response):
         # The one commit of a request. Audit rows of a refusal (404) are kept too;
         # a server error keeps nothing.
         if response.status_code >= 500:
@@ -105,14 +106,14 @@ def _register_request_hooks(app: Flask) -> None:
         else:
             db.session.commit()
             alerts.send_after_commit()
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        if request.endpoint != "static":
-            headers.setdefault("Cache-Control", "no-store")
         return response
+
+    security_headers.install(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy that terminates HTTPS: believe its X-Forwarded-For
+        # and -Proto (for the audit log's addresses, HSTS and secure cookies).
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -354,3 +354,53 @@ def test_a_chosen_option_keeps_its_name(page: Page, live_server, world):
         option = page.get_by_role("radio", name=re.compile(rf"^{name}"))
         option.check()
         expect(option).to_have_accessible_name(re.compile(rf"^{name}"))
+
+
+# --- f) hide screen, and the Content-Security-Policy holds in a real browser -------------
+
+def test_hide_screen_blanks_the_page_and_keeps_what_was_typed(page: Page, live_server, world):
+    sign_in(page, live_server, "teacher1")
+    open_page(page, f"{live_server}/log")
+    page.get_by_label("What happened").fill("Typed before a child came up to the tablet.")
+    page.get_by_role("link", name="Hide screen").click()
+    overlay = page.locator("#privacy-screen")
+    expect(overlay).to_be_visible()
+    assert page.title() == "Concern log"
+    # Whatever point of the screen is touched lands on the overlay; the page under it is inert.
+    assert page.evaluate("""() => [[10, 10], [384, 200], [700, 1000]].every(([x, y]) =>
+        document.getElementById('privacy-screen').contains(document.elementFromPoint(x, y)))""")
+    assert page.evaluate("() => document.getElementById('main').inert")
+    box = overlay.bounding_box()
+    assert box["width"] >= VIEWPORT["width"] and box["height"] >= VIEWPORT["height"]
+    page.keyboard.press("Escape")  # keys do not bring it back
+    expect(overlay).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "hide-screen.png"))
+    page.get_by_role("button", name="Show the screen").click()
+    expect(overlay).to_be_hidden()
+    expect(page.get_by_label("What happened")).to_have_value("Typed before a child came up to the tablet.")
+    page.get_by_label("What happened").press("Escape")  # the shortcut hides it again
+    expect(overlay).to_be_visible()
+
+
+def test_hide_screen_without_javascript_goes_to_a_blank_page_and_back(nojs: Page, live_server, world):
+    nojs.goto(f"{live_server}/log")
+    nojs.get_by_role("link", name="Hide screen").click()
+    expect(nojs.get_by_text("Screen hidden")).to_be_visible()
+    assert nojs.get_by_role("button", name="Sign out").count() == 0
+    nojs.get_by_role("link", name="Show the screen").click()
+    assert nojs.url.endswith("/log")
+
+
+def test_no_content_security_policy_violations(page: Page, live_server, world, make_entry):
+    """Every page the DSL opens, the typeahead included, runs with no CSP report."""
+    entry_id = make_entry()
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    sign_in(page, live_server, "dsl")
+    for path in ["/", "/log", "/review", f"/entries/{entry_id}", f"/pupils/{world.pupils[0].id}/chronology",
+                 f"/pupils/{world.pupils[0].id}/viewers"]:
+        open_page(page, f"{live_server}{path}")
+    open_page(page, f"{live_server}/log")
+    page.get_by_label("Find a pupil").press_sequentially("Ame")
+    expect(page.get_by_text("Hassan").first).to_be_visible()
+    assert violations == []

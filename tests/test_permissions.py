@@ -127,6 +127,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
     ),
+    # The blank page of "hide screen" without JavaScript shows nothing: anyone.
+    ("main.hidden", "GET"): row(
+        anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
     # The audit log: admins, for their schools.
     ("auditlog.log", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,

@@ -1,8 +1,11 @@
-from flask import Blueprint
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import alerts, policy
+from ..auth.routes import safe_next
 from ..extensions import db
 from ..htmx import render
 from ..models import Entry
@@ -42,3 +45,13 @@ def home():
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
     )
+
+
+@bp.route("/hidden")
+def hidden():
+    """The "hide screen" button without JavaScript: a page showing nothing of the
+    record, with a way back to the page it hid (from Referer: same site only)."""
+    back = urlsplit(request.referrer or "")
+    path = urlunsplit(("", "", back.path, back.query, ""))
+    same_site = back.netloc == request.host and back.path != request.path
+    return render("main/hidden.html", back=(safe_next(path) if same_site else None) or "/")

@@ -1,0 +1,117 @@
+"""Security headers on every page, from the one place that sets them; no inline
+script or style in any template, so the Content-Security-Policy can forbid them."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from werkzeug.routing import Rule
+
+from cpoms import security_headers
+from test_permissions import REQUEST, build_url, sample  # noqa: F401  (sample is a fixture)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+EXPECTED = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+CSP_MUST = ["default-src 'self'", "script-src 'self' https://unpkg.com", "style-src 'self'",
+            "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]
+
+
+def assert_secure(response, *, cached: bool = False) -> None:
+    for name, value in EXPECTED.items():
+        assert response.headers.get(name) == value, name
+    csp = response.headers["Content-Security-Policy"]
+    for directive in CSP_MUST:
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert ("no-store" in response.headers.get("Cache-Control", "")) is not cached
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP
+
+
+def get_routes(app) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"),
+                  key=lambda r: r.endpoint)
+
+
+@pytest.mark.parametrize("who", [None, "dsl", "admin", "governor"])
+def test_every_page_sends_the_security_headers(app, client, auth, world, sample, who):  # noqa: F811
+    auth.as_(world[who] if who else None)
+    for rule in get_routes(app):
+        spec = REQUEST.get((rule.endpoint, "GET"), {})
+        url = build_url(app, rule.endpoint, sample, **spec.get("query", {}))
+        response = client.get(url, headers=spec.get("headers", {}))
+        assert response.status_code < 500, url
+        assert_secure(response)
+
+
+def test_error_pages_send_them_too(app, client, auth, world, monkeypatch):
+    assert_secure(client.get("/no-such-page"))
+    auth.as_(world["dsl"])
+    import cpoms.main.routes as main_routes
+
+    monkeypatch.setattr(main_routes, "render", lambda *a, **k: 1 / 0)
+    response = client.get("/")
+    assert response.status_code == 500
+    assert_secure(response)
+
+
+def test_static_files_may_be_cached_but_are_still_locked_down(client):
+    response = client.get("/static/css/app.css")
+    response.close()
+    assert_secure(response, cached=True)
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    response = client.get("/login", base_url="https://concerns.school.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+
+
+@pytest.mark.parametrize("config_overrides", [{"TRUSTED_PROXIES": 1}])
+def test_a_trusted_proxy_that_terminated_https_gets_hsts(client, config_overrides):
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"})
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client):
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_csp_without_a_cdn_allows_only_this_site():
+    csp = security_headers.content_security_policy("")
+    assert "script-src 'self';" in csp
+
+
+INLINE = [
+    (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "an inline <script>"),
+    (re.compile(r"<style\b", re.I), "a <style> element"),
+    (re.compile(r"\sstyle=", re.I), "a style= attribute"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an on...= event handler"),
+    (re.compile(r"\shx-on", re.I), "an hx-on attribute (needs eval)"),
+    (re.compile(r"javascript:", re.I), "a javascript: URL"),
+]
+
+
+@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")
+                                            if p.parent.name != "email"))
+def test_no_template_has_inline_script_or_style(template):
+    """Emails are exempt: mail clients need inline styles and run no script."""
+    source = (TEMPLATES / template).read_text()
+    for pattern, what in INLINE:
+        assert not pattern.search(source), f"{template} has {what}: the CSP would block it"
+
+
+def test_hidden_page_goes_back_only_within_the_site(client, auth, world):
+    auth.as_(world["teacher1"])
+    host = "http://localhost"
+    assert 'href="/log?pupil=3"' in client.get("/hidden", headers={"Referer": f"{host}/log?pupil=3"}).get_data(as_text=True)
+    for referer in ["https://evil.example/log", f"{host}//evil.example/x", "", f"{host}/hidden", "not a url"]:
+        html = client.get("/hidden", headers={"Referer": referer}).get_data(as_text=True)
+        assert 'class="button" href="/"' in html, referer
