@@ -69,9 +69,11 @@ def _register_blueprints(app: Flask) -> None:
     from .entries.routes import bp as entries_bp
     from .log.routes import bp as log_bp
     from .main.routes import bp as main_bp
+    from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
 
-    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp):
+    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp,
+               reports_bp):
         app.register_blueprint(bp)
 
 

@@ -31,6 +31,8 @@ VIEW_CHRONOLOGY = "view_chronology"
 VIEW_QUEUE = "view_review_queue"
 VIEW_VIEWERS = "view_record_viewers"
 VIEW_AUDIT_LOG = "view_audit_log"
+VIEW_REPORTS = "view_reports"
+EXPORT_REPORT = "export_report"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
 DENIED = "denied"
@@ -47,6 +49,8 @@ LABELS = {
     VIEW_QUEUE: "Viewed the review queue",
     VIEW_VIEWERS: "Viewed who has seen a record",
     VIEW_AUDIT_LOG: "Viewed the audit log",
+    VIEW_REPORTS: "Viewed reports",
+    EXPORT_REPORT: "Downloaded a report table",
     CREATE_ENTRY: "Logged an entry",
     ADD_FOLLOW_UP: "Added a follow-up",
     DENIED: "Refused access",

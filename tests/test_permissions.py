@@ -132,6 +132,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
         admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
     ),
+    # Reports (counts, no pupils): everyone who reads a whole school.
+    ("reports.index", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=200,
+        admin=403, other_dsl=200, other_teacher=403, trust_rep=200,
+    ),
+    ("reports.download", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=200,
+        admin=403, other_dsl=200, other_teacher=403, trust_rep=200,
+    ),
     # The audit log: admins, for their schools.
     ("auditlog.log", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
@@ -180,7 +189,7 @@ def entry_ids_linked(html: str) -> set[int]:
 
 @pytest.fixture
 def sample(world, make_entry):
-    return {"entry_id": make_entry(), "pupil_id": world.pupils[0].id}
+    return {"entry_id": make_entry(), "pupil_id": world.pupils[0].id, "key": "months"}
 
 
 def build_url(app, endpoint: str, ids: dict, **query) -> str:

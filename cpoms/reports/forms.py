@@ -1,0 +1,38 @@
+from wtforms import SelectField
+
+from ..formfields import BaseForm, choices
+from .periods import FIRST_YEAR, TERMS, academic_year, current_academic_year, term, year_label
+
+
+class ReportFilterForm(BaseForm):
+    """A GET form: a report can be bookmarked and shared with its filters."""
+
+    class Meta:
+        csrf = False
+
+    school = SelectField("School", default="")
+    year = SelectField("Academic year")
+    term = SelectField("Term", default="")
+    category = SelectField("Category", default="")
+
+    def __init__(self, formdata, schools, categories):
+        super().__init__(formdata)
+        self._schools = schools
+        each = [(s.slug, s.name) for s in schools] if len(schools) > 1 else []
+        self.school.choices = choices([("", "All my schools" if each else schools[0].name), *each])
+        latest = current_academic_year()
+        self.year.choices = choices([(str(y), year_label(y)) for y in range(latest, FIRST_YEAR - 1, -1)])
+        self.term.choices = choices([("", "Whole year"), *[(k, v[0]) for k, v in TERMS.items()]])
+        self.category.choices = choices([("", "All categories"), *[(str(c.id), c.name) for c in categories]])
+        if not self.year.data:
+            self.year.data = str(latest)
+
+    def chosen_schools(self):
+        return [s for s in self._schools if s.slug == self.school.data] or self._schools
+
+    def period(self):
+        start_year = int(self.year.data)
+        return term(start_year, self.term.data) if self.term.data else academic_year(start_year)
+
+    def category_id(self) -> int | None:
+        return int(self.category.data) if self.category.data else None

@@ -1,0 +1,63 @@
+"""Reports for senior leaders, governors and the trust: counts and waiting
+times by category, month, term and school. No pupil appears in any of them."""
+import csv
+import io
+
+from flask import Blueprint, Response, abort, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import audit, policy
+from ..extensions import db
+from ..htmx import render
+from ..loaders import require
+from ..models import Category, School
+from . import queries
+from .forms import ReportFilterForm
+
+bp = Blueprint("reports", __name__)
+
+
+def _report():
+    school_ids = policy.report_school_ids(current_user)
+    require(bool(school_ids))
+    schools = list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
+    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
+    form = ReportFilterForm(request.args, schools, categories)
+    if not form.validate():
+        return form, None
+    report = queries.build(form.chosen_schools(), categories, form.period(), form.category_id())
+    return form, report
+
+
+@bp.route("/reports")
+@login_required
+def index():
+    form, report = _report()
+    if report is not None:
+        audit.record(audit.VIEW_REPORTS, filters=_filters(form))
+    return render("reports/index.html", block="report", form=form, report=report,
+                  period=form.period() if report else None, status_code=200 if report else 422)
+
+
+@bp.route("/reports/<key>.csv")
+@login_required
+def download(key: str):
+    form, report = _report()
+    if report is None:
+        abort(422)
+    table = report.tables.get(key)
+    if table is None:
+        abort(404)
+    audit.record(audit.EXPORT_REPORT, table=key, filters=_filters(form))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.headers)
+    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    name = f"{key}-{form.period().label.replace('/', '-').replace(' ', '-').lower()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _filters(form) -> dict:
+    return {name: field.data for name, field in form._fields.items() if field.data}
