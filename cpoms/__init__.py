@@ -71,9 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
+    from .search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp,
-               reports_bp):
+               reports_bp, search_bp):
         app.register_blueprint(bp)
 
 

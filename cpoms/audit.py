@@ -32,6 +32,7 @@ VIEW_QUEUE = "view_review_queue"
 VIEW_VIEWERS = "view_record_viewers"
 VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_REPORTS = "view_reports"
+SEARCH = "search"
 EXPORT_REPORT = "export_report"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
@@ -50,6 +51,7 @@ LABELS = {
     VIEW_VIEWERS: "Viewed who has seen a record",
     VIEW_AUDIT_LOG: "Viewed the audit log",
     VIEW_REPORTS: "Viewed reports",
+    SEARCH: "Searched records",
     EXPORT_REPORT: "Downloaded a report table",
     CREATE_ENTRY: "Logged an entry",
     ADD_FOLLOW_UP: "Added a follow-up",

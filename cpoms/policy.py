@@ -179,6 +179,11 @@ def can_see_record_viewers(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team
 
 
+def search_school_ids(user) -> frozenset[int]:
+    """Searching every narrative of a school: the safeguarding team and SLT."""
+    return access(user).review
+
+
 def report_school_ids(user) -> frozenset[int]:
     """Reports are counts, no pupils: for everyone who reads a whole school."""
     return access(user).read_all

@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from config import TestConfig
 from cpoms import create_app
 from cpoms.extensions import db
+from cpoms.search.index import is_search_object
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")  # as conftest's `app` fixture
 
@@ -78,12 +79,18 @@ def _drop_everything() -> None:
 def schema_differences() -> list:
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                          "compare_server_default": True})
+                                                          "compare_server_default": True,
+                                                          "include_name": include_name})
         return compare_metadata(context, db.metadata)
 
 
+def include_name(name, type_, parent_names) -> bool:
+    return not is_search_object(name)
+
+
 def table_names() -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+    """The tables of the models (the full-text search index is not a model)."""
+    return {name for name in inspect(db.engine).get_table_names() if not is_search_object(name)}
 
 
 def test_upgrade_builds_the_models_schema(empty_app):

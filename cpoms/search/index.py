@@ -1,0 +1,96 @@
+"""Full-text search of narratives and follow-ups, kept by the database itself.
+
+SQLite: an FTS5 table filled by triggers as entries and follow-ups are
+inserted (they are never updated, so inserts are all it has to follow).
+PostgreSQL: GIN indexes over to_tsvector() of the same text, queried directly.
+Created by the migration, and by db.create_all() for tests, from the same
+statements. These objects are not models: Alembic's autogenerate is told to
+leave anything named search_* alone (see `is_search_object`)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import MetaData, Select, event, func, literal_column, select, text, union
+
+from ..models import Entry, FollowUp
+
+ENTRY_TEXT = "narrative || ' ' || coalesce(child_words, '')"
+FOLLOW_UP_TEXT = "coalesce(text, '') || ' ' || coalesce(reason, '') || ' ' || coalesce(agency_name, '')"
+MAX_TERMS = 8
+
+
+def create_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"CREATE INDEX IF NOT EXISTS search_entries ON entries USING gin (to_tsvector('english', {ENTRY_TEXT}))",
+            f"CREATE INDEX IF NOT EXISTS search_follow_ups ON follow_ups "
+            f"USING gin (to_tsvector('english', {FOLLOW_UP_TEXT}))",
+        ]
+    return [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
+        "body, entry_id UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS search_index_entries AFTER INSERT ON entries BEGIN "
+        f"INSERT INTO search_index (body, entry_id) VALUES ({_new(ENTRY_TEXT)}, NEW.id); END",
+        "CREATE TRIGGER IF NOT EXISTS search_index_follow_ups AFTER INSERT ON follow_ups BEGIN "
+        f"INSERT INTO search_index (body, entry_id) VALUES ({_new(FOLLOW_UP_TEXT)}, NEW.entry_id); END",
+    ]
+
+
+def fill_statements(dialect: str) -> list[str]:
+    """Index what a database already holds (an upgrade)."""
+    if dialect == "postgresql":
+        return []
+    return [
+        f"INSERT INTO search_index (body, entry_id) SELECT {ENTRY_TEXT}, id FROM entries",
+        f"INSERT INTO search_index (body, entry_id) SELECT {FOLLOW_UP_TEXT}, entry_id FROM follow_ups",
+    ]
+
+
+def drop_statements(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return ["DROP INDEX IF EXISTS search_entries", "DROP INDEX IF EXISTS search_follow_ups"]
+    return ["DROP TRIGGER IF EXISTS search_index_entries", "DROP TRIGGER IF EXISTS search_index_follow_ups",
+            "DROP TABLE IF EXISTS search_index"]
+
+
+def _new(expression: str) -> str:
+    """The same expression over the trigger's NEW row."""
+    return re.sub(r"\b(narrative|child_words|text|reason|agency_name)\b", r"NEW.\1", expression)
+
+
+def is_search_object(name: str | None) -> bool:
+    return bool(name) and name.startswith("search_")
+
+
+def install(metadata: MetaData) -> None:
+    @event.listens_for(metadata, "after_create")
+    def _create(target, connection, **kw):
+        for statement in create_statements(connection.dialect.name):
+            connection.execute(text(statement))
+
+
+def terms(query: str) -> list[str]:
+    """The words of what was typed: letters and digits only, so nothing typed is
+    ever read as search syntax (or SQL)."""
+    return re.findall(r"\w+", query.lower())[:MAX_TERMS]
+
+
+def matching_entry_ids(words: list[str], dialect: str) -> Select:
+    """Ids of entries whose narrative, or one of whose follow-ups, has every word
+    (as a word or the start of one)."""
+    if dialect == "postgresql":
+        # The configuration is written out, not bound, so the planner sees the
+        # indexed expression exactly and uses the GIN index.
+        english = literal_column("'english'")
+        query = func.to_tsquery(english, " & ".join(f"{w}:*" for w in words))
+        return union(
+            select(Entry.id).where(func.to_tsvector(english, literal_column(ENTRY_TEXT)).op("@@")(query)),
+            select(FollowUp.entry_id).where(
+                func.to_tsvector(english, literal_column(FOLLOW_UP_TEXT)).op("@@")(query)),
+        )
+    match = " ".join(f'"{w}"*' for w in words)
+    return select(literal_column("entry_id")).select_from(text("search_index")).where(
+        text("search_index MATCH :match").bindparams(match=match))
+
+
+install(Entry.metadata)
