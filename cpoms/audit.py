@@ -43,3 +43,8 @@ def record(action: str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
         event.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(event)
     return event
+
+
+# --- recording guidance and category descriptions (guidance blueprint) --------
+SAVE_GUIDANCE = "save_guidance"
+EDIT_CATEGORY_DESCRIPTION = "edit_category_description"

@@ -16,6 +16,8 @@ READS_WHOLE_SCHOOL = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.T
 SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
+# Roles that may be held across a whole trust (no school) as well as at a school.
+TRUST_LEVEL = Role.TRUST_WIDE | {Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Access:
     full_names: frozenset[int] = frozenset()
     review: frozenset[int] = frozenset()
     team: frozenset[int] = frozenset()
+    member: frozenset[int] = frozenset()
+    admin: frozenset[int] = frozenset()
+    admin_trusts: frozenset[int] = frozenset()
 
 
 NOBODY = Access(user_id=None)
@@ -48,7 +53,7 @@ def _resolve(user) -> Access:
     for assignment in user.roles:
         if assignment.school_id is not None:
             by_role[assignment.role].add(assignment.school_id)
-        elif assignment.trust_id is not None and assignment.role in Role.TRUST_WIDE:
+        elif assignment.trust_id is not None and assignment.role in TRUST_LEVEL:
             trust_roles.setdefault(assignment.trust_id, set()).add(assignment.role)
     if trust_roles:
         rows = db.session.execute(
@@ -68,6 +73,9 @@ def _resolve(user) -> Access:
         full_names=schools(SEES_FULL_NAMES),
         review=schools(REVIEWS),
         team=schools(SAFEGUARDING_TEAM),
+        member=schools(set(Role.ALL)),
+        admin=schools({Role.ADMIN}),
+        admin_trusts=frozenset(t for t, roles in trust_roles.items() if Role.ADMIN in roles),
     )
 
 
@@ -166,3 +174,48 @@ def review_school_ids(user) -> frozenset[int]:
 
 def can_view_chronology(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).read_all
+
+
+# --- the recording guidance and category descriptions ------------------------
+
+def guidance_school_ids(user) -> frozenset[int]:
+    """Every signed-in member of staff reads the guidance of each school they work at."""
+    return access(user).member
+
+
+def can_read_guidance(user) -> bool:
+    return bool(access(user).member)
+
+
+def guidance_trust_ids(user) -> frozenset[int]:
+    """The trusts whose guidance this user reads: those of their schools."""
+    member = access(user).member
+    if not member:
+        return frozenset()
+    return frozenset(db.session.scalars(select(School.trust_id).where(School.id.in_(member)).distinct()))
+
+
+def can_read_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
+    if school_id is not None:
+        return school_id in access(user).member
+    return trust_id is not None and trust_id in guidance_trust_ids(user)
+
+
+def can_edit_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
+    """A school's page: its admins (a trust-level admin is one at every school of
+    the trust). The trust's page: trust-level admins only."""
+    a = access(user)
+    if school_id is not None:
+        return school_id in a.admin
+    return trust_id is not None and trust_id in a.admin_trusts
+
+
+def can_edit_guidance(user) -> bool:
+    a = access(user)
+    return bool(a.admin or a.admin_trusts)
+
+
+def can_edit_categories(user) -> bool:
+    """Categories are shared by every school, and admins look after them (DESIGN.md)."""
+    a = access(user)
+    return bool(a.admin or a.admin_trusts)
