@@ -65,11 +65,12 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
+    from .guidance.routes import bp as guidance_bp
     from .log.routes import bp as log_bp
     from .main.routes import bp as main_bp
     from .review.routes import bp as review_bp
 
-    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp):
+    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, guidance_bp):
         app.register_blueprint(bp)
 
 
