@@ -186,3 +186,14 @@ def test_urgent_panel_follows_the_chosen_pupils_school_and_skips_inactive_staff(
     panel = urgent_panel(client.get(f"/log?pupil={world.other_pupils[0].id}").get_data(as_text=True))
     assert "Today at Brookfield Primary School" in panel and "<strong>Other Dsl</strong>" in panel
     assert "Ashgrove" not in panel
+
+
+# --- how it reached the school ----------------------------------------------------------------
+
+def test_how_it_reached_the_school_shows_on_the_entry_and_the_chronology(client, auth, world, make_entry):
+    entry_id = make_entry(source="parent_carer", narrative=GOOD)
+    auth.as_(world["dsl"])
+    entry = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "<dt>Came to our attention by</dt><dd>Parent or carer</dd>" in entry
+    chronology = client.get(f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
+    assert "came to our attention by parent or carer" in chronology
