@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
+    from .guidance.routes import bp as guidance_bp
     from .log.routes import bp as log_bp
     from .main.routes import bp as main_bp
     from .reports.routes import bp as reports_bp
@@ -74,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from .search.routes import bp as search_bp
 
     for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp,
-               reports_bp, search_bp):
+               reports_bp, search_bp, guidance_bp):
         app.register_blueprint(bp)
 
 

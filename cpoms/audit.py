@@ -33,6 +33,8 @@ VIEW_VIEWERS = "view_record_viewers"
 VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_REPORTS = "view_reports"
 SEARCH = "search"
+SAVE_GUIDANCE = "save_guidance"
+EDIT_CATEGORY_DESCRIPTION = "edit_category_description"
 EXPORT_REPORT = "export_report"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
@@ -52,6 +54,8 @@ LABELS = {
     VIEW_AUDIT_LOG: "Viewed the audit log",
     VIEW_REPORTS: "Viewed reports",
     SEARCH: "Searched records",
+    SAVE_GUIDANCE: "Saved recording guidance",
+    EDIT_CATEGORY_DESCRIPTION: "Changed a category's description",
     EXPORT_REPORT: "Downloaded a report table",
     CREATE_ENTRY: "Logged an entry",
     ADD_FOLLOW_UP: "Added a follow-up",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -13,6 +14,7 @@ from .models import (
     Entry,
     EntryPupil,
     EntryState,
+    GuidanceVersion,
     Kind,
     Pupil,
     Role,
@@ -33,20 +35,25 @@ PUPILS_PER_SCHOOL = 60
 
 CATEGORIES = [
     ("Safeguarding", True,
-     "Any worry that a child may be at risk of harm: something seen, heard or told. "
-     "The safeguarding team is alerted at once."),
+     "Any worry that a child may be harmed or at risk of harm: something you saw, heard or were told, "
+     "or a change in the child. If in doubt, choose this. The safeguarding team is alerted at once."),
     ("Behaviour", False,
-     "Conduct that falls outside the school's behaviour policy, in class, at play or online."),
+     "How a child acted, in class, at play or online, against the behaviour policy. If you think it "
+     "comes from an unmet need, say so in what you write: the SENCO can add SEN later."),
     ("First aid / medical", False,
-     "Injuries, illness, medication and first aid given in school."),
+     "Injuries, illness, medication and first aid given in school. An injury nobody saw happen, or "
+     "that the child cannot explain, is Safeguarding."),
     ("Parent engagement", False,
-     "Contact with parents or carers: concerns they raise, conversations, meetings."),
+     "A parent or carer raised something, or you spoke with them: at the gate, by phone, in a "
+     "meeting. Choose it when that is how the matter reached you."),
     ("SEN", False,
-     "Special educational needs: observations that may inform support or an assessment."),
+     "How a child learns, communicates or copes, noticed over time: patterns that help the SENCO "
+     "plan support. A one-off incident is Behaviour."),
     ("Complaint", False,
-     "A complaint made by a parent, carer or pupil, and how it is being handled."),
+     "A complaint about the school from a parent, carer or pupil, and how it is being handled."),
     ("General welfare", False,
-     "Wellbeing worries that are not (yet) safeguarding: tiredness, hunger, friendships, mood."),
+     "Wellbeing worries that are not about harm: tiredness, hunger, friendships, mood, lateness. "
+     "Small worries add up: the safeguarding team sees the pattern."),
 ]
 
 STAFF = [
@@ -68,6 +75,8 @@ STAFF_NAMES = {
                    "Geoffrey Price", "Mei Lin"],
 }
 TRUST_REP = ("trust@westlondon.example.org", "Catherine Doyle")
+TRUST_ADMIN = ("admin@westlondon.example.org", "Joanne Whitfield")
+GUIDANCE_FILE = Path(__file__).with_name("demo_text") / "recording_guidance.md"
 
 FIRST_NAMES = [
     "Amelia", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "Leo", "Zainab", "Arlo",
@@ -190,8 +199,21 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
     rep = _user(TRUST_REP[0], TRUST_REP[1], password)
     _grant(rep, Role.TRUST_REP, trust=trust)
     accounts.append((TRUST_REP[0], f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})"))
+    trust_admin = _user(TRUST_ADMIN[0], TRUST_ADMIN[1], password)
+    _grant(trust_admin, Role.ADMIN, trust=trust)
+    accounts.append((TRUST_ADMIN[0], f"{Role.LABELS[Role.ADMIN]}, {DEMO_TRUST} ({TRUST_ADMIN[1]})"))
     db.session.flush()
+    _guidance(trust, trust_admin)
     return accounts
+
+
+def _guidance(trust: Trust, author: User) -> None:
+    """The trust's recording guidance, for all its schools, unless it has some already."""
+    if db.session.scalar(select(GuidanceVersion.id).where(GuidanceVersion.trust_id == trust.id).limit(1)):
+        return
+    db.session.add(GuidanceVersion(trust=trust, created_by=author, body=GUIDANCE_FILE.read_text("utf-8"),
+                                   note="First version, written for the app."))
+    db.session.flush()
 
 
 def _pupils(rng: random.Random, school: School, index: int) -> list[Pupil]:

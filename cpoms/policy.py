@@ -17,6 +17,8 @@ SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
 ADMINISTERS = {Role.ADMIN}
+# Roles that may be held across a whole trust (no school) as well as at a school.
+TRUST_LEVEL = Role.TRUST_WIDE | {Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,9 @@ class Access:
     full_names: frozenset[int] = frozenset()
     review: frozenset[int] = frozenset()
     team: frozenset[int] = frozenset()
+    member: frozenset[int] = frozenset()
     admin: frozenset[int] = frozenset()
-    # Trust-level admins also see what belongs to no school (an unknown address's failed sign-in).
-    admin_trust_wide: bool = False
+    admin_trusts: frozenset[int] = frozenset()
 
 
 NOBODY = Access(user_id=None)
@@ -52,7 +54,7 @@ def _resolve(user) -> Access:
     for assignment in user.roles:
         if assignment.school_id is not None:
             by_role[assignment.role].add(assignment.school_id)
-        elif assignment.trust_id is not None:  # trust representatives; trust-level admins
+        elif assignment.trust_id is not None and assignment.role in TRUST_LEVEL:
             trust_roles.setdefault(assignment.trust_id, set()).add(assignment.role)
     if trust_roles:
         rows = db.session.execute(
@@ -72,8 +74,9 @@ def _resolve(user) -> Access:
         full_names=schools(SEES_FULL_NAMES),
         review=schools(REVIEWS),
         team=schools(SAFEGUARDING_TEAM),
+        member=schools(set(Role.ALL)),
         admin=schools(ADMINISTERS),
-        admin_trust_wide=any(Role.ADMIN in roles for roles in trust_roles.values()),
+        admin_trusts=frozenset(t for t, roles in trust_roles.items() if Role.ADMIN in roles),
     )
 
 
@@ -195,4 +198,49 @@ def audit_log_scope(user) -> tuple[frozenset[int], bool]:
     """The schools whose audit log this user may read, and whether that includes
     events that belong to no school."""
     a = access(user)
-    return a.admin, a.admin_trust_wide
+    return a.admin, bool(a.admin_trusts)
+
+
+# --- the recording guidance and category descriptions ------------------------
+
+def guidance_school_ids(user) -> frozenset[int]:
+    """Every signed-in member of staff reads the guidance of each school they work at."""
+    return access(user).member
+
+
+def can_read_guidance(user) -> bool:
+    return bool(access(user).member)
+
+
+def guidance_trust_ids(user) -> frozenset[int]:
+    """The trusts whose guidance this user reads: those of their schools."""
+    member = access(user).member
+    if not member:
+        return frozenset()
+    return frozenset(db.session.scalars(select(School.trust_id).where(School.id.in_(member)).distinct()))
+
+
+def can_read_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
+    if school_id is not None:
+        return school_id in access(user).member
+    return trust_id is not None and trust_id in guidance_trust_ids(user)
+
+
+def can_edit_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
+    """A school's page: its admins (a trust-level admin is one at every school of
+    the trust). The trust's page: trust-level admins only."""
+    a = access(user)
+    if school_id is not None:
+        return school_id in a.admin
+    return trust_id is not None and trust_id in a.admin_trusts
+
+
+def can_edit_guidance(user) -> bool:
+    a = access(user)
+    return bool(a.admin or a.admin_trusts)
+
+
+def can_edit_categories(user) -> bool:
+    """Categories are shared by every school, and admins look after them (DESIGN.md)."""
+    a = access(user)
+    return bool(a.admin or a.admin_trusts)

@@ -24,7 +24,7 @@ def run(app, *args):
 
 def demo_emails() -> list[str]:
     staff = [f"{local}@{slug}.example.org" for slug, _ in demo.SCHOOLS for local, _, _ in demo.STAFF]
-    return staff + ["trust@westlondon.example.org"]
+    return staff + ["trust@westlondon.example.org", demo.TRUST_ADMIN[0]]
 
 
 def table_counts(app) -> dict[str, int]:

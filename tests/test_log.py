@@ -20,7 +20,8 @@ def form_data(world, **overrides):
         "category": str(world.categories["Behaviour"].id),
         "source": "staff_observation",
         "occurred_at": uk_input(datetime.now(timezone.utc) - timedelta(hours=1)),
-        "narrative": "Pushed another pupil in the lunch queue after an argument about a ball.",
+        "narrative": ("Pushed another pupil in the lunch queue at 12:10 after an argument about a ball. "
+                      "I saw it from the hall door."),
         "child_words": "He took my ball.",
     }
     data.update(overrides)

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..formfields import BaseForm, IdListField, UKDateTimeField, choices
@@ -27,7 +27,9 @@ class LogEntryForm(BaseForm):
         "The child's own words (optional)",
         validators=[Optional(), Length(max=10000, message="Keep this under 10,000 characters.")],
     )
-    told_dsl_in_person = BooleanField("I have also told a DSL in person")
+    told_dsl_in_person = BooleanField("Yes, I have told a DSL in person")
+    # Set once the gentle check on save has been shown: the next save stands as it is.
+    checked = HiddenField()
 
     def validate_with(self, pupils) -> bool:
         """Validate the fields, and the pupils they resolved to (which the view

@@ -3,7 +3,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Pupil
+from ..models import Pupil, Role, RoleAssignment, School, User
+from ..policy import SAFEGUARDING_TEAM
 
 MAX_RESULTS = 10
 
@@ -48,3 +49,26 @@ def pupils_by_id(school_ids, ids: list[int]) -> list[Pupil]:
         )
     }
     return [found[i] for i in ids if i in found]
+
+
+def safeguarding_contacts(school_ids) -> list[tuple[School, list[tuple[str, str]]]]:
+    """Each school's DSLs, then deputies, who can be found in person: (name, role label)."""
+    if not school_ids:
+        return []
+    rows = db.session.execute(
+        select(School, User.name, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.school_id == School.id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(School.id.in_(school_ids), RoleAssignment.role.in_(SAFEGUARDING_TEAM),
+               User.active.is_(True))
+    )
+    by_school: dict[School, list[tuple[str, str]]] = {}
+    rank = {Role.DSL: 0, Role.DEPUTY_DSL: 1}
+    for school, name, role in sorted(rows, key=lambda r: (r[0].name, rank[r[2]], r[1])):
+        by_school.setdefault(school, []).append((name, Role.LABELS[role]))
+    found = schools_by_id(school_ids)
+    return [(school, by_school.get(school, [])) for school in found]
+
+
+def schools_by_id(school_ids) -> list[School]:
+    return list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))

@@ -1,5 +1,5 @@
 """Logging a concern: the form, and the pupil search it uses."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,8 +11,9 @@ from ..loaders import loggable_pupil_or_404, require
 from ..models import Category
 from ..timefmt import now_utc, to_uk
 from . import operations
+from .checks import record_warnings
 from .forms import LogEntryForm
-from .queries import pupils_by_id, search_pupils
+from .queries import pupils_by_id, safeguarding_contacts, search_pupils
 
 bp = Blueprint("log", __name__)
 
@@ -48,9 +49,15 @@ def new():
         ids.append(adding)
     pupils = pupils_by_id(schools, ids)
 
-    status = 200
+    status, warnings = 200, []
     if request.method == "POST" and not picking:
-        if form.validate_with(pupils):
+        if not form.validate_with(pupils):
+            status = 422
+        elif form.checked.data != "1" and (warnings := record_warnings(
+                form.narrative.data, form.child_words.data, form.source.data)):
+            # Valid, but worth a second look: shown once, then a save stands as it is.
+            form.checked.data = "1"
+        else:
             entry = operations.create_entry(
                 recorded_by=current_user,
                 pupils=pupils,
@@ -62,8 +69,7 @@ def new():
                 told_dsl_in_person=form.told_dsl_in_person.data,
             )
             flash(_saved_message(entry), "success")
-            return redirect(url_for("entries.show", entry_id=entry.id), 303)
-        status = 422
+            return _go_to(url_for("entries.show", entry_id=entry.id))
 
     searched = bool(query)
     results = search_pupils(schools, query) if searched else []
@@ -76,6 +82,12 @@ def new():
         query=query,
         results=[p for p in results if p not in pupils],
         searched=searched,
+        warnings=warnings,
+        alerting={c.id for c in categories if c.alerts_safeguarding_team},
+        alerting_names=[c.name for c in categories if c.alerts_safeguarding_team],
+        # The DSLs to find in person: at the chosen pupils' school, else the recorder's.
+        contacts=safeguarding_contacts({p.school_id for p in pupils} or schools),
+        block="log_form",
         status_code=status,
     )
 
@@ -99,6 +111,15 @@ def pupil_chip(pupil_id: int):
     if not wants_partial():
         return redirect(url_for("log.new", pupil=pupil.id))
     return partial("log/_pupil_chip.html", pupil=pupil)
+
+
+def _go_to(url: str):
+    """After a save: a redirect, or for htmx (which posted the form) a full page load there."""
+    if wants_partial():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
 
 
 def _saved_message(entry) -> str:

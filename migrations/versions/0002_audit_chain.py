@@ -1,6 +1,6 @@
 """audit log: hash chain, chain head, append-only triggers
 
-Revision ID: 0003_audit_chain
+Revision ID: 0002_audit_chain
 Revises: 0001
 Create Date: 2026-11-28 14:00:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cpoms import append_only
 from cpoms.audit import digest
 
-revision = '0003_audit_chain'
+revision = '0002_audit_chain'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

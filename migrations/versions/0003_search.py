@@ -1,7 +1,7 @@
 """full-text search of narratives and follow-ups
 
-Revision ID: 0006_search
-Revises: 0003_audit_chain
+Revision ID: 0003_search
+Revises: 0002_audit_chain
 Create Date: 2026-11-28 14:00:00
 
 SQLite: an FTS5 table kept by insert triggers, filled with what is already
@@ -11,8 +11,8 @@ from alembic import op
 
 from cpoms.search import index
 
-revision = '0006_search'
-down_revision = '0003_audit_chain'
+revision = '0003_search'
+down_revision = '0002_audit_chain'
 branch_labels = None
 depends_on = None
 

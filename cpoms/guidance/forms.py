@@ -1,0 +1,43 @@
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..formfields import BaseForm
+
+DESCRIPTION_MAX = 400
+
+
+class GuidanceForm(BaseForm):
+    body = TextAreaField(
+        "The guidance",
+        validators=[
+            InputRequired("Write the guidance."),
+            Length(max=50000, message="Keep the guidance under 50,000 characters."),
+        ],
+    )
+    note = StringField(
+        "What changed (optional)",
+        validators=[Optional(), Length(max=200, message="Keep this under 200 characters.")],
+    )
+
+
+def category_descriptions_form(categories):
+    """One description field per category, named by its id."""
+
+    class CategoryDescriptionsForm(BaseForm):
+        pass
+
+    for category in categories:
+        setattr(CategoryDescriptionsForm, field_name(category), TextAreaField(
+            category.name,
+            default=category.description,
+            validators=[
+                InputRequired(f"Write a short description of {category.name}."),
+                Length(max=DESCRIPTION_MAX,
+                       message=f"Keep the description of {category.name} under {DESCRIPTION_MAX} characters."),
+            ],
+        ))
+    return CategoryDescriptionsForm()
+
+
+def field_name(category) -> str:
+    return f"description_{category.id}"
