@@ -174,7 +174,8 @@ class User(UserMixin, db.Model):
         self.password_hash = UNUSABLE_PASSWORD  # no password hashes to this
 
 
-UNUSABLE_PASSWORD = "!"
+# A marker no password hash can equal (nosec: not a password).
+UNUSABLE_PASSWORD = "!"  # nosec B105
 
 
 class UserSession(db.Model):
