@@ -56,7 +56,22 @@ class Config:
     # How many reverse proxies (nginx, a load balancer) stand in front of the app:
     # 0 trusts no X-Forwarded-* header.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, not an hour
+    # Server-side sessions (user_sessions): idle and absolute limits.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "15"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "10"))
+    # A form token lives as long as a session can, not a fixed hour: a form left
+    # open stays postable while the session is alive, and no longer.
+    WTF_CSRF_TIME_LIMIT = SESSION_ABSOLUTE_HOURS * 3600
+    DRAFT_HOURS = int(os.environ.get("DRAFT_HOURS", "24"))
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "1"))
+
+    # Sign-in throttling: per IP address (a school behind one NAT address shares
+    # it, so keep it generous) and per account (on the user row).
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute;300 per hour")
+    LOCKOUT_AFTER_FAILURES = int(os.environ.get("LOCKOUT_AFTER_FAILURES", "5"))
+    LOCKOUT_MAX_MINUTES = int(os.environ.get("LOCKOUT_MAX_MINUTES", "60"))
 
     TIMEZONE = "Europe/London"
     HTMX_VERSION = "2.0.11"
@@ -72,3 +87,4 @@ class TestConfig(Config):
     MAIL_SUPPRESS_SEND = False
     MAIL_SERVER = ""
     MAIL_TIMEOUT = 5.0
+    RATELIMIT_ENABLED = False  # the throttling tests switch it on

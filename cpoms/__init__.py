@@ -13,16 +13,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import alerts, audit, policy, security_headers
-from .extensions import csrf, db, login_manager, mail, migrate
+from .drafts import FREE_TEXT_FIELDS
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
-from .models import Category, Kind, Role, Source, User
+from .models import Category, Kind, Role, Source
 from .timefmt import uk_date, uk_datetime, waited
 
 from config import INSTANCE_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Fields whose text is worth handing back when a session expired mid-form.
-FREE_TEXT_FIELDS = ("narrative", "child_words", "text", "reason")
 
 
 def create_app(config_object=None) -> Flask:
@@ -41,6 +40,7 @@ def create_app(config_object=None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
@@ -63,6 +63,8 @@ class IdConverter(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .account.routes import bp as account_bp
+    from .admin.routes import bp as admin_bp
     from .auditlog.routes import bp as auditlog_bp
     from .auth.routes import bp as auth_bp
     from .chronology.routes import bp as chronology_bp
@@ -74,8 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
 
-    for bp in (main_bp, auth_bp, log_bp, entries_bp, review_bp, chronology_bp, auditlog_bp,
-               reports_bp, search_bp, guidance_bp):
+    for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
+               auditlog_bp, reports_bp, search_bp, guidance_bp):
         app.register_blueprint(bp)
 
 
@@ -90,11 +92,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-@login_manager.user_loader
-def _load_user(user_id: str):
-    return db.session.get(User, int(user_id))
-
-
+# The user loader (cpoms/auth/sessions.py) reads a server-side session by its token;
+# cpoms/auth/gate.py answers requests that must sign in first.
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
@@ -128,6 +127,8 @@ def _register_error_pages(app: Flask) -> None:
         405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
         413: ("That was too large to send", "Please shorten it and try again."),
         422: ("Some details need correcting", "Please go back and check the form."),
+        429: ("Too many attempts", "There have been too many sign-in attempts from this network. "
+              "Please wait a minute, then try again."),
         500: ("Something went wrong on our side", "Nothing you did caused this. Your last change was not saved; please try again."),
     }
 

@@ -229,3 +229,11 @@ def undelivered_count(school_ids) -> int:
     ) or 0
 
 
+
+
+def send_message(message: Message) -> None:
+    """Send one message straight away, bounded by MAIL_TIMEOUT; raises if it fails."""
+    if not mail_configured():
+        raise smtplib.SMTPException("MAIL_SERVER is not set")
+    with _TimedConnection(current_app.extensions["mail"]) as connection:
+        connection.send(message)

@@ -43,6 +43,22 @@ SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
 
+# Sign-in and sessions. (nosec B105: bandit reads *PASSWORD* names as passwords; these are action names.)
+SIGN_IN_LOCKED = "sign_in_locked"
+TWO_FACTOR_PASSED = "two_factor_passed"
+TWO_FACTOR_FAILED = "two_factor_failed"
+TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+TWO_FACTOR_TURNED_OFF = "two_factor_turned_off"
+RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+SESSION_TIMED_OUT = "session_timed_out"
+PASSWORD_CHANGED = "password_changed"  # nosec B105
+PASSWORD_RESET_REQUESTED = "password_reset_requested"  # nosec B105
+PASSWORD_RESET_MAIL_FAILED = "password_reset_mail_failed"  # nosec B105
+PASSWORD_RESET_DONE = "password_reset_done"  # nosec B105
+ADMIN_FORCED_PASSWORD_RESET = "admin_forced_password_reset"  # nosec B105
+ADMIN_RESET_TWO_FACTOR = "admin_reset_two_factor"
+ADMIN_UNLOCKED_ACCOUNT = "admin_unlocked_account"
+
 # Actions that show some of a pupil's record to someone: "who has viewed this pupil".
 VIEWS_OF_A_RECORD = (VIEW_ENTRY, VIEW_CHRONOLOGY)
 
@@ -56,6 +72,20 @@ LABELS = {
     SEARCH: "Searched records",
     SAVE_GUIDANCE: "Saved recording guidance",
     EDIT_CATEGORY_DESCRIPTION: "Changed a category's description",
+    SIGN_IN_LOCKED: "Sign-in refused: account locked",
+    TWO_FACTOR_PASSED: "Passed two-factor check",
+    TWO_FACTOR_FAILED: "Failed two-factor check",
+    TWO_FACTOR_ENROLLED: "Set up two-factor sign-in",
+    TWO_FACTOR_TURNED_OFF: "Turned off two-factor sign-in",
+    RECOVERY_CODES_REGENERATED: "Made new recovery codes",
+    SESSION_TIMED_OUT: "Session timed out",
+    PASSWORD_CHANGED: "Changed password",
+    PASSWORD_RESET_REQUESTED: "Asked for a password reset",
+    PASSWORD_RESET_MAIL_FAILED: "Password reset email failed",
+    PASSWORD_RESET_DONE: "Reset password by email link",
+    ADMIN_FORCED_PASSWORD_RESET: "Admin forced a password reset",
+    ADMIN_RESET_TWO_FACTOR: "Admin reset two-factor sign-in",
+    ADMIN_UNLOCKED_ACCOUNT: "Admin unlocked an account",
     EXPORT_REPORT: "Downloaded a report table",
     CREATE_ENTRY: "Logged an entry",
     ADD_FOLLOW_UP: "Added a follow-up",

@@ -4,11 +4,13 @@ from __future__ import annotations
 import time
 
 import click
+import pyotp
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import alerts, audit
+from .auth.two_factor import ISSUER
 from .demo import DEMO_TRUST, load_demo
 from .extensions import db
 from .models import Role, RoleAssignment, School, Trust, User
@@ -31,26 +33,32 @@ def demo_command(password: str, if_empty: bool) -> None:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
     if if_empty and db.session.scalar(select(func.count(School.id))):
         click.echo("The database already has schools: demo data not loaded.")
-        accounts = list(
-            db.session.scalars(select(User.email).where(User.email.like("%.example.org")).order_by(User.email))
-        )
+        accounts = db.session.execute(
+            select(User.email, User.totp_secret, User.totp_enrolled_at)
+            .where(User.email.like("%.example.org")).order_by(User.email)
+        ).all()
         if accounts:
             click.echo("Demo accounts present (password as set when they were created):")
-            for email in accounts:
-                click.echo(f"  {email}")
+            for email, secret, enrolled_at in accounts:
+                click.echo(f"  {email}" + (f"  TOTP secret {secret}" if secret and enrolled_at else ""))
         return
     existing = set(db.session.scalars(select(User.email)))
     accounts = load_demo(password)
     db.session.commit()
     click.echo(f"Demo trust: {DEMO_TRUST}")
-    if any(email in existing for email, _ in accounts):
+    if any(email in existing for email, _, _ in accounts):
         click.echo(f"Password of accounts created now: {password}; "
                    "accounts that already existed keep the password they had.")
     else:
         click.echo(f"Every account's password: {password}")
-    width = max(len(email) for email, _ in accounts)
-    for email, description in accounts:
+    click.echo("Accounts with a TOTP secret use two-factor sign-in: add the secret to an authenticator "
+               "app (a 'setup key'), or open the otpauth:// link on the phone. Staff accounts have none.")
+    width = max(len(email) for email, _, _ in accounts)
+    for email, description, secret in accounts:
         click.echo(f"  {email:<{width}}  {description}")
+        if secret:
+            uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+            click.echo(f"  {'':<{width}}  TOTP secret {secret}  {uri}")
 
 
 @click.command("create-user")

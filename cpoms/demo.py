@@ -5,6 +5,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select
 
 from .entries.operations import add_follow_up
@@ -23,6 +24,7 @@ from .models import (
     Trust,
     User,
 )
+from .policy import REQUIRES_TWO_FACTOR
 from .timefmt import UK, now_utc
 
 DEMO_TRUST = "West London Primary Schools"
@@ -168,8 +170,20 @@ def _grant(user: User, role: str, school: School | None = None, trust: Trust | N
     user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
 
 
+def _two_factor(user: User, role: str) -> str | None:
+    """Roles that need two-factor sign-in come enrolled, so the demo can be tried
+    at once: the secret is printed for an authenticator app. Staff are left
+    unenrolled, to show logging without it."""
+    if role not in REQUIRES_TWO_FACTOR:
+        return None
+    if not user.two_factor_enrolled:
+        user.totp_secret, user.totp_enrolled_at = pyotp.random_base32(), now_utc()
+    return user.totp_secret
+
+
 def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
-    """Create what is missing of the demo trust; return (email, description) of its accounts."""
+    """Create what is missing of the demo trust; return (email, description, TOTP
+    secret or None) of its accounts."""
     # Picks synthetic demo data; guards nothing, so a seeded generator is right.
     rng = random.Random(seed)  # nosec B311
     categories = ensure_categories()
@@ -178,7 +192,7 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
         trust = Trust(name=DEMO_TRUST)
         db.session.add(trust)
         db.session.flush()
-    accounts: list[tuple[str, str]] = []
+    accounts: list[tuple[str, str, str | None]] = []
     for index, (slug, name) in enumerate(SCHOOLS):
         school = db.session.scalar(select(School).where(School.slug == slug))
         if school is None:
@@ -191,17 +205,19 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
             user = _user(email, person, password)
             _grant(user, role, school=school)
             staff[local] = user
-            accounts.append((email, f"{Role.LABELS[role]}, {name} ({person})"))
+            accounts.append((email, f"{Role.LABELS[role]}, {name} ({person})", _two_factor(user, role)))
         db.session.flush()
         pupils = _pupils(rng, school, index)
         if not db.session.scalar(select(func.count(Entry.id)).where(Entry.school_id == school.id)):
             _entries(rng, school, pupils, staff, categories)
     rep = _user(TRUST_REP[0], TRUST_REP[1], password)
     _grant(rep, Role.TRUST_REP, trust=trust)
-    accounts.append((TRUST_REP[0], f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})"))
+    accounts.append((TRUST_REP[0], f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})",
+                     _two_factor(rep, Role.TRUST_REP)))
     trust_admin = _user(TRUST_ADMIN[0], TRUST_ADMIN[1], password)
     _grant(trust_admin, Role.ADMIN, trust=trust)
-    accounts.append((TRUST_ADMIN[0], f"{Role.LABELS[Role.ADMIN]}, {DEMO_TRUST} ({TRUST_ADMIN[1]})"))
+    accounts.append((TRUST_ADMIN[0], f"{Role.LABELS[Role.ADMIN]}, {DEMO_TRUST} ({TRUST_ADMIN[1]})",
+                     _two_factor(trust_admin, Role.ADMIN)))
     db.session.flush()
     _guidance(trust, trust_admin)
     return accounts

@@ -1,4 +1,6 @@
 """Extensions are created once here and bound to the app in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -26,3 +28,5 @@ login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
 migrate = Migrate()
+# Storage and on/off come from the config (RATELIMIT_STORAGE_URI, RATELIMIT_ENABLED).
+limiter = Limiter(key_func=get_remote_address)

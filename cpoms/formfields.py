@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, Field, SelectChoice
+from wtforms import DateTimeLocalField, Field, HiddenField, SelectChoice
 from wtforms.validators import ValidationError
 
+from . import drafts
 from .timefmt import from_uk_local, now_utc
 
 EARLIEST = datetime(2000, 1, 1)
@@ -28,12 +29,36 @@ def without_nul(value):
 
 
 class BaseForm(FlaskForm):
-    """Every form of the app: CSRF from Flask-WTF, and NULs dropped from every field."""
+    """Every form of the app: CSRF from Flask-WTF, NULs dropped from every field,
+    and what was typed before a session ended given back (cpoms/drafts.py)."""
+
+    # Names the form among the several a page may hold, so a kept draft returns to
+    # the right one. hidden_tag() renders it with the CSRF token.
+    form_name = HiddenField()
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = [*unbound_field.kwargs.get("filters", ()), without_nul]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+    def __init__(self, *args, restoring: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form_name.data = type(self).__name__
+        if restoring or self.is_submitted():
+            return
+        saved = drafts.claim(type(self).__name__)
+        if saved is not None:
+            # Read the text as the form would read a post, then hand it over as
+            # data: the fields are filled and no validation message shows.
+            typed = type(self)(formdata=saved, meta={"csrf": False}, restoring=True).data
+            self.process(data=typed)
+            self.form_name.data = type(self).__name__
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid:
+            drafts.discard_for_saved_form()
+        return valid
 
 
 class UKDateTimeField(DateTimeLocalField):
@@ -64,6 +89,9 @@ class IdListField(Field):
             if value is not None and value not in ids:
                 ids.append(value)
         self.data = ids
+
+    def process_data(self, value):
+        self.data = list(value) if value else None
 
     def _value(self):
         return ""

@@ -142,6 +142,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in: a secret with no enrolled_at is an enrolment in progress.
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[Optional[int]] = mapped_column(Integer)  # refuses a code used before
+    # On the row, not in one server's memory, so a lock holds across app servers.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Loaded on first use: only the signed-in user's roles are ever needed.
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -151,11 +159,83 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
         return self.active
 
+    # Flask-Login's alternative token: the cookie holds the server-side session's
+    # token, never the user id, so ending the session row ends the cookie too.
+    session_token = None
+    session_row = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def two_factor_enrolled(self) -> bool:
+        return self.totp_enrolled_at is not None
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def make_password_unusable(self) -> None:
+        self.password_hash = UNUSABLE_PASSWORD  # no password hashes to this
+
+
+# A marker no password hash can equal (nosec: not a password).
+UNUSABLE_PASSWORD = "!"  # nosec B105
+
+
+class UserSession(db.Model):
+    """A signed-in session on the server: the browser holds only its token."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_open", "user_id", "ended_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    two_factor_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    end_reason: Mapped[Optional[str]] = mapped_column(String(32))
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(300))
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One-time codes for when the authenticator is lost; only their hashes are kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class PasswordResetToken(db.Model):
+    __tablename__ = "password_reset_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class Draft(db.Model):
+    """What someone was typing when their session ended, kept for them to carry on."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    path: Mapped[str] = mapped_column(String(500))
+    data: Mapped[str] = mapped_column(Text)  # the posted form, as JSON
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RoleAssignment(db.Model):

@@ -8,7 +8,7 @@ from flask import g
 from sqlalchemy import and_, exists, false, or_, select
 
 from .extensions import db
-from .models import Alert, Entry, Kind, Pupil, Role, School
+from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, User
 
 # What each role grants, per school it is held at.
 LOGS_ENTRIES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
@@ -17,8 +17,10 @@ SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
 ADMINISTERS = {Role.ADMIN}
-# Roles that may be held across a whole trust (no school) as well as at a school.
-TRUST_LEVEL = Role.TRUST_WIDE | {Role.ADMIN}
+# Everyone who reads beyond their own entries, or runs the school's accounts.
+REQUIRES_TWO_FACTOR = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP, Role.ADMIN}
+# Roles held across a trust when assigned to the trust rather than a school.
+TRUST_WIDE = Role.TRUST_WIDE | ADMINISTERS
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Access:
     review: frozenset[int] = frozenset()
     team: frozenset[int] = frozenset()
     member: frozenset[int] = frozenset()
+    # Where they may read what they recorded or were alerted to.
+    read_own: frozenset[int] = frozenset()
     admin: frozenset[int] = frozenset()
     admin_trusts: frozenset[int] = frozenset()
 
@@ -48,13 +52,24 @@ def access(user) -> Access:
     return cache[user.id]
 
 
+def session_verified(user) -> bool:
+    """Whether this user's session passed the two-factor step."""
+    row = getattr(user, "session_row", None)
+    return row is not None and row.two_factor_at is not None
+
+
 def _resolve(user) -> Access:
+    if not session_verified(user):
+        # Without two-factor sign-in a person can still record a concern (as in
+        # CPOMS), but reads nothing: not even what they recorded.
+        loggers = {a.school_id for a in user.roles if a.role in LOGS_ENTRIES and a.school_id is not None}
+        return Access(user_id=user.id, log=frozenset(loggers), member=frozenset(loggers))
     by_role: dict[str, set[int]] = {role: set() for role in Role.ALL}
     trust_roles: dict[int, set[str]] = {}
     for assignment in user.roles:
         if assignment.school_id is not None:
             by_role[assignment.role].add(assignment.school_id)
-        elif assignment.trust_id is not None and assignment.role in TRUST_LEVEL:
+        elif assignment.trust_id is not None and assignment.role in TRUST_WIDE:
             trust_roles.setdefault(assignment.trust_id, set()).add(assignment.role)
     if trust_roles:
         rows = db.session.execute(
@@ -75,8 +90,9 @@ def _resolve(user) -> Access:
         review=schools(REVIEWS),
         team=schools(SAFEGUARDING_TEAM),
         member=schools(set(Role.ALL)),
+        read_own=schools(LOGS_ENTRIES),
         admin=schools(ADMINISTERS),
-        admin_trusts=frozenset(t for t, roles in trust_roles.items() if Role.ADMIN in roles),
+        admin_trusts=frozenset(t for t, roles in trust_roles.items() if roles & ADMINISTERS),
     )
 
 
@@ -112,7 +128,7 @@ def can_view_entry(user, entry: Entry) -> bool:
         return False
     if entry.school_id in a.read_all:
         return True
-    if entry.school_id not in a.log:
+    if entry.school_id not in a.read_own:
         return False
     return entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)
 
@@ -125,7 +141,7 @@ def visible_entries(user):
     return or_(
         Entry.school_id.in_(a.read_all),
         and_(
-            Entry.school_id.in_(a.log),
+            Entry.school_id.in_(a.read_own),
             or_(
                 Entry.recorded_by_id == a.user_id,
                 Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
@@ -150,7 +166,7 @@ def follow_up_kinds(user, entry: Entry) -> tuple[str, ...]:
     a = access(user)
     if entry.school_id in a.review:
         return Kind.WRITABLE
-    if entry.recorded_by_id == a.user_id and entry.school_id in a.log:
+    if entry.recorded_by_id == a.user_id and entry.school_id in a.read_own:
         return (Kind.NOTE,)
     return ()
 
@@ -244,3 +260,74 @@ def can_edit_categories(user) -> bool:
     """Categories are shared by every school, and admins look after them (DESIGN.md)."""
     a = access(user)
     return bool(a.admin or a.admin_trusts)
+
+
+# --- signing in ---------------------------------------------------------------
+
+def two_factor_required(user) -> bool:
+    return any(a.role in REQUIRES_TWO_FACTOR for a in user.roles)
+
+
+def can_turn_off_two_factor(user) -> bool:
+    return user.two_factor_enrolled and not two_factor_required(user)
+
+
+VERIFY, ENROL = "verify", "enrol"
+
+
+def pending_sign_in_step(user) -> str | None:
+    """What a signed-in user must do before anything else: give their code
+    (VERIFY), set up two-factor sign-in because their role needs it (ENROL), or
+    nothing. An unenrolled member of staff has nothing pending: access() limits
+    them to logging."""
+    if not getattr(user, "is_authenticated", False) or session_verified(user):
+        return None
+    if user.two_factor_enrolled:
+        return VERIFY
+    if two_factor_required(user):
+        return ENROL
+    return None
+
+
+def reads_records(user) -> bool:
+    """False for a session that may only log (no two-factor sign-in yet)."""
+    return session_verified(user)
+
+
+# --- administering accounts ------------------------------------------------------
+
+def can_administer(user) -> bool:
+    a = access(user)
+    return bool(a.admin or a.admin_trusts)
+
+
+def administered_users(user):
+    """A WHERE clause on User: the people with a role where this user is an admin."""
+    a = access(user)
+    if not (a.admin or a.admin_trusts):
+        return false()
+    return User.id.in_(
+        select(RoleAssignment.user_id).where(
+            or_(
+                RoleAssignment.school_id.in_(a.admin),
+                RoleAssignment.trust_id.in_(a.admin_trusts),
+                RoleAssignment.school_id.in_(
+                    select(School.id).where(School.trust_id.in_(a.admin_trusts))
+                ),
+            )
+        )
+    )
+
+
+def can_administer_user(user, target) -> bool:
+    """An admin of a school acts on the accounts of people with a role there (a
+    trust admin, across the trust); never on their own account from here."""
+    a = access(user)
+    if target is None or a.user_id in (None, target.id):
+        return False
+    for role in target.roles:
+        school_trust = role.school.trust_id if role.school is not None else None
+        if (role.school_id in a.admin or role.trust_id in a.admin_trusts
+                or school_trust in a.admin_trusts):
+            return True
+    return False

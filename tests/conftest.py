@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
+import pyotp
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event
+from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from config import TestConfig
 from cpoms import create_app
+from cpoms.auth.sessions import hash_token
 from cpoms.demo import ensure_categories
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
-from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, User
+from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, User, UserSession
+from cpoms.policy import REQUIRES_TWO_FACTOR
 from cpoms.timefmt import now_utc
 
 PASSWORD = "correct horse battery staple"
@@ -107,10 +112,14 @@ PEOPLE = {
 }
 
 
-def make_user(name: str, email: str, roles=(), active: bool = True) -> User:
+def make_user(name: str, email: str, roles=(), active: bool = True, two_factor: bool | None = None) -> User:
+    """A user; enrolled in two-factor sign-in when a role needs it (or when asked)."""
     user = User(email=email, name=name, password_hash=password_hash(), active=active)
     for role, school, trust in roles:
         user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
+    if two_factor if two_factor is not None else any(role in REQUIRES_TWO_FACTOR for role, _, _ in roles):
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enrolled_at = now_utc()
     db.session.add(user)
     return user
 
@@ -183,26 +192,55 @@ def make_entry(app, world):
 
 # --- signing in --------------------------------------------------------------
 
+def totp_code(app, user: User | str) -> str:
+    """The code an authenticator app shows (for a user, or an email address), for a
+    time step the server has not seen used yet (signing in twice within 30 s takes
+    the next step's code)."""
+    with app.app_context():
+        if isinstance(user, str):
+            fresh = db.session.scalar(select(User).where(User.email == user.strip().lower()))
+        else:
+            fresh = db.session.get(User, user.id)
+        secret, last = fresh.totp_secret, fresh.totp_last_step
+    step = int(time.time() // 30)
+    if last is not None and last >= step:
+        step = last + 1
+    return pyotp.TOTP(secret).at(step * 30)
+
+
 class Auth:
-    def __init__(self, client):
+    def __init__(self, app, client):
+        self.app = app
         self.client = client
 
-    def login(self, user: User, password: str = PASSWORD):
-        return self.client.post("/login", data={"email": user.email, "password": password})
+    def login(self, user: User, password: str = PASSWORD, code: bool = True):
+        """The real round trip: the password, then the code when the user is enrolled."""
+        response = self.client.post("/login", data={"email": user.email, "password": password})
+        if code and response.headers.get("Location", "").startswith("/login/two-factor"):
+            response = self.client.post(response.headers["Location"], data={"code": totp_code(self.app, user)})
+        return response
 
-    def as_(self, user: User | None):
-        """Sign in without the password round trip (for permission sweeps)."""
+    def as_(self, user: User | None, verified: bool = True):
+        """Sign in without the password round trip (for permission sweeps): a
+        server-side session row, past the two-factor step unless verified=False."""
+        token = secrets.token_urlsafe(16)
+        if user is not None:
+            with self.app.app_context():
+                now = now_utc()
+                db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now,
+                                           last_seen_at=now, two_factor_at=now if verified else None))
+                db.session.commit()
         with self.client.session_transaction() as session:
             session.clear()
             if user is not None:
-                session["_user_id"] = str(user.id)
+                session["_user_id"] = token
                 session["_fresh"] = True
         return self.client
 
 
 @pytest.fixture
-def auth(client) -> Auth:
-    return Auth(client)
+def auth(app, client) -> Auth:
+    return Auth(app, client)
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import select, update
 
-from tests.conftest import CHROMIUM, PASSWORD
+from cpoms.extensions import db
+from cpoms.models import Entry, User, UserSession
+from cpoms.timefmt import now_utc
+from tests.conftest import CHROMIUM, PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -77,18 +83,39 @@ def assert_htmx_loaded(page: Page) -> None:
         raise AssertionError("htmx loaded but never initialised the page") from None
 
 
-def sign_in(page: Page, base: str, who: str) -> None:
+def sign_in(page: Page, base: str, who: str, app=None) -> None:
+    """The sign-in form, then (for roles that need it: pass the app) the code from
+    the authenticator, computed as the app on a phone would."""
     open_page(page, f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_htmx_loaded(page)
+
+
+def fill_sign_in(page: Page, who: str, app=None) -> None:
     page.get_by_label("Email address").fill(f"{who}@{SCHOOL}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    assert_htmx_loaded(page)
+    if app is not None:
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        page.get_by_label("Code").fill(totp_code(app, f"{who}@{SCHOOL}"))
+        page.get_by_role("button", name="Continue").click()
 
 
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+@pytest.fixture
+def teacher_enrolled(app, world):
+    """teacher1 with two-factor sign-in, so the journeys can open the entries they log
+    (an unenrolled teacher logs but reads nothing: test_draft_... covers that one)."""
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == world["teacher1"].id)
+                           .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc()))
+        db.session.commit()
+    return app
 
 
 def set_marker(page: Page) -> None:
@@ -122,14 +149,16 @@ class Counter:
 
 # --- a) the whole journey with htmx ------------------------------------------------
 
-def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, world, make_entry, capsys):
+def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, world, make_entry, capsys,
+                                   teacher_enrolled):
+    app = mail_app
     # Two older entries, so "first in the queue" means something.
     make_entry(recorder="teacher2", pupils=[world.pupils[1]], category="Behaviour",
                narrative="Older entry: pushed in the lunch queue.")
     make_entry(recorder="teacher2", pupils=[world.pupils[2]], category="General welfare",
                narrative="Older entry: tired and hungry on arrival.")
 
-    sign_in(page, live_server, "teacher1")
+    sign_in(page, live_server, "teacher1", app)
     narrative = ("At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. "
                  "I saw a bruise on her left forearm.")
     words = "Dad grabbed me when I spilt my juice."
@@ -181,7 +210,7 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
             assert secret not in body and secret not in mail["Subject"]
 
     sign_out(page)
-    sign_in(page, live_server, "dsl")
+    sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/review")
     rows = page.locator("#queue .entry-row")
     expect(rows).to_have_count(3)
@@ -224,15 +253,13 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
 # --- b) no JavaScript ----------------------------------------------------------------
 
 @pytest.fixture
-def nojs(new_context, live_server, world) -> Page:
+def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
     context = new_context(java_script_enabled=False)
     block_cdn(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{live_server}/login")
-    page.get_by_label("Email address").fill(f"teacher1@{SCHOOL}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    fill_sign_in(page, "teacher1", teacher_enrolled)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return page
 
@@ -302,7 +329,7 @@ def check_page(page: Page, name: str, report: list[str], problems: list[str]) ->
         (problems if violation["impact"] in ("serious", "critical") else report).append(line)
 
 
-def test_accessibility_and_screenshots(page: Page, live_server, world, make_entry, capsys):
+def test_accessibility_and_screenshots(page: Page, app, live_server, world, make_entry, capsys, teacher_enrolled):
     pupil = world.pupils[0]
     entry_id = make_entry(recorder="teacher1", pupils=[pupil], category="Safeguarding",
                           narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
@@ -318,7 +345,7 @@ def test_accessibility_and_screenshots(page: Page, live_server, world, make_entr
     expect(page.get_by_role("alert")).to_be_visible()
     check_page(page, "02-login-errors", report, problems)
 
-    sign_in(page, live_server, "teacher1")
+    sign_in(page, live_server, "teacher1", app)
     check_page(page, "03-home-teacher", report, problems)
     open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
     expect(page.locator("#pupil-results button.result")).to_have_count(2)
@@ -330,12 +357,35 @@ def test_accessibility_and_screenshots(page: Page, live_server, world, make_entr
     check_page(page, "06-entry-teacher", report, problems)
     sign_out(page)
 
-    sign_in(page, live_server, "dsl")
+    sign_in(page, live_server, "dsl", app)
     check_page(page, "07-home-dsl", report, problems)
     open_page(page, f"{live_server}/review")
     check_page(page, "08-review", report, problems)
     open_page(page, f"{live_server}/entries/{entry_id}")
     check_page(page, "09-entry-dsl", report, problems)
+    open_page(page, f"{live_server}/account/two-factor")
+    check_page(page, "10-account-two-factor", report, problems)
+    sign_out(page)
+
+    open_page(page, f"{live_server}/login/forgot")
+    check_page(page, "11-forgotten-password", report, problems)
+    open_page(page, f"{live_server}/login")
+    page.get_by_label("Email address").fill(f"admin@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    check_page(page, "12-code-step", report, problems)
+    page.get_by_label("Code").fill(totp_code(app, f"admin@{SCHOOL}"))
+    page.get_by_role("button", name="Continue").click()
+    open_page(page, f"{live_server}/admin/users")
+    check_page(page, "13-admin-users", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "teacher2")  # no two-factor sign-in: logs, reads nothing
+    check_page(page, "14-home-without-two-factor", report, problems)
+    open_page(page, f"{live_server}/account/two-factor")
+    expect(page.locator(".qr svg")).to_be_visible()
+    check_page(page, "15-enrol", report, problems)
 
     with capsys.disabled():
         print(f"\n[axe] screenshots in {SCREENSHOTS}")
@@ -391,12 +441,12 @@ def test_hide_screen_without_javascript_goes_to_a_blank_page_and_back(nojs: Page
     assert nojs.url.endswith("/log")
 
 
-def test_no_content_security_policy_violations(page: Page, live_server, world, make_entry):
+def test_no_content_security_policy_violations(page: Page, app, live_server, world, make_entry):
     """Every page the DSL opens, the typeahead included, runs with no CSP report."""
     entry_id = make_entry()
     violations: list[str] = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    sign_in(page, live_server, "dsl")
+    sign_in(page, live_server, "dsl", app)
     for path in ["/", "/log", "/review", f"/entries/{entry_id}", f"/pupils/{world.pupils[0].id}/chronology",
                  f"/pupils/{world.pupils[0].id}/viewers"]:
         open_page(page, f"{live_server}{path}")
@@ -404,3 +454,41 @@ def test_no_content_security_policy_violations(page: Page, live_server, world, m
     page.get_by_label("Find a pupil").press_sequentially("Ame")
     expect(page.get_by_text("Hassan").first).to_be_visible()
     assert violations == []
+
+
+# --- d) a session that times out while someone types ----------------------------------
+
+def test_text_typed_when_the_session_times_out_is_back_after_signing_in(page: Page, app, live_server, world):
+    """On a shared tablet: a teacher starts an entry, is called away, the session
+    times out; pressing Save sends them to sign in, and what they typed comes back."""
+    sign_in(page, live_server, "teacher1")
+    open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
+    narrative = ("Amelia said she was scared to go home because of the shouting last night, "
+                 "and she cried quietly at her desk before the register.")
+    page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
+    page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
+    page.get_by_label("What happened").fill(narrative)
+    page.get_by_label(re.compile(r"^The child.s own words")).fill("Mum and him shout all the time.")
+
+    with app.app_context():  # twenty minutes pass
+        db.session.execute(update(UserSession).values(last_seen_at=now_utc() - timedelta(minutes=20)))
+        db.session.commit()
+    page.get_by_role("button", name="Save entry").click()
+
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_text("What you typed has been kept")).to_be_visible()
+    fill_sign_in(page, "teacher1")
+    expect(page.get_by_role("heading", name="Log a concern", level=1)).to_be_visible()
+    expect(page.get_by_text("What you had typed is back in the form")).to_be_visible()
+    expect(page.get_by_label("What happened")).to_have_value(narrative)
+    expect(page.get_by_label(re.compile(r"^The child.s own words"))).to_have_value("Mum and him shout all the time.")
+    expect(page.get_by_role("list", name="Pupils on this entry")
+           .get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
+    expect(page.get_by_role("radio", name=re.compile(r"\bPupil disclosure$"))).to_be_checked()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "16-draft-restored.png", full_page=True)
+
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your entry has been saved (reference: entry")
+    with app.app_context():
+        assert db.session.scalar(select(Entry.narrative)) == narrative

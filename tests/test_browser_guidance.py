@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 # Its fixtures too: the tablet viewport, the unreachable CDN, a no-JavaScript page.
 from tests.test_browser import (  # noqa: F401
     SCREENSHOTS, assert_no_reload, browser_context_args, check_page, nojs, open_page, page,
-    set_marker, sign_in,
+    set_marker, sign_in, teacher_enrolled,
 )
 
 pytestmark = pytest.mark.browser
@@ -25,8 +25,8 @@ def choose(page: Page, category: str, source: str) -> None:
     page.get_by_role("radio", name=source, exact=True).check()
 
 
-def test_check_on_save_warns_once_focuses_and_never_blocks(page: Page, live_server, world):
-    sign_in(page, live_server, "teacher1")
+def test_check_on_save_warns_once_focuses_and_never_blocks(page: Page, live_server, world, teacher_enrolled):
+    sign_in(page, live_server, "teacher1", teacher_enrolled)
     open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}")
     set_marker(page)
     choose(page, "Behaviour", "Pupil disclosure")

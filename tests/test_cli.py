@@ -4,6 +4,9 @@ The demo tests use the bare `app` fixture: the `world` fixture creates schools
 called ashgrove and brookfield itself, which would meet the demo's own."""
 from __future__ import annotations
 
+import re
+
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -38,6 +41,12 @@ def table_counts(app) -> dict[str, int]:
 
 def sign_in(client, email: str, password: str):
     return client.post("/login", data={"email": email, "password": password})
+
+
+def printed_secret(output: str, email: str) -> str:
+    match = re.search(rf"{re.escape(email)}[^\n]*\n\s+TOTP secret ([A-Z2-7]+)", output)
+    assert match, f"no TOTP secret printed for {email}"
+    return match.group(1)
 
 
 # --- demo ---------------------------------------------------------------------
@@ -91,8 +100,13 @@ def test_demo_creates_the_trust_and_is_idempotent(app, client):
     assert "not loaded" in skipped.output
     assert table_counts(app) == before
 
-    # The printed password signs in, through the real form.
+    # The printed password and TOTP secret sign in, through the real forms; staff have no secret.
+    assert not re.search(r"teacher1@ashgrove\.example\.org.*\n\s+TOTP secret", result.output)
     response = sign_in(client, "dsl@cedar-park.example.org", DEMO_PASSWORD)
+    assert response.status_code == 303, response.data[:2000]
+    assert response.headers["Location"] == "/login/two-factor"
+    code = pyotp.TOTP(printed_secret(result.output, "dsl@cedar-park.example.org")).now()
+    response = client.post("/login/two-factor", data={"code": code})
     assert response.status_code == 303, response.data[:2000]
     assert response.headers["Location"] == "/"
     home = client.get("/")
@@ -100,7 +114,12 @@ def test_demo_creates_the_trust_and_is_idempotent(app, client):
     assert "Fiona Campbell" in home.get_data(as_text=True)
 
     client.post("/logout")
-    assert sign_in(client, "trust@westlondon.example.org", DEMO_PASSWORD).status_code == 303
+    response = sign_in(client, "trust@westlondon.example.org", DEMO_PASSWORD)
+    assert response.headers["Location"] == "/login/two-factor"
+    code = pyotp.TOTP(printed_secret(result.output, "trust@westlondon.example.org")).now()
+    assert client.post("/login/two-factor", data={"code": code}).headers["Location"] == "/"
+    client.post("/logout")
+    assert sign_in(client, "teacher1@ashgrove.example.org", DEMO_PASSWORD).headers["Location"] == "/"
     client.post("/logout")
     assert sign_in(client, "teacher1@ashgrove.example.org", "not the password").status_code == 422
 

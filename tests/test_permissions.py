@@ -22,8 +22,9 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from cpoms.auth import reset
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, RoleAssignment
+from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
@@ -79,14 +80,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=422, teacher2=422, dsl=422, deputy=422, slt=422, governor=403,
         admin=403, other_dsl=422, other_teacher=422, trust_rep=403,
     ),
-    # htmx pieces of the log form (sent with HX-Request, as htmx does).
+    # htmx pieces of the log form (sent with HX-Request, as htmx does). Signed out,
+    # htmx is told to load the sign-in page whole (401 with HX-Redirect).
     ("log.pupil_search", "GET"): row(
-        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=403,
+        anonymous=401, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=403,
         admin=403, other_dsl=200, other_teacher=200, trust_rep=403,
     ),
     # A pupil of ashgrove: brookfield's loggers get the 404 of a pupil that does not exist.
     ("log.pupil_chip", "GET"): row(
-        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=403,
+        anonymous=401, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=403,
         admin=403, other_dsl=404, other_teacher=404, trust_rep=403,
     ),
     # Reading the entry: recorder, alerted team, whole-school readers, the trust.
@@ -116,6 +118,79 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("review.queue", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=403,
         admin=403, other_dsl=200, other_teacher=403, trust_rep=403,
+    ),
+    # --- signing in (every session below has passed the two-factor step) ---
+    # The code step: nothing left to do for a verified session, so home.
+    ("auth.two_factor", "GET"): row(
+        anonymous=302, teacher1=302, teacher2=302, dsl=302, deputy=302, slt=302, governor=302,
+        admin=302, other_dsl=302, other_teacher=302, trust_rep=302,
+    ),
+    ("auth.two_factor", "POST"): row(
+        anonymous=302, teacher1=302, teacher2=302, dsl=302, deputy=302, slt=302, governor=302,
+        admin=302, other_dsl=302, other_teacher=302, trust_rep=302,
+    ),
+    # Forgotten password and the reset link (a live link for teacher1): open to all.
+    ("auth.forgot", "GET"): row(
+        anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
+    ("auth.forgot", "POST"): row(
+        anonymous=422, teacher1=422, teacher2=422, dsl=422, deputy=422, slt=422, governor=422,
+        admin=422, other_dsl=422, other_teacher=422, trust_rep=422,
+    ),
+    ("auth.reset", "GET"): row(
+        anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
+    ("auth.reset", "POST"): row(
+        anonymous=422, teacher1=422, teacher2=422, dsl=422, deputy=422, slt=422, governor=422,
+        admin=422, other_dsl=422, other_teacher=422, trust_rep=422,
+    ),
+    # One's own account. Staff (teachers) are not enrolled: the page enrols them,
+    # and an empty code is refused (422); enrolled people see the manage page, so
+    # a post to it goes back there (303).
+    ("account.two_factor", "GET"): row(
+        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
+    ("account.two_factor", "POST"): row(
+        anonymous=302, teacher1=422, teacher2=422, dsl=303, deputy=303, slt=303, governor=303,
+        admin=303, other_dsl=303, other_teacher=422, trust_rep=303,
+    ),
+    # New recovery codes need a code: the enrolled get 422 for an empty one.
+    ("account.recovery_codes", "POST"): row(
+        anonymous=302, teacher1=303, teacher2=303, dsl=422, deputy=422, slt=422, governor=422,
+        admin=422, other_dsl=422, other_teacher=303, trust_rep=422,
+    ),
+    # Turning it off: not for roles that need it, and nothing to turn off for the unenrolled.
+    ("account.turn_off_two_factor", "POST"): row(
+        anonymous=302, teacher1=303, teacher2=303, dsl=303, deputy=303, slt=303, governor=303,
+        admin=303, other_dsl=303, other_teacher=303, trust_rep=303,
+    ),
+    ("account.password", "GET"): row(
+        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
+    ("account.password", "POST"): row(
+        anonymous=302, teacher1=422, teacher2=422, dsl=422, deputy=422, slt=422, governor=422,
+        admin=422, other_dsl=422, other_teacher=422, trust_rep=422,
+    ),
+    # Administering accounts: the school's admin, on teacher1 (a user of ashgrove).
+    ("admin.users", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("admin.force_reset", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("admin.reset_two_factor", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("admin.unlock", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
     # A chronology is for whole-school readers of the pupil's school.
     ("chronology.show", "GET"): row(
@@ -226,14 +301,15 @@ def entry_ids_linked(html: str) -> set[int]:
 
 @pytest.fixture
 def sample(app, world, make_entry):
-    with app.app_context():
+    with app.test_request_context():
         version = GuidanceVersion(school_id=world.school.id, body="Write full names.",
                                   created_by_id=world["admin"].id)
         db.session.add(version)
+        token = reset.issue(db.session.get(User, world["teacher1"].id))
         db.session.commit()
         version_id = version.id
     return {"entry_id": make_entry(), "pupil_id": world.pupils[0].id, "version_id": version_id,
-            "key": "months"}
+            "key": "months", "user_id": world["teacher1"].id, "token": token}
 
 
 def build_url(app, endpoint: str, ids: dict, **query) -> str:
@@ -277,6 +353,8 @@ def test_route_role_matrix(app, client, auth, world, sample, route):
         location = response.headers.get("Location", "")
         if role == "anonymous" and response.status_code == 302 and not location.startswith("/login"):
             problems.append(f"anonymous sent to {location!r}, not /login")
+        if response.status_code == 401 and not response.headers.get("HX-Redirect", "").startswith("/login"):
+            problems.append(f"{role}: a 401 that does not send htmx to /login")
         if response.status_code >= 400:
             with app.app_context():
                 if (count(Entry), count(FollowUp)) != before:

@@ -17,7 +17,7 @@ from cpoms.extensions import db
 from cpoms.models import AuditEvent, Entry, FollowUp, User
 from cpoms.timefmt import now_utc, uk_local_input
 
-from conftest import PASSWORD, POSTGRES_URL, csrf_token_from
+from conftest import PASSWORD, POSTGRES_URL, Auth, csrf_token_from, totp_code
 
 HX = {"HX-Request": "true"}
 BODY_HX_HEADERS = re.compile(r"<body hx-headers='(\{[^']*\})'>")
@@ -133,10 +133,7 @@ def test_token_is_in_body_hx_headers_of_a_signed_in_page(client, auth, world):
 def test_token_of_another_session_is_refused(app, client, auth, world):
     auth.as_(world["teacher1"])
     token = csrf_token_from(client.get("/log").get_data(as_text=True))
-    other = app.test_client()
-    with other.session_transaction() as session:
-        session["_user_id"] = str(world["teacher2"].id)
-        session["_fresh"] = True
+    other = Auth(app, app.test_client()).as_(world["teacher2"])
     assert other.get("/log").status_code == 200
     response = other.post("/log", data={**log_form(world), "csrf_token": token})
     assert response.status_code == 400
@@ -167,9 +164,16 @@ def test_sign_in_without_token_is_refused(client, world):
 # --- signing in and out ------------------------------------------------------------
 
 def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = None):
+    """The sign-in form, then the code step when the account has two-factor sign-in."""
     url = "/login" if next_ is None else f"/login?next={quote(next_, safe='')}"
     token = csrf_token_from(client.get(url).get_data(as_text=True))
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+    response = client.post(url, data={"email": email, "password": password, "csrf_token": token})
+    step = response.headers.get("Location", "")
+    if response.status_code == 303 and step.startswith("/login/two-factor"):
+        token = csrf_token_from(client.get(step).get_data(as_text=True))
+        code = totp_code(client.application, email)
+        response = client.post(step, data={"code": code, "csrf_token": token})
+    return response
 
 
 def test_sign_in_succeeds_and_redirects_home(app, client, world):

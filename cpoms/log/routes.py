@@ -34,14 +34,14 @@ def new():
     categories = _categories()
     form = LogEntryForm()
     form.category.choices = choices((c.id, c.name) for c in categories)
-    if request.method == "GET":
+    if request.method == "GET" and form.occurred_at.data is None:  # unless a kept draft filled it
         form.occurred_at.data = to_uk(now_utc()).replace(tzinfo=None, second=0, microsecond=0)
 
     # "Find" and "Add" are the no-JavaScript pupil picker: they re-show the form.
     query = request.values.get("q", "").strip()
     adding = as_id(request.form.get("add_pupil", ""))
     picking = request.method == "POST" and ("find" in request.form or "add_pupil" in request.form)
-    if request.method == "POST":
+    if request.method == "POST" or form.pupil_ids.data:  # posted, or a kept draft
         ids = list(form.pupil_ids.data or [])
     else:  # /log?pupil=ID starts an entry about that pupil
         ids = [i for i in map(as_id, request.args.getlist("pupil")) if i is not None]
@@ -69,6 +69,9 @@ def new():
                 told_dsl_in_person=form.told_dsl_in_person.data,
             )
             flash(_saved_message(entry), "success")
+            if not policy.can_view_entry(current_user, entry):
+                # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
+                return _go_to(url_for("main.home"))
             return _go_to(url_for("entries.show", entry_id=entry.id))
 
     searched = bool(query)
@@ -123,9 +126,12 @@ def _go_to(url: str):
 
 
 def _saved_message(entry) -> str:
+    saved = "Your entry has been saved."
+    if not policy.can_view_entry(current_user, entry):
+        saved = f"Your entry has been saved (reference: entry {entry.id})."
     alerted = len(entry.alerts)
     if not alerted:
-        return "Your entry has been saved."
+        return saved
     people = "person" if alerted == 1 else "people"
-    return (f"Your entry has been saved and the safeguarding team ({alerted} {people}) is being "
+    return (f"{saved[:-1]} and the safeguarding team ({alerted} {people}) is being "
             "alerted by email. If a child is at immediate risk, also speak to a DSL now.")

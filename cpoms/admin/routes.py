@@ -1,0 +1,82 @@
+"""The school's accounts, for its administrators: who has two-factor sign-in,
+who is locked out, and the three things an admin may do about it."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import audit, policy
+from ..auth import lockout
+from ..extensions import db
+from ..formfields import BaseForm
+from ..htmx import render
+from ..loaders import require
+from ..models import RoleAssignment, User
+from . import operations
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    require(policy.can_administer(current_user))
+
+
+@bp.route("/users")
+def users():
+    people = list(
+        db.session.scalars(
+            select(User)
+            .where(policy.administered_users(current_user))
+            .options(selectinload(User.roles).joinedload(RoleAssignment.school))
+            .order_by(User.name, User.id)
+        )
+    )
+    return render("admin/users.html", people=people, button=BaseForm(formdata=None),
+                  locked=lockout.is_locked)
+
+
+def _target(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if not policy.can_administer_user(current_user, user):
+        audit.record(audit.DENIED, what="user", target_user_id=user_id)
+        abort(404)
+    return user
+
+
+def _back(message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for(".users"), 303)
+
+
+@bp.route("/users/<int:user_id>/force-reset", methods=["POST"])
+def force_reset(user_id: int):
+    user = _target(user_id)
+    mailed = operations.force_password_reset(current_user, user)
+    audit.record(audit.ADMIN_FORCED_PASSWORD_RESET, target_user_id=user.id, mailed=mailed)
+    if mailed:
+        return _back(f"{user.name} has been signed out everywhere and emailed a link to set a new password.")
+    return _back(f"{user.name} has been signed out everywhere and their password no longer works, but the "
+                 "email with the link could not be sent. Check the mail settings, then force a reset again.",
+                 "warning")
+
+
+# endpoint: (what it does to the account, its audit action, what the admin is told)
+SIMPLE_ACTIONS = {
+    "reset_two_factor": (operations.reset_two_factor, audit.ADMIN_RESET_TWO_FACTOR,
+                         "Two-factor sign-in for {name} has been reset: they set it up again at their next sign-in."),
+    "unlock": (lockout.unlock, audit.ADMIN_UNLOCKED_ACCOUNT, "{name}'s account is unlocked."),
+}
+
+
+def _simple_action(user_id: int):
+    change, action, message = SIMPLE_ACTIONS[request.endpoint.rpartition(".")[2]]
+    user = _target(user_id)
+    change(user)
+    audit.record(action, target_user_id=user.id)
+    return _back(message.format(name=user.name))
+
+
+bp.add_url_rule("/users/<int:user_id>/reset-two-factor", "reset_two_factor", _simple_action, methods=["POST"])
+bp.add_url_rule("/users/<int:user_id>/unlock", "unlock", _simple_action, methods=["POST"])

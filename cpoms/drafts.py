@@ -1,0 +1,100 @@
+"""What someone was typing when their session ended, kept on the server until
+they sign in again.
+
+On the server, not in the browser: a classroom tablet is shared, and anything in
+its browser storage is readable by the next person to pick it up. A draft belongs
+to the user of the session that ended, is given back only to them, on the page
+the form was on, and lives DRAFT_HOURS (24 by default).
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, request, session
+from flask_login import current_user
+from sqlalchemy import delete, select
+from werkzeug.datastructures import MultiDict
+
+from .extensions import db
+from .models import Draft
+from .timefmt import now_utc
+
+# Fields whose text is worth keeping when a session ends mid-form.
+FREE_TEXT_FIELDS = ("narrative", "child_words", "text", "reason", "outcome", "note")
+FORM_NAME = "form_name"  # the hidden field naming which form of a page the text came from
+NOT_KEPT = {"csrf_token", "find", "add_pupil"}
+SESSION_KEY = "draft_paths"
+
+
+def _page_path() -> str:
+    """The page the form was on: an htmx form posts elsewhere (/entries/1/follow-ups)
+    than the page that shows it (/entries/1)."""
+    for source in (request.headers.get("HX-Current-URL"), request.referrer):
+        if source:
+            parts = urlsplit(source)
+            if parts.netloc == request.host and parts.path.startswith("/"):
+                return parts.path[:500]
+    return request.path[:500]
+
+
+def save_from_request(user_id: int) -> str | None:
+    """Keep the posted form for `user_id` if it carries free text; return the page path."""
+    if request.method != "POST" or FORM_NAME not in request.form:
+        return None
+    if not any(request.form.get(name, "").strip() for name in FREE_TEXT_FIELDS):
+        return None
+    data = {key: values for key, values in request.form.lists() if key not in NOT_KEPT}
+    path = _page_path()
+    db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.path == path))
+    db.session.add(Draft(user_id=user_id, path=path, data=json.dumps(data)))
+    return path
+
+
+def _oldest_kept():
+    return now_utc() - timedelta(hours=current_app.config["DRAFT_HOURS"])
+
+
+def remember_pending(user_id: int) -> None:
+    """At sign-in: note in the session which pages have a draft waiting, so pages
+    without one never query for it. Drafts past their time are dropped here."""
+    db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.saved_at < _oldest_kept()))
+    paths = list(db.session.scalars(select(Draft.path).where(Draft.user_id == user_id)))
+    if paths:
+        session[SESSION_KEY] = paths
+    else:
+        session.pop(SESSION_KEY, None)
+
+
+def claim(form_name: str) -> MultiDict | None:
+    """The draft for this page and this form of the signed-in user, once: it is
+    deleted as it is handed back."""
+    if request.method != "GET" or request.path not in session.get(SESSION_KEY, ()):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    draft = db.session.scalar(
+        select(Draft).where(Draft.user_id == current_user.id, Draft.path == request.path,
+                            Draft.saved_at >= _oldest_kept())
+    )
+    data = MultiDict(json.loads(draft.data)) if draft is not None else None
+    if data is not None and data.get(FORM_NAME) != form_name:
+        return None
+    session[SESSION_KEY] = [p for p in session[SESSION_KEY] if p != request.path]
+    if draft is None:
+        return None
+    db.session.delete(draft)
+    flash("Your session ended before you saved this. What you had typed is back in the form: "
+          "check it and save it.", "info")
+    return data
+
+
+def discard_for_saved_form() -> None:
+    """A form passed validation: a draft still waiting for its page is no longer needed."""
+    path = _page_path()
+    if request.method != "POST" or path not in session.get(SESSION_KEY, ()):
+        return
+    if current_user.is_authenticated:
+        db.session.execute(delete(Draft).where(Draft.user_id == current_user.id, Draft.path == path))
+    session[SESSION_KEY] = [p for p in session[SESSION_KEY] if p != path]
