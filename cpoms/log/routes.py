@@ -11,7 +11,7 @@ from ..loaders import loggable_pupil_or_404, require
 from ..models import Category
 from ..timefmt import now_utc, to_uk
 from . import operations
-from .forms import LogEntryForm
+from .forms import MAX_PUPILS, LogEntryForm
 from .queries import pupils_by_id, search_pupils
 
 bp = Blueprint("log", __name__)
@@ -46,7 +46,7 @@ def new():
         ids = [i for i in map(as_id, request.args.getlist("pupil")) if i is not None]
     if adding is not None and adding not in ids:
         ids.append(adding)
-    pupils = pupils_by_id(schools, ids)
+    pupils = pupils_by_id(schools, ids[:MAX_PUPILS])
 
     status = 200
     if request.method == "POST" and not picking:
