@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -45,6 +45,7 @@ def create_app(config_object=None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_request_hooks(app)
+    _register_input_guard(app)
     _register_error_pages(app)
     _register_templates(app)
 
@@ -117,6 +118,20 @@ def _register_request_hooks(app: Flask) -> None:
         # and -Proto (for the audit log's addresses, HSTS and secure cookies).
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def _register_input_guard(app: Flask) -> None:
+    @app.before_request
+    def refuse_undecodable_input():
+        # Our pages only ever send UTF-8. Werkzeug fails on reading a query string
+        # that is not (a 500) and silently drops a form body that is not (an empty
+        # form, which some actions accept): refuse both as a bad request.
+        try:
+            request.query_string.decode()
+        except UnicodeDecodeError:
+            abort(400)
+        if request.mimetype == "application/x-www-form-urlencoded" and request.content_length and not request.form:
+            abort(400)
 
 
 def _register_error_pages(app: Flask) -> None:

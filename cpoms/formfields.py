@@ -81,14 +81,15 @@ class UKDateTimeField(DateTimeLocalField):
 
 
 class IdListField(Field):
-    """Every value sent under this name, as unique whole numbers in the order given."""
+    """Every value sent under this name, as unique whole numbers in the order given.
+    `unreadable` says some value was not an id at all (no form of ours sends one)."""
+
+    unreadable = False
 
     def process_formdata(self, valuelist):
-        ids: list[int] = []
-        for value in map(as_id, valuelist):
-            if value is not None and value not in ids:
-                ids.append(value)
-        self.data = ids
+        ids = [i for i in map(as_id, valuelist) if i is not None]
+        self.unreadable = len(ids) < len(valuelist)
+        self.data = list(dict.fromkeys(ids))  # unique, in order, without a quadratic scan
 
     def process_data(self, value):
         self.data = list(value) if value else None

@@ -1,15 +1,16 @@
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..formfields import BaseForm, UKDateTimeField, choices
 from ..models import Kind
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
+# Required text uses DataRequired: InputRequired would accept "   " as an answer.
 
 
 class FollowUpForm(BaseForm):
     kind = RadioField("What are you adding?", validators=[InputRequired("Choose what you are adding.")])
-    text = TextAreaField("Details", validators=[InputRequired("Write the details."), LONG])
+    text = TextAreaField("Details", validators=[DataRequired("Write the details."), LONG])
     risk_level = SelectField(
         "Level of risk",
         choices=choices([("", "Choose a level"), *Kind.RISK_LEVELS.items()]),
@@ -41,11 +42,11 @@ class ReviewForm(BaseForm):
 
 class CloseForm(BaseForm):
     outcome = TextAreaField(
-        "Final outcome", validators=[InputRequired("Record the outcome before closing."), LONG]
+        "Final outcome", validators=[DataRequired("Record the outcome before closing."), LONG]
     )
 
 
 class ReopenForm(BaseForm):
     reason = TextAreaField(
-        "Why is this being reopened?", validators=[InputRequired("Give the reason for reopening."), LONG]
+        "Why is this being reopened?", validators=[DataRequired("Give the reason for reopening."), LONG]
     )

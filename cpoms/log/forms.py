@@ -1,8 +1,10 @@
 from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..formfields import BaseForm, IdListField, UKDateTimeField, choices
 from ..models import Source
+
+MAX_PUPILS = 100  # a whole year group; more is a mistake or an attack, not one concern
 
 
 class LogEntryForm(BaseForm):
@@ -19,7 +21,7 @@ class LogEntryForm(BaseForm):
     narrative = TextAreaField(
         "What happened",
         validators=[
-            InputRequired("Write what happened, in your own words."),
+            DataRequired("Write what happened, in your own words."),  # not just spaces
             Length(max=20000, message="Keep this under 20,000 characters."),
         ],
     )
@@ -35,10 +37,19 @@ class LogEntryForm(BaseForm):
         """Validate the fields, and the pupils they resolved to (which the view
         loads through the policy, so a pupil the user may not log about is absent)."""
         valid = self.validate()
-        if not pupils:
-            self.pupil_ids.errors = ["Choose at least one pupil."]
-            valid = False
+        asked = self.pupil_ids.data or []
+        problem = None
+        if len(asked) > MAX_PUPILS:
+            problem = f"An entry can be about {MAX_PUPILS} pupils at most."
+        elif not pupils:
+            problem = "Choose at least one pupil."
+        elif self.pupil_ids.unreadable or len(pupils) < len(asked):
+            # Never save an entry about fewer pupils than the person chose; and say
+            # the same whether a pupil left, never existed or is another school's.
+            problem = "Some of these pupils could not be found. Check who this entry is about and save again."
         elif len({p.school_id for p in pupils}) > 1:
-            self.pupil_ids.errors = ["All pupils on one entry must be at the same school."]
+            problem = "All pupils on one entry must be at the same school."
+        if problem:
+            self.pupil_ids.errors = [problem]
             valid = False
         return valid

@@ -12,7 +12,7 @@ from ..models import Category
 from ..timefmt import now_utc, to_uk
 from . import operations
 from .checks import record_warnings
-from .forms import LogEntryForm
+from .forms import MAX_PUPILS, LogEntryForm
 from .queries import pupils_by_id, safeguarding_contacts, search_pupils
 
 bp = Blueprint("log", __name__)
@@ -47,7 +47,7 @@ def new():
         ids = [i for i in map(as_id, request.args.getlist("pupil")) if i is not None]
     if adding is not None and adding not in ids:
         ids.append(adding)
-    pupils = pupils_by_id(schools, ids)
+    pupils = pupils_by_id(schools, ids[:MAX_PUPILS])
 
     status, warnings = 200, []
     if request.method == "POST" and not picking:
