@@ -1,8 +1,8 @@
 """`flask generate`: a synthetic trust at the scale of ten years of records.
 
-Rows go in with Core `insert()` and executemany, a batch of entries at a time
-(their pupils, states, follow-ups and alert rows with them), so a million
-entries take minutes, not hours. Ids are assigned here rather than by the
+Rows go in with Core `insert()` and executemany (COPY on PostgreSQL), a batch
+of entries at a time (their pupils, states, follow-ups and alert rows with
+them), so a million entries take minutes, not hours. Ids are assigned here rather than by the
 database, so one batch needs no round trip per row; PostgreSQL's sequences are
 moved past them at the end.
 
@@ -179,7 +179,7 @@ class Generator:
         rng = self.rng
         password_hash = generate_password_hash(self.password)
         trust_id = self.ids.take("trusts")
-        db.session.execute(insert(Trust), [{"id": trust_id, "name": f"Bench Trust {self.seed}"}])
+        self._insert(Trust, [{"id": trust_id, "name": f"Bench Trust {self.seed}"}])
         users, roles, schools, staff = [], [], [], []
 
         def person(email: str, role: str, school_id: int | None) -> int:
@@ -209,9 +209,9 @@ class Generator:
                 team=[(dsl, f"dsl@{domain}"), (deputy, f"deputy@{domain}")], reviewers=[dsl, dsl, deputy, slt],
             ))
         person(f"trust@{prefix.rstrip('-')}.example.org", Role.TRUST_REP, None)
-        db.session.execute(insert(School), schools)
-        db.session.execute(insert(User), users)
-        db.session.execute(insert(RoleAssignment), roles)
+        self._insert(School, schools)
+        self._insert(User, users)
+        self._insert(RoleAssignment, roles)
 
         pupils = []
         today = date.today()
@@ -228,7 +228,7 @@ class Generator:
                 "date_of_birth": date(today.year - 5 - year_group, 9, 1) + timedelta(days=rng.randrange(365)),
             })
             school.pupils.append(pupil_id)
-        db.session.execute(insert(Pupil), pupils)
+        self._insert(Pupil, pupils)
         db.session.commit()
         # A few pupils account for many entries: lognormal weights put a few
         # percent of pupils at four or more times the mean.
@@ -263,7 +263,7 @@ class Generator:
             for table, model in (("entries", Entry), ("entry_pupils", EntryPupil), ("entry_states", EntryState),
                                  ("follow_ups", FollowUp), ("alerts", Alert)):
                 if rows[table]:
-                    db.session.execute(insert(model), rows[table])
+                    self._insert(model, rows[table])
                 self.rows[table] += len(rows[table])
             db.session.commit()
             done += count
@@ -367,6 +367,21 @@ class Generator:
             "created_at": at(created), "next_attempt_at": at(sent), "claimed_at": at(sent - 1),
             "sent_at": None if failed else at(sent),
         }
+
+    @staticmethod
+    def _insert(model, rows: list[dict]) -> None:
+        """One batch into one table: Core executemany; on PostgreSQL, COPY, which
+        psycopg streams without parsing a statement per row (ten times faster)."""
+        table = model.__table__
+        if db.engine.dialect.name != "postgresql":
+            db.session.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        connection = db.session.connection().connection.driver_connection  # in the session's transaction
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
 
     def _move_sequences(self) -> None:
         if db.engine.dialect.name != "postgresql":
