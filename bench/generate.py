@@ -295,7 +295,7 @@ class Generator:
                 pupils.append(other)
         for p in pupils:
             rows["entry_pupils"].append({"id": self.ids.take("entry_pupils"), "entry_id": entry_id, "pupil_id": p})
-        state = {"entry_id": entry_id, "status": "open", "reviewed_at": None, "reviewed_by_id": None,
+        state = {"entry_id": entry_id, "school_id": school.id, "status": "open", "reviewed_at": None, "reviewed_by_id": None,
                  "first_action_at": None, "updated_at": at(created)}
         for kind, author, when in self._follow_up_plan(created, safeguarding, school):
             rows["follow_ups"].append(self._follow_up(entry_id, kind, author, when))
@@ -310,23 +310,22 @@ class Generator:
         rows["entry_states"].append(state)
         if alerts:
             for user_id, email in school.team:
-                rows["alerts"].append(self._alert(entry_id, user_id, email, created))
+                rows["alerts"].append(self._alert(entry_id, school.id, user_id, email, created))
 
     def _follow_up_plan(self, created: float, safeguarding: bool, school: SchoolStaff):
         """(kind, author, time) of what the school did about one entry, in order, none in the future."""
         rng = self.rng
         age_days = (self.now - created) / DAY
-        likely = 0.93 if safeguarding else 0.7
-        if age_days < 3:
-            likely *= 0.35  # the newest entries are still waiting for review
+        # Almost everything older than a few weeks has been reviewed; the newest wait.
+        likely = 0.995 if age_days > 21 else 0.8 if age_days > 3 else 0.3
         if rng.random() >= likely:
             return []
         steps = [Kind.REVIEWED]
         if safeguarding:
-            steps += rng.choices(SAFEGUARDING_STEPS, k=rng.randint(1, 10))
+            steps += rng.choices(SAFEGUARDING_STEPS, k=rng.randint(1, 7))
         else:
-            steps += rng.choices(OTHER_STEPS, k=rng.randint(0, 2))
-        if age_days > 30 and rng.random() < 0.95 or rng.random() < 0.3:
+            steps += rng.choices(OTHER_STEPS, k=rng.randint(0, 1))
+        if age_days > 60 and rng.random() < 0.97 or rng.random() < 0.3:
             if rng.random() < 0.03:
                 steps += [Kind.CLOSED, Kind.REOPENED, Kind.ACTION]
             steps.append(Kind.CLOSED)
@@ -353,14 +352,15 @@ class Generator:
             "agency_reference": f"REF-{rng.randrange(10**6):06d}" if kind == Kind.AGENCY else None,
         }
 
-    def _alert(self, entry_id: int, user_id: int, email: str, created: float) -> dict:
+    def _alert(self, entry_id: int, school_id: int, user_id: int, email: str, created: float) -> dict:
         """Alerts are sent within seconds, now and then after a retry; very rarely given up on."""
         rng = self.rng
         attempts = 1 if rng.random() < 0.97 else rng.randint(2, 4)
         failed = rng.random() < 0.0005
         sent = created + (attempts - 1) * 60 * 2 ** (attempts - 2) + rng.uniform(1, 5)
         return {
-            "id": self.ids.take("alerts"), "entry_id": entry_id, "recipient_id": user_id, "email": email,
+            "id": self.ids.take("alerts"), "entry_id": entry_id, "school_id": school_id,
+            "recipient_id": user_id, "email": email,
             "reason": "safeguarding_team", "status": "failed" if failed else "sent",
             "attempts": 10 if failed else attempts,
             "last_error": "SMTPServerDisconnected: Connection unexpectedly closed" if failed else None,

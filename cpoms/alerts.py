@@ -44,7 +44,8 @@ def queue_for_entry(entry: Entry) -> list[Alert]:
     if not entry.category.alerts_safeguarding_team:
         return []
     alerts = [
-        Alert(entry=entry, recipient=user, email=user.email, reason="safeguarding_team")
+        Alert(entry=entry, school_id=entry.school_id, recipient=user, email=user.email,
+              reason="safeguarding_team")
         for user in safeguarding_team(entry.school_id)
     ]
     db.session.add_all(alerts)
@@ -224,8 +225,7 @@ def undelivered_count(school_ids) -> int:
         return 0
     return db.session.scalar(
         select(func.count(Alert.id))
-        .join(Entry, Entry.id == Alert.entry_id)
-        .where(Entry.school_id.in_(school_ids), Alert.status.in_((PENDING, SENDING, FAILED)))
+        .where(Alert.school_id.in_(school_ids), Alert.status.in_((PENDING, SENDING, FAILED)))
     ) or 0
 
 
