@@ -164,6 +164,18 @@ def sees_alert_delivery(user, entry: Entry) -> bool:
     return entry.school_id in access(user).review
 
 
+def can_retry_alerts(user, entry: Entry) -> bool:
+    """Queue an entry's failed alert emails again: the safeguarding team it alerts."""
+    return entry.school_id in access(user).team
+
+
+def alert_retry_school_ids(user) -> frozenset[int]:
+    """Schools whose failed alerts this user sees counted and may queue again: the
+    safeguarding team, and admins (who see no entries, only that alerts failed)."""
+    a = access(user)
+    return a.team | a.admin
+
+
 # --- the review queue and chronologies --------------------------------------
 
 def review_school_ids(user) -> frozenset[int]:
