@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= concern-log-demo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint db demo send-alerts clean
+.PHONY: run test lint db demo send-alerts clean bench bench-data load
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,24 @@ lint: $(VENV)/.installed-dev
 
 send-alerts: $(VENV)/.installed
 	$(FLASK) send-alerts --watch
+
+## Benchmarks (bench/): a generated database outside the repo, then the pages timed on it.
+# make bench-data BENCH_DB=sqlite:////tmp/bench-1m.sqlite3 BENCH_ENTRIES=1000000
+# make bench BENCH_DB=... [BENCH_JSON=results.json]; make load BENCH_DB=... [LOAD_ARGS=--kill-after 10]
+BENCH_DB ?= sqlite:////tmp/cpoms-bench.sqlite3
+BENCH_ENTRIES ?= 100000
+BENCH_JSON ?= /tmp/cpoms-bench.json
+LOAD_ARGS ?= --users 100 --duration 30 --kill-after 10
+
+bench-data: $(VENV)/.installed
+	DATABASE_URL='$(BENCH_DB)' $(FLASK) db upgrade
+	DATABASE_URL='$(BENCH_DB)' $(FLASK) generate --schools 20 --pupils 8000 --entries $(BENCH_ENTRIES) --seed 1
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.run --database '$(BENCH_DB)' --json '$(BENCH_JSON)'
+
+load: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.load --database '$(BENCH_DB)' $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -47,6 +47,9 @@ class Config:
     # silent mail server from holding the teacher for long (the worker retries).
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "5"))
     ALERT_MAX_ATTEMPTS = int(os.environ.get("ALERT_MAX_ATTEMPTS", "10"))
+    # Waits between tries double from the base up to the maximum.
+    ALERT_RETRY_BASE_SECONDS = float(os.environ.get("ALERT_RETRY_BASE_SECONDS", "60"))
+    ALERT_RETRY_MAX_SECONDS = float(os.environ.get("ALERT_RETRY_MAX_SECONDS", "3600"))
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
 
     SESSION_COOKIE_HTTPONLY = True

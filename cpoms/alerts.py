@@ -1,16 +1,21 @@
 """The alert outbox: rows written in the entry's transaction, sent after the commit.
 
-A row is claimed with a conditional UPDATE before it is sent, so the request that
-created it and any number of `send-alerts` workers never send it twice. A failed
-send leaves it pending with the error and a later time to try again; a mail
-outage delays alerts but never drops them.
+A row is claimed (status "sending") in one statement before it is sent, so the
+request that created it and any number of `send-alerts` workers never send it
+twice: on PostgreSQL the claim locks the rows FOR UPDATE SKIP LOCKED, so workers
+take different rows and never wait for each other; on SQLite the UPDATE runs
+under the database's one write lock and re-checks the status. A failed send
+leaves the row pending with the error and a later time to try again (doubling
+each time); after ALERT_MAX_ATTEMPTS it is marked failed, shown to the
+safeguarding team and the school's admins, who can queue it again.
+A mail outage delays alerts but never drops them.
 """
 from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, g, has_request_context, render_template, url_for
 from flask_mail import Connection, Message
 from sqlalchemy import and_, func, or_, select, update
 
@@ -44,7 +49,8 @@ def queue_for_entry(entry: Entry) -> list[Alert]:
     if not entry.category.alerts_safeguarding_team:
         return []
     alerts = [
-        Alert(entry=entry, recipient=user, email=user.email, reason="safeguarding_team")
+        Alert(entry=entry, school_id=entry.school_id, recipient=user, email=user.email,
+              reason="safeguarding_team")
         for user in safeguarding_team(entry.school_id)
     ]
     db.session.add_all(alerts)
@@ -68,55 +74,87 @@ def send_after_commit() -> None:
         current_app.logger.exception("Sending alerts after commit failed; they stay queued")
 
 
-def retry_failed() -> int:
-    """Alerts that used up their attempts go back in the queue, attempts reset."""
-    result = db.session.execute(
-        update(Alert)
-        .where(Alert.status == FAILED)
-        .values(status=PENDING, attempts=0, next_attempt_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount
+def requeue_failed(school_ids=None, entry_id: int | None = None) -> int:
+    """Alerts that used up their attempts go back in the queue, attempts reset;
+    in a request they are tried again once it has committed. Flushes only."""
+    query = select(Alert).where(Alert.status == FAILED)
+    if school_ids is not None:
+        query = query.where(Alert.school_id.in_(school_ids))
+    if entry_id is not None:
+        query = query.where(Alert.entry_id == entry_id)
+    rows = list(db.session.scalars(query))
+    for alert in rows:
+        alert.status, alert.attempts, alert.next_attempt_at = PENDING, 0, now_utc()
+    db.session.flush()
+    if has_request_context():
+        g.setdefault("alerts_after_commit", []).extend(rows)
+    return len(rows)
+
+
+def requeued_message(count: int) -> str:
+    if not count:
+        return "There were no failed alerts to send again."
+    emails = "email is" if count == 1 else "emails are"
+    return f"{count} alert {emails} being sent again."
 
 
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
+CLAIM_BATCH = 20  # rows claimed at a time: small, so a slow server holds few rows back from other workers
+
+
 def send_pending(ids: list[int] | None = None, limit: int = 200) -> dict[str, int]:
-    """Send what is due (or just `ids`). Returns counts of sent and failed tries."""
+    """Send what is due (or just `ids`), at most `limit` tries. Returns counts of sent and failed tries."""
     counts = {"sent": 0, "failed": 0, "skipped": 0}
     if not mail_configured():
         counts["skipped"] = len(ids) if ids is not None else 0
         return counts
+    while counts["sent"] + counts["failed"] < limit:
+        claimed = _claim(ids, min(CLAIM_BATCH, limit - counts["sent"] - counts["failed"]))
+        if not claimed:
+            break
+        _send(claimed, counts)
+    return counts
+
+
+def _due(now):
+    return or_(
+        and_(Alert.status == PENDING, Alert.next_attempt_at <= now),
+        # A worker that died mid-send gives its rows back.
+        and_(Alert.status == SENDING, Alert.claimed_at < now - CLAIM_EXPIRES),
+    )
+
+
+def _claim(ids: list[int] | None, limit: int) -> list[int]:
+    """Mark up to `limit` due rows as being sent by this process, and commit."""
     now = now_utc()
-    query = select(Alert.id).where(
-        or_(
-            and_(Alert.status == PENDING, Alert.next_attempt_at <= now),
-            and_(Alert.status == SENDING, Alert.claimed_at < now - CLAIM_EXPIRES),
-        )
-    ).order_by(Alert.id).limit(limit)
+    due = select(Alert.id).where(_due(now)).order_by(Alert.id).limit(limit).with_for_update(skip_locked=True)
     if ids is not None:
-        query = query.where(Alert.id.in_(ids))
-    candidates = list(db.session.scalars(query))
+        due = due.where(Alert.id.in_(ids))
+    claimed = sorted(db.session.scalars(
+        update(Alert)
+        .where(Alert.id.in_(due.scalar_subquery()), _due(now))
+        .values(status=SENDING, claimed_at=now)
+        .returning(Alert.id)
+        .execution_options(synchronize_session=False)
+    ))
     db.session.commit()
-    if not candidates:
-        return counts
+    return claimed
+
+
+def _send(claimed: list[int], counts: dict[str, int]) -> None:
     connection = _TimedConnection(current_app.extensions["mail"])
     try:
         connection.__enter__()
     except (OSError, smtplib.SMTPException) as exc:
-        for alert_id in candidates:
-            if _claim(alert_id):
-                _failed(alert_id, exc)
-                counts["failed"] += 1
-        return counts
+        for alert_id in claimed:
+            _failed(alert_id, exc)
+            counts["failed"] += 1
+        return
     try:
-        for alert_id in candidates:
-            if not _claim(alert_id):
-                counts["skipped"] += 1
-                continue
+        for alert_id in claimed:
             alert = db.session.get(Alert, alert_id)
             try:
                 connection.send(_message(alert))
@@ -133,7 +171,6 @@ def send_pending(ids: list[int] | None = None, limit: int = 200) -> dict[str, in
             connection.__exit__(None, None, None)
         except (OSError, smtplib.SMTPException):
             pass
-    return counts
 
 
 class _TimedConnection(Connection):
@@ -150,24 +187,6 @@ class _TimedConnection(Connection):
         return host
 
 
-def _claim(alert_id: int) -> bool:
-    now = now_utc()
-    result = db.session.execute(
-        update(Alert)
-        .where(
-            Alert.id == alert_id,
-            or_(
-                Alert.status == PENDING,
-                and_(Alert.status == SENDING, Alert.claimed_at < now - CLAIM_EXPIRES),
-            ),
-        )
-        .values(status=SENDING, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
 def _failed(alert_id: int, exc: Exception) -> None:
     alert = db.session.get(Alert, alert_id)
     db.session.refresh(alert)
@@ -177,8 +196,10 @@ def _failed(alert_id: int, exc: Exception) -> None:
         alert.status = FAILED
     else:
         alert.status = PENDING
-        # 1, 2, 4 ... minutes, at most an hour between tries.
-        alert.next_attempt_at = now_utc() + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
+        # 1, 2, 4 ... minutes (by default), at most an hour between tries.
+        config = current_app.config
+        wait = min(config["ALERT_RETRY_BASE_SECONDS"] * 2 ** (alert.attempts - 1), config["ALERT_RETRY_MAX_SECONDS"])
+        alert.next_attempt_at = now_utc() + timedelta(seconds=wait)
     db.session.commit()
 
 
@@ -219,16 +240,17 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
     return summary
 
 
-def undelivered_count(school_ids) -> int:
+def undelivered_count(school_ids, statuses=(PENDING, SENDING, FAILED)) -> int:
     if not school_ids:
         return 0
     return db.session.scalar(
-        select(func.count(Alert.id))
-        .join(Entry, Entry.id == Alert.entry_id)
-        .where(Entry.school_id.in_(school_ids), Alert.status.in_((PENDING, SENDING, FAILED)))
+        select(func.count(Alert.id)).where(Alert.school_id.in_(school_ids), Alert.status.in_(statuses))
     ) or 0
 
 
+def failed_count(school_ids) -> int:
+    """Alerts given up on after ALERT_MAX_ATTEMPTS: they wait for someone to press retry."""
+    return undelivered_count(school_ids, statuses=(FAILED,))
 
 
 def send_message(message: Message) -> None:
@@ -237,3 +259,5 @@ def send_message(message: Message) -> None:
         raise smtplib.SMTPException("MAIL_SERVER is not set")
     with _TimedConnection(current_app.extensions["mail"]) as connection:
         connection.send(message)
+
+

@@ -210,3 +210,7 @@ def _walk(rows) -> ChainCheck:
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
 
+
+# --- trust scale: the alert outbox --------------------------------------------------
+RETRY_ALERTS = "retry_alerts"
+LABELS[RETRY_ALERTS] = "Queued failed alerts again"

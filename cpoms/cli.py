@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(verify_audit_command)
+    from bench.generate import generate_command  # the data generator lives beside the benchmarks
+
+    app.cli.add_command(generate_command)
 
 
 @click.command("demo")
@@ -107,7 +110,8 @@ def send_alerts_command(watch: bool, interval: float, retry_failed: bool) -> Non
     if not alerts.mail_configured():
         raise click.ClickException("MAIL_SERVER is not set: alerts stay queued until it is.")
     if retry_failed:
-        click.echo(f"{alerts.retry_failed()} failed alerts queued again")
+        click.echo(f"{alerts.requeue_failed()} failed alerts queued again")
+        db.session.commit()
     while True:
         sent = failed = 0
         while True:  # drain what is due now, a batch at a time

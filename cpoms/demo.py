@@ -282,7 +282,7 @@ def _entries(rng, school, pupils, staff, categories) -> None:
             told_dsl_in_person=category_name == "Safeguarding",
         )
         entry.entry_pupils = [EntryPupil(pupil=p) for p in rng.sample(pupils, 2 if n % 5 == 4 else 1)]
-        entry.state = EntryState(status="open", updated_at=entry.created_at)
+        entry.state = EntryState(status="open", school_id=school.id, updated_at=entry.created_at)
         db.session.add(entry)
         db.session.flush()
         if n < len(plan) - 4:  # the newest few are still waiting for review

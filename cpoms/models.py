@@ -340,8 +340,15 @@ class EntryState(db.Model):
     """Where an entry stands now, derived from its follow-ups; the only mutable row."""
 
     __tablename__ = "entry_states"
-    __table_args__ = (Index("ix_entry_states_queue", "status", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_entry_states_queue", "status", "reviewed_at"),
+        # The review queue and its counts, per school, without touching entries.
+        Index("ix_entry_states_school_status", "school_id", "status", "entry_id"),
+        Index("ix_entry_states_school_reviewed", "school_id", "reviewed_at"),
+    )
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), primary_key=True)
+    # The entry's school, copied (it never changes) so queues filter on this table alone.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -376,9 +383,14 @@ class Alert(db.Model):
     """The outbox: written with the entry, sent after the commit, retried until sent."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_alerts_due", "status", "next_attempt_at"),
+        Index("ix_alerts_school_status", "school_id", "status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    # The entry's school, copied: "alerts not delivered at this school" is a count on this table.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(32), default="safeguarding_team")

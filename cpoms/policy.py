@@ -138,10 +138,15 @@ def visible_entries(user):
     a = access(user)
     if a.user_id is None:
         return false()
+    # Schools where this user logs but does not read everything: only there do
+    # "recorded by me" and "alerted to me" matter (and cost a subquery).
+    partly = a.read_own - a.read_all
+    if not partly:
+        return Entry.school_id.in_(a.read_all)
     return or_(
         Entry.school_id.in_(a.read_all),
         and_(
-            Entry.school_id.in_(a.read_own),
+            Entry.school_id.in_(partly),
             or_(
                 Entry.recorded_by_id == a.user_id,
                 Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
@@ -181,6 +186,18 @@ def can_close_or_reopen(user, entry: Entry) -> bool:
 
 def sees_alert_delivery(user, entry: Entry) -> bool:
     return entry.school_id in access(user).review
+
+
+def can_retry_alerts(user, entry: Entry) -> bool:
+    """Queue an entry's failed alert emails again: the safeguarding team it alerts."""
+    return entry.school_id in access(user).team
+
+
+def alert_retry_school_ids(user) -> frozenset[int]:
+    """Schools whose failed alerts this user sees counted and may queue again: the
+    safeguarding team, and admins (who see no entries, only that alerts failed)."""
+    a = access(user)
+    return a.team | a.admin
 
 
 # --- the review queue and chronologies --------------------------------------

@@ -14,7 +14,7 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from config import TestConfig
 from cpoms import create_app
@@ -151,3 +151,52 @@ def test_upgrade_chains_the_audit_events_a_school_already_has(empty_app):
         with pytest.raises(Exception, match="append-only"):
             with db.engine.begin() as conn:
                 conn.execute(text("UPDATE audit_events SET ip = '1.2.3.4'"))
+
+
+def test_upgrade_keeps_a_schools_entries_follow_ups_and_alerts(empty_app):
+    """A school on the first release upgrades with its records intact, and the
+    copies of each entry's school the queues use are filled in."""
+    from cpoms.models import Alert, Entry, EntryState, FollowUp
+
+    rows = [
+        "INSERT INTO trusts (id, name) VALUES (1, 'T')",
+        "INSERT INTO schools (id, trust_id, slug, name) VALUES (1, 1, 'a', 'A'), (2, 1, 'b', 'B')",
+        "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+        "VALUES (1, 'dsl@a.example.org', 'D', 'x', true, '2026-01-05 09:00:00')",
+        "INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, \"order\") "
+        "VALUES (1, 'Safeguarding', '', true, true, 0)",
+        "INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, year_group, "
+        "class_name, active) VALUES (1, 1, 'A123456789012', 'P', 'Q', '2019-03-01', 2, '2A', true), "
+        "(2, 2, 'B123456789012', 'R', 'S', '2019-04-01', 2, '2B', true)",
+    ]
+    for n, school in ((1, 1), (2, 2), (3, 1)):
+        rows += [
+            "INSERT INTO entries (id, school_id, category_id, recorded_by_id, source, occurred_at, created_at, "
+            f"narrative, told_dsl_in_person) VALUES ({n}, {school}, 1, 1, 'other', '2026-02-0{n} 10:00:00', "
+            f"'2026-02-0{n} 10:05:00', 'Narrative {n}', false)",
+            f"INSERT INTO entry_pupils (id, entry_id, pupil_id) VALUES ({n}, {n}, {school})",
+            "INSERT INTO entry_states (entry_id, status, reviewed_at, updated_at) "
+            f"VALUES ({n}, 'open', NULL, '2026-02-0{n} 10:05:00')",
+            "INSERT INTO follow_ups (id, entry_id, author_id, kind, occurred_at, created_at, text) "
+            f"VALUES ({n}, {n}, 1, 'action', '2026-02-0{n} 11:00:00', '2026-02-0{n} 11:00:00', 'Did {n}')",
+            "INSERT INTO alerts (id, entry_id, recipient_id, email, reason, status, attempts, created_at, "
+            f"next_attempt_at) VALUES ({n}, {n}, 1, 'dsl@a.example.org', 'safeguarding_team', "
+            f"'{'sent' if n < 3 else 'failed'}', 1, '2026-02-0{n} 10:05:00', '2026-02-0{n} 10:05:00')",
+        ]
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            for statement in rows:
+                conn.execute(text(statement))
+        flask_migrate.upgrade()
+        assert schema_differences() == []
+        entries = db.session.scalars(select(Entry).order_by(Entry.id)).all()
+        assert [(e.id, e.school_id, e.narrative) for e in entries] == [
+            (1, 1, "Narrative 1"), (2, 2, "Narrative 2"), (3, 1, "Narrative 3")]
+        assert [(s.entry_id, s.school_id) for s in db.session.scalars(select(EntryState).order_by(EntryState.entry_id))] \
+            == [(1, 1), (2, 2), (3, 1)]
+        assert [f.text for f in db.session.scalars(select(FollowUp).order_by(FollowUp.id))] == ["Did 1", "Did 2", "Did 3"]
+        assert [(a.entry_id, a.school_id, a.status) for a in db.session.scalars(select(Alert).order_by(Alert.id))] \
+            == [(1, 1, "sent"), (2, 2, "sent"), (3, 1, "failed")]
+        from cpoms import alerts
+        assert alerts.undelivered_count([1]) == 1 and alerts.undelivered_count([2]) == 0

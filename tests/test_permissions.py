@@ -115,6 +115,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
     ),
+    # Queue an entry's failed alerts again: the safeguarding team it alerts.
+    ("entries.retry_alerts", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=404, dsl=303, deputy=303, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    # Queue every failed alert of one's schools again: safeguarding teams and admins.
+    ("main.retry_alerts", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=303, deputy=303, slt=403, governor=403,
+        admin=303, other_dsl=303, other_teacher=403, trust_rep=403,
+    ),
     ("review.queue", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=403,
         admin=403, other_dsl=200, other_teacher=403, trust_rep=403,

@@ -35,7 +35,7 @@ def logged(app, world):
                           recorded_by_id=world["teacher1"].id, source="staff_observation",
                           occurred_at=when, created_at=when, narrative="Synthetic.")
             entry.entry_pupils.append(EntryPupil(pupil=pupil))
-            entry.state = EntryState(status=status,
+            entry.state = EntryState(school_id=pupil.school_id, status=status,
                                      reviewed_at=when + reviewed_after if reviewed_after else None,
                                      first_action_at=when + acted_after if acted_after else None)
             db.session.add(entry)

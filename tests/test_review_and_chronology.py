@@ -179,3 +179,35 @@ def test_governors_start_from_the_latest_entries_of_their_school(client, auth, w
     assert "Brookfield Primary School" in html  # more than one school: each row names it
     auth.as_(world["admin"])
     assert "For the governors to read." not in client.get("/").get_data(as_text=True)
+
+
+def test_a_long_chronology_is_paged_oldest_first_landing_on_the_latest(app, client, auth, world):
+    from test_query_counts import add_entries
+
+    add_entries(app, world, 120, follow_ups_every=1000)  # "Entry number 0." is the oldest
+    auth.as_(world["dsl"])
+    pupil = world.pupils[0].id
+    latest = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in latest
+    assert latest.count('class="chronology-entry"') == 20
+    a, b = order_of(latest, "Entry number 100.", "Entry number 119.")
+    assert a < b and "Entry number 99." not in latest
+    assert f'href="/pupils/{pupil}/chronology?page=2" rel="prev"' in latest
+    assert "Later entries" not in latest
+
+    first = client.get(f"/pupils/{pupil}/chronology?page=1").get_data(as_text=True)
+    assert "1 to 50 (page 1 of 3)" in first
+    assert "Entry number 0." in first and "Entry number 49." in first and "Entry number 50." not in first
+    assert f'href="/pupils/{pupil}/chronology?page=2" rel="next"' in first
+    assert "Earlier entries" not in first
+    # Past the end is the last page; nonsense is the default, never an error.
+    assert "page 3 of 3" in client.get(f"/pupils/{pupil}/chronology?page=99").get_data(as_text=True)
+    assert "page 3 of 3" in client.get(f"/pupils/{pupil}/chronology?page=x").get_data(as_text=True)
+    # The category filter is kept from page to page.
+    behaviour = world.categories["Behaviour"].id
+    filtered = client.get(f"/pupils/{pupil}/chronology?category={behaviour}").get_data(as_text=True)
+    assert "oldest first" in filtered
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view_chronology")
+                                   .order_by(AuditEvent.seq)).first()
+        assert '"page": 3' in event.detail

@@ -1,5 +1,5 @@
 """One entry: reading it, and everything the team appends to it."""
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -108,3 +108,14 @@ def _change_state(entry_id: int, form_class, form_name: str, field: str, change)
     except operations.WrongState as exc:
         return _page(entry, status=409, conflict=str(exc))
     return _saved(entry)
+
+
+@bp.route("/entries/<int:entry_id>/alerts/retry", methods=["POST"])
+@login_required
+def retry_alerts(entry_id: int):
+    entry = _load(entry_id)
+    require_on(entry, policy.can_retry_alerts(current_user, entry), "retry_alerts")
+    count = alerts.requeue_failed(entry_id=entry.id)
+    audit.record(audit.RETRY_ALERTS, entry=entry, alerts=count)
+    flash(alerts.requeued_message(count), "success" if count else "info")
+    return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)

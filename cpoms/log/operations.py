@@ -29,7 +29,7 @@ def create_entry(
         told_dsl_in_person=told_dsl_in_person,
     )
     entry.entry_pupils = [EntryPupil(pupil=p) for p in pupils]
-    entry.state = EntryState(status="open")
+    entry.state = EntryState(status="open", school_id=entry.school_id)
     db.session.add(entry)
     db.session.flush()
     audit.record(audit.CREATE_ENTRY, entry=entry, user=recorded_by, category=category.name)

@@ -1,13 +1,14 @@
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, request
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import alerts, policy
+from .. import alerts, audit, policy
 from ..auth.routes import safe_next
 from ..extensions import db
 from ..htmx import render
+from ..loaders import require
 from ..models import Entry
 from ..review.queries import unreviewed_count
 
@@ -44,7 +45,20 @@ def home():
         latest=latest,
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
+        failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
     )
+
+
+@bp.route("/alerts/retry", methods=["POST"])
+@login_required
+def retry_alerts():
+    """Queue every failed alert of the schools this user looks after again."""
+    schools = policy.alert_retry_school_ids(current_user)
+    require(bool(schools))
+    count = alerts.requeue_failed(school_ids=schools)
+    audit.record(audit.RETRY_ALERTS, alerts=count, schools=sorted(schools))
+    flash(alerts.requeued_message(count), "success" if count else "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"), 303)
 
 
 @bp.route("/hidden")

@@ -21,7 +21,7 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
         select(Entry)
         .join(EntryState, EntryState.entry_id == Entry.id)
         .options(contains_eager(Entry.state))
-        .where(Entry.school_id.in_(school_ids))
+        .where(EntryState.school_id.in_(school_ids))
     )
     if category_id:
         query = query.where(Entry.category_id == category_id)
@@ -31,10 +31,11 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
         query = query.where(EntryState.status == "closed")
     elif status == "unreviewed":
         query = query.where(EntryState.reviewed_at.is_(None))
+    # Newest first by id: ids rise in the order entries were logged, and the
+    # per-school index on entry_states holds them.
     query = query.order_by(
         case((EntryState.reviewed_at.is_(None), 0), else_=1),
-        Entry.created_at.desc(),
-        Entry.id.desc(),
+        EntryState.entry_id.desc(),
     ).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
     rows = list(db.session.scalars(query).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
@@ -44,7 +45,6 @@ def unreviewed_count(school_ids) -> int:
     if not school_ids:
         return 0
     return db.session.scalar(
-        select(func.count(Entry.id))
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(Entry.school_id.in_(school_ids), EntryState.reviewed_at.is_(None))
+        select(func.count(EntryState.entry_id))
+        .where(EntryState.school_id.in_(school_ids), EntryState.reviewed_at.is_(None))
     ) or 0

@@ -47,4 +47,5 @@ def queue():
         statuses=STATUSES,
         waiting=unreviewed_count(school_ids),
         undelivered=alerts.undelivered_count(school_ids),
+        failed=alerts.failed_count(policy.alert_retry_school_ids(current_user) & set(school_ids)),
     )
