@@ -88,9 +88,13 @@ def matching_entry_ids(words: list[str], dialect: str) -> Select:
             select(FollowUp.entry_id).where(
                 func.to_tsvector(english, literal_column(FOLLOW_UP_TEXT)).op("@@")(query)),
         )
-    match = " ".join(f'"{w}"*' for w in words)
     return select(literal_column("entry_id")).select_from(text("search_index")).where(
-        text("search_index MATCH :match").bindparams(match=match))
+        text("search_index MATCH :match").bindparams(match=fts_match(words)))
+
+
+def fts_match(words: list[str]) -> str:
+    """An FTS5 query: every word, each as a word or the start of one."""
+    return " ".join(f'"{w}"*' for w in words)
 
 
 install(Entry.metadata)

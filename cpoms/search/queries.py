@@ -3,13 +3,13 @@ from __future__ import annotations
 import re
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
 from ..models import Entry
-from .index import matching_entry_ids
+from .index import fts_match, matching_entry_ids
 
 PER_PAGE = 20
 MAX_PAGE = 100
@@ -18,17 +18,40 @@ EXCERPT = 90  # characters either side of the first match
 
 def search(user, school_ids, words: list[str], page: int) -> tuple[list[Entry], bool]:
     """One page of the entries matching every word, newest first; and whether more follow."""
-    ids = matching_entry_ids(words, db.engine.dialect.name)
+    dialect = db.engine.dialect.name
     query = (
         select(Entry)
-        .where(Entry.id.in_(ids), Entry.school_id.in_(school_ids), policy.visible_entries(user))
+        .where(Entry.school_id.in_(school_ids), policy.visible_entries(user))
         .options(selectinload(Entry.follow_ups))
-        .order_by(Entry.created_at.desc(), Entry.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE + 1)
     )
-    rows = list(db.session.scalars(query).unique())
+    if dialect == "sqlite":
+        wanted = newest_matches_sqlite(words, school_ids, page * PER_PAGE + 1)
+        ids = wanted[(page - 1) * PER_PAGE:]
+        found = {e.id: e for e in db.session.scalars(query.where(Entry.id.in_(ids))).unique()}
+        rows = [found[i] for i in ids if i in found]
+    else:
+        query = (query.where(Entry.id.in_(matching_entry_ids(words, dialect)))
+                 .order_by(Entry.created_at.desc(), Entry.id.desc())
+                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
+        rows = list(db.session.scalars(query).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def newest_matches_sqlite(words: list[str], school_ids, wanted: int) -> list[int]:
+    """Up to `wanted` ids of matching entries of these schools, the most recently
+    written first (an entry, or a follow-up on it).
+
+    FTS5 reads its index newest row first and the query stops as soon as it has
+    enough distinct entries, so a common word costs no more than a rare one."""
+    return list(db.session.scalars(NEWEST_MATCHES, {
+        "match": fts_match(words), "schools": list(school_ids), "limit": wanted}))
+
+
+NEWEST_MATCHES = text(
+    "SELECT DISTINCT search_index.entry_id FROM search_index JOIN entries ON entries.id = search_index.entry_id "
+    "WHERE search_index MATCH :match AND entries.school_id IN :schools "
+    "ORDER BY search_index.rowid DESC LIMIT :limit"
+).bindparams(bindparam("schools", expanding=True))
 
 
 def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
