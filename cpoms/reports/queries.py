@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
 
 from ..extensions import db
 from ..models import Category, Entry, EntryState, School
@@ -65,8 +65,68 @@ def hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 1) if seconds is not None else None
 
 
-def _median_hours(waits: list[float]) -> float | None:
-    return hours(median(waits)) if waits else None
+@dataclass
+class Waits:
+    """Median seconds from logging to first review and to first action."""
+
+    review: dict[int, float] = field(default_factory=dict)  # by category
+    action: dict[int, float] = field(default_factory=dict)  # by category
+    reviewed: dict[int, int] = field(default_factory=dict)  # entries reviewed, by category
+    school_review: dict[int, float] = field(default_factory=dict)  # by school
+
+
+def _waits_anywhere(scope, dialect: str) -> Waits:
+    """Every wait, as a plain number of seconds; the medians taken here."""
+    query = (
+        select(Entry.category_id, Entry.school_id,
+               _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
+               _seconds(Entry.created_at, EntryState.first_action_at, dialect))
+        .join(EntryState, EntryState.entry_id == Entry.id)
+        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
+    )
+    review, action, school_review = defaultdict(list), defaultdict(list), defaultdict(list)
+    for category, school, reviewed, acted in db.session.execute(query):
+        if reviewed is not None:
+            review[category].append(reviewed)
+            school_review[school].append(reviewed)
+        if acted is not None:
+            action[category].append(acted)
+    return Waits(
+        review={k: median(v) for k, v in review.items()},
+        action={k: median(v) for k, v in action.items()},
+        reviewed={k: len(v) for k, v in review.items()},
+        school_review={k: median(v) for k, v in school_review.items()},
+    )
+
+
+def _postgresql(scope, month) -> tuple[list, Waits]:
+    """Counts and medians from PostgreSQL in one scan: grouping sets give the
+    counts by category, school, status and month, and the medians by category
+    and by school."""
+    review = _seconds(Entry.created_at, EntryState.reviewed_at, "postgresql")
+    action = _seconds(Entry.created_at, EntryState.first_action_at, "postgresql")
+    detail = func.grouping(Entry.category_id, Entry.school_id, EntryState.status, month)
+    query = (
+        select(detail, Entry.category_id, Entry.school_id, EntryState.status, month, func.count(),
+               func.percentile_cont(0.5).within_group(review), func.percentile_cont(0.5).within_group(action),
+               func.count(review))
+        .join(EntryState, EntryState.entry_id == Entry.id).where(*scope)
+        .group_by(func.grouping_sets(tuple_(Entry.category_id, Entry.school_id, EntryState.status, month),
+                                     tuple_(Entry.category_id), tuple_(Entry.school_id)))
+    )
+    counts, waits = [], Waits()
+    for level, category, school, status, month_of_entry, n, to_review, to_act, reviewed in db.session.execute(query):
+        if level == 0:  # every column grouped on: a count
+            counts.append((category, school, status, month_of_entry, n))
+        elif category is not None:
+            if to_review is not None:
+                waits.review[category] = float(to_review)
+            if to_act is not None:
+                waits.action[category] = float(to_act)
+            waits.reviewed[category] = reviewed
+        elif to_review is not None:
+            waits.school_review[school] = float(to_review)
+    return counts, waits
 
 
 def build(schools: list[School], categories: list[Category], period: Period, category_id: int | None) -> Report:
@@ -86,38 +146,24 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     per_term: dict[str, Counter] = defaultdict(Counter)
     per_category: Counter = Counter()
     per_school: dict[int, Counter] = defaultdict(Counter)
-    review_waits: dict[int, list[float]] = defaultdict(list)
-    action_waits: dict[int, list[float]] = defaultdict(list)
-    school_review_waits: dict[int, list[float]] = defaultdict(list)
 
     # Counted by the database: a few hundred groups, whatever the number of entries.
     month = _uk_month(Entry.created_at, dialect)
-    counts = (
-        select(Entry.category_id, Entry.school_id, EntryState.status, month, func.count())
-        .join(EntryState, EntryState.entry_id == Entry.id).where(*scope)
-        .group_by(Entry.category_id, Entry.school_id, EntryState.status, month)
-    )
-    for category, school, status, month_of_entry, n in db.session.execute(counts):
+    if dialect == "postgresql":
+        counts, waits = _postgresql(scope, month)
+    else:
+        counts = db.session.execute(
+            select(Entry.category_id, Entry.school_id, EntryState.status, month, func.count())
+            .join(EntryState, EntryState.entry_id == Entry.id).where(*scope)
+            .group_by(Entry.category_id, Entry.school_id, EntryState.status, month)
+        ).all()
+        waits = _waits_anywhere(scope, dialect)
+    for category, school, status, month_of_entry, n in counts:
         per_month[month_of_entry][category] += n
         if month_of_entry in term_of_month:
             per_term[term_of_month[month_of_entry]][category] += n
         per_category[category] += n
         per_school[school][status] += n
-
-    # Medians need every wait, as plain numbers of seconds.
-    waits = (
-        select(Entry.category_id, Entry.school_id,
-               _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
-               _seconds(Entry.created_at, EntryState.first_action_at, dialect))
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
-    )
-    for category, school, reviewed, acted in db.session.execute(waits):
-        if reviewed is not None:
-            review_waits[category].append(reviewed)
-            school_review_waits[school].append(reviewed)
-        if acted is not None:
-            action_waits[category].append(acted)
 
     names = [c.name for c in categories]
     ids = [c.id for c in categories]
@@ -133,17 +179,17 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
                               [(t.label, t.label) for t in terms], per_term),
         "timings": Table("timings", "Median hours from logging to first review and to first action",
                          ["Category", "Entries", "Reviewed", "Median hours to review", "Median hours to first action"],
-                         [[c.name, per_category[c.id], len(review_waits[c.id]),
-                           _median_hours(review_waits[c.id]), _median_hours(action_waits[c.id])] for c in categories]),
+                         [[c.name, per_category[c.id], waits.reviewed.get(c.id, 0),
+                           hours(waits.review.get(c.id)), hours(waits.action.get(c.id))] for c in categories]),
         "schools": Table("schools", "Open and closed entries by school",
                          ["School", "Entries", "Open", "Closed", "Median hours to review"],
                          [[s.name, sum(per_school[s.id].values()), per_school[s.id]["open"],
-                           per_school[s.id]["closed"], _median_hours(school_review_waits[s.id])] for s in schools]),
+                           per_school[s.id]["closed"], hours(waits.school_review.get(s.id))] for s in schools]),
     }
     return Report(
         total=sum(per_category.values()),
         tables=tables,
         by_month=[(month_label(m), sum(per_month[m].values())) for m in months],
         by_category=[(c.name, per_category[c.id]) for c in categories],
-        review_hours=[(c.name, _median_hours(review_waits[c.id])) for c in categories],
+        review_hours=[(c.name, hours(waits.review.get(c.id))) for c in categories],
     )
