@@ -125,3 +125,35 @@ def test_search_runs_a_fixed_number_of_queries(app, world, auth, records, make_e
     with count_queries() as many:
         search(client, "bruise")
     assert len(few) == len(many)
+
+
+def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make_entry):
+    """PostgreSQL looks at the last year first and goes further back only for a page
+    that needs it; either way the pages run newest first, with nothing skipped."""
+    from datetime import timedelta
+
+    from cpoms.models import EntryPupil, EntryState, Pupil
+    from cpoms.timefmt import now_utc
+
+    with app.app_context():
+        pupil = db.session.get(Pupil, world.pupils[0].id)
+        old = []
+        for years_ago in (3, 2):
+            when = now_utc() - timedelta(days=365 * years_ago)
+            entry = Entry(school_id=pupil.school_id, category_id=world.categories["Behaviour"].id,
+                          recorded_by_id=world["teacher1"].id, source="staff_observation",
+                          occurred_at=when, created_at=when, narrative="An old playground scuffle.")
+            entry.entry_pupils.append(EntryPupil(pupil=pupil))
+            entry.state = EntryState(school_id=pupil.school_id, status="closed")
+            db.session.add(entry)
+            db.session.commit()
+            old.append(entry.id)
+    recent = [make_entry(narrative=f"Playground scuffle number {n}.") for n in range(PER_PAGE)]
+    client = auth.as_(world["dsl"])
+    first = found_ids(search(client, "scuffle")[1])
+    second = found_ids(search(client, "scuffle", page=2)[1])
+    assert first == recent[::-1]
+    assert second == old[::-1]  # two years ago, then three
+    only_old = found_ids(search(client, "old playground")[1])
+    assert only_old == old[::-1]
+

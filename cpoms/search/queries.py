@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select, text
@@ -9,9 +10,11 @@ from sqlalchemy.orm import selectinload
 from .. import policy
 from ..extensions import db
 from ..models import Entry
+from ..timefmt import now_utc
 from .index import fts_match, matching_entry_ids
 
 PER_PAGE = 20
+RECENT = timedelta(days=365)
 MAX_PAGE = 100
 EXCERPT = 90  # characters either side of the first match
 
@@ -30,10 +33,17 @@ def search(user, school_ids, words: list[str], page: int) -> tuple[list[Entry], 
         found = {e.id: e for e in db.session.scalars(query.where(Entry.id.in_(ids))).unique()}
         rows = [found[i] for i in ids if i in found]
     else:
-        query = (query.where(Entry.id.in_(matching_entry_ids(words, dialect)))
-                 .order_by(Entry.created_at.desc(), Entry.id.desc())
-                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1))
-        rows = list(db.session.scalars(query).unique())
+        query = query.order_by(Entry.created_at.desc(), Entry.id.desc()).offset((page - 1) * PER_PAGE).limit(
+            PER_PAGE + 1)
+        # The last year first: a common word then costs a year of one school's
+        # matches, not ten years of the trust's. Only a page that reaches further
+        # back looks at everything (still newest first, so the pages agree).
+        since = now_utc() - RECENT
+        rows = list(db.session.scalars(query.where(
+            Entry.id.in_(matching_entry_ids(words, dialect, school_ids, since)))).unique())
+        if len(rows) <= PER_PAGE:
+            rows = list(db.session.scalars(query.where(
+                Entry.id.in_(matching_entry_ids(words, dialect, school_ids)))).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
 
