@@ -33,6 +33,7 @@ VIEW_VIEWERS = "view_record_viewers"
 VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_REPORTS = "view_reports"
 SEARCH = "search"
+VIEW_OVERSIGHT = "view_oversight"
 SAVE_GUIDANCE = "save_guidance"
 EDIT_CATEGORY_DESCRIPTION = "edit_category_description"
 EXPORT_REPORT = "export_report"
@@ -70,6 +71,7 @@ LABELS = {
     VIEW_AUDIT_LOG: "Viewed the audit log",
     VIEW_REPORTS: "Viewed reports",
     SEARCH: "Searched records",
+    VIEW_OVERSIGHT: "Read the governors' review",
     SAVE_GUIDANCE: "Saved recording guidance",
     EDIT_CATEGORY_DESCRIPTION: "Changed a category's description",
     SIGN_IN_LOCKED: "Sign-in refused: account locked",

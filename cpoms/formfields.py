@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, HiddenField, SelectChoice
 from wtforms.validators import ValidationError
@@ -101,3 +102,8 @@ class IdListField(Field):
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the option objects WTForms wants."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def page_number(last: int) -> int:
+    """The page asked for in the query string (?page=), from 1 to `last`."""
+    return max(1, min(request.args.get("page", 1, type=int), last))

@@ -44,6 +44,12 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def schools_or_403(school_ids: frozenset[int]) -> frozenset[int]:
+    """For pages over whole schools (search, reports, reviews): none of them, 403."""
+    require(bool(school_ids))
+    return school_ids
+
+
 def require_on(entry: Entry, allowed: bool, what: str) -> None:
     """A write on a record the user may read but not change: 403, audited."""
     if not allowed:

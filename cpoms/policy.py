@@ -17,6 +17,7 @@ SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
 ADMINISTERS = {Role.ADMIN}
+OVERSEES = {Role.GOVERNOR, Role.TRUST_REP}
 # Everyone who reads beyond their own entries, or runs the school's accounts.
 REQUIRES_TWO_FACTOR = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP, Role.ADMIN}
 # Roles held across a trust when assigned to the trust rather than a school.
@@ -34,6 +35,7 @@ class Access:
     review: frozenset[int] = frozenset()
     team: frozenset[int] = frozenset()
     member: frozenset[int] = frozenset()
+    oversee: frozenset[int] = frozenset()
     # Where they may read what they recorded or were alerted to.
     read_own: frozenset[int] = frozenset()
     admin: frozenset[int] = frozenset()
@@ -90,6 +92,7 @@ def _resolve(user) -> Access:
         review=schools(REVIEWS),
         team=schools(SAFEGUARDING_TEAM),
         member=schools(set(Role.ALL)),
+        oversee=schools(OVERSEES),
         read_own=schools(LOGS_ENTRIES),
         admin=schools(ADMINISTERS),
         admin_trusts=frozenset(t for t, roles in trust_roles.items() if roles & ADMINISTERS),
@@ -218,6 +221,11 @@ def can_see_record_viewers(user, pupil: Pupil) -> bool:
 def search_school_ids(user) -> frozenset[int]:
     """Searching every narrative of a school: the safeguarding team and SLT."""
     return access(user).review
+
+
+def oversight_school_ids(user) -> frozenset[int]:
+    """The governors' and trust's read-only review: the schools they oversee."""
+    return access(user).oversee
 
 
 def report_school_ids(user) -> frozenset[int]:

@@ -226,6 +226,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=200,
         admin=403, other_dsl=200, other_teacher=403, trust_rep=200,
     ),
+    # The governors' and trust's review: governors and trust representatives.
+    ("oversight.index", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=200,
+        admin=403, other_dsl=403, other_teacher=403, trust_rep=200,
+    ),
     # Search of every narrative: the safeguarding team and SLT.
     ("search.results", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=403,

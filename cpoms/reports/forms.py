@@ -1,6 +1,10 @@
+from flask import request
+from sqlalchemy import select
 from wtforms import SelectField
 
+from ..extensions import db
 from ..formfields import BaseForm, choices
+from ..models import Category, School
 from .periods import FIRST_YEAR, TERMS, academic_year, current_academic_year, term, year_label
 
 
@@ -17,7 +21,7 @@ class ReportFilterForm(BaseForm):
 
     def __init__(self, formdata, schools, categories):
         super().__init__(formdata)
-        self._schools = schools
+        self._schools, self.categories = schools, categories
         each = [(s.slug, s.name) for s in schools] if len(schools) > 1 else []
         self.school.choices = choices([("", "All my schools" if each else schools[0].name), *each])
         latest = current_academic_year()
@@ -36,3 +40,10 @@ class ReportFilterForm(BaseForm):
 
     def category_id(self) -> int | None:
         return int(self.category.data) if self.category.data else None
+
+
+def filters_for(form_class, school_ids):
+    """A period filter form over these schools, read from the query string."""
+    schools = list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
+    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
+    return form_class(request.args, schools, categories)

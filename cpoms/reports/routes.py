@@ -3,30 +3,24 @@ times by category, month, term and school. No pupil appears in any of them."""
 import csv
 import io
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import audit, policy
-from ..extensions import db
 from ..htmx import render
-from ..loaders import require
-from ..models import Category, School
+from ..loaders import schools_or_403
 from . import queries
-from .forms import ReportFilterForm
+from .forms import ReportFilterForm, filters_for
 
 bp = Blueprint("reports", __name__)
 
 
 def _report():
-    school_ids = policy.report_school_ids(current_user)
-    require(bool(school_ids))
-    schools = list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
-    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-    form = ReportFilterForm(request.args, schools, categories)
+    school_ids = schools_or_403(policy.report_school_ids(current_user))
+    form = filters_for(ReportFilterForm, school_ids)
     if not form.validate():
         return form, None
-    report = queries.build(form.chosen_schools(), categories, form.period(), form.category_id())
+    report = queries.build(form.chosen_schools(), form.categories, form.period(), form.category_id())
     return form, report
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from .. import alerts, audit, policy
 from ..extensions import db
+from ..formfields import page_number
 from ..htmx import render
 from ..loaders import require
 from ..models import Category, School
@@ -28,7 +29,7 @@ def queue():
     status = request.args.get("status", "open")
     if status not in STATUSES:
         status = "open"
-    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page = page_number(10_000)
     entries, has_more = review_queue(school_ids, category_id, status, page)
     # The queue shows excerpts of narratives: which ones each person saw is kept.
     audit.record(audit.VIEW_QUEUE, school_id=school.id if school else None,

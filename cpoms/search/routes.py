@@ -3,8 +3,9 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from .. import audit, policy
+from ..formfields import page_number
 from ..htmx import render
-from ..loaders import require
+from ..loaders import schools_or_403
 from .index import terms
 from .queries import MAX_PAGE, excerpt, search
 
@@ -16,10 +17,9 @@ MAX_QUERY = 200
 @bp.route("/search")
 @login_required
 def results():
-    school_ids = policy.search_school_ids(current_user)
-    require(bool(school_ids))
+    school_ids = schools_or_403(policy.search_school_ids(current_user))
     query = request.args.get("q", "").replace("\x00", "")
-    page = max(1, min(request.args.get("page", 1, type=int), MAX_PAGE))
+    page = page_number(MAX_PAGE)
     problem = None
     entries, has_more, words = [], False, []
     if len(query) > MAX_QUERY:
