@@ -1,5 +1,5 @@
 from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..formfields import BaseForm
 
@@ -10,7 +10,7 @@ class GuidanceForm(BaseForm):
     body = TextAreaField(
         "The guidance",
         validators=[
-            InputRequired("Write the guidance."),
+            DataRequired("Write the guidance."),  # not just spaces
             Length(max=50000, message="Keep the guidance under 50,000 characters."),
         ],
     )
@@ -31,7 +31,7 @@ def category_descriptions_form(categories):
             category.name,
             default=category.description,
             validators=[
-                InputRequired(f"Write a short description of {category.name}."),
+                DataRequired(f"Write a short description of {category.name}."),  # not just spaces
                 Length(max=DESCRIPTION_MAX,
                        message=f"Keep the description of {category.name} under {DESCRIPTION_MAX} characters."),
             ],
