@@ -670,6 +670,7 @@ CASES: list[Case] = [
                 too_long=invalid("Keep the description of Behaviour under 400 characters."),
                 required=invalid("Write a short description of Behaviour.")),
     Case(CATEGORIES, BEHAVIOUR_DESCRIPTION, BREAKOUT, SAVED),
+    Case(CATEGORIES, BEHAVIOUR_DESCRIPTION, LEFT_OUT, invalid("Write a short description of Behaviour.")),
     Case(CATEGORIES, "description_999999", SCRIPT, Expect((303,), location="/guidance/categories", writes=True)),
     Case(CATEGORIES_PAGE, "next", SCRIPT, SHOWN),
     *[Case(route, "school", SCRIPT, SHOWN) for route in (GUIDANCE_VERSION, CATEGORIES_PAGE)],
