@@ -135,6 +135,10 @@ def make_pupil(school: School, first: str, last: str, upn: str, year: int = 3) -
 
 @pytest.fixture
 def world(app) -> World:
+    return build_world(app)
+
+
+def build_world(app) -> World:
     with app.app_context():
         categories = {c.name: c for c in ensure_categories()}
         trust = Trust(name="Test Trust")

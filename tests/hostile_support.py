@@ -4,18 +4,27 @@ test_hostile_input.py and test_hostile_requests.py, where others add rows."""
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from jinja2 import BytecodeCache
-from markupsafe import escape
 from sqlalchemy import select
 
+from config import TestConfig
+from cpoms import create_app
 from cpoms.extensions import db
 
-AUDIT_TABLE = "audit_events"  # refusals are audited: the one table a refused request may add to
+from conftest import POSTGRES_URL, Auth, build_world
+
+# Refusals are audited: the audit log (its events and the head of its hash chain)
+# is what a refused request may add to.
+AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
+SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)
 STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|werkzeug\.debug")
 
 
@@ -39,8 +48,11 @@ class Expect:
     statuses: tuple[int, ...]
     message: str | None = None  # shown on the page: the validation message or error page text
     saved: bool = False         # a legitimate save of hostile text: stored as typed, shown escaped
-    writes: bool = False        # rows are written (saved implies it)
+    # Rows are written (saved implies it): True, to the route's tables; or the only
+    # tables this answer may write to (a failed sign-in counts the failure, nothing else).
+    writes: bool | frozenset[str] = False
     location: str | None = None  # where a redirect must lead
+    link: str | None = None      # where the page's way back leads (the /hidden page), and no link leaves the site
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class Route:
     """How to make a valid request to one (endpoint, method); cases change one field of it."""
 
     who: str | None = "dsl"                      # the signed-in user (None: anonymous)
+    verified: bool = True                        # their session passed the two-factor step
     ids: dict[str, str] = field(default_factory=dict)  # URL argument -> key of the sample record
     data: Callable[[dict], dict] = lambda s: {}  # a valid form (POST) or query (GET)
     headers: dict[str, str] = field(default_factory=dict)
@@ -57,7 +70,7 @@ class Route:
 @dataclass(frozen=True)
 class Case:
     route: tuple[str, str]  # (endpoint, method), as in app.url_map
-    field: str              # a form field; "?name" a query parameter of a POST; a URL argument
+    field: str              # a form field; "?name" a query parameter of a POST; "header:Name"; a URL argument
     value: P
     expect: Expect
     who: str | None | bool = False  # False: the route's user
@@ -92,22 +105,29 @@ def build_path(app, endpoint: str, method: str, ids: dict, sample: dict, overrid
     return path
 
 
+HEADER = "header:"
+
+
 def request_for(app, routes: dict, sample: dict, case: Case) -> dict:
     """Keyword arguments for client.open(): the route's valid request with the case's field made hostile."""
     endpoint, method = case.route
     spec = routes[case.route]
     rule = rule_for(app, endpoint, method)
     value = case.value.resolve(sample)
+    name = case.field.format(**sample)  # a field named by a record's id: "description_{behaviour_id}"
     data = {**spec.data(sample), **(case.extra or {})}
     query: dict = {}
     override = {}
-    if case.field in rule.arguments:
-        override[case.field] = value
-    elif case.field.startswith("?") or method == "GET":
+    headers = dict(spec.headers)
+    if name.startswith(HEADER):
+        _put(headers, name[len(HEADER):], value)
+    elif name in rule.arguments:
+        override[name] = value
+    elif name.startswith("?") or method == "GET":
         target = query if method != "GET" else data
-        _put(target, case.field.lstrip("?"), value)
+        _put(target, name.lstrip("?"), value)
     else:
-        _put(data, case.field, value)
+        _put(data, name, value)
     if method == "GET":
         query, data = data, {}
     return {
@@ -115,7 +135,7 @@ def request_for(app, routes: dict, sample: dict, case: Case) -> dict:
         "method": method,
         "query_string": query,
         "data": data,
-        "headers": spec.headers,
+        "headers": headers,
     }
 
 
@@ -126,12 +146,10 @@ def _put(target: dict, name: str, value) -> None:
         target[name] = value
 
 
-def sign_in_as(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
+def sign_in_as(client, user, verified: bool = True) -> None:
+    """As tests/conftest.py's auth.as_: a server-side session row, past the two-factor
+    step unless verified=False (None: nobody signed in)."""
+    Auth(client.application, client).as_(user, verified=verified)
 
 
 # --- what every answer must satisfy -------------------------------------------------------
@@ -142,7 +160,7 @@ def snapshot(app) -> dict[str, set[tuple]]:
         return {
             table.name: {tuple(row) for row in db.session.execute(select(table))}
             for table in db.metadata.sorted_tables
-            if table.name != AUDIT_TABLE
+            if table.name not in AUDIT_TABLES
         }
 
 
@@ -159,6 +177,7 @@ def assert_safe(response, hostile=None) -> str:
     body = response.get_data(as_text=True)
     assert response.status_code < 500, body[:2000]
     assert not STACK_TRACE.search(body), body[:2000]
+    assert not SCRIPT_URL.search(body), f"a script URL in a link: {SCRIPT_URL.search(body).group()}"
     for text in _texts(hostile):
         if "<" in text:
             assert text not in body, f"reflected unescaped: {text[:80]!r}"
@@ -166,9 +185,23 @@ def assert_safe(response, hostile=None) -> str:
 
 
 def assert_inert(body: str, text: str, where: str) -> None:
-    """Hostile markup that was saved shows as text: escaped, never as a tag."""
-    assert text not in body, f"{where}: {text[:80]!r} rendered as markup"
-    assert str(escape(text)) in body, f"{where}: {text[:80]!r} not shown (escaped) at all"
+    """Saved text shows as text: markup escaped, never a tag. (Escaped by Jinja or by
+    the Markdown renderer, which spell a quote differently.)"""
+    if "<" in text:
+        assert text not in body, f"{where}: {text[:80]!r} rendered as markup"
+    assert text in unescape(body), f"{where}: {text[:80]!r} not shown (escaped) at all"
+
+
+HREF = re.compile(r"""\bhref\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def assert_links_back_to(body: str, target: str) -> None:
+    """The page's way back leads to `target`, and no link on it leaves the site."""
+    links = [unescape(href) for href in HREF.findall(body)]
+    assert target in links, f"no link to {target!r} among {links}"
+    leaving = [link for link in links if urlsplit(link).netloc or urlsplit(link).scheme
+               or link.lstrip().startswith(("//", "\\", "/\\"))]
+    assert not leaving, f"links off the site: {leaving}"
 
 
 def _texts(value) -> list[str]:
@@ -237,6 +270,61 @@ REQUEST_READS = re.compile(
 def parameters_read_in(source: str) -> set[str]:
     """Names the code reads from the request directly (not through a form class)."""
     return {a or b for a, b in REQUEST_READS.findall(source)}
+
+
+def per_module(fixture_name, config) -> str:
+    return "function" if POSTGRES_URL else "module"
+
+
+class Pristine:
+    """The app, its world and the sample records, made once per test module (SQLite in
+    memory); each test starts from a copy of that database (sqlite3's backup API), so
+    a case costs its requests, not an app, a schema and a world. On PostgreSQL
+    (TEST_DATABASE_URL) every test makes its own, as tests/conftest.py's app does."""
+
+    def __init__(self, overrides: dict, make_sample: Callable):
+        class Config(TestConfig):
+            SQLALCHEMY_DATABASE_URI = POSTGRES_URL or "sqlite://"
+            WTF_CSRF_ENABLED = False
+
+        for key, value in overrides.items():
+            setattr(Config, key, value)
+        self.app = create_app(Config)
+        self.app.jinja_env.bytecode_cache = TEMPLATE_CODE
+        with self.app.app_context():
+            if POSTGRES_URL:
+                db.drop_all()
+            db.create_all()
+        self.world = build_world(self.app)
+        self.sample = make_sample(self.app, self.world)
+        self.copy = None
+        if not POSTGRES_URL:
+            self.copy = sqlite3.connect(":memory:")
+            with self._database() as live:
+                live.backup(self.copy)
+
+    @contextmanager
+    def _database(self):
+        """The in-memory database's one sqlite3 connection (Flask-SQLAlchemy's StaticPool)."""
+        with self.app.app_context():
+            db.session.remove()
+            with db.engine.connect() as connection:
+                yield connection.connection.driver_connection
+
+    def restore(self) -> None:
+        if self.copy is None:
+            return
+        with self._database() as live:
+            self.copy.backup(live)
+
+    def close(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            if POSTGRES_URL:
+                db.drop_all()
+            db.engine.dispose()
+        if self.copy is not None:
+            self.copy.close()
 
 
 class SharedTemplateCode(BytecodeCache):

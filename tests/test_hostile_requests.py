@@ -14,42 +14,61 @@ import io
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 from werkzeug.test import EnvironBuilder
 
-from conftest import POSTGRES_URL
-from hostile_support import (
-    TEMPLATE_CODE, assert_safe, build_path, changed_tables, sign_in_as, snapshot,
-)
-from test_hostile_input import ROUTES, sample  # noqa: F401  (sample is a fixture)
+from cpoms.auth.sessions import hash_token
+from cpoms.extensions import db
+from cpoms.models import UserSession
+from cpoms.timefmt import now_utc
+
+from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, per_module, sign_in_as, snapshot
+from test_hostile_input import ROUTES, app, make_sample, sample, user_of, world  # noqa: F401  (fixtures)
 
 POSTS = sorted(route for route in ROUTES if route[1] == "POST")
 GETS = sorted(route for route in ROUTES if route[1] == "GET")
 # What a valid POST gets, per route (the controls that prove a refusal is the token's doing).
 SUCCESS = {
-    ("auth.login", "POST"): 303, ("auth.logout", "POST"): 303, ("log.new", "POST"): 303,
+    ("auth.login", "POST"): 303, ("auth.logout", "POST"): 303, ("auth.two_factor", "POST"): 303,
+    ("auth.forgot", "POST"): 303, ("auth.reset", "POST"): 303,
+    # The log form posts with htmx: a saved entry is a whole-page load of its page (HX-Redirect).
+    ("log.new", "POST"): 204,
     ("entries.add_follow_up", "POST"): 200, ("entries.review", "POST"): 200,
     ("entries.close", "POST"): 200, ("entries.reopen", "POST"): 200,
+    ("account.two_factor", "POST"): 200, ("account.recovery_codes", "POST"): 200,  # the new recovery codes
+    ("account.turn_off_two_factor", "POST"): 303, ("account.password", "POST"): 303,
+    ("admin.force_reset", "POST"): 303, ("admin.reset_two_factor", "POST"): 303, ("admin.unlock", "POST"): 303,
+    ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
-@pytest.fixture
-def config_overrides() -> dict:
-    overrides = {"WTF_CSRF_ENABLED": True}  # as in production
-    if not POSTGRES_URL:
-        overrides["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
-    return overrides
+@pytest.fixture(scope=per_module)
+def pristine():
+    made = Pristine({"WTF_CSRF_ENABLED": True}, make_sample)  # as in production
+    yield made
+    made.close()
 
 
-@pytest.fixture
-def app(app):
-    app.jinja_env.bytecode_cache = TEMPLATE_CODE
-    return app
+def page_with_a_form(sample, spec) -> str:
+    """A page this session is shown, whose forms carry the session's CSRF token: the
+    code step comes first for someone enrolled in two-factor sign-in."""
+    if spec.who is None:
+        return "/login"
+    enrolled = getattr(user_of(sample, spec.who), "totp_enrolled_at", None)
+    return "/login/two-factor" if enrolled and not spec.verified else "/"
 
 
-def signed_in(client, sample, who):
-    sign_in_as(client, sample["world"][who] if who else None)
-    client.get("/login" if who is None else "/")  # the session now holds a CSRF token
+def signed_in(client, sample, spec_or_who):
+    spec = spec_or_who if isinstance(spec_or_who, Route) else Route(who=spec_or_who)
+    sign_in_as(client, user_of(sample, spec.who), spec.verified)
+    client.get(page_with_a_form(sample, spec))  # the session now holds a CSRF token
     return client
+
+
+def still_signed_in(client) -> bool:
+    """Whether the session cookie names a live session (one with the code step still to do counts)."""
+    response = client.get("/")
+    return response.status_code == 200 or response.headers.get("Location", "").startswith("/login/two-factor")
 
 
 def post(app, client, sample, route, **kwargs):
@@ -60,9 +79,10 @@ def post(app, client, sample, route, **kwargs):
 
 # --- CSRF, on every POST route --------------------------------------------------------------
 
-def real_token(app, client) -> str:
+def real_token(app, client, spec=None, sample=None) -> str:
     """The token a page of this session would carry (signed form of the session's raw token)."""
-    html = client.get("/login" if client.get("/").status_code == 302 else "/").get_data(as_text=True)
+    page = page_with_a_form(sample, spec) if spec else "/login" if client.get("/").status_code == 302 else "/"
+    html = client.get(page).get_data(as_text=True)
     marker = 'name="csrf_token" type="hidden" value="'
     if marker not in html:
         marker = 'name="csrf_token" value="'
@@ -76,14 +96,15 @@ def other_sessions_token(app, sample) -> str:
 
 
 # name -> (form fields to add, headers to add), each from (app, client, sample)
+# name -> (form fields to add, headers to add), each from (app, client, sample, route)
 CSRF_ATTEMPTS = {
-    "missing": lambda app, client, sample: ({}, {}),
-    "wrong": lambda app, client, sample: ({"csrf_token": "not-a-token"}, {}),
-    "empty": lambda app, client, sample: ({"csrf_token": ""}, {}),
-    "other-session": lambda app, client, sample: ({"csrf_token": other_sessions_token(app, sample)}, {}),
-    "tampered": lambda app, client, sample: ({"csrf_token": real_token(app, client)[:-2] + "xx"}, {}),
-    "htmx-header-wrong": lambda app, client, sample: ({}, {"HX-Request": "true", "X-CSRFToken": "not-a-token"}),
-    "htmx-header-other-session": lambda app, client, sample: (
+    "missing": lambda app, client, sample, spec: ({}, {}),
+    "wrong": lambda app, client, sample, spec: ({"csrf_token": "not-a-token"}, {}),
+    "empty": lambda app, client, sample, spec: ({"csrf_token": ""}, {}),
+    "other-session": lambda app, client, sample, spec: ({"csrf_token": other_sessions_token(app, sample)}, {}),
+    "tampered": lambda app, client, sample, spec: ({"csrf_token": real_token(app, client, spec, sample)[:-2] + "xx"}, {}),
+    "htmx-header-wrong": lambda app, client, sample, spec: ({}, {"HX-Request": "true", "X-CSRFToken": "not-a-token"}),
+    "htmx-header-other-session": lambda app, client, sample, spec: (
         {}, {"HX-Request": "true", "X-CSRFToken": other_sessions_token(app, sample)}),
 }
 
@@ -92,23 +113,22 @@ CSRF_ATTEMPTS = {
 @pytest.mark.parametrize("route", POSTS, ids=lambda r: r[0])
 def test_post_without_a_valid_csrf_token_is_refused(app, client, sample, route, attempt):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
-    fields, headers = CSRF_ATTEMPTS[attempt](app, client, sample)
+    signed_in(client, sample, spec)
+    fields, headers = CSRF_ATTEMPTS[attempt](app, client, sample, spec)
     before = snapshot(app)
     response = post(app, client, sample, route, data={**spec.data(sample), **fields}, headers=headers)
     assert_safe(response)
     assert response.status_code == 400
     assert changed_tables(before, snapshot(app)) == set()
-    signed_in_now = client.get("/").status_code == 200
-    assert signed_in_now == (spec.who is not None), "a refused sign-in or sign-out changed who is signed in"
+    assert still_signed_in(client) == (spec.who is not None), "a refused sign-in or sign-out changed who is signed in"
 
 
 @pytest.mark.parametrize("route", POSTS, ids=lambda r: r[0])
 def test_post_with_the_token_in_the_htmx_header_succeeds(app, client, sample, route):
     """The control: the same requests with the session's own token go through."""
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
-    headers = {"HX-Request": "true", "X-CSRFToken": real_token(app, client)}
+    signed_in(client, sample, spec)
+    headers = {"HX-Request": "true", "X-CSRFToken": real_token(app, client, spec, sample)}
     response = post(app, client, sample, route, headers=headers)
     assert response.status_code == SUCCESS[route], response.get_data(as_text=True)[:2000]
 
@@ -126,8 +146,22 @@ def flip(text: str, at: int = 5) -> str:
     return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1:]
 
 
-def as_dsl(sample) -> dict:
-    return {"_user_id": str(sample["world"]["dsl"].id), "_fresh": True}
+def live_session(app, sample, ended: bool = False, verified: bool = True) -> dict:
+    """A session cookie's content naming a real session row of the DSL's."""
+    client = app.test_client()
+    sign_in_as(client, sample["world"]["dsl"], verified)
+    with client.session_transaction() as session:
+        token = session["_user_id"]
+    if ended:
+        with app.app_context():
+            db.session.execute(update(UserSession).where(UserSession.token_hash == hash_token(token))
+                               .values(ended_at=now_utc(), end_reason="signed_out"))
+            db.session.commit()
+    return {"_user_id": token, "_fresh": True}
+
+
+def user_id_cookie(app, s, user_id) -> str:
+    return signed_cookie(app, {"_user_id": user_id, "_fresh": True})
 
 
 COOKIES = {
@@ -135,50 +169,63 @@ COOKIES = {
     "empty": lambda app, s: "",
     "oversized": lambda app, s: "x" * 4000,  # near the most a browser keeps
     "non-ascii": lambda app, s: "\u00e9t\u00e9.\u00ff",
-    "tampered-payload": lambda app, s: flip(signed_cookie(app, as_dsl(s))),
-    "tampered-signature": lambda app, s: flip(signed_cookie(app, as_dsl(s)), -3),
-    "unsigned": lambda app, s: signed_cookie(app, as_dsl(s)).rsplit(".", 2)[0],
-    "forged-with-another-key": lambda app, s: signed_cookie(app, as_dsl(s), key="someone-elses-key"),
-    "real-key-missing-user": lambda app, s: signed_cookie(app, {"_user_id": "999999", "_fresh": True}),
-    "real-key-negative-user": lambda app, s: signed_cookie(app, {"_user_id": "-1", "_fresh": True}),
+    "tampered-payload": lambda app, s: flip(signed_cookie(app, live_session(app, s))),
+    "tampered-signature": lambda app, s: flip(signed_cookie(app, live_session(app, s)), -3),
+    "unsigned": lambda app, s: signed_cookie(app, live_session(app, s)).rsplit(".", 2)[0],
+    "forged-with-another-key": lambda app, s: signed_cookie(app, live_session(app, s), key="someone-elses-key"),
+    # Signed with the real key (only someone with the key, or an older session format,
+    # makes these): the session token must name a live session row, and nothing else does.
+    "real-key-missing-user": lambda app, s: user_id_cookie(app, s, "999999"),
+    "real-key-negative-user": lambda app, s: user_id_cookie(app, s, "-1"),
+    "real-key-word-user": lambda app, s: user_id_cookie(app, s, "abc"),
+    "real-key-huge-user": lambda app, s: user_id_cookie(app, s, str(2**70)),
+    "real-key-old-format-user-id": lambda app, s: user_id_cookie(app, s, str(s["world"]["dsl"].id)),
+    "real-key-long-token": lambda app, s: user_id_cookie(app, s, "t" * 3000),
+    "real-key-empty-token": lambda app, s: user_id_cookie(app, s, ""),
+    "real-key-nul-token": lambda app, s: user_id_cookie(app, s, "\x00"),
+    # The cookie's JSON carries types: a number, a list, a mapping, text that is not
+    # encodable (a lone surrogate). The loader once passed them on to .encode(): a 500.
+    "real-key-number-token": lambda app, s: user_id_cookie(app, s, 2**70),
+    "real-key-list-token": lambda app, s: user_id_cookie(app, s, ["abc"]),
+    "real-key-mapping-token": lambda app, s: user_id_cookie(app, s, {"token": "abc"}),
+    "real-key-surrogate-token": lambda app, s: user_id_cookie(app, s, "\ud800"),
+    "real-key-non-ascii-token": lambda app, s: user_id_cookie(app, s, "t\u00e9"),
+    "real-key-token-hash": lambda app, s: user_id_cookie(
+        app, s, hash_token(live_session(app, s)["_user_id"])),  # what the table keeps is not a key to it
+    "real-key-ended-session": lambda app, s: signed_cookie(app, live_session(app, s, ended=True)),
 }
-# A session signed with the real key but holding an id that is not a number: only
-# someone with the key (or a future session format) makes one. Flask-Login's user
-# loader then raises. The sign-in code is being rewritten elsewhere: reported, not fixed here.
-LOADER_BUG = "cpoms/__init__.py _load_user calls int() on the session's user id: a 500 (sign-in; reported)"
-COOKIES_LOADER_FAILS = {
-    "real-key-word-user": lambda app, s: signed_cookie(app, {"_user_id": "abc", "_fresh": True}),
-    "real-key-huge-user": lambda app, s: signed_cookie(app, {"_user_id": str(2**70), "_fresh": True}),
-}
 
 
-def cookie_cases():
-    for name in sorted(COOKIES):
-        yield pytest.param(COOKIES[name], id=name)
-    for name in sorted(COOKIES_LOADER_FAILS):
-        yield pytest.param(COOKIES_LOADER_FAILS[name], id=name,
-                           marks=pytest.mark.xfail(strict=True, reason=LOADER_BUG))
-
-
-@pytest.mark.parametrize("make_cookie", cookie_cases())
-def test_a_bad_session_cookie_is_nobody(app, client, sample, make_cookie):
-    name = app.config["SESSION_COOKIE_NAME"]
-    client.set_cookie(name, make_cookie(app, sample))
+@pytest.mark.parametrize("name", sorted(COOKIES))
+def test_a_bad_session_cookie_is_nobody(app, client, sample, name):
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    cookie = COOKIES[name](app, sample)
+    client.set_cookie(cookie_name, cookie)
     before = snapshot(app)
     page = client.get(f"/entries/{sample['entry_id']}")
     assert_safe(page)
-    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
-    client.set_cookie(name, make_cookie(app, sample))
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?")
+    client.set_cookie(cookie_name, cookie)
     write = client.post("/log", data=ROUTES[("log.new", "POST")].data(sample))
     assert_safe(write)
     assert write.status_code in (302, 400)  # sent to sign in, or refused for want of a token
+    client.set_cookie(cookie_name, cookie)
+    piece = client.get("/log/pupils", query_string={"q": "am"}, headers={"HX-Request": "true"})
+    assert_safe(piece)
+    assert piece.status_code == 401 and piece.headers["HX-Redirect"].startswith("/login?")  # a whole-page sign-in
     assert changed_tables(before, snapshot(app)) == set()
 
 
 def test_a_session_signed_with_the_real_key_is_accepted(app, client, sample):
     """The control: the forger above makes cookies the app takes when the key is right."""
-    client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed_cookie(app, as_dsl(sample)))
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed_cookie(app, live_session(app, sample)))
     assert client.get(f"/entries/{sample['entry_id']}").status_code == 200
+
+
+def test_a_session_before_the_code_step_reads_nothing(app, client, sample):
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed_cookie(app, live_session(app, sample, verified=False)))
+    page = client.get(f"/entries/{sample['entry_id']}")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login/two-factor")
 
 
 # --- methods a route does not take ----------------------------------------------------------
@@ -213,9 +260,9 @@ def test_the_body_limit_is_configured(app):
 @pytest.mark.parametrize("route", POSTS, ids=lambda r: r[0])
 def test_a_body_over_the_limit_is_refused(app, client, sample, route):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
+    signed_in(client, sample, spec)
     before = snapshot(app)
-    data = {**spec.data(sample), "csrf_token": real_token(app, client), "padding": "x" * (2 * 1024 * 1024)}
+    data = {**spec.data(sample), "csrf_token": real_token(app, client, spec, sample), "padding": "x" * (2 * 1024 * 1024)}
     response = post(app, client, sample, route, data=data)
     assert_safe(response)
     assert response.status_code == 413
@@ -271,7 +318,7 @@ NOT_UTF8 = {  # as a server hands them over: latin-1 text standing for the raw b
 @pytest.mark.parametrize("route", GETS, ids=lambda r: r[0])
 def test_a_query_string_that_is_not_utf8_is_a_bad_request(app, client, sample, route, raw):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
+    signed_in(client, sample, spec)
     before = snapshot(app)
     path = build_path(app, *route, spec.ids, sample)
     response = client.get(path, headers=spec.headers, environ_overrides={"QUERY_STRING": f"q={NOT_UTF8[raw]}&category=1"})
@@ -280,22 +327,27 @@ def test_a_query_string_that_is_not_utf8_is_a_bad_request(app, client, sample, r
     assert changed_tables(before, snapshot(app)) == set()
 
 
+# A static file is named by its path; a guidance page given any query must be named by
+# it (?school= or ?trust=): otherwise not found.
+NAMED_BY_QUERY = {"static", "guidance.history", "guidance.edit"}
+
+
 @pytest.mark.parametrize("route", GETS, ids=lambda r: r[0])
 def test_percent_encoded_bytes_that_are_not_utf8_stay_text(app, client, sample, route):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
+    signed_in(client, sample, spec)
     path = build_path(app, *route, spec.ids, sample)
     response = client.get(path, headers=spec.headers, environ_overrides={"QUERY_STRING": "q=%ED%A0%80%FF&pupil=%FF"})
     assert_safe(response)
     response.close()  # a static file is sent from an open file
-    assert response.status_code < 400 or route[0] == "static" and response.status_code == 404
+    assert response.status_code < 400 or route[0] in NAMED_BY_QUERY and response.status_code == 404
 
 
 @pytest.mark.parametrize("route", POSTS, ids=lambda r: r[0])
 def test_a_form_body_that_is_not_utf8_is_a_bad_request(app, client, sample, route):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
-    token = real_token(app, client)
+    signed_in(client, sample, spec)
+    token = real_token(app, client, spec, sample)
     before = snapshot(app)
     path = build_path(app, *route, spec.ids, sample)
     body = "&".join(f"{k}={v}" for k, v in spec.data(sample).items()).encode() + b"&note=\xed\xa0\x80\xff"
@@ -304,7 +356,7 @@ def test_a_form_body_that_is_not_utf8_is_a_bad_request(app, client, sample, rout
     assert_safe(response)
     assert response.status_code == 400
     assert changed_tables(before, snapshot(app)) == set()
-    assert (client.get("/").status_code == 200) == (spec.who is not None)  # a sign-out did not happen either
+    assert still_signed_in(client) == (spec.who is not None)  # a sign-out did not happen either
 
 
 # --- malformed htmx headers ---------------------------------------------------------------
@@ -326,7 +378,7 @@ HTMX_HEADERS = [
 @pytest.mark.parametrize("what, route, headers, status", HTMX_HEADERS, ids=[h[0] for h in HTMX_HEADERS])
 def test_malformed_htmx_headers(app, client, sample, what, route, headers, status):
     spec = ROUTES[route]
-    signed_in(client, sample, spec.who)
+    signed_in(client, sample, spec)
     before = snapshot(app)
     path = build_path(app, *route, spec.ids, sample)
     response = client.get(path, query_string=spec.data(sample), headers=headers)
@@ -368,8 +420,8 @@ def test_odd_paths_are_not_found(app, client, sample, name):
 
 # --- sign-in: a next= with a line break ---------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="cpoms/auth/routes.py safe_next lets CR/LF through (urlsplit strips them), "
-                                       "so the Location header raises: a 500 (sign-in; reported, not fixed here)")
+# urlsplit drops CR and LF before it looks for a host, so safe_next once let them
+# through, and setting the Location header failed: a 500. Here with CSRF on, as in production.
 @pytest.mark.parametrize("target", ["/\r\nSet-Cookie: planted=1", "/\nX: 1"], ids=["crlf", "lf"])
 def test_sign_in_with_a_line_break_in_next_goes_home(app, client, sample, target):
     signed_in(client, sample, None)
@@ -378,3 +430,4 @@ def test_sign_in_with_a_line_break_in_next_goes_home(app, client, sample, target
     response = client.post("/login", query_string={"next": target}, data={**spec.data(sample), "csrf_token": token})
     assert_safe(response)
     assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "planted" not in response.headers.get("Set-Cookie", "")

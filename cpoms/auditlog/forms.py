@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -43,5 +43,7 @@ class AuditFilterForm(BaseForm):
             pupil=(self.pupil.data or "").strip(),
             action=self.action.data or "",
             since=day_start(self.since.data),
-            until=day_start(self.until.data + timedelta(days=1)) if self.until.data else None,
+            # The last day a date can hold has no day after it: no end at all.
+            until=day_start(self.until.data + timedelta(days=1)) if self.until.data and self.until.data < date.max
+            else None,
         )

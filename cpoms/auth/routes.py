@@ -32,8 +32,12 @@ throttled = limiter.limit(sign_in_limit, methods=["POST"])
 
 
 def safe_next(target: str | None) -> str | None:
-    """Follow next= only to a path on this site: never to another host."""
+    """Follow next= only to a path on this site: never to another host. No control
+    characters either: urlsplit drops CR, LF and tab before looking for a host, and
+    a line break in a Location header is a server error (or a header planted)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None

@@ -92,7 +92,11 @@ def end_all(user_id: int, reason: str, keep: UserSession | None = None) -> int:
 
 
 @login_manager.user_loader
-def load(token: str) -> User | None:
+def load(token) -> User | None:
+    # The cookie's JSON can hold any type, and text that is not encodable (a lone
+    # surrogate): neither is a token we issued.
+    if not isinstance(token, str) or not token.isascii():
+        return None
     row = db.session.scalar(
         select(UserSession)
         .join(UserSession.user)

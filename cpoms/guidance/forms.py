@@ -1,5 +1,5 @@
 from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..formfields import BaseForm
 
@@ -10,7 +10,7 @@ class GuidanceForm(BaseForm):
     body = TextAreaField(
         "The guidance",
         validators=[
-            InputRequired("Write the guidance."),
+            DataRequired("Write the guidance."),  # not just spaces
             Length(max=50000, message="Keep the guidance under 50,000 characters."),
         ],
     )
@@ -27,11 +27,13 @@ def category_descriptions_form(categories):
         pass
 
     for category in categories:
+        required = f"Write a short description of {category.name}."
         setattr(CategoryDescriptionsForm, field_name(category), TextAreaField(
             category.name,
             default=category.description,
             validators=[
-                InputRequired(f"Write a short description of {category.name}."),
+                # Sent (the default would stand in for a missing field), and not just spaces.
+                InputRequired(required), DataRequired(required),
                 Length(max=DESCRIPTION_MAX,
                        message=f"Keep the description of {category.name} under {DESCRIPTION_MAX} characters."),
             ],
