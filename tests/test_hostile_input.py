@@ -78,7 +78,7 @@ def make_sample(app, world) -> dict:
         def entry(recorder, pupil, status="open", **extra):
             return Entry(school_id=pupil.school_id, category_id=behaviour, recorded_by_id=world[recorder].id,
                          source="staff_observation", occurred_at=happened, narrative="Pushed in the queue.",
-                         entry_pupils=[EntryPupil(pupil_id=pupil.id)], state=EntryState(status=status), **extra)
+                         entry_pupils=[EntryPupil(pupil_id=pupil.id)], state=EntryState(school_id=pupil.school_id, status=status), **extra)
 
         closed = FollowUp(kind="closed", author_id=world["dsl"].id, occurred_at=happened, text="Support in place.")
 
@@ -200,6 +200,9 @@ HIDDEN = ("main.hidden", "GET")
 REPORTS = ("reports.index", "GET")
 REPORT_CSV = ("reports.download", "GET")
 FULL_TEXT = ("search.results", "GET")
+RETRY_ENTRY = ("entries.retry_alerts", "POST")
+RETRY_ALL = ("main.retry_alerts", "POST")
+OVERSIGHT = ("oversight.index", "GET")
 
 
 def log_form(s: dict) -> dict:
@@ -271,6 +274,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     REPORTS: Route(data=lambda s: {"year": "2025", "term": "autumn"}),
     REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": "2025"}),
     FULL_TEXT: Route(data=lambda s: {"q": "queue"}),
+    # Nothing has failed in the sample: a retry is accepted and queues nothing.
+    RETRY_ENTRY: Route(ids=ENTRY, writes=frozenset({"alerts"})),
+    RETRY_ALL: Route(data=lambda s: {"next": "/review"}, writes=frozenset({"alerts"})),
+    OVERSIGHT: Route(who="governor", data=lambda s: {"year": "2025", "sample": "10", "seed": "42"}),
     LOG_PAGE: Route(who="teacher1"),
     LOG: Route(who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states"})),
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
@@ -408,6 +415,8 @@ VALID_POST = {
     CHANGE_PASSWORD: Expect((303,), location="/", writes=True),
     FORCE_RESET: BACK_TO_USERS, RESET_TWO_FACTOR: BACK_TO_USERS, UNLOCK: BACK_TO_USERS,
     GUIDANCE_EDIT: Expect((303,), writes=True),
+    RETRY_ENTRY: Expect((303,)),  # back to the entry
+    RETRY_ALL: Expect((303,), location="/review"),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
 }
 
@@ -706,6 +715,19 @@ CASES: list[Case] = [
     Case(FULL_TEXT, "q", P("201-chars", "a" * 201), invalid("Search for at most 200 characters.")),
     *filter_cases(FULL_TEXT, "page"),
     Case(FULL_TEXT, "q", SCRIPT, FORBIDDEN, who="teacher1"),
+    # Retrying failed alerts: another school's entry looks missing; next= stays on the site.
+    *id_cases(RETRY_ENTRY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    Case(RETRY_ENTRY, "entry_id", P("teacher", lambda s: str(s["entry_id"])), FORBIDDEN, who="teacher1"),
+    *[Case(RETRY_ALL, "next", v, Expect((303,), location="/")) for v in (*OFF_SITE, SCRIPT, SQL_OR, EMPTY)],
+    Case(RETRY_ALL, "next", P("review", "/review"), FORBIDDEN, who="teacher1"),
+    # The governors' review: the reports' filters, a sample size among the choices, any seed.
+    *[Case(OVERSIGHT, name, v, NOT_A_CHOICE) for name in ("year", "term", "category", "school", "sample")
+      for v in (SCRIPT, SQL_OR, OVER_INT64)],
+    Case(OVERSIGHT, "sample", P("1000", "1000"), NOT_A_CHOICE),
+    Case(OVERSIGHT, "school", P("other-school", "brookfield"), NOT_A_CHOICE),
+    *[Case(OVERSIGHT, "seed", v, SHOWN) for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, HUGE, WORD, EMPTY)],
+    *filter_cases(OVERSIGHT, "page"),
+    Case(OVERSIGHT, "year", P("2025", "2025"), FORBIDDEN, who="dsl"),
     # BaseForm's hidden form_name only names the form (for a kept draft): any value, the same answer.
     *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in VALID_POST.items()],
     # Static files: no way out of static/.

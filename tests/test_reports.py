@@ -182,3 +182,16 @@ def test_report_runs_a_fixed_number_of_queries(app, world, auth, logged, count_q
     with count_queries() as many:
         report(client, year="2025")
     assert len(few) == len(many)
+
+
+def test_csv_cells_never_start_a_formula(app, world, auth, logged):
+    with app.app_context():
+        from cpoms.models import Category
+
+        category = db.session.get(Category, world.categories["Behaviour"].id)
+        category.name = '=HYPERLINK("http://evil.example","x")'
+        db.session.commit()
+    text = auth.as_(world["slt"]).get("/reports/timings.csv?year=2025").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["'=HYPERLINK(\"http://evil.example\",\"x\")", "2", "0", "", ""] in rows
+    assert not any(cell.startswith("=") for row in rows for cell in row)

@@ -47,10 +47,20 @@ def download(key: str):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.headers)
-    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    writer.writerows([[spreadsheet_safe(v) for v in row] for row in table.rows])
     name = f"{key}-{form.period().label.replace('/', '-').replace(' ', '-').lower()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet will not run: a school or category name that starts
+    like a formula (=, +, -, @) gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _filters(form) -> dict:
