@@ -216,3 +216,11 @@ def _walk(rows) -> ChainCheck:
 # --- trust scale: the alert outbox --------------------------------------------------
 RETRY_ALERTS = "retry_alerts"
 LABELS[RETRY_ALERTS] = "Queued failed alerts again"
+
+# The chronology: key events and exports of a pupil's record.
+MARK_KEY_EVENT = "mark_key_event"
+EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf"
+EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
+LABELS[MARK_KEY_EVENT] = "Marked a follow-up as a key event"
+LABELS[EXPORT_CHRONOLOGY_PDF] = "Exported a chronology as PDF"
+LABELS[EXPORT_CHRONOLOGY_CSV] = "Exported a chronology as CSV"

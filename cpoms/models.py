@@ -383,6 +383,17 @@ class FollowUp(db.Model):
         return Kind.LABELS.get(self.kind, self.kind)
 
 
+class KeyEvent(db.Model):
+    """A follow-up the safeguarding team marked as a key event in the child's
+    chronology. Marks are facts like the rest: never removed, at most one each."""
+
+    __tablename__ = "key_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"), unique=True)
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Alert(db.Model):
     """The outbox: written with the entry, sent after the commit, retried until sent."""
 
@@ -469,6 +480,7 @@ class AuditChainHead(db.Model):
 
 
 append_only.protect(AuditEvent.__table__)
+append_only.protect(KeyEvent.__table__)
 
 
 @event.listens_for(AuditChainHead.__table__, "after_create")

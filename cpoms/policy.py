@@ -218,6 +218,11 @@ def can_see_record_viewers(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team
 
 
+def can_mark_key_events(user, entry: Entry) -> bool:
+    """What counts as a key event in a child's chronology: the safeguarding team decides."""
+    return entry.school_id in access(user).team
+
+
 def search_school_ids(user) -> frozenset[int]:
     """Searching every narrative of a school: the safeguarding team and SLT."""
     return access(user).review

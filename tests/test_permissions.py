@@ -23,8 +23,9 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from cpoms.auth import reset
+from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, RoleAssignment, User
+from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
@@ -207,6 +208,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
     ),
+    # Exports of a chronology: whoever may read it.
+    ("chronology.export_csv", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
+    ),
+    ("chronology.export_pdf", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
+    ),
+    # Marking a follow-up as a key event: the safeguarding team of the entry's school;
+    # others who may read the entry are refused (403), the rest see nothing (404).
+    ("chronology.mark_key_event", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=404, dsl=303, deputy=303, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
     # Who has viewed a pupil's record: the pupil's school's safeguarding team only.
     ("auditlog.viewers", "GET"): row(
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
@@ -323,7 +339,14 @@ def sample(app, world, make_entry):
         token = reset.issue(db.session.get(User, world["teacher1"].id))
         db.session.commit()
         version_id = version.id
-    return {"entry_id": make_entry(), "pupil_id": world.pupils[0].id, "version_id": version_id,
+    entry_id = make_entry()
+    with app.test_request_context():
+        follow_up = add_follow_up(db.session.get(User, world["dsl"].id), db.session.get(Entry, entry_id),
+                                  Kind.NOTE, "Spoke to the class teacher.")
+        db.session.commit()
+        follow_up_id = follow_up.id
+    return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id,
+            "version_id": version_id,
             "key": "months", "user_id": world["teacher1"].id, "token": token}
 
 
@@ -402,6 +425,8 @@ FORBIDDEN_LOOKS_MISSING = [
     ("other_dsl", "GET", "/entries/{entry_id}", "/entries/{missing}", "entry_id"),
     ("teacher1", "GET", "/pupils/{pupil_id}/chronology", "/pupils/{missing}/chronology", "pupil_id"),
     ("other_dsl", "GET", "/pupils/{pupil_id}/chronology", "/pupils/{missing}/chronology", "pupil_id"),
+    ("teacher1", "GET", "/pupils/{pupil_id}/chronology.pdf", "/pupils/{missing}/chronology.pdf", "pupil_id"),
+    ("other_dsl", "GET", "/pupils/{pupil_id}/chronology.csv", "/pupils/{missing}/chronology.csv", "pupil_id"),
     ("teacher2", "POST", "/entries/{entry_id}/follow-ups", "/entries/{missing}/follow-ups", "entry_id"),
     ("other_teacher", "POST", "/entries/{entry_id}/follow-ups", "/entries/{missing}/follow-ups", "entry_id"),
     ("other_dsl", "POST", "/entries/{entry_id}/review", "/entries/{missing}/review", "entry_id"),

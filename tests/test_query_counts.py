@@ -98,6 +98,15 @@ LIST_PAGES = [
     ("slt", "chronology", "/pupils/{pupil}/chronology"),
     ("governor", "chronology", "/pupils/{pupil}/chronology"),
     ("trust_rep", "chronology", "/pupils/{pupil}/chronology"),
+    ("dsl", "chronology timeline", "/pupils/{pupil}/chronology?view=timeline"),
+    ("governor", "chronology timeline", "/pupils/{pupil}/chronology?view=timeline"),
+    ("dsl", "chronology, filtered", "/pupils/{pupil}/chronology?status=open&kind=risk_assessment"
+     "&from=2000-01-01&to=2100-01-01"),
+    ("dsl", "chronology, one category", "/pupils/{pupil}/chronology?category={safeguarding}&view=timeline"),
+    ("dsl", "chronology timeline, page 1", "/pupils/{pupil}/chronology?page=1&view=timeline"),
+    ("dsl", "chronology CSV", "/pupils/{pupil}/chronology.csv"),
+    ("dsl", "chronology CSV timeline", "/pupils/{pupil}/chronology.csv?view=timeline"),
+    ("dsl", "chronology PDF", "/pupils/{pupil}/chronology.pdf"),
     ("dsl", "home", "/"),
     ("teacher1", "home", "/"),
 ]

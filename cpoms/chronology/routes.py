@@ -4,64 +4,94 @@ A long chronology is paged, still oldest first. Page numbers count from the
 oldest entry, so a page's address keeps showing the same entries as new ones are
 logged; without a page asked for, the reader lands on the latest page (what
 happened most recently, in order) and pages back through "Earlier entries".
+With htmx, reaching the end of a page fetches the next one into place.
 """
-from flask import Blueprint, request
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from .. import audit, policy
 from ..extensions import db
-from ..htmx import render
-from ..loaders import chronology_pupil_or_404
-from ..models import Category, Entry, EntryPupil
+from ..htmx import render, wants_partial
+from ..loaders import chronology_pupil_or_404, entry_or_404, require_on
+from ..models import Category, FollowUp, KeyEvent, Kind
+from . import exports
+from .queries import STATUSES, VIEWS, Filters, everything, page_of, shown_follow_ups
 
 bp = Blueprint("chronology", __name__)
 
-PER_PAGE = 50
+# The element whose scrolling into view asks for the next page.
+MORE_TRIGGER = "chronology-more"
+
+
+def _categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
+
+
+def _filters(args, categories) -> Filters:
+    return Filters.from_args(args, {c.id for c in categories})
 
 
 @bp.route("/pupils/<int:pupil_id>/chronology")
 @login_required
 def show(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
-    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-    category_id = request.args.get("category", type=int)
-    if category_id not in {c.id for c in categories}:
-        category_id = None
-    where = [EntryPupil.pupil_id == pupil.id, policy.visible_entries(current_user)]
-    if category_id:
-        where.append(Entry.category_id == category_id)
-    total = db.session.scalar(
-        select(func.count(Entry.id)).join(EntryPupil, EntryPupil.entry_id == Entry.id).where(*where)
-    ) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, request.args.get("page", pages, type=int)), pages)
-    # The page's ids first: sorting a long chronology by time touches only two
-    # narrow columns; the full rows are loaded for the fifty shown.
-    ids = list(db.session.scalars(
-        select(Entry.id)
-        .join(EntryPupil, EntryPupil.entry_id == Entry.id)
-        .where(*where)
-        .order_by(Entry.occurred_at, Entry.id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ))
-    entries = list(db.session.scalars(
-        select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups))
-        .order_by(Entry.occurred_at, Entry.id)
-    ).unique()) if ids else []
-    audit.record(audit.VIEW_CHRONOLOGY, pupil=pupil, category=category_id,
-                 entries=[e.id for e in entries], page=page)
+    categories = _categories()
+    filters = _filters(request.args, categories)
+    page = page_of(current_user, pupil, filters, request.args.get("page", type=int))
+    audit.record(audit.VIEW_CHRONOLOGY, pupil=pupil, category=filters.category_id, page=page.page,
+                 **exports.shown_ids(page))
+    more = wants_partial() and request.headers.get("HX-Trigger") == MORE_TRIGGER
     return render(
         "chronology/show.html",
-        block="chronology",
+        block="more" if more else "chronology",
         pupil=pupil,
-        entries=entries,
         categories=categories,
-        category_id=category_id,
-        total=total,
-        page=page,
-        pages=pages,
-        first_shown=(page - 1) * PER_PAGE + 1,
+        filters=filters,
+        chronology=page,
+        views=VIEWS,
+        statuses=STATUSES,
+        kinds=Kind.LABELS,
+        more_trigger=MORE_TRIGGER,
+        shown_follow_ups=shown_follow_ups,
     )
+
+
+@bp.route("/pupils/<int:pupil_id>/chronology.csv")
+@login_required
+def export_csv(pupil_id: int):
+    pupil = chronology_pupil_or_404(pupil_id)
+    filters = _filters(request.args, _categories())
+    chronology = everything(current_user, pupil, filters)
+    audit.record(audit.EXPORT_CHRONOLOGY_CSV, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
+    return exports.csv_response(pupil, chronology)
+
+
+@bp.route("/pupils/<int:pupil_id>/chronology.pdf")
+@login_required
+def export_pdf(pupil_id: int):
+    pupil = chronology_pupil_or_404(pupil_id)
+    filters = _filters(request.args, _categories())
+    chronology = everything(current_user, pupil, filters)
+    audit.record(audit.EXPORT_CHRONOLOGY_PDF, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
+    return exports.pdf_response(pupil, chronology)
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/key-event", methods=["POST"])
+@login_required
+def mark_key_event(follow_up_id: int):
+    """Marks are kept for good (append-only): marking again changes nothing."""
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        audit.record(audit.DENIED, what="follow-up", follow_up=follow_up_id)
+        abort(404)
+    entry = entry_or_404(follow_up.entry_id)
+    require_on(entry, policy.can_mark_key_events(current_user, entry), "mark key event")
+    if db.session.scalar(select(KeyEvent.id).where(KeyEvent.follow_up_id == follow_up.id)) is None:
+        db.session.add(KeyEvent(follow_up_id=follow_up.id, marked_by_id=current_user.id))
+        audit.record(audit.MARK_KEY_EVENT, entry=entry, follow_up=follow_up.id)
+    pupil_id = request.form.get("pupil", type=int)
+    if pupil_id in {p.id for p in entry.pupils}:
+        back = _filters(request.form, _categories()).args(page=request.form.get("page", type=int))
+        return redirect(url_for("chronology.show", pupil_id=pupil_id, **back) + f"#follow-up-{follow_up.id}", 303)
+    return redirect(url_for("entries.show", entry_id=entry.id) + "#activity", 303)

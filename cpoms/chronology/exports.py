@@ -1,0 +1,163 @@
+"""A pupil's chronology as a PDF or CSV to take out of the app.
+
+An export is about one child: other pupils on a shared entry, and their names
+where the narrative uses them, become "another pupil". Readers who see pupils
+by initials (governors, trust representatives) get initials in the export too.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from flask import current_app, make_response, render_template
+from flask_login import current_user
+
+from .. import policy
+from ..models import Entry, EntryState, Kind, Pupil, Source
+from ..timefmt import now_utc, uk_date, uk_datetime
+from .queries import GROUPED, STATUSES, Page, shown_follow_ups
+
+ANOTHER_PUPIL = "another pupil"
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def shown_ids(page: Page) -> dict[str, list[int]]:
+    """What a view or export showed, for the audit log."""
+    if page.filters.view == GROUPED:
+        entries = page.items
+        follow_ups = [fu.id for e in entries for fu in shown_follow_ups(e, page.filters, page.key_ids)]
+        return {"entries": [e.id for e in entries], "follow_ups": follow_ups}
+    return {"entries": [t.id for kind, t in page.items if kind == "entry"],
+            "follow_ups": [t.id for kind, t in page.items if kind == "follow_up"]}
+
+
+def _name_variants(pupil: Pupil) -> list[str]:
+    names = {pupil.full_name, f"{pupil.first_name} {pupil.last_name}", pupil.first_name, pupil.last_name}
+    if pupil.preferred_name:
+        names.add(pupil.preferred_name)
+    return sorted((n for n in names if n.strip()), key=len, reverse=True)
+
+
+class Redactor:
+    """Names in one child's export: theirs as this reader may see it, nobody else's."""
+
+    def __init__(self, pupil: Pupil):
+        self.pupil = pupil
+        self.initials_only = not policy.shows_full_names(current_user, pupil.school_id)
+        self.pupil_name = pupil.initials if self.initials_only else pupil.full_name
+
+    def others(self, entry: Entry) -> list[Pupil]:
+        return [p for p in entry.pupils if p.id != self.pupil.id]
+
+    def also_about(self, entry: Entry) -> str:
+        count = len(self.others(entry))
+        if not count:
+            return ""
+        return ANOTHER_PUPIL if count == 1 else f"{count} other pupils"
+
+    def text(self, value: str | None, entry: Entry) -> str:
+        if not value:
+            return ""
+        replacements = [(n, ANOTHER_PUPIL) for p in self.others(entry) for n in _name_variants(p)]
+        if self.initials_only:
+            replacements += [(n, self.pupil.initials) for n in _name_variants(self.pupil)]
+        for name, instead in sorted(replacements, key=lambda r: len(r[0]), reverse=True):
+            value = re.sub(rf"\b{re.escape(name)}\b", instead, value, flags=re.IGNORECASE)
+        return value
+
+
+def _status(entry: Entry) -> str:
+    state: EntryState = entry.state
+    return STATUSES.get(state.status, state.status) if state else ""
+
+
+def rows(page: Page):
+    """(kind, entry, follow-up or None) in the order the export shows them."""
+    if page.filters.view == GROUPED:
+        for entry in page.items:
+            yield "entry", entry, None
+            for fu in shown_follow_ups(entry, page.filters, page.key_ids):
+                yield "follow_up", entry, fu
+        return
+    for kind, thing in page.items:
+        yield (kind, thing, None) if kind == "entry" else (kind, thing.entry, thing)
+
+
+def _safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+CSV_HEADER = ["When (UK time)", "What", "Entry", "Category", "How it reached the school", "Status",
+              "Recorded by", "Text", "Child's words", "Also about", "Key event", "Risk level",
+              "Agency", "Reason"]
+
+
+def csv_text(pupil: Pupil, page: Page) -> str:
+    redactor = Redactor(pupil)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for kind, entry, fu in rows(page):
+        common = [entry.id, entry.category.name, Source.LABELS.get(entry.source, entry.source), _status(entry)]
+        if fu is None:
+            cells = [uk_datetime(entry.occurred_at), "Entry", *common, entry.recorded_by.name,
+                     redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
+                     redactor.also_about(entry), "", "", "", ""]
+        else:
+            agency = " ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"]))
+            cells = [uk_datetime(fu.occurred_at), fu.label, *common, fu.author.name,
+                     redactor.text(fu.text, entry), "", "", "Yes" if fu.id in page.key_ids else "",
+                     Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
+                     redactor.text(fu.reason, entry)]
+        writer.writerow([_safe_cell(c) for c in cells])
+    return out.getvalue()
+
+
+def _file_name(pupil: Pupil, extension: str) -> str:
+    return f"chronology-{pupil.id}-{now_utc():%Y%m%d}.{extension}"
+
+
+def _download(body, mimetype: str, name: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_response(pupil: Pupil, page: Page):
+    return _download(csv_text(pupil, page), "text/csv", _file_name(pupil, "csv"))
+
+
+def date_range(page: Page) -> str:
+    f = page.filters
+    if f.date_from or f.date_to:
+        return f"{uk_date(f.date_from) if f.date_from else 'the start'} to {uk_date(f.date_to) if f.date_to else 'today'}"
+    times = [fu.occurred_at if fu else entry.occurred_at for _, entry, fu in rows(page)]
+    if not times:
+        return "no entries"
+    return f"{uk_date(min(times))} to {uk_date(max(times))} (everything recorded)"
+
+
+def pdf_html(pupil: Pupil, page: Page) -> str:
+    redactor = Redactor(pupil)
+    return render_template(
+        "chronology/export.html", pupil=pupil, chronology=page, rows=list(rows(page)),
+        redactor=redactor, date_range=date_range(page), exported_at=uk_datetime(now_utc()),
+    )
+
+
+def pdf_bytes(pupil: Pupil, page: Page) -> bytes:
+    # Imported here: WeasyPrint loads Pango, which nothing else needs.
+    from weasyprint import CSS, HTML
+
+    stylesheet = Path(current_app.static_folder) / "css" / "chronology-pdf.css"
+    return HTML(string=pdf_html(pupil, page)).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
+
+
+def pdf_response(pupil: Pupil, page: Page):
+    return _download(pdf_bytes(pupil, page), "application/pdf", _file_name(pupil, "pdf"))
