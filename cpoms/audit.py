@@ -40,6 +40,10 @@ EXPORT_REPORT = "export_report"
 CREATE_ENTRY = "create_entry"
 ADD_FOLLOW_UP = "add_follow_up"
 DENIED = "denied"
+RETRY_ALERTS = "retry_alerts"
+MARK_KEY_EVENT = "mark_key_event"
+EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf"
+EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
@@ -61,7 +65,7 @@ ADMIN_RESET_TWO_FACTOR = "admin_reset_two_factor"
 ADMIN_UNLOCKED_ACCOUNT = "admin_unlocked_account"
 
 # Actions that show some of a pupil's record to someone: "who has viewed this pupil".
-VIEWS_OF_A_RECORD = (VIEW_ENTRY, VIEW_CHRONOLOGY)
+VIEWS_OF_A_RECORD = (VIEW_ENTRY, VIEW_CHRONOLOGY, EXPORT_CHRONOLOGY_PDF, EXPORT_CHRONOLOGY_CSV)
 
 LABELS = {
     VIEW_ENTRY: "Viewed an entry",
@@ -92,6 +96,10 @@ LABELS = {
     CREATE_ENTRY: "Logged an entry",
     ADD_FOLLOW_UP: "Added a follow-up",
     DENIED: "Refused access",
+    RETRY_ALERTS: "Queued failed alerts again",
+    MARK_KEY_EVENT: "Marked a follow-up as a key event",
+    EXPORT_CHRONOLOGY_PDF: "Exported a chronology as PDF",
+    EXPORT_CHRONOLOGY_CSV: "Exported a chronology as CSV",
     SIGN_IN: "Signed in",
     SIGN_IN_FAILED: "Failed sign-in",
     SIGN_OUT: "Signed out",
@@ -211,16 +219,3 @@ def _walk(rows) -> ChainCheck:
         return ChainCheck(count, count + 1, f"the chain ends at #{count} but its head records #{recorded}: "
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
-
-
-# --- trust scale: the alert outbox --------------------------------------------------
-RETRY_ALERTS = "retry_alerts"
-LABELS[RETRY_ALERTS] = "Queued failed alerts again"
-
-# The chronology: key events and exports of a pupil's record.
-MARK_KEY_EVENT = "mark_key_event"
-EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf"
-EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
-LABELS[MARK_KEY_EVENT] = "Marked a follow-up as a key event"
-LABELS[EXPORT_CHRONOLOGY_PDF] = "Exported a chronology as PDF"
-LABELS[EXPORT_CHRONOLOGY_CSV] = "Exported a chronology as CSV"

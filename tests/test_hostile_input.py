@@ -106,6 +106,7 @@ def make_sample(app, world) -> dict:
         entry_id, closed_id, other_entry_id, retired_id, guidance_id, other_guidance_id, teacher3_id = (
             r.id for r in records)
         teacher3_secret = teacher3.totp_secret
+        follow_up_id = closed.id
     return {
         "world": world,
         "entry_id": entry_id,
@@ -130,6 +131,7 @@ def make_sample(app, world) -> dict:
         "other_teacher_id": world["other_teacher"].id,
         "reset_token": RESET_TOKEN,
         "report_key": "months",
+        "follow_up_id": follow_up_id,
     }
 
 
@@ -203,6 +205,9 @@ FULL_TEXT = ("search.results", "GET")
 RETRY_ENTRY = ("entries.retry_alerts", "POST")
 RETRY_ALL = ("main.retry_alerts", "POST")
 OVERSIGHT = ("oversight.index", "GET")
+CHRONOLOGY_CSV = ("chronology.export_csv", "GET")
+CHRONOLOGY_PDF = ("chronology.export_pdf", "GET")
+KEY_EVENT = ("chronology.mark_key_event", "POST")
 
 
 def log_form(s: dict) -> dict:
@@ -278,6 +283,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     RETRY_ENTRY: Route(ids=ENTRY, writes=frozenset({"alerts"})),
     RETRY_ALL: Route(data=lambda s: {"next": "/review"}, writes=frozenset({"alerts"})),
     OVERSIGHT: Route(who="governor", data=lambda s: {"year": "2025", "sample": "10", "seed": "42"}),
+    CHRONOLOGY_CSV: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {"view": "timeline"}),
+    CHRONOLOGY_PDF: Route(ids={"pupil_id": "pupil_id"}),
+    KEY_EVENT: Route(ids={"follow_up_id": "follow_up_id"}, data=lambda s: {"pupil": str(s["pupil_id"]), "page": "1"},
+                     writes=frozenset({"key_events"})),
     LOG_PAGE: Route(who="teacher1"),
     LOG: Route(who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states"})),
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
@@ -417,6 +426,7 @@ VALID_POST = {
     GUIDANCE_EDIT: Expect((303,), writes=True),
     RETRY_ENTRY: Expect((303,)),  # back to the entry
     RETRY_ALL: Expect((303,), location="/review"),
+    KEY_EVENT: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
 }
 
@@ -715,6 +725,21 @@ CASES: list[Case] = [
     Case(FULL_TEXT, "q", P("201-chars", "a" * 201), invalid("Search for at most 200 characters.")),
     *filter_cases(FULL_TEXT, "page"),
     Case(FULL_TEXT, "q", SCRIPT, FORBIDDEN, who="teacher1"),
+    # The chronology's filters and exports: a value that is not one of the choices is ignored.
+    *[case for route in (CHRONOLOGY, CHRONOLOGY_CSV)
+      for name in ("view", "status", "kind", "key", "from", "to") for case in filter_cases(route, name)],
+    *[Case(route, name, v, SHOWN) for route in (CHRONOLOGY, CHRONOLOGY_CSV) for name in ("from", "to")
+      for v in (P("2026-02-30", "2026-02-30"), P("year-0", "0000-01-01"), P("year-99999", "99999-01-01"),
+                P("year-9999", "9999-12-31"))],
+    *filter_cases(CHRONOLOGY_CSV, "category"),
+    *id_cases(CHRONOLOGY_CSV, "pupil_id", MISSING, other=OTHER_PUPIL),
+    *id_cases(CHRONOLOGY_PDF, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(CHRONOLOGY_PDF, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), MISSING, who="teacher1"),
+    # Key events: the safeguarding team of the entry's school; the way back stays on the chronology.
+    *id_cases(KEY_EVENT, "follow_up_id", MISSING, values=SOME_IDS),
+    *[Case(KEY_EVENT, name, v, Expect((303,), writes=True)) for name in ("pupil", "page")
+      for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, EMPTY, P("other-pupil", lambda s: str(s["other_pupil_id"])))],
+    Case(KEY_EVENT, "pupil", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
     # Retrying failed alerts: another school's entry looks missing; next= stays on the site.
     *id_cases(RETRY_ENTRY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     Case(RETRY_ENTRY, "entry_id", P("teacher", lambda s: str(s["entry_id"])), FORBIDDEN, who="teacher1"),
@@ -790,7 +815,7 @@ def offered_inputs(app, client, sample) -> set[tuple[tuple[str, str], str, bool]
     for who, verified, path, query, headers in sorted(pages, key=repr):
         sign_in_as(client, user_of(sample, who), verified)
         response = client.get(path, query_string=query, headers=headers)
-        if response.status_code != 200:
+        if response.status_code != 200 or response.mimetype != "text/html":
             continue
         for method, url, name, is_text in form_inputs(response.get_data(as_text=True), path):
             endpoint, _ = adapter.match(url, method=method)

@@ -40,6 +40,7 @@ SUCCESS = {
     ("admin.force_reset", "POST"): 303, ("admin.reset_two_factor", "POST"): 303, ("admin.unlock", "POST"): 303,
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
+    ("chronology.mark_key_event", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

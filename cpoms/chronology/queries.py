@@ -87,7 +87,7 @@ class Filters:
         where = []
         if self.date_from:
             where.append(column >= from_uk_local(datetime.combine(self.date_from, time())))
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # the last day a date can hold: no end
             where.append(column < from_uk_local(datetime.combine(self.date_to + timedelta(days=1), time())))
         return where
 
