@@ -157,3 +157,9 @@ def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make
     only_old = found_ids(search(client, "old playground")[1])
     assert only_old == old[::-1]
 
+
+
+def test_words_between_angle_brackets_are_found(app, world, auth, make_entry):
+    """PostgreSQL's parser would read <...> as markup and drop the words inside."""
+    quoted = make_entry(narrative="She wrote <Mum hit me> on her whiteboard.")
+    assert found_ids(search(auth.as_(world["dsl"]), "whiteboard mum")[1]) == [quoted]

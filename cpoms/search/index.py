@@ -16,6 +16,16 @@ from ..models import Entry, FollowUp
 
 ENTRY_TEXT = "narrative || ' ' || coalesce(child_words, '')"
 FOLLOW_UP_TEXT = "coalesce(text, '') || ' ' || coalesce(reason, '') || ' ' || coalesce(agency_name, '')"
+
+
+def _pg(expression: str) -> str:
+    """PostgreSQL's parser reads <...> as markup and drops what is inside it (a
+    narrative quoting "<Mum hit me>" would be unsearchable): angle brackets are
+    plain spaces to the index."""
+    return f"translate({expression}, '<>', '  ')"
+
+
+PG_ENTRY_TEXT, PG_FOLLOW_UP_TEXT = _pg(ENTRY_TEXT), _pg(FOLLOW_UP_TEXT)
 MAX_TERMS = 8
 
 
@@ -24,9 +34,9 @@ MAX_TERMS = 8
 def create_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [
-            f"CREATE INDEX IF NOT EXISTS search_entries ON entries USING gin (to_tsvector('english', {ENTRY_TEXT}))",
+            f"CREATE INDEX IF NOT EXISTS search_entries ON entries USING gin (to_tsvector('english', {PG_ENTRY_TEXT}))",
             f"CREATE INDEX IF NOT EXISTS search_follow_ups ON follow_ups "
-            f"USING gin (to_tsvector('english', {FOLLOW_UP_TEXT}))",
+            f"USING gin (to_tsvector('english', {PG_FOLLOW_UP_TEXT}))",
         ]
     return [
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
@@ -91,9 +101,9 @@ def matching_entry_ids(words: list[str], dialect: str, school_ids=None, since=No
             scope.append(Entry.created_at >= since)
         return union(
             select(Entry.id).where(
-                *scope, func.to_tsvector(english, literal_column(ENTRY_TEXT)).op("@@")(query)),
+                *scope, func.to_tsvector(english, literal_column(PG_ENTRY_TEXT)).op("@@")(query)),
             select(FollowUp.entry_id).join(Entry, Entry.id == FollowUp.entry_id).where(
-                *scope, func.to_tsvector(english, literal_column(FOLLOW_UP_TEXT)).op("@@")(query)),
+                *scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
         )
     return select(literal_column("entry_id")).select_from(text("search_index")).where(
         text("search_index MATCH :match").bindparams(match=fts_match(words)))
