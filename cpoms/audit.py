@@ -214,3 +214,8 @@ def _walk(rows) -> ChainCheck:
 # --- trust scale: the alert outbox --------------------------------------------------
 RETRY_ALERTS = "retry_alerts"
 LABELS[RETRY_ALERTS] = "Queued failed alerts again"
+
+
+# --- school data from the MIS: pupil imports -----------------------------------------
+PUPILS_IMPORTED = "pupils_imported"
+LABELS[PUPILS_IMPORTED] = "Imported pupils from the MIS"
