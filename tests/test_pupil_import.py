@@ -152,7 +152,7 @@ def test_upload_preview_confirm_and_result(app, client, auth, world):
     done = client.post(response.headers["Location"])
     assert done.status_code == 303
     result = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Pupils imported" in result and "Import done: 2 new, 2 updated, 0 unchanged, 1 left, 0 error" in result
+    assert "Pupils imported" in result and "Import done: 2 new, 2 updated, 0 unchanged, 1 left, 0 with errors" in result
     found = by_upn(app)
     assert found["A204210010001"].preferred_name == "Millie" and found["A204210010001"].gender == "F"
     assert found["C301210010004"].date_of_birth == date(2021, 9, 2) and found["C301210010004"].year_group == 0
@@ -294,14 +294,14 @@ def test_cli_dry_run_writes_nothing_then_imports(app, world, tmp_path):
     path.write_bytes(SIMS)
     dry = run(app, "import-pupils", str(path), "--school", "ashgrove", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "Dry run, nothing written: 2 new, 2 updated, 0 unchanged, 1 left, 0 error" in dry.output
+    assert "Dry run, nothing written: 2 new, 2 updated, 0 unchanged, 1 left, 0 with errors" in dry.output
     assert "left: A204210010003 Isla Hartley" in dry.output
     assert len(by_upn(app)) == 4
     done = run(app, "import-pupils", str(path), "--school", "ashgrove")
     assert done.exit_code == 0 and "Imported into Ashgrove Primary School: 2 new" in done.output
     assert len(by_upn(app)) == 6 and not by_upn(app)["A204210010003"].active
     again = run(app, "import-pupils", str(path), "--school", "ashgrove")
-    assert "0 new, 0 updated, 4 unchanged, 0 left, 0 error" in again.output
+    assert "0 new, 0 updated, 4 unchanged, 0 left, 0 with errors" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "pupils_imported")) == 2
 

@@ -40,7 +40,8 @@ DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
 YEARS = {"n": -1, "n1": -1, "n2": -1, "nursery": -1, "r": 0, "rec": 0, "reception": 0, "yr": 0}
 
 NEW, UPDATED, UNCHANGED, ERROR, LEFT = "new", "updated", "unchanged", "error", "left"
-OUTCOMES = (NEW, UPDATED, UNCHANGED, LEFT, ERROR)
+# In the order the preview shows them: what needs a look first.
+OUTCOMES = (ERROR, LEFT, NEW, UPDATED, UNCHANGED)
 
 
 def parse(data: bytes) -> list[Row]:
@@ -232,7 +233,7 @@ def _and(numbers: list[int]) -> str:
 
 
 def summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts[k]} {k}" for k in OUTCOMES)
+    return ", ".join(f"{counts[k]} {k}" for k in (NEW, UPDATED, UNCHANGED, LEFT)) + f", {counts[ERROR]} with errors"
 
 
 
