@@ -219,3 +219,5 @@ LABELS[RETRY_ALERTS] = "Queued failed alerts again"
 # --- school data from the MIS: pupil imports -----------------------------------------
 PUPILS_IMPORTED = "pupils_imported"
 LABELS[PUPILS_IMPORTED] = "Imported pupils from the MIS"
+STAFF_IMPORTED = "staff_imported"
+LABELS[STAFF_IMPORTED] = "Imported staff from the MIS"

@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 from cpoms.extensions import db
 from cpoms.mis import pupils
 from cpoms.mis.csvfile import FileProblem
-from cpoms.models import AuditEvent, Pupil, PupilImport, Role, School
+from cpoms.models import UNUSABLE_PASSWORD, AuditEvent, Pupil, PupilImport, Role, School, User
 
 from conftest import make_user
 
@@ -322,3 +322,26 @@ def test_the_windows_1252_sample_imports(app, world):
     result = run(app, "import-pupils", str(DATA / "pupils-arbor-cp1252.csv"), "--school", "ashgrove", "--partial")
     assert result.exit_code == 0, result.output
     assert by_upn(app)["C301210010006"].first_name == "Zoë"
+
+
+# --- staff from the command line -------------------------------------------------------
+
+def test_cli_imports_staff_adding_people_and_roles(app, world):
+    path = DATA / "staff.csv"
+    dry = run(app, "import-staff", str(path), "--school", "ashgrove", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run, nothing written: 2 new, 1 updated, 0 unchanged, 0 left, 3 with errors" in dry.output
+    assert "line 5: the email 'not-an-email' is not an email address" in dry.output
+    assert "line 6: the email ruth.ellis@ashgrove.example.org is also on line 2" in dry.output
+    assert "line 7: the role 'Caretaker' is not one of staff" in dry.output
+    done = run(app, "import-staff", str(path), "--school", "ashgrove")
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        ruth = db.session.scalar(select(User).where(User.email == "ruth.ellis@ashgrove.example.org"))
+        assert [(a.role, a.school_id) for a in ruth.roles] == [(Role.STAFF, world.school.id)]
+        assert not ruth.check_password("") and ruth.password_hash == UNUSABLE_PASSWORD
+        teacher = db.session.get(User, world["teacher1"].id)
+        assert sorted(a.role for a in teacher.roles) == [Role.DSL, Role.STAFF]
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "staff_imported")) == 1
+    again = run(app, "import-staff", str(path), "--school", "ashgrove")
+    assert "0 new, 0 updated, 3 unchanged" in again.output

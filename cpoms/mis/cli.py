@@ -1,4 +1,4 @@
-"""flask import-pupils, backup and restore: the MIS import and the database copy from the command line."""
+"""flask import-pupils, import-staff, backup and restore: the MIS import and the database copy from the command line."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,14 +7,15 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import audit
 from ..extensions import db
 from ..models import School
-from . import backup, imports, pupils
+from . import backup, imports, pupils, staff
 from .csvfile import FileProblem
 
 
 def register(app) -> None:
-    for command in (import_pupils_command, backup_command, restore_command):
+    for command in (import_pupils_command, import_staff_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -26,24 +27,48 @@ def register(app) -> None:
 @with_appcontext
 def import_pupils_command(file: Path, slug: str, dry_run: bool, partial: bool) -> None:
     """Import a school's pupils from a CSV file exported from its MIS."""
+    school = _school(slug)
+    plan = pupils.plan(school, _rows(pupils.parse, file), full=not partial)
+    for outcome in plan.of(pupils.LEFT):
+        click.echo(f"left: {outcome.upn} {outcome.name}")
+    _finish(plan, pupils.apply, audit.PUPILS_IMPORTED, school, file, dry_run, full=not partial)
+
+
+@click.command("import-staff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@with_appcontext
+def import_staff_command(file: Path, slug: str, dry_run: bool) -> None:
+    """Import a school's staff (name, email, role) from a CSV file. New accounts have no
+    password until they set one with "Forgotten your password?"."""
+    school = _school(slug)
+    _finish(staff.plan(school, _rows(staff.parse, file)), staff.apply, audit.STAFF_IMPORTED, school, file, dry_run)
+
+
+def _school(slug: str) -> School:
     school = db.session.scalar(select(School).where(School.slug == slug))
     if school is None:
         raise click.BadParameter(f"no school with slug {slug!r}", param_hint="--school")
+    return school
+
+
+def _rows(parse, file: Path):
     try:
-        rows = pupils.parse(file.read_bytes())
+        return parse(file.read_bytes())
     except FileProblem as problem:
         raise click.ClickException(f"{file.name}: {problem}") from None
-    plan = pupils.plan(school, rows, full=not partial)
-    counts = plan.counts()
+
+
+def _finish(plan, apply, action: str, school: School, file: Path, dry_run: bool, **detail) -> None:
     for outcome in plan.of(pupils.ERROR):
         click.echo(f"line {outcome.line}: {outcome.detail}", err=True)
-    for outcome in plan.of(pupils.LEFT):
-        click.echo(f"left: {outcome.upn} {outcome.name}")
+    counts = plan.counts()
     if dry_run:
         click.echo(f"Dry run, nothing written: {pupils.summary(counts)}")
         return
-    pupils.apply(plan)
-    imports.record(school, counts, file.name, None, full=not partial, command=True)
+    apply(plan)
+    imports.record(school, counts, file.name, None, action=action, command=True, **detail)
     db.session.commit()
     click.echo(f"Imported into {school.name}: {pupils.summary(counts)}")
 

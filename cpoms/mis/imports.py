@@ -41,5 +41,6 @@ def confirm(upload: PupilImport, user: User | None) -> dict[str, int]:
     return counts
 
 
-def record(school: School, counts: dict[str, int], filename: str, user: User | None, **detail) -> None:
-    audit.record(audit.PUPILS_IMPORTED, school_id=school.id, user=user, file=filename, **counts, **detail)
+def record(school: School, counts: dict[str, int], filename: str, user: User | None,
+           action: str = audit.PUPILS_IMPORTED, **detail) -> None:
+    audit.record(action, school_id=school.id, user=user, file=filename, **counts, **detail)

@@ -60,12 +60,12 @@ def rows_from_json(text: str) -> list[Row]:
 @dataclass
 class Outcome:
     line: int | None  # None: a pupil on roll who is not in the file
-    upn: str
+    upn: str  # the row's key: for staff, the email address
     name: str
     kind: str
     detail: str = ""
     values: dict = field(default_factory=dict, repr=False)
-    pupil_id: int | None = None
+    record_id: int | None = None
 
 
 @dataclass
@@ -126,7 +126,7 @@ def plan(school: School, rows: list[Row], full: bool) -> Plan:
             if pupil.active and upn not in lines_of:
                 outcomes.append(Outcome(None, upn, f"{pupil.first_name} {pupil.last_name}", LEFT,
                                         "on roll here but not in the file: will be marked as left",
-                                        pupil_id=pupil.id))
+                                        record_id=pupil.id))
     return Plan(school.id, outcomes)
 
 
@@ -136,12 +136,12 @@ def apply(plan: Plan) -> dict[str, int]:
     new = [{**o.values, "school_id": plan.school_id, "active": True} for o in plan.of(NEW)]
     if new:
         db.session.execute(insert(Pupil), new)
-    updated = [{"id": o.pupil_id, **o.values, "active": True, "left_on": None} for o in plan.of(UPDATED)]
+    updated = [{"id": o.record_id, **o.values, "active": True, "left_on": None} for o in plan.of(UPDATED)]
     for o in updated:
         del o["upn"]
     if updated:
         db.session.execute(update(Pupil), updated)
-    leavers = [{"id": o.pupil_id, "active": False, "left_on": today()} for o in plan.of(LEFT)]
+    leavers = [{"id": o.record_id, "active": False, "left_on": today()} for o in plan.of(LEFT)]
     if leavers:
         db.session.execute(update(Pupil), leavers)
     db.session.flush()
