@@ -220,6 +220,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
         admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
+    ("mis.retention", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
     # A chronology is for whole-school readers of the pupil's school.
     ("chronology.show", "GET"): row(
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import policy
+from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
@@ -17,6 +17,7 @@ from ..models import PupilImport, School
 from . import imports, pupils
 from .csvfile import FileProblem
 from .forms import UploadForm
+from .retention import LOOK_AHEAD, due
 
 bp = Blueprint("mis", __name__, url_prefix="/admin/pupils")
 
@@ -93,3 +94,12 @@ def confirm(upload_id: str):
         counts = imports.confirm(upload, current_user)
         flash(f"Import done: {pupils.summary(counts)}.", "success")
     return redirect(url_for(".preview", upload_id=upload.id), 303)
+
+
+@bp.route("/retention")
+def retention():
+    years = current_app.config["RETENTION_YEARS"]
+    today = pupils.today()
+    found = due(policy.pupil_import_school_ids(current_user), years, today)
+    audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
+    return render("mis/retention.html", due=found, years=years, today=today, horizon=today + LOOK_AHEAD)
