@@ -197,6 +197,14 @@ def test_a_leaver_who_reappears_is_back_on_roll(app, client, auth, world):
     assert isla.active is True and isla.left_on is None
 
 
+def test_a_pupil_whose_row_has_an_error_is_not_marked_as_left(app, world):
+    data = csv_of("A204210010001,Hassan,Amelia,31/02/2018,4,4Oak", "A204210010002,Nowak,Oliver",
+                  "A204210010003,Hartley,Isla,14/03/2016,6,6Oak")
+    with app.app_context():
+        plan = pupils.plan(db.session.get(School, world.school.id), pupils.parse(data), full=True)
+    assert plan.counts() == {"error": 2, "left": 0, "new": 0, "updated": 0, "unchanged": 1}
+
+
 def test_a_partial_import_marks_nobody_as_left(app, client, auth, world):
     auth.as_(world["admin"])
     client.post(upload(client, csv_of("C000000000001,Lee,Jo,01/01/2019,3,3Ash"), full=False).headers["Location"])

@@ -94,25 +94,26 @@ def today() -> date:
 def plan(school: School, rows: list[Row], full: bool) -> Plan:
     """Every row's outcome, and (for a full import) the pupils on roll the file leaves out."""
     checked = [(row, *_check(row)) for row in rows]
+    # Every UPN in the file, even on a row with an error: that pupil is still on roll.
     lines_of: dict[str, list[int]] = {}
-    for row, values, _ in checked:
-        if values.get("upn"):
-            lines_of.setdefault(values["upn"], []).append(row.line)
+    for row in rows:
+        if _upn(row):
+            lines_of.setdefault(_upn(row), []).append(row.line)
     upns = list(lines_of)
     existing = {p.upn: p for p in _pupils(Pupil.school_id == school.id)}
     elsewhere = {upn for chunk in _chunks([u for u in upns if u not in existing])
                  for upn in db.session.scalars(select(Pupil.upn).where(Pupil.upn.in_(chunk)))}
     outcomes = []
     for row, values, problem in checked:
-        upn = values.get("upn") or row.values.get("upn", "")
-        name = f"{row.values.get('first_name', '')} {row.values.get('last_name', '')}".strip()
+        upn = _upn(row)
+        name = f"{row.values.get('first_name', '')} {row.values.get('last_name', '')}".strip()[:200]
         others = [n for n in lines_of.get(upn, []) if n != row.line]
         if not problem and others:
             problem = f"the UPN {upn} is also on line {_and(others)}"
         if not problem and upn in elsewhere:
             problem = f"the UPN {upn} belongs to a pupil of another school"
         if problem:
-            outcomes.append(Outcome(row.line, upn, name, ERROR, problem))
+            outcomes.append(Outcome(row.line, upn[:20], name, ERROR, problem))
             continue
         pupil = existing.get(upn)
         if pupil is None:
@@ -157,12 +158,16 @@ def _chunks(items: list[str], size: int = 500):
         yield items[start:start + size]
 
 
+def _upn(row: Row) -> str:
+    return row.values.get("upn", "").replace(" ", "").upper()
+
+
 def _check(row: Row) -> tuple[dict, str | None]:
     """The row's values as the database holds them, or the first thing wrong with it."""
     if row.problem:
         return {}, f"the line {row.problem}"
     v = row.values
-    upn = v["upn"].replace(" ", "").upper()
+    upn = _upn(row)
     if not upn:
         return {}, "the UPN is blank"
     if not UPN.fullmatch(upn):

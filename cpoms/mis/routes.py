@@ -61,7 +61,7 @@ def upload():
             if not rows:
                 form.file.errors = ["The file has headings but no pupils: export the list again from the MIS."]
             else:
-                upload = imports.store(current_user, school, form.file.data.filename or "upload.csv", rows,
+                upload = imports.store(current_user, school, (form.file.data.filename or "").replace("\x00", "") or "upload.csv", rows,
                                        form.full.data)
                 return redirect(url_for(".preview", upload_id=upload.id), 303)
     status = 422 if request.method == "POST" else 200
