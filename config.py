@@ -80,6 +80,9 @@ class Config:
     # 12 bytes percent-encoded) stays under half of this.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # The retention review lists pupils whose records reach date of birth + this many years.
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "25"))
+
     TIMEZONE = "Europe/London"
     HTMX_VERSION = "2.0.11"
     # Empty (HTMX_CDN_URL= in the environment) serves only the local copy: for an

@@ -44,6 +44,9 @@ RETRY_ALERTS = "retry_alerts"
 MARK_KEY_EVENT = "mark_key_event"
 EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf"
 EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
+PUPILS_IMPORTED = "pupils_imported"
+STAFF_IMPORTED = "staff_imported"
+VIEW_RETENTION_REVIEW = "view_retention_review"
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
@@ -100,6 +103,9 @@ LABELS = {
     MARK_KEY_EVENT: "Marked a follow-up as a key event",
     EXPORT_CHRONOLOGY_PDF: "Exported a chronology as PDF",
     EXPORT_CHRONOLOGY_CSV: "Exported a chronology as CSV",
+    PUPILS_IMPORTED: "Imported pupils from the MIS",
+    STAFF_IMPORTED: "Imported staff from the MIS",
+    VIEW_RETENTION_REVIEW: "Viewed the retention review",
     SIGN_IN: "Signed in",
     SIGN_IN_FAILED: "Failed sign-in",
     SIGN_OUT: "Signed out",
@@ -219,3 +225,4 @@ def _walk(rows) -> ChainCheck:
         return ChainCheck(count, count + 1, f"the chain ends at #{count} but its head records #{recorded}: "
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
+

@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(verify_audit_command)
+    from .mis.cli import register as register_mis
+
+    register_mis(app)
     from bench.generate import generate_command  # the data generator lives beside the benchmarks
 
     app.cli.add_command(generate_command)

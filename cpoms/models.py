@@ -265,6 +265,11 @@ class Pupil(db.Model):
     year_group: Mapped[int] = mapped_column(Integer)  # 0 is Reception
     class_name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # From the MIS import (cpoms/mis/): a leaver keeps their records, marked with the day they left.
+    left_on: Mapped[Optional[date]] = mapped_column(Date)
+    gender: Mapped[Optional[str]] = mapped_column(String(20))
+    # The MIS's family or contact id: pupils who share one are siblings.
+    family_id: Mapped[Optional[str]] = mapped_column(String(50), index=True)
     school: Mapped[School] = relationship(lazy="joined")
 
     @property
@@ -277,7 +282,25 @@ class Pupil(db.Model):
 
     @property
     def year_label(self) -> str:
-        return "Reception" if self.year_group == 0 else f"Year {self.year_group}"
+        return {-1: "Nursery", 0: "Reception"}.get(self.year_group, f"Year {self.year_group}")
+
+
+class PupilImport(db.Model):
+    """An uploaded MIS file, parsed and waiting for its admin to confirm the preview:
+    kept here so the confirmation applies exactly what was previewed, without a second upload."""
+
+    __tablename__ = "pupil_imports"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: the preview's address
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    # Every pupil on roll is in the file: those missing from it have left.
+    full: Mapped[bool] = mapped_column(Boolean, default=True)
+    rows: Mapped[str] = mapped_column(Text)  # the parsed rows, as JSON
+    applied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    result: Mapped[Optional[str]] = mapped_column(Text)  # what applying did, as JSON
+    school: Mapped[School] = relationship(lazy="joined")
 
 
 class Category(db.Model):

@@ -361,3 +361,10 @@ def can_administer_user(user, target) -> bool:
                 or school_trust in a.admin_trusts):
             return True
     return False
+
+
+# --- pupils from the MIS ----------------------------------------------------------
+
+def pupil_import_school_ids(user) -> frozenset[int]:
+    """Schools whose pupil list this user may import: their admins (trust admins, the trust's)."""
+    return access(user).admin

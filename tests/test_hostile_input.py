@@ -15,6 +15,7 @@ it has them.
 """
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -29,9 +30,10 @@ from markupsafe import escape
 from cpoms.auth.sessions import hash_token
 from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
+from cpoms.mis import imports, pupils
 from cpoms.models import (
     Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Role, RoleAssignment,
-    User,
+    School, User,
 )
 from cpoms.timefmt import now_utc, uk_local_input
 
@@ -107,6 +109,9 @@ def make_sample(app, world) -> dict:
             r.id for r in records)
         teacher3_secret = teacher3.totp_secret
         follow_up_id = closed.id
+        upload_id = imports.store(db.session.get(User, world["admin"].id), db.session.get(School, world.school.id), "pupils.csv",
+                                  pupils.parse(PUPILS_CSV), full=False).id
+        db.session.commit()
     return {
         "world": world,
         "entry_id": entry_id,
@@ -132,10 +137,17 @@ def make_sample(app, world) -> dict:
         "reset_token": RESET_TOKEN,
         "report_key": "months",
         "follow_up_id": follow_up_id,
+        "upload_id": upload_id,
     }
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PUPILS_CSV = b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\nC000000000001,Quinn,Ava,01/09/2019,3,3Ash\r\n"
+
+
+def csv_file(content: bytes, name: str = "pupils.csv"):
+    """A file as the browser sends it (made afresh each time: a request reads it once)."""
+    return P(f"file-{name}-{len(content)}", lambda s: (io.BytesIO(content), name))
 RESET_TOKEN = "a-reset-link-of-the-hostile-suite"  # nosec B105
 
 
@@ -208,6 +220,11 @@ OVERSIGHT = ("oversight.index", "GET")
 CHRONOLOGY_CSV = ("chronology.export_csv", "GET")
 CHRONOLOGY_PDF = ("chronology.export_pdf", "GET")
 KEY_EVENT = ("chronology.mark_key_event", "POST")
+IMPORT_PAGE = ("mis.upload", "GET")
+IMPORT = ("mis.upload", "POST")
+IMPORT_PREVIEW = ("mis.preview", "GET")
+IMPORT_CONFIRM = ("mis.confirm", "POST")
+RETENTION = ("mis.retention", "GET")
 
 
 def log_form(s: dict) -> dict:
@@ -285,6 +302,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     OVERSIGHT: Route(who="governor", data=lambda s: {"year": "2025", "sample": "10", "seed": "42"}),
     CHRONOLOGY_CSV: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {"view": "timeline"}),
     CHRONOLOGY_PDF: Route(ids={"pupil_id": "pupil_id"}),
+    IMPORT_PAGE: Route(who="admin"),
+    IMPORT: Route(who="admin", data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(PUPILS_CSV), "pupils.csv")},
+                  writes=frozenset({"pupil_imports"})),
+    IMPORT_PREVIEW: Route(who="admin", ids={"upload_id": "upload_id"}),
+    IMPORT_CONFIRM: Route(who="admin", ids={"upload_id": "upload_id"}, writes=frozenset({"pupils", "pupil_imports"})),
+    RETENTION: Route(who="admin"),
     KEY_EVENT: Route(ids={"follow_up_id": "follow_up_id"}, data=lambda s: {"pupil": str(s["pupil_id"]), "page": "1"},
                      writes=frozenset({"key_events"})),
     LOG_PAGE: Route(who="teacher1"),
@@ -427,6 +450,7 @@ VALID_POST = {
     RETRY_ENTRY: Expect((303,)),  # back to the entry
     RETRY_ALL: Expect((303,), location="/review"),
     KEY_EVENT: Expect((303,), writes=True),
+    IMPORT: Expect((303,), writes=True), IMPORT_CONFIRM: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
 }
 
@@ -740,6 +764,26 @@ CASES: list[Case] = [
     *[Case(KEY_EVENT, name, v, Expect((303,), writes=True)) for name in ("pupil", "page")
       for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, EMPTY, P("other-pupil", lambda s: str(s["other_pupil_id"])))],
     Case(KEY_EVENT, "pupil", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
+    # Pupils from the MIS: the school among the admin's, the file read as data, uploads by their id only.
+    *[Case(IMPORT, "school", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("other-school", "brookfield"))],
+    *[Case(IMPORT, "file", csv_file(content), Expect((303,), writes=True)) for content in (
+        PUPILS_CSV.replace(b"Quinn", b"<script>alert(1)</script>"), PUPILS_CSV.replace(b"Ava", b"' OR 1=1 --"),
+        PUPILS_CSV.replace(b"Quinn", b"=HYPERLINK(\"http://evil.example\")"))],
+    *[Case(IMPORT, "file", csv_file(content, name), invalid(message)) for content, name, message in (
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "pupils.csv", "not a CSV"),
+        (b"Name,Colour\r\nAva,blue\r\n", "pupils.csv", "UPN"),
+        (b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\n", "<script>.csv", "no pupils"),
+        (b"", "empty.csv", "The file is empty"))],
+    Case(IMPORT_PAGE, "?school", SCRIPT, SHOWN),
+    Case(IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
+    Case(IMPORT, "file", SCRIPT, invalid("Choose the CSV file to import.")),  # text, not a file
+    *[Case(IMPORT, "full", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
+    Case(IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
+    *[Case(route, "upload_id", v, MISSING) for route in (IMPORT_PREVIEW, IMPORT_CONFIRM)
+      for v in (SCRIPT, SQL_OR, P("long", "a" * 40), P("dotdot", ".."), NEGATIVE)],
+    Case(IMPORT_PREVIEW, "upload_id", P("someone-elses", lambda s: s["upload_id"]), FORBIDDEN, who="dsl"),
+    Case(RETENTION, "?years", SCRIPT, SHOWN),
+    Case(RETENTION, "?years", SCRIPT, FORBIDDEN, who="slt"),
     # Retrying failed alerts: another school's entry looks missing; next= stays on the site.
     *id_cases(RETRY_ENTRY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     Case(RETRY_ENTRY, "entry_id", P("teacher", lambda s: str(s["entry_id"])), FORBIDDEN, who="teacher1"),

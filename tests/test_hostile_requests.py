@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from werkzeug.exceptions import HTTPException
 from flask import Flask
 from sqlalchemy import update
 from werkzeug.test import EnvironBuilder
@@ -40,7 +41,7 @@ SUCCESS = {
     ("admin.force_reset", "POST"): 303, ("admin.reset_two_factor", "POST"): 303, ("admin.unlock", "POST"): 303,
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
-    ("chronology.mark_key_event", "POST"): 303,
+    ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
@@ -232,6 +233,15 @@ def test_a_session_before_the_code_step_reads_nothing(app, client, sample):
 
 # --- methods a route does not take ----------------------------------------------------------
 
+def takes(app, path: str, method: str) -> bool:
+    """Whether some route at this address answers this method."""
+    try:
+        app.url_map.bind("localhost").match(path.split("?")[0], method=method)
+    except HTTPException:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 def test_every_route_refuses_methods_it_does_not_take(app, client, sample, method):
     signed_in(client, sample, "dsl")
@@ -243,6 +253,8 @@ def test_every_route_refuses_methods_it_does_not_take(app, client, sample, metho
             continue
         spec = ROUTES[(rule.endpoint, sorted(rule.methods - {"HEAD", "OPTIONS"})[0])]
         path = build_path(app, rule.endpoint, "GET" if "GET" in rule.methods else "POST", spec.ids, sample)
+        if takes(app, path, method):
+            continue  # another route at the same address takes this method (preview GET, confirm POST)
         response = client.open(path, method=method, data={"csrf_token": token},
                                headers={"X-HTTP-Method-Override": "GET"})
         assert_safe(response)

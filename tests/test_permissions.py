@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 from cpoms.auth import reset
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, User
+from cpoms.mis import imports, pupils
+from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, School, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
@@ -203,6 +204,27 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
         admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
+    # Importing pupils from the MIS: the school's admins; a preview only for the admin who uploaded it.
+    ("mis.upload", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("mis.upload", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=422, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("mis.preview", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("mis.confirm", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("mis.retention", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
     # A chronology is for whole-school readers of the pupil's school.
     ("chronology.show", "GET"): row(
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
@@ -337,6 +359,8 @@ def sample(app, world, make_entry):
                                   created_by_id=world["admin"].id)
         db.session.add(version)
         token = reset.issue(db.session.get(User, world["teacher1"].id))
+        upload = imports.store(db.session.get(User, world["admin"].id), db.session.get(School, world.school.id),
+                               "pupils.csv", pupils.parse(b"UPN,Surname,Forename,DOB,Year,Class\n"), full=False).id
         db.session.commit()
         version_id = version.id
     entry_id = make_entry()
@@ -347,7 +371,7 @@ def sample(app, world, make_entry):
         follow_up_id = follow_up.id
     return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id,
             "version_id": version_id,
-            "key": "months", "user_id": world["teacher1"].id, "token": token}
+            "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload}
 
 
 def build_url(app, endpoint: str, ids: dict, **query) -> str:

@@ -1,0 +1,100 @@
+"""flask import-pupils, import-staff, backup and restore: the MIS import and the database copy from the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..models import School
+from . import backup, imports, pupils, staff
+from .csvfile import FileProblem
+
+
+def register(app) -> None:
+    for command in (import_pupils_command, import_staff_command, backup_command, restore_command):
+        app.cli.add_command(command)
+
+
+@click.command("import-pupils")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--partial", is_flag=True, help="The file lists only some pupils: mark nobody as left.")
+@with_appcontext
+def import_pupils_command(file: Path, slug: str, dry_run: bool, partial: bool) -> None:
+    """Import a school's pupils from a CSV file exported from its MIS."""
+    school = _school(slug)
+    plan = pupils.plan(school, _rows(pupils.parse, file), full=not partial)
+    for outcome in plan.of(pupils.LEFT):
+        click.echo(f"left: {outcome.upn} {outcome.name}")
+    _finish(plan, pupils.apply, audit.PUPILS_IMPORTED, school, file, dry_run, full=not partial)
+
+
+@click.command("import-staff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@with_appcontext
+def import_staff_command(file: Path, slug: str, dry_run: bool) -> None:
+    """Import a school's staff (name, email, role) from a CSV file. New accounts have no
+    password until they set one with "Forgotten your password?"."""
+    school = _school(slug)
+    _finish(staff.plan(school, _rows(staff.parse, file)), staff.apply, audit.STAFF_IMPORTED, school, file, dry_run)
+
+
+def _school(slug: str) -> School:
+    school = db.session.scalar(select(School).where(School.slug == slug))
+    if school is None:
+        raise click.BadParameter(f"no school with slug {slug!r}", param_hint="--school")
+    return school
+
+
+def _rows(parse, file: Path):
+    try:
+        return parse(file.read_bytes())
+    except FileProblem as problem:
+        raise click.ClickException(f"{file.name}: {problem}") from None
+
+
+def _finish(plan, apply, action: str, school: School, file: Path, dry_run: bool, **detail) -> None:
+    for outcome in plan.of(pupils.ERROR):
+        click.echo(f"line {outcome.line}: {outcome.detail}", err=True)
+    counts = plan.counts()
+    if dry_run:
+        click.echo(f"Dry run, nothing written: {pupils.summary(counts)}")
+        return
+    apply(plan)
+    imports.record(school, counts, file.name, None, action=action, command=True, **detail)
+    db.session.commit()
+    click.echo(f"Imported into {school.name}: {pupils.summary(counts)}")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path) -> None:
+    """Copy the SQLite database to DEST while the app runs (a consistent snapshot)."""
+    try:
+        size = backup.backup(db.engine.url, dest)
+    except backup.BackupProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"Backed up to {dest} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(src: Path, force: bool) -> None:
+    """Replace the SQLite database with the backup SRC. Stop the app first."""
+    db.session.remove()
+    try:
+        backup.restore(db.engine.url, src, force=force)
+    except backup.BackupProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    db.engine.dispose()
+    click.echo(f"Restored from {src}.")

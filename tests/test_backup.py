@@ -1,0 +1,126 @@
+"""flask backup and restore: a consistent copy of a database that is being written
+to, and a restore that loses nothing of it."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from cpoms.extensions import db
+from cpoms.mis import backup
+from cpoms.models import AuditEvent
+
+from conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="backup and restore are for SQLite (pg_dump on PostgreSQL)")
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def database_path(app):
+    with app.app_context():
+        return backup.database_file(db.engine.url)
+
+
+class Writer(threading.Thread):
+    """Another process's worth of writes: one row per transaction, as fast as it can."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.stop, self.committed = path, threading.Event(), 0
+
+    def run(self):
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("CREATE TABLE IF NOT EXISTS load (n INTEGER PRIMARY KEY, payload TEXT)")
+        connection.commit()
+        while not self.stop.is_set():
+            connection.execute("INSERT INTO load (payload) VALUES (?)", ("x" * 200,))
+            connection.commit()
+            self.committed += 1
+        connection.close()
+
+
+def load_rows(path) -> list[int]:
+    connection = sqlite3.connect(path)
+    try:
+        return [n for (n,) in connection.execute("SELECT n FROM load ORDER BY n")]
+    finally:
+        connection.close()
+
+
+def test_backup_under_writes_then_restore_loses_nothing(app, world, make_entry, tmp_path):
+    make_entry()
+    path = database_path(app)
+    writer = Writer(path)
+    writer.start()
+    while writer.committed < 3000:
+        time.sleep(0.01)
+    before = writer.committed
+    started = time.perf_counter()
+    result = run(app, "backup", str(tmp_path / "copy.sqlite3"))
+    took = time.perf_counter() - started
+    during = writer.committed
+    writer.stop.set()
+    writer.join()
+    assert result.exit_code == 0, result.output
+    print(f"\nbackup of {(tmp_path / 'copy.sqlite3').stat().st_size:,} bytes under writes: {took:.3f} s, "
+          f"{during - before} rows committed by the writer meanwhile")
+    copied = load_rows(tmp_path / "copy.sqlite3")
+    # One moment of the database: every row committed before the backup, no gap, nothing half-written.
+    assert len(copied) >= before and copied == list(range(1, len(copied) + 1))
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    refused = run(app, "restore", str(tmp_path / "copy.sqlite3"))
+    assert refused.exit_code == 1 and "already holds data: add --force" in refused.output
+    restored = run(app, "restore", str(tmp_path / "copy.sqlite3"), "--force")
+    assert restored.exit_code == 0, restored.output
+    assert load_rows(path) == copied
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM entries")) == 1
+        assert db.session.scalar(select(func.count(AuditEvent.id))) >= 1
+
+
+def test_restore_into_an_empty_database_needs_no_force(app, world, tmp_path):
+    assert run(app, "backup", str(tmp_path / "copy.sqlite3")).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    path = database_path(app)
+    path.unlink()
+    result = run(app, "restore", str(tmp_path / "copy.sqlite3"))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM pupils")) == 4
+
+
+def test_backup_never_overwrites_and_restore_checks_its_source(app, world, tmp_path):
+    existing = tmp_path / "there.sqlite3"
+    existing.write_bytes(b"keep me")
+    refused = run(app, "backup", str(existing))
+    assert refused.exit_code == 1 and "already exists" in refused.output
+    assert existing.read_bytes() == b"keep me"
+    not_db = run(app, "restore", str(existing), "--force")
+    assert not_db.exit_code == 1 and "is not a SQLite database" in not_db.output
+    other = tmp_path / "other.sqlite3"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    wrong = run(app, "restore", str(other), "--force")
+    assert wrong.exit_code == 1 and "not a backup of the concern log" in wrong.output
+
+
+@pytest.mark.parametrize("url, message", [
+    ("postgresql+psycopg://postgres@127.0.0.1:1/x", "not SQLite: use pg_dump and pg_restore"),
+    ("sqlite://", "in memory"),
+])
+def test_refuses_other_databases_clearly(url, message, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    with pytest.raises(backup.BackupProblem, match=message):
+        backup.backup(make_url(url), tmp_path / "b.sqlite3")
+    with pytest.raises(backup.BackupProblem, match=message):
+        backup.restore(make_url(url), tmp_path / "b.sqlite3")

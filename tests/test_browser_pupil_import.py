@@ -1,0 +1,43 @@
+"""Importing pupils in a real browser (Chromium) at tablet width: choose the file,
+read the preview, confirm; each page checked with axe and kept as a screenshot."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+# Its fixtures too: the tablet viewport and the unreachable CDN.
+from tests.test_browser import browser_context_args, check_page, open_page, page, sign_in  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "pupils-sims.csv"
+
+
+def test_upload_preview_and_confirm(page: Page, app, live_server, world):
+    report: list[str] = []
+    problems: list[str] = []
+    sign_in(page, live_server, "admin", app)
+    page.get_by_role("link", name="Pupils").click()
+    expect(page.get_by_role("heading", name="Import pupils from your MIS")).to_be_visible()
+    check_page(page, "pupil-import-upload", report, problems)
+
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose the CSV file to import.")
+    check_page(page, "pupil-import-upload-error", report, problems)
+
+    page.get_by_label("The CSV file exported from your MIS").set_input_files(SAMPLE)
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
+    expect(page.get_by_role("heading", name="Will be marked as left (1)")).to_be_visible()
+    expect(page.get_by_role("row", name="Isla Hartley")).to_be_visible()
+    check_page(page, "pupil-import-preview", report, problems)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 768, "the preview scrolls sideways"
+
+    page.get_by_role("button", name="Import 2 new, 2 updated, 1 left").click()
+    expect(page.get_by_role("heading", name="Pupils imported")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Import done: 2 new, 2 updated")
+    check_page(page, "pupil-import-result", report, problems)
+    open_page(page, f"{live_server}/admin/pupils/import")
+    assert not problems, "\n".join(problems)
