@@ -60,21 +60,22 @@ def show(pupil_id: int):
 @bp.route("/pupils/<int:pupil_id>/chronology.csv")
 @login_required
 def export_csv(pupil_id: int):
-    pupil = chronology_pupil_or_404(pupil_id)
-    filters = _filters(request.args, _categories())
-    chronology = everything(current_user, pupil, filters)
-    audit.record(audit.EXPORT_CHRONOLOGY_CSV, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
-    return exports.csv_response(pupil, chronology)
+    return _export(pupil_id, audit.EXPORT_CHRONOLOGY_CSV, exports.csv_response)
 
 
 @bp.route("/pupils/<int:pupil_id>/chronology.pdf")
 @login_required
 def export_pdf(pupil_id: int):
+    return _export(pupil_id, audit.EXPORT_CHRONOLOGY_PDF, exports.pdf_response)
+
+
+def _export(pupil_id: int, action: str, respond):
+    """Everything of the chronology the filters select, audited with what it held."""
     pupil = chronology_pupil_or_404(pupil_id)
     filters = _filters(request.args, _categories())
     chronology = everything(current_user, pupil, filters)
-    audit.record(audit.EXPORT_CHRONOLOGY_PDF, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
-    return exports.pdf_response(pupil, chronology)
+    audit.record(action, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
+    return respond(pupil, chronology)
 
 
 @bp.route("/follow-ups/<int:follow_up_id>/key-event", methods=["POST"])
