@@ -15,7 +15,8 @@ from cpoms.models import AuditEvent
 
 from conftest import POSTGRES_URL
 
-pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="backup and restore are for SQLite (pg_dump on PostgreSQL)")
+# The copies themselves are SQLite's online backup: on PostgreSQL (pg_dump) only the refusal is tested.
+sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="backup and restore are for SQLite (pg_dump on PostgreSQL)")
 
 
 def run(app, *args):
@@ -53,6 +54,7 @@ def load_rows(path) -> list[int]:
         connection.close()
 
 
+@sqlite_only
 def test_backup_under_writes_then_restore_loses_nothing(app, world, make_entry, tmp_path):
     make_entry()
     path = database_path(app)
@@ -86,6 +88,7 @@ def test_backup_under_writes_then_restore_loses_nothing(app, world, make_entry, 
         assert db.session.scalar(select(func.count(AuditEvent.id))) >= 1
 
 
+@sqlite_only
 def test_restore_into_an_empty_database_needs_no_force(app, world, tmp_path):
     assert run(app, "backup", str(tmp_path / "copy.sqlite3")).exit_code == 0
     with app.app_context():
@@ -99,6 +102,7 @@ def test_restore_into_an_empty_database_needs_no_force(app, world, tmp_path):
         assert db.session.scalar(text("SELECT count(*) FROM pupils")) == 4
 
 
+@sqlite_only
 def test_backup_never_overwrites_and_restore_checks_its_source(app, world, tmp_path):
     existing = tmp_path / "there.sqlite3"
     existing.write_bytes(b"keep me")
@@ -124,3 +128,12 @@ def test_refuses_other_databases_clearly(url, message, tmp_path):
         backup.backup(make_url(url), tmp_path / "b.sqlite3")
     with pytest.raises(backup.BackupProblem, match=message):
         backup.restore(make_url(url), tmp_path / "b.sqlite3")
+
+
+def test_the_commands_say_what_to_use_on_the_apps_own_database(app, tmp_path):
+    """On PostgreSQL: a clear refusal naming pg_dump; on SQLite: a backup."""
+    result = run(app, "backup", str(tmp_path / "copy.sqlite3"))
+    if POSTGRES_URL:
+        assert result.exit_code == 1 and "use pg_dump and pg_restore" in result.output
+    else:
+        assert result.exit_code == 0 and (tmp_path / "copy.sqlite3").exists()
