@@ -47,6 +47,8 @@ EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
 PUPILS_IMPORTED = "pupils_imported"
 STAFF_IMPORTED = "staff_imported"
 VIEW_RETENTION_REVIEW = "view_retention_review"
+BACKED_UP = "backed_up"
+RESTORED = "restored_from_backup"
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
@@ -106,6 +108,8 @@ LABELS = {
     PUPILS_IMPORTED: "Imported pupils from the MIS",
     STAFF_IMPORTED: "Imported staff from the MIS",
     VIEW_RETENTION_REVIEW: "Viewed the retention review",
+    BACKED_UP: "Backed up the database",
+    RESTORED: "Restored the database from a backup",
     SIGN_IN: "Signed in",
     SIGN_IN_FAILED: "Failed sign-in",
     SIGN_OUT: "Signed out",

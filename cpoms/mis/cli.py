@@ -82,6 +82,8 @@ def backup_command(dest: Path) -> None:
         size = backup.backup(db.engine.url, dest)
     except backup.BackupProblem as problem:
         raise click.ClickException(str(problem)) from None
+    audit.record(audit.BACKED_UP, to=str(dest), size=size)
+    db.session.commit()
     click.echo(f"Backed up to {dest} ({size:,} bytes).")
 
 
@@ -97,4 +99,7 @@ def restore_command(src: Path, force: bool) -> None:
     except backup.BackupProblem as problem:
         raise click.ClickException(str(problem)) from None
     db.engine.dispose()
+    # The restored log's chain goes on from where the backup left it, saying so.
+    audit.record(audit.RESTORED, source=str(src))
+    db.session.commit()
     click.echo(f"Restored from {src}.")
