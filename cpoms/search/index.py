@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import MetaData, Select, event, func, literal_column, select, text, union
+from sqlalchemy import MetaData, Select, bindparam, event, func, literal_column, select, text, union
 
 from ..models import Entry, FollowUp
 
@@ -87,26 +87,30 @@ def terms(query: str) -> list[str]:
     return re.findall(r"\w+", query.lower())[:MAX_TERMS]
 
 
-def matching_entry_ids(words: list[str], dialect: str, school_ids=None, since=None) -> Select:
-    """Ids of entries (of these schools, logged since then, when given) whose
+def postgresql_matches(words: list[str], school_ids, since=None) -> Select:
+    """Ids of entries of these schools (logged since then, when given) whose
     narrative, or one of whose follow-ups, has every word (as a word or the
     start of one)."""
-    if dialect == "postgresql":
-        # The configuration is written out, not bound, so the planner sees the
-        # indexed expression exactly and uses the GIN index.
-        english = literal_column("'english'")
-        query = func.to_tsquery(english, " & ".join(f"{w}:*" for w in words))
-        scope = [Entry.school_id.in_(school_ids)] if school_ids is not None else []
-        if since is not None:
-            scope.append(Entry.created_at >= since)
-        return union(
-            select(Entry.id).where(
-                *scope, func.to_tsvector(english, literal_column(PG_ENTRY_TEXT)).op("@@")(query)),
-            select(FollowUp.entry_id).join(Entry, Entry.id == FollowUp.entry_id).where(
-                *scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
-        )
-    return select(literal_column("entry_id")).select_from(text("search_index")).where(
-        text("search_index MATCH :match").bindparams(match=fts_match(words)))
+    # The configuration is written out, not bound, so the planner sees the
+    # indexed expression exactly and uses the GIN index.
+    english = literal_column("'english'")
+    query = func.to_tsquery(english, " & ".join(f"{w}:*" for w in words))
+    scope = [Entry.school_id.in_(school_ids)]
+    if since is not None:
+        scope.append(Entry.created_at >= since)
+    return union(
+        select(Entry.id).where(*scope, func.to_tsvector(english, literal_column(PG_ENTRY_TEXT)).op("@@")(query)),
+        select(FollowUp.entry_id).join(Entry, Entry.id == FollowUp.entry_id).where(
+            *scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
+    )
+
+
+# Newest index row first, stopping at `limit` distinct entries: see search.queries.
+SQLITE_NEWEST_MATCHES = text(
+    "SELECT DISTINCT search_index.entry_id FROM search_index JOIN entries ON entries.id = search_index.entry_id "
+    "WHERE search_index MATCH :match AND entries.school_id IN :schools "
+    "ORDER BY search_index.rowid DESC LIMIT :limit"
+).bindparams(bindparam("schools", expanding=True))
 
 
 def fts_match(words: list[str]) -> str:

@@ -4,14 +4,14 @@ import re
 from datetime import timedelta
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import policy
 from ..extensions import db
 from ..models import Entry
 from ..timefmt import now_utc
-from .index import fts_match, matching_entry_ids
+from .index import SQLITE_NEWEST_MATCHES, fts_match, postgresql_matches
 
 PER_PAGE = 20
 RECENT = timedelta(days=365)
@@ -40,10 +40,10 @@ def search(user, school_ids, words: list[str], page: int) -> tuple[list[Entry], 
         # back looks at everything (still newest first, so the pages agree).
         since = now_utc() - RECENT
         rows = list(db.session.scalars(query.where(
-            Entry.id.in_(matching_entry_ids(words, dialect, school_ids, since)))).unique())
+            Entry.id.in_(postgresql_matches(words, school_ids, since)))).unique())
         if len(rows) <= PER_PAGE:
             rows = list(db.session.scalars(query.where(
-                Entry.id.in_(matching_entry_ids(words, dialect, school_ids)))).unique())
+                Entry.id.in_(postgresql_matches(words, school_ids)))).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
 
@@ -53,15 +53,8 @@ def newest_matches_sqlite(words: list[str], school_ids, wanted: int) -> list[int
 
     FTS5 reads its index newest row first and the query stops as soon as it has
     enough distinct entries, so a common word costs no more than a rare one."""
-    return list(db.session.scalars(NEWEST_MATCHES, {
+    return list(db.session.scalars(SQLITE_NEWEST_MATCHES, {
         "match": fts_match(words), "schools": list(school_ids), "limit": wanted}))
-
-
-NEWEST_MATCHES = text(
-    "SELECT DISTINCT search_index.entry_id FROM search_index JOIN entries ON entries.id = search_index.entry_id "
-    "WHERE search_index MATCH :match AND entries.school_id IN :schools "
-    "ORDER BY search_index.rowid DESC LIMIT :limit"
-).bindparams(bindparam("schools", expanding=True))
 
 
 def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
