@@ -368,3 +368,9 @@ def can_administer_user(user, target) -> bool:
 def pupil_import_school_ids(user) -> frozenset[int]:
     """Schools whose pupil list this user may import: their admins (trust admins, the trust's)."""
     return access(user).admin
+
+
+def can_see_pupil_import(user, upload) -> bool:
+    """An uploaded file's preview: only the admin who uploaded it, while they administer the school."""
+    a = access(user)
+    return upload.uploaded_by_id == a.user_id and upload.school_id in a.admin

@@ -72,8 +72,7 @@ def upload():
 def _upload_or_404(upload_id: str) -> PupilImport:
     """Only the admin who uploaded a file sees its preview, and only while they administer the school."""
     upload = db.session.get(PupilImport, upload_id) if len(upload_id) <= 32 else None
-    if (upload is None or upload.uploaded_by_id != current_user.id
-            or upload.school_id not in policy.pupil_import_school_ids(current_user)):
+    if upload is None or not policy.can_see_pupil_import(current_user, upload):
         abort(404)
     return upload
 
