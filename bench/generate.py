@@ -352,7 +352,8 @@ class Generator:
             "id": self.ids.take("follow_ups"), "entry_id": entry_id, "author_id": author, "kind": kind,
             "occurred_at": moment, "created_at": moment, "text": FOLLOW_UP_TEXT[kind],
             "reason": ("Threshold not met on what we know now." if kind == Kind.DECISION
-                       else "New information from the family." if kind == Kind.REOPENED else None),
+                       else "New information from the family." if kind == Kind.REOPENED
+                       else "No further concerns after a period of monitoring." if kind == Kind.CLOSED else None),
             "risk_level": rng.choice(["low", "medium", "high"]) if kind == Kind.RISK else None,
             "agency_name": rng.choice(AGENCIES) if kind == Kind.AGENCY else None,
             "agency_reference": f"REF-{rng.randrange(10**6):06d}" if kind == Kind.AGENCY else None,

@@ -20,7 +20,7 @@ from flask_mail import Connection, Message
 from sqlalchemy import and_, func, or_, select, update
 
 from .extensions import db
-from .models import Alert, Entry, RoleAssignment, User
+from .models import Alert, Category, Entry, RoleAssignment, User
 from .policy import SAFEGUARDING_TEAM
 from .timefmt import now_utc
 
@@ -44,13 +44,14 @@ def safeguarding_team(school_id: int) -> list[User]:
     )
 
 
-def queue_for_entry(entry: Entry) -> list[Alert]:
-    """Outbox rows for an entry whose category alerts the team; sent once committed."""
-    if not entry.category.alerts_safeguarding_team:
+def queue_for_entry(entry: Entry, later_category: Category | None = None) -> list[Alert]:
+    """Outbox rows for an entry whose category (or a category added to it later)
+    alerts the team; sent once committed."""
+    if not (later_category or entry.category).alerts_safeguarding_team:
         return []
     alerts = [
         Alert(entry=entry, school_id=entry.school_id, recipient=user, email=user.email,
-              reason="safeguarding_team")
+              reason="safeguarding_team", category=later_category)
         for user in safeguarding_team(entry.school_id)
     ]
     db.session.add_all(alerts)
@@ -211,14 +212,18 @@ def _entry_link(entry_id: int) -> str:
 
 def _message(alert: Alert) -> Message:
     entry = alert.entry
+    category = alert.category or entry.category
     context = {
         "entry": entry,
+        "category": category,
+        "later": alert.category is not None,
         "initials": ", ".join(p.initials for p in entry.pupils),
         "link": _entry_link(entry.id),
         "recipient": alert.recipient,
     }
     return Message(
-        subject=f"New {entry.category.name.lower()} entry at {entry.school.name}: please review",
+        subject=(f"Entry now also {category.name.lower()} at {entry.school.name}: please review" if alert.category
+                 else f"New {category.name.lower()} entry at {entry.school.name}: please review"),
         recipients=[alert.email],
         body=render_template("email/alert.txt", **context),
         html=render_template("email/alert.html", **context),

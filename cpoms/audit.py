@@ -230,3 +230,13 @@ def _walk(rows) -> ChainCheck:
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
 
+
+# --- concerns that evolve: later categories, amendments, linked entries ------------
+ADD_CATEGORY = "add_category"
+AMEND = "amend"
+LINK_ENTRIES = "link_entries"
+LABELS.update({
+    ADD_CATEGORY: "Added a later category to an entry",
+    AMEND: "Amended an entry or follow-up",
+    LINK_ENTRIES: "Linked two entries",
+})

@@ -304,7 +304,8 @@ def _review(entry: Entry, staff: dict, category_name: str) -> None:
         ]
     else:
         steps += [(Kind.ACTION, "Discussed with the class teacher and parent informed.", {})]
-        steps += [(Kind.CLOSED, "Resolved: no further action needed.", {})]
+        steps += [(Kind.CLOSED, "Resolved: no further action needed.",
+                   {"reason": "Parent and class teacher report no further incidents."})]
     for i, (kind, text, extra) in enumerate(steps):
         when = at + timedelta(hours=i * 3)
         add_follow_up(dsl, entry, kind, text, occurred_at=when, recorded_at=when, **extra)

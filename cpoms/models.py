@@ -432,6 +432,8 @@ class Alert(db.Model):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(32), default="safeguarding_team")
+    # The category added later that alerted the team; none: the entry's own category.
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
@@ -441,6 +443,7 @@ class Alert(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     entry: Mapped[Entry] = relationship(back_populates="alerts")
     recipient: Mapped[User] = relationship()
+    category: Mapped[Optional[Category]] = relationship()
 
 
 class GuidanceVersion(db.Model):
@@ -509,3 +512,71 @@ append_only.protect(KeyEvent.__table__)
 @event.listens_for(AuditChainHead.__table__, "after_create")
 def _chain_genesis(target, connection, **kw):
     connection.execute(target.insert().values(id=1, seq=0, hash=AUDIT_GENESIS))
+
+
+# --- concerns that evolve: later categories, amendments, linked entries ------------
+
+class EntryCategory(db.Model):
+    """A category the safeguarding team added after the entry was saved ("now also:
+    safeguarding"). The entry's own category stays what it was recorded as."""
+
+    __tablename__ = "entry_categories"
+    __table_args__ = (UniqueConstraint("entry_id", "category_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    entry: Mapped[Entry] = relationship(back_populates="later_categories")
+    category: Mapped[Category] = relationship(lazy="joined")
+    added_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Amendment(db.Model):
+    """A correction appended to an entry's narrative (no follow-up) or to one of its
+    follow-ups. The original text is never changed: the amendment is shown beneath it."""
+
+    __tablename__ = "amendments"
+    __table_args__ = (Index("ix_amendments_entry", "entry_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    follow_up_id: Mapped[Optional[int]] = mapped_column(ForeignKey("follow_ups.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    entry: Mapped[Entry] = relationship(back_populates="amendments")
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class EntryLink(db.Model):
+    """Two related entries, linked both ways. Stored once, lower id first, so the
+    database itself refuses a self-link and the same pair linked twice."""
+
+    __tablename__ = "entry_links"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "other_entry_id"),
+        CheckConstraint("entry_id < other_entry_id", name="lower_id_first"),
+        Index("ix_entry_links_other", "other_entry_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    other_entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    linked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    linked_by: Mapped[User] = relationship(lazy="joined")
+
+
+# Loaded only where asked for (selectinload), like follow-ups.
+Entry.later_categories = relationship(
+    EntryCategory, back_populates="entry", lazy="raise_on_sql", order_by=(EntryCategory.added_at, EntryCategory.id)
+)
+Entry.amendments = relationship(
+    Amendment, back_populates="entry", lazy="raise_on_sql", order_by=(Amendment.created_at, Amendment.id)
+)
+
+for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__,
+               Amendment.__table__, EntryLink.__table__):
+    append_only.protect(_table)

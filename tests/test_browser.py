@@ -237,6 +237,7 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
     assert_no_reload(page)
 
     activity.get_by_role("textbox", name="Final outcome", exact=True).fill("Social care visited; family supported by Early Help.")
+    activity.get_by_role("textbox", name="Why it can be closed now").fill("Plan in place; no new concerns for a month.")
     activity.get_by_role("button", name="Close with this outcome").click()
     expect(activity.locator(".status-closed")).to_have_text("Closed")
     expect(activity.locator(".timeline-item.kind-closed")).to_contain_text("Early Help")

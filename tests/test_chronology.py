@@ -108,7 +108,7 @@ def test_a_date_that_is_not_a_date_is_ignored(client, auth, world, story):
 
 def test_status_filter(client, auth, world, story):
     auth.as_(world["dsl"])
-    assert client.post(f"/entries/{story['second']}/close", data={"outcome": "Resolved."}).status_code == 303
+    assert client.post(f"/entries/{story['second']}/close", data={"outcome": "Resolved.", "rationale": "No further concerns."}).status_code == 303
     closed = chronology(client, world, status="closed")
     assert "Second worry." in closed and "First worry." not in closed
     opened = chronology(client, world, status="open")

@@ -125,14 +125,20 @@ def test_review_close_and_reopen(app, client, auth, world, make_entry):
     reviewed = state(app, entry_id)
     assert reviewed.reviewed_at is not None and reviewed.reviewed_by_id == world["deputy"].id
 
-    response = client.post(f"/entries/{entry_id}/close", data={"outcome": ""})
+    response = client.post(f"/entries/{entry_id}/close", data={"outcome": "", "rationale": ""})
     assert response.status_code == 422
     assert "Record the outcome before closing." in response.get_data(as_text=True)
+    assert "Give the reason it can be closed now." in response.get_data(as_text=True)
+    assert state(app, entry_id).status == "open"
+    # An outcome without the rationale is refused too, and what was typed stays.
+    response = client.post(f"/entries/{entry_id}/close", data={"outcome": "Early help in place.", "rationale": " "})
+    assert response.status_code == 422 and "Early help in place." in response.get_data(as_text=True)
     assert state(app, entry_id).status == "open"
 
-    assert client.post(f"/entries/{entry_id}/close", data={"outcome": "Early help in place."}).status_code == 303
+    assert client.post(f"/entries/{entry_id}/close", data={
+        "outcome": "Early help in place.", "rationale": "Family engaging; no further concerns."}).status_code == 303
     assert state(app, entry_id).status == "closed"
-    again = client.post(f"/entries/{entry_id}/close", data={"outcome": "Twice"})
+    again = client.post(f"/entries/{entry_id}/close", data={"outcome": "Twice", "rationale": "Again"})
     assert again.status_code == 409 and "already closed" in again.get_data(as_text=True)
 
     assert client.post(f"/entries/{entry_id}/reopen", data={"reason": ""}).status_code == 422
@@ -143,11 +149,12 @@ def test_review_close_and_reopen(app, client, auth, world, make_entry):
     kinds = [(f.kind, f.text, f.reason) for f in follow_ups(app, entry_id)]
     assert kinds == [
         ("reviewed", "Read; speaking to teacher.", None),
-        ("closed", "Early help in place.", None),
+        ("closed", "Early help in place.", "Family engaging; no further concerns."),
         ("reopened", "", "New disclosure today."),
     ]
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert "Early help in place." in page and "New disclosure today." in page
+    assert "Family engaging; no further concerns." in page
 
 
 def test_slt_reviews_but_does_not_close(client, auth, world, make_entry):
@@ -164,7 +171,7 @@ def test_entries_and_follow_ups_are_never_updated_or_deleted(app, client, auth, 
         client.get(f"/entries/{entry_id}")
         client.post(f"/entries/{entry_id}/review", data={})
         client.post(f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": "Called."})
-        client.post(f"/entries/{entry_id}/close", data={"outcome": "Done."})
+        client.post(f"/entries/{entry_id}/close", data={"outcome": "Done.", "rationale": "Resolved."})
         client.post(f"/entries/{entry_id}/reopen", data={"reason": "More."})
     writes = [s.split()[0:3] for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
     touched = {w[1] if w[0].upper() == "UPDATE" else w[2] for w in writes}

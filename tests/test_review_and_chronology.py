@@ -44,7 +44,7 @@ def test_queue_filters_by_category_and_status(client, auth, world, make_entry):
     make_entry(narrative="A behaviour entry.", category="Behaviour")
     closed = make_entry(narrative="A closed safeguarding entry.")
     auth.as_(world["dsl"])
-    client.post(f"/entries/{closed}/close", data={"outcome": "Resolved."})
+    client.post(f"/entries/{closed}/close", data={"outcome": "Resolved.", "rationale": "No further concerns."})
     behaviour = str(world.categories["Behaviour"].id)
     html = review(client, category=behaviour, status="all").get_data(as_text=True)
     assert "A behaviour entry." in html and "A closed safeguarding entry." not in html

@@ -114,7 +114,18 @@ def csv_text(pupil: Pupil, page: Page) -> str:
                      Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
                      redactor.text(fu.reason, entry)]
         writer.writerow([_safe_cell(c) for c in cells])
+        for fix in amendments_of(entry, fu):
+            what = "Amendment to the entry" if fu is None else f"Amendment to: {fu.label}"
+            cells = [uk_datetime(fix.created_at), what, *common, fix.author.name, redactor.text(fix.text, entry),
+                     "", "", "", "", "", redactor.text(fix.reason, entry)]
+            writer.writerow([_safe_cell(c) for c in cells])
     return out.getvalue()
+
+
+def amendments_of(entry: Entry, follow_up=None) -> list:
+    """The corrections to an entry's account (no follow-up) or to one follow-up, oldest first."""
+    wanted = follow_up.id if follow_up is not None else None
+    return [fix for fix in entry.amendments if fix.follow_up_id == wanted]
 
 
 def _file_name(pupil: Pupil, extension: str) -> str:
@@ -148,6 +159,7 @@ def pdf_html(pupil: Pupil, page: Page) -> str:
     return render_template(
         "chronology/export.html", pupil=pupil, chronology=page, rows=list(rows(page)),
         redactor=redactor, date_range=date_range(page), exported_at=uk_datetime(now_utc()),
+        amendments_of=amendments_of,
     )
 
 

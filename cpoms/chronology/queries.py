@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import Entry, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil
+from ..models import Entry, EntryCategory, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil
 from ..timefmt import from_uk_local
 
 PER_PAGE = 50
@@ -97,7 +97,9 @@ def _entries_of(user, pupil: Pupil, f: Filters, query):
         EntryPupil.pupil_id == pupil.id, policy.visible_entries(user)
     )
     if f.category_id:
-        query = query.where(Entry.category_id == f.category_id)
+        # The category an entry was recorded as, or one the team added later.
+        query = query.where(or_(Entry.category_id == f.category_id, Entry.id.in_(
+            select(EntryCategory.entry_id).where(EntryCategory.category_id == f.category_id))))
     if f.status:
         query = query.join(EntryState, EntryState.entry_id == Entry.id).where(EntryState.status == f.status)
     return query
@@ -157,22 +159,27 @@ def _ordered(ids_query, f: Filters):
     return sub, select(*columns).order_by(*order)
 
 
+# What every entry shown carries along: its later categories and its amendments.
+EVOLVED = (selectinload(Entry.later_categories), selectinload(Entry.amendments))
+
+
 def _load(rows, f: Filters) -> list:
     if f.view == GROUPED:
         ids = [r.id for r in rows]
         if not ids:
             return []
         by_id = {e.id: e for e in db.session.scalars(
-            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups))
+            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *EVOLVED)
         ).unique()}
         return [by_id[i] for i in ids]
-    entry_ids = [r.id for r in rows if r.kind == "entry"]
     follow_up_ids = [r.id for r in rows if r.kind == "follow_up"]
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids))).unique()} \
-        if entry_ids else {}
     follow_ups = {fu.id: fu for fu in db.session.scalars(
         select(FollowUp).where(FollowUp.id.in_(follow_up_ids)).options(joinedload(FollowUp.entry))
     ).unique()} if follow_up_ids else {}
+    # The page's entries and the entries of its follow-ups, in one query.
+    entry_ids = {r.id for r in rows if r.kind == "entry"} | {fu.entry_id for fu in follow_ups.values()}
+    entries = {e.id: e for e in db.session.scalars(
+        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED)).unique()} if entry_ids else {}
     return [(r.kind, entries[r.id] if r.kind == "entry" else follow_ups[r.id]) for r in rows]
 
 

@@ -44,9 +44,41 @@ class CloseForm(BaseForm):
     outcome = TextAreaField(
         "Final outcome", validators=[DataRequired("Record the outcome before closing."), LONG]
     )
+    rationale = TextAreaField(
+        "Why it can be closed now", validators=[DataRequired("Give the reason it can be closed now."), LONG]
+    )
 
 
 class ReopenForm(BaseForm):
     reason = TextAreaField(
         "Why is this being reopened?", validators=[DataRequired("Give the reason for reopening."), LONG]
     )
+
+
+# --- concerns that evolve: later categories, amendments, linked entries ------------
+
+class LaterCategoryForm(BaseForm):
+    category = SelectField("Category to add", validators=[InputRequired("Choose the category to add.")])
+    reason = TextAreaField("Why it now also belongs in this category",
+                           validators=[DataRequired("Give the reason for adding this category."), LONG])
+
+
+class AmendmentForm(BaseForm):
+    target = SelectField("What are you correcting?", validators=[InputRequired("Choose what you are correcting.")])
+    text = TextAreaField("The correction", validators=[DataRequired("Write the correction."), LONG])
+    reason = TextAreaField("Why it needs correcting",
+                           validators=[DataRequired("Give the reason for the correction."), LONG])
+
+
+class LinkForm(BaseForm):
+    other = SelectField("Another entry about the same pupil", validators=[Optional()])
+    number = StringField("Or the entry number", validators=[Optional(), Length(max=12)])
+    reason = TextAreaField("How the entries are related",
+                           validators=[DataRequired("Give the reason for linking these entries."), LONG])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.other.data or (self.number.data or "").strip()):
+            self.other.errors.append("Choose the entry to link, or type its number.")
+            valid = False
+        return valid

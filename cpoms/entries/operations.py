@@ -46,10 +46,11 @@ def mark_reviewed(author: User, entry: Entry, note: str | None) -> FollowUp:
     return add_follow_up(author, entry, Kind.REVIEWED, note or "")
 
 
-def close(author: User, entry: Entry, outcome: str) -> FollowUp:
+def close(author: User, entry: Entry, outcome: str, rationale: str) -> FollowUp:
+    """The outcome for the child, and why nothing more needs doing now (kept as the reason)."""
     if entry.state.status == "closed":
         raise WrongState("This entry is already closed.")
-    return add_follow_up(author, entry, Kind.CLOSED, outcome)
+    return add_follow_up(author, entry, Kind.CLOSED, outcome, reason=rationale)
 
 
 def reopen(author: User, entry: Entry, reason: str) -> FollowUp:

@@ -15,7 +15,8 @@ bp = Blueprint("entries", __name__)
 
 
 def _load(entry_id: int) -> Entry:
-    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups)])
+    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.later_categories),
+                                           selectinload(Entry.amendments)])
 
 
 def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
@@ -33,11 +34,27 @@ def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms)
         "review_form": ReviewForm(formdata=None),
         "close_form": CloseForm(formdata=None),
         "reopen_form": ReopenForm(formdata=None),
+        **_evolving(entry, forms),
     }
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
                   delivery=delivery, conflict=conflict, **context)
+
+
+def _evolving(entry: Entry, posted: dict) -> dict:
+    """Later categories, amendments, links and status history (see their modules)."""
+    entry_links = links.links_of(entry)
+    return {
+        "entry_links": entry_links,
+        "status_history": history.status_history(entry),
+        "alerts_team": categories.alerts_team(entry),
+        "later_category_form": None if "later_category_form" in posted else categories.form_for(entry),
+        "amendment_form": None if "amendment_form" in posted else amendments.form_for(entry),
+        "link_form": None if "link_form" in posted else links.form_for(entry, entry_links),
+        # An htmx answer also refreshes the parts of the page above the activity section.
+        "out_of_band": wants_partial(),
+    }
 
 
 def _saved(entry: Entry):
@@ -88,23 +105,25 @@ def review(entry_id: int):
 @bp.route("/entries/<int:entry_id>/close", methods=["POST"])
 @login_required
 def close(entry_id: int):
-    return _change_state(entry_id, CloseForm, "close_form", "outcome", operations.close)
+    return _change_state(entry_id, CloseForm, "close_form",
+                         lambda user, entry, form: operations.close(user, entry, form.outcome.data, form.rationale.data))
 
 
 @bp.route("/entries/<int:entry_id>/reopen", methods=["POST"])
 @login_required
 def reopen(entry_id: int):
-    return _change_state(entry_id, ReopenForm, "reopen_form", "reason", operations.reopen)
+    return _change_state(entry_id, ReopenForm, "reopen_form",
+                         lambda user, entry, form: operations.reopen(user, entry, form.reason.data))
 
 
-def _change_state(entry_id: int, form_class, form_name: str, field: str, change):
+def _change_state(entry_id: int, form_class, form_name: str, change):
     entry = _load(entry_id)
     require_on(entry, policy.can_close_or_reopen(current_user, entry), "close_or_reopen")
     form = form_class()
     if not form.validate_on_submit():
         return _page(entry, status=422, **{form_name: form})
     try:
-        change(current_user, entry, form[field].data)
+        change(current_user, entry, form)
     except operations.WrongState as exc:
         return _page(entry, status=409, conflict=str(exc))
     return _saved(entry)
@@ -119,3 +138,7 @@ def retry_alerts(entry_id: int):
     audit.record(audit.RETRY_ALERTS, entry=entry, alerts=count)
     flash(alerts.requeued_message(count), "success" if count else "info")
     return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)
+
+
+# Routes of their own modules, on this blueprint (imported last: they use the helpers above).
+from . import amendments, categories, history, links  # noqa: E402

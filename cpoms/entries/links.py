@@ -1,0 +1,125 @@
+"""Linked entries: the safeguarding team links related entries of one school,
+with the reason. A link is stored once and shown on both entries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_login import current_user, login_required
+from sqlalchemy import case, or_, select
+
+from .. import audit, policy
+from ..extensions import db
+from ..formfields import as_id, choices
+from ..loaders import require_on
+from ..models import Entry, EntryLink, EntryPupil, User
+from ..timefmt import now_utc, uk_date
+from .forms import LinkForm
+from .routes import _load, _page, _saved, bp
+
+CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
+
+
+class CannotLink(Exception):
+    """A link that makes no sense or is not allowed; the message says why."""
+
+
+@dataclass
+class Link:
+    other: Entry
+    reason: str
+    linked_by: User
+    linked_at: datetime
+
+
+def links_of(entry: Entry) -> list[Link]:
+    """Both directions, only to entries this user may read: one query."""
+    other_id = case((EntryLink.entry_id == entry.id, EntryLink.other_entry_id), else_=EntryLink.entry_id)
+    rows = db.session.execute(
+        select(EntryLink, Entry).join(Entry, Entry.id == other_id)
+        .where(or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id),
+               policy.visible_entries(current_user))
+        .order_by(EntryLink.linked_at, EntryLink.id)
+    ).unique()
+    return [Link(other, link.reason, link.linked_by, link.linked_at) for link, other in rows]
+
+
+def _linked_ids(entry: Entry) -> set[int]:
+    rows = db.session.execute(select(EntryLink.entry_id, EntryLink.other_entry_id).where(
+        or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id)))
+    return {i for pair in rows for i in pair} - {entry.id}
+
+
+def link(user: User, entry: Entry, other: Entry | None, reason: str) -> EntryLink:
+    if other is None or not policy.can_view_entry(user, other):
+        raise CannotLink("There is no entry with that number that you can read.")
+    if other.id == entry.id:
+        raise CannotLink("An entry cannot be linked to itself: choose another entry.")
+    if not policy.can_link_to(user, entry, other):
+        raise CannotLink(f"Entry {other.id} belongs to another school: only entries of the same school can be linked.")
+    if other.id in _linked_ids(entry):
+        raise CannotLink(f"This entry is already linked to entry {other.id}.")
+    low, high = sorted((entry.id, other.id))
+    row = EntryLink(entry_id=low, other_entry_id=high, linked_by=user, linked_at=now_utc(), reason=reason.strip())
+    db.session.add(row)
+    db.session.flush()
+    audit.record(audit.LINK_ENTRIES, entry=entry, user=user, other_entry=other.id, link=row.id)
+    return row
+
+
+def candidates(entry: Entry, exclude: set[int]) -> list[Entry]:
+    """The same pupils' other entries this user may read, most recent first."""
+    shared = select(EntryPupil.entry_id).where(EntryPupil.pupil_id.in_([p.id for p in entry.pupils]))
+    rows = db.session.scalars(
+        select(Entry).where(Entry.id.in_(shared), Entry.id != entry.id, Entry.school_id == entry.school_id,
+                            policy.visible_entries(current_user))
+        .order_by(Entry.occurred_at.desc(), Entry.id.desc()).limit(CANDIDATES)
+    ).unique()
+    return [e for e in rows if e.id not in exclude]
+
+
+def _label(entry: Entry) -> str:
+    # Only the safeguarding team links entries, and they see full names.
+    pupils = ", ".join(p.full_name for p in entry.pupils)
+    return f"Entry {entry.id}: {uk_date(entry.occurred_at)}, {entry.category.name}, {pupils}"
+
+
+def form_for(entry: Entry, links: list[Link], posted: bool = False) -> LinkForm | None:
+    if not policy.can_link_entries(current_user, entry):
+        return None
+    form = LinkForm() if posted else LinkForm(formdata=None)
+    offered = candidates(entry, {l.other.id for l in links})
+    form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils"),
+                                  *((str(e.id), _label(e)) for e in offered)])
+    return form
+
+
+def _number(form: LinkForm) -> int | None:
+    """The entry asked for: the number typed, else the one chosen from the list."""
+    typed = (form.number.data or "").strip().lstrip("#")
+    if typed:
+        entry_id = as_id(typed)
+        if entry_id is None:
+            form.number.errors.append("Type the entry number in digits, for example 42.")
+        if form.other.data and form.other.data != typed:
+            form.number.errors.append("Choose an entry from the list or type a number, not both.")
+        return None if form.number.errors else entry_id
+    return as_id(form.other.data)
+
+
+@bp.route("/entries/<int:entry_id>/links", methods=["POST"], endpoint="link")
+@login_required
+def add(entry_id: int):
+    entry = _load(entry_id)
+    require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
+    form = form_for(entry, links_of(entry), posted=True)
+    valid = form.validate_on_submit()
+    other_id = _number(form) if valid else None
+    if other_id is not None:
+        try:
+            link(current_user, entry, db.session.get(Entry, other_id), form.reason.data)
+            return _saved(entry)
+        except CannotLink as exc:
+            (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
+    return _page(entry, status=422, link_form=form)
+
