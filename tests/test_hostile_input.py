@@ -225,6 +225,10 @@ IMPORT = ("mis.upload", "POST")
 IMPORT_PREVIEW = ("mis.preview", "GET")
 IMPORT_CONFIRM = ("mis.confirm", "POST")
 RETENTION = ("mis.retention", "GET")
+# Concerns that evolve: later categories, amendments, linked entries.
+ADD_CATEGORY = ("entries.add_category", "POST")
+AMEND = ("entries.amend", "POST")
+LINK = ("entries.link", "POST")
 
 
 def log_form(s: dict) -> dict:
@@ -318,12 +322,21 @@ ROUTES: dict[tuple[str, str], Route] = {
     FOLLOW_UP: Route(ids=ENTRY, data=lambda s: {"kind": "note", "text": "Spoke to mum at pick-up."},
                      writes=ENTRY_WRITES),
     REVIEW: Route(ids=ENTRY, data=lambda s: {"note": "Read; agreed next steps."}, writes=ENTRY_WRITES),
-    CLOSE: Route(ids=ENTRY, data=lambda s: {"outcome": "Support in place."}, writes=ENTRY_WRITES),
+    CLOSE: Route(ids=ENTRY, data=lambda s: {"outcome": "Support in place.", "rationale": "No concerns since."},
+                 writes=ENTRY_WRITES),
     REOPEN: Route(ids={"entry_id": "closed_entry_id"}, data=lambda s: {"reason": "New information."},
                   writes=ENTRY_WRITES),
     QUEUE: Route(),
     CHRONOLOGY: Route(ids={"pupil_id": "pupil_id"}),
     STATIC: Route(who=None, ids={"filename": "css"}),
+    # Concerns that evolve.
+    ADD_CATEGORY: Route(ids=ENTRY, data=lambda s: {"category": str(s["world"].categories["SEN"].id),
+                                                   "reason": "Assessment requested."},
+                        writes=frozenset({"entry_categories"})),
+    AMEND: Route(ids=ENTRY, data=lambda s: {"target": "narrative", "text": "It was at lunch.", "reason": "Wrong time."},
+                 writes=frozenset({"amendments"})),
+    LINK: Route(ids=ENTRY, data=lambda s: {"other": str(s["closed_entry_id"]), "reason": "Same week."},
+                writes=frozenset({"entry_links"})),
 }
 
 
@@ -452,6 +465,7 @@ VALID_POST = {
     KEY_EVENT: Expect((303,), writes=True),
     IMPORT: Expect((303,), writes=True), IMPORT_CONFIRM: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
+    ADD_CATEGORY: ACCEPTED, AMEND: ACCEPTED, LINK: ACCEPTED,
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -590,6 +604,7 @@ CASES: list[Case] = [
     Case(REVIEW, "note", P("note", "Read."), FORBIDDEN, who="teacher1"),
     *id_cases(CLOSE, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     *text_cases(CLOSE, "outcome", required=invalid("Record the outcome before closing.")),
+    *text_cases(CLOSE, "rationale", required=invalid("Give the reason it can be closed now.")),
     Case(CLOSE, "outcome", P("outcome", "Done."), FORBIDDEN, who="slt"),
     *id_cases(REOPEN, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     Case(REOPEN, "entry_id", P("open-entry", lambda s: str(s["entry_id"])),
@@ -806,6 +821,39 @@ CASES: list[Case] = [
         ("nul", "css/app.css%00.txt"))],
     # "//" is merged to "/" by a redirect that stays on the site (and then finds nothing).
     Case(STATIC, "filename", P("absolute", "/etc/passwd"), Expect((308,), location="http://localhost/static/etc/passwd")),
+    # Concerns that evolve: a later category, a correction, a link (the DSL unless named).
+    *id_cases(ADD_CATEGORY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    *[Case(ADD_CATEGORY, "category", v, NOT_A_CHOICE) for v in (
+        OVER_INT32, OVER_INT64, ZERO, NEGATIVE, WORD, SQL_OR, SCRIPT, DECIMAL,
+        P("retired", lambda s: str(s["retired_category_id"])),
+        P("recorded-as", lambda s: str(s["behaviour_id"])))],
+    *[Case(ADD_CATEGORY, "category", v, invalid("Choose the category to add.")) for v in (EMPTY, LEFT_OUT)],
+    *text_cases(ADD_CATEGORY, "reason", required=invalid("Give the reason for adding this category.")),
+    *[Case(ADD_CATEGORY, "reason", P("reason", "x"), FORBIDDEN, who=who) for who in ("slt", "teacher1")],
+    *id_cases(AMEND, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    *[Case(AMEND, "target", v, NOT_A_CHOICE) for v in (
+        SCRIPT, SQL_OR, WORD, NEGATIVE, OVER_INT64, P("another-entrys-follow-up", lambda s: str(s["follow_up_id"])))],
+    *[Case(AMEND, "target", v, invalid("Choose what you are correcting.")) for v in (EMPTY, LEFT_OUT)],
+    *text_cases(AMEND, "text", required=invalid("Write the correction.")),
+    *text_cases(AMEND, "reason", required=invalid("Give the reason for the correction.")),
+    Case(AMEND, "target", P("narrative", "narrative"), ACCEPTED, who="teacher1"),
+    *[Case(AMEND, "target", P("narrative", "narrative"), FORBIDDEN, who=who) for who in ("slt", "governor")],
+    Case(AMEND, "target", P("narrative", "narrative"), MISSING, who="teacher2"),
+    *id_cases(LINK, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    *[Case(LINK, "other", v, NOT_A_CHOICE) for v in (
+        SCRIPT, SQL_OR, WORD, NEGATIVE, OVER_INT64, OTHER_ENTRY, P("itself", lambda s: str(s["entry_id"])))],
+    *[Case(LINK, "number", v, invalid("Type the entry number in digits"), extra={"other": ""})
+      for v in (SCRIPT, SQL_OR, WORD, NEGATIVE, ZERO, DECIMAL, SUPERSCRIPT, ARABIC_DIGIT, OVER_INT32)],
+    Case(LINK, "number", P("13-chars", "1" * 13), invalid("Type the entry number in digits"), extra={"other": ""}),
+    Case(LINK, "number", MEGABYTE, TOO_LARGE),
+    *[Case(LINK, "number", v, invalid("no entry with that number that you can read"), extra={"other": ""})
+      for v in (OTHER_ENTRY, P("missing", "999999"))],
+    Case(LINK, "number", P("itself", lambda s: str(s["entry_id"])), invalid("cannot be linked to itself"),
+         extra={"other": ""}),
+    Case(LINK, "number", P("a-different-one", lambda s: str(s["entry_id"])), invalid("not both")),
+    Case(LINK, "other", EMPTY, invalid("Choose the entry to link, or type its number.")),
+    *text_cases(LINK, "reason", required=invalid("Give the reason for linking these entries.")),
+    *[Case(LINK, "reason", P("reason", "x"), FORBIDDEN, who=who) for who in ("slt", "teacher1")],
 ]
 
 
@@ -963,6 +1011,8 @@ SHOWN_ON = {
     (GUIDANCE_EDIT, "note"): (("teacher1", "/guidance/history"),),
     (CATEGORIES, BEHAVIOUR_DESCRIPTION): (("teacher1", "/log"), ("admin", "/guidance/categories")),
 }
+# Text shown on the entry page only: a link's reason (both entries show it).
+NOT_IN_CHRONOLOGY = {(LINK, "reason")}
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 
@@ -975,7 +1025,9 @@ def assert_rendered_inert(client, sample, case, response, text):
                       else f"/entries/{sample['entry_id']}")
         if case.route == REOPEN:
             entry_path = f"/entries/{sample['closed_entry_id']}"
-        pages = [("dsl", entry_path), ("dsl", f"/pupils/{sample['pupil_id']}/chronology")]
+        pages = [("dsl", entry_path)]
+        if (case.route, case.field) not in NOT_IN_CHRONOLOGY:
+            pages.append(("dsl", f"/pupils/{sample['pupil_id']}/chronology"))
         pages += LISTED.get((case.route, case.field), ())
     for who, path in pages:
         sign_in_as(client, user_of(sample, who))

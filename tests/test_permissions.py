@@ -310,6 +310,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
         admin=422, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
+    # Concerns that evolve. A later category and a link: the safeguarding team only.
+    ("entries.add_category", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    ("entries.link", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    # A correction: the safeguarding team, and the recorder on their own entry.
+    ("entries.amend", "POST"): row(
+        anonymous=302, teacher1=422, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.

@@ -58,22 +58,29 @@ class ReopenForm(BaseForm):
 # --- concerns that evolve: later categories, amendments, linked entries ------------
 
 class LaterCategoryForm(BaseForm):
-    category = SelectField("Category to add", validators=[InputRequired("Choose the category to add.")])
-    reason = TextAreaField("Why it now also belongs in this category",
+    # Ids of their own: the entry page holds several forms with a "reason".
+    category = SelectField("Category to add", validators=[InputRequired("Choose the category to add.")],
+                           id="later_category")
+    reason = TextAreaField("Why it now also belongs in this category", id="category_reason",
                            validators=[DataRequired("Give the reason for adding this category."), LONG])
 
 
 class AmendmentForm(BaseForm):
-    target = SelectField("What are you correcting?", validators=[InputRequired("Choose what you are correcting.")])
-    text = TextAreaField("The correction", validators=[DataRequired("Write the correction."), LONG])
-    reason = TextAreaField("Why it needs correcting",
+    target = SelectField("What are you correcting?", validators=[InputRequired("Choose what you are correcting.")],
+                         id="amend_target")
+    text = TextAreaField("The correction", validators=[DataRequired("Write the correction."), LONG], id="amend_text")
+    reason = TextAreaField("Why it needs correcting", id="amend_reason",
                            validators=[DataRequired("Give the reason for the correction."), LONG])
 
 
+NOT_A_NUMBER = "Type the entry number in digits, for example 42."
+
+
 class LinkForm(BaseForm):
-    other = SelectField("Another entry about the same pupil", validators=[Optional()])
-    number = StringField("Or the entry number", validators=[Optional(), Length(max=12)])
-    reason = TextAreaField("How the entries are related",
+    other = SelectField("Another entry about the same pupil", validators=[Optional()], id="link_other")
+    number = StringField("Or the entry number", validators=[Optional(), Length(max=12, message=NOT_A_NUMBER)],
+                         id="link_number")
+    reason = TextAreaField("How the entries are related", id="link_reason",
                            validators=[DataRequired("Give the reason for linking these entries."), LONG])
 
     def validate(self, extra_validators=None) -> bool:

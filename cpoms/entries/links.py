@@ -14,7 +14,7 @@ from ..formfields import as_id, choices
 from ..loaders import require_on
 from ..models import Entry, EntryLink, EntryPupil, User
 from ..timefmt import now_utc, uk_date
-from .forms import LinkForm
+from .forms import NOT_A_NUMBER, LinkForm
 from .routes import _load, _page, _saved, bp
 
 CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
@@ -100,7 +100,7 @@ def _number(form: LinkForm) -> int | None:
     if typed:
         entry_id = as_id(typed)
         if entry_id is None:
-            form.number.errors.append("Type the entry number in digits, for example 42.")
+            form.number.errors.append(NOT_A_NUMBER)
         if form.other.data and form.other.data != typed:
             form.number.errors.append("Choose an entry from the list or type a number, not both.")
         return None if form.number.errors else entry_id
