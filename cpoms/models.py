@@ -21,6 +21,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -576,6 +578,12 @@ Entry.later_categories = relationship(
 Entry.amendments = relationship(
     Amendment, back_populates="entry", lazy="raise_on_sql", order_by=(Amendment.created_at, Amendment.id)
 )
+
+def in_category(category_id: int):
+    """A WHERE clause on Entry: recorded as this category, or given it later."""
+    return or_(Entry.category_id == category_id, Entry.id.in_(
+        select(EntryCategory.entry_id).where(EntryCategory.category_id == category_id)))
+
 
 for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__,
                Amendment.__table__, EntryLink.__table__):

@@ -255,12 +255,16 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
 
 @pytest.fixture
 def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
+    return signed_in_without_javascript(new_context, live_server, "teacher1", teacher_enrolled)
+
+
+def signed_in_without_javascript(new_context, base: str, who: str, app) -> Page:
     context = new_context(java_script_enabled=False)
     block_cdn(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server}/login")
-    fill_sign_in(page, "teacher1", teacher_enrolled)
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return page
 

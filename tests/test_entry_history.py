@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from cpoms import alerts
 from cpoms.extensions import db
 from cpoms.models import (
-    Alert, Amendment, AuditEvent, Category, EntryCategory, EntryLink, EntryState, FollowUp, RoleAssignment,
+    Alert, Amendment, AuditEvent, EntryCategory, EntryLink, EntryState, FollowUp, RoleAssignment,
 )
 
 HX = {"HX-Request": "true", "HX-Target": "activity"}
@@ -412,3 +412,12 @@ def test_entry_page_queries_do_not_grow_with_amendments_links_or_categories(app,
     grow(1, 6)
     assert (len(rows(app, EntryCategory)), len(rows(app, Amendment)), len(rows(app, EntryLink))) == (6, 6, 6)
     assert measure() == small
+
+
+def test_review_queue_category_filter_includes_later_categories(app, client, auth, world, make_entry):
+    entry_id = make_entry(category="Behaviour", narrative="Later safeguarding.")
+    make_entry(category="Behaviour", narrative="Behaviour only.")
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "Safeguarding"), "reason": "x"})
+    html = client.get(f"/review?status=all&category={world.categories['Safeguarding'].id}").get_data(as_text=True)
+    assert f'href="/entries/{entry_id}"' in html and "Behaviour only." not in html

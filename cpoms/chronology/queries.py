@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..extensions import db
-from ..models import Entry, EntryCategory, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil
+from ..models import Entry, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil, in_category
 from ..timefmt import from_uk_local
 
 PER_PAGE = 50
@@ -97,9 +97,7 @@ def _entries_of(user, pupil: Pupil, f: Filters, query):
         EntryPupil.pupil_id == pupil.id, policy.visible_entries(user)
     )
     if f.category_id:
-        # The category an entry was recorded as, or one the team added later.
-        query = query.where(or_(Entry.category_id == f.category_id, Entry.id.in_(
-            select(EntryCategory.entry_id).where(EntryCategory.category_id == f.category_id))))
+        query = query.where(in_category(f.category_id))
     if f.status:
         query = query.join(EntryState, EntryState.entry_id == Entry.id).where(EntryState.status == f.status)
     return query

@@ -89,7 +89,7 @@ def form_for(entry: Entry, links: list[Link], posted: bool = False) -> LinkForm 
         return None
     form = LinkForm() if posted else LinkForm(formdata=None)
     offered = candidates(entry, {l.other.id for l in links})
-    form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils"),
+    form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils to link"),
                                   *((str(e.id), _label(e)) for e in offered)])
     return form
 

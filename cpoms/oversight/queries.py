@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, cast, or_, select
+from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Entry, EntryCategory
+from ..models import Entry, in_category
 from ..reports.periods import Period
 
 PER_PAGE = 10
@@ -24,9 +24,7 @@ def oversight_entries(school_ids, period: Period, category_id: int | None, sampl
         .options(selectinload(Entry.follow_ups), selectinload(Entry.later_categories), selectinload(Entry.amendments))
     )
     if category_id:
-        # Recorded as this category, or given it later by the safeguarding team.
-        query = query.where(or_(Entry.category_id == category_id, Entry.id.in_(
-            select(EntryCategory.entry_id).where(EntryCategory.category_id == category_id))))
+        query = query.where(in_category(category_id))
     if sample:
         multiplier = (seed * SPREAD) % SHUFFLE_PRIME or 1
         shuffled = (cast(Entry.id, BigInteger) * multiplier) % SHUFFLE_PRIME

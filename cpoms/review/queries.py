@@ -4,7 +4,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import Entry, EntryState
+from ..models import Entry, EntryState, in_category
 
 STATUSES = {
     "open": "Open",
@@ -24,7 +24,7 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
         .where(EntryState.school_id.in_(school_ids))
     )
     if category_id:
-        query = query.where(Entry.category_id == category_id)
+        query = query.where(in_category(category_id))  # as recorded, or added later
     if status == "open":
         query = query.where(EntryState.status == "open")
     elif status == "closed":
