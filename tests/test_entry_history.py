@@ -335,6 +335,7 @@ def test_links_by_number_and_the_refusals_say_why(app, client, auth, world, make
         response = link(**data)
         assert response.status_code == 422 and message in response.get_data(as_text=True), data
     assert rows(app, EntryLink) == []
+    assert {e.entry_id for e in audited(app, "denied")} == {elsewhere, 999999}  # asked for, refused
     assert link(number=f"#{sibling}").status_code == 303
     # Linked already, whichever way round it is asked.
     response = client.post(f"/entries/{sibling}/links", data={"number": str(first), "reason": "Again."})

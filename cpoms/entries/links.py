@@ -50,8 +50,11 @@ def _linked_ids(entry: Entry) -> set[int]:
     return {i for pair in rows for i in pair} - {entry.id}
 
 
-def link(user: User, entry: Entry, other: Entry | None, reason: str) -> EntryLink:
+def link(user: User, entry: Entry, other_id: int, reason: str) -> EntryLink:
+    other = db.session.get(Entry, other_id)
     if other is None or not policy.can_view_entry(user, other):
+        # Asked for by number: a record this user may not see is refused, and audited, as a missing one.
+        audit.record(audit.DENIED, entry_id=other_id, user=user, what="link_to")
         raise CannotLink("There is no entry with that number that you can read.")
     if other.id == entry.id:
         raise CannotLink("An entry cannot be linked to itself: choose another entry.")
@@ -117,7 +120,7 @@ def add(entry_id: int):
     other_id = _number(form) if valid else None
     if other_id is not None:
         try:
-            link(current_user, entry, db.session.get(Entry, other_id), form.reason.data)
+            link(current_user, entry, other_id, form.reason.data)
             return _saved(entry)
         except CannotLink as exc:
             (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
