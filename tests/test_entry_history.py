@@ -122,6 +122,15 @@ def test_category_via_htmx_refreshes_the_header_out_of_band(app, client, auth, w
     assert page.count('id="later-categories"') == 1 and "hx-swap-oob" not in page
 
 
+def test_csv_shows_later_categories_beside_the_recorded_one(app, client, auth, world, make_entry):
+    entry_id = make_entry(category="Behaviour")
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "SEN"), "reason": "x"})
+    body = client.get(f"/pupils/{world.pupils[0].id}/chronology.csv").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(body)))
+    assert row["Category"] == "Behaviour; now also SEN"
+
+
 def test_chronology_and_oversight_category_filters_include_later_categories(app, client, auth, world, make_entry):
     entry_id = make_entry(category="Behaviour", narrative="Later safeguarding.")
     make_entry(category="Behaviour", narrative="Behaviour only.")
@@ -230,6 +239,7 @@ def test_amendments_appear_in_the_csv_and_pdf_exports(app, client, auth, world, 
     body = client.get(f"/pupils/{world.pupils[0].id}/chronology.csv").get_data(as_text=True)
     table = list(csv.DictReader(io.StringIO(body)))
     fixes = [(r["What"], r["Text"], r["Reason"]) for r in table if r["What"].startswith("Amendment")]
+    assert {r["Category"] for r in table} == {"Safeguarding"}
     assert fixes == [("Amendment to the entry", "Amelia Hassan was tearful.", "More precise."),
                      ("Amendment to: Action taken", "Checked in at 1pm.", "Time added.")]
     from pypdf import PdfReader

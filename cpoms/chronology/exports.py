@@ -102,7 +102,7 @@ def csv_text(pupil: Pupil, page: Page) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for kind, entry, fu in rows(page):
-        common = [entry.id, entry.category.name, Source.LABELS.get(entry.source, entry.source), _status(entry)]
+        common = [entry.id, _categories(entry), Source.LABELS.get(entry.source, entry.source), _status(entry)]
         if fu is None:
             cells = [uk_datetime(entry.occurred_at), "Entry", *common, entry.recorded_by.name,
                      redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
@@ -120,6 +120,11 @@ def csv_text(pupil: Pupil, page: Page) -> str:
                      "", "", "", "", "", redactor.text(fix.reason, entry)]
             writer.writerow([_safe_cell(c) for c in cells])
     return out.getvalue()
+
+
+def _categories(entry: Entry) -> str:
+    """As recorded, then any the safeguarding team added later."""
+    return "; ".join([entry.category.name, *(f"now also {c.category.name}" for c in entry.later_categories)])
 
 
 def amendments_of(entry: Entry, follow_up=None) -> list:
