@@ -11,8 +11,11 @@ from sqlalchemy import func, select
 from .entries.operations import add_follow_up
 from .extensions import db
 from .models import (
+    Amendment,
     Category,
     Entry,
+    EntryCategory,
+    EntryLink,
     EntryPupil,
     EntryState,
     GuidanceVersion,
@@ -266,6 +269,7 @@ def _entries(rng, school, pupils, staff, categories) -> None:
     plan = ["Safeguarding", "Behaviour", "First aid / medical", "Safeguarding", "General welfare",
             "Parent engagement", "SEN", "Behaviour", "Safeguarding", "Complaint", "First aid / medical",
             "General welfare"]
+    entries = []
     for n, category_name in enumerate(plan):
         narrative, words = rng.choice(NARRATIVES[category_name])
         day = (now - timedelta(days=30 - n * 2.5)).astimezone(UK)
@@ -287,6 +291,25 @@ def _entries(rng, school, pupils, staff, categories) -> None:
         db.session.flush()
         if n < len(plan) - 4:  # the newest few are still waiting for review
             _review(entry, staff, category_name)
+        entries.append(entry)
+    _evolve(entries, staff, by_name["Safeguarding"])
+
+
+def _evolve(entries: list[Entry], staff: dict, safeguarding: Category) -> None:
+    """How concerns grow: a behaviour entry later also counts as safeguarding, one
+    account is corrected, and it is linked to the first safeguarding entry (rows, as the
+    rest of the demo: the demo queues no alerts)."""
+    behaviour, first = entries[1], entries[0]
+    dsl, at = staff["dsl"], behaviour.created_at + timedelta(days=1)
+    db.session.add_all([
+        EntryCategory(entry=behaviour, category=safeguarding, added_by=dsl, added_at=at,
+                      reason="Mum has since told the office about arguments at home; this may be linked."),
+        Amendment(entry=behaviour, author=behaviour.recorded_by, created_at=at + timedelta(hours=1),
+                  text="This happened at morning break, not at lunch.",
+                  reason="I checked the duty rota: I was on the playground at break."),
+        EntryLink(entry_id=min(first.id, behaviour.id), other_entry_id=max(first.id, behaviour.id), linked_by=dsl,
+                  linked_at=at + timedelta(hours=2), reason="Possibly related: read them together at the next review."),
+    ])
 
 
 def _review(entry: Entry, staff: dict, category_name: str) -> None:
