@@ -230,3 +230,8 @@ def _walk(rows) -> ChainCheck:
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
 
+
+
+# --- pupils' roles and staff alerted when logging ------------------------------------------
+ALERTED_STAFF = "alerted_staff"
+LABELS[ALERTED_STAFF] = "Alerted a colleague to an entry"

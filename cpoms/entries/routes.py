@@ -7,6 +7,7 @@ from .. import alerts, audit, policy
 from ..formfields import choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_or_404, require_on
+from ..log.sharing import shares_of
 from ..models import Entry, Kind
 from . import operations
 from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
@@ -37,7 +38,7 @@ def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms)
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, conflict=conflict, **context)
+                  delivery=delivery, conflict=conflict, shares=shares_of(entry), **context)
 
 
 def _saved(entry: Entry):
