@@ -107,6 +107,7 @@ def new():
         staff_schools=len({school.id for _, school, _ in staff}) > 1,
         query=query,
         results=[p for p in results if p not in pupils],
+        matches_chosen=any(p in pupils for p in results),
         searched=searched,
         warnings=warnings,
         alerting={c.id for c in categories if c.alerts_safeguarding_team},
