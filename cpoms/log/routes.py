@@ -52,22 +52,19 @@ def new():
     if adding is not None and adding not in ids:
         ids.append(adding)
     pupils = pupils_by_id(schools, ids[:MAX_PUPILS])
-    family = families(schools, pupils)
-    siblings = siblings_not_chosen(pupils, family)
-    if adding_siblings in siblings:  # only a pupil on the form: never another school's family
-        pupils = (pupils + siblings[adding_siblings])[:MAX_PUPILS]
-        siblings = siblings_not_chosen(pupils, family)
-    school_ids = {p.school_id for p in pupils} or schools
-    staff = alertable_staff(policy.alertable_school_ids(current_user) & school_ids, current_user.id)
+    if adding_siblings is not None:  # only a pupil on the form: never another school's family
+        found = siblings_not_chosen(pupils, families(schools, pupils)).get(adding_siblings, [])
+        pupils = (pupils + found)[:MAX_PUPILS]
+    alertable = policy.alertable_school_ids(current_user)
 
     status, warnings = 200, []
     if request.method == "POST" and not picking:
         valid = form.validate_with(pupils)
         alerted = []
-        if pupils:
-            entry_school = pupils[0].school
-            alerted = form.validate_alerted({u.id: u for u, school, _ in staff if school.id == entry_school.id},
-                                            entry_school.name)
+        if pupils and (form.alert_staff.data or form.alert_staff.unreadable):
+            school = pupils[0].school
+            allowed = {user.id: user for user, _, _ in alertable_staff(alertable & {school.id}, current_user.id)}
+            alerted = form.validate_alerted(allowed, school.name)
         if not valid or form.alert_staff.errors:
             status = 422
         elif form.checked.data != "1" and (warnings := record_warnings(
@@ -95,13 +92,14 @@ def new():
 
     searched = bool(query)
     results = search_pupils(schools, query) if searched else []
+    staff = alertable_staff(alertable & ({p.school_id for p in pupils} or schools), current_user.id)
     return render(
         "log/new.html",
         form=form,
         categories=categories,
         category_help={c.id: c.description for c in categories},
         pupils=pupils,
-        siblings=siblings,
+        siblings=siblings_not_chosen(pupils, families(schools, pupils)),
         roles=PupilRole.LABELS,
         staff=staff,
         staff_schools=len({school.id for _, school, _ in staff}) > 1,
