@@ -98,3 +98,29 @@ def test_two_pupils_with_roles_a_sibling_and_a_colleague_without_javascript(nojs
     page.get_by_role("button", name="Save entry").click()
     assert_saved(page, app, world)
     assert page.evaluate("() => typeof window.htmx") == "undefined"
+
+
+def test_a_long_staff_list_narrows_as_a_name_is_typed(page: Page, app, live_server, world):  # noqa: F811
+    from cpoms.models import Role, School
+
+    from conftest import make_user
+
+    with app.app_context():
+        school = db.session.get(School, world.school.id)
+        for n in range(6):
+            make_user(f"Colleague {n}", f"colleague{n}@ashgrove.example.org", roles=[(Role.STAFF, school, None)])
+        db.session.commit()
+    sign_in(page, live_server, "teacher1")
+    open_page(page, f"{live_server}/log")
+    page.locator("summary", has_text="Alert other staff").click()
+    names = page.locator(".staff-list li:visible")
+    expect(names).to_have_count(10)  # six colleagues, teacher2, the DSL, the deputy, SLT
+    page.get_by_role("checkbox", name=re.compile(r"^Slt")).check()
+    page.get_by_label("Find a member of staff").fill("colleague 3")
+    expect(names).to_have_count(2)  # the match, and the one already chosen
+    expect(page.get_by_role("checkbox", name=re.compile(r"^Colleague 3"))).to_be_visible()
+    page.get_by_label("Find a member of staff").press("Enter")  # narrows; never submits the form
+    expect(page.get_by_role("heading", name="Log a concern", level=1)).to_be_visible()
+    expect(page.locator(".error-summary")).to_have_count(0)
+    page.get_by_label("Find a member of staff").fill("")
+    expect(names).to_have_count(10)
