@@ -394,5 +394,5 @@ def alertable_school_ids(user) -> frozenset[int]:
 
 
 def reads_shared_entries(user) -> bool:
-    """"Shared with you" on the home page: staff who read what they were alerted to."""
+    """The home page's "Shared with you": staff, who read what they were alerted to."""
     return bool(access(user).read_own)

@@ -38,7 +38,9 @@ def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms)
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, conflict=conflict, shares=shares_of(entry), **context)
+                  delivery=delivery, conflict=conflict,
+                  shares=[] if wants_partial() else shares_of(entry),  # the header: not in the activity block
+                  **context)
 
 
 def _saved(entry: Entry):
