@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context, render_template, url_for
 from flask_mail import Connection, Message
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from .extensions import db
 from .models import Alert, Category, Entry, RoleAssignment, User
@@ -44,19 +44,31 @@ def safeguarding_team(school_id: int) -> list[User]:
     )
 
 
-def queue_for_entry(entry: Entry, later_category: Category | None = None) -> list[Alert]:
+def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dict[int, int]:
     """Outbox rows for an entry whose category (or a category added to it later)
-    alerts the team; sent once committed."""
+    alerts the team, sent once committed: {recipient's user id: alert id}."""
     if not (later_category or entry.category).alerts_safeguarding_team:
-        return []
-    alerts = [
-        Alert(entry=entry, school_id=entry.school_id, recipient=user, email=user.email,
-              reason="safeguarding_team", category=later_category)
-        for user in safeguarding_team(entry.school_id)
-    ]
-    db.session.add_all(alerts)
-    g.setdefault("alerts_after_commit", []).extend(alerts)
-    return alerts
+        return {}
+    return _queue(entry, safeguarding_team(entry.school_id), "safeguarding_team",
+                  category_id=later_category.id if later_category else None)
+
+
+def _queue(entry: Entry, users: list[User], reason: str, category_id: int | None = None) -> dict[int, int]:
+    """One INSERT for every recipient, however many: logging costs the same queries
+    for a school with two DSLs as for one with five."""
+    if not users:
+        return {}
+    now = now_utc()
+    rows = db.session.execute(
+        insert(Alert).returning(Alert.id, Alert.recipient_id),
+        [{"entry_id": entry.id, "school_id": entry.school_id, "recipient_id": user.id, "email": user.email,
+          "reason": reason, "category_id": category_id, "status": PENDING, "attempts": 0,
+          "created_at": now, "next_attempt_at": now}
+         for user in users],
+    )
+    queued = {recipient_id: alert_id for alert_id, recipient_id in rows}
+    g.setdefault("alerts_after_commit", []).extend(queued.values())
+    return queued
 
 
 def send_after_commit() -> None:
@@ -65,11 +77,11 @@ def send_after_commit() -> None:
     The entry is saved by then, so nothing here may turn the response into an
     error (the person would log the concern again): the worker retries instead.
     """
-    queued = g.pop("alerts_after_commit", [])
+    queued = g.pop("alerts_after_commit", [])  # alert ids
     if not queued:
         return
     try:
-        send_pending(ids=[alert.id for alert in queued])
+        send_pending(ids=list(queued))
     except Exception:
         db.session.rollback()
         current_app.logger.exception("Sending alerts after commit failed; they stay queued")
@@ -88,7 +100,7 @@ def requeue_failed(school_ids=None, entry_id: int | None = None) -> int:
         alert.status, alert.attempts, alert.next_attempt_at = PENDING, 0, now_utc()
     db.session.flush()
     if has_request_context():
-        g.setdefault("alerts_after_commit", []).extend(rows)
+        g.setdefault("alerts_after_commit", []).extend(alert.id for alert in rows)
     return len(rows)
 
 
@@ -220,10 +232,16 @@ def _message(alert: Alert) -> Message:
         "initials": ", ".join(p.initials for p in entry.pupils),
         "link": _entry_link(entry.id),
         "recipient": alert.recipient,
+        "shared": alert.reason == STAFF_CHOSEN,
     }
+    if alert.reason == STAFF_CHOSEN:
+        subject = f"{entry.recorded_by.name} has alerted you to an entry at {entry.school.name}"
+    elif alert.category:
+        subject = f"Entry now also {category.name.lower()} at {entry.school.name}: please review"
+    else:
+        subject = f"New {category.name.lower()} entry at {entry.school.name}: please review"
     return Message(
-        subject=(f"Entry now also {category.name.lower()} at {entry.school.name}: please review" if alert.category
-                 else f"New {category.name.lower()} entry at {entry.school.name}: please review"),
+        subject=subject,
         recipients=[alert.email],
         body=render_template("email/alert.txt", **context),
         html=render_template("email/alert.html", **context),
@@ -231,13 +249,14 @@ def _message(alert: Alert) -> Message:
 
 
 def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Alert counts by status for each entry, in one query."""
+    """Safeguarding-team alert counts by status for each entry, in one query (the staff
+    a recorder chose are shown one by one, with their shares)."""
     summary: dict[int, dict[str, int]] = {}
     if not entry_ids:
         return summary
     rows = db.session.execute(
         select(Alert.entry_id, Alert.status, func.count())
-        .where(Alert.entry_id.in_(entry_ids))
+        .where(Alert.entry_id.in_(entry_ids), Alert.reason != STAFF_CHOSEN)
         .group_by(Alert.entry_id, Alert.status)
     )
     for entry_id, status, count in rows:
@@ -266,3 +285,15 @@ def send_message(message: Message) -> None:
         connection.send(message)
 
 
+
+
+# --- staff alerted by the recorder when logging ------------------------------------------
+
+STAFF_CHOSEN = "chosen_by_recorder"
+
+
+def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]) -> dict[int, int]:
+    """Outbox rows for the colleagues a recorder chose, sent once committed: {user id:
+    alert id}. Someone the safeguarding team's alert already reaches gets no second email."""
+    fresh = [user for user in users if user.id not in team_alerts]
+    return {**team_alerts, **_queue(entry, fresh, STAFF_CHOSEN)}

@@ -240,3 +240,8 @@ LABELS.update({
     AMEND: "Amended an entry or follow-up",
     LINK_ENTRIES: "Linked two entries",
 })
+
+
+# --- pupils' roles and staff alerted when logging ------------------------------------------
+ALERTED_STAFF = "alerted_staff"
+LABELS[ALERTED_STAFF] = "Alerted a colleague to an entry"

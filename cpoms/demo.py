@@ -256,6 +256,11 @@ def _pupils(rng: random.Random, school: School, index: int) -> list[Pupil]:
                 class_name=f"{'R' if year_group == 0 else year_group}{CLASSES[serial % len(CLASSES)]}",
             )
         )
+    # Some brothers and sisters, as the MIS gives them: a shared family id (and surname).
+    for serial in range(0, len(pupils) - 1, 10):
+        older, younger = pupils[serial], pupils[serial + 1]
+        younger.last_name = older.last_name
+        older.family_id = younger.family_id = f"FAM{index:02d}{serial:04d}"
     db.session.add_all(pupils)
     db.session.flush()
     return pupils

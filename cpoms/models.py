@@ -354,6 +354,11 @@ class Entry(db.Model):
     def pupils(self) -> list[Pupil]:
         return [link.pupil for link in self.entry_pupils]
 
+    def role_of(self, pupil_id: int) -> str:
+        """What this entry says about one of its pupils, as shown to people."""
+        role = next((link.role for link in self.entry_pupils if link.pupil_id == pupil_id), PupilRole.DEFAULT)
+        return PupilRole.LABELS.get(role, role)
+
 
 class EntryPupil(db.Model):
     __tablename__ = "entry_pupils"
@@ -361,8 +366,14 @@ class EntryPupil(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    # The pupil's part in this concern (PupilRole); entries logged before roles were subjects.
+    role: Mapped[str] = mapped_column(String(32), default="subject", server_default="subject")
     entry: Mapped[Entry] = relationship(back_populates="entry_pupils")
     pupil: Mapped[Pupil] = relationship(lazy="joined")
+
+    @property
+    def role_label(self) -> str:
+        return PupilRole.LABELS.get(self.role, self.role)
 
 
 class EntryState(db.Model):
@@ -588,3 +599,42 @@ def in_category(category_id: int):
 for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__,
                Amendment.__table__, EntryLink.__table__):
     append_only.protect(_table)
+
+# --- pupils' roles and staff alerted when logging -------------------------------------
+
+class PupilRole:
+    """The part a pupil plays in an entry: each pupil's chronology shows theirs."""
+
+    DEFAULT = "subject"
+    LABELS = {
+        "subject": "Subject of concern",
+        "alleged_victim": "Alleged victim",
+        "alleged_perpetrator": "Alleged perpetrator",
+        "witness": "Witness",
+        "other": "Other",
+    }
+
+
+class EntryShare(db.Model):
+    """A member of staff the recorder chose to alert when logging: they may read this
+    entry (not the pupil's chronology) from then on. Append-only, like the entry; how
+    the email fared is on its Alert row."""
+
+    __tablename__ = "entry_shares"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "user_id"),
+        Index("ix_entry_shares_user", "user_id", "entry_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    entry: Mapped[Entry] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    shared_by: Mapped[User] = relationship(foreign_keys=[shared_by_id], lazy="joined")
+    alert: Mapped[Alert] = relationship(lazy="joined")
+
+
+append_only.protect(EntryShare.__table__)

@@ -8,7 +8,7 @@ from flask import g
 from sqlalchemy import and_, exists, false, or_, select
 
 from .extensions import db
-from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, User
+from .models import Alert, Entry, EntryShare, Kind, Pupil, Role, RoleAssignment, School, User
 
 # What each role grants, per school it is held at.
 LOGS_ENTRIES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
@@ -116,9 +116,13 @@ def can_log_for_pupil(user, pupil: Pupil) -> bool:
 # --- reading entries -------------------------------------------------------
 
 def _was_alerted(user_id: int, entry_id: int) -> bool:
+    """Alerted as the safeguarding team, or chosen by the recorder to be alerted: one query."""
     return bool(
         db.session.scalar(
-            select(exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id))
+            select(or_(
+                exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id),
+                exists().where(EntryShare.entry_id == entry_id, EntryShare.user_id == user_id),
+            ))
         )
     )
 
@@ -153,6 +157,7 @@ def visible_entries(user):
             or_(
                 Entry.recorded_by_id == a.user_id,
                 Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
+                Entry.id.in_(select(EntryShare.entry_id).where(EntryShare.user_id == a.user_id)),
             ),
         ),
     )
@@ -401,3 +406,19 @@ def can_link_entries(user, entry: Entry) -> bool:
 def can_link_to(user, entry: Entry, other: Entry) -> bool:
     """The other end of a link: an entry of the same school that this user may read."""
     return other.school_id == entry.school_id and can_view_entry(user, other)
+
+# --- pupils' roles and alerting staff when logging -------------------------------------
+
+# Whom a recorder may alert: the school's staff who log and read what they are alerted to
+# (not governors, not admins: they read no entries as staff).
+ALERTABLE_ROLES = LOGS_ENTRIES
+
+
+def alertable_school_ids(user) -> frozenset[int]:
+    """Where a recorder may choose colleagues to alert: the schools they log at."""
+    return access(user).log
+
+
+def reads_shared_entries(user) -> bool:
+    """The home page's "Shared with you": staff, who read what they were alerted to."""
+    return bool(access(user).read_own)

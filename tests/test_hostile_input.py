@@ -446,7 +446,11 @@ CSV_REFUSED = invalid("Some details need correcting")  # a download has no form 
 INVALID_DATE = invalid("Not a valid date value.")
 SEARCH_REFUSED = invalid("Type a word to search for")
 
-CHECK_SHOWN = Expect((200,), "The account is very short")  # the gentle check, once: nothing saved yet
+CHECK_SHOWN = Expect((200,), "The account is very short")
+ROLE = "role_{pupil_id}"  # one select per chosen pupil, named by the pupil's id
+BAD_ROLE = invalid("Choose each pupil's role from the list.")
+STAFF_NOT_FOUND = invalid("Some of the staff chosen could not be found at Ashgrove Primary School.")
+ALERTED = Expect((303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares"}))  # the gentle check, once: nothing saved yet
 
 # What the valid request of each POST route gets: the control for every case that
 # should change nothing about the answer.
@@ -854,6 +858,21 @@ CASES: list[Case] = [
     Case(LINK, "other", EMPTY, invalid("Choose the entry to link, or type its number.")),
     *text_cases(LINK, "reason", required=invalid("Give the reason for linking these entries.")),
     *[Case(LINK, "reason", P("reason", "x"), FORBIDDEN, who=who) for who in ("slt", "teacher1")],
+
+    # Pupils' roles and staff alerted on the log form: a role from the list, colleagues of
+    # the entry's school, siblings only of a pupil on the form.
+    *[Case(LOG, ROLE, v, BAD_ROLE) for v in (SCRIPT, SQL_OR, NUL, P("unknown", "victim"), P("label", "Witness"))],
+    Case(LOG, ROLE, MEGABYTE, TOO_LARGE),
+    *[Case(LOG, ROLE, v, ACCEPTED) for v in (EMPTY, LEFT_OUT, P("alleged-victim", "alleged_victim"))],
+    Case(LOG, "role_{other_pupil_id}", SCRIPT, ACCEPTED),  # not a pupil of the entry: ignored
+    *[Case(LOG, "alert_staff", v, STAFF_NOT_FOUND) for v in (
+        OTHER_SCHOOL_USER, *ID_VALUES, ARABIC_DIGIT, P("governor", lambda s: str(s["world"]["governor"].id)),
+        P("admin", lambda s: str(s["admin_id"])), P("self", lambda s: str(s["teacher1_id"])),
+        P("dsl-and-other-school", lambda s: [str(s["world"]["dsl"].id), str(s["other_teacher_id"])]))],
+    Case(LOG, "alert_staff", TEN_THOUSAND_IDS, invalid("Alert 30 people at most.")),
+    Case(LOG, "alert_staff", P("dsl", lambda s: str(s["world"]["dsl"].id)), ALERTED),
+    Case(LOG, "alert_staff", EMPTY, STAFF_NOT_FOUND),
+    *[Case(LOG, "add_siblings", v, PICKER) for v in (OTHER_PUPIL, *ID_VALUES, TEN_THOUSAND_IDS, SCRIPT)],
 ]
 
 

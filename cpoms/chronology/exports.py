@@ -93,7 +93,7 @@ def _safe_cell(value) -> str:
 
 CSV_HEADER = ["When (UK time)", "What", "Entry", "Category", "How it reached the school", "Status",
               "Recorded by", "Text", "Child's words", "Also about", "Key event", "Risk level",
-              "Agency", "Reason"]
+              "Agency", "Reason", "Pupil's role"]
 
 
 def csv_text(pupil: Pupil, page: Page) -> str:
@@ -113,6 +113,7 @@ def csv_text(pupil: Pupil, page: Page) -> str:
                      redactor.text(fu.text, entry), "", "", "Yes" if fu.id in page.key_ids else "",
                      Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
                      redactor.text(fu.reason, entry)]
+        cells.append(entry.role_of(pupil.id))
         writer.writerow([_safe_cell(c) for c in cells])
         for fix in amendments_of(entry, fu):
             what = "Amendment to the entry" if fu is None else f"Amendment to: {fu.label}"

@@ -7,6 +7,7 @@ from .. import alerts, audit, policy
 from ..formfields import choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_or_404, require_on
+from ..log.sharing import shares_of
 from ..models import Entry, Kind
 from . import operations
 from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
@@ -39,7 +40,9 @@ def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms)
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, conflict=conflict, **context)
+                  delivery=delivery, conflict=conflict,
+                  shares=[] if wants_partial() else shares_of(entry),  # the header: not in the activity block
+                  **context)
 
 
 def _evolving(entry: Entry, posted: dict) -> dict:

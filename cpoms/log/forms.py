@@ -1,10 +1,35 @@
-from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, RadioField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..formfields import BaseForm, IdListField, UKDateTimeField, choices
-from ..models import Source
+from ..formfields import BaseForm, IdListField, UKDateTimeField, as_id, choices
+from ..models import PupilRole, Source
 
 MAX_PUPILS = 100  # a whole year group; more is a mistake or an attack, not one concern
+MAX_ALERTED = 30  # a class team and the leaders; more is a mailing list, not an alert
+ROLE_PREFIX = "role_"
+
+
+class PupilRolesField(Field):
+    """Each chosen pupil's role, from one select per pupil chip named role_<pupil id>:
+    {pupil id: role as sent}. Checked against the chosen pupils in validate_with."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.object_data = data
+        self.data = dict(data) if isinstance(data, dict) else {}
+        if formdata is None:
+            return
+        for key in formdata:
+            pupil_id = as_id(key[len(ROLE_PREFIX):]) if key.startswith(ROLE_PREFIX) else None
+            if pupil_id is not None:
+                self.data[pupil_id] = formdata.get(key)
+
+    def role(self, pupil_id: int) -> str:
+        return self.data.get(pupil_id) or PupilRole.DEFAULT
+
+    def _value(self):
+        return ""
 
 
 class LogEntryForm(BaseForm):
@@ -29,6 +54,8 @@ class LogEntryForm(BaseForm):
         "The child's own words (optional)",
         validators=[Optional(), Length(max=10000, message="Keep this under 10,000 characters.")],
     )
+    pupil_roles = PupilRolesField("Each pupil's role")
+    alert_staff = IdListField("Alert other staff (optional)")
     told_dsl_in_person = BooleanField("Yes, I have told a DSL in person")
     # Set once the gentle check on save has been shown: the next save stands as it is.
     checked = HiddenField()
@@ -49,7 +76,23 @@ class LogEntryForm(BaseForm):
             problem = "Some of these pupils could not be found. Check who this entry is about and save again."
         elif len({p.school_id for p in pupils}) > 1:
             problem = "All pupils on one entry must be at the same school."
+        elif any(self.pupil_roles.role(p.id) not in PupilRole.LABELS for p in pupils):
+            problem = "Choose each pupil's role from the list."
         if problem:
             self.pupil_ids.errors = [problem]
             valid = False
         return valid
+
+    def validate_alerted(self, allowed: dict[int, object], school_name: str) -> list:
+        """The colleagues chosen to alert, from those this recorder may alert at the
+        entry's school (`allowed`, by id); a refusal says so on the field."""
+        asked = self.alert_staff.data or []
+        problem = None
+        if len(asked) > MAX_ALERTED:
+            problem = f"Alert {MAX_ALERTED} people at most. The safeguarding team can tell others."
+        elif self.alert_staff.unreadable or any(i not in allowed for i in asked):
+            problem = f"Some of the staff chosen could not be found at {school_name}. Check who to alert and save again."
+        if problem:
+            self.alert_staff.errors = [problem]
+            return []
+        return [allowed[i] for i in asked]

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
+
 from .. import alerts, audit
 from ..extensions import db
-from ..models import Category, Entry, EntryPupil, EntryState, Pupil, User
+from ..models import Category, Entry, EntryPupil, EntryState, Pupil, PupilRole, User
+from .sharing import alert_staff
 
 
 def create_entry(
@@ -16,8 +19,12 @@ def create_entry(
     narrative: str,
     child_words: str | None,
     told_dsl_in_person: bool,
+    roles: dict[int, str] | None = None,
+    alerted: list[User] = (),
 ) -> Entry:
-    """A new entry, its pupils, its state, its audit row and its alerts, in one transaction."""
+    """A new entry, its pupils (each with their role), its state, its audit rows, its
+    alerts to the safeguarding team and to the colleagues chosen, in one transaction."""
+    roles = roles or {}
     entry = Entry(
         school_id=pupils[0].school_id,
         category=category,
@@ -28,11 +35,16 @@ def create_entry(
         child_words=child_words or None,
         told_dsl_in_person=told_dsl_in_person,
     )
-    entry.entry_pupils = [EntryPupil(pupil=p) for p in pupils]
     entry.state = EntryState(status="open", school_id=entry.school_id)
     db.session.add(entry)
     db.session.flush()
-    audit.record(audit.CREATE_ENTRY, entry=entry, user=recorded_by, category=category.name)
-    alerts.queue_for_entry(entry)
+    # One INSERT for all the pupils: an entry about a whole class costs what one about a child does.
+    db.session.execute(insert(EntryPupil), [
+        {"entry_id": entry.id, "pupil_id": p.id, "role": roles.get(p.id, PupilRole.DEFAULT)} for p in pupils])
+    named = {str(p.id): roles[p.id] for p in pupils if roles.get(p.id, PupilRole.DEFAULT) != PupilRole.DEFAULT}
+    audit.record(audit.CREATE_ENTRY, entry=entry, user=recorded_by, category=category.name,
+                 **({"roles": named} if named else {}))
+    team_alerts = alerts.queue_for_entry(entry)
+    alert_staff(entry, recorded_by, list(alerted), team_alerts)
     db.session.flush()
     return entry

@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Pupil, Role, RoleAssignment, School, User
-from ..policy import SAFEGUARDING_TEAM
+from ..policy import ALERTABLE_ROLES, SAFEGUARDING_TEAM
 
 MAX_RESULTS = 10
 
@@ -72,3 +72,51 @@ def safeguarding_contacts(school_ids) -> list[tuple[School, list[tuple[str, str]
 
 def schools_by_id(school_ids) -> list[School]:
     return list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
+
+
+# --- siblings and colleagues to alert -------------------------------------------------------
+
+def families(school_ids, pupils: list[Pupil]) -> dict[tuple[int, str], list[Pupil]]:
+    """The MIS families of these pupils, as (school, family id) -> the family's pupils on
+    roll at schools the user logs at, in one query whatever the number of pupils."""
+    keys = {(p.school_id, p.family_id) for p in pupils if p.family_id}
+    if not keys or not school_ids:
+        return {}
+    found: dict[tuple[int, str], list[Pupil]] = {}
+    rows = db.session.scalars(
+        select(Pupil)
+        .where(Pupil.family_id.in_({family for _, family in keys}), Pupil.school_id.in_(school_ids),
+               Pupil.active.is_(True))
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    )
+    for pupil in rows:
+        key = (pupil.school_id, pupil.family_id)
+        if key in keys:  # the same family id at another school is another family
+            found.setdefault(key, []).append(pupil)
+    return found
+
+
+def siblings_not_chosen(pupils: list[Pupil], family: dict[tuple[int, str], list[Pupil]]) -> dict[int, list[Pupil]]:
+    """Each chosen pupil's siblings that are not on the entry yet."""
+    chosen = {p.id for p in pupils}
+    return {p.id: [s for s in family.get((p.school_id, p.family_id), []) if s.id not in chosen]
+            for p in pupils}
+
+
+def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, list[str]]]:
+    """The active staff of these schools a recorder may alert, by name: (person, school,
+    their roles there), in one query. Not the recorder, who knows already."""
+    if not school_ids:
+        return []
+    rows = db.session.execute(
+        select(User, RoleAssignment)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.school_id.in_(school_ids), RoleAssignment.role.in_(ALERTABLE_ROLES),
+               User.active.is_(True), User.id != recorder_id)
+        .order_by(User.name, User.id, RoleAssignment.role)
+    )
+    people: dict[tuple[int, int], tuple[User, School, list[str]]] = {}
+    for user, assignment in rows:
+        people.setdefault((user.id, assignment.school_id), (user, assignment.school, []))[2].append(
+            Role.LABELS[assignment.role])
+    return list(people.values())

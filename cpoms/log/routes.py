@@ -3,17 +3,18 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import policy
+from .. import alerts, policy
 from ..extensions import db
 from ..formfields import as_id, choices
 from ..htmx import partial, render, wants_partial
 from ..loaders import loggable_pupil_or_404, require
-from ..models import Category
+from ..models import Category, PupilRole
 from ..timefmt import now_utc, to_uk
 from . import operations
 from .checks import record_warnings
 from .forms import MAX_PUPILS, LogEntryForm
-from .queries import pupils_by_id, safeguarding_contacts, search_pupils
+from .queries import (alertable_staff, families, pupils_by_id, safeguarding_contacts, search_pupils,
+                      siblings_not_chosen)
 
 bp = Blueprint("log", __name__)
 
@@ -37,10 +38,13 @@ def new():
     if request.method == "GET" and form.occurred_at.data is None:  # unless a kept draft filled it
         form.occurred_at.data = to_uk(now_utc()).replace(tzinfo=None, second=0, microsecond=0)
 
-    # "Find" and "Add" are the no-JavaScript pupil picker: they re-show the form.
+    # "Find", "Add" and "Add siblings" are the no-JavaScript pupil picker: they re-show
+    # the form (with htmx too, for siblings: the form posts itself and comes back).
     query = request.values.get("q", "").strip()
     adding = as_id(request.form.get("add_pupil", ""))
-    picking = request.method == "POST" and ("find" in request.form or "add_pupil" in request.form)
+    adding_siblings = as_id(request.form.get("add_siblings", ""))
+    picking = request.method == "POST" and any(
+        name in request.form for name in ("find", "add_pupil", "add_siblings"))
     if request.method == "POST" or form.pupil_ids.data:  # posted, or a kept draft
         ids = list(form.pupil_ids.data or [])
     else:  # /log?pupil=ID starts an entry about that pupil
@@ -48,10 +52,20 @@ def new():
     if adding is not None and adding not in ids:
         ids.append(adding)
     pupils = pupils_by_id(schools, ids[:MAX_PUPILS])
+    if adding_siblings is not None:  # only a pupil on the form: never another school's family
+        found = siblings_not_chosen(pupils, families(schools, pupils)).get(adding_siblings, [])
+        pupils = (pupils + found)[:MAX_PUPILS]
+    alertable = policy.alertable_school_ids(current_user)
 
     status, warnings = 200, []
     if request.method == "POST" and not picking:
-        if not form.validate_with(pupils):
+        valid = form.validate_with(pupils)
+        alerted = []
+        if pupils and (form.alert_staff.data or form.alert_staff.unreadable):
+            school = pupils[0].school
+            allowed = {user.id: user for user, _, _ in alertable_staff(alertable & {school.id}, current_user.id)}
+            alerted = form.validate_alerted(allowed, school.name)
+        if not valid or form.alert_staff.errors:
             status = 422
         elif form.checked.data != "1" and (warnings := record_warnings(
                 form.narrative.data, form.child_words.data, form.source.data)):
@@ -67,8 +81,10 @@ def new():
                 narrative=form.narrative.data.strip(),
                 child_words=(form.child_words.data or "").strip(),
                 told_dsl_in_person=form.told_dsl_in_person.data,
+                roles={p.id: form.pupil_roles.role(p.id) for p in pupils},
+                alerted=alerted,
             )
-            flash(_saved_message(entry), "success")
+            flash(_saved_message(entry, alerted), "success")
             if not policy.can_view_entry(current_user, entry):
                 # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
                 return _go_to(url_for("main.home"))
@@ -76,14 +92,20 @@ def new():
 
     searched = bool(query)
     results = search_pupils(schools, query) if searched else []
+    staff = alertable_staff(alertable & ({p.school_id for p in pupils} or schools), current_user.id)
     return render(
         "log/new.html",
         form=form,
         categories=categories,
         category_help={c.id: c.description for c in categories},
         pupils=pupils,
+        siblings=siblings_not_chosen(pupils, families(schools, pupils)),
+        roles=PupilRole.LABELS,
+        staff=staff,
+        staff_schools=len({school.id for _, school, _ in staff}) > 1,
         query=query,
         results=[p for p in results if p not in pupils],
+        matches_chosen=any(p in pupils for p in results),
         searched=searched,
         warnings=warnings,
         alerting={c.id for c in categories if c.alerts_safeguarding_team},
@@ -113,7 +135,8 @@ def pupil_chip(pupil_id: int):
     pupil = loggable_pupil_or_404(pupil_id)
     if not wants_partial():
         return redirect(url_for("log.new", pupil=pupil.id))
-    return partial("log/_pupil_chip.html", pupil=pupil)
+    siblings = siblings_not_chosen([pupil], families(policy.loggable_school_ids(current_user), [pupil]))
+    return partial("log/_pupil_chip.html", pupil=pupil, siblings=siblings, roles=PupilRole.LABELS)
 
 
 def _go_to(url: str):
@@ -125,13 +148,20 @@ def _go_to(url: str):
     return redirect(url, 303)
 
 
-def _saved_message(entry) -> str:
+def _saved_message(entry, colleagues) -> str:
     saved = "Your entry has been saved."
     if not policy.can_view_entry(current_user, entry):
         saved = f"Your entry has been saved (reference: entry {entry.id})."
-    alerted = len(entry.alerts)
+    if colleagues:
+        saved = f"{saved[:-1]}; {_names(colleagues)} {'is' if len(colleagues) == 1 else 'are'} being alerted by email."
+    alerted = sum(1 for alert in entry.alerts if alert.reason != alerts.STAFF_CHOSEN)
     if not alerted:
         return saved
     people = "person" if alerted == 1 else "people"
     return (f"{saved[:-1]} and the safeguarding team ({alerted} {people}) is being "
             "alerted by email. If a child is at immediate risk, also speak to a DSL now.")
+
+
+def _names(users) -> str:
+    names = [u.name for u in users]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -9,6 +9,7 @@ from ..auth.routes import safe_next
 from ..extensions import db
 from ..htmx import render
 from ..loaders import require
+from ..log.sharing import shared_with
 from ..models import Entry
 from ..review.queries import unreviewed_count
 
@@ -46,6 +47,7 @@ def home():
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
+        shared=shared_with(current_user),
     )
 
 
