@@ -210,6 +210,8 @@ def _entry_link(entry_id: int) -> str:
 
 
 def _message(alert: Alert) -> Message:
+    if alert.reason in MESSAGES:
+        return MESSAGES[alert.reason](alert)
     entry = alert.entry
     context = {
         "entry": entry,
@@ -232,7 +234,7 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
         return summary
     rows = db.session.execute(
         select(Alert.entry_id, Alert.status, func.count())
-        .where(Alert.entry_id.in_(entry_ids))
+        .where(Alert.entry_id.in_(entry_ids), Alert.reason.not_in(NOT_ABOUT_THE_ENTRY))
         .group_by(Alert.entry_id, Alert.status)
     )
     for entry_id, status, count in rows:
@@ -261,3 +263,10 @@ def send_message(message: Message) -> None:
         connection.send(message)
 
 
+
+
+# --- other emails through the outbox (issue 4: task reminders) ----------------------
+# Builders of the message for an alert whose reason is not the team's alert, by reason.
+MESSAGES: dict = {}
+# Reasons that are not alerts about a new entry (the entry page's delivery line skips them).
+NOT_ABOUT_THE_ENTRY = ("task_reminder",)

@@ -8,7 +8,7 @@ from flask import g
 from sqlalchemy import and_, exists, false, or_, select
 
 from .extensions import db
-from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, User
+from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, Task, User
 
 # What each role grants, per school it is held at.
 LOGS_ENTRIES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
@@ -116,9 +116,11 @@ def can_log_for_pupil(user, pupil: Pupil) -> bool:
 # --- reading entries -------------------------------------------------------
 
 def _was_alerted(user_id: int, entry_id: int) -> bool:
+    """Alerted to the entry, or given a task on it: one query either way."""
     return bool(
         db.session.scalar(
-            select(exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id))
+            select(exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id)
+                   | exists().where(Task.entry_id == entry_id, Task.assignee_id == user_id))
         )
     )
 
@@ -153,6 +155,7 @@ def visible_entries(user):
             or_(
                 Entry.recorded_by_id == a.user_id,
                 Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
+                Entry.id.in_(select(Task.entry_id).where(Task.assignee_id == a.user_id)),
             ),
         ),
     )
@@ -173,7 +176,7 @@ def follow_up_kinds(user, entry: Entry) -> tuple[str, ...]:
     """The kinds of follow-up this user may add to this entry (none: read-only)."""
     a = access(user)
     if entry.school_id in a.review:
-        return Kind.WRITABLE
+        return Kind.WRITABLE + _task_and_sharing_kinds(a, entry)
     if entry.recorded_by_id == a.user_id and entry.school_id in a.read_own:
         return (Kind.NOTE,)
     return ()
@@ -374,3 +377,35 @@ def can_see_pupil_import(user, upload) -> bool:
     """An uploaded file's preview: only the admin who uploaded it, while they administer the school."""
     a = access(user)
     return upload.uploaded_by_id == a.user_id and upload.school_id in a.admin
+
+
+# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) -------
+
+def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
+    """Whoever reviews an entry may give a task on it; sharing information about a
+    child is the safeguarding team's decision."""
+    return (Kind.TASK, Kind.INFO_SHARING) if entry.school_id in a.team else (Kind.TASK,)
+
+
+def task_school_ids(user) -> frozenset[int]:
+    """Schools whose tasks a user sees on their home page: those they still log at
+    (someone who has left keeps no tasks there)."""
+    return access(user).read_own
+
+
+def can_complete_task(user, task) -> bool:
+    """The person the task was given to, while at that school; and the school's reviewers."""
+    a = access(user)
+    if task.school_id in a.review:
+        return True
+    return task.assignee_id == a.user_id and task.school_id in a.read_own
+
+
+def can_manage_monitoring(user, pupil: Pupil) -> bool:
+    """Putting a pupil on the monitoring list, reviewing and ending it: the safeguarding team."""
+    return pupil.school_id in access(user).team
+
+
+def monitoring_list_school_ids(user) -> frozenset[int]:
+    """The monitored pupils on the review page: whoever uses it (the team and SLT)."""
+    return access(user).review

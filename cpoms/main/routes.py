@@ -11,6 +11,7 @@ from ..htmx import render
 from ..loaders import require
 from ..models import Entry
 from ..review.queries import unreviewed_count
+from ..tasks.queries import my_open_tasks
 
 bp = Blueprint("main", __name__)
 
@@ -46,6 +47,7 @@ def home():
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
+        my_tasks=my_open_tasks(current_user.id, policy.task_school_ids(current_user)),
     )
 
 
