@@ -26,7 +26,7 @@ class TaskFields:
 
     def validate_task(self) -> bool:
         valid = True
-        offered = {c.value for c in self.assignee.choices if c.value}
+        offered = {c.value for c in self.assignee.choices or () if c.value}
         if not self.assignee.data:
             self.assignee.errors.append("Choose who the task is for.")
             valid = False
@@ -89,6 +89,8 @@ class SharingFields:
 
 class TaskAndSharingFields(TaskFields, SharingFields):
     def validate_kind_fields(self) -> bool:
+        if self.kind.errors:  # a kind not offered: its fields mean nothing
+            return True
         if self.kind.data == Kind.TASK:
             return self.validate_task()
         if self.kind.data == Kind.INFO_SHARING:
