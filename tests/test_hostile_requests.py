@@ -42,6 +42,9 @@ SUCCESS = {
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
     ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
+    # Tasks and monitoring (issue 4): a task's status comes back in place for htmx.
+    ("tasks.complete", "POST"): 200,
+    ("monitoring.start", "POST"): 303, ("monitoring.review", "POST"): 303, ("monitoring.end", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

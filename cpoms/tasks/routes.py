@@ -25,5 +25,5 @@ def complete(task_id: int):
     operations.complete(current_user, task)
     if wants_partial():
         return partial("tasks/_status.html", task=task)
-    back = safe_next(request.form.get("next")) or url_for("entries.show", entry_id=entry.id, _anchor="activity")
-    return redirect(back, 303)
+    # Back where the button was (the entry or home); home when that is not a page of this site.
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"), 303)
