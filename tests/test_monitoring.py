@@ -194,3 +194,12 @@ def test_review_and_chronology_run_the_same_queries_with_few_or_many_monitored(a
     for path, before, after in zip(pages, small, large):
         assert_flat(before, after, path)
     assert client.get("/review").get_data(as_text=True).count("Watched") == 30
+
+
+def test_the_chronology_says_when_the_current_review_is_overdue(app, client, auth, world):
+    monitor(app, world, world.pupils[0], review_in=-2)
+    auth.as_(world["slt"])
+    page = client.get(f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
+    assert "Review overdue" in page
+    monitor(app, world, world.pupils[1], review_in=2)
+    assert "Review overdue" not in client.get(f"/pupils/{world.pupils[1].id}/chronology").get_data(as_text=True)

@@ -342,3 +342,24 @@ def test_entry_page_runs_the_same_queries_with_tasks(app, client, auth, world, m
     for n in range(10):
         make_task(app, world, entry_id, who=("teacher1", "teacher2", "slt")[n % 3])
     assert_flat(small, queries_for(client, count_queries, f"/entries/{entry_id}"), "entry page with tasks")
+
+
+def test_the_review_page_lists_overdue_tasks_longest_overdue_first(app, client, auth, world, make_entry,
+                                                                   count_queries):
+    entry_id = make_entry()
+    make_task(app, world, entry_id, due_in=-1, text_="Late by one.")
+    auth.as_(world["dsl"])
+    small = queries_for(client, count_queries, "/review")
+    make_task(app, world, entry_id, due_in=-6, text_="Late by six.")
+    make_task(app, world, entry_id, due_in=2, text_="Not late.")
+    done = make_task(app, world, entry_id, due_in=-3, text_="Done already.")
+    with app.test_request_context():
+        db.session.add(TaskCompletion(task_id=done, completed_by_id=world["dsl"].id))
+        db.session.commit()
+    assert_flat(small, queries_for(client, count_queries, "/review"), "review with overdue tasks")
+    page = client.get("/review").get_data(as_text=True).split("Overdue tasks")[1]
+    assert page.index("Late by six.") < page.index("Late by one.")
+    assert "Not late." not in page and "Done already." not in page
+    assert "Overdue by 6 days" in page and "for Teacher2" in page
+    auth.as_(world["other_dsl"])
+    assert "Late by six." not in client.get("/review").get_data(as_text=True)

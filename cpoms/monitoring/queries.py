@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import MonitoringEvent, MonitoringState
+from ..tasks.dates import uk_today
 
 LIST_SHOWN = 200
 
@@ -23,6 +24,10 @@ class Period:
     @property
     def review_on(self) -> date:
         return (self.reviews[-1] if self.reviews else self.started).review_on
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.ended is None and self.review_on < uk_today()
 
 
 def periods_of(pupil_id: int) -> list[Period]:

@@ -12,18 +12,30 @@ from ..models import Entry, Task, TaskCompletion
 MY_TASKS_SHOWN = 50
 
 
-def my_open_tasks(user_id: int, school_ids) -> list[Task]:
-    """Open tasks given to this person at these schools, soonest due first."""
-    if not school_ids:
-        return []
+def _open_tasks(*where) -> list[Task]:
+    """Open tasks matching `where`, soonest due first, each with its entry and follow-up."""
     return list(db.session.scalars(
         select(Task)
         .outerjoin(TaskCompletion, TaskCompletion.task_id == Task.id)
         .options(contains_eager(Task.completion), joinedload(Task.entry), joinedload(Task.follow_up))
-        .where(Task.assignee_id == user_id, Task.school_id.in_(school_ids), TaskCompletion.id.is_(None))
+        .where(TaskCompletion.id.is_(None), *where)
         .order_by(Task.due_on, Task.id)
         .limit(MY_TASKS_SHOWN)
     ).unique())
+
+
+def my_open_tasks(user_id: int, school_ids) -> list[Task]:
+    """Open tasks given to this person at these schools, soonest due first."""
+    if not school_ids:
+        return []
+    return _open_tasks(Task.assignee_id == user_id, Task.school_id.in_(school_ids))
+
+
+def overdue_tasks(school_ids, today: date) -> list[Task]:
+    """Open tasks past their due day at these schools, the longest overdue first (at most MY_TASKS_SHOWN)."""
+    if not school_ids:
+        return []
+    return _open_tasks(Task.school_id.in_(school_ids), Task.due_on < today)
 
 
 def counts_by_school(school_ids, today: date, category_id: int | None = None) -> dict[int, tuple[int, int]]:
