@@ -203,3 +203,13 @@ def test_the_chronology_says_when_the_current_review_is_overdue(app, client, aut
     assert "Review overdue" in page
     monitor(app, world, world.pupils[1], review_in=2)
     assert "Review overdue" not in client.get(f"/pupils/{world.pupils[1].id}/chronology").get_data(as_text=True)
+
+
+def test_the_entry_page_leads_the_team_to_each_pupils_monitoring(app, client, auth, world, make_entry):
+    entry_id = make_entry(pupils=world.pupils[:2])
+    auth.as_(world["dsl"])
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    for pupil in world.pupils[:2]:
+        assert f'href="/pupils/{pupil.id}/monitoring"' in page
+    auth.as_(world["slt"])
+    assert "/monitoring" not in client.get(f"/entries/{entry_id}").get_data(as_text=True)
