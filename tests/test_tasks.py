@@ -363,3 +363,19 @@ def test_the_review_page_lists_overdue_tasks_longest_overdue_first(app, client, 
     assert "Overdue by 6 days" in page and "for Teacher2" in page
     auth.as_(world["other_dsl"])
     assert "Late by six." not in client.get("/review").get_data(as_text=True)
+
+
+def test_exports_say_whom_a_task_was_for_when_due_and_whether_done(app, client, auth, world, make_entry):
+    from pypdf import PdfReader
+    entry_id = make_entry()
+    done = make_task(app, world, entry_id, due_in=1, text_="Done task.")
+    make_task(app, world, entry_id, who="teacher1", due_in=-1, text_="Late task.")
+    auth.as_(world["teacher2"])
+    client.post(f"/tasks/{done}/complete")
+    auth.as_(world["dsl"])
+    pupil = world.pupils[0].id
+    rows = {r["Text"]: r for r in csv.DictReader(io.StringIO(client.get(f"/pupils/{pupil}/chronology.csv").get_data(as_text=True)))}
+    assert rows["Done task."]["Task for"] == "Teacher2" and rows["Done task."]["Task done"].endswith("by Teacher2")
+    assert rows["Late task."]["Task for"] == "Teacher1" and rows["Late task."]["Task done"] == "Not yet (overdue)"
+    text_ = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/pupils/{pupil}/chronology.pdf").data)).pages)
+    assert "Task for Teacher1" in text_ and "Done: Not yet (overdue)" in text_
