@@ -78,9 +78,11 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
+    from .tasks.routes import bp as tasks_bp
+    from .monitoring.routes import bp as monitoring_bp
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
-               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp):
+               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp):
         app.register_blueprint(bp)
 
 

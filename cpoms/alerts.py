@@ -223,6 +223,8 @@ def _entry_link(entry_id: int) -> str:
 
 
 def _message(alert: Alert) -> Message:
+    if alert.reason in MESSAGES:
+        return MESSAGES[alert.reason](alert)
     entry = alert.entry
     category = alert.category or entry.category
     context = {
@@ -256,7 +258,7 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
         return summary
     rows = db.session.execute(
         select(Alert.entry_id, Alert.status, func.count())
-        .where(Alert.entry_id.in_(entry_ids), Alert.reason != STAFF_CHOSEN)
+        .where(Alert.entry_id.in_(entry_ids), Alert.reason.not_in((STAFF_CHOSEN, *NOT_ABOUT_THE_ENTRY)))
         .group_by(Alert.entry_id, Alert.status)
     )
     for entry_id, status, count in rows:
@@ -297,3 +299,9 @@ def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]
     alert id}. Someone the safeguarding team's alert already reaches gets no second email."""
     fresh = [user for user in users if user.id not in team_alerts]
     return {**team_alerts, **_queue(entry, fresh, STAFF_CHOSEN)}
+
+# --- other emails through the outbox (issue 4: task reminders) ----------------------
+# Builders of the message for an alert whose reason is not the team's alert, by reason.
+MESSAGES: dict = {}
+# Reasons that are not alerts about a new entry (the entry page's delivery line skips them).
+NOT_ABOUT_THE_ENTRY = ("task_reminder",)

@@ -245,3 +245,23 @@ LABELS.update({
 # --- pupils' roles and staff alerted when logging ------------------------------------------
 ALERTED_STAFF = "alerted_staff"
 LABELS[ALERTED_STAFF] = "Alerted a colleague to an entry"
+
+# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) ---
+GIVE_TASK = "give_task"
+COMPLETE_TASK = "complete_task"
+QUEUE_TASK_REMINDERS = "queue_task_reminders"
+VIEW_MONITORING = "view_monitoring"
+START_MONITORING = "start_monitoring"
+REVIEW_MONITORING = "review_monitoring"
+END_MONITORING = "end_monitoring"
+LABELS.update({
+    GIVE_TASK: "Gave a task",
+    COMPLETE_TASK: "Completed a task",
+    QUEUE_TASK_REMINDERS: "Queued task reminders",
+    VIEW_MONITORING: "Viewed a pupil's monitoring",
+    START_MONITORING: "Put a pupil on the monitoring list",
+    REVIEW_MONITORING: "Reviewed a pupil's monitoring",
+    END_MONITORING: "Ended a pupil's monitoring",
+})
+# Seeing a pupil's monitoring is seeing part of their record.
+VIEWS_OF_A_RECORD = (*VIEWS_OF_A_RECORD, VIEW_MONITORING)

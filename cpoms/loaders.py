@@ -55,3 +55,10 @@ def require_on(entry: Entry, allowed: bool, what: str) -> None:
     if not allowed:
         audit.record(audit.DENIED, entry=entry, what=what)
         abort(403)
+
+
+# --- monitoring (issue 4, item 10) ---------------------------------------------------
+
+def monitoring_pupil_or_404(pupil_id: int) -> Pupil:
+    return _get_or_404(Pupil, pupil_id, policy.can_manage_monitoring,
+                       denied={"pupil_id": pupil_id, "what": "monitoring"})

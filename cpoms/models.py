@@ -104,6 +104,9 @@ class Kind:
     REVIEWED = "reviewed"
     CLOSED = "closed"
     REOPENED = "reopened"
+    # Tasks, information sharing (issue 4): see the block at the end of this module.
+    TASK = "task"
+    INFO_SHARING = "information_sharing"
 
     LABELS = {
         ACTION: "Action taken",
@@ -115,6 +118,8 @@ class Kind:
         REVIEWED: "Reviewed",
         CLOSED: "Closed",
         REOPENED: "Reopened",
+        TASK: "Task for a member of staff",
+        INFO_SHARING: "Information shared",
     }
     WRITABLE = (ACTION, RISK, DECISION, AGENCY, OUTCOME, NOTE)
     RISK_LEVELS = {"low": "Low", "medium": "Medium", "high": "High"}
@@ -411,6 +416,13 @@ class FollowUp(db.Model):
     risk_level: Mapped[Optional[str]] = mapped_column(String(16))
     agency_name: Mapped[Optional[str]] = mapped_column(String(200))
     agency_reference: Mapped[Optional[str]] = mapped_column(String(100))
+    # Information sharing (Kind.INFO_SHARING): with whom, what, why, on what basis, consent.
+    shared_with: Mapped[Optional[str]] = mapped_column(String(200))
+    shared_what: Mapped[Optional[str]] = mapped_column(Text)
+    share_purpose: Mapped[Optional[str]] = mapped_column(Text)
+    share_basis: Mapped[Optional[str]] = mapped_column(Text)
+    consent_sought: Mapped[Optional[bool]] = mapped_column(Boolean)
+    consent_note: Mapped[Optional[str]] = mapped_column(Text)  # why consent was not sought
     entry: Mapped[Entry] = relationship(back_populates="follow_ups")
     author: Mapped[User] = relationship(lazy="joined")
 
@@ -638,3 +650,110 @@ class EntryShare(db.Model):
 
 
 append_only.protect(EntryShare.__table__)
+
+# --- tasks and monitoring (issue 4, items 6 and 10) --------------------------------
+
+from .tasks.dates import due_words, uk_today  # noqa: E402  (a leaf module: dates only)
+
+
+class Task(db.Model):
+    """An action a follow-up (Kind.TASK) gives to a member of staff, due on a day.
+    Append-only: it is done when a TaskCompletion row names it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # The reports' overdue count per school, and "my tasks" by due date.
+        Index("ix_tasks_school_due", "school_id", "due_on"),
+        Index("ix_tasks_assignee_due", "assignee_id", "due_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    # The entry's school, copied (it never changes) so counts per school read this table alone.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assignee: Mapped[User] = relationship(lazy="joined", foreign_keys=[assignee_id])
+    completion: Mapped[Optional[TaskCompletion]] = relationship(lazy="joined", uselist=False)
+    entry: Mapped[Entry] = relationship()
+    follow_up: Mapped[FollowUp] = relationship(foreign_keys=[follow_up_id])
+
+    @property
+    def overdue(self) -> bool:
+        return self.completion is None and self.due_on < uk_today()
+
+    @property
+    def due_words(self) -> str:
+        return due_words(self.due_on)
+
+
+class TaskCompletion(db.Model):
+    __tablename__ = "task_completions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    completed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_by: Mapped[User] = relationship(lazy="joined")
+
+
+class TaskReminder(db.Model):
+    """A reminder queued in the outbox: at most one per task per (UK) day."""
+
+    __tablename__ = "task_reminders"
+    __table_args__ = (UniqueConstraint("task_id", "sent_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    sent_on: Mapped[date] = mapped_column(Date)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+
+
+# A follow-up's task comes with it (joined): lists of follow-ups cost no extra query.
+FollowUp.task = relationship(Task, lazy="joined", uselist=False, viewonly=True)
+
+
+class MonitoringEvent(db.Model):
+    """A pupil put on the monitoring list, reviewed, or taken off it: facts, never changed."""
+
+    __tablename__ = "monitoring_events"
+    __table_args__ = (Index("ix_monitoring_events_pupil", "pupil_id", "id"),)
+    STARTED, REVIEWED, ENDED = "started", "reviewed", "ended"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    starts_on: Mapped[Optional[date]] = mapped_column(Date)
+    review_on: Mapped[Optional[date]] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text, default="")  # the reason, or the review's note
+    by: Mapped[User] = relationship(lazy="joined")
+
+
+class MonitoringState(db.Model):
+    """Whether a pupil is on the monitoring list now, and when the next review is due:
+    a projection of their MonitoringEvents, the one writable row (like entry_states)."""
+
+    __tablename__ = "monitoring_states"
+    __table_args__ = (Index("ix_monitoring_states_school", "school_id", "active", "review_on"),)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    review_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pupil: Mapped[Pupil] = relationship(lazy="joined")
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.review_on < uk_today()
+
+    @property
+    def review_words(self) -> str:
+        words = due_words(self.review_on)
+        return f"Review {words[0].lower()}{words[1:]}"
+
+
+for _table in (Task.__table__, TaskCompletion.__table__, TaskReminder.__table__, MonitoringEvent.__table__):
+    append_only.protect(_table)

@@ -10,6 +10,8 @@ from sqlalchemy import and_, exists, false, or_, select
 from .extensions import db
 from .models import Alert, Entry, EntryShare, Kind, Pupil, Role, RoleAssignment, School, User
 
+from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, Task, User
+
 # What each role grants, per school it is held at.
 LOGS_ENTRIES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
 READS_WHOLE_SCHOOL = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP}
@@ -116,12 +118,14 @@ def can_log_for_pupil(user, pupil: Pupil) -> bool:
 # --- reading entries -------------------------------------------------------
 
 def _was_alerted(user_id: int, entry_id: int) -> bool:
-    """Alerted as the safeguarding team, or chosen by the recorder to be alerted: one query."""
+    """Alerted as the safeguarding team, chosen by the recorder to be alerted, or given
+    a task on the entry: one query whichever it is."""
     return bool(
         db.session.scalar(
             select(or_(
                 exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id),
                 exists().where(EntryShare.entry_id == entry_id, EntryShare.user_id == user_id),
+                exists().where(Task.entry_id == entry_id, Task.assignee_id == user_id),
             ))
         )
     )
@@ -158,6 +162,7 @@ def visible_entries(user):
                 Entry.recorded_by_id == a.user_id,
                 Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
                 Entry.id.in_(select(EntryShare.entry_id).where(EntryShare.user_id == a.user_id)),
+                Entry.id.in_(select(Task.entry_id).where(Task.assignee_id == a.user_id)),
             ),
         ),
     )
@@ -178,7 +183,7 @@ def follow_up_kinds(user, entry: Entry) -> tuple[str, ...]:
     """The kinds of follow-up this user may add to this entry (none: read-only)."""
     a = access(user)
     if entry.school_id in a.review:
-        return Kind.WRITABLE
+        return Kind.WRITABLE + _task_and_sharing_kinds(a, entry)
     if entry.recorded_by_id == a.user_id and entry.school_id in a.read_own:
         return (Kind.NOTE,)
     return ()
@@ -422,3 +427,34 @@ def alertable_school_ids(user) -> frozenset[int]:
 def reads_shared_entries(user) -> bool:
     """The home page's "Shared with you": staff, who read what they were alerted to."""
     return bool(access(user).read_own)
+
+# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) -------
+
+def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
+    """Whoever reviews an entry may give a task on it; sharing information about a
+    child is the safeguarding team's decision."""
+    return (Kind.TASK, Kind.INFO_SHARING) if entry.school_id in a.team else (Kind.TASK,)
+
+
+def task_school_ids(user) -> frozenset[int]:
+    """Schools whose tasks a user sees on their home page: those they still log at
+    (someone who has left keeps no tasks there)."""
+    return access(user).read_own
+
+
+def can_complete_task(user, task) -> bool:
+    """The person the task was given to, while at that school; and the school's reviewers."""
+    a = access(user)
+    if task.school_id in a.review:
+        return True
+    return task.assignee_id == a.user_id and task.school_id in a.read_own
+
+
+def can_manage_monitoring(user, pupil: Pupil) -> bool:
+    """Putting a pupil on the monitoring list, reviewing and ending it: the safeguarding team."""
+    return pupil.school_id in access(user).team
+
+
+def monitoring_list_school_ids(user) -> frozenset[int]:
+    """The monitored pupils on the review page: whoever uses it (the team and SLT)."""
+    return access(user).review

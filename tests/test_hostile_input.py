@@ -35,6 +35,8 @@ from cpoms.models import (
     Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Role, RoleAssignment,
     School, User,
 )
+from cpoms.models import MonitoringEvent, MonitoringState, Task
+from cpoms.tasks.dates import uk_today
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user
@@ -111,6 +113,7 @@ def make_sample(app, world) -> dict:
         follow_up_id = closed.id
         upload_id = imports.store(db.session.get(User, world["admin"].id), db.session.get(School, world.school.id), "pupils.csv",
                                   pupils.parse(PUPILS_CSV), full=False).id
+        task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
         db.session.commit()
     return {
         "world": world,
@@ -138,7 +141,30 @@ def make_sample(app, world) -> dict:
         "report_key": "months",
         "follow_up_id": follow_up_id,
         "upload_id": upload_id,
+        "task_id": task_id,
+        "teacher2_id": world["teacher2"].id,
+        "monitored_pupil_id": world.pupils[2].id,
     }
+
+
+def add_task_and_monitoring(world, task_entry) -> int:
+    """A task for teacher2 on an entry of its own (so teacher2 reads no other sample
+    entry), and a pupil already on the monitoring list (to review and end)."""
+    db.session.add(task_entry)
+    db.session.flush()
+    follow_up = FollowUp(entry_id=task_entry.id, kind="task", author_id=world["dsl"].id, occurred_at=now_utc(),
+                         text="Check in daily.")
+    task = Task(follow_up=follow_up, entry_id=task_entry.id, school_id=world.school.id,
+                assignee_id=world["teacher2"].id, due_on=uk_today())
+    watched = world.pupils[2]
+    db.session.add_all([follow_up, task, MonitoringState(
+        pupil_id=watched.id, school_id=watched.school_id, active=True, started_on=uk_today(),
+        review_on=uk_today() + timedelta(days=14), reason="Attendance.")])
+    db.session.add(MonitoringEvent(pupil_id=watched.id, school_id=watched.school_id, kind="started",
+                                   by_id=world["dsl"].id, starts_on=uk_today(), review_on=uk_today() + timedelta(days=14),
+                                   text="Attendance."))
+    db.session.flush()
+    return task.id
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -229,6 +255,19 @@ RETENTION = ("mis.retention", "GET")
 ADD_CATEGORY = ("entries.add_category", "POST")
 AMEND = ("entries.amend", "POST")
 LINK = ("entries.link", "POST")
+
+COMPLETE_TASK = ("tasks.complete", "POST")
+MONITORING_PAGE = ("monitoring.show", "GET")
+START_MONITORING = ("monitoring.start", "POST")
+REVIEW_MONITORING = ("monitoring.review", "POST")
+END_MONITORING = ("monitoring.end", "POST")
+
+
+MONITORING_WRITES = frozenset({"monitoring_events", "monitoring_states"})
+
+
+def uk_day(offset: int) -> str:
+    return (uk_today() + timedelta(days=offset)).isoformat()
 
 
 def log_form(s: dict) -> dict:
@@ -337,6 +376,17 @@ ROUTES: dict[tuple[str, str], Route] = {
                  writes=frozenset({"amendments"})),
     LINK: Route(ids=ENTRY, data=lambda s: {"other": str(s["closed_entry_id"]), "reason": "Same week."},
                 writes=frozenset({"entry_links"})),
+
+    # Tasks and monitoring (issue 4).
+    COMPLETE_TASK: Route(who="teacher2", ids={"task_id": "task_id"}, data=lambda s: {"next": "/"},
+                         writes=frozenset({"task_completions"})),
+    MONITORING_PAGE: Route(ids={"pupil_id": "pupil_id"}),
+    START_MONITORING: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {
+        "reason": "Attendance and hunger.", "starts_on": uk_day(0), "review_on": uk_day(14)}, writes=MONITORING_WRITES),
+    REVIEW_MONITORING: Route(ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {
+        "note": "Better.", "review_on": uk_day(28)}, writes=MONITORING_WRITES),
+    END_MONITORING: Route(ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {"reason": "Support in place."},
+                          writes=MONITORING_WRITES),
 }
 
 
@@ -470,6 +520,10 @@ VALID_POST = {
     IMPORT: Expect((303,), writes=True), IMPORT_CONFIRM: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
     ADD_CATEGORY: ACCEPTED, AMEND: ACCEPTED, LINK: ACCEPTED,
+
+    COMPLETE_TASK: Expect((303,), location="/", writes=True),
+    START_MONITORING: Expect((303,), writes=True), REVIEW_MONITORING: Expect((303,), writes=True),
+    END_MONITORING: Expect((303,), writes=True),
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -876,6 +930,84 @@ CASES: list[Case] = [
 ]
 
 
+# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) ---------------
+
+SHARING = {"kind": "information_sharing", "shared_with": "Social care", "shared_what": "The disclosure.",
+           "share_purpose": "Strategy discussion.", "share_basis": "Public task.", "consent_sought": "no",
+           "consent_note": "Risk to the child."}
+TASK = {"kind": "task", "due_on": uk_day(3)}
+NOT_STAFF_HERE = invalid("Choose a member of staff of this school from the list.")
+BAD_DAY = invalid("Not a valid date value.")
+DAY_VALUES = (P("2026-02-30", "2026-02-30"), P("31/12/2025", "31/12/2025"), P("year-0", "0000-01-01"),
+              P("year-99999", "99999-01-01"), NOT_A_DATE, SCRIPT, SQL_OR)
+PAST_DAY = P("yesterday-date", lambda s: uk_day(-1))
+FAR_DAY = P("year-9999-date", "9999-12-31")
+MONITORING_PAGES = {START_MONITORING: "pupil_id", REVIEW_MONITORING: "monitored_pupil_id",
+                    END_MONITORING: "monitored_pupil_id"}
+
+
+def sharing_text_cases(name, message, long_text=20_001, too_long=TOO_LONG):
+    return text_cases(FOLLOW_UP, name, extra=SHARING, long_text=long_text,
+                      too_long=too_long, required=invalid(message))
+
+
+CASES += [
+    # Information shared: each piece required for that kind, its text saved as typed and shown inert.
+    *sharing_text_cases("shared_with", "Say who the information was shared with.", long_text=201,
+                        too_long=invalid("Field cannot be longer than 200 characters.")),
+    *sharing_text_cases("shared_what", "Say what was shared."),
+    *sharing_text_cases("share_purpose", "Say why it was shared."),
+    *sharing_text_cases("share_basis", "Give the lawful basis or reason for sharing."),
+    *sharing_text_cases("consent_note", "Say why consent was not sought."),
+    *[Case(FOLLOW_UP, "consent_sought", v, NOT_A_CHOICE, extra=SHARING) for v in (SCRIPT, SQL_OR, P("maybe", "maybe"))],
+    Case(FOLLOW_UP, "consent_sought", LEFT_OUT, invalid("Say whether consent was sought."), extra=SHARING),
+    Case(FOLLOW_UP, "kind", P("information_sharing", "information_sharing"), NOT_A_CHOICE, who="slt",
+         extra=SHARING),
+    # A task: for a member of this school's staff, due within the year.
+    *[Case(FOLLOW_UP, "assignee", v, NOT_STAFF_HERE, extra=TASK)
+      for v in (SCRIPT, SQL_OR, OTHER_SCHOOL_USER, NEGATIVE, OVER_INT64, ZERO, WORD, SUPERSCRIPT,
+                P("admin", lambda s: str(s["admin_id"])))],
+    Case(FOLLOW_UP, "assignee", EMPTY, invalid("Choose who the task is for."), extra=TASK),
+    Case(FOLLOW_UP, "assignee", P("teacher2", lambda s: str(s["teacher2_id"])),
+         Expect((303,), writes=ENTRY_WRITES | {"tasks"}), extra=TASK),
+    *[Case(FOLLOW_UP, "due_on", v, BAD_DAY, extra={"kind": "task"}) for v in DAY_VALUES],
+    Case(FOLLOW_UP, "due_on", EMPTY, invalid("Enter the date the task is due by."), extra={"kind": "task"}),
+    Case(FOLLOW_UP, "due_on", PAST_DAY, invalid("The due date cannot be in the past."), extra={"kind": "task"}),
+    Case(FOLLOW_UP, "due_on", FAR_DAY, invalid("Choose a due date within the next year."), extra={"kind": "task"}),
+    # Completing a task: its id only; next= never leaves the site (home instead).
+    *id_cases(COMPLETE_TASK, "task_id", MISSING, values=SOME_IDS),
+    *[Case(COMPLETE_TASK, "next", v, Expect((303,), location="/", writes=True)) for v in (*OFF_SITE, SCRIPT, SQL_OR, EMPTY)],
+    Case(COMPLETE_TASK, "next", P("entry", "/entries/1#activity"), Expect((303,), location="/entries/1#activity",
+                                                                         writes=True)),
+    Case(COMPLETE_TASK, "task_id", P("task", lambda s: str(s["task_id"])), MISSING, who="teacher1"),
+    Case(COMPLETE_TASK, "task_id", P("task", lambda s: str(s["task_id"])), FORBIDDEN, who="governor"),
+    # Monitoring: the safeguarding team's, for pupils of their school.
+    *[case for route in (MONITORING_PAGE, START_MONITORING, REVIEW_MONITORING, END_MONITORING) for case in (
+        *id_cases(route, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+        Case(route, "pupil_id", P("own-pupil", lambda s: str(s["monitored_pupil_id"])), MISSING, who="slt"))],
+    Case(MONITORING_PAGE, "next", SCRIPT, SHOWN),
+    *text_cases(START_MONITORING, "reason", required=invalid("Give the reason for monitoring.")),
+    *[Case(START_MONITORING, name, v, BAD_DAY) for name in ("starts_on", "review_on") for v in DAY_VALUES],
+    Case(START_MONITORING, "starts_on", EMPTY, invalid("Enter the date monitoring starts.")),
+    Case(START_MONITORING, "starts_on", P("tomorrow-date", lambda s: uk_day(1)),
+         invalid("The start date cannot be in the future.")),
+    Case(START_MONITORING, "starts_on", P("1999-date", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
+    Case(START_MONITORING, "review_on", EMPTY, invalid("Enter the date of the first review.")),
+    Case(START_MONITORING, "review_on", PAST_DAY, invalid("The review date cannot be in the past.")),
+    Case(START_MONITORING, "review_on", FAR_DAY, invalid("Choose a review date within the next year.")),
+    Case(START_MONITORING, "pupil_id", P("monitored", lambda s: str(s["monitored_pupil_id"])),
+         Expect((409,), "already on the monitoring list")),
+    *text_cases(REVIEW_MONITORING, "note", required=invalid("Write what the review found.")),
+    *[Case(REVIEW_MONITORING, "review_on", v, BAD_DAY) for v in DAY_VALUES],
+    Case(REVIEW_MONITORING, "review_on", EMPTY, invalid("Enter the date of the next review.")),
+    Case(REVIEW_MONITORING, "review_on", PAST_DAY, invalid("The review date must be after today.")),
+    Case(REVIEW_MONITORING, "review_on", FAR_DAY, invalid("Choose a review date within the next year.")),
+    *text_cases(END_MONITORING, "reason", required=invalid("Give the reason for ending monitoring.")),
+    *[Case(route, "pupil_id", P("not-monitored", lambda s: str(s["pupil_id"])),
+           Expect((409,), "not on the monitoring list")) for route in (REVIEW_MONITORING, END_MONITORING)],
+]
+
+
 # --- the tables cover the app ---------------------------------------------------------------
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -1039,6 +1171,9 @@ EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"):
 def assert_rendered_inert(client, sample, case, response, text):
     if (case.route, case.field) in SHOWN_ON:
         pages = SHOWN_ON[(case.route, case.field)]
+    elif case.route in MONITORING_PAGES:  # a pupil's monitoring: on their chronology and monitoring page
+        pupil = sample[MONITORING_PAGES[case.route]]
+        pages = [("dsl", f"/pupils/{pupil}/chronology"), ("dsl", f"/pupils/{pupil}/monitoring")]
     else:
         entry_path = (response.headers["Location"].split("#")[0] if case.route == LOG
                       else f"/entries/{sample['entry_id']}")

@@ -44,6 +44,10 @@ SUCCESS = {
     ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
     # Concerns that evolve.
     ("entries.add_category", "POST"): 200, ("entries.amend", "POST"): 200, ("entries.link", "POST"): 200,
+
+    # Tasks and monitoring (issue 4): a task's status comes back in place for htmx.
+    ("tasks.complete", "POST"): 200,
+    ("monitoring.start", "POST"): 303, ("monitoring.review", "POST"): 303, ("monitoring.end", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -27,6 +27,8 @@ from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.mis import imports, pupils
 from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, School, User
+from cpoms.tasks.dates import uk_today
+from cpoms.tasks.operations import give_task
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
@@ -324,6 +326,25 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=422, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
     ),
+
+    # --- tasks and monitoring (issue 4, items 6 and 10) ---
+    # Completing a task (given to teacher2 on an entry slt recorded): the person it was
+    # given to and the school's reviewers. The recorder of that entry does not read it (404);
+    # readers who may not complete it are refused (403). Completing again changes nothing (303).
+    ("tasks.complete", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=303, dsl=303, deputy=303, slt=303, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    # A pupil's monitoring: the safeguarding team of the pupil's school; to everyone else
+    # the page does not exist. Empty forms are shown again with their errors.
+    ("monitoring.show", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
+    ),
+    **{("monitoring." + name, "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=422, deputy=422, slt=404, governor=404,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
+    ) for name in ("start", "review", "end")},
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -383,9 +404,19 @@ def sample(app, world, make_entry):
                                   Kind.NOTE, "Spoke to the class teacher.")
         db.session.commit()
         follow_up_id = follow_up.id
-    return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id,
+    task_id = give_sample_task(app, world, make_entry(recorder="slt"))
+    return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id, "task_id": task_id,
             "version_id": version_id,
             "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload}
+
+
+def give_sample_task(app, world, entry_id: int) -> int:
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        follow_up = add_follow_up(dsl, db.session.get(Entry, entry_id), Kind.TASK, "Check in daily.")
+        task = give_task(dsl, follow_up, world["teacher2"].id, uk_today())
+        db.session.commit()
+        return task.id
 
 
 def build_url(app, endpoint: str, ids: dict, **query) -> str:

@@ -137,7 +137,7 @@ def test_csv_download_matches_the_table(app, world, auth, logged):
 
 def test_charts_are_svg_with_a_text_alternative(app, world, auth, logged):
     html = report(auth.as_(world["governor"]), year="2025")
-    assert html.count('<svg viewBox') == 3
+    assert html.count('<svg viewBox') == 4  # by month, by category, time to review, overdue tasks
     assert '<title id="chart-months-title">Entries logged each month, 2025/26</title>' in html
     assert "Sep 2025: 2 entries; Oct 2025: 1 entries" in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]

@@ -91,9 +91,14 @@ def _safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+# Information sharing and tasks (issue 4): their columns, filled by sharing_and_task_cells().
+SHARING_AND_TASK_HEADER = ["Shared with", "What was shared", "Why shared", "Lawful basis or reason",
+                           "Consent sought", "Task for", "Task due by", "Task done"]
+
+
 CSV_HEADER = ["When (UK time)", "What", "Entry", "Category", "How it reached the school", "Status",
               "Recorded by", "Text", "Child's words", "Also about", "Key event", "Risk level",
-              "Agency", "Reason", "Pupil's role"]
+              "Agency", "Reason", *SHARING_AND_TASK_HEADER, "Pupil's role"]
 
 
 def csv_text(pupil: Pupil, page: Page) -> str:
@@ -106,20 +111,20 @@ def csv_text(pupil: Pupil, page: Page) -> str:
         if fu is None:
             cells = [uk_datetime(entry.occurred_at), "Entry", *common, entry.recorded_by.name,
                      redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
-                     redactor.also_about(entry), "", "", "", ""]
+                     redactor.also_about(entry), "", "", "", "", *[""] * len(SHARING_AND_TASK_HEADER)]
         else:
             agency = " ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"]))
             cells = [uk_datetime(fu.occurred_at), fu.label, *common, fu.author.name,
                      redactor.text(fu.text, entry), "", "", "Yes" if fu.id in page.key_ids else "",
                      Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
-                     redactor.text(fu.reason, entry)]
-        cells.append(entry.role_of(pupil.id))
-        writer.writerow([_safe_cell(c) for c in cells])
+                     redactor.text(fu.reason, entry), *sharing_and_task_cells(fu, entry, redactor)]
+        role = entry.role_of(pupil.id)
+        writer.writerow([_safe_cell(c) for c in cells] + [role])
         for fix in amendments_of(entry, fu):
             what = "Amendment to the entry" if fu is None else f"Amendment to: {fu.label}"
             cells = [uk_datetime(fix.created_at), what, *common, fix.author.name, redactor.text(fix.text, entry),
-                     "", "", "", "", "", redactor.text(fix.reason, entry)]
-            writer.writerow([_safe_cell(c) for c in cells])
+                     "", "", "", "", "", redactor.text(fix.reason, entry), *[""] * len(SHARING_AND_TASK_HEADER)]
+            writer.writerow([_safe_cell(c) for c in cells] + [role])
     return out.getvalue()
 
 
@@ -164,6 +169,7 @@ def pdf_html(pupil: Pupil, page: Page) -> str:
     redactor = Redactor(pupil)
     return render_template(
         "chronology/export.html", pupil=pupil, chronology=page, rows=list(rows(page)),
+        consent_words=consent_words, task_done_words=task_done_words,
         redactor=redactor, date_range=date_range(page), exported_at=uk_datetime(now_utc()),
         amendments_of=amendments_of,
     )
@@ -179,3 +185,28 @@ def pdf_bytes(pupil: Pupil, page: Page) -> bytes:
 
 def pdf_response(pupil: Pupil, page: Page):
     return _download(pdf_bytes(pupil, page), "application/pdf", _file_name(pupil, "pdf"))
+
+
+# --- information sharing and tasks (issue 4, items 5 and 6) ---------------------------
+
+def consent_words(fu) -> str:
+    if fu.kind != Kind.INFO_SHARING:
+        return ""
+    return "Yes" if fu.consent_sought else f"No: {fu.consent_note}" if fu.consent_note else "No"
+
+
+def task_done_words(task) -> str:
+    if task.completion is None:
+        return "Not yet" + (" (overdue)" if task.overdue else "")
+    return f"{uk_datetime(task.completion.completed_at)} by {task.completion.completed_by.name}"
+
+
+def sharing_and_task_cells(fu, entry: Entry, redactor: Redactor) -> list[str]:
+    task = fu.task
+    return [
+        redactor.text(fu.shared_with, entry), redactor.text(fu.shared_what, entry),
+        redactor.text(fu.share_purpose, entry), redactor.text(fu.share_basis, entry),
+        redactor.text(consent_words(fu), entry),
+        task.assignee.name if task else "", uk_date(task.due_on) if task else "",
+        task_done_words(task) if task else "",
+    ]

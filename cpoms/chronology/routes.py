@@ -15,6 +15,7 @@ from ..extensions import db
 from ..htmx import render, wants_partial
 from ..loaders import chronology_pupil_or_404, entry_or_404, require_on
 from ..models import Category, FollowUp, KeyEvent, Kind
+from ..monitoring.queries import periods_of
 from . import exports
 from .queries import STATUSES, VIEWS, Filters, everything, page_of, shown_follow_ups
 
@@ -54,6 +55,7 @@ def show(pupil_id: int):
         kinds=Kind.LABELS,
         more_trigger=MORE_TRIGGER,
         shown_follow_ups=shown_follow_ups,
+        monitoring=[] if more else periods_of(pupil.id),
     )
 
 

@@ -3,12 +3,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..formfields import BaseForm, UKDateTimeField, choices
 from ..models import Kind
+from ..tasks.forms import TaskAndSharingFields
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
 # Required text uses DataRequired: InputRequired would accept "   " as an answer.
 
 
-class FollowUpForm(BaseForm):
+class FollowUpForm(TaskAndSharingFields, BaseForm):
     kind = RadioField("What are you adding?", validators=[InputRequired("Choose what you are adding.")])
     text = TextAreaField("Details", validators=[DataRequired("Write the details."), LONG])
     risk_level = SelectField(
@@ -33,7 +34,7 @@ class FollowUpForm(BaseForm):
         if kind == Kind.AGENCY and not (self.agency_name.data or "").strip():
             self.agency_name.errors.append("Name the agency.")
             valid = False
-        return valid
+        return self.validate_kind_fields() and valid
 
 
 class ReviewForm(BaseForm):

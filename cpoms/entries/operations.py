@@ -10,7 +10,7 @@ from ..models import Entry, FollowUp, Kind, User
 from ..timefmt import now_utc
 
 # Kinds that count as the school acting on a concern (time-to-first-action).
-ACTIONS = {Kind.ACTION, Kind.RISK, Kind.DECISION, Kind.AGENCY, Kind.OUTCOME}
+ACTIONS = {Kind.ACTION, Kind.RISK, Kind.DECISION, Kind.AGENCY, Kind.OUTCOME, Kind.INFO_SHARING}
 
 
 class WrongState(Exception):
@@ -24,7 +24,8 @@ def add_follow_up(author: User, entry: Entry, kind: str, text: str,
     follow_up = FollowUp(
         entry=entry, author=author, kind=kind, text=text.strip(),
         occurred_at=occurred_at or now, created_at=now,
-        **{k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()},
+        # Blank text is None; False (consent not sought) stays False.
+        **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()},
     )
     db.session.add(follow_up)
     state = entry.state

@@ -9,6 +9,8 @@ from ..htmx import render, wants_partial
 from ..loaders import entry_or_404, require_on
 from ..log.sharing import shares_of
 from ..models import Entry, Kind
+from ..tasks import operations as task_operations
+from ..tasks.forms import offer_staff
 from . import operations
 from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
 
@@ -25,6 +27,8 @@ def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
     form.kind.choices = choices((k, Kind.LABELS[k]) for k in policy.follow_up_kinds(current_user, entry))
     if not posted and len(form.kind.choices) == 1:
         form.kind.data = form.kind.choices[0].value
+    if Kind.TASK in policy.follow_up_kinds(current_user, entry):
+        offer_staff(form, entry)
     return form
 
 
@@ -81,14 +85,16 @@ def add_follow_up(entry_id: int):
     require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
     form = _follow_up_form(entry, posted=True)
     if form.validate_on_submit():
-        operations.add_follow_up(
-            current_user, entry, form.kind.data, form.text.data,
+        follow_up = operations.add_follow_up(
+            current_user, entry, form.kind.data, form.text.data, **form.sharing_values(),
             occurred_at=form.occurred_at.utc,
             risk_level=form.risk_level.data if form.kind.data == Kind.RISK else None,
             reason=form.reason.data if form.kind.data == Kind.DECISION else None,
             agency_name=form.agency_name.data if form.kind.data == Kind.AGENCY else None,
             agency_reference=form.agency_reference.data if form.kind.data == Kind.AGENCY else None,
         )
+        if form.kind.data == Kind.TASK:
+            task_operations.give_task(current_user, follow_up, int(form.assignee.data), form.due_on.data)
         return _saved(entry)
     return _page(entry, status=422, follow_up_form=form)
 

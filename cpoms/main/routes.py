@@ -12,6 +12,7 @@ from ..loaders import require
 from ..log.sharing import shared_with
 from ..models import Entry
 from ..review.queries import unreviewed_count
+from ..tasks.queries import my_open_tasks
 
 bp = Blueprint("main", __name__)
 
@@ -48,6 +49,8 @@ def home():
         undelivered=alerts.undelivered_count(review_schools),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
         shared=shared_with(current_user),
+
+        my_tasks=my_open_tasks(current_user.id, policy.task_school_ids(current_user)),
     )
 
 

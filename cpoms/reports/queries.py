@@ -15,6 +15,8 @@ from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
 from ..extensions import db
 from ..models import Category, Entry, EntryState, School
 from ..timefmt import from_uk_local
+from ..tasks.dates import uk_today
+from ..tasks.queries import counts_by_school
 from .periods import Period, month_key, month_label, months_of, terms_of
 
 
@@ -35,6 +37,8 @@ class Report:
     by_month: list[tuple[str, int]]
     by_category: list[tuple[str, int]]
     review_hours: list[tuple[str, float | None]]
+    overdue_tasks: int = 0
+    overdue_by_school: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _uk_month(column, dialect: str):
@@ -186,10 +190,27 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
                          [[s.name, sum(per_school[s.id].values()), per_school[s.id]["open"],
                            per_school[s.id]["closed"], hours(waits.school_review.get(s.id))] for s in schools]),
     }
+    tables["tasks"], overdue = tasks_table(schools, category_id)
     return Report(
+        overdue_tasks=overdue,
+        overdue_by_school=[(row[0], row[2]) for row in tables["tasks"].rows[:len(schools)]],
         total=sum(per_category.values()),
         tables=tables,
         by_month=[(month_label(m), sum(per_month[m].values())) for m in months],
         by_category=[(c.name, per_category[c.id]) for c in categories],
         review_hours=[(c.name, hours(waits.review.get(c.id))) for c in categories],
     )
+
+
+# --- overdue tasks (issue 4, item 6) ------------------------------------------------
+
+def tasks_table(schools: list[School], category_id: int | None) -> tuple[Table, int]:
+    """Open and overdue tasks today, per school and for all the schools shown: a
+    count as things stand, whatever period is chosen. Names no one."""
+    counts = counts_by_school([s.id for s in schools], uk_today(), category_id)
+    rows = [[s.name, *counts.get(s.id, (0, 0))] for s in schools]
+    open_all, overdue_all = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    if len(schools) > 1:
+        rows.append(["All schools shown", open_all, overdue_all])
+    return Table("tasks", "Open and overdue tasks today, by school", ["School", "Open tasks", "Overdue tasks"],
+                 rows), overdue_all

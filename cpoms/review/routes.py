@@ -9,6 +9,9 @@ from ..formfields import page_number
 from ..htmx import render
 from ..loaders import require
 from ..models import Category, School
+from ..monitoring.queries import monitored
+from ..tasks.dates import uk_today
+from ..tasks.queries import overdue_tasks
 from .queries import STATUSES, review_queue, unreviewed_count
 
 bp = Blueprint("review", __name__)
@@ -31,9 +34,12 @@ def queue():
         status = "open"
     page = page_number(10_000)
     entries, has_more = review_queue(school_ids, category_id, status, page)
+    watched = monitored(policy.monitoring_list_school_ids(current_user) & set(school_ids))
+    late = overdue_tasks(policy.monitoring_list_school_ids(current_user) & set(school_ids), uk_today())
     # The queue shows excerpts of narratives: which ones each person saw is kept.
     audit.record(audit.VIEW_QUEUE, school_id=school.id if school else None,
-                 entries=[e.id for e in entries], status=status, category=category_id, page=page)
+                 entries=[e.id for e in entries], status=status, category=category_id, page=page,
+                 monitored=[m.pupil_id for m in watched], overdue_tasks=[t.id for t in late])
     return render(
         "review/queue.html",
         block="queue",
@@ -49,4 +55,6 @@ def queue():
         waiting=unreviewed_count(school_ids),
         undelivered=alerts.undelivered_count(school_ids),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user) & set(school_ids)),
+        monitored=watched,
+        overdue_tasks=late,
     )

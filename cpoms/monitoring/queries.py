@@ -1,0 +1,55 @@
+"""A pupil's monitoring periods, and the monitored pupils of schools: one query each."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import MonitoringEvent, MonitoringState
+from ..tasks.dates import uk_today
+
+LIST_SHOWN = 200
+
+
+@dataclass
+class Period:
+    """One time on the monitoring list: its start, reviews, and end (None while it lasts)."""
+
+    started: MonitoringEvent
+    reviews: list[MonitoringEvent] = field(default_factory=list)
+    ended: MonitoringEvent | None = None
+
+    @property
+    def review_on(self) -> date:
+        return (self.reviews[-1] if self.reviews else self.started).review_on
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.ended is None and self.review_on < uk_today()
+
+
+def periods_of(pupil_id: int) -> list[Period]:
+    """Oldest first; events are added in order, so their ids order them."""
+    periods: list[Period] = []
+    events = db.session.scalars(
+        select(MonitoringEvent).where(MonitoringEvent.pupil_id == pupil_id).order_by(MonitoringEvent.id))
+    for event in events:
+        if event.kind == MonitoringEvent.STARTED:
+            periods.append(Period(started=event))
+        elif periods and event.kind == MonitoringEvent.REVIEWED:
+            periods[-1].reviews.append(event)
+        elif periods and event.kind == MonitoringEvent.ENDED:
+            periods[-1].ended = event
+    return periods
+
+
+def monitored(school_ids) -> list[MonitoringState]:
+    """Pupils on the monitoring list, the review due soonest first (at most LIST_SHOWN)."""
+    if not school_ids:
+        return []
+    return list(db.session.scalars(
+        select(MonitoringState)
+        .where(MonitoringState.school_id.in_(school_ids), MonitoringState.active.is_(True))
+        .order_by(MonitoringState.review_on, MonitoringState.pupil_id).limit(LIST_SHOWN)))

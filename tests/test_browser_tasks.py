@@ -1,0 +1,167 @@
+"""Tasks and monitoring in a real browser (Chromium), with htmx and without JavaScript:
+a DSL gives a task, the member of staff completes it from their home page; a DSL puts
+a pupil on the monitoring list from the chronology. Screenshots (768x1024, checked
+with axe) go to test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select, update
+
+from cpoms.extensions import db
+from cpoms.models import MonitoringState, TaskCompletion, User
+from cpoms.tasks.dates import uk_today
+from cpoms.timefmt import now_utc
+from tests.test_browser import (
+    assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, open_page, page, set_marker,  # noqa: F401
+    sign_in, sign_out,
+)
+from tests.test_tasks import make_task
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def staff_enrolled(app, world):
+    """teacher2 with two-factor sign-in: a session that reads what it is given."""
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == world["teacher2"].id)
+                           .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc()))
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def no_js(new_context):
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def sign_in_without_js(page: Page, base: str, who: str, app) -> None:
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def give_task(page: Page, what: str, due: str) -> None:
+    page.get_by_role("radio", name="Task for a member of staff").check()
+    page.get_by_label("Details").fill(what)
+    page.get_by_label("Give the task to").select_option(label="Teacher2")
+    page.get_by_label("Due by").fill(due)
+    page.get_by_role("button", name="Add", exact=True).click()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_give_a_task_and_complete_it(request, app, live_server, world, make_entry, staff_enrolled, javascript):
+    page = request.getfixturevalue("page" if javascript else "no_js")
+    login = (lambda who: sign_in(page, live_server, who, app)) if javascript else \
+        (lambda who: sign_in_without_js(page, live_server, who, app))
+    entry_id = make_entry()
+    entry_url = f"{live_server}/entries/{entry_id}"
+    due = (uk_today() + timedelta(days=3)).isoformat()
+
+    login("dsl")
+    page.goto(entry_url)
+    if javascript:
+        set_marker(page)
+    give_task(page, "Phone mum about the missed appointment.", due)
+    status = page.locator(".task-status")
+    expect(status).to_contain_text("For Teacher2")
+    expect(status).to_contain_text("Due in 3 days")
+    if javascript:
+        assert_no_reload(page)  # the activity section was swapped in place
+    else:
+        expect(page).to_have_url(re.compile(rf"/entries/{entry_id}#activity$"))
+    sign_out(page)
+
+    login("teacher2")
+    tasks = page.get_by_role("region", name="My tasks")
+    expect(tasks).to_contain_text("Phone mum about the missed appointment.")
+    if javascript:
+        set_marker(page)
+    tasks.get_by_role("button", name="Mark as done").click()
+    if javascript:
+        expect(tasks).to_contain_text("Completed by Teacher2")
+        assert_no_reload(page)
+    else:
+        expect(page).to_have_url(f"{live_server}/")
+        expect(page.get_by_role("region", name="My tasks")).to_have_count(0)
+    with app.app_context():
+        done = db.session.scalar(select(TaskCompletion))
+        assert done.completed_by_id == world["teacher2"].id
+    page.goto(entry_url)
+    expect(page.locator(".task-status")).to_contain_text("Completed by Teacher2")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_put_a_pupil_on_the_monitoring_list_from_the_chronology(request, app, live_server, world, javascript):
+    page = request.getfixturevalue("page" if javascript else "no_js")
+    pupil = world.pupils[1]
+    if javascript:
+        sign_in(page, live_server, "dsl", app)
+    else:
+        sign_in_without_js(page, live_server, "dsl", app)
+    page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
+    page.get_by_role("link", name="Put on the monitoring list").click()
+    page.get_by_role("button", name="Start monitoring").click()  # empty: the errors first
+    expect(page.locator(".error-summary")).to_contain_text("Give the reason for monitoring.")
+    page.get_by_label("Why is this pupil being monitored?").fill("Often hungry; attendance falling.")
+    page.get_by_label("Review by").fill((uk_today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Start monitoring").click()
+    expect(page).to_have_url(re.compile(rf"/pupils/{pupil.id}/chronology#monitoring$"))
+    section = page.get_by_role("region", name="Monitoring")
+    expect(section).to_contain_text("On the monitoring list since")
+    expect(section).to_contain_text("Often hungry; attendance falling.")
+    page.goto(f"{live_server}/review")
+    expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Oliver Nowak")
+    with app.app_context():
+        assert db.session.get(MonitoringState, pupil.id).active
+
+
+def test_screenshots_of_tasks_monitoring_and_sharing(page: Page, app, live_server, world, make_entry, capsys,
+                                                     staff_enrolled):
+    """Home with tasks (one overdue), the review page with monitored pupils, and the
+    information-sharing form; axe finds nothing serious on them."""
+    first = make_entry(narrative="Amelia said she had not eaten since yesterday lunchtime.")
+    second = make_entry(pupils=world.pupils[1:2], category="Behaviour", narrative="Oliver pushed a child.")
+    make_task(app, world, first, due_in=-2, text_="Check Amelia has had breakfast club each morning this week.")
+    make_task(app, world, second, due_in=0, text_="Talk to Oliver's class teacher about seating.")
+    make_task(app, world, first, due_in=6, text_="Send the attendance summary to the DSL.")
+    from tests.test_monitoring import monitor
+    monitor(app, world, world.pupils[0], review_in=-3, reason="Hunger at school.")
+    monitor(app, world, world.pupils[2], review_in=9, reason="Low attendance.")
+    report: list[str] = []
+    problems: list[str] = []
+
+    sign_in(page, live_server, "teacher2", app)
+    expect(page.get_by_role("region", name="My tasks")).to_contain_text("Overdue by 2 days")
+    check_page(page, "tasks-01-home-with-tasks", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "dsl", app)
+    open_page(page, f"{live_server}/review")
+    expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Review overdue by 3 days")
+    check_page(page, "tasks-02-review-with-monitoring", report, problems)
+    open_page(page, f"{live_server}/entries/{first}")
+    page.get_by_role("radio", name="Information shared").check()
+    expect(page.get_by_label("Lawful basis or reason for sharing")).to_be_visible()
+    expect(page.get_by_label("Give the task to")).to_be_hidden()
+    page.get_by_role("button", name="Add", exact=True).click()  # empty: every message
+    expect(page.locator(".error-summary")).to_contain_text("Say who the information was shared with.")
+    page.get_by_role("radio", name="Information shared").check()
+    check_page(page, "tasks-03-information-sharing-form", report, problems)
+    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
+    check_page(page, "tasks-04-chronology-with-monitoring", report, problems)
+    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/monitoring")
+    check_page(page, "tasks-05-monitoring-page", report, problems)
+    with capsys.disabled():
+        for line in report + problems:
+            print(f"[axe] {line}")
+    assert not problems, "\n".join(problems)
