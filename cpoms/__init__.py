@@ -78,9 +78,10 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
+    from .transfers.routes import bp as transfers_bp
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
-               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp):
+               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, transfers_bp):
         app.register_blueprint(bp)
 
 

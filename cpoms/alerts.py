@@ -210,6 +210,8 @@ def _entry_link(entry_id: int) -> str:
 
 
 def _message(alert: Alert) -> Message:
+    if alert.transfer_id is not None:
+        return _transfer_message(alert)
     entry = alert.entry
     context = {
         "entry": entry,
@@ -261,3 +263,33 @@ def send_message(message: Message) -> None:
         connection.send(message)
 
 
+
+
+# --- child-protection file transfers (cpoms/transfers/) ---
+TRANSFER_RECEIVED, TRANSFER_OVERDUE = "transfer_received", "transfer_overdue"
+
+
+def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
+    """Outbox rows to a school's safeguarding team about a transfer; sent once committed."""
+    alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason)
+              for user in safeguarding_team(school_id)]
+    db.session.add_all(alerts)
+    if has_request_context():
+        g.setdefault("alerts_after_commit", []).extend(alerts)
+    return alerts
+
+
+def _transfer_message(alert: Alert) -> Message:
+    transfer = alert.transfer
+    base = current_app.config["APP_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        link = url_for("transfers.show", transfer_id=transfer.id, _external=True)
+    context = {"transfer": transfer, "initials": transfer.pupil.initials, "link": link,
+               "recipient": alert.recipient, "overdue": alert.reason == TRANSFER_OVERDUE}
+    if alert.reason == TRANSFER_OVERDUE:
+        subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"
+    else:
+        subject = f"A child-protection file is being transferred to {transfer.to_school.name}: please accept it"
+    return Message(subject=subject, recipients=[alert.email],
+                   body=render_template("email/transfer.txt", **context),
+                   html=render_template("email/transfer.html", **context))

@@ -24,6 +24,9 @@ def register(app: Flask) -> None:
     from .mis.cli import register as register_mis
 
     register_mis(app)
+    from .transfers.cli import register as register_transfers
+
+    register_transfers(app)
     from bench.generate import generate_command  # the data generator lives beside the benchmarks
 
     app.cli.add_command(generate_command)

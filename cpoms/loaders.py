@@ -55,3 +55,13 @@ def require_on(entry: Entry, allowed: bool, what: str) -> None:
     if not allowed:
         audit.record(audit.DENIED, entry=entry, what=what)
         abort(403)
+
+
+# --- child-protection file transfers (cpoms/transfers/) ---
+def transfer_or_404(transfer_id: int):
+    from sqlalchemy.orm import selectinload
+
+    from .models import Transfer
+
+    return _get_or_404(Transfer, transfer_id, policy.can_view_transfer, options=[selectinload(Transfer.events)],
+                       denied={"what": "transfer", "transfer": transfer_id})
