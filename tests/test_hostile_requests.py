@@ -42,6 +42,10 @@ SUCCESS = {
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
     ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
+    # Child-protection file transfers; a subject-access export answers with its zip.
+    ("transfers.start", "POST"): 303, ("transfers.mark_sent", "POST"): 303, ("transfers.accept", "POST"): 303,
+    ("transfers.decline", "POST"): 303, ("transfers.record_receipt", "POST"): 303,
+    ("transfers.subject_access", "POST"): 200,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
