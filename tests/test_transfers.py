@@ -472,3 +472,20 @@ def test_subject_access_is_for_the_pupils_safeguarding_team(app, client, auth, w
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SubjectAccessExport)) == 0
     assert actions(app, "denied")
+
+
+def test_the_chronology_lists_every_transfer_and_export_once(app, client, auth, world, records):
+    auth.as_(world["dsl"])
+    pupil = records["pupil"]
+    first = transfer_id_from(start_in_trust(client, world, pupil))
+    auth.as_(world["other_dsl"])
+    client.post(f"/transfers/{first}/decline", data={"reason": "Not joining us."})
+    auth.as_(world["dsl"])
+    transfer_id_from(start_outside(client, pupil))
+    for _ in range(3):
+        open_zip(client.post(f"/pupils/{pupil}/subject-access"))
+    page = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    transfers = page.split('class="transfers-of-pupil"')[1].split("</ul>")[0]
+    exports = page.split('class="subject-access-exports"')[1].split("</ul>")[0]
+    assert transfers.count("<li>") == 2 and transfers.index("Declined") < transfers.index("St Anne")
+    assert exports.count("<li>") == 3

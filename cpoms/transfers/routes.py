@@ -26,7 +26,7 @@ bp = Blueprint("transfers", __name__)
 @bp.app_context_processor
 def for_the_chronology():
     """What the pupil's chronology page shows of transfers and subject-access exports."""
-    return {"transfers_of": queries.of_pupil, "subject_access_exports_of": queries.subject_access_exports}
+    return {"file_history_of": queries.file_history}
 
 
 @bp.route("/transfers")
