@@ -266,7 +266,7 @@ def send_message(message: Message) -> None:
 
 
 # --- child-protection file transfers (cpoms/transfers/) ---
-TRANSFER_RECEIVED, TRANSFER_OVERDUE = "transfer_received", "transfer_overdue"
+TRANSFER_RECEIVED, TRANSFER_OVERDUE, TRANSFER_DECLINED = "transfer_received", "transfer_overdue", "transfer_declined"
 
 
 def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
@@ -285,9 +285,11 @@ def _transfer_message(alert: Alert) -> Message:
     with current_app.test_request_context(base_url=base):
         link = url_for("transfers.show", transfer_id=transfer.id, _external=True)
     context = {"transfer": transfer, "initials": transfer.pupil.initials, "link": link,
-               "recipient": alert.recipient, "overdue": alert.reason == TRANSFER_OVERDUE}
+               "recipient": alert.recipient, "reason": alert.reason}
     if alert.reason == TRANSFER_OVERDUE:
         subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"
+    elif alert.reason == TRANSFER_DECLINED:
+        subject = f"{transfer.to_school.name} declined a child-protection file you sent"
     else:
         subject = f"A child-protection file is being transferred to {transfer.to_school.name}: please accept it"
     return Message(subject=subject, recipients=[alert.email],

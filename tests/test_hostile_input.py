@@ -367,7 +367,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     TRANSFER_ACCEPT: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
                            writes=frozenset({"transfers", "transfer_events", "pupils"})),
     TRANSFER_DECLINE: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
-                            data=lambda s: {"reason": "Not joining us."}, writes=frozenset({"transfers", "transfer_events"})),
+                            data=lambda s: {"reason": "Not joining us."},
+                            writes=frozenset({"transfers", "transfer_events", "alerts"})),
     TRANSFER_RECEIPT: Route(ids={"transfer_id": "outside_transfer_id"}, data=lambda s: {
         "confirmed_by": "Ms Patel", "on_date": date_today(), "note": "Signed for."},
         writes=frozenset({"transfers", "transfer_events"})),

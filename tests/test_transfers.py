@@ -245,6 +245,31 @@ def test_a_declined_file_stays_with_the_sender(app, client, auth, world, records
     assert start_in_trust(client, world, pupil).status_code == 303  # a new transfer may start
 
 
+def test_a_decline_emails_the_sending_team_without_the_reason(mail_app, smtp, client, auth, world, records):
+    auth.as_(world["dsl"])
+    transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))
+    smtp.inbox.messages.clear()
+    auth.as_(world["other_dsl"])
+    client.post(f"/transfers/{transfer_id}/decline", data={"reason": "Mum says she is moving to Leeds instead."})
+    assert smtp.inbox.recipients == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
+    message = email.message_from_bytes(smtp.inbox.messages[0].original_content, policy=email.policy.default)
+    body = message.get_body(("plain",)).get_content()
+    assert "declined" in message["Subject"] and "A.H." in body
+    assert "Leeds" not in body and "Amelia" not in body and f"{BASE_URL}/transfers/{transfer_id}" in body
+
+
+def test_the_transfer_page_runs_a_fixed_number_of_queries(app, client, auth, world, records, count_queries):
+    auth.as_(world["dsl"])
+    transfer_id = transfer_id_from(start_outside(client, records["pupil"], sent_on=None))
+    client.get(f"/transfers/{transfer_id}")
+    with count_queries() as few:
+        assert client.get(f"/transfers/{transfer_id}").status_code == 200
+    client.post(f"/transfers/{transfer_id}/receipt", data={"confirmed_by": "Ms Patel", "on_date": today().isoformat()})
+    with count_queries() as many:
+        assert client.get(f"/transfers/{transfer_id}").status_code == 200
+    assert len(few) == len(many)
+
+
 def test_states_move_only_forwards(app, client, auth, world, records):
     auth.as_(world["dsl"])
     transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))

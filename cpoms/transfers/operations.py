@@ -69,6 +69,7 @@ def decline(by: User, transfer: Transfer, reason: str) -> None:
     db.session.flush()
     audit.record(audit.DECLINE_TRANSFER, pupil=transfer.pupil, school_id=transfer.to_school_id,
                  transfer=transfer.id)
+    alerts.queue_for_transfer(transfer, transfer.from_school_id, alerts.TRANSFER_DECLINED)
 
 
 def record_receipt(by: User, transfer: Transfer, *, confirmed_by: str, on_date: date, note: str | None) -> None:
