@@ -465,5 +465,23 @@ def sees_pupil_transfers(user, pupil: Pupil) -> bool:
     return pupil.school_id in a.review or (bool(a.team) and kept_after_transfer(user, pupil))
 
 
+FULL_NAME, INITIALS, ANOTHER_PUPIL = "full name", "initials", "another pupil"
+
+
+def pupil_naming(user, pupil: Pupil, entry: Entry) -> str:
+    """How a pupil on an entry is named to this reader. The entry's school and the pupil's
+    own school differ only once a file has moved: the recording school still names the
+    pupils of its entry, the receiving school its new pupil; and the other pupils of a
+    shared entry in a received file, pupils of a school the reader has no part in, are
+    "another pupil"."""
+    a = access(user)
+    schools = {entry.school_id, pupil.school_id}
+    if schools & a.full_names:
+        return FULL_NAME
+    if schools & (a.read_all | a.read_own):
+        return INITIALS
+    return ANOTHER_PUPIL
+
+
 def can_produce_subject_access(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team

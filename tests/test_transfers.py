@@ -514,3 +514,24 @@ def test_the_chronology_lists_every_transfer_and_export_once(app, client, auth, 
     exports = page.split('class="subject-access-exports"')[1].split("</ul>")[0]
     assert transfers.count("<li>") == 2 and transfers.index("Declined") < transfers.index("St Anne")
     assert exports.count("<li>") == 3
+
+
+def test_other_pupils_of_a_received_file_are_another_pupil(app, client, auth, world, records):
+    pupil = records["pupil"]
+    auth.as_(world["dsl"])
+    transfer_id = transfer_id_from(start_in_trust(client, world, pupil))
+    auth.as_(world["other_dsl"])
+    client.post(f"/transfers/{transfer_id}/accept")
+    chronology = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "Also about: another pupil" in chronology
+    entry = client.get(f"/entries/{records['shared']}").get_data(as_text=True)
+    heading = entry.split('id="entry-heading">')[1].split("</h1>")[0]
+    assert "Amelia Hassan" in heading and "another pupil" in heading
+    for page in (chronology, entry):  # the narrative reads as recorded in the app (the exports redact it)
+        rest = page.replace(SHARED, "")
+        assert "Oliver" not in rest and "Nowak" not in rest and "O.N." not in rest
+    # The recording school still names the pupils of its own entry, the one who left too.
+    auth.as_(world["dsl"])
+    entry = client.get(f"/entries/{records['shared']}").get_data(as_text=True)
+    heading = entry.split('id="entry-heading">')[1].split("</h1>")[0]
+    assert "Amelia Hassan" in heading and "Oliver Nowak" in heading
