@@ -178,7 +178,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     def pupil_name(pupil) -> str:
-        if policy.shows_full_names(current_user, pupil.school_id):
+        if policy.shows_full_name_of(current_user, pupil):
             return pupil.full_name
         return pupil.initials
 

@@ -402,12 +402,26 @@ def _received_file(a: Access, pupil_id):
     return exists(_accepted(pupil_id, Transfer.to_school_id.in_(a.review)))
 
 
+def _schools_file_left(pupil: Pupil) -> frozenset[int]:
+    """The schools this pupil's file was accepted from: one query per pupil and request."""
+    cache = g.setdefault("_schools_file_left", {})
+    if pupil.id not in cache:
+        cache[pupil.id] = frozenset(db.session.scalars(_sending_schools(pupil.id)))
+    return cache[pupil.id]
+
+
 def kept_after_transfer(user, pupil: Pupil) -> bool:
     """A chronology stays open to whole-school readers of a school the pupil's file left."""
     a = access(user)
-    if not a.read_all:
-        return False
-    return bool(db.session.scalar(select(exists(_accepted(pupil.id, Transfer.from_school_id.in_(a.read_all))))))
+    return bool(a.read_all) and bool(_schools_file_left(pupil) & a.read_all)
+
+
+def shows_full_name_of(user, pupil: Pupil) -> bool:
+    """shows_full_names for one pupil: at their school, or at a school their file left."""
+    a = access(user)
+    if pupil.school_id in a.full_names:
+        return True
+    return bool(a.full_names) and bool(_schools_file_left(pupil) & a.full_names)
 
 
 def pupil_entries(user, pupil: Pupil):

@@ -535,3 +535,18 @@ def test_other_pupils_of_a_received_file_are_another_pupil(app, client, auth, wo
     entry = client.get(f"/entries/{records['shared']}").get_data(as_text=True)
     heading = entry.split('id="entry-heading">')[1].split("</h1>")[0]
     assert "Amelia Hassan" in heading and "Oliver Nowak" in heading
+
+
+def test_the_sending_school_still_names_the_pupil_who_left(app, client, auth, world, records):
+    pupil = records["pupil"]
+    auth.as_(world["dsl"])
+    transfer_id = transfer_id_from(start_in_trust(client, world, pupil))
+    auth.as_(world["other_dsl"])
+    client.post(f"/transfers/{transfer_id}/accept")
+    auth.as_(world["dsl"])
+    page = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "<h1>Amelia Hassan</h1>" in page and "A204210010001" in page
+    assert "Transfer the file to a new school" not in page  # no longer theirs to transfer
+    auth.as_(world["governor"])
+    page = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "<h1>A.H.</h1>" in page and "Amelia" not in page.replace(SHARED, "") and NARRATIVE in page
