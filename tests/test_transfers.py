@@ -102,6 +102,15 @@ def transfer_id_from(response) -> int:
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
 
+def accepted(client, auth, world, pupil_id) -> int:
+    """The pupil's file sent from ashgrove to brookfield, and accepted there (signed in as brookfield's DSL)."""
+    auth.as_(world["dsl"])
+    transfer_id = transfer_id_from(start_in_trust(client, world, pupil_id))
+    auth.as_(world["other_dsl"])
+    assert client.post(f"/transfers/{transfer_id}/accept").status_code == 303
+    return transfer_id
+
+
 def the_transfer(app, transfer_id) -> Transfer:
     with app.app_context():
         transfer = db.session.get(Transfer, transfer_id)
@@ -208,20 +217,14 @@ def test_receiving_school_reads_the_file_only_after_accepting(app, client, auth,
 
 
 def test_the_receiving_review_queue_does_not_take_the_old_entries(app, client, auth, world, records):
-    auth.as_(world["dsl"])
-    transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))
-    auth.as_(world["other_dsl"])
-    client.post(f"/transfers/{transfer_id}/accept")
+    accepted(client, auth, world, records["pupil"])
     assert f"/entries/{records['own']}" not in client.get("/review").get_data(as_text=True)
     auth.as_(world["dsl"])
     assert f"/entries/{records['own']}" in client.get("/review").get_data(as_text=True)
 
 
 def test_the_receiving_team_reads_but_does_not_write_on_old_entries(app, client, auth, world, records):
-    auth.as_(world["dsl"])
-    transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))
-    auth.as_(world["other_dsl"])
-    client.post(f"/transfers/{transfer_id}/accept")
+    accepted(client, auth, world, records["pupil"])
     response = client.post(f"/entries/{records['own']}/follow-ups", data={"kind": "note", "text": "Hello"})
     assert response.status_code in (403, 404, 405)
     with app.app_context():
@@ -518,10 +521,7 @@ def test_the_chronology_lists_every_transfer_and_export_once(app, client, auth, 
 
 def test_other_pupils_of_a_received_file_are_another_pupil(app, client, auth, world, records):
     pupil = records["pupil"]
-    auth.as_(world["dsl"])
-    transfer_id = transfer_id_from(start_in_trust(client, world, pupil))
-    auth.as_(world["other_dsl"])
-    client.post(f"/transfers/{transfer_id}/accept")
+    accepted(client, auth, world, pupil)
     chronology = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
     assert "Also about: another pupil" in chronology
     entry = client.get(f"/entries/{records['shared']}").get_data(as_text=True)
@@ -539,10 +539,7 @@ def test_other_pupils_of_a_received_file_are_another_pupil(app, client, auth, wo
 
 def test_the_sending_school_still_names_the_pupil_who_left(app, client, auth, world, records):
     pupil = records["pupil"]
-    auth.as_(world["dsl"])
-    transfer_id = transfer_id_from(start_in_trust(client, world, pupil))
-    auth.as_(world["other_dsl"])
-    client.post(f"/transfers/{transfer_id}/accept")
+    accepted(client, auth, world, pupil)
     auth.as_(world["dsl"])
     page = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
     assert "<h1>Amelia Hassan</h1>" in page and "A204210010001" in page
