@@ -80,9 +80,11 @@ def _register_blueprints(app: Flask) -> None:
     from .search.routes import bp as search_bp
     from .tasks.routes import bp as tasks_bp
     from .monitoring.routes import bp as monitoring_bp
+    from .transfers.routes import bp as transfers_bp
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
-               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp):
+               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
+               transfers_bp):
         app.register_blueprint(bp)
 
 
@@ -179,7 +181,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     def pupil_name(pupil) -> str:
-        if policy.shows_full_names(current_user, pupil.school_id):
+        if policy.shows_full_name_of(current_user, pupil):
             return pupil.full_name
         return pupil.initials
 

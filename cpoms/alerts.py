@@ -225,6 +225,8 @@ def _entry_link(entry_id: int) -> str:
 def _message(alert: Alert) -> Message:
     if alert.reason in MESSAGES:
         return MESSAGES[alert.reason](alert)
+    if alert.transfer_id is not None:
+        return _transfer_message(alert)
     entry = alert.entry
     category = alert.category or entry.category
     context = {
@@ -305,3 +307,34 @@ def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]
 MESSAGES: dict = {}
 # Reasons that are not alerts about a new entry (the entry page's delivery line skips them).
 NOT_ABOUT_THE_ENTRY = ("task_reminder",)
+
+# --- child-protection file transfers (cpoms/transfers/) ---
+TRANSFER_RECEIVED, TRANSFER_OVERDUE, TRANSFER_DECLINED = "transfer_received", "transfer_overdue", "transfer_declined"
+
+
+def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
+    """Outbox rows to a school's safeguarding team about a transfer; sent once committed."""
+    alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason)
+              for user in safeguarding_team(school_id)]
+    db.session.add_all(alerts)
+    if has_request_context():
+        g.setdefault("alerts_after_commit", []).extend(alerts)
+    return alerts
+
+
+def _transfer_message(alert: Alert) -> Message:
+    transfer = alert.transfer
+    base = current_app.config["APP_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        link = url_for("transfers.show", transfer_id=transfer.id, _external=True)
+    context = {"transfer": transfer, "initials": transfer.pupil.initials, "link": link,
+               "recipient": alert.recipient, "reason": alert.reason}
+    if alert.reason == TRANSFER_OVERDUE:
+        subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"
+    elif alert.reason == TRANSFER_DECLINED:
+        subject = f"{transfer.to_school.name} declined a child-protection file you sent"
+    else:
+        subject = f"A child-protection file is being transferred to {transfer.to_school.name}: please accept it"
+    return Message(subject=subject, recipients=[alert.email],
+                   body=render_template("email/transfer.txt", **context),
+                   html=render_template("email/transfer.html", **context))

@@ -265,3 +265,29 @@ LABELS.update({
 })
 # Seeing a pupil's monitoring is seeing part of their record.
 VIEWS_OF_A_RECORD = (*VIEWS_OF_A_RECORD, VIEW_MONITORING)
+
+# --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
+VIEW_TRANSFERS = "view_transfers"
+VIEW_TRANSFER = "view_transfer"
+START_TRANSFER = "start_transfer"
+SEND_TRANSFER = "send_transfer"
+ACCEPT_TRANSFER = "accept_transfer"
+DECLINE_TRANSFER = "decline_transfer"
+RECORD_TRANSFER_RECEIPT = "record_transfer_receipt"
+EXPORT_TRANSFER_PACK = "export_transfer_pack"
+EXPORT_SUBJECT_ACCESS = "export_subject_access"
+TRANSFER_REMINDERS_QUEUED = "transfer_reminders_queued"
+LABELS.update({
+    VIEW_TRANSFERS: "Viewed the transfer dashboard",
+    VIEW_TRANSFER: "Viewed a file transfer",
+    START_TRANSFER: "Started a child-protection file transfer",
+    SEND_TRANSFER: "Recorded a file transfer as sent",
+    ACCEPT_TRANSFER: "Accepted a transferred file",
+    DECLINE_TRANSFER: "Declined a transferred file",
+    RECORD_TRANSFER_RECEIPT: "Recorded receipt of a transferred file",
+    EXPORT_TRANSFER_PACK: "Downloaded a transfer pack",
+    EXPORT_SUBJECT_ACCESS: "Produced a subject-access export",
+    TRANSFER_REMINDERS_QUEUED: "Queued reminders of overdue transfers",
+})
+# A transfer pack and a subject-access export each hold a child's record.
+VIEWS_OF_A_RECORD = VIEWS_OF_A_RECORD + (EXPORT_TRANSFER_PACK, EXPORT_SUBJECT_ACCESS)

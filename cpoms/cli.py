@@ -27,6 +27,10 @@ def register(app: Flask) -> None:
     from .tasks.cli import send_reminders_command
 
     app.cli.add_command(send_reminders_command)
+
+    from .transfers.cli import register as register_transfers
+
+    register_transfers(app)
     from bench.generate import generate_command  # the data generator lives beside the benchmarks
 
     app.cli.add_command(generate_command)

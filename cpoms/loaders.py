@@ -62,3 +62,12 @@ def require_on(entry: Entry, allowed: bool, what: str) -> None:
 def monitoring_pupil_or_404(pupil_id: int) -> Pupil:
     return _get_or_404(Pupil, pupil_id, policy.can_manage_monitoring,
                        denied={"pupil_id": pupil_id, "what": "monitoring"})
+
+# --- child-protection file transfers (cpoms/transfers/) ---
+def transfer_or_404(transfer_id: int):
+    from sqlalchemy.orm import selectinload
+
+    from .models import Transfer
+
+    return _get_or_404(Transfer, transfer_id, policy.can_view_transfer, options=[selectinload(Transfer.events)],
+                       denied={"what": "transfer", "transfer": transfer_id})

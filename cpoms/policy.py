@@ -139,9 +139,9 @@ def can_view_entry(user, entry: Entry) -> bool:
         return False
     if entry.school_id in a.read_all:
         return True
-    if entry.school_id not in a.read_own:
-        return False
-    return entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)
+    if entry.school_id in a.read_own and (entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)):
+        return True
+    return sees_transferred_entry(user, entry)
 
 
 def visible_entries(user):
@@ -220,7 +220,7 @@ def review_school_ids(user) -> frozenset[int]:
 
 
 def can_view_chronology(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).read_all
+    return pupil.school_id in access(user).read_all or kept_after_transfer(user, pupil)
 
 
 def can_see_record_viewers(user, pupil: Pupil) -> bool:
@@ -458,3 +458,127 @@ def can_manage_monitoring(user, pupil: Pupil) -> bool:
 def monitoring_list_school_ids(user) -> frozenset[int]:
     """The monitored pupils on the review page: whoever uses it (the team and SLT)."""
     return access(user).review
+
+# --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
+# A pupil's file moves to a trust school when that school's safeguarding team accepts
+# it: the pupil then belongs to the receiving school (pupil.school_id), while every
+# entry keeps the school that recorded it (entries' school_id, and so the review
+# queues, never move). The receiving school's safeguarding team and SLT read the
+# entries of the schools the file came from; its governors, and every other school,
+# do not. The sending school keeps reading what it recorded. Each of these costs a
+# query only where the ordinary rules above said no, so existing pages' query counts stay fixed.
+from .models import EntryPupil, Transfer, TransferStatus  # noqa: E402  (this area's block)
+
+
+def _accepted(pupil_id, *where):
+    return select(Transfer.id).where(Transfer.pupil_id == pupil_id, Transfer.status == TransferStatus.ACCEPTED,
+                                     *where)
+
+
+def _sending_schools(pupil_id):
+    """The schools a pupil's file was accepted from: their entries travel with it."""
+    return select(Transfer.from_school_id).where(Transfer.pupil_id == pupil_id,
+                                                 Transfer.status == TransferStatus.ACCEPTED)
+
+
+def _received_file(a: Access, pupil_id):
+    return exists(_accepted(pupil_id, Transfer.to_school_id.in_(a.review)))
+
+
+def _schools_file_left(pupil: Pupil) -> frozenset[int]:
+    """The schools this pupil's file was accepted from: one query per pupil and request."""
+    cache = g.setdefault("_schools_file_left", {})
+    if pupil.id not in cache:
+        cache[pupil.id] = frozenset(db.session.scalars(_sending_schools(pupil.id)))
+    return cache[pupil.id]
+
+
+def kept_after_transfer(user, pupil: Pupil) -> bool:
+    """A chronology stays open to whole-school readers of a school the pupil's file left."""
+    a = access(user)
+    return bool(a.read_all) and bool(_schools_file_left(pupil) & a.read_all)
+
+
+def shows_full_name_of(user, pupil: Pupil) -> bool:
+    """shows_full_names for one pupil: at their school, or at a school their file left."""
+    a = access(user)
+    if pupil.school_id in a.full_names:
+        return True
+    return bool(a.full_names) and bool(_schools_file_left(pupil) & a.full_names)
+
+
+def pupil_entries(user, pupil: Pupil):
+    """A WHERE clause on Entry (already narrowed to this pupil's entries): what
+    visible_entries allows, and the file received with the pupil."""
+    a = access(user)
+    mine = visible_entries(user)
+    if not a.review:
+        return mine
+    return or_(mine, and_(Entry.school_id.in_(_sending_schools(pupil.id)), _received_file(a, pupil.id)))
+
+
+def sees_transferred_entry(user, entry: Entry) -> bool:
+    """One entry of a file this user's school received (for the entry page)."""
+    a = access(user)
+    if not a.review:
+        return False
+    received = select(Transfer.pupil_id).where(Transfer.status == TransferStatus.ACCEPTED,
+                                               Transfer.to_school_id.in_(a.review))
+    sent_from_here = select(Transfer.pupil_id).where(Transfer.status == TransferStatus.ACCEPTED,
+                                                     Transfer.from_school_id == entry.school_id)
+    return bool(db.session.scalar(select(exists().where(
+        EntryPupil.entry_id == entry.id, EntryPupil.pupil_id.in_(received), EntryPupil.pupil_id.in_(sent_from_here),
+    ))))
+
+
+def transfer_school_ids(user) -> frozenset[int]:
+    """The transfer dashboard: the safeguarding team, of the schools it sends from and receives at."""
+    return access(user).team
+
+
+def can_start_transfer(user, pupil: Pupil) -> bool:
+    return pupil.school_id in access(user).team
+
+
+def can_view_transfer(user, transfer) -> bool:
+    team = access(user).team
+    return transfer.from_school_id in team or (transfer.to_school_id is not None and transfer.to_school_id in team)
+
+
+def can_send_transfer(user, transfer) -> bool:
+    """Mark as sent, download the pack, record the receipt: the sending school's team."""
+    return transfer.from_school_id in access(user).team
+
+
+def can_receive_transfer(user, transfer) -> bool:
+    """Accept or decline a file sent to a trust school: that school's safeguarding team."""
+    return transfer.to_school_id is not None and transfer.to_school_id in access(user).team
+
+
+def sees_pupil_transfers(user, pupil: Pupil) -> bool:
+    """The transfers of a pupil's file, listed on their chronology: the safeguarding team and SLT of
+    the pupil's school, and the safeguarding team of a school the file was accepted from."""
+    a = access(user)
+    return pupil.school_id in a.review or (bool(a.team) and kept_after_transfer(user, pupil))
+
+
+FULL_NAME, INITIALS, ANOTHER_PUPIL = "full name", "initials", "another pupil"
+
+
+def pupil_naming(user, pupil: Pupil, entry: Entry) -> str:
+    """How a pupil on an entry is named to this reader. The entry's school and the pupil's
+    own school differ only once a file has moved: the recording school still names the
+    pupils of its entry, the receiving school its new pupil; and the other pupils of a
+    shared entry in a received file, pupils of a school the reader has no part in, are
+    "another pupil"."""
+    a = access(user)
+    schools = {entry.school_id, pupil.school_id}
+    if schools & a.full_names:
+        return FULL_NAME
+    if schools & (a.read_all | a.read_own):
+        return INITIALS
+    return ANOTHER_PUPIL
+
+
+def can_produce_subject_access(user, pupil: Pupil) -> bool:
+    return pupil.school_id in access(user).team

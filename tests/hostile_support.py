@@ -23,7 +23,7 @@ from conftest import POSTGRES_URL, Auth, build_world
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
-BINARY = {"application/pdf"}  # answers that are not pages: no markup to check
+BINARY = {"application/pdf", "application/zip"}  # answers that are not pages: no markup to check
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
 SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)
 STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|werkzeug\.debug")

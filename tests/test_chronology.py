@@ -185,7 +185,7 @@ def long_story(app, world):
 def test_long_chronology_lands_on_the_latest_page_and_pages_back_without_javascript(client, auth, world, long_story):
     auth.as_(world["dsl"])
     html = chronology(client, world)
-    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in html
+    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in re.sub(r"<[^>]+>", "", html)
     assert html.count('class="chronology-entry"') == 20
     assert 'rel="prev"' in html and "chronology-more" not in html  # nothing later to load
     first = chronology(client, world, page=1)

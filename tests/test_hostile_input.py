@@ -33,7 +33,7 @@ from cpoms.formfields import MAX_ID
 from cpoms.mis import imports, pupils
 from cpoms.models import (
     Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Role, RoleAssignment,
-    School, User,
+    School, Transfer, User,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
 from cpoms.tasks.dates import uk_today
@@ -115,6 +115,7 @@ def make_sample(app, world) -> dict:
                                   pupils.parse(PUPILS_CSV), full=False).id
         task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
         db.session.commit()
+        transfers = sample_transfers(world)
     return {
         "world": world,
         "entry_id": entry_id,
@@ -144,6 +145,7 @@ def make_sample(app, world) -> dict:
         "task_id": task_id,
         "teacher2_id": world["teacher2"].id,
         "monitored_pupil_id": world.pupils[2].id,
+        **transfers,
     }
 
 
@@ -165,6 +167,25 @@ def add_task_and_monitoring(world, task_entry) -> int:
                                    text="Attendance."))
     db.session.flush()
     return task.id
+
+
+def sample_transfers(world) -> dict:
+    """Transfers the cases aim at: Oliver's file sent to brookfield; Isla's sent outside
+    the trust, and another of hers started and not yet sent."""
+    def transfer(pupil, status, to_school=None):
+        outside = {} if to_school else {"destination_name": "St Anne's Primary", "contact_name": "Ms Patel",
+                                        "contact_email": "dsl@stannes.example.org"}
+        row = Transfer(pupil_id=pupil.id, from_school_id=world.school.id, to_school_id=to_school, method="secure_email",
+                       started_by_id=world["dsl"].id, status=status,
+                       sent_on=now_utc().date() if status == "sent" else None, **outside)
+        db.session.add(row)
+        return row
+
+    made = {"trust_transfer_id": transfer(world.pupils[1], "sent", world.other_school.id),
+            "outside_transfer_id": transfer(world.pupils[2], "sent"),
+            "started_transfer_id": transfer(world.pupils[2], "started")}
+    db.session.commit()
+    return {key: row.id for key, row in made.items()}
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -268,6 +289,17 @@ MONITORING_WRITES = frozenset({"monitoring_events", "monitoring_states"})
 
 def uk_day(offset: int) -> str:
     return (uk_today() + timedelta(days=offset)).isoformat()
+
+TRANSFERS = ("transfers.dashboard", "GET")
+TRANSFER_START_PAGE = ("transfers.start", "GET")
+TRANSFER_START = ("transfers.start", "POST")
+TRANSFER_PAGE = ("transfers.show", "GET")
+TRANSFER_SENT = ("transfers.mark_sent", "POST")
+TRANSFER_ACCEPT = ("transfers.accept", "POST")
+TRANSFER_DECLINE = ("transfers.decline", "POST")
+TRANSFER_RECEIPT = ("transfers.record_receipt", "POST")
+TRANSFER_PACK = ("transfers.download_pack", "GET")
+SUBJECT_ACCESS = ("transfers.subject_access", "POST")
 
 
 def log_form(s: dict) -> dict:
@@ -387,7 +419,31 @@ ROUTES: dict[tuple[str, str], Route] = {
         "note": "Better.", "review_on": uk_day(28)}, writes=MONITORING_WRITES),
     END_MONITORING: Route(ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {"reason": "Support in place."},
                           writes=MONITORING_WRITES),
+
+    # --- child-protection file transfers and subject access (cpoms/transfers/) ---
+    TRANSFERS: Route(),
+    TRANSFER_START_PAGE: Route(ids={"pupil_id": "pupil_id"}),
+    TRANSFER_START: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {
+        "destination": str(s["other_school_id"]), "method": "cp_system", "sent_on": date_today()},
+        writes=frozenset({"transfers", "transfer_events", "alerts"})),
+    TRANSFER_PAGE: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"}),
+    TRANSFER_SENT: Route(ids={"transfer_id": "started_transfer_id"}, data=lambda s: {"sent_on": date_today()},
+                         writes=frozenset({"transfers", "transfer_events"})),
+    TRANSFER_ACCEPT: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
+                           writes=frozenset({"transfers", "transfer_events", "pupils"})),
+    TRANSFER_DECLINE: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
+                            data=lambda s: {"reason": "Not joining us."},
+                            writes=frozenset({"transfers", "transfer_events", "alerts"})),
+    TRANSFER_RECEIPT: Route(ids={"transfer_id": "outside_transfer_id"}, data=lambda s: {
+        "confirmed_by": "Ms Patel", "on_date": date_today(), "note": "Signed for."},
+        writes=frozenset({"transfers", "transfer_events"})),
+    TRANSFER_PACK: Route(ids={"transfer_id": "outside_transfer_id"}),
+    SUBJECT_ACCESS: Route(ids={"pupil_id": "pupil_id"}, writes=frozenset({"subject_access_exports"})),
 }
+
+
+def date_today(**delta) -> str:
+    return (now_utc() + timedelta(**delta)).date().isoformat()
 
 
 # --- hostile values --------------------------------------------------------------------
@@ -438,6 +494,13 @@ ID_VALUES = (NEGATIVE, ZERO, OVER_INT32, OVER_INT64, HUGE, WORD, DECIMAL, SUPERS
 SOME_IDS = (NEGATIVE, OVER_INT64, WORD, SQL_ID)
 FAR_DATES = (IMPOSSIBLE_DATE, UK_ORDER, YEAR_ZERO, YEAR_FIVE_DIGITS, NOT_A_DATE)
 FUTURE_DATES = (YEAR_2100, YEAR_9999, TOMORROW)
+
+
+# A day typed where a date is asked (the transfer forms): none of these is one.
+DAY_VALUES = (SCRIPT, SQL_OR, P("2026-02-30", "2026-02-30"), P("year-0", "0000-01-01"),
+              P("year-99999", "99999-01-01"), NOT_A_DATE)
+OUTSIDE = {"destination": "outside", "destination_name": "St Anne's Primary", "contact_name": "Ms Patel",
+           "contact_email": "dsl@stannes.example.org"}
 
 
 # --- what must happen ----------------------------------------------------------------------
@@ -524,6 +587,10 @@ VALID_POST = {
     COMPLETE_TASK: Expect((303,), location="/", writes=True),
     START_MONITORING: Expect((303,), writes=True), REVIEW_MONITORING: Expect((303,), writes=True),
     END_MONITORING: Expect((303,), writes=True),
+
+    TRANSFER_START: Expect((303,), writes=True), TRANSFER_SENT: Expect((303,), writes=True),
+    TRANSFER_ACCEPT: Expect((303,), writes=True), TRANSFER_DECLINE: Expect((303,), writes=True),
+    TRANSFER_RECEIPT: Expect((303,), writes=True), SUBJECT_ACCESS: Expect((200,), writes=True),
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -1005,6 +1072,62 @@ CASES += [
     *text_cases(END_MONITORING, "reason", required=invalid("Give the reason for ending monitoring.")),
     *[Case(route, "pupil_id", P("not-monitored", lambda s: str(s["pupil_id"])),
            Expect((409,), "not on the monitoring list")) for route in (REVIEW_MONITORING, END_MONITORING)],
+
+    # --- child-protection file transfers and subject access (cpoms/transfers/) ---
+    *[Case(TRANSFERS, "page", v, SHOWN) for v in (SCRIPT, SQL_OR)],  # nothing read: ignored
+    Case(TRANSFERS, "page", WORD, FORBIDDEN, who="slt"),
+    *id_cases(TRANSFER_START_PAGE, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(TRANSFER_START_PAGE, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
+    *id_cases(TRANSFER_START, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(TRANSFER_START, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="governor"),
+    *[Case(TRANSFER_START, "destination", v, NOT_A_CHOICE) for v in (
+        SCRIPT, SQL_OR, OVER_INT64, NEGATIVE, P("own-school", lambda s: str(s["school_id"])))],
+    *[Case(TRANSFER_START, "destination", v, invalid("Choose the school the pupil is going to.")) for v in (EMPTY, LEFT_OUT)],
+    *text_cases(TRANSFER_START, "destination_name", extra=OUTSIDE, long_text=201,
+                too_long=invalid("Keep this under 200 characters."),
+                required=invalid("Enter the name of the school the pupil is going to.")),
+    *text_cases(TRANSFER_START, "contact_name", extra=OUTSIDE, long_text=201,
+                too_long=invalid("Keep this under 200 characters."),
+                required=invalid("Enter who at that school receives the file.")),
+    *[Case(TRANSFER_START, "contact_email", v, invalid("Enter an email address like"), extra=OUTSIDE)
+      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, P("no-domain", "patel@"))],
+    Case(TRANSFER_START, "contact_email", P("255-chars", "a" * 243 + "@example.org"),
+         invalid("Field cannot be longer than 254 characters."), extra=OUTSIDE),
+    Case(TRANSFER_START, "contact_email", EMPTY, invalid("Enter the contact's email address."), extra=OUTSIDE),
+    Case(TRANSFER_START, "contact_email", P("script-for-a-trust-school", SCRIPT.value), ACCEPTED),  # ignored there
+    *[Case(TRANSFER_START, "method", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("unknown", "pigeon"))],
+    *[Case(TRANSFER_START, "method", v, invalid("Choose how the file is sent.")) for v in (EMPTY, LEFT_OUT)],
+    *[Case(TRANSFER_START, "sent_on", v, INVALID_DATE) for v in DAY_VALUES],
+    Case(TRANSFER_START, "sent_on", P("1999", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
+    Case(TRANSFER_START, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")),
+    Case(TRANSFER_START, "sent_on", EMPTY, Expect((303,), writes=frozenset({"transfers", "transfer_events"}))),
+    *id_cases(TRANSFER_PAGE, "transfer_id", MISSING, values=SOME_IDS),
+    Case(TRANSFER_PAGE, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING),
+    *id_cases(TRANSFER_SENT, "transfer_id", MISSING, values=SOME_IDS),
+    *[Case(TRANSFER_SENT, "sent_on", v, INVALID_DATE) for v in DAY_VALUES],
+    Case(TRANSFER_SENT, "sent_on", EMPTY, invalid("Enter the date the file was sent.")),
+    Case(TRANSFER_SENT, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")),
+    Case(TRANSFER_SENT, "transfer_id", P("already-sent", lambda s: str(s["outside_transfer_id"])),
+         Expect((409,), "nothing was changed")),
+    *id_cases(TRANSFER_ACCEPT, "transfer_id", MISSING, values=SOME_IDS),
+    Case(TRANSFER_ACCEPT, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING),
+    Case(TRANSFER_ACCEPT, "transfer_id", P("own", lambda s: str(s["trust_transfer_id"])), FORBIDDEN, who="dsl"),
+    *id_cases(TRANSFER_DECLINE, "transfer_id", MISSING, values=SOME_IDS),
+    *text_cases(TRANSFER_DECLINE, "reason", long_text=2001, too_long=invalid("Keep this under 2,000 characters."),
+                required=invalid("Say why you are declining the file.")),
+    Case(TRANSFER_DECLINE, "reason", SCRIPT, FORBIDDEN, who="deputy"),
+    *id_cases(TRANSFER_RECEIPT, "transfer_id", MISSING, values=SOME_IDS),
+    Case(TRANSFER_RECEIPT, "transfer_id", P("trust", lambda s: str(s["trust_transfer_id"])), FORBIDDEN),
+    *text_cases(TRANSFER_RECEIPT, "confirmed_by", long_text=201, too_long=invalid("Keep this under 200 characters."),
+                required=invalid("Enter who at the receiving school confirmed receipt.")),
+    *text_cases(TRANSFER_RECEIPT, "note", long_text=2001, too_long=invalid("Keep this under 2,000 characters.")),
+    *[Case(TRANSFER_RECEIPT, "on_date", v, INVALID_DATE) for v in DAY_VALUES],
+    Case(TRANSFER_RECEIPT, "on_date", EMPTY, invalid("Enter the date receipt was confirmed.")),
+    *id_cases(TRANSFER_PACK, "transfer_id", MISSING, values=SOME_IDS),
+    Case(TRANSFER_PACK, "transfer_id", P("trust", lambda s: str(s["trust_transfer_id"])), FORBIDDEN),
+    Case(TRANSFER_PACK, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING, who="other_dsl"),
+    *id_cases(SUBJECT_ACCESS, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(SUBJECT_ACCESS, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
 ]
 
 
@@ -1161,6 +1284,12 @@ SHOWN_ON = {
     (GUIDANCE_EDIT, "body"): (("teacher1", "/guidance"), ("admin", "/guidance/edit")),
     (GUIDANCE_EDIT, "note"): (("teacher1", "/guidance/history"),),
     (CATEGORIES, BEHAVIOUR_DESCRIPTION): (("teacher1", "/log"), ("admin", "/guidance/categories")),
+    # {location}: where the save redirected (the new transfer's page); other names: the sample's ids.
+    (TRANSFER_START, "destination_name"): (("dsl", "{location}"), ("dsl", "/transfers")),
+    (TRANSFER_START, "contact_name"): (("dsl", "{location}"),),
+    (TRANSFER_DECLINE, "reason"): (("dsl", "/transfers/{trust_transfer_id}"),),
+    (TRANSFER_RECEIPT, "confirmed_by"): (("dsl", "/transfers/{outside_transfer_id}"),),
+    (TRANSFER_RECEIPT, "note"): (("dsl", "/transfers/{outside_transfer_id}"),),
 }
 # Text shown on the entry page only: a link's reason (both entries show it).
 NOT_IN_CHRONOLOGY = {(LINK, "reason")}
@@ -1174,6 +1303,9 @@ def assert_rendered_inert(client, sample, case, response, text):
     elif case.route in MONITORING_PAGES:  # a pupil's monitoring: on their chronology and monitoring page
         pupil = sample[MONITORING_PAGES[case.route]]
         pages = [("dsl", f"/pupils/{pupil}/chronology"), ("dsl", f"/pupils/{pupil}/monitoring")]
+
+        location = response.headers.get("Location", "").split("#")[0]
+        pages = [(who, path.format(location=location, **sample)) for who, path in SHOWN_ON[(case.route, case.field)]]
     else:
         entry_path = (response.headers["Location"].split("#")[0] if case.route == LOG
                       else f"/entries/{sample['entry_id']}")

@@ -48,6 +48,11 @@ SUCCESS = {
     # Tasks and monitoring (issue 4): a task's status comes back in place for htmx.
     ("tasks.complete", "POST"): 200,
     ("monitoring.start", "POST"): 303, ("monitoring.review", "POST"): 303, ("monitoring.end", "POST"): 303,
+
+    # Child-protection file transfers; a subject-access export answers with its zip.
+    ("transfers.start", "POST"): 303, ("transfers.mark_sent", "POST"): 303, ("transfers.accept", "POST"): 303,
+    ("transfers.decline", "POST"): 303, ("transfers.record_receipt", "POST"): 303,
+    ("transfers.subject_access", "POST"): 200,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

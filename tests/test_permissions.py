@@ -29,6 +29,8 @@ from cpoms.mis import imports, pupils
 from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, School, User
 from cpoms.tasks.dates import uk_today
 from cpoms.tasks.operations import give_task
+
+from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RoleAssignment, School, Transfer, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
@@ -345,6 +347,56 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=422, deputy=422, slt=404, governor=404,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
     ) for name in ("start", "review", "end")},
+
+    # --- child-protection file transfers and subject access (cpoms/transfers/) ---
+    # The sample transfer: Oliver's file, sent from ashgrove to brookfield, awaiting acceptance.
+    # The dashboard: the safeguarding teams (of the sending and of the receiving school).
+    ("transfers.dashboard", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=403, governor=403,
+        admin=403, other_dsl=200, other_teacher=403, trust_rep=403,
+    ),
+    # Starting one from Amelia's chronology: her school's team; other readers of it 403, the rest 404.
+    ("transfers.start", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    ("transfers.start", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
+    # A transfer: the teams of the two schools; to everyone else it does not exist.
+    ("transfers.show", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
+        admin=404, other_dsl=200, other_teacher=404, trust_rep=404,
+    ),
+    # Already sent: marking it sent again is a conflict (409) for the sender, refused to the receiver.
+    ("transfers.mark_sent", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=409, deputy=409, slt=404, governor=404,
+        admin=404, other_dsl=403, other_teacher=404, trust_rep=404,
+    ),
+    # Accepting (a button) and declining (a reason needed): the receiving team only.
+    ("transfers.accept", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=403, deputy=403, slt=404, governor=404,
+        admin=404, other_dsl=303, other_teacher=404, trust_rep=404,
+    ),
+    ("transfers.decline", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=403, deputy=403, slt=404, governor=404,
+        admin=404, other_dsl=422, other_teacher=404, trust_rep=404,
+    ),
+    # A receipt and a pack are for transfers outside the trust: refused on this one.
+    ("transfers.record_receipt", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=403, deputy=403, slt=404, governor=404,
+        admin=404, other_dsl=403, other_teacher=404, trust_rep=404,
+    ),
+    ("transfers.download_pack", "GET"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=403, deputy=403, slt=404, governor=404,
+        admin=404, other_dsl=403, other_teacher=404, trust_rep=404,
+    ),
+    # A subject-access export of Amelia's record: her school's safeguarding team (a zip, 200).
+    ("transfers.subject_access", "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -407,7 +459,19 @@ def sample(app, world, make_entry):
     task_id = give_sample_task(app, world, make_entry(recorder="slt"))
     return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id, "task_id": task_id,
             "version_id": version_id,
-            "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload}
+            "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload,
+            "transfer_id": sent_transfer(app, world)}
+
+
+def sent_transfer(app, world) -> int:
+    """Oliver's file, sent from ashgrove to brookfield and awaiting acceptance."""
+    with app.app_context():
+        transfer = Transfer(pupil_id=world.pupils[1].id, from_school_id=world.school.id,
+                            to_school_id=world.other_school.id, method="cp_system",
+                            started_by_id=world["dsl"].id, status="sent", sent_on=now_utc().date())
+        db.session.add(transfer)
+        db.session.commit()
+        return transfer.id
 
 
 def give_sample_task(app, world, entry_id: int) -> int:

@@ -1,4 +1,5 @@
 """The review queue and a pupil's chronology."""
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -188,7 +189,7 @@ def test_a_long_chronology_is_paged_oldest_first_landing_on_the_latest(app, clie
     auth.as_(world["dsl"])
     pupil = world.pupils[0].id
     latest = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
-    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in latest
+    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in re.sub(r"<[^>]+>", "", latest)
     assert latest.count('class="chronology-entry"') == 20
     a, b = order_of(latest, "Entry number 100.", "Entry number 119.")
     assert a < b and "Entry number 99." not in latest
@@ -196,7 +197,7 @@ def test_a_long_chronology_is_paged_oldest_first_landing_on_the_latest(app, clie
     assert "Later entries" not in latest
 
     first = client.get(f"/pupils/{pupil}/chronology?page=1").get_data(as_text=True)
-    assert "1 to 50 (page 1 of 3)" in first
+    assert "1 to 50 (page 1 of 3)" in re.sub(r"<[^>]+>", "", first)
     assert "Entry number 0." in first and "Entry number 49." in first and "Entry number 50." not in first
     assert f'href="/pupils/{pupil}/chronology?page=2" rel="next"' in first
     assert "Earlier entries" not in first

@@ -46,7 +46,7 @@ class Redactor:
 
     def __init__(self, pupil: Pupil):
         self.pupil = pupil
-        self.initials_only = not policy.shows_full_names(current_user, pupil.school_id)
+        self.initials_only = not policy.shows_full_name_of(current_user, pupil)
         self.pupil_name = pupil.initials if self.initials_only else pupil.full_name
 
     def others(self, entry: Entry) -> list[Pupil]:

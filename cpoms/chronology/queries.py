@@ -94,7 +94,7 @@ class Filters:
 
 def _entries_of(user, pupil: Pupil, f: Filters, query):
     query = query.join(EntryPupil, EntryPupil.entry_id == Entry.id).where(
-        EntryPupil.pupil_id == pupil.id, policy.visible_entries(user)
+        EntryPupil.pupil_id == pupil.id, policy.pupil_entries(user, pupil)
     )
     if f.category_id:
         query = query.where(in_category(f.category_id))

@@ -1,0 +1,1 @@
+"""Child-protection file transfers when a pupil leaves, and subject-access exports."""

@@ -1,0 +1,216 @@
+"""Child-protection file transfers: started from a pupil's chronology by their
+school's safeguarding team; within the trust the receiving team accepts (or
+declines) the file in the app, outside it the sender downloads a transfer pack
+and records the receipt. The dashboard shows what is pending, sent, overdue,
+received and declined. A subject-access export hands over everything held
+about one pupil, recorded each time it is produced."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import audit, policy
+from ..extensions import db
+from ..formfields import choices
+from ..htmx import render
+from ..loaders import chronology_pupil_or_404, schools_or_403, transfer_or_404
+from ..models import Pupil, School, SubjectAccessExport, Transfer, TransferStatus
+from . import operations, pack, queries
+from .forms import OUTSIDE, AcceptForm, DeclineForm, ReceiptForm, SentForm, StartTransferForm, SubjectAccessForm
+from .schooldays import receipt_due
+
+bp = Blueprint("transfers", __name__)
+
+
+@bp.app_context_processor
+def for_the_chronology():
+    """What the pupil's chronology page shows of transfers and subject-access exports, and
+    how pupils are named on an entry that may have come with a transferred file."""
+    return {"file_history_of": queries.file_history, "pupil_on_entry": pupil_on_entry}
+
+
+def pupil_on_entry(pupil: Pupil, entry) -> str:
+    """A pupil's name on an entry, as policy.pupil_naming allows this reader."""
+    naming = policy.pupil_naming(current_user, pupil, entry)
+    if naming == policy.FULL_NAME:
+        return pupil.full_name
+    return pupil.initials if naming == policy.INITIALS else policy.ANOTHER_PUPIL
+
+
+@bp.route("/transfers")
+@login_required
+def dashboard():
+    school_ids = schools_or_403(policy.transfer_school_ids(current_user))
+    board = queries.dashboard(school_ids)
+    audit.record(audit.VIEW_TRANSFERS)
+    return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=queries.uk_today())
+
+
+def _refused(pupil: Pupil, what: str):
+    audit.record(audit.DENIED, pupil=pupil, what=what)
+    abort(403)
+
+
+def _destinations(pupil: Pupil):
+    schools = db.session.scalars(select(School).where(School.trust_id == pupil.school.trust_id,
+                                                      School.id != pupil.school_id).order_by(School.name))
+    return choices([("", "Choose a school"), *((str(s.id), s.name) for s in schools),
+                    (OUTSIDE, "A school outside the trust")])
+
+
+@bp.route("/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
+@login_required
+def start(pupil_id: int):
+    pupil = chronology_pupil_or_404(pupil_id)
+    if not policy.can_start_transfer(current_user, pupil):
+        _refused(pupil, "start transfer")
+    form = StartTransferForm()
+    form.destination.choices = _destinations(pupil)
+    already = queries.open_transfer(pupil.id)
+    if already is None and form.validate_on_submit():
+        to_school = None
+        if form.destination.data != OUTSIDE:
+            to_school = db.session.get(School, int(form.destination.data))
+        transfer = operations.start(
+            current_user, pupil, to_school=to_school, destination_name=(form.destination_name.data or "").strip(),
+            contact_name=(form.contact_name.data or "").strip(), contact_email=(form.contact_email.data or "").strip(),
+            method=form.method.data, sent_on=form.sent_on.data,
+        )
+        flash("Transfer started." if transfer.sent_on is None else "Transfer recorded as sent.", "success")
+        return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+    status = 200
+    if form.is_submitted():
+        status = 409 if already is not None else 422
+    return render("transfers/start.html", status_code=status, pupil=pupil, form=form, already=already)
+
+
+def _show(transfer: Transfer, status: int = 200, conflict: str | None = None, **forms):
+    forms = {"sent_form": SentForm(formdata=None), "accept_form": AcceptForm(formdata=None),
+             "decline_form": DeclineForm(formdata=None), "receipt_form": ReceiptForm(formdata=None), **forms}
+    return render("transfers/show.html", status_code=status, transfer=transfer, conflict=conflict,
+                  overdue=queries.overdue(transfer), receipt_due=receipt_due, **forms)
+
+
+@bp.route("/transfers/<int:transfer_id>")
+@login_required
+def show(transfer_id: int):
+    transfer = transfer_or_404(transfer_id)
+    audit.record(audit.VIEW_TRANSFER, pupil=transfer.pupil, transfer=transfer.id)
+    return _show(transfer)
+
+
+def _acting(transfer_id: int, allowed, what: str, in_trust: bool | None = None) -> Transfer:
+    """The transfer, for a step this user may take; 403 (audited) when they may not.
+    A step the transfer is past (a second click, a stale page) is a 409 by the caller."""
+    transfer = transfer_or_404(transfer_id)
+    if not allowed(current_user, transfer) or (in_trust is not None and transfer.in_trust != in_trust):
+        audit.record(audit.DENIED, pupil=transfer.pupil, what=what, transfer=transfer.id)
+        abort(403)
+    return transfer
+
+
+def _wrong_state(transfer: Transfer, expected: str, **forms):
+    if transfer.status == expected:
+        return None
+    return _show(transfer, 409, conflict=f"This transfer is now “{transfer.status_label}”: nothing was changed.",
+                 **forms)
+
+
+@bp.route("/transfers/<int:transfer_id>/sent", methods=["POST"])
+@login_required
+def mark_sent(transfer_id: int):
+    transfer = _acting(transfer_id, policy.can_send_transfer, "mark transfer sent")
+    form = SentForm()
+    refused = _wrong_state(transfer, TransferStatus.STARTED, sent_form=form)
+    if refused is not None:
+        return refused
+    if not form.validate_on_submit():
+        return _show(transfer, 422, sent_form=form)
+    operations.mark_sent(current_user, transfer, form.sent_on.data)
+    flash("Recorded as sent.", "success")
+    return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+
+
+@bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
+@login_required
+def accept(transfer_id: int):
+    transfer = _acting(transfer_id, policy.can_receive_transfer, "accept transfer")
+    form = AcceptForm()
+    refused = _wrong_state(transfer, TransferStatus.SENT)
+    if refused is not None:
+        return refused
+    if not form.validate_on_submit():
+        return _show(transfer, 422)
+    operations.accept(current_user, transfer)
+    flash(f"File accepted: {transfer.pupil.full_name}'s records are now with {transfer.to_school.name}.", "success")
+    return redirect(url_for("chronology.show", pupil_id=transfer.pupil_id), 303)
+
+
+@bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
+@login_required
+def decline(transfer_id: int):
+    transfer = _acting(transfer_id, policy.can_receive_transfer, "decline transfer")
+    form = DeclineForm()
+    refused = _wrong_state(transfer, TransferStatus.SENT, decline_form=form)
+    if refused is not None:
+        return refused
+    if not form.validate_on_submit():
+        return _show(transfer, 422, decline_form=form)
+    operations.decline(current_user, transfer, form.reason.data.strip())
+    flash("File declined. The sending school sees your reason.", "success")
+    return redirect(url_for("transfers.dashboard"), 303)
+
+
+@bp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
+@login_required
+def record_receipt(transfer_id: int):
+    transfer = _acting(transfer_id, policy.can_send_transfer, "record transfer receipt",
+                       in_trust=False)
+    form = ReceiptForm()
+    refused = _wrong_state(transfer, TransferStatus.SENT, receipt_form=form)
+    if refused is not None:
+        return refused
+    if not form.validate_on_submit():
+        return _show(transfer, 422, receipt_form=form)
+    operations.record_receipt(current_user, transfer, confirmed_by=form.confirmed_by.data.strip(),
+                              on_date=form.on_date.data, note=(form.note.data or "").strip() or None)
+    flash("Receipt recorded.", "success")
+    return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+
+
+def _zip(built: pack.Pack):
+    response = make_response(built.body)
+    response.mimetype = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{built.file_name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/transfers/<int:transfer_id>/pack.zip")
+@login_required
+def download_pack(transfer_id: int):
+    """For a school outside the trust: the PDF chronology and the same records as JSON."""
+    transfer = _acting(transfer_id, policy.can_send_transfer, "transfer pack", in_trust=False)
+    built = pack.build(transfer.pupil, "transfer-pack", queries.of_pupil(transfer.pupil_id))
+    audit.record(audit.EXPORT_TRANSFER_PACK, pupil=transfer.pupil, school_id=transfer.from_school_id,
+                 transfer=transfer.id, entries=built.entries, follow_ups=built.follow_ups, sha256=built.sha256)
+    return _zip(built)
+
+
+@bp.route("/pupils/<int:pupil_id>/subject-access", methods=["POST"])
+@login_required
+def subject_access(pupil_id: int):
+    """Everything held about one pupil (PDF and JSON), recorded each time it is produced."""
+    pupil = chronology_pupil_or_404(pupil_id)
+    if not policy.can_produce_subject_access(current_user, pupil):
+        _refused(pupil, "subject-access export")
+    if not SubjectAccessForm().validate_on_submit():
+        flash("The export could not be produced: please try again.", "error")
+        return redirect(url_for("chronology.show", pupil_id=pupil.id), 303)
+    built = pack.build(pupil, "subject-access", queries.of_pupil(pupil.id))
+    db.session.add(SubjectAccessExport(pupil_id=pupil.id, produced_by_id=current_user.id, entries=built.entries,
+                                       follow_ups=built.follow_ups, sha256=built.sha256))
+    audit.record(audit.EXPORT_SUBJECT_ACCESS, pupil=pupil, entries=built.entries, follow_ups=built.follow_ups,
+                 sha256=built.sha256)
+    return _zip(built)
