@@ -225,6 +225,7 @@ IMPORT = ("mis.upload", "POST")
 IMPORT_PREVIEW = ("mis.preview", "GET")
 IMPORT_CONFIRM = ("mis.confirm", "POST")
 RETENTION = ("mis.retention", "GET")
+DRAFT = ("drafts.save", "POST")
 
 
 def log_form(s: dict) -> dict:
@@ -324,6 +325,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     QUEUE: Route(),
     CHRONOLOGY: Route(ids={"pupil_id": "pupil_id"}),
     STATIC: Route(who=None, ids={"filename": "css"}),
+    # --- drafts saved as people type (tablet) ---
+    DRAFT: Route(who="teacher1", data=lambda s: {"form_name": "LogEntryForm", "narrative": "Typing, not saved yet."},
+                 headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/log"}, writes=frozenset({"drafts"})),
 }
 
 
@@ -452,6 +456,8 @@ VALID_POST = {
     KEY_EVENT: Expect((303,), writes=True),
     IMPORT: Expect((303,), writes=True), IMPORT_CONFIRM: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
+    # --- drafts saved as people type (tablet): kept as JSON, so not "as typed" in a column ---
+    DRAFT: Expect((200,), "Draft saved", writes=True),
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -806,6 +812,14 @@ CASES: list[Case] = [
         ("nul", "css/app.css%00.txt"))],
     # "//" is merged to "/" by a redirect that stays on the site (and then finds nothing).
     Case(STATIC, "filename", P("absolute", "/etc/passwd"), Expect((308,), location="http://localhost/static/etc/passwd")),
+    # --- drafts saved as people type (tablet): any text is the owner's draft, kept as JSON and
+    # never shown but in their own form; the request's size limit still holds.
+    *[Case(DRAFT, name, v, Expect((200,), "Draft saved", writes=True))
+      for name in ("narrative", "child_words", "text") for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
+    Case(DRAFT, "narrative", MEGABYTE, TOO_LARGE),
+    Case(DRAFT, "narrative", EMPTY, SHOWN),  # nothing typed: nothing kept
+    *[Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
+      for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)],
 ]
 
 

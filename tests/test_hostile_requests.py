@@ -42,6 +42,8 @@ SUCCESS = {
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
     ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
+    # --- drafts saved as people type (tablet): the status line ---
+    ("drafts.save", "POST"): 200,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
