@@ -65,3 +65,17 @@ def test_saving_the_entry_clears_the_draft(app, auth, world):
     assert client.post("/log", data=form, headers={"Referer": "http://localhost/log"}).status_code == 303
     assert drafts(app) == 0
     assert "Isla was upset" not in client.get("/log").get_data(as_text=True)
+
+
+def test_the_follow_up_form_on_an_entry_keeps_its_draft_too(app, auth, world, make_entry):
+    entry_id = make_entry()
+    client = auth.as_(world["dsl"])
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert 'id="draft-status"' in page
+    typed = {"form_name": "FollowUpForm", "kind": "action", "text": "Phoned mum at 3pm; she will come in"}
+    client.post("/drafts", data=typed, headers={**HX, "HX-Current-URL": f"http://localhost/entries/{entry_id}"})
+    assert "Phoned mum at 3pm; she will come in" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    saved = client.post(f"/entries/{entry_id}/follow-ups", data={**typed, "text": typed["text"] + "."},
+                        headers={"Referer": f"http://localhost/entries/{entry_id}"})
+    assert saved.status_code == 303
+    assert drafts(app) == 0
