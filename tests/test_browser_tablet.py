@@ -87,6 +87,7 @@ def log_two_pupils_with_javascript(page: Page, base: str, viewport: dict) -> Cou
 
 def assert_on_screen(page: Page, locator) -> None:
     """Inside the viewport as it is now: no scrolling needed to find it."""
+    expect(page.locator(".log-form > .form-actions")).to_have_css("position", "sticky")  # the stylesheet applies
     box = locator.bounding_box()
     size = page.viewport_size
     assert box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (box, size)
