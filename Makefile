@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= concern-log-demo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint db demo send-alerts clean bench bench-data load
+.PHONY: run test lint db demo send-alerts clean bench bench-data load screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: demo
 ## Run the whole test suite.
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## Screenshots of the main pages at tablet size into docs/screenshots/ (a normal test run writes elsewhere).
+screenshots: $(VENV)/.installed-dev
+	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py
 
 ## Static security checks: bandit must report no medium or high finding.
 lint: $(VENV)/.installed-dev

@@ -17,7 +17,7 @@ from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
 from .models import Category, Kind, Role, Source
-from .timefmt import uk_date, uk_datetime, waited
+from .timefmt import uk_date, uk_datetime, uk_time, waited
 
 from config import INSTANCE_DIR
 
@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .auditlog.routes import bp as auditlog_bp
     from .auth.routes import bp as auth_bp
+    from .autosave.routes import bp as drafts_bp
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
     from .guidance.routes import bp as guidance_bp
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
                auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
-               transfers_bp):
+               transfers_bp, drafts_bp):
         app.register_blueprint(bp)
 
 
@@ -175,7 +176,7 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, waited=waited,
+    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, uk_time=uk_time, waited=waited,
                                  audit_detail=audit.detail_value, audit_label=audit.label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -19,13 +19,16 @@ from werkzeug.datastructures import MultiDict
 
 from .extensions import db
 from .models import Draft
-from .timefmt import now_utc
+from .timefmt import now_utc, uk_time
 
 # Fields whose text is worth keeping when a session ends mid-form.
 FREE_TEXT_FIELDS = ("narrative", "child_words", "text", "reason", "outcome", "note")
 FORM_NAME = "form_name"  # the hidden field naming which form of a page the text came from
 NOT_KEPT = {"csrf_token", "find", "add_pupil"}
 SESSION_KEY = "draft_paths"
+# Marks a draft saved while typing (the autosave): it stays until the form is saved,
+# rather than being handed back once like the text of a session that timed out.
+AUTOSAVED = "_autosaved"
 
 
 def _page_path() -> str:
@@ -39,17 +42,36 @@ def _page_path() -> str:
     return request.path[:500]
 
 
-def save_from_request(user_id: int) -> str | None:
+def _has_text() -> bool:
+    return any(request.form.get(name, "").strip() for name in FREE_TEXT_FIELDS)
+
+
+def save_from_request(user_id: int, autosaved: bool = False) -> str | None:
     """Keep the posted form for `user_id` if it carries free text; return the page path."""
-    if request.method != "POST" or FORM_NAME not in request.form:
-        return None
-    if not any(request.form.get(name, "").strip() for name in FREE_TEXT_FIELDS):
+    if request.method != "POST" or FORM_NAME not in request.form or not _has_text():
         return None
     data = {key: values for key, values in request.form.lists() if key not in NOT_KEPT}
+    if autosaved:
+        data[AUTOSAVED] = ["1"]
     path = _page_path()
     db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.path == path))
     db.session.add(Draft(user_id=user_id, path=path, data=json.dumps(data)))
     return path
+
+
+def autosave(user_id: int) -> Draft | None:
+    """The form as it is being typed, kept for its owner until it is saved. A form
+    emptied of its text drops the draft: that is how someone discards one."""
+    path = save_from_request(user_id, autosaved=True)
+    if path is None:
+        path = _page_path()
+        db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.path == path))
+        session[SESSION_KEY] = [p for p in session.get(SESSION_KEY, ()) if p != path]
+        return None
+    if path not in session.get(SESSION_KEY, ()):
+        session[SESSION_KEY] = [*session.get(SESSION_KEY, ()), path]
+    db.session.flush()
+    return db.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.path == path))
 
 
 def _oldest_kept():
@@ -81,6 +103,11 @@ def claim(form_name: str) -> MultiDict | None:
     data = MultiDict(json.loads(draft.data)) if draft is not None else None
     if data is not None and data.get(FORM_NAME) != form_name:
         return None
+    if data is not None and data.get(AUTOSAVED):
+        # Kept until the form is saved: a reload or a new tab gets it back again.
+        flash(f"Your draft from {uk_time(draft.saved_at)} is back in the form: carry on, and save it "
+              "when it is ready.", "info")
+        return data
     session[SESSION_KEY] = [p for p in session[SESSION_KEY] if p != request.path]
     if draft is None:
         return None

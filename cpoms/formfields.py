@@ -35,7 +35,8 @@ class BaseForm(FlaskForm):
 
     # Names the form among the several a page may hold, so a kept draft returns to
     # the right one. hidden_tag() renders it with the CSRF token.
-    form_name = HiddenField()
+    # No id: a page holds several forms, and an id must be unique on the page.
+    form_name = HiddenField(render_kw={"id": False})
 
     class Meta:
         def bind_field(self, form, unbound_field, options):

@@ -51,3 +51,8 @@ def waited(since: datetime, until: datetime | None = None) -> str:
     if seconds < 2 * 86400:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} days"
+
+
+def uk_time(value: datetime) -> str:
+    """The wall-clock time alone ("10:42"), for something that happened minutes ago."""
+    return f"{to_uk(value):%H:%M}"

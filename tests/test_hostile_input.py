@@ -301,6 +301,8 @@ TRANSFER_RECEIPT = ("transfers.record_receipt", "POST")
 TRANSFER_PACK = ("transfers.download_pack", "GET")
 SUBJECT_ACCESS = ("transfers.subject_access", "POST")
 
+DRAFT = ("drafts.save", "POST")
+
 
 def log_form(s: dict) -> dict:
     return {
@@ -439,6 +441,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         writes=frozenset({"transfers", "transfer_events"})),
     TRANSFER_PACK: Route(ids={"transfer_id": "outside_transfer_id"}),
     SUBJECT_ACCESS: Route(ids={"pupil_id": "pupil_id"}, writes=frozenset({"subject_access_exports"})),
+
+    # --- drafts saved as people type (tablet) ---
+    DRAFT: Route(who="teacher1", data=lambda s: {"form_name": "LogEntryForm", "narrative": "Typing, not saved yet."},
+                 headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/log"}, writes=frozenset({"drafts"})),
 }
 
 
@@ -591,6 +597,9 @@ VALID_POST = {
     TRANSFER_START: Expect((303,), writes=True), TRANSFER_SENT: Expect((303,), writes=True),
     TRANSFER_ACCEPT: Expect((303,), writes=True), TRANSFER_DECLINE: Expect((303,), writes=True),
     TRANSFER_RECEIPT: Expect((303,), writes=True), SUBJECT_ACCESS: Expect((200,), writes=True),
+
+    # --- drafts saved as people type (tablet): kept as JSON, so not "as typed" in a column ---
+    DRAFT: Expect((200,), "Draft saved", writes=True),
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -1128,6 +1137,15 @@ CASES += [
     Case(TRANSFER_PACK, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING, who="other_dsl"),
     *id_cases(SUBJECT_ACCESS, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
     Case(SUBJECT_ACCESS, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
+
+    # --- drafts saved as people type (tablet): any text is the owner's draft, kept as JSON and
+    # never shown but in their own form; the request's size limit still holds.
+    *[Case(DRAFT, name, v, Expect((200,), "Draft saved", writes=True))
+      for name in ("narrative", "child_words", "text") for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
+    Case(DRAFT, "narrative", MEGABYTE, TOO_LARGE),
+    Case(DRAFT, "narrative", EMPTY, SHOWN),  # nothing typed: nothing kept
+    *[Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
+      for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)],
 ]
 
 

@@ -53,6 +53,9 @@ SUCCESS = {
     ("transfers.start", "POST"): 303, ("transfers.mark_sent", "POST"): 303, ("transfers.accept", "POST"): 303,
     ("transfers.decline", "POST"): 303, ("transfers.record_receipt", "POST"): 303,
     ("transfers.subject_access", "POST"): 200,
+
+    # --- drafts saved as people type (tablet): the status line ---
+    ("drafts.save", "POST"): 200,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

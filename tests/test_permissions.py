@@ -397,6 +397,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=403, governor=403,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
     ),
+    # --- drafts saved as people type (tablet): anyone signed in keeps their own; an empty form keeps nothing ---
+    ("drafts.save", "POST"): row(
+        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.

@@ -52,7 +52,8 @@ class CloseForm(BaseForm):
 
 class ReopenForm(BaseForm):
     reason = TextAreaField(
-        "Why is this being reopened?", validators=[DataRequired("Give the reason for reopening."), LONG]
+        "Why is this being reopened?", validators=[DataRequired("Give the reason for reopening."), LONG],
+        id="reopen-reason",  # the follow-up form beside it has a "reason" too: ids must differ
     )
 
 

@@ -1,0 +1,156 @@
+"""Every rendered page passes the Nu HTML Checker (vnu.jar) with no error, and every
+form's error state uses the error-summary pattern.
+
+The pages come from tests/page_crawl.py: every GET route of app.url_map, rendered
+for a role the permission matrix lets in, home and the log form for each main role,
+each form posted empty (its error state), and the error pages. vnu.jar needs Java 17
+and comes from npm (`npm pack vnu-jar`); .ci/run fetches it into /tmp/cpoms-vnu.
+Where it is missing the check skips with that reason, unless CPOMS_REQUIRE_VNU=1
+(CI), where it fails.
+
+Only one kind of message is filtered: the checker does not know htmx's hx-*
+attributes ("Attribute “hx-post” not allowed on element …").
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess  # nosec B404 - runs the HTML checker on files this test wrote
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from cpoms.entries.operations import add_follow_up, close
+from cpoms.extensions import db
+from cpoms.models import Entry, Kind, User
+from page_crawl import Rendered, render_all
+from test_permissions import sample  # noqa: F401  (fixture)
+
+VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
+HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
+
+
+def vnu_or_skip() -> list[str]:
+    java = shutil.which("java")
+    problem = ("java is not installed (apt-get install default-jre-headless)" if java is None
+               else f"vnu.jar is not at {VNU_JAR} (npm pack vnu-jar; .ci/run fetches it)"
+               if not VNU_JAR.exists() else None)
+    if problem:
+        if os.environ.get("CPOMS_REQUIRE_VNU") == "1":
+            pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    return [java, "-jar", str(VNU_JAR)]
+
+
+def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]:
+    """More states worth rendering: an entry with every kind of follow-up, a closed one,
+    and a record that does not exist."""
+    entry_id = make_entry(recorder="teacher2", pupils=world.pupils[:2], category="Behaviour",
+                          narrative="Oliver and Amelia argued at play.", child_words="He took my ball.")
+    closed_id = make_entry(narrative="Came in without a coat again.")
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        entry, closed = db.session.get(Entry, entry_id), db.session.get(Entry, closed_id)
+        add_follow_up(dsl, entry, Kind.RISK, "Low: no further concern.", risk_level="low")
+        add_follow_up(dsl, entry, Kind.DECISION, "No referral.", reason="Both calm; parents told.")
+        add_follow_up(dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help",
+                      agency_reference="EH-123")
+        close(dsl, closed, "Coat provided by the school.")
+        db.session.commit()
+    return [("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
+            ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),
+            ("closed entry as dsl", "dsl", "GET", f"/entries/{closed_id}"),
+            ("POST entries.reopen a closed entry as dsl", "dsl", "POST", f"/entries/{closed_id}/reopen"),
+            ("missing entry as dsl", "dsl", "GET", "/entries/999999"),
+            ("forbidden page as teacher1", "teacher1", "GET", "/review"),
+            ("log form with search results", "teacher1", "GET", f"/log?q=a&pupil={world.pupils[0].id}"),
+            ("chronology timeline as dsl", "dsl", "GET", f"/pupils/{sample['pupil_id']}/chronology?view=timeline")]
+
+
+@pytest.fixture
+def pages(app, client, auth, world, make_entry, sample) -> list[Rendered]:  # noqa: F811
+    return render_all(app, client, auth, world, sample, extra=with_data(app, world, make_entry, sample))
+
+
+def test_every_page_passes_the_nu_html_checker(pages, tmp_path, capsys):
+    command = vnu_or_skip()
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    files = {}
+    for number, page in enumerate(pages):
+        path = folder / f"{number:03d}.html"
+        path.write_text(page.html, encoding="utf-8")
+        files[path.name] = page
+    paths = sorted(str(folder / name) for name in files)
+    result = subprocess.run([*command, "--errors-only", "--format", "json", *paths],  # nosec B603
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors, filtered = [], 0
+    for message in messages:
+        if message.get("type") != "error":
+            continue
+        if HTMX_ATTRIBUTE.search(message.get("message", "")):
+            filtered += 1
+            continue
+        page = files.get(message.get("url", "").rsplit("/", 1)[-1])
+        errors.append(f"{page.name if page else message.get('url')} ({page.url if page else ''}) "
+                      f"line {message.get('lastLine')}: {message['message']} [{message.get('extract', '').strip()}]")
+    with capsys.disabled():
+        print(f"\n[vnu] {len(pages)} pages checked, {len(errors)} errors, {filtered} hx-* attribute messages filtered")
+    assert not errors, "\n".join(errors)
+
+
+def assert_the_crawl_covers_the_app(pages):
+    names = {page.name for page in pages}
+    for expected in ("GET log.new as teacher1", "GET entries.show as dsl", "POST log.new as dsl",
+                     "GET oversight.index as governor", "GET chronology.show as dsl", "GET reports.index as dsl"):
+        assert expected in names, f"the crawl missed {expected}: {sorted(names)}"
+    assert len(pages) >= 40
+
+
+class _Summary(HTMLParser):
+    """The error summary's links and every id on the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.summaries = 0
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if "error-summary" in (attrs.get("class") or "").split():
+            self.summaries += 1
+            self._depth = 1
+        elif self._depth and tag not in ("br", "img", "input"):
+            self._depth += 1
+            if tag == "a":
+                self.links.append(attrs.get("href", ""))
+
+    def handle_endtag(self, tag):
+        if self._depth:
+            self._depth -= 1
+
+
+def test_every_form_error_state_has_the_error_summary_with_links_to_the_fields(pages):
+    assert_the_crawl_covers_the_app(pages)
+    problems = []
+    error_states = [page for page in pages if page.status == 422]
+    assert len(error_states) >= 10, [page.name for page in error_states]
+    for page in error_states:
+        found = _Summary()
+        found.feed(page.html)
+        if found.summaries != 1:
+            problems.append(f"{page.name}: {found.summaries} error summaries")
+        if not found.links:
+            problems.append(f"{page.name}: the summary links to no field")
+        for href in found.links:
+            if not href.startswith("#") or href[1:] not in found.ids:
+                problems.append(f"{page.name}: summary link {href!r} leads to no field on the page")
+    assert not problems, "\n".join(problems)
