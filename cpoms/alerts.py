@@ -317,8 +317,9 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
     alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason)
               for user in safeguarding_team(school_id)]
     db.session.add_all(alerts)
+    db.session.flush()  # the ids, which is what send_after_commit() is handed
     if has_request_context():
-        g.setdefault("alerts_after_commit", []).extend(alerts)
+        g.setdefault("alerts_after_commit", []).extend(alert.id for alert in alerts)
     return alerts
 
 

@@ -58,7 +58,7 @@ def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]
         add_follow_up(dsl, entry, Kind.DECISION, "No referral.", reason="Both calm; parents told.")
         add_follow_up(dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help",
                       agency_reference="EH-123")
-        close(dsl, closed, "Coat provided by the school.")
+        close(dsl, closed, "Coat provided by the school.", "Family supported; no further concern.")
         db.session.commit()
     return [("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
             ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),

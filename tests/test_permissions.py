@@ -343,10 +343,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=404, teacher2=404, dsl=200, deputy=200, slt=404, governor=404,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
     ),
-    **{("monitoring." + name, "POST"): row(
+    ("monitoring.start", "POST"): row(
         anonymous=302, teacher1=404, teacher2=404, dsl=422, deputy=422, slt=404, governor=404,
         admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
-    ) for name in ("start", "review", "end")},
+    ),
+    # The sample pupil is not on the list: there is nothing to review or end (409).
+    **{("monitoring." + name, "POST"): row(
+        anonymous=302, teacher1=404, teacher2=404, dsl=409, deputy=409, slt=404, governor=404,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
+    ) for name in ("review", "end")},
 
     # --- child-protection file transfers and subject access (cpoms/transfers/) ---
     # The sample transfer: Oliver's file, sent from ashgrove to brookfield, awaiting acceptance.

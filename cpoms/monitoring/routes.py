@@ -36,6 +36,12 @@ def show(pupil_id: int):
 
 def _change(pupil_id: int, form_class, form_name: str, change):
     pupil = monitoring_pupil_or_404(pupil_id)
+    state = operations.state_of(pupil)
+    if (form_name == "start_form") == bool(state and state.active):
+        # The page no longer holds this form (someone else started or ended the monitoring):
+        # say so, rather than showing errors next to a form that is not there.
+        message = "already on" if form_name == "start_form" else "not on"
+        return _page(pupil, status=409, conflict=f"This pupil is {message} the monitoring list.")
     form = form_class()
     if not form.validate_on_submit():
         return _page(pupil, status=422, **{form_name: form})
