@@ -230,3 +230,17 @@ def _walk(rows) -> ChainCheck:
                           "events were removed from the end, or the head was altered")
     return ChainCheck(count)
 
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---
+ADD_ATTACHMENT = "add_attachment"
+DOWNLOAD_ATTACHMENT = "download_attachment"
+PREVIEW_ATTACHMENT = "preview_attachment"
+ATTACHMENT_DAMAGED = "attachment_damaged"
+ADD_BODY_MAP = "add_body_map"
+LABELS.update({
+    ADD_ATTACHMENT: "Attached a file",
+    DOWNLOAD_ATTACHMENT: "Downloaded an attachment",
+    PREVIEW_ATTACHMENT: "Viewed an attachment's preview",
+    ATTACHMENT_DAMAGED: "Refused a damaged attachment",
+    ADD_BODY_MAP: "Recorded a body map",
+})

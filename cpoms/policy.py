@@ -374,3 +374,15 @@ def can_see_pupil_import(user, upload) -> bool:
     """An uploaded file's preview: only the admin who uploaded it, while they administer the school."""
     a = access(user)
     return upload.uploaded_by_id == a.user_id and upload.school_id in a.admin
+
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
+
+def can_add_attachment(user, entry: Entry) -> bool:
+    """Whoever may add a follow-up to an entry may attach files to it."""
+    return bool(follow_up_kinds(user, entry))
+
+
+def can_read_attachment(user, entry: Entry) -> bool:
+    """An attachment is part of its entry: whoever may read the entry may read it."""
+    return can_view_entry(user, entry)

@@ -157,21 +157,26 @@ def _ordered(ids_query, f: Filters):
     return sub, select(*columns).order_by(*order)
 
 
+# Shown with each entry: its attachments (names, links) and body-map marks.
+ENTRY_PARTS = (selectinload(Entry.attachments), selectinload(Entry.body_marks))
+
+
 def _load(rows, f: Filters) -> list:
     if f.view == GROUPED:
         ids = [r.id for r in rows]
         if not ids:
             return []
         by_id = {e.id: e for e in db.session.scalars(
-            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups))
+            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *ENTRY_PARTS)
         ).unique()}
         return [by_id[i] for i in ids]
     entry_ids = [r.id for r in rows if r.kind == "entry"]
     follow_up_ids = [r.id for r in rows if r.kind == "follow_up"]
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids))).unique()} \
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids)).options(*ENTRY_PARTS)).unique()} \
         if entry_ids else {}
     follow_ups = {fu.id: fu for fu in db.session.scalars(
-        select(FollowUp).where(FollowUp.id.in_(follow_up_ids)).options(joinedload(FollowUp.entry))
+        select(FollowUp).where(FollowUp.id.in_(follow_up_ids))
+        .options(joinedload(FollowUp.entry).selectinload(Entry.attachments))
     ).unique()} if follow_up_ids else {}
     return [(r.kind, entries[r.id] if r.kind == "entry" else follow_ups[r.id]) for r in rows]
 

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from .. import alerts, audit, policy
+from ..attachments import operations as attachment_ops
+from ..attachments import uploads
 from ..formfields import choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_or_404, require_on
@@ -15,7 +17,8 @@ bp = Blueprint("entries", __name__)
 
 
 def _load(entry_id: int) -> Entry:
-    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups)])
+    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.attachments),
+                                           selectinload(Entry.body_marks)])
 
 
 def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
@@ -60,8 +63,9 @@ def add_follow_up(entry_id: int):
     entry = _load(entry_id)
     require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
     form = _follow_up_form(entry, posted=True)
-    if form.validate_on_submit():
-        operations.add_follow_up(
+    files = uploads.from_request()
+    if form.validate_on_submit() & files.valid:
+        follow_up = operations.add_follow_up(
             current_user, entry, form.kind.data, form.text.data,
             occurred_at=form.occurred_at.utc,
             risk_level=form.risk_level.data if form.kind.data == Kind.RISK else None,
@@ -69,8 +73,9 @@ def add_follow_up(entry_id: int):
             agency_name=form.agency_name.data if form.kind.data == Kind.AGENCY else None,
             agency_reference=form.agency_reference.data if form.kind.data == Kind.AGENCY else None,
         )
+        attachment_ops.attach(current_user, entry, files.uploads, follow_up=follow_up)
         return _saved(entry)
-    return _page(entry, status=422, follow_up_form=form)
+    return _page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
 
 
 @bp.route("/entries/<int:entry_id>/review", methods=["POST"])

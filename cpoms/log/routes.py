@@ -12,6 +12,7 @@ from ..models import Category
 from ..timefmt import now_utc, to_uk
 from . import operations
 from .checks import record_warnings
+from .extras import Extras
 from .forms import MAX_PUPILS, LogEntryForm
 from .queries import pupils_by_id, safeguarding_contacts, search_pupils
 
@@ -50,8 +51,10 @@ def new():
     pupils = pupils_by_id(schools, ids[:MAX_PUPILS])
 
     status, warnings = 200, []
+    # Attachments and the body map (optional): checked with the form, saved with the entry.
+    extras = Extras.from_request(current_user) if request.method == "POST" else Extras()
     if request.method == "POST" and not picking:
-        if not form.validate_with(pupils):
+        if not (form.validate_with(pupils) & extras.valid):  # both, for every message at once
             status = 422
         elif form.checked.data != "1" and (warnings := record_warnings(
                 form.narrative.data, form.child_words.data, form.source.data)):
@@ -68,12 +71,15 @@ def new():
                 child_words=(form.child_words.data or "").strip(),
                 told_dsl_in_person=form.told_dsl_in_person.data,
             )
+            extras.save(current_user, entry)
             flash(_saved_message(entry), "success")
             if not policy.can_view_entry(current_user, entry):
                 # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
                 return _go_to(url_for("main.home"))
             return _go_to(url_for("entries.show", entry_id=entry.id))
 
+    if request.method == "POST":
+        extras.keep_files(current_user)  # shown again: a file input cannot be refilled
     searched = bool(query)
     results = search_pupils(schools, query) if searched else []
     return render(
@@ -90,6 +96,7 @@ def new():
         alerting_names=[c.name for c in categories if c.alerts_safeguarding_team],
         # The DSLs to find in person: at the chosen pupils' school, else the recorder's.
         contacts=safeguarding_contacts({p.school_id for p in pupils} or schools),
+        extras=extras,
         block="log_form",
         status_code=status,
     )
