@@ -31,5 +31,5 @@ def extension(name: str) -> str:
 def ascii_fallback(name: str) -> str:
     """For the old `filename=` parameter of Content-Disposition: plain ASCII, no quotes."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    folded = re.sub(r'[^A-Za-z0-9 ._()-]', "_", folded).strip(" .")
+    folded = re.sub(r"\s+", " ", re.sub(r'[^A-Za-z0-9 ._()-]', "_", folded)).strip(" .")
     return folded or "attachment"

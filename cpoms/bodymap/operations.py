@@ -1,5 +1,7 @@
-"""Saving an entry's body map: its marks, and one audit row."""
+"""Saving an entry's body map: its marks in one INSERT, and one audit event."""
 from __future__ import annotations
+
+from sqlalchemy import insert
 
 from .. import audit
 from ..extensions import db
@@ -7,12 +9,10 @@ from ..models import BodyMapMark, Entry, User
 from .marks import Mark
 
 
-def save_marks(user: User, entry: Entry, marks: list[Mark]) -> list[BodyMapMark]:
+def save_marks(user: User, entry: Entry, marks: list[Mark]) -> None:
     if not marks:
-        return []
-    rows = [BodyMapMark(entry_id=entry.id, number=m.number, view=m.view, x=m.x, y=m.y, area=m.area,
-                        description=m.description) for m in marks]
-    db.session.add_all(rows)
-    db.session.flush()
-    audit.record(audit.ADD_BODY_MAP, entry=entry, user=user, marks=len(rows))
-    return rows
+        return
+    db.session.execute(insert(BodyMapMark), [
+        {"entry_id": entry.id, "number": m.number, "view": m.view, "x": m.x, "y": m.y, "area": m.area,
+         "description": m.description} for m in marks])
+    audit.record(audit.ADD_BODY_MAP, entry=entry, user=user, marks=len(marks))
