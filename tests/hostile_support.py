@@ -26,7 +26,9 @@ from conftest import POSTGRES_URL, Auth, build_world
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
-BINARY = {"application/pdf"}  # answers that are not pages: no markup to check
+# Answers that are not pages (a PDF export; attachments): no markup to check.
+BINARY = {"application/pdf", "image/png", "image/jpeg",
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
 ATTACHMENT_FILES = "attachment files"  # in snapshots: the files under ATTACHMENT_DIR
 SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)

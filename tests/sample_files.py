@@ -78,3 +78,22 @@ BAD_FILES = {
     "docx-named-pdf": (docx(), "notes.pdf", "its name ends .pdf but it is a Word document"),
     "png-named-exe": (png(), "photo.exe", "its name ends .exe but it is a PNG image"),
 }
+
+
+def attach_png(app, entry_id: int, user_id: int, name: str = "arm.png", data: bytes | None = None) -> int:
+    """An attachment on an entry (a PNG unless other `data` is given), stored as the app stores one; its id."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from cpoms.attachments import operations, sniff
+    from cpoms.attachments.uploads import Upload
+    from cpoms.extensions import db
+    from cpoms.models import Attachment, Entry, User
+
+    data = png() if data is None else data
+    with app.test_request_context():
+        operations.attach(db.session.get(User, user_id), db.session.get(Entry, entry_id),
+                          [Upload(data, name, sniff.identify(data), hashlib.sha256(data).hexdigest())])
+        db.session.commit()
+        return db.session.scalar(select(Attachment.id).order_by(Attachment.id.desc()).limit(1))

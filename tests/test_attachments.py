@@ -114,9 +114,18 @@ def test_bad_files_are_refused_by_content_naming_the_file_and_nothing_is_written
     assert 'name="narrative"' in page and "Pushed another pupil" in page  # nothing typed is lost
 
 
+@pytest.mark.parametrize("sent", ["../../etc/passwd.png", "photo\x00.png", "/var/www/static/x.png",
+                                  "..%2F..%2Fx.png".replace("%2F", "/")])
+def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client, auth, world, sent):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(), sent))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"“{names.display_name(sent)}” was not attached: its name contains a folder path." in page
+    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+
+
 @pytest.mark.parametrize("sent, shown", [
-    ("../../etc/passwd.png", "passwd.png"),
-    ("photo\x00.png", "photo.png"),
     ("\u202egnp.exe.png", "gnp.exe.png"),
     ("a\tb\x07c\x1b[31m.png", "abc[31m.png"),
     ("  ..hidden.png ", "hidden.png"),

@@ -30,6 +30,7 @@ from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, Rol
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
+from sample_files import attach_png
 
 ROLES = (
     "anonymous", "teacher1", "teacher2", "dsl", "deputy", "slt", "governor", "admin",
@@ -310,6 +311,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
         admin=422, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
+    # --- attachments (issue 4, item 7): read with the entry; added by whoever adds follow-ups.
+    ("attachments.download", "GET"): row(
+        anonymous=302, teacher1=200, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
+    ),
+    ("attachments.preview", "GET"): row(
+        anonymous=302, teacher1=200, teacher2=404, dsl=200, deputy=200, slt=200, governor=200,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=200,
+    ),
+    ("attachments.add", "POST"): row(
+        anonymous=302, teacher1=422, teacher2=404, dsl=422, deputy=422, slt=422, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -369,7 +383,9 @@ def sample(app, world, make_entry):
                                   Kind.NOTE, "Spoke to the class teacher.")
         db.session.commit()
         follow_up_id = follow_up.id
+    attachment_id = attach_png(app, entry_id, world["teacher1"].id)
     return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id,
+            "attachment_id": attachment_id,
             "version_id": version_id,
             "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload}
 

@@ -23,6 +23,11 @@ def display_name(raw: str | None) -> str:
     return name
 
 
+def has_path(raw: str | None) -> bool:
+    """A name with a folder in it (or a NUL, which ends a name early in C code)."""
+    return any(ch in (raw or "") for ch in "/\\\x00")
+
+
 def extension(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     return f".{ext.lower()}" if dot and stem else ""

@@ -62,6 +62,11 @@ def from_request() -> Checked:
         return checked
     for storage in chosen:
         shown = names.display_name(storage.filename) or "the file"
+        if names.has_path(storage.filename):
+            # Browsers send a file's own name, never a folder path: this one was made up.
+            checked.errors.append(f"“{shown}” was not attached: its name contains a folder path. "
+                                  "Attach the file itself, with a plain name.")
+            continue
         data = storage.stream.read(max_bytes() + 1)
         if len(data) > max_bytes():
             checked.errors.append(f"“{shown}” is larger than {size_label(max_bytes())}, the most a file may be.")
