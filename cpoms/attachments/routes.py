@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from .. import audit, policy
+from .. import audit, policy, security_headers
 from ..entries.routes import _page as entry_page
 from ..extensions import db
 from ..loaders import entry_or_404, require_on
@@ -84,8 +84,10 @@ def _file_response(data: bytes, attachment: Attachment, kind: str):
     response.headers["Content-Type"] = attachment.content_type
     response.headers["Content-Disposition"] = _disposition(kind, attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # Opened directly, the file is never a page of this site: no scripts, no plugins.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # Opened directly, the file is never a page of this site: the usual policy, sandboxed
+    # (no scripts, no forms, a unique origin).
+    policy = security_headers.content_security_policy(current_app.config.get("HTMX_CDN_URL", ""))
+    response.headers["Content-Security-Policy"] = f"{policy}; sandbox"
     return response
 
 
