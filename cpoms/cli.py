@@ -24,6 +24,9 @@ def register(app: Flask) -> None:
     from .mis.cli import register as register_mis
 
     register_mis(app)
+    from .attachments.cli import register as register_attachments
+
+    register_attachments(app)
     from bench.generate import generate_command  # the data generator lives beside the benchmarks
 
     app.cli.add_command(generate_command)

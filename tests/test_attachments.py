@@ -267,6 +267,11 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
                                 "attachments": [(io.BytesIO(BAD_FILES["png-then-html"][0]), "p.png")]})
     assert refused.status_code == 422 and "“p.png” was not attached" in refused.get_data(as_text=True)
     assert len(rows(app, FollowUp)) == 1 and len(rows(app)) == 1
+    untold = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
+                         data={"kind": "note", "text": "", "attachments": [(io.BytesIO(png()), "p.png")]})
+    assert untold.status_code == 422
+    assert "Please choose the files again" in untold.get_data(as_text=True)
+    assert len(rows(app)) == 1 and files_on_disk(app) == [rows(app)[0].stored_name]
 
 
 @pytest.mark.parametrize("who, download, add", [
@@ -335,3 +340,19 @@ def test_the_default_limit_is_20_mb_per_file():
     from config import Config
     assert Config.ATTACHMENT_MAX_BYTES == 20 * 1024 * 1024
     assert Config.MAX_CONTENT_LENGTH == 1024 * 1024  # every other route keeps the 1 MiB body limit
+
+
+def test_verify_attachments_reports_damaged_and_unreferenced_files(app, world, make_entry):
+    attachment = stored(app, world, make_entry)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["verify-attachments"])
+    assert result.exit_code == 0 and "1 attachments checked, 0 damaged, 0 unreferenced files." in result.output
+    root = Path(app.config["ATTACHMENT_DIR"])
+    stray = root / ("0" * 40)
+    stray.write_bytes(b"left by a server killed mid-request")
+    os.utime(stray, (0, 0))  # long ago
+    (root / attachment.stored_name).write_bytes(b"changed")
+    result = runner.invoke(args=["verify-attachments", "--remove-unreferenced"])
+    assert result.exit_code == 1
+    assert f"DAMAGED attachment {attachment.id} (entry {attachment.entry_id})" in result.output
+    assert f"Removed file: {stray.name}" in result.output and not stray.exists()

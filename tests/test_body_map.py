@@ -34,7 +34,7 @@ def test_marks_tapped_on_the_outlines_are_saved_numbered_and_named_by_the_neares
     response = client.post("/log", data=with_marks(
         world,
         ("front-left-forearm", "0.78", "0.45", "Bruise, about 3 cm, purple"),
-        ("", "", "", ""),  # an empty row (no JavaScript shows three): ignored
+        ("", "", "", ""),  # an empty row (no JavaScript shows five): ignored
         ("back-upper-back", "0.45", "0.3", "Red mark, like a hand"),
     ))
     assert response.status_code == 303
@@ -105,7 +105,7 @@ def test_without_javascript_the_form_offers_marks_by_area_and_says_so(client, au
     page = client.get("/log").get_data(as_text=True)
     assert "<summary>Body map (optional)</summary>" in page
     assert "For each mark, choose where it is and describe it." in page
-    assert page.count('name="mark_area"') == 4  # three rows, and the template row for JavaScript
+    assert page.count('name="mark_area"') == 6  # five rows, and the template row for JavaScript
     assert '<option value="front-left-forearm"' in page and ">Back: back of head<" in page
     assert 'src="/static/js/body_map.js"' in page
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from test_browser import (  # noqa: F401  (fixtures: a 768 px tablet, the CDN blocked, teacher1 enrolled)
-    SCREENSHOTS, browser_context_args, find_and_add, nojs, open_page, page, sign_in, teacher_enrolled,
+    SCREENSHOTS, browser_context_args, check_page, find_and_add, nojs, open_page, page, sign_in, teacher_enrolled,
 )
 from sample_files import png
 
@@ -69,7 +69,9 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
 
     page.get_by_text("Attach files (optional)").click()
     page.get_by_label("Files").set_input_files(PHOTO)
-    screenshot(page, "log-form-body-map.png")
+    report: list[str] = []
+    problems: list[str] = []
+    check_page(page, "log-form-body-map", report, problems)  # a screenshot, and axe
     page.get_by_role("button", name="Save entry").click()
 
     # The gentle check re-shows the form (by htmx): the marks and the photo are still there.
@@ -80,7 +82,9 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
 
     assert_entry_shows_marks_and_photo(page, "Front: left forearm: Bruise, about 3 cm, purple",
                                        "Back: upper back: Red mark, like a hand")
-    screenshot(page, "entry-body-map-and-photo.png")
+    check_page(page, "entry-body-map-and-photo", report, problems)
+    assert not problems, "\n".join(problems)
+    print("\n".join(report))
     # The chronology lists them too.
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
     expect(page.get_by_text("Red mark, like a hand")).to_be_visible()
@@ -103,6 +107,8 @@ def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_serv
     page.locator("#mark-note-2").fill("Red mark, like a hand")
     page.get_by_text("Attach files (optional)").click()
     page.get_by_label("Files").set_input_files(PHOTO)
+    expect(page.get_by_role("button", name=re.compile("Remove mark"))).to_have_count(0)  # they need JavaScript
+    screenshot(page, "log-form-body-map-no-js.png")
     page.get_by_role("button", name="Save entry").click()
     assert_entry_shows_marks_and_photo(page, "Front: left forearm: Bruise, about 3 cm, purple",
                                        "Back: upper back: Red mark, like a hand")

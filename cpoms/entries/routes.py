@@ -75,6 +75,8 @@ def add_follow_up(entry_id: int):
         )
         attachment_ops.attach(current_user, entry, files.uploads, follow_up=follow_up)
         return _saved(entry)
+    if files.uploads and files.valid:
+        files.errors.append("Please choose the files again: they are kept only when the follow-up is saved.")
     return _page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
 
 
