@@ -117,6 +117,10 @@ def test_the_chronology_shows_the_marks(app, client, auth, world):
     for view in ("", "?view=timeline"):
         page = client.get(f"/pupils/{world.pupils[0].id}/chronology{view}").get_data(as_text=True)
         assert "<strong>Front: face:</strong> Graze on the cheek" in page
+    from pypdf import PdfReader
+    exported = client.get(f"/pupils/{world.pupils[0].id}/chronology.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(exported.data)).pages)
+    assert "Body map:" in text and "Front: face: Graze on the cheek" in text
 
 
 def test_marks_are_append_only(app, client, auth, world):
