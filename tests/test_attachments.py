@@ -356,3 +356,14 @@ def test_verify_attachments_reports_damaged_and_unreferenced_files(app, world, m
     assert result.exit_code == 1
     assert f"DAMAGED attachment {attachment.id} (entry {attachment.entry_id})" in result.output
     assert f"Removed file: {stray.name}" in result.output and not stray.exists()
+
+
+def test_ordinary_files_of_each_type_are_accepted(app, client, auth, world):
+    """Not over-careful: a photo, a PDF, and a Word document with a web link in it."""
+    link = (b'<Relationships><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/hyperlink" Target="https://www.nspcc.org.uk/" TargetMode="External"/></Relationships>')
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (jpeg(), "arm.JPEG"), (pdf(), "letter.pdf"),
+                              (docx(**{"word/_rels/document.xml.rels": link}), "minutes.docx"))
+    assert response.status_code == 303
+    assert [a.content_type.split("/")[1][:8] for a in rows(app)] == ["jpeg", "pdf", "vnd.open"]

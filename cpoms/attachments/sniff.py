@@ -7,6 +7,7 @@ PDF, a PDF in front of a ZIP), so that what is stored is what it claims to be.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zipfile
@@ -172,10 +173,24 @@ def _check_docx(data: bytes) -> None:
     try:
         types = _read_capped(archive, "[Content_Types].xml", 1024 * 1024)
         _read_capped(archive, "word/document.xml", MAX_DOCX_UNPACKED)
+        relations = [_read_capped(archive, m.filename, 1024 * 1024) for m in members if m.filename.endswith(".rels")]
     except (zipfile.BadZipFile, ValueError, zlib.error, NotImplementedError, EOFError) as exc:
         raise Refused("it is a damaged Word document") from exc
     if b"wordprocessingml.document.main" not in types:
         raise Refused("it is not a Word document (.docx)")
+    if any(_loads_from_outside(r) for r in relations):
+        raise Refused("it is a Word document that loads content from elsewhere when opened, which is not accepted")
+
+
+# Parts a Word document can fetch from another computer as it opens (a remote template,
+# an embedded object, a frame): links in the text are external too, and are fine.
+FETCHED = re.compile(rb'<Relationship\b[^>]*Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|'
+                     rb'package)"[^>]*TargetMode="External"|<Relationship\b[^>]*TargetMode="External"[^>]*'
+                     rb'Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|package)"')
+
+
+def _loads_from_outside(relations: bytes) -> bool:
+    return bool(FETCHED.search(relations))
 
 
 def _read_capped(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
