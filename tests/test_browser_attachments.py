@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from test_browser import (  # noqa: F401  (fixtures: a 768 px tablet, the CDN blocked, teacher1 enrolled)
     SCREENSHOTS, browser_context_args, check_page, find_and_add, nojs, open_page, page, sign_in, teacher_enrolled,
 )
-from sample_files import png
+from sample_files import pdf, png
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +85,18 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
     check_page(page, "entry-body-map-and-photo", report, problems)
     assert not problems, "\n".join(problems)
     print("\n".join(report))
+    # A follow-up with a file, added in place by htmx (a multipart post).
+    page.evaluate("() => { window.__noReload = 'still here'; }")
+    page.get_by_role("radio", name="Agency involved", exact=True).check()
+    page.get_by_label("Details").fill("Referred to the school nurse; her letter attached.")
+    page.get_by_label("Agency", exact=True).fill("School nursing service")
+    page.get_by_text("Attach files (optional)").click()
+    page.locator("#follow-up-attachments").set_input_files(
+        {"name": "nurse letter.pdf", "mimeType": "application/pdf", "buffer": pdf()})
+    page.get_by_role("button", name="Add", exact=True).click()
+    item = page.locator("#activity .timeline-item").first
+    expect(item.get_by_role("link", name="nurse letter.pdf")).to_be_visible()
+    assert page.evaluate("() => window.__noReload") == "still here"
     # The chronology lists them too.
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
     expect(page.get_by_text("Red mark, like a hand")).to_be_visible()
