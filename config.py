@@ -80,6 +80,12 @@ class Config:
     # 12 bytes percent-encoded) stays under half of this.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # Attachments (cpoms/attachments/): stored outside static/, each file up to this size;
+    # only the routes that take files accept a body larger than MAX_CONTENT_LENGTH.
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+    ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "5"))
+
     # The retention review lists pupils whose records reach date of birth + this many years.
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "25"))
 

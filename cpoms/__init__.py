@@ -66,6 +66,7 @@ class IdConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     from .account.routes import bp as account_bp
     from .admin.routes import bp as admin_bp
+    from .attachments.routes import bp as attachments_bp
     from .auditlog.routes import bp as auditlog_bp
     from .auth.routes import bp as auth_bp
     from .autosave.routes import bp as drafts_bp
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
                auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
-               transfers_bp, drafts_bp):
+               transfers_bp, drafts_bp, attachments_bp):
         app.register_blueprint(bp)
 
 

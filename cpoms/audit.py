@@ -291,3 +291,17 @@ LABELS.update({
 })
 # A transfer pack and a subject-access export each hold a child's record.
 VIEWS_OF_A_RECORD = VIEWS_OF_A_RECORD + (EXPORT_TRANSFER_PACK, EXPORT_SUBJECT_ACCESS)
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---
+ADD_ATTACHMENT = "add_attachment"
+DOWNLOAD_ATTACHMENT = "download_attachment"
+PREVIEW_ATTACHMENT = "preview_attachment"
+ATTACHMENT_DAMAGED = "attachment_damaged"
+ADD_BODY_MAP = "add_body_map"
+LABELS.update({
+    ADD_ATTACHMENT: "Attached a file",
+    DOWNLOAD_ATTACHMENT: "Downloaded an attachment",
+    PREVIEW_ATTACHMENT: "Viewed an attachment's preview",
+    ATTACHMENT_DAMAGED: "Refused a damaged attachment",
+    ADD_BODY_MAP: "Recorded a body map",
+})

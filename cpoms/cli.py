@@ -31,6 +31,10 @@ def register(app: Flask) -> None:
     from .transfers.cli import register as register_transfers
 
     register_transfers(app)
+
+    from .attachments.cli import register as register_attachments
+
+    register_attachments(app)
     from bench.generate import generate_command  # the data generator lives beside the benchmarks
 
     app.cli.add_command(generate_command)

@@ -881,3 +881,68 @@ class MonitoringState(db.Model):
 
 for _table in (Task.__table__, TaskCompletion.__table__, TaskReminder.__table__, MonitoringEvent.__table__):
     append_only.protect(_table)
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
+
+class Attachment(db.Model):
+    """A file added to an entry (or to one of its follow-ups). The file lives outside
+    static/ under a random name; the row keeps its SHA-256, checked on every download.
+    The uploaded name is display text only, never a path."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_entry", "entry_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    follow_up_id: Mapped[Optional[int]] = mapped_column(ForeignKey("follow_ups.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(150))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/png", "image/jpeg")
+
+    @property
+    def type_label(self) -> str:
+        from .attachments.sniff import TYPES
+        return next((t.label for t in TYPES if t.content_type == self.content_type), self.content_type)
+
+    @property
+    def size_label(self) -> str:
+        from .attachments.uploads import size_label
+        return size_label(self.size)
+
+
+class BodyMapMark(db.Model):
+    """One numbered mark on an entry's body map: which view, where (fractions of the
+    outline's width and height), the nearest named area, and what was seen."""
+
+    __tablename__ = "body_map_marks"
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    view: Mapped[str] = mapped_column(String(8))  # front or back
+    x: Mapped[float] = mapped_column(db.Float)
+    y: Mapped[float] = mapped_column(db.Float)
+    area: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300))
+
+    @property
+    def area_title(self) -> str:
+        from .bodymap.areas import AREAS
+        area = AREAS.get(self.area)
+        return area.title if area else self.view.capitalize()
+
+
+# Loaded only where asked for (selectinload), like follow-ups.
+Entry.attachments = relationship(Attachment, order_by=Attachment.id, lazy="raise_on_sql", viewonly=True)
+Entry.body_marks = relationship(BodyMapMark, order_by=BodyMapMark.number, lazy="raise_on_sql", viewonly=True)
+
+append_only.protect(Attachment.__table__)
+append_only.protect(BodyMapMark.__table__)

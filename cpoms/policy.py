@@ -582,3 +582,23 @@ def pupil_naming(user, pupil: Pupil, entry: Entry) -> str:
 
 def can_produce_subject_access(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
+
+def can_add_attachment(user, entry: Entry) -> bool:
+    """Whoever may add a follow-up to an entry may attach files to it."""
+    return bool(follow_up_kinds(user, entry))
+
+
+def can_open_attachments(user, school_id: int) -> bool:
+    """Governors and trust representatives see pupils by initials only; a photo, a letter
+    or even a file's name may well show the child's full name, so they see only how many
+    files an entry has (unless they also work at the school)."""
+    a = access(user)
+    return school_id in a.full_names or school_id not in a.oversee
+
+
+def can_read_attachment(user, entry: Entry) -> bool:
+    """An attachment is part of its entry: whoever may read the entry with pupils' full
+    names may read it."""
+    return can_open_attachments(user, entry.school_id) and can_view_entry(user, entry)

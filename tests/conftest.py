@@ -54,6 +54,7 @@ def app(tmp_path, config_overrides):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
         WTF_CSRF_ENABLED = False
+        ATTACHMENT_DIR = str(tmp_path / "attachments")
 
     for key, value in config_overrides.items():
         setattr(Config, key, value)

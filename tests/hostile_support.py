@@ -3,8 +3,11 @@ what every answer to hostile input must satisfy. The tables themselves live in
 test_hostile_input.py and test_hostile_requests.py, where others add rows."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
@@ -23,8 +26,11 @@ from conftest import POSTGRES_URL, Auth, build_world
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
-BINARY = {"application/pdf", "application/zip"}  # answers that are not pages: no markup to check
+# Answers that are not pages (a PDF export, a transfer pack, attachments): no markup to check.
+BINARY = {"application/pdf", "application/zip", "image/png", "image/jpeg",
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
+ATTACHMENT_FILES = "attachment files"  # in snapshots: the files under ATTACHMENT_DIR
 SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)
 STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|werkzeug\.debug")
 
@@ -156,13 +162,17 @@ def sign_in_as(client, user, verified: bool = True) -> None:
 # --- what every answer must satisfy -------------------------------------------------------
 
 def snapshot(app) -> dict[str, set[tuple]]:
-    """Every row of every table but the audit log: "nothing written" means this is unchanged."""
+    """Every row of every table but the audit log, and the attachment files on disk:
+    "nothing written" means this is unchanged."""
     with app.app_context():
-        return {
+        tables = {
             table.name: {tuple(row) for row in db.session.execute(select(table))}
             for table in db.metadata.sorted_tables
             if table.name not in AUDIT_TABLES
         }
+    tables[ATTACHMENT_FILES] = {(os.path.relpath(os.path.join(folder, name), app.config["ATTACHMENT_DIR"]),)
+                                for folder, _, names in os.walk(app.config["ATTACHMENT_DIR"]) for name in names}
+    return tables
 
 
 def changed_tables(before: dict, after: dict) -> set[str]:
@@ -287,9 +297,12 @@ class Pristine:
     (TEST_DATABASE_URL) every test makes its own, as tests/conftest.py's app does."""
 
     def __init__(self, overrides: dict, make_sample: Callable):
+        self.files = tempfile.mkdtemp(prefix="hostile-attachments-")
+
         class Config(TestConfig):
             SQLALCHEMY_DATABASE_URI = POSTGRES_URL or "sqlite://"
             WTF_CSRF_ENABLED = False
+            ATTACHMENT_DIR = self.files
 
         for key, value in overrides.items():
             setattr(Config, key, value)
@@ -329,6 +342,7 @@ class Pristine:
             db.engine.dispose()
         if self.copy is not None:
             self.copy.close()
+        shutil.rmtree(self.files, ignore_errors=True)
 
 
 class SharedTemplateCode(BytecodeCache):

@@ -41,9 +41,10 @@ from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user
 from hostile_support import (
-    Case, Expect, P, Pristine, Route, assert_inert, assert_links_back_to, assert_safe, build_path,
+    ATTACHMENT_FILES, Case, Expect, P, Pristine, Route, assert_inert, assert_links_back_to, assert_safe, build_path,
     changed_tables, form_inputs, new_rows, parameters_read_in, per_module, request_for, sign_in_as, snapshot,
 )
+from sample_files import BAD_FILES, attach_png, pdf, png
 
 APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
 HX = {"HX-Request": "true"}
@@ -51,7 +52,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture(scope=per_module)
 def pristine():
-    made = Pristine({}, make_sample)
+    made = Pristine(SMALL_FILES, make_sample)
     yield made
     made.close()
 
@@ -111,6 +112,7 @@ def make_sample(app, world) -> dict:
             r.id for r in records)
         teacher3_secret = teacher3.totp_secret
         follow_up_id = closed.id
+        attachments = extra_sample(app, world, entry_id, other_entry_id)
         upload_id = imports.store(db.session.get(User, world["admin"].id), db.session.get(School, world.school.id), "pupils.csv",
                                   pupils.parse(PUPILS_CSV), full=False).id
         task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
@@ -146,6 +148,7 @@ def make_sample(app, world) -> dict:
         "teacher2_id": world["teacher2"].id,
         "monitored_pupil_id": world.pupils[2].id,
         **transfers,
+        **attachments,
     }
 
 
@@ -186,6 +189,31 @@ def sample_transfers(world) -> dict:
             "started_transfer_id": transfer(world.pupils[2], "started")}
     db.session.commit()
     return {key: row.id for key, row in made.items()}
+
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---
+SMALL_FILES = {"ATTACHMENT_MAX_BYTES": 256 * 1024}  # oversize cases stay cheap: 256 KB a file
+
+
+def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
+    """An image and a PDF on the open entry, an image on brookfield's, and a file
+    waiting on the log form of teacher2 (whose token nobody else may use)."""
+    from cpoms.attachments import staging
+    from cpoms.attachments.uploads import Upload
+    from cpoms.attachments.sniff import PNG
+    import hashlib
+    data = png()
+    with app.test_request_context():
+        token = staging.stage(db.session, world["teacher2"].id, Upload(data, "arm.png", PNG, hashlib.sha256(data).hexdigest()))
+    return {"attachment_id": attach_png(app, entry_id, world["teacher1"].id),
+            "pdf_attachment_id": attach_png(app, entry_id, world["teacher1"].id, "minutes.pdf", pdf()),
+            "other_attachment_id": attach_png(app, other_entry_id, world["other_teacher"].id),
+            "teacher2_staged_token": token}
+
+
+def upload(content: bytes, name: str):
+    """A file as the browser sends it (made afresh each time: a request reads it once)."""
+    return P(f"file-{name}-{len(content)}", lambda s: (io.BytesIO(content), name))
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -302,6 +330,10 @@ TRANSFER_PACK = ("transfers.download_pack", "GET")
 SUBJECT_ACCESS = ("transfers.subject_access", "POST")
 
 DRAFT = ("drafts.save", "POST")
+
+ATTACH = ("attachments.add", "POST")
+DOWNLOAD = ("attachments.download", "GET")
+PREVIEW = ("attachments.preview", "GET")
 
 
 def log_form(s: dict) -> dict:
@@ -445,7 +477,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     # --- drafts saved as people type (tablet) ---
     DRAFT: Route(who="teacher1", data=lambda s: {"form_name": "LogEntryForm", "narrative": "Typing, not saved yet."},
                  headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/log"}, writes=frozenset({"drafts"})),
+
+    # Attachments (issue 4, item 7).
+    ATTACH: Route(ids=ENTRY, data=lambda s: {"attachments": (io.BytesIO(png()), "arm.png")},
+                  writes=frozenset({"attachments", ATTACHMENT_FILES})),
+    DOWNLOAD: Route(ids={"attachment_id": "attachment_id"}),
+    PREVIEW: Route(ids={"attachment_id": "attachment_id"}),
 }
+# The log form and follow-ups may carry files and (the log form) body-map marks.
+FILE_WRITES = frozenset({"attachments", "body_map_marks", ATTACHMENT_FILES})
+ROUTES[LOG] = Route(who="teacher1", data=log_form, writes=ROUTES[LOG].writes | FILE_WRITES)
+ROUTES[FOLLOW_UP] = Route(ids=ENTRY, data=ROUTES[FOLLOW_UP].data, writes=ENTRY_WRITES | FILE_WRITES)
 
 
 def date_today(**delta) -> str:
@@ -600,6 +642,8 @@ VALID_POST = {
 
     # --- drafts saved as people type (tablet): kept as JSON, so not "as typed" in a column ---
     DRAFT: Expect((200,), "Draft saved", writes=True),
+
+    ATTACH: Expect((303,), writes=True),
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -1146,6 +1190,65 @@ CASES += [
     Case(DRAFT, "narrative", EMPTY, SHOWN),  # nothing typed: nothing kept
     *[Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
       for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)],
+]
+
+# --- attachments and the body map (issue 4, items 7 and 8) ---
+MARKED = {"mark_area": "front-face", "mark_note": "Graze on the cheek"}  # one complete mark
+NOT_PLACED = invalid("Mark 1: its place on the picture was not understood")
+FOLDER_NAMES = [upload(png(), name) for name in ("../../etc/passwd.png", "C:/Windows/boot.ini.png",
+                                                  "/var/lib/cpoms/attachments/x.png", "x.png\x00.pdf")]
+HOSTILE_FILES = [upload(content, name) for content, name, _ in BAD_FILES.values()]
+
+
+def file_cases(route, name, extra=None) -> list[Case]:
+    """Bad files by content, names with folders, a file over the size limit and a body over
+    the upload limit: each a clear 4xx, and nothing written (no row, no file left on disk)."""
+    rows = [Case(route, name, v, Expect((422,), f"“{v.label.split('-', 1)[1].rsplit('-', 1)[0]}”"), extra=extra)
+            for v in HOSTILE_FILES]
+    rows += [Case(route, name, v, invalid("its name contains a folder path"), extra=extra) for v in FOLDER_NAMES]
+    rows.append(Case(route, name, upload(b"%PDF-1.4\n" + b"0" * (300 * 1024) + b"\n%%EOF\n", "big.pdf"),
+                     invalid("“big.pdf” is larger than 256 KB, the most a file may be."), extra=extra))
+    rows.append(Case(route, name, upload(b"0" * (3 * 1024 * 1024), "huge.pdf"), TOO_LARGE, extra=extra))
+    return rows
+
+
+CASES += [
+    # Files on the log form, on a follow-up, and added later to an entry.
+    *file_cases(LOG, "attachments"),
+    Case(LOG, "attachments", upload(png(), "bruise.png"), ACCEPTED),
+    Case(LOG, "attachments", SCRIPT, ACCEPTED),  # text where a file goes: no file, the entry is saved
+    *file_cases(FOLLOW_UP, "attachments"),
+    Case(FOLLOW_UP, "attachments", upload(pdf(), "referral.pdf"), ACCEPTED),
+    *file_cases(ATTACH, "attachments"),
+    *[Case(ATTACH, "attachments", v, invalid("Choose a file to attach.")) for v in (LEFT_OUT, SCRIPT, EMPTY)],
+    Case(ATTACH, "attachments", upload(png(), "arm.png"), FORBIDDEN, who="governor"),
+    Case(ATTACH, "attachments", upload(png(), "arm.png"), MISSING, who="teacher2"),
+    *id_cases(ATTACH, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    # Files waiting on the log form: only their own user's signed tokens.
+    *[Case(LOG, "staged_attachment", v, invalid("A file chosen earlier could not be kept.")) for v in (
+        SCRIPT, SQL_OR, TRAVERSAL, EMPTY, P("teacher2s-token", lambda s: s["teacher2_staged_token"]),
+        P("tampered-token", lambda s: s["teacher2_staged_token"][:-3] + "abc"))],
+    Case(LOG, "staged_attachment", P("own-token", lambda s: s["teacher2_staged_token"]), ACCEPTED, who="teacher2"),
+    # Downloads and previews: another school's attachment looks missing, as does a PDF's preview.
+    *id_cases(DOWNLOAD, "attachment_id", MISSING, other=P("other-school-attachment", lambda s: str(s["other_attachment_id"]))),
+    *id_cases(PREVIEW, "attachment_id", MISSING, other=P("other-school-attachment", lambda s: str(s["other_attachment_id"])),
+              values=SOME_IDS),
+    Case(PREVIEW, "attachment_id", P("a-pdf", lambda s: str(s["pdf_attachment_id"])), MISSING),
+    Case(DOWNLOAD, "attachment_id", P("own", lambda s: str(s["attachment_id"])), MISSING, who="teacher2"),
+    # Body-map marks on the log form.
+    *[Case(LOG, "mark_note", v, SAVED, extra={"mark_area": "front-face"}) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, BREAKOUT)],
+    Case(LOG, "mark_note", P("301-chars", "x" * 301), invalid("Mark 1: keep the description under 300 characters."),
+         extra={"mark_area": "front-face"}),
+    *[Case(LOG, "mark_note", v, invalid("Mark 1: describe what you saw"), extra={"mark_area": "back-buttocks"})
+      for v in (BLANK, ONLY_NUL)],
+    Case(LOG, "mark_note", MEGABYTE, TOO_LARGE, extra={"mark_area": "front-face"}),
+    *[Case(LOG, "mark_area", v, invalid("Mark 1: choose where on the body it is."), extra={"mark_note": "Bruise"})
+      for v in (SCRIPT, SQL_OR, TRAVERSAL, NUL, P("front", "front"), ODD_UNICODE)],
+    Case(LOG, "mark_area", P("10000-areas", ["front-face"] * 10_000), invalid("A body map can have 30 marks at most."),
+         extra={"mark_note": "Bruise"}),
+    *[Case(LOG, axis, v, NOT_PLACED, extra={**MARKED, other: "0.5"}) for axis, other in (("mark_x", "mark_y"), ("mark_y", "mark_x"))
+      for v in (P("nan", "nan"), P("infinity", "inf"), P("minus", "-0.5"), P("two", "2"), WORD, SQL_OR, SCRIPT, HUGE)],
+    *[Case(LOG, axis, P("half", "0.5"), NOT_PLACED, extra=MARKED) for axis in ("mark_x", "mark_y")],  # the other left out
 ]
 
 

@@ -24,7 +24,7 @@ from cpoms.models import UserSession
 from cpoms.timefmt import now_utc
 
 from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, per_module, sign_in_as, snapshot
-from test_hostile_input import ROUTES, app, make_sample, sample, user_of, world  # noqa: F401  (fixtures)
+from test_hostile_input import ROUTES, SMALL_FILES, app, make_sample, sample, user_of, world  # noqa: F401  (fixtures)
 
 POSTS = sorted(route for route in ROUTES if route[1] == "POST")
 GETS = sorted(route for route in ROUTES if route[1] == "GET")
@@ -56,12 +56,14 @@ SUCCESS = {
 
     # --- drafts saved as people type (tablet): the status line ---
     ("drafts.save", "POST"): 200,
+
+    ("attachments.add", "POST"): 303,  # attachments (issue 4, item 7): back to the entry
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
 @pytest.fixture(scope=per_module)
 def pristine():
-    made = Pristine({"WTF_CSRF_ENABLED": True}, make_sample)  # as in production
+    made = Pristine({"WTF_CSRF_ENABLED": True, **SMALL_FILES}, make_sample)  # as in production
     yield made
     made.close()
 
@@ -303,8 +305,9 @@ OVERSIZED = {
     "content-length-lie": lambda token: {
         "data": b"narrative=x", "content_type": "application/x-www-form-urlencoded",
         "headers": {"X-CSRFToken": token}, "environ_overrides": {"CONTENT_LENGTH": str(10**10)}},
+    # The log form takes files (5 of ATTACHMENT_MAX_BYTES, 256 KB here): a body beyond them.
     "multipart-file": lambda token: {
-        "data": {"csrf_token": token, "attachment": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.bin")},
+        "data": {"csrf_token": token, "attachment": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "big.bin")},
         "content_type": "multipart/form-data"},
     "multipart-many-parts": lambda token: {
         "data": {"csrf_token": token, **{f"f{i}": "x" for i in range(1500)}},

@@ -34,6 +34,7 @@ from cpoms.models import AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, Rol
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import POSTGRES_URL
+from sample_files import attach_png
 
 ROLES = (
     "anonymous", "teacher1", "teacher2", "dsl", "deputy", "slt", "governor", "admin",
@@ -407,6 +408,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
         admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
     ),
+    # --- attachments (issue 4, item 7): read with the entry, except by governors and trust
+    # representatives (initials only: a file may name the child); added by whoever adds follow-ups.
+    **{("attachments." + name, "GET"): row(
+        anonymous=302, teacher1=200, teacher2=404, dsl=200, deputy=200, slt=200, governor=404,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=404,
+    ) for name in ("download", "preview")},
+    ("attachments.add", "POST"): row(
+        anonymous=302, teacher1=422, teacher2=404, dsl=422, deputy=422, slt=422, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -467,7 +478,9 @@ def sample(app, world, make_entry):
         db.session.commit()
         follow_up_id = follow_up.id
     task_id = give_sample_task(app, world, make_entry(recorder="slt"))
+    attachment_id = attach_png(app, entry_id, world["teacher1"].id)
     return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id, "task_id": task_id,
+            "attachment_id": attachment_id,
             "version_id": version_id,
             "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload,
             "transfer_id": sent_transfer(app, world)}

@@ -157,8 +157,11 @@ def _ordered(ids_query, f: Filters):
     return sub, select(*columns).order_by(*order)
 
 
-# What every entry shown carries along: its later categories and its amendments.
+# What every entry shown carries along: its later categories and amendments (a query
+# each), and its attachments and body-map marks (a few rows each, joined into the
+# entries' own query).
 EVOLVED = (selectinload(Entry.later_categories), selectinload(Entry.amendments))
+ENTRY_PARTS = (joinedload(Entry.attachments), joinedload(Entry.body_marks))
 
 
 def _load(rows, f: Filters) -> list:
@@ -167,17 +170,17 @@ def _load(rows, f: Filters) -> list:
         if not ids:
             return []
         by_id = {e.id: e for e in db.session.scalars(
-            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *EVOLVED)
+            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *EVOLVED, *ENTRY_PARTS)
         ).unique()}
         return [by_id[i] for i in ids]
     follow_up_ids = [r.id for r in rows if r.kind == "follow_up"]
     follow_ups = {fu.id: fu for fu in db.session.scalars(
-        select(FollowUp).where(FollowUp.id.in_(follow_up_ids)).options(joinedload(FollowUp.entry))
+        select(FollowUp).where(FollowUp.id.in_(follow_up_ids))
     ).unique()} if follow_up_ids else {}
     # The page's entries and the entries of its follow-ups, in one query.
     entry_ids = {r.id for r in rows if r.kind == "entry"} | {fu.entry_id for fu in follow_ups.values()}
     entries = {e.id: e for e in db.session.scalars(
-        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED)).unique()} if entry_ids else {}
+        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED, *ENTRY_PARTS)).unique()} if entry_ids else {}
     return [(r.kind, entries[r.id] if r.kind == "entry" else follow_ups[r.id]) for r in rows]
 
 

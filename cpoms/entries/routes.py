@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from .. import alerts, audit, policy
+from ..attachments import operations as attachment_ops
+from ..attachments import uploads
 from ..formfields import choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_or_404, require_on
@@ -19,7 +21,8 @@ bp = Blueprint("entries", __name__)
 
 def _load(entry_id: int) -> Entry:
     return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.later_categories),
-                                           selectinload(Entry.amendments)])
+                                           selectinload(Entry.amendments), selectinload(Entry.attachments),
+                                           selectinload(Entry.body_marks)])
 
 
 def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
@@ -84,7 +87,8 @@ def add_follow_up(entry_id: int):
     entry = _load(entry_id)
     require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
     form = _follow_up_form(entry, posted=True)
-    if form.validate_on_submit():
+    files = uploads.from_request()
+    if form.validate_on_submit() & files.valid:
         follow_up = operations.add_follow_up(
             current_user, entry, form.kind.data, form.text.data, **form.sharing_values(),
             occurred_at=form.occurred_at.utc,
@@ -95,8 +99,11 @@ def add_follow_up(entry_id: int):
         )
         if form.kind.data == Kind.TASK:
             task_operations.give_task(current_user, follow_up, int(form.assignee.data), form.due_on.data)
+        attachment_ops.attach(current_user, entry, files.uploads, follow_up=follow_up)
         return _saved(entry)
-    return _page(entry, status=422, follow_up_form=form)
+    if files.uploads and files.valid:
+        files.errors.append("Please choose the files again: they are kept only when the follow-up is saved.")
+    return _page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
 
 
 @bp.route("/entries/<int:entry_id>/review", methods=["POST"])

@@ -12,6 +12,7 @@ from ..models import Category, PupilRole
 from ..timefmt import now_utc, to_uk
 from . import operations
 from .checks import record_warnings
+from .extras import Extras
 from .forms import MAX_PUPILS, LogEntryForm
 from .queries import (alertable_staff, families, pupils_by_id, safeguarding_contacts, search_pupils,
                       siblings_not_chosen)
@@ -58,8 +59,10 @@ def new():
     alertable = policy.alertable_school_ids(current_user)
 
     status, warnings = 200, []
+    # Attachments and the body map (optional): checked with the form, saved with the entry.
+    extras = Extras.from_request(current_user) if request.method == "POST" else Extras()
     if request.method == "POST" and not picking:
-        valid = form.validate_with(pupils)
+        valid = form.validate_with(pupils) & extras.valid  # both, for every message at once
         alerted = []
         if pupils and (form.alert_staff.data or form.alert_staff.unreadable):
             school = pupils[0].school
@@ -84,12 +87,15 @@ def new():
                 roles={p.id: form.pupil_roles.role(p.id) for p in pupils},
                 alerted=alerted,
             )
+            extras.save(current_user, entry)
             flash(_saved_message(entry, alerted), "success")
             if not policy.can_view_entry(current_user, entry):
                 # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
                 return _go_to(url_for("main.home"))
             return _go_to(url_for("entries.show", entry_id=entry.id))
 
+    if request.method == "POST":
+        extras.keep_files(current_user)  # shown again: a file input cannot be refilled
     searched = bool(query)
     results = search_pupils(schools, query) if searched else []
     staff = alertable_staff(alertable & ({p.school_id for p in pupils} or schools), current_user.id)
@@ -112,6 +118,7 @@ def new():
         alerting_names=[c.name for c in categories if c.alerts_safeguarding_team],
         # The DSLs to find in person: at the chosen pupils' school, else the recorder's.
         contacts=safeguarding_contacts({p.school_id for p in pupils} or schools),
+        extras=extras,
         block="log_form",
         status_code=status,
     )

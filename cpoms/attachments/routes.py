@@ -1,0 +1,140 @@
+"""Attachments: adding files to an entry after it was saved, downloading them, and
+previews of images. Every file is served only through here, after policy.py says
+the user may read its entry, and every download is audited."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from .. import audit, policy, security_headers
+from ..entries.routes import _page as entry_page
+from ..extensions import db
+from ..loaders import entry_or_404, require_on
+from ..models import Attachment, Entry
+from . import names, operations, sniff, storage, uploads
+
+bp = Blueprint("attachments", __name__)
+
+# The routes whose forms send files: only they accept a body beyond MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = frozenset({"log.new", "entries.add_follow_up", "attachments.add"})
+# Text fields of a form with files still have the app's limits: one part of at most this.
+TEXT_PART_MAX = 512 * 1024
+
+
+@bp.app_url_value_preprocessor
+def allow_files(endpoint, values):
+    # Runs before every before_request hook (the CSRF check reads the body first).
+    if endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+        request.max_content_length = (uploads.max_bytes() * uploads.max_files()
+                                      + current_app.config["MAX_CONTENT_LENGTH"])
+        request.max_form_memory_size = TEXT_PART_MAX
+
+
+@bp.app_errorhandler(413)
+def too_large(exc):
+    detail = "Please shorten it and try again."
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        detail = (f"Files can be up to {uploads.size_label(uploads.max_bytes())} each, "
+                  f"{uploads.max_files()} at a time. Nothing was saved: please go back and choose smaller files.")
+    return render_template("errors/error.html", code=413, title="That was too large to send", detail=detail), 413
+
+
+@bp.app_template_global()
+def attachments_of(entry: Entry, follow_up_id: int | None = None, every: bool = False) -> list[Attachment]:
+    """The attachments of an entry (or of one of its follow-ups; or `every` one) that its
+    page loaded: pages that do not load them (selectinload) show none, rather than query per row."""
+    return [a for a in entry.__dict__.get("attachments", ()) if every or a.follow_up_id == follow_up_id]
+
+
+@bp.app_template_global()
+def body_marks_of(entry: Entry) -> list:
+    return list(entry.__dict__.get("body_marks", ()))
+
+
+def _load(attachment_id: int) -> tuple[Attachment, Entry]:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        audit.record(audit.DENIED, what="attachment", attachment=attachment_id)
+        abort(404)
+    entry = entry_or_404(attachment.entry_id)
+    if not policy.can_read_attachment(current_user, entry):
+        abort(404)
+    return attachment, entry
+
+
+def _damaged(attachment: Attachment, entry: Entry, problem: storage.Damaged):
+    audit.record(audit.ATTACHMENT_DAMAGED, entry=entry, attachment=attachment.id, problem=str(problem))
+    current_app.logger.error("Attachment %s of entry %s: %s", attachment.id, entry.id, problem)
+    detail = (f"“{attachment.filename}” cannot be opened: {problem}. It has not been sent to you, so that "
+              "nothing altered is passed on. Please tell your school's administrator.")
+    return render_template("errors/error.html", code=409, title="This file cannot be opened safely",
+                           detail=detail), 409
+
+
+def _disposition(kind: str, filename: str) -> str:
+    """RFC 6266 with RFC 5987's filename* for the real (UTF-8) name."""
+    return f"{kind}; filename=\"{names.ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _file_response(data: bytes, attachment: Attachment, kind: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = attachment.content_type
+    response.headers["Content-Disposition"] = _disposition(kind, attachment.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened directly, the file is never a page of this site: the usual policy, sandboxed
+    # (no scripts, no forms, a unique origin).
+    policy = security_headers.content_security_policy(current_app.config.get("HTMX_CDN_URL", ""))
+    response.headers["Content-Security-Policy"] = f"{policy}; sandbox"
+    return response
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    attachment, entry = _load(attachment_id)
+    try:
+        data = storage.read_verified(attachment.stored_name, attachment.sha256)
+    except storage.Damaged as problem:
+        return _damaged(attachment, entry, problem)
+    audit.record(audit.DOWNLOAD_ATTACHMENT, entry=entry, attachment=attachment.id)
+    return _file_response(data, attachment, "attachment")
+
+
+@bp.route("/attachments/<int:attachment_id>/preview")
+@login_required
+def preview(attachment_id: int):
+    attachment, entry = _load(attachment_id)
+    if not attachment.is_image:
+        abort(404)
+    try:
+        data = storage.read_verified(attachment.stored_name, attachment.sha256)
+    except storage.Damaged as problem:
+        return _damaged(attachment, entry, problem)
+    try:  # checked again before a browser is asked to show it inline
+        kind = sniff.identify(data)
+    except sniff.Refused:
+        kind = None
+    if kind not in sniff.IMAGES or kind.content_type != attachment.content_type:
+        abort(404)
+    audit.record(audit.PREVIEW_ATTACHMENT, entry=entry, attachment=attachment.id)
+    return _file_response(data, attachment, "inline")
+
+
+@bp.route("/entries/<int:entry_id>/attachments", methods=["POST"])
+@login_required
+def add(entry_id: int):
+    entry = entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.attachments),
+                                            selectinload(Entry.body_marks)])
+    require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
+    checked = uploads.from_request()
+    if checked.valid and not checked.uploads:
+        checked.errors.append("Choose a file to attach.")
+    if not checked.valid:
+        return entry_page(entry, status=422, attachment_errors=checked.errors)
+    operations.attach(current_user, entry, checked.uploads)
+    count = len(checked.uploads)
+    flash(f"{count} file{'s' if count > 1 else ''} attached.", "success")
+    return redirect(url_for("entries.show", entry_id=entry.id, _anchor="attachments"), 303)

@@ -1,0 +1,65 @@
+"""attachments on entries and follow-ups; body-map marks (both append-only)
+
+Revision ID: 0015_attachments_body_map
+Revises: 0009_school_data
+Create Date: 2026-11-28 16:00:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from cpoms import append_only
+
+revision = '0015_attachments_body_map'
+down_revision = "0014_transfers"
+branch_labels = None
+depends_on = None
+
+TABLES = ('attachments', 'body_map_marks')
+
+
+def upgrade():
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('follow_up_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('filename', sa.String(length=150), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_attachments_entry_id_entries')),
+    sa.ForeignKeyConstraint(['follow_up_id'], ['follow_ups.id'], name=op.f('fk_attachments_follow_up_id_follow_ups')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_attachments_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_attachments_stored_name'))
+    )
+    op.create_index('ix_attachments_entry', 'attachments', ['entry_id', 'id'], unique=False)
+    op.create_table('body_map_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('view', sa.String(length=8), nullable=False),
+    sa.Column('x', sa.Float(), nullable=False),
+    sa.Column('y', sa.Float(), nullable=False),
+    sa.Column('area', sa.String(length=40), nullable=False),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_body_map_marks_entry_id_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_body_map_marks')),
+    sa.UniqueConstraint('entry_id', 'number', name=op.f('uq_body_map_marks_entry_id'))
+    )
+    dialect = op.get_bind().dialect.name
+    for table in TABLES:
+        for statement in append_only.trigger_statements(table, dialect):
+            op.execute(statement)
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    for table in TABLES:
+        for statement in append_only.drop_trigger_statements(table, dialect):
+            op.execute(statement)
+    op.drop_table('body_map_marks')
+    op.drop_index('ix_attachments_entry', table_name='attachments')
+    op.drop_table('attachments')

@@ -1,0 +1,381 @@
+"""Attachments: checked by content, stored outside static/ under random names with
+their SHA-256, served only through the policy, audited; a failed request leaves no
+file and no row behind."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from cpoms.attachments import names
+from cpoms.extensions import db
+from cpoms.models import Attachment, AuditEvent, Entry, FollowUp
+
+from sample_files import BAD_FILES, docx, jpeg, pdf, png
+from test_log import form_data
+
+
+def files_on_disk(app) -> list[str]:
+    root = Path(app.config["ATTACHMENT_DIR"])
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def rows(app, model=Attachment) -> list:
+    with app.app_context():
+        return list(db.session.scalars(select(model).order_by(model.id)))
+
+
+def actions(app, action: str) -> list[dict]:
+    with app.app_context():
+        return [json.loads(e.detail or "{}") for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+
+
+def log_with_files(client, world, *files, **extra):
+    data = form_data(world, checked="1", **extra)
+    data["attachments"] = [(io.BytesIO(content), name) for content, name in files]
+    return client.post("/log", data=data, content_type="multipart/form-data")
+
+
+def test_files_logged_with_an_entry_are_stored_outside_static_with_their_checksum(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    photo, minutes = png(), pdf()
+    response = log_with_files(client, world, (photo, "bruise photo.png"), (minutes, "minutes.pdf"))
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    saved = rows(app)
+    assert [(a.filename, a.content_type, a.size) for a in saved] == [
+        ("bruise photo.png", "image/png", len(photo)), ("minutes.pdf", "application/pdf", len(minutes))]
+    assert [a.sha256 for a in saved] == [hashlib.sha256(photo).hexdigest(), hashlib.sha256(minutes).hexdigest()]
+    # Random names, in the attachment folder (not static/), holding exactly what was sent.
+    assert files_on_disk(app) == sorted(a.stored_name for a in saved)
+    assert all(len(a.stored_name) == 40 and "bruise" not in a.stored_name for a in saved)
+    assert "static" not in app.config["ATTACHMENT_DIR"]
+    assert (Path(app.config["ATTACHMENT_DIR"]) / saved[0].stored_name).read_bytes() == photo
+    [event] = actions(app, "add_attachment")  # one event for the files saved together
+    assert [f["sha256"] for f in event["files"]] == [a.sha256 for a in saved]
+
+
+def test_download_sends_the_file_as_an_attachment_and_is_audited(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    minutes = pdf()
+    log_with_files(client, world, (minutes, "Minutes – réunion ‮fdp.exe.pdf"))
+    [attachment] = rows(app)
+    assert attachment.filename == "Minutes – réunion fdp.exe.pdf"  # the right-to-left override is gone
+    auth.as_(world["dsl"])
+    response = client.get(f"/attachments/{attachment.id}")
+    assert response.status_code == 200
+    assert response.data == minutes
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="Minutes reunion fdp.exe.pdf"')
+    assert "filename*=UTF-8''Minutes%20%E2%80%93%20r%C3%A9union%20fdp.exe.pdf" in disposition
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert [e["attachment"] for e in actions(app, "download_attachment")] == [attachment.id]
+    # A PDF has no preview: only images are ever shown inline.
+    assert client.get(f"/attachments/{attachment.id}/preview").status_code == 404
+
+
+def test_images_have_an_inline_preview_on_the_entry_page(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    photo = jpeg()
+    log_with_files(client, world, (photo, "arm.jpg"))
+    [attachment] = rows(app)
+    page = client.get(f"/entries/{attachment.entry_id}").get_data(as_text=True)
+    assert f'src="/attachments/{attachment.id}/preview"' in page and "arm.jpg" in page
+    assert "JPEG image" in page
+    preview = client.get(f"/attachments/{attachment.id}/preview")
+    assert preview.status_code == 200 and preview.data == photo
+    assert preview.headers["Content-Type"] == "image/jpeg"
+    assert preview.headers["Content-Disposition"].startswith("inline;")
+    assert actions(app, "preview_attachment")
+    # The page's content security policy lets this site's images show.
+    assert "img-src 'self'" in client.get(f"/entries/{attachment.entry_id}").headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("label", sorted(BAD_FILES))
+def test_bad_files_are_refused_by_content_naming_the_file_and_nothing_is_written(app, client, auth, world, label):
+    content, name, words = BAD_FILES[label]
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(), "good.png"), (content, name))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"“{names.display_name(name)}”" in page and words in page
+    assert "<script>alert" not in page
+    assert rows(app, Entry) == [] and rows(app) == []
+    # The good file waits for the next save (the form is shown again); the bad one is nowhere.
+    assert [path.split("/")[0] for path in files_on_disk(app)] == ["staged"]
+    assert 'name="narrative"' in page and "Pushed another pupil" in page  # nothing typed is lost
+
+
+@pytest.mark.parametrize("sent", ["../../etc/passwd.png", "photo\x00.png", "/var/www/static/x.png",
+                                  "..%2F..%2Fx.png".replace("%2F", "/")])
+def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client, auth, world, sent):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(), sent))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"“{names.display_name(sent)}” was not attached: its name contains a folder path." in page
+    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+
+
+@pytest.mark.parametrize("sent, shown", [
+    ("\u202egnp.exe.png", "gnp.exe.png"),
+    ("a\tb\x07c\x1b[31m.png", "abc[31m.png"),
+    ("  ..hidden.png ", "hidden.png"),
+    ("x" * 300 + ".png", "x" * 115 + "….png"),
+    ("no extension", "no extension.png"),
+])
+def test_file_names_are_display_text_only(app, client, auth, world, sent, shown):
+    auth.as_(world["teacher1"])
+    assert log_with_files(client, world, (png(), sent)).status_code == 303
+    [attachment] = rows(app)
+    assert attachment.filename == shown
+    assert files_on_disk(app) == [attachment.stored_name]
+
+
+def test_a_windows_path_is_cut_to_its_last_part():
+    # (A multipart body unescapes backslashes before the app sees them: tested here directly.)
+    assert names.display_name("C:\\Users\\head\\Desktop\\photo.png") == "photo.png"
+    assert names.display_name("..\\..\\x.pdf") == "x.pdf"
+    assert names.display_name("\u0000\u200b") == ""
+
+
+@pytest.fixture
+def config_overrides():
+    return {"ATTACHMENT_MAX_BYTES": 64 * 1024, "ATTACHMENT_MAX_FILES": 3}
+
+
+def test_a_file_over_the_size_limit_is_refused_by_name(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(size=(1200, 1200)) + b"", "big.png"),
+                              (os.urandom(70 * 1024), "random.pdf"))
+    assert response.status_code == 422
+    assert "“random.pdf” is larger than 64 KB, the most a file may be." in response.get_data(as_text=True)
+    assert rows(app, Entry) == [] and rows(app) == []
+
+
+def test_a_body_over_the_upload_limit_gets_a_clear_413_and_writes_nothing(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, *[(os.urandom(400 * 1024), f"f{i}.pdf") for i in range(10)])
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "That was too large to send" in page and "up to 64 KB each, 3 at a time" in page
+    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+
+
+def test_more_files_than_allowed_are_refused(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, *[(png(), f"p{i}.png") for i in range(4)])
+    assert response.status_code == 422
+    assert "Attach at most 3 files at a time." in response.get_data(as_text=True)
+    assert rows(app) == [] and files_on_disk(app) == []
+
+
+def test_a_text_field_over_the_limit_is_still_refused_when_files_are_sent(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(), "p.png"), narrative="x" * 1_048_576)
+    assert response.status_code == 413
+    assert rows(app, Entry) == [] and files_on_disk(app) == []
+
+
+def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app, client, auth, world):
+    auth.as_(world["teacher1"])
+    data = form_data(world, narrative="Pushed.")  # short: the gentle check on save is shown first
+    data["attachments"] = [(io.BytesIO(png()), "arm.png")]
+    shown = client.post("/log", data=data, content_type="multipart/form-data")
+    assert shown.status_code == 200 and "The account is very short" in shown.get_data(as_text=True)
+    assert rows(app) == [] and [p.split("/")[0] for p in files_on_disk(app)] == ["staged"]
+    page = shown.get_data(as_text=True)
+    token = page.split('name="staged_attachment" value="')[1].split('"')[0]
+    assert "arm.png" in page
+    # Someone else cannot use the token.
+    auth.as_(world["teacher2"])
+    stolen = client.post("/log", data=form_data(world, narrative="Pushed.", checked="1", staged_attachment=token))
+    assert stolen.status_code == 422 and "could not be kept" in stolen.get_data(as_text=True)
+    auth.as_(world["teacher1"])
+    saved = client.post("/log", data=form_data(world, narrative="Pushed.", checked="1", staged_attachment=token))
+    assert saved.status_code == 303
+    [attachment] = rows(app)
+    assert attachment.filename == "arm.png"
+    assert files_on_disk(app) == [attachment.stored_name]  # the waiting copy is gone
+    forged = client.post("/log", data=form_data(world, checked="1", staged_attachment=token[:-2] + "xx"))
+    assert forged.status_code == 422
+
+
+def test_a_failed_save_leaves_no_file_behind(app, client, auth, world, monkeypatch):
+    from cpoms.bodymap import operations as body_map_ops
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(body_map_ops, "save_marks", broken)  # runs after the files are written
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (png(), "arm.png"))
+    assert response.status_code == 500
+    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+
+
+def stored(app, world, make_entry, content=None, name="arm.png", recorder="teacher1") -> Attachment:
+    """An entry with one attachment, added the way the entry page does."""
+    entry_id = make_entry(recorder)
+    with app.test_client() as client:
+        from conftest import Auth
+        Auth(app, client).as_(world[recorder])
+        response = client.post(f"/entries/{entry_id}/attachments", content_type="multipart/form-data",
+                               data={"attachments": [(io.BytesIO(content or png()), name)]})
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return rows(app)[-1]
+
+
+def test_attachments_are_added_later_from_the_entry_page(app, client, auth, world, make_entry):
+    attachment = stored(app, world, make_entry, docx(), "Strategy meeting.docx")
+    assert attachment.follow_up_id is None
+    auth.as_(world["teacher1"])
+    page = client.get(f"/entries/{attachment.entry_id}").get_data(as_text=True)
+    assert "Strategy meeting.docx" in page and "Word document" in page
+    none = client.post(f"/entries/{attachment.entry_id}/attachments", data={}, content_type="multipart/form-data")
+    assert none.status_code == 422 and "Choose a file to attach." in none.get_data(as_text=True)
+    html = client.post(f"/entries/{attachment.entry_id}/attachments", content_type="multipart/form-data",
+                       data={"attachments": [(io.BytesIO(BAD_FILES["html-named-png"][0]), "x.png")]})
+    assert html.status_code == 422 and "“x.png” was not attached" in html.get_data(as_text=True)
+    assert len(rows(app)) == 1
+
+
+def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
+    entry_id = make_entry()
+    auth.as_(world["dsl"])
+    response = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
+                           data={"kind": "agency", "text": "Referred to children's social care.",
+                                 "agency_name": "Children's social care",
+                                 "attachments": [(io.BytesIO(pdf()), "referral.pdf")]})
+    assert response.status_code == 303
+    [attachment] = rows(app)
+    [follow_up] = rows(app, FollowUp)
+    assert attachment.follow_up_id == follow_up.id and attachment.entry_id == entry_id
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    item = page.split(f'id="follow-up-{follow_up.id}"')[1].split("</li>")[0]
+    assert "referral.pdf" in item
+    refused = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
+                          data={"kind": "note", "text": "Photo.",
+                                "attachments": [(io.BytesIO(BAD_FILES["png-then-html"][0]), "p.png")]})
+    assert refused.status_code == 422 and "“p.png” was not attached" in refused.get_data(as_text=True)
+    assert len(rows(app, FollowUp)) == 1 and len(rows(app)) == 1
+    untold = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
+                         data={"kind": "note", "text": "", "attachments": [(io.BytesIO(png()), "p.png")]})
+    assert untold.status_code == 422
+    assert "Please choose the files again" in untold.get_data(as_text=True)
+    assert len(rows(app)) == 1 and files_on_disk(app) == [rows(app)[0].stored_name]
+
+
+@pytest.mark.parametrize("who, download, add", [
+    ("teacher1", 200, 303), ("teacher2", 404, 404), ("dsl", 200, 303), ("slt", 200, 303),
+    ("governor", 404, 403), ("trust_rep", 404, 403), ("admin", 404, 404), ("other_dsl", 404, 404),
+])
+def test_who_may_read_and_add_attachments(app, client, auth, world, make_entry, who, download, add):
+    attachment = stored(app, world, make_entry)
+    auth.as_(world[who])
+    assert client.get(f"/attachments/{attachment.id}").status_code == download
+    assert client.get(f"/attachments/{attachment.id}/preview").status_code == download
+    response = client.post(f"/entries/{attachment.entry_id}/attachments", content_type="multipart/form-data",
+                           data={"attachments": [(io.BytesIO(png()), "more.png")]})
+    assert response.status_code == add
+    assert len(rows(app)) == (2 if add == 303 else 1)
+
+
+def test_governors_see_how_many_files_an_entry_has_but_not_their_names(app, client, auth, world, make_entry):
+    # They see pupils by initials only, and a photo or a file's name may name the child.
+    attachment = stored(app, world, make_entry)
+    auth.as_(world["governor"])
+    page = client.get(f"/entries/{attachment.entry_id}").get_data(as_text=True)
+    assert "1 file is attached" in page
+    assert attachment.filename not in page and f"/attachments/{attachment.id}" not in page
+    auth.as_(world["slt"])
+    page = client.get(f"/entries/{attachment.entry_id}").get_data(as_text=True)
+    assert attachment.filename in page and f"/attachments/{attachment.id}" in page
+
+
+def test_a_changed_or_missing_file_is_a_clear_error_not_a_500(app, client, auth, world, make_entry):
+    attachment = stored(app, world, make_entry)
+    path = Path(app.config["ATTACHMENT_DIR"]) / attachment.stored_name
+    path.write_bytes(png(colour=(0, 0, 0)))
+    auth.as_(world["dsl"])
+    for url in (f"/attachments/{attachment.id}", f"/attachments/{attachment.id}/preview"):
+        response = client.get(url)
+        assert response.status_code == 409
+        page = response.get_data(as_text=True)
+        assert "cannot be opened safely" in page and "no longer matches the checksum" in page
+    assert len(actions(app, "attachment_damaged")) == 2 and not actions(app, "download_attachment")
+    path.unlink()
+    response = client.get(f"/attachments/{attachment.id}")
+    assert response.status_code == 409 and "missing from the server" in response.get_data(as_text=True)
+
+
+def test_a_missing_attachment_is_a_404_and_audited(app, client, auth, world):
+    auth.as_(world["dsl"])
+    assert client.get("/attachments/999999").status_code == 404
+    assert actions(app, "denied") == [{"attachment": 999999, "what": "attachment"}]
+
+
+def test_attachments_are_append_only(app, world, make_entry):
+    attachment = stored(app, world, make_entry)
+    with app.app_context():
+        for statement in ("UPDATE attachments SET sha256 = 'x'", "DELETE FROM attachments"):
+            with pytest.raises(Exception, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
+def test_the_chronology_and_its_pdf_list_attachments(app, client, auth, world, make_entry):
+    from pypdf import PdfReader
+    attachment = stored(app, world, make_entry, pdf(), "school nurse letter.pdf")
+    auth.as_(world["dsl"])
+    pupil = world.pupils[0].id
+    for view in ("", "?view=timeline"):
+        page = client.get(f"/pupils/{pupil}/chronology{view}").get_data(as_text=True)
+        assert "school nurse letter.pdf" in page and f'href="/attachments/{attachment.id}"' in page
+    exported = client.get(f"/pupils/{pupil}/chronology.pdf")
+    assert exported.status_code == 200
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(exported.data)).pages).replace("\n", "")
+    assert "school nurse letter.pdf" in pdf_text and "PDF" in pdf_text
+    assert attachment.sha256 in pdf_text.replace(" ", "")
+
+
+def test_the_default_limit_is_20_mb_per_file():
+    from config import Config
+    assert Config.ATTACHMENT_MAX_BYTES == 20 * 1024 * 1024
+    assert Config.MAX_CONTENT_LENGTH == 1024 * 1024  # every other route keeps the 1 MiB body limit
+
+
+def test_verify_attachments_reports_damaged_and_unreferenced_files(app, world, make_entry):
+    attachment = stored(app, world, make_entry)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["verify-attachments"])
+    assert result.exit_code == 0 and "1 attachments checked, 0 damaged, 0 unreferenced files." in result.output
+    root = Path(app.config["ATTACHMENT_DIR"])
+    stray = root / ("0" * 40)
+    stray.write_bytes(b"left by a server killed mid-request")
+    os.utime(stray, (0, 0))  # long ago
+    (root / attachment.stored_name).write_bytes(b"changed")
+    result = runner.invoke(args=["verify-attachments", "--remove-unreferenced"])
+    assert result.exit_code == 1
+    assert f"DAMAGED attachment {attachment.id} (entry {attachment.entry_id})" in result.output
+    assert f"Removed file: {stray.name}" in result.output and not stray.exists()
+
+
+def test_ordinary_files_of_each_type_are_accepted(app, client, auth, world):
+    """Not over-careful: a photo, a PDF, and a Word document with a web link in it."""
+    link = (b'<Relationships><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/hyperlink" Target="https://www.nspcc.org.uk/" TargetMode="External"/></Relationships>')
+    auth.as_(world["teacher1"])
+    response = log_with_files(client, world, (jpeg(), "arm.JPEG"), (pdf(), "letter.pdf"),
+                              (docx(**{"word/_rels/document.xml.rels": link}), "minutes.docx"))
+    assert response.status_code == 303
+    assert [a.content_type.split("/")[1][:8] for a in rows(app)] == ["jpeg", "pdf", "vnd.open"]
