@@ -218,7 +218,7 @@ def _message(alert: Alert) -> Message:
         "recipient": alert.recipient,
     }
     return Message(
-        subject=f"New {entry.category.name.lower()} entry at {entry.school.name}: please review",
+        subject=f"New {entry.category_name.lower()} entry at {entry.school.name}: please review",
         recipients=[alert.email],
         body=render_template("email/alert.txt", **context),
         html=render_template("email/alert.html", **context),

@@ -102,7 +102,7 @@ def csv_text(pupil: Pupil, page: Page) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for kind, entry, fu in rows(page):
-        common = [entry.id, entry.category.name, Source.LABELS.get(entry.source, entry.source), _status(entry)]
+        common = [entry.id, entry.category_name, Source.LABELS.get(entry.source, entry.source), _status(entry)]
         if fu is None:
             cells = [uk_datetime(entry.occurred_at), "Entry", *common, entry.recorded_by.name,
                      redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
