@@ -42,6 +42,12 @@ SUCCESS = {
     ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
     ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
     ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
+    # Administration: accounts, roles, categories, schools, staff import, deletion after retention review.
+    ("admin.new_user", "POST"): 303, ("admin.add_role", "POST"): 303, ("admin.remove_role", "POST"): 303,
+    ("admin.deactivate", "POST"): 303, ("admin.reactivate", "POST"): 303, ("admin.categories", "POST"): 303,
+    ("admin.change_category", "POST"): 303, ("admin.move_category", "POST"): 303, ("admin.schools", "POST"): 303,
+    ("admin.change_school", "POST"): 303, ("mis.staff_upload", "POST"): 303, ("mis.propose_deletion", "POST"): 303,
+    ("deletion.confirm", "POST"): 303, ("deletion.withdraw", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -59,7 +59,7 @@ def new_user():
             user, mailed = operations.create_user(current_user, form.name.data, form.email.data, grant)
             flash(f"{user.name} has an account and has been emailed a link to choose a password."
                   if mailed else f"{user.name} has an account, but the email with the link to choose a password "
-                  "could not be sent: check the mail settings, then use Force password reset on their page.",
+                  "could not be sent: check the mail settings, then use Force password reset on the users list.",
                   "success" if mailed else "warning")
             return redirect(url_for(".user", user_id=user.id), 303)
         else:

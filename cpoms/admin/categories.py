@@ -14,7 +14,7 @@ from ..htmx import render
 from ..loaders import require
 from ..models import Category, CategoryRename
 from ..timefmt import now_utc
-from .forms import ChangeCategoryForm, NewCategoryForm
+from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
 from .routes import bp
 
 TAKEN = "There is already a category called {name!r}: choose another name."
@@ -33,7 +33,7 @@ def _name_taken(name: str, category_id: int | None = None) -> bool:
 
 def _page(form: NewCategoryForm, status: int = 200, changing: tuple[int, ChangeCategoryForm] | None = None):
     found = _categories()
-    forms = {c.id: ChangeCategoryForm(formdata=None, prefix=f"c{c.id}", obj=c,
+    forms = {c.id: ChangeCategoryForm(formdata=None, prefix=f"c{c.id}", obj=c, meta=ONE_OF_MANY,
                                       data={"alerts": c.alerts_safeguarding_team}) for c in found}
     if changing is not None:
         forms[changing[0]] = changing[1]
@@ -81,7 +81,7 @@ def _category(category_id: int) -> Category:
 @bp.route("/categories/<int:category_id>", methods=["POST"])
 def change_category(category_id: int):
     category = _category(category_id)
-    form = ChangeCategoryForm(prefix=f"c{category.id}")
+    form = ChangeCategoryForm(prefix=f"c{category.id}", meta=ONE_OF_MANY)
     if not _valid(form, category.id):
         return _page(NewCategoryForm(formdata=None), 422, changing=(category.id, form))
     old = {"name": category.name, "alerts": category.alerts_safeguarding_team, "active": category.active}

@@ -6,6 +6,10 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..formfields import BaseForm
 
+# One form per record on a page (c3-name, c4-name...): the prefix keeps their ids apart. The
+# form's own CSRF field would be prefixed too; CSRFProtect checks every POST anyway, so the
+# template carries the plain csrf_token and the form does not look for its own.
+ONE_OF_MANY = {"csrf": False}
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -20,7 +24,7 @@ def lowered(value):
 class RoleForm(BaseForm):
     """One role somewhere: the choices are "role@school:ID" or "role@trust:ID", only
     those policy.grantable_roles() allows this admin."""
-    grant = SelectField("Role", coerce=str, validate_choice=True)
+    grant = SelectField("Role, and where", coerce=str, validate_choice=True)
 
 
 class NewUserForm(RoleForm):

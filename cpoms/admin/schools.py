@@ -11,7 +11,7 @@ from ..extensions import db
 from ..htmx import render
 from ..loaders import require
 from ..models import School, Trust
-from .forms import SchoolForm
+from .forms import ONE_OF_MANY, SchoolForm
 from .routes import bp
 
 
@@ -35,7 +35,7 @@ def _valid(form: SchoolForm, school_id: int | None = None) -> bool:
 
 
 def _page(trusts, form: SchoolForm, status: int = 200, changing: tuple[int, SchoolForm] | None = None):
-    forms = {s.id: SchoolForm(formdata=None, prefix=f"s{s.id}", obj=s) for t in trusts for s in t.schools}
+    forms = {s.id: SchoolForm(formdata=None, prefix=f"s{s.id}", obj=s, meta=ONE_OF_MANY) for t in trusts for s in t.schools}
     if changing is not None:
         forms[changing[0]] = changing[1]
     return render("admin/schools.html", trusts=trusts, form=form, forms=forms, status_code=status)
@@ -64,7 +64,7 @@ def change_school(school_id: int):
     school = db.session.get(School, school_id)
     if school is None or school.trust_id not in policy.manageable_trust_ids(current_user):
         abort(404)
-    form = SchoolForm(prefix=f"s{school.id}")
+    form = SchoolForm(prefix=f"s{school.id}", meta=ONE_OF_MANY)
     if not _valid(form, school.id):
         return _page(trusts, SchoolForm(formdata=None), 422, changing=(school.id, form))
     old = {"name": school.name, "slug": school.slug}

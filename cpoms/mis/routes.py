@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import audit, policy
 from ..extensions import db
+from ..admin.forms import ONE_OF_MANY
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import require
@@ -124,7 +125,7 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
     today = pupils.today()
     found = due(policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
-    forms = {d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}") for d in found
+    forms = {d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY) for d in found
              if d.until <= today}
     if failed is not None:
         forms[failed[0]] = failed[1]
@@ -140,7 +141,7 @@ def propose_deletion(pupil_id: int):
     if not policy.can_propose_deletion(current_user, pupil):
         audit.record(audit.DENIED, what="propose_deletion", pupil_id=pupil_id)
         abort(404)
-    form = ProposeDeletionForm(prefix=f"p{pupil.id}")
+    form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
     if add_years(pupil.date_of_birth, current_app.config["RETENTION_YEARS"]) > pupils.today():
         flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
               "they cannot be proposed for deletion yet.", "warning")
