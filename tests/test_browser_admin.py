@@ -12,7 +12,7 @@ from cpoms.models import Category, Role, User
 from conftest import make_user
 # Its fixtures too: the tablet viewport and the unreachable CDN.
 from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS, assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, open_page, page,
+    SCREENSHOTS, assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, page,
     sign_in,
 )
 

@@ -19,7 +19,6 @@ from cpoms.models import (
     RetentionDeletionGrant, Role, RoleAssignment, User,
 )
 
-from conftest import make_user
 
 
 def count(app, model, *where) -> int:
@@ -189,3 +188,18 @@ def test_not_before_the_retention_period_ends_and_a_reason_is_needed(app, client
     assert propose(client, due["pupil"]).status_code == 303
     assert propose(client, due["pupil"]).status_code == 303
     assert count(app, RetentionDeletion) == 1, "one proposal at a time"
+
+
+def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
+    auth.as_(world["admin"])
+    propose(client, due["pupil"])
+    with app.test_request_context():
+        from cpoms.mis import deletion
+        proposal = db.session.get(RetentionDeletion, proposal_id(app))
+        stale = db.session.get(RetentionDeletion, proposal.id)
+        dsl = db.session.get(User, world["dsl"].id)
+        assert deletion.confirm(dsl, proposal)["pupils"] == 1
+        db.session.commit()
+        assert deletion.confirm(dsl, stale) is None
+        db.session.commit()
+    assert len(events(app, "retention_deletion_confirmed")) == 1

@@ -11,7 +11,7 @@ from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..models import Role, RoleAssignment, School, Trust, User
+from ..models import Role, School, Trust, User
 from . import operations
 from .forms import NewUserForm, RoleForm
 from .routes import bp, target_user

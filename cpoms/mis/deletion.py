@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import bindparam, delete, insert, select, text
+from sqlalchemy import bindparam, delete, insert, select, text, update
 
 from .. import audit
 from ..extensions import db
@@ -47,8 +47,16 @@ def withdraw(user: User, proposal: RetentionDeletion) -> None:
     db.session.flush()
 
 
-def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int]:
-    """Delete the pupil's records; returns how many rows of each table went."""
+def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
+    """Delete the pupil's records; returns how many rows of each table went, or None
+    when another confirmation got there first (claimed as an upload is: imports.confirm)."""
+    claimed = db.session.execute(
+        update(RetentionDeletion).where(RetentionDeletion.id == proposal.id, RetentionDeletion.confirmed_at.is_(None))
+        .values(confirmed_by_id=dsl.id, confirmed_at=now_utc()).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        return None
+    db.session.refresh(proposal)
     pupil_id = proposal.pupil_id
     linked = select(EntryPupil.entry_id).where(EntryPupil.pupil_id == pupil_id)
     shared = select(EntryPupil.entry_id).where(EntryPupil.entry_id.in_(linked), EntryPupil.pupil_id != pupil_id)
@@ -74,7 +82,6 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int]:
     counts["pupils"] = db.session.execute(delete(Pupil).where(Pupil.id == pupil_id)).rowcount
     db.session.execute(delete(RetentionDeletionGrant))
     counts = {k: v for k, v in counts.items() if v}
-    proposal.confirmed_by_id, proposal.confirmed_at = dsl.id, now_utc()
     proposal.result = json.dumps(counts, sort_keys=True)
     audit.record(audit.RETENTION_DELETION_CONFIRMED, pupil_id=pupil_id, school_id=proposal.school_id, user=dsl,
                  proposal_id=proposal.id, proposed_by=proposal.proposed_by_id, entries=len(only_theirs),

@@ -55,6 +55,9 @@ def _proposal(proposal_id: int, allowed) -> RetentionDeletion:
 def confirm(proposal_id: int):
     proposal = _proposal(proposal_id, policy.can_confirm_deletion)
     counts = deletion.confirm(current_user, proposal)
+    if counts is None:
+        flash("Another confirmation deleted these records a moment ago: nothing more was done.", "info")
+        return redirect(url_for(".pending"), 303)
     flash(f"The pupil's records are deleted: {counts.get('entries', 0)} entries about them alone, and their link "
           f"to {counts.get('shared_entry_links', 0)} entries shared with other pupils. The audit log records it.",
           "success")
