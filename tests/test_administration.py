@@ -353,3 +353,41 @@ def test_school_admins_do_not_manage_schools(app, client, auth, world):
     assert client.get("/admin/schools").status_code == 403
     assert client.post(f"/admin/schools/{world.school.id}", data={}).status_code == 403
     assert "Schools of the trust" not in client.get("/admin/users").get_data(as_text=True)
+
+
+# --- a fixed number of queries, whatever the data ------------------------------------------
+
+def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_admin, count_queries):
+    from datetime import date
+
+    from cpoms.models import Pupil, RetentionDeletion, Trust
+
+    pages = [("admin", "/admin/users"), ("admin", "/admin/categories"), ("admin", f"/admin/users/{world['teacher1'].id}"),
+             ("admin", "/admin/pupils/retention"), ("trust_admin", "/admin/schools"), ("dsl", "/retention-deletions")]
+
+    def measure() -> dict:
+        counts = {}
+        for who, path in pages:
+            auth.as_(trust_admin if who == "trust_admin" else world[who])
+            with count_queries() as q:
+                assert client.get(path).status_code == 200, path
+            counts[path] = len(q)
+        return counts
+
+    before = measure()
+    with app.app_context():
+        for n in range(6):
+            school = School(trust_id=world.trust.id, slug=f"extra-{n}", name=f"Extra {n}")
+            db.session.add(school)
+            db.session.add(Category(name=f"Extra {n}", order=20 + n))
+            make_user(f"Person {n}", f"person{n}@ashgrove.example.org", roles=[(Role.STAFF, db.session.get(School, world.school.id), None)])
+            pupil = Pupil(school_id=world.school.id, upn=f"D{n:012d}", first_name="Old", last_name=f"Pupil{n}",
+                          date_of_birth=date(1990, 1, n + 1), year_group=6, class_name="6A")
+            db.session.add(pupil)
+            db.session.flush()
+            db.session.add(RetentionDeletion(pupil_id=pupil.id, school_id=world.school.id, reason="Reviewed.",
+                                             proposed_by_id=world["admin"].id))
+        db.session.add(RoleAssignment(user_id=world["teacher1"].id, role=Role.SLT, school_id=world.school.id))
+        db.session.add(Trust(name="Another trust"))
+        db.session.commit()
+    assert measure() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import audit, policy
 from ..extensions import db
@@ -18,7 +19,7 @@ from .routes import bp
 def _trusts() -> list[Trust]:
     require(policy.can_manage_schools(current_user))
     return list(db.session.scalars(select(Trust).where(Trust.id.in_(policy.manageable_trust_ids(current_user)))
-                                   .order_by(Trust.name)))
+                                   .options(selectinload(Trust.schools)).order_by(Trust.name)))
 
 
 def _valid(form: SchoolForm, school_id: int | None = None) -> bool:

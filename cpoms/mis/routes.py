@@ -152,6 +152,6 @@ def propose_deletion(pupil_id: int):
     else:
         deletion.propose(current_user, pupil, form.reason.data)
         flash(f"Deleting {pupil.first_name} {pupil.last_name}'s records is proposed. A designated safeguarding "
-              f"lead of {pupil.school.name} must confirm it on their retention page before anything is deleted.",
-              "success")
+              f"lead of {pupil.school.name} must confirm it, on the page {url_for('deletion.pending', _external=True)}, "
+              "before anything is deleted: send them that address.", "success")
     return redirect(url_for(".retention", _anchor=f"pupil-{pupil.id}"), 303)
