@@ -232,6 +232,8 @@ def _message(alert: Alert) -> Message:
     context = {
         "entry": entry,
         "category": category,
+        # An entry shows the name its category had when it was recorded; a later one, its own.
+        "category_name": alert.category.name if alert.category else entry.category_name,
         "later": alert.category is not None,
         "initials": ", ".join(p.initials for p in entry.pupils),
         "link": _entry_link(entry.id),
@@ -243,7 +245,7 @@ def _message(alert: Alert) -> Message:
     elif alert.category:
         subject = f"Entry now also {category.name.lower()} at {entry.school.name}: please review"
     else:
-        subject = f"New {category.name.lower()} entry at {entry.school.name}: please review"
+        subject = f"New {entry.category_name.lower()} entry at {entry.school.name}: please review"
     return Message(
         subject=subject,
         recipients=[alert.email],

@@ -47,3 +47,62 @@ def protect(table: Table) -> None:
     def _create_triggers(target, connection, **kw):
         for statement in trigger_statements(target.name, connection.dialect.name):
             connection.execute(text(statement))
+
+
+# --- deletion after the retention review (cpoms/mis/deletion.py) ---------------------------
+# The one sanctioned deletion. A protected table still refuses every UPDATE, and a DELETE
+# unless the row's entry is named in retention_deletion_grants. Grants are written and
+# removed inside the confirming transaction, so no other transaction ever sees one (an
+# uncommitted row on PostgreSQL; SQLite has one writer at a time): outside that code path
+# the table is as append-only as before. The expression gives the entry a row belongs to.
+# Hook for tables protected later (entries, follow_ups, amendments...): add the table
+# here, and create its triggers with retention_trigger_statements() instead of
+# trigger_statements().
+RETENTION_GRANTED = {
+    "entries": "OLD.id",
+    "entry_pupils": "OLD.entry_id",
+    "follow_ups": "OLD.entry_id",
+    "amendments": "OLD.entry_id",
+    "key_events": "(SELECT f.entry_id FROM follow_ups f WHERE f.id = OLD.follow_up_id)",
+}
+
+
+def _granted(table: str) -> str:
+    # Built from the constant expressions above, never from input (nosec: bandit's string-built SQL).
+    return f"EXISTS (SELECT 1 FROM retention_deletion_grants g WHERE g.entry_id = {RETENTION_GRANTED[table]})"  # nosec B608
+
+
+def retention_trigger_statements(table: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {table}_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF {_granted(table)} THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
+END $$""",
+            # The usual triggers, the row one narrowed to UPDATE.
+            *(s.replace("BEFORE UPDATE OR DELETE", "BEFORE UPDATE") for s in trigger_statements(table, dialect)),
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_delete_if_granted()",
+        ]
+    no_update, no_delete = trigger_statements(table, dialect)
+    return [no_update, no_delete.replace(" BEGIN ", f" WHEN NOT {_granted(table)} BEGIN ", 1)]
+
+
+def drop_retention_trigger_statements(table: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_no_delete ON {table}",
+                *drop_trigger_statements(table, dialect),
+                f"DROP FUNCTION IF EXISTS {table}_delete_if_granted()"]
+    return drop_trigger_statements(table, dialect)
+
+
+def protect_allowing_retention(table: Table) -> None:
+    """protect(), except for deletion after the retention review (above)."""
+
+    @event.listens_for(table, "after_create")
+    def _create_triggers(target, connection, **kw):
+        for statement in retention_trigger_statements(target.name, connection.dialect.name):
+            connection.execute(text(statement))

@@ -305,3 +305,36 @@ LABELS.update({
     ATTACHMENT_DAMAGED: "Refused a damaged attachment",
     ADD_BODY_MAP: "Recorded a body map",
 })
+
+
+# --- administration: accounts, roles, categories, schools, deletion after retention review ---
+USER_CREATED = "user_created"
+USER_DEACTIVATED = "user_deactivated"
+USER_REACTIVATED = "user_reactivated"
+ROLE_ADDED = "role_added"
+ROLE_REMOVED = "role_removed"
+CATEGORY_ADDED = "category_added"
+CATEGORY_CHANGED = "category_changed"
+CATEGORY_MOVED = "category_moved"
+SCHOOL_ADDED = "school_added"
+SCHOOL_CHANGED = "school_changed"
+RETENTION_DELETION_PROPOSED = "retention_deletion_proposed"
+RETENTION_DELETION_CONFIRMED = "retention_deletion_confirmed"
+RETENTION_DELETION_WITHDRAWN = "retention_deletion_withdrawn"
+IMPORT_ALREADY_APPLIED = "import_already_applied"
+LABELS.update({
+    USER_CREATED: "Admin created an account",
+    USER_DEACTIVATED: "Admin deactivated an account",
+    USER_REACTIVATED: "Admin reactivated an account",
+    ROLE_ADDED: "Admin gave a role",
+    ROLE_REMOVED: "Admin removed a role",
+    CATEGORY_ADDED: "Admin added a category",
+    CATEGORY_CHANGED: "Admin changed a category",
+    CATEGORY_MOVED: "Admin reordered the categories",
+    SCHOOL_ADDED: "Admin added a school",
+    SCHOOL_CHANGED: "Admin changed a school",
+    RETENTION_DELETION_PROPOSED: "Proposed deleting a pupil's records",
+    RETENTION_DELETION_CONFIRMED: "Confirmed deleting a pupil's records",
+    RETENTION_DELETION_WITHDRAWN: "Withdrew a proposal to delete a pupil's records",
+    IMPORT_ALREADY_APPLIED: "Confirmed an import already applied",
+})

@@ -21,10 +21,11 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    func,
     or_,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import append_only
@@ -307,6 +308,8 @@ class PupilImport(db.Model):
     rows: Mapped[str] = mapped_column(Text)  # the parsed rows, as JSON
     applied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     result: Mapped[Optional[str]] = mapped_column(Text)  # what applying did, as JSON
+    # What the file lists: "pupils" or "staff" (cpoms/mis/imports.py KINDS).
+    kind: Mapped[str] = mapped_column(String(16), default="pupils", server_default="pupils")
     school: Mapped[School] = relationship(lazy="joined")
 
 
@@ -534,7 +537,7 @@ class AuditChainHead(db.Model):
 
 
 append_only.protect(AuditEvent.__table__)
-append_only.protect(KeyEvent.__table__)
+append_only.protect_allowing_retention(KeyEvent.__table__)
 
 
 # --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
@@ -946,3 +949,62 @@ Entry.body_marks = relationship(BodyMapMark, order_by=BodyMapMark.number, lazy="
 
 append_only.protect(Attachment.__table__)
 append_only.protect(BodyMapMark.__table__)
+
+# --- administration: category names over time, deletion after the retention review ---
+
+class CategoryRename(db.Model):
+    """A category's earlier name: an entry shows the name its category had when the
+    entry was recorded (Entry.category_name), whatever the category is called now."""
+
+    __tablename__ = "category_renames"
+    __table_args__ = (Index("ix_category_renames_category", "category_id", "renamed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    old_name: Mapped[str] = mapped_column(String(80))
+    new_name: Mapped[str] = mapped_column(String(80))
+    renamed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    renamed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+# The name before the first rename after the entry was recorded; with none, the name now.
+# A subquery in the entry's own SELECT: no extra query, however many entries a page lists.
+Entry.category_name = column_property(
+    func.coalesce(
+        select(CategoryRename.old_name)
+        .where(CategoryRename.category_id == Entry.category_id, CategoryRename.renamed_at > Entry.created_at)
+        .order_by(CategoryRename.renamed_at, CategoryRename.id)
+        .limit(1)
+        .correlate_except(CategoryRename)
+        .scalar_subquery(),
+        select(Category.name).where(Category.id == Entry.category_id).correlate_except(Category).scalar_subquery(),
+    )
+)
+
+
+class RetentionDeletion(db.Model):
+    """Deleting a pupil's records after the retention review: an admin proposes, a
+    DSL of the school (another person) confirms. The row outlives the pupil, so it
+    holds the pupil's id, not a foreign key, and never their name."""
+
+    __tablename__ = "retention_deletions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(Integer, index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    result: Mapped[Optional[str]] = mapped_column(Text)  # counts of what was deleted, as JSON
+    school: Mapped[School] = relationship(lazy="joined")
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
+
+
+class RetentionDeletionGrant(db.Model):
+    """The entries the confirmed deletion in this transaction may remove. Rows live only
+    inside that transaction (written, used and deleted before it commits), and the
+    append-only triggers let a DELETE through only for an entry named here
+    (append_only.RETENTION_GRANTED)."""
+
+    __tablename__ = "retention_deletion_grants"
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

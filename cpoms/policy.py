@@ -602,3 +602,69 @@ def can_read_attachment(user, entry: Entry) -> bool:
     """An attachment is part of its entry: whoever may read the entry with pupils' full
     names may read it."""
     return can_open_attachments(user, entry.school_id) and can_view_entry(user, entry)
+
+# --- administration: accounts, roles, categories, schools -----------------------------
+
+# Roles an admin gives at a school. Trust representatives and trust-wide admins are
+# given across a trust, by that trust's admins only.
+SCHOOL_ROLES = (Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.ADMIN)
+TRUST_ROLES = (Role.TRUST_REP, Role.ADMIN)
+
+
+def grantable_roles(user) -> list[tuple[str, int | None, int | None]]:
+    """(role, school_id, trust_id) this user may give or take away: school roles at the
+    schools they administer, trust-wide roles in the trusts they administer."""
+    a = access(user)
+    at_schools = [(role, school_id, None) for school_id in sorted(a.admin) for role in SCHOOL_ROLES]
+    across_trusts = [(role, None, trust_id) for trust_id in sorted(a.admin_trusts) for role in TRUST_ROLES]
+    return at_schools + across_trusts
+
+
+def can_grant(user, role: str, school_id: int | None, trust_id: int | None) -> bool:
+    a = access(user)
+    if school_id is not None:
+        return trust_id is None and role in SCHOOL_ROLES and school_id in a.admin
+    return trust_id is not None and role in TRUST_ROLES and trust_id in a.admin_trusts
+
+
+def can_deactivate_user(user, target) -> bool:
+    """Deactivating ends a whole account: only for someone every role of whom this
+    admin administers. Anyone else loses their role here instead."""
+    return can_administer_user(user, target) and all(
+        can_grant(user, r.role, r.school_id, r.trust_id) for r in target.roles)
+
+
+def can_manage_schools(user) -> bool:
+    return bool(access(user).admin_trusts)
+
+
+def manageable_trust_ids(user) -> frozenset[int]:
+    return access(user).admin_trusts
+
+
+
+# --- deletion after the retention review ------------------------------------------------
+
+def can_propose_deletion(user, pupil) -> bool:
+    return pupil is not None and pupil.school_id in access(user).admin
+
+
+def deletion_confirm_school_ids(user) -> frozenset[int]:
+    """A DSL of the school confirms (deputies and admins do not)."""
+    if not session_verified(user):
+        return frozenset()
+    return frozenset(a.school_id for a in user.roles if a.role == Role.DSL and a.school_id is not None)
+
+
+def can_confirm_deletion(user, proposal) -> bool:
+    """Two people: a DSL of the pupil's school who did not propose it."""
+    return (proposal is not None and proposal.confirmed_at is None
+            and proposal.school_id in deletion_confirm_school_ids(user)
+            and proposal.proposed_by_id != access(user).user_id)
+
+
+def can_withdraw_deletion(user, proposal) -> bool:
+    """The proposer's school's admins, or the DSL asked to confirm, may withdraw it."""
+    return (proposal is not None and proposal.confirmed_at is None
+            and (proposal.school_id in access(user).admin
+                 or proposal.school_id in deletion_confirm_school_ids(user)))

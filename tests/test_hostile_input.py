@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,8 +32,8 @@ from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
 from cpoms.mis import imports, pupils
 from cpoms.models import (
-    Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Role, RoleAssignment,
-    School, Transfer, User,
+    Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Pupil, RetentionDeletion,
+    Role, RoleAssignment, School, Transfer, User,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
 from cpoms.tasks.dates import uk_today
@@ -118,7 +118,9 @@ def make_sample(app, world) -> dict:
         task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
         db.session.commit()
         transfers = sample_transfers(world)
+        administration = make_administration_sample(world)
     return {
+        **administration,
         "world": world,
         "entry_id": entry_id,
         "closed_entry_id": closed_id,
@@ -214,6 +216,22 @@ def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
 def upload(content: bytes, name: str):
     """A file as the browser sends it (made afresh each time: a request reads it once)."""
     return P(f"file-{name}-{len(content)}", lambda s: (io.BytesIO(content), name))
+
+def make_administration_sample(world) -> dict:
+    """For the admin pages: a trust-wide admin; teacher4, deactivated, with two roles (one to remove);
+    Oliver past the retention period (to propose); a proposal to delete Isla's records."""
+    trust_admin = make_user("Trust Admin", "admin@trust.example.org", two_factor=True)
+    trust_admin.roles.append(RoleAssignment(role=Role.ADMIN, trust_id=world.trust.id))
+    teacher4 = make_user("Teacher Four", "teacher4@ashgrove.example.org", active=False)
+    extra = RoleAssignment(role=Role.GOVERNOR, school_id=world.school.id)
+    teacher4.roles += [RoleAssignment(role=Role.STAFF, school_id=world.school.id), extra]
+    db.session.get(Pupil, world.pupils[1].id).date_of_birth = date(1990, 1, 1)
+    proposal = RetentionDeletion(pupil_id=world.pupils[2].id, school_id=world.school.id, reason="Reviewed.",
+                                 proposed_by_id=world["admin"].id)
+    db.session.add(proposal)
+    db.session.commit()
+    return {"trust_admin_id": trust_admin.id, "teacher4_id": teacher4.id, "teacher4_extra_role_id": extra.id,
+            "due_pupil_id": world.pupils[1].id, "proposal_id": proposal.id}
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -1252,6 +1270,183 @@ CASES += [
 ]
 
 
+# --- administration: accounts, roles, categories, schools, staff import, retention deletion ---
+
+NEW_USER_PAGE, NEW_USER = ("admin.new_user", "GET"), ("admin.new_user", "POST")
+USER_PAGE, ADD_ROLE, REMOVE_ROLE = ("admin.user", "GET"), ("admin.add_role", "POST"), ("admin.remove_role", "POST")
+DEACTIVATE, REACTIVATE = ("admin.deactivate", "POST"), ("admin.reactivate", "POST")
+ADMIN_CATEGORIES, ADD_CATEGORY = ("admin.categories", "GET"), ("admin.categories", "POST")
+CHANGE_CATEGORY, MOVE_CATEGORY = ("admin.change_category", "POST"), ("admin.move_category", "POST")
+SCHOOLS, ADD_SCHOOL, CHANGE_SCHOOL = ("admin.schools", "GET"), ("admin.schools", "POST"), ("admin.change_school", "POST")
+STAFF_IMPORT_PAGE, STAFF_IMPORT = ("mis.staff_upload", "GET"), ("mis.staff_upload", "POST")
+PROPOSE = ("mis.propose_deletion", "POST")
+DELETIONS, CONFIRM_DELETION, WITHDRAW_DELETION = (
+    ("deletion.pending", "GET"), ("deletion.confirm", "POST"), ("deletion.withdraw", "POST"))
+
+STAFF_CSV = b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
+TEACHER3 = {"user_id": "teacher3_id"}
+CATEGORY_NAME, CATEGORY_ALERTS, CATEGORY_ACTIVE = "c{behaviour_id}-name", "c{behaviour_id}-alerts", "c{behaviour_id}-active"
+SCHOOL_NAME, SCHOOL_SLUG = "s{school_id}-name", "s{school_id}-slug"
+REASON = "p{due_pupil_id}-reason"
+ROLE_AT_OTHER_SCHOOL = P("other-school-role", lambda s: f"staff@school:{s['other_school_id']}")
+TRUST_ROLE = P("trust-role", lambda s: f"trust_rep@trust:{s['trust_id']}")
+ADMIN_WRITES = frozenset({"users", "user_sessions"})
+
+ROUTES.update({
+    NEW_USER_PAGE: Route(who="admin"),
+    NEW_USER: Route(who="admin", data=lambda s: {"name": "Priya Shah", "email": "priya@ashgrove.example.org",
+                                                 "grant": f"staff@school:{s['school_id']}"},
+                    writes=frozenset({"users", "role_assignments", "password_reset_tokens"})),
+    USER_PAGE: Route(who="admin", ids=TEACHER3),
+    ADD_ROLE: Route(who="admin", ids=TEACHER3, data=lambda s: {"grant": f"slt@school:{s['school_id']}"},
+                    writes=frozenset({"role_assignments"})),
+    REMOVE_ROLE: Route(who="admin", ids={"user_id": "teacher4_id", "role_id": "teacher4_extra_role_id"},
+                       writes=frozenset({"role_assignments"})),
+    DEACTIVATE: Route(who="admin", ids=TEACHER3, writes=ADMIN_WRITES),
+    REACTIVATE: Route(who="admin", ids={"user_id": "teacher4_id"}, writes=ADMIN_WRITES),
+    ADMIN_CATEGORIES: Route(who="admin"),
+    ADD_CATEGORY: Route(who="admin", data=lambda s: {"name": "Online safety", "description": "Anything online.",
+                                                     "alerts": "y"}, writes=frozenset({"categories"})),
+    CHANGE_CATEGORY: Route(who="admin", ids={"category_id": "behaviour_id"},
+                           data=lambda s: {CATEGORY_NAME.format(**s): "Conduct", CATEGORY_ACTIVE.format(**s): "y"},
+                           writes=frozenset({"categories", "category_renames"})),
+    MOVE_CATEGORY: Route(who="admin", ids={"category_id": "behaviour_id"}, data=lambda s: {"direction": "down"},
+                         writes=frozenset({"categories"})),
+    SCHOOLS: Route(who="trust_admin"),
+    ADD_SCHOOL: Route(who="trust_admin", data=lambda s: {"name": "Cedar Primary School", "slug": "cedar"},
+                      writes=frozenset({"schools"})),
+    CHANGE_SCHOOL: Route(who="trust_admin", ids={"school_id": "school_id"},
+                         data=lambda s: {SCHOOL_NAME.format(**s): "Ashgrove Academy",
+                                         SCHOOL_SLUG.format(**s): "ashgrove-academy"},
+                         writes=frozenset({"schools"})),
+    STAFF_IMPORT_PAGE: Route(who="admin"),
+    STAFF_IMPORT: Route(who="admin", data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(STAFF_CSV), "staff.csv")},
+                        writes=frozenset({"pupil_imports"})),
+    PROPOSE: Route(who="admin", ids={"pupil_id": "due_pupil_id"},
+                   data=lambda s: {REASON.format(**s): "Retention period ended; reviewed."},
+                   writes=frozenset({"retention_deletions"})),
+    DELETIONS: Route(who="dsl"),
+    CONFIRM_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"},
+                            writes=frozenset({"pupils", "retention_deletions"})),
+    WITHDRAW_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"}, writes=frozenset({"retention_deletions"})),
+})
+
+ADMIN_VALID_POST = {
+    NEW_USER: Expect((303,), writes=True), ADD_ROLE: Expect((303,), writes=True),
+    REMOVE_ROLE: Expect((303,), writes=True), DEACTIVATE: Expect((303,), writes=True),
+    REACTIVATE: Expect((303,), writes=True), ADD_CATEGORY: Expect((303,), location="/admin/categories", writes=True),
+    CHANGE_CATEGORY: Expect((303,), location="/admin/categories", writes=True),
+    MOVE_CATEGORY: Expect((303,), writes=True),
+    ADD_SCHOOL: Expect((303,), location="/admin/schools", writes=True),
+    CHANGE_SCHOOL: Expect((303,), location="/admin/schools", writes=True),
+    STAFF_IMPORT: Expect((303,), writes=True), PROPOSE: Expect((303,), writes=True),
+    CONFIRM_DELETION: Expect((303,), location="/retention-deletions", writes=True),
+    WITHDRAW_DELETION: Expect((303,), location="/retention-deletions", writes=True),
+}
+VALID_POST.update(ADMIN_VALID_POST)
+PREFIXED.update({CHANGE_CATEGORY: "c{behaviour_id}-", CHANGE_SCHOOL: "s{school_id}-", PROPOSE: "p{due_pupil_id}-"})
+ADMIN_SHOWN_ON = {
+    (NEW_USER, "name"): (("admin", "/admin/users"),),
+    (ADD_CATEGORY, "name"): (("teacher1", "/log"), ("admin", "/admin/categories")),
+    (ADD_CATEGORY, "description"): (("teacher1", "/log"),),
+    (CHANGE_CATEGORY, CATEGORY_NAME): (("teacher1", "/log"), ("admin", "/admin/categories")),
+    (ADD_SCHOOL, "name"): (("trust_admin", "/admin/schools"),),
+    (CHANGE_SCHOOL, SCHOOL_NAME): (("trust_admin", "/admin/schools"),),
+    (PROPOSE, REASON): (("dsl", "/retention-deletions"),),
+}
+
+
+def longer_than(n: int) -> Expect:
+    return invalid(f"Field cannot be longer than {n} characters.")
+
+
+NOT_A_SLUG = invalid("Use lower-case letters, digits and single hyphens")
+ONE_ID_ROUTES = (USER_PAGE, ADD_ROLE, DEACTIVATE, REACTIVATE)  # reactivating teacher4, the others teacher3
+
+CASES += [
+    # Accounts: another school's people and the admin's own account look missing; roles only
+    # among the admin's choices.
+    *[case for route in ONE_ID_ROUTES for case in (
+        *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
+        Case(route, "user_id", OWN_ACCOUNT, MISSING))],
+    Case(USER_PAGE, "user_id", P("teacher3", lambda s: str(s["teacher3_id"])), FORBIDDEN, who="dsl"),
+    Case(NEW_USER_PAGE, "next", SCRIPT, SHOWN),
+    Case(NEW_USER_PAGE, "next", SCRIPT, FORBIDDEN, who="teacher1"),
+    *text_cases(NEW_USER, "name", too_long=longer_than(200), long_text=201,
+                required=invalid("Enter the person's name.")),
+    *[Case(NEW_USER, "email", v, invalid("Enter an email address like name@school.org.uk."))
+      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
+    Case(NEW_USER, "email", EMPTY, invalid("Enter their work email address.")),
+    Case(NEW_USER, "email", MEGABYTE, TOO_LARGE),
+    Case(NEW_USER, "email", P("taken", "TEACHER1@ashgrove.example.org"), invalid("already an account")),
+    *[Case(route, "grant", v, NOT_A_CHOICE) for route in (NEW_USER, ADD_ROLE)
+      for v in (SCRIPT, SQL_OR, ROLE_AT_OTHER_SCHOOL, TRUST_ROLE, P("unknown-role", "owner@school:1"))],
+    Case(NEW_USER, "grant", EMPTY, invalid("Choose the role they have, and where.")),
+    Case(ADD_ROLE, "grant", EMPTY, invalid("Choose the role to give, and where.")),
+    Case(NEW_USER, "name", P("name", "Priya"), FORBIDDEN, who="dsl"),
+    *id_cases(REMOVE_ROLE, "user_id", MISSING, values=SOME_IDS),
+    *id_cases(REMOVE_ROLE, "role_id", MISSING, values=SOME_IDS,
+              other=P("another-persons-role", lambda s: str(s["teacher4_extra_role_id"] - 2))),
+    # Categories: the name is text shown to every member of staff; the flags are tick boxes.
+    Case(ADMIN_CATEGORIES, "next", SCRIPT, SHOWN),
+    Case(ADMIN_CATEGORIES, "next", SCRIPT, FORBIDDEN, who="dsl"),
+    *text_cases(ADD_CATEGORY, "name", too_long=longer_than(80), long_text=81,
+                required=invalid("Give the category a name.")),
+    Case(ADD_CATEGORY, "name", P("taken", "behaviour"), invalid("There is already a category")),
+    *text_cases(ADD_CATEGORY, "description", too_long=longer_than(2000), long_text=2001),
+    *[Case(ADD_CATEGORY, "alerts", v, ACCEPTED) for v in (SCRIPT, SQL_OR, EMPTY)],
+    *text_cases(CHANGE_CATEGORY, CATEGORY_NAME, too_long=longer_than(80), long_text=81,
+                required=invalid("Give the category a name.")),
+    Case(CHANGE_CATEGORY, CATEGORY_NAME, P("taken", "SEN"), invalid("There is already a category")),
+    *[Case(CHANGE_CATEGORY, name, v, ACCEPTED) for name in (CATEGORY_ALERTS, CATEGORY_ACTIVE)
+      for v in (SCRIPT, SQL_OR)],
+    *[Case(route, "category_id", v, MISSING) for route in (CHANGE_CATEGORY, MOVE_CATEGORY) for v in SOME_IDS],
+    *[Case(MOVE_CATEGORY, "direction", v, Expect((400,))) for v in (SCRIPT, SQL_OR, EMPTY, LEFT_OUT)],
+    Case(MOVE_CATEGORY, "direction", P("down", "down"), FORBIDDEN, who="dsl"),
+    # Schools of the trust: for its trust-wide admins; the slug is an address, letters and hyphens only.
+    Case(SCHOOLS, "next", SCRIPT, SHOWN),
+    Case(SCHOOLS, "next", SCRIPT, FORBIDDEN, who="admin"),
+    *[case for route, name, slug in ((ADD_SCHOOL, "name", "slug"), (CHANGE_SCHOOL, SCHOOL_NAME, SCHOOL_SLUG))
+      for case in (
+          *text_cases(route, name, too_long=longer_than(200), long_text=201,
+                      required=invalid("Enter the school's name.")),
+          *[Case(route, slug, v, NOT_A_SLUG) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, TRAVERSAL, ODD_UNICODE,
+                                                      P("spaces", "bad slug"), P("hyphens", "-x-"))],
+          Case(route, slug, NUL, Expect((303,), writes=True)),  # "beforeafter" once the NUL is dropped
+          Case(route, slug, EMPTY, invalid("Enter a short name")),
+          Case(route, slug, P("81-chars", "a" * 81), longer_than(80)),
+          Case(route, slug, MEGABYTE, TOO_LARGE),
+          Case(route, slug, P("taken", "brookfield"), invalid("Another school already has")))],
+    *[Case(CHANGE_SCHOOL, "school_id", v, MISSING) for v in SOME_IDS],
+    Case(ADD_SCHOOL, "name", P("name", "Cedar"), FORBIDDEN, who="admin"),
+    # Staff from the MIS: as the pupils' file.
+    Case(STAFF_IMPORT_PAGE, "?school", SCRIPT, SHOWN),
+    *[Case(STAFF_IMPORT, "school", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("other-school", "brookfield"))],
+    *[Case(STAFF_IMPORT, "file", csv_file(content, "staff.csv"), Expect((303,), writes=True)) for content in (
+        STAFF_CSV.replace(b"Priya Shah", b"<script>alert(1)</script>"), STAFF_CSV.replace(b"Teacher", b"' OR 1=1 --"))],
+    *[Case(STAFF_IMPORT, "file", csv_file(content, name), invalid(message)) for content, name, message in (
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "staff.csv", "not a CSV"),
+        (b"Forename,Colour\r\nAva,blue\r\n", "staff.csv", "no column for Name"),
+        (b"Name,Email\r\n", "<script>.csv", "no staff"))],
+    Case(STAFF_IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
+    Case(STAFF_IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
+    # Deleting after the retention review: a reason from the admin; the DSL confirms by id only.
+    *text_cases(PROPOSE, REASON, too_long=invalid("Keep this under 2,000 characters."), long_text=2001,
+                required=invalid("Say why the records may be deleted.")),
+    *id_cases(PROPOSE, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(PROPOSE, "pupil_id", P("not-yet-due", lambda s: str(s["pupil_id"])), Expect((303,))),
+    Case(PROPOSE, REASON, P("reason", "Reviewed."), FORBIDDEN, who="dsl"),
+    Case(DELETIONS, "next", SCRIPT, SHOWN),
+    Case(DELETIONS, "next", SCRIPT, FORBIDDEN, who="admin"),
+    *[case for route in (CONFIRM_DELETION, WITHDRAW_DELETION) for case in (
+        *id_cases(route, "proposal_id", MISSING, values=SOME_IDS),
+        Case(route, "proposal_id", P("proposal", lambda s: str(s["proposal_id"])), MISSING, who="other_dsl"))],
+    Case(CONFIRM_DELETION, "proposal_id", P("the-proposers-own", lambda s: str(s["proposal_id"])), FORBIDDEN,
+         who="admin"),
+    *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in ADMIN_VALID_POST.items()],
+]
+
+
 # --- the tables cover the app ---------------------------------------------------------------
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -1265,7 +1460,8 @@ def served_routes(app) -> set[tuple[str, str]]:
 def kind_of(name: str) -> str:
     """Fields named by a record's id (description_3, description_{behaviour_id}) are
     one kind of field: cases for one of them stand for all."""
-    return re.sub(r"_(?:\d+|\{\w+\})$", "_<id>", name.lstrip("?"))
+    name = re.sub(r"^([a-z])(?:\d+|\{\w+\})-", r"\1<id>-", name.lstrip("?"))  # c3-name: one form per record
+    return re.sub(r"_(?:\d+|\{\w+\})$", "_<id>", name)
 
 
 def fields_with_cases() -> dict[tuple[str, str], set[str]]:
@@ -1414,6 +1610,8 @@ SHOWN_ON = {
 }
 # Text shown on the entry page only: a link's reason (both entries show it).
 NOT_IN_CHRONOLOGY = {(LINK, "reason")}
+
+SHOWN_ON.update(ADMIN_SHOWN_ON)
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 

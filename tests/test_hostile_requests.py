@@ -58,6 +58,13 @@ SUCCESS = {
     ("drafts.save", "POST"): 200,
 
     ("attachments.add", "POST"): 303,  # attachments (issue 4, item 7): back to the entry
+
+    # Administration: accounts, roles, categories, schools, staff import, deletion after retention review.
+    ("admin.new_user", "POST"): 303, ("admin.add_role", "POST"): 303, ("admin.remove_role", "POST"): 303,
+    ("admin.deactivate", "POST"): 303, ("admin.reactivate", "POST"): 303, ("admin.categories", "POST"): 303,
+    ("admin.change_category", "POST"): 303, ("admin.move_category", "POST"): 303, ("admin.schools", "POST"): 303,
+    ("admin.change_school", "POST"): 303, ("mis.staff_upload", "POST"): 303, ("mis.propose_deletion", "POST"): 303,
+    ("deletion.confirm", "POST"): 303, ("deletion.withdraw", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

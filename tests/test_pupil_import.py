@@ -120,7 +120,8 @@ def test_a_upn_of_another_schools_pupil_is_an_error(app, world):
     with app.app_context():
         plan = pupils.plan(db.session.get(School, world.school.id), pupils.parse(data), full=False)
     assert [(o.kind, o.detail) for o in plan.outcomes] == [
-        ("error", f"the UPN {world.other_pupils[0].upn} belongs to a pupil of another school")]
+        ("error", f"the UPN {world.other_pupils[0].upn} is on roll at Brookfield Primary School, another school "
+                  "of the trust: a pupil moving school keeps their record there; ask the trust's administrator")]
 
 
 def test_blank_names_and_implausible_dates_are_errors(app, world):

@@ -37,7 +37,7 @@ def users():
                   locked=lockout.is_locked)
 
 
-def _target(user_id: int) -> User:
+def target_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if not policy.can_administer_user(current_user, user):
         audit.record(audit.DENIED, what="user", target_user_id=user_id)
@@ -52,7 +52,7 @@ def _back(message: str, category: str = "success"):
 
 @bp.route("/users/<int:user_id>/force-reset", methods=["POST"])
 def force_reset(user_id: int):
-    user = _target(user_id)
+    user = target_user(user_id)
     mailed = operations.force_password_reset(current_user, user)
     audit.record(audit.ADMIN_FORCED_PASSWORD_RESET, target_user_id=user.id, mailed=mailed)
     if mailed:
@@ -72,7 +72,7 @@ SIMPLE_ACTIONS = {
 
 def _simple_action(user_id: int):
     change, action, message = SIMPLE_ACTIONS[request.endpoint.rpartition(".")[2]]
-    user = _target(user_id)
+    user = target_user(user_id)
     change(user)
     audit.record(action, target_user_id=user.id)
     return _back(message.format(name=user.name))
@@ -80,3 +80,7 @@ def _simple_action(user_id: int):
 
 bp.add_url_rule("/users/<int:user_id>/reset-two-factor", "reset_two_factor", _simple_action, methods=["POST"])
 bp.add_url_rule("/users/<int:user_id>/unlock", "unlock", _simple_action, methods=["POST"])
+
+
+# Their routes join this blueprint.
+from . import accounts, categories, schools  # noqa: E402,F401

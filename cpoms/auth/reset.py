@@ -44,11 +44,11 @@ def _link(token: str) -> str:
         return url_for("auth.reset", token=token, _external=True)
 
 
-def send_link(user: User, forced_by: User | None = None) -> bool:
+def send_link(user: User, forced_by: User | None = None, new_account: bool = False) -> bool:
     """Issue a link and email it. A failure is logged and audited, never shown:
     the page says the same whether or not a mail went."""
     token = issue(user)
-    context = {"user": user, "link": _link(token), "forced": forced_by is not None,
+    context = {"user": user, "link": _link(token), "forced": forced_by is not None, "new_account": new_account,
                "hours": current_app.config["PASSWORD_RESET_HOURS"]}
     message = Message(
         subject="Set a new password for the concern log",

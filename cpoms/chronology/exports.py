@@ -130,7 +130,7 @@ def csv_text(pupil: Pupil, page: Page) -> str:
 
 def _categories(entry: Entry) -> str:
     """As recorded, then any the safeguarding team added later."""
-    return "; ".join([entry.category.name, *(f"now also {c.category.name}" for c in entry.later_categories)])
+    return "; ".join([entry.category_name, *(f"now also {c.category.name}" for c in entry.later_categories)])
 
 
 def amendments_of(entry: Entry, follow_up=None) -> list:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import School
-from . import backup, imports, pupils, staff
+from . import backup, imports, pupils
 from .csvfile import FileProblem
 
 
@@ -27,11 +27,11 @@ def register(app) -> None:
 @with_appcontext
 def import_pupils_command(file: Path, slug: str, dry_run: bool, partial: bool) -> None:
     """Import a school's pupils from a CSV file exported from its MIS."""
-    school = _school(slug)
-    plan = pupils.plan(school, _rows(pupils.parse, file), full=not partial)
+    school, kind = _school(slug), imports.KINDS["pupils"]
+    plan = kind.plan(school, _rows(kind.parse, file), not partial)
     for outcome in plan.of(pupils.LEFT):
         click.echo(f"left: {outcome.upn} {outcome.name}")
-    _finish(plan, pupils.apply, audit.PUPILS_IMPORTED, school, file, dry_run, full=not partial)
+    _finish(plan, kind, school, file, dry_run, full=not partial)
 
 
 @click.command("import-staff")
@@ -42,8 +42,8 @@ def import_pupils_command(file: Path, slug: str, dry_run: bool, partial: bool) -
 def import_staff_command(file: Path, slug: str, dry_run: bool) -> None:
     """Import a school's staff (name, email, role) from a CSV file. New accounts have no
     password until they set one with "Forgotten your password?"."""
-    school = _school(slug)
-    _finish(staff.plan(school, _rows(staff.parse, file)), staff.apply, audit.STAFF_IMPORTED, school, file, dry_run)
+    school, kind = _school(slug), imports.KINDS["staff"]
+    _finish(kind.plan(school, _rows(kind.parse, file), False), kind, school, file, dry_run)
 
 
 def _school(slug: str) -> School:
@@ -60,15 +60,15 @@ def _rows(parse, file: Path):
         raise click.ClickException(f"{file.name}: {problem}") from None
 
 
-def _finish(plan, apply, action: str, school: School, file: Path, dry_run: bool, **detail) -> None:
+def _finish(plan, kind: imports.ImportKind, school: School, file: Path, dry_run: bool, **detail) -> None:
     for outcome in plan.of(pupils.ERROR):
         click.echo(f"line {outcome.line}: {outcome.detail}", err=True)
     counts = plan.counts()
     if dry_run:
         click.echo(f"Dry run, nothing written: {pupils.summary(counts)}")
         return
-    apply(plan)
-    imports.record(school, counts, file.name, None, action=action, command=True, **detail)
+    kind.apply(plan)
+    imports.record(school, counts, file.name, None, action=kind.action, command=True, **detail)
     db.session.commit()
     click.echo(f"Imported into {school.name}: {pupils.summary(counts)}")
 

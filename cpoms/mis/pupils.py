@@ -101,8 +101,13 @@ def plan(school: School, rows: list[Row], full: bool) -> Plan:
             lines_of.setdefault(_upn(row), []).append(row.line)
     upns = list(lines_of)
     existing = {p.upn: p for p in _pupils(Pupil.school_id == school.id)}
-    elsewhere = {upn for chunk in _chunks([u for u in upns if u not in existing])
-                 for upn in db.session.scalars(select(Pupil.upn).where(Pupil.upn.in_(chunk)))}
+    # A UPN is one child's for life (unique in the whole database): a pupil on roll at
+    # another school is an error row naming that school, if it is one of the trust's.
+    elsewhere = {upn: name if trust_id == school.trust_id else None
+                 for chunk in _chunks([u for u in upns if u not in existing])
+                 for upn, name, trust_id in db.session.execute(
+                     select(Pupil.upn, School.name, School.trust_id).join(School, School.id == Pupil.school_id)
+                     .where(Pupil.upn.in_(chunk)))}
     outcomes = []
     for row, values, problem in checked:
         upn = _upn(row)
@@ -111,7 +116,9 @@ def plan(school: School, rows: list[Row], full: bool) -> Plan:
         if not problem and others:
             problem = f"the UPN {upn} is also on line {_and(others)}"
         if not problem and upn in elsewhere:
-            problem = f"the UPN {upn} belongs to a pupil of another school"
+            problem = (f"the UPN {upn} is on roll at {elsewhere[upn]}, another school of the trust: a pupil "
+                       "moving school keeps their record there; ask the trust's administrator"
+                       if elsewhere[upn] else f"the UPN {upn} belongs to a pupil of a school outside the trust")
         if problem:
             outcomes.append(Outcome(row.line, upn[:20], name, ERROR, problem))
             continue

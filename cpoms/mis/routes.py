@@ -10,28 +10,31 @@ from sqlalchemy import select
 
 from .. import audit, policy
 from ..extensions import db
+from ..admin.forms import ONE_OF_MANY
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import require
-from ..models import PupilImport, School
-from . import imports, pupils
+from ..models import Pupil, PupilImport, School
+from . import deletion, imports, pupils
 from .csvfile import FileProblem
-from .forms import UploadForm
-from .retention import LOOK_AHEAD, due
+from .forms import ProposeDeletionForm, StaffUploadForm, UploadForm
+from .retention import LOOK_AHEAD, add_years, due
 
-bp = Blueprint("mis", __name__, url_prefix="/admin/pupils")
+bp = Blueprint("mis", __name__, url_prefix="/admin")
 
 # A 10,000-pupil export is about 1 MB: room for the largest trust school, and no more.
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # Rows listed on the preview page per outcome; the counts always cover the whole file.
 PREVIEW_ROWS = 500
+# How the pages name a kind of file's rows: (plural, the key column, its heading, where to upload another).
+NOUNS = {"pupils": ("pupils", "UPN", "mis.upload"), "staff": ("staff", "Email", "mis.staff_upload")}
 
 
 @bp.url_value_preprocessor
 def allow_the_file(endpoint, values):
     # Runs before every before_request hook (the CSRF check reads the body first), so
     # only this route accepts more than the app's 1 MiB MAX_CONTENT_LENGTH.
-    if endpoint == "mis.upload":
+    if endpoint in ("mis.upload", "mis.staff_upload"):
         request.max_content_length = current_app.config.get("PUPIL_IMPORT_MAX_BYTES", UPLOAD_MAX_BYTES)
 
 
@@ -47,26 +50,36 @@ def _schools() -> list[School]:
     return list(db.session.scalars(select(School).where(School.id.in_(ids)).order_by(School.name)))
 
 
-@bp.route("/import", methods=["GET", "POST"])
-def upload():
+def _upload(kind: str, form: StaffUploadForm):
     schools = _schools()
-    form = UploadForm()
     form.school.choices = [(s.slug, s.name) for s in schools]
+    reader = imports.KINDS[kind]
     if request.method == "POST" and form.validate():
         school = next(s for s in schools if s.slug == form.school.data)
         try:
-            rows = pupils.parse(form.file.data.read())
+            rows = reader.parse(form.file.data.read())
         except FileProblem as problem:
             form.file.errors = [str(problem)]
         else:
             if not rows:
-                form.file.errors = ["The file has headings but no pupils: export the list again from the MIS."]
+                form.file.errors = [f"The file has headings but no {kind}: export the list again from the MIS."]
             else:
-                upload = imports.store(current_user, school, (form.file.data.filename or "").replace("\x00", "") or "upload.csv", rows,
-                                       form.full.data)
+                filename = (form.file.data.filename or "").replace("\x00", "") or "upload.csv"
+                full = "full" in form and form.full.data
+                upload = imports.store(current_user, school, filename, rows, full, kind=kind)
                 return redirect(url_for(".preview", upload_id=upload.id), 303)
     status = 422 if request.method == "POST" else 200
-    return render("mis/upload.html", form=form, columns=pupils.COLUMNS, status_code=status)
+    return render("mis/upload.html", form=form, columns=reader.columns, kind=kind, status_code=status)
+
+
+@bp.route("/pupils/import", methods=["GET", "POST"])
+def upload():
+    return _upload("pupils", UploadForm())
+
+
+@bp.route("/staff/import", methods=["GET", "POST"])
+def staff_upload():
+    return _upload("staff", StaffUploadForm())
 
 
 def _upload_or_404(upload_id: str) -> PupilImport:
@@ -77,29 +90,68 @@ def _upload_or_404(upload_id: str) -> PupilImport:
     return upload
 
 
-@bp.route("/import/<upload_id>")
+@bp.route("/pupils/import/<upload_id>")
 def preview(upload_id: str):
     upload = _upload_or_404(upload_id)
     if upload.applied_at is not None:
-        return render("mis/result.html", upload=upload, counts=json.loads(upload.result))
+        return render("mis/result.html", upload=upload, counts=json.loads(upload.result),
+                      noun=NOUNS[upload.kind])
     plan = imports.preview(upload)
     return render("mis/preview.html", upload=upload, plan=plan, counts=plan.counts(), outcomes=pupils.OUTCOMES,
+                  noun=NOUNS[upload.kind],
                   shown=PREVIEW_ROWS, button=BaseForm(formdata=None))
 
 
-@bp.route("/import/<upload_id>", methods=["POST"])
+@bp.route("/pupils/import/<upload_id>", methods=["POST"])
 def confirm(upload_id: str):
     upload = _upload_or_404(upload_id)
     if upload.applied_at is None:
         counts = imports.confirm(upload, current_user)
-        flash(f"Import done: {pupils.summary(counts)}.", "success")
+        if counts is None:
+            flash("This file was imported a moment ago, by another confirmation: it has not been applied twice. "
+                  "Here is what that import did.", "info")
+        else:
+            flash(f"Import done: {pupils.summary(counts)}.", "success")
     return redirect(url_for(".preview", upload_id=upload.id), 303)
 
 
-@bp.route("/retention")
+@bp.route("/pupils/retention")
 def retention():
+    return _retention()
+
+
+def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None = None):
     years = current_app.config["RETENTION_YEARS"]
     today = pupils.today()
     found = due(policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
-    return render("mis/retention.html", due=found, years=years, today=today, horizon=today + LOOK_AHEAD)
+    forms = {d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY) for d in found
+             if d.until <= today}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    return render("mis/retention.html", due=found, years=years, today=today, horizon=today + LOOK_AHEAD,
+                  forms=forms, proposed=deletion.pending_for([d.pupil.id for d in found]),
+                  button=BaseForm(formdata=None), status_code=status)
+
+
+@bp.route("/pupils/retention/<int:pupil_id>/propose", methods=["POST"])
+def propose_deletion(pupil_id: int):
+    """An admin proposes deleting a pupil's records whose retention period has ended."""
+    pupil = db.session.get(Pupil, pupil_id)
+    if not policy.can_propose_deletion(current_user, pupil):
+        audit.record(audit.DENIED, what="propose_deletion", pupil_id=pupil_id)
+        abort(404)
+    form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
+    if add_years(pupil.date_of_birth, current_app.config["RETENTION_YEARS"]) > pupils.today():
+        flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
+              "they cannot be proposed for deletion yet.", "warning")
+    elif deletion.pending_for([pupil.id]):
+        flash("A deletion of these records is already proposed, waiting for a DSL.", "info")
+    elif not form.validate():
+        return _retention(status=422, failed=(pupil.id, form))
+    else:
+        deletion.propose(current_user, pupil, form.reason.data)
+        flash(f"Deleting {pupil.first_name} {pupil.last_name}'s records is proposed. A designated safeguarding "
+              f"lead of {pupil.school.name} must confirm it, on the page {url_for('deletion.pending', _external=True)}, "
+              "before anything is deleted: send them that address.", "success")
+    return redirect(url_for(".retention", _anchor=f"pupil-{pupil.id}"), 303)

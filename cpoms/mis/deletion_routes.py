@@ -1,0 +1,74 @@
+"""The second person of a deletion after the retention review: a DSL of the pupil's
+school sees what an admin proposed, and confirms or withdraws it."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from .. import audit, policy
+from ..extensions import db
+from ..formfields import BaseForm
+from ..htmx import render
+from ..loaders import require
+from ..models import EntryPupil, Pupil, RetentionDeletion
+from . import deletion
+
+bp = Blueprint("deletion", __name__, url_prefix="/retention-deletions")
+
+
+@bp.before_request
+@login_required
+def signed_in():
+    pass
+
+
+@bp.route("")
+def pending():
+    school_ids = policy.deletion_confirm_school_ids(current_user)
+    require(bool(school_ids))
+    proposals = list(db.session.scalars(
+        select(RetentionDeletion).where(RetentionDeletion.school_id.in_(school_ids),
+                                        RetentionDeletion.confirmed_at.is_(None))
+        .order_by(RetentionDeletion.proposed_at)))
+    ids = [p.pupil_id for p in proposals]
+    pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(ids)))}
+    entries = dict(db.session.execute(select(EntryPupil.pupil_id, func.count()).where(EntryPupil.pupil_id.in_(ids))
+                                      .group_by(EntryPupil.pupil_id)).all())
+    audit.record(audit.VIEW_RETENTION_REVIEW, count=len(proposals), deletions=True)
+    return render("mis/deletions.html", proposals=proposals, pupils=pupils, entries=entries,
+                  button=BaseForm(formdata=None))
+
+
+def _proposal(proposal_id: int, allowed) -> RetentionDeletion:
+    proposal = db.session.get(RetentionDeletion, proposal_id)
+    if proposal is None or proposal.confirmed_at is not None or not (
+            proposal.school_id in policy.deletion_confirm_school_ids(current_user)
+            or proposal.school_id in policy.pupil_import_school_ids(current_user)):
+        audit.record(audit.DENIED, what="retention_deletion", proposal_id=proposal_id)
+        abort(404)
+    require(allowed(current_user, proposal))
+    return proposal
+
+
+@bp.route("/<int:proposal_id>/confirm", methods=["POST"])
+def confirm(proposal_id: int):
+    proposal = _proposal(proposal_id, policy.can_confirm_deletion)
+    counts = deletion.confirm(current_user, proposal)
+    if counts is None:
+        flash("Another confirmation deleted these records a moment ago: nothing more was done.", "info")
+        return redirect(url_for(".pending"), 303)
+    flash(f"The pupil's records are deleted: {counts.get('entries', 0)} entries about them alone, and their link "
+          f"to {counts.get('shared_entry_links', 0)} entries shared with other pupils. The audit log records it.",
+          "success")
+    return redirect(url_for(".pending"), 303)
+
+
+@bp.route("/<int:proposal_id>/withdraw", methods=["POST"])
+def withdraw(proposal_id: int):
+    proposal = _proposal(proposal_id, policy.can_withdraw_deletion)
+    deletion.withdraw(current_user, proposal)
+    flash("The proposal is withdrawn: nothing was deleted.", "success")
+    if proposal.school_id in policy.deletion_confirm_school_ids(current_user):
+        return redirect(url_for(".pending"), 303)
+    return redirect(url_for("mis.retention"), 303)

@@ -1,0 +1,393 @@
+"""The admin pages: making accounts, giving and taking roles, deactivating; the
+categories (add, rename, reorder, retire); the schools of the trust. Every write is
+audited with the old and new values."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from csv import reader
+from email import message_from_bytes
+
+import pytest
+from sqlalchemy import select
+
+from cpoms.extensions import db
+from cpoms.models import AuditEvent, Category, Role, RoleAssignment, School, User, UserSession
+
+from conftest import Auth, make_user
+
+
+def audited(app, action: str) -> list[dict]:
+    with app.app_context():
+        return [json.loads(e.detail or "{}") | {"_user": e.user_id, "_school": e.school_id}
+                for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                            .order_by(AuditEvent.seq))]
+
+
+def get(app, model, **where):
+    with app.app_context():
+        row = db.session.scalar(select(model).filter_by(**where))
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+def roles_of(app, user_id: int) -> set[tuple]:
+    with app.app_context():
+        return {(a.role, a.school_id, a.trust_id) for a in db.session.scalars(
+            select(RoleAssignment).where(RoleAssignment.user_id == user_id))}
+
+
+@pytest.fixture
+def trust_admin(app, world) -> User:
+    with app.app_context():
+        user = make_user("Trust Admin", "admin@trust.example.org", roles=[(Role.ADMIN, None, world.trust)])
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+        return user
+
+
+# --- accounts -------------------------------------------------------------------------
+
+def test_admin_creates_an_account_that_gets_the_set_password_email(mail_app, client, auth, world, smtp):
+    app = mail_app
+    auth.as_(world["admin"])
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    grant = f"staff@school:{world.school.id}"
+    assert f'value="{grant}"' in page
+    # Only roles at the admin's own school: nothing at Brookfield, nothing trust-wide.
+    assert f"school:{world.other_school.id}" not in page and "@trust:" not in page
+    response = client.post("/admin/users/new", data={"name": "Priya Shah", "email": " Priya.Shah@Ashgrove.example.org ",
+                                                     "grant": grant})
+    assert response.status_code == 303
+    new = get(app, User, email="priya.shah@ashgrove.example.org")
+    assert response.headers["Location"] == f"/admin/users/{new.id}"
+    assert roles_of(app, new.id) == {(Role.STAFF, world.school.id, None)}
+    assert not new.check_password("")  # no usable password until they choose one
+    [envelope] = smtp.inbox.messages
+    assert envelope.rcpt_tos == ["priya.shah@ashgrove.example.org"]
+    mail = message_from_bytes(envelope.original_content)
+    body = "".join(part.get_payload(decode=True).decode() for part in mail.walk() if not part.is_multipart())
+    assert "made you an account" in body and "old password" not in body
+    path = re.search(r"http://127\.0\.0\.1:5000(/login/reset/\S+)", body).group(1)
+    fresh = app.test_client()
+    assert fresh.post(path, data={"password": "pebble lantern orchard", "confirm": "pebble lantern orchard"}
+                      ).status_code == 303
+    assert Auth(app, app.test_client()).login(new, "pebble lantern orchard").status_code == 303
+    [event] = audited(app, "user_created")
+    assert event["target_user_id"] == new.id and event["role"] == Role.STAFF
+    assert event["_school"] == world.school.id and event["_user"] == world["admin"].id
+
+
+@pytest.mark.parametrize("grant", ["trust_rep@trust:{trust}", "admin@trust:{trust}", "admin@school:{other}",
+                                   "staff@school:{other}", "owner@school:{home}", "staff@school:999"])
+def test_a_school_admin_cannot_give_roles_beyond_their_school(app, client, auth, world, grant):
+    auth.as_(world["admin"])
+    value = grant.format(trust=world.trust.id, other=world.other_school.id, home=world.school.id)
+    response = client.post("/admin/users/new", data={"name": "Eve", "email": "eve@example.org", "grant": value})
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert get(app, User, email="eve@example.org") is None
+    response = client.post(f"/admin/users/{world['teacher1'].id}/roles", data={"grant": value})
+    assert response.status_code == 422
+    assert roles_of(app, world["teacher1"].id) == {(Role.STAFF, world.school.id, None)}
+
+
+def test_a_trust_admin_gives_roles_across_the_trust(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
+    response = client.post("/admin/users/new", data={"name": "Tom Reid", "email": "tom@trust.example.org",
+                                                     "grant": f"trust_rep@trust:{world.trust.id}"})
+    assert response.status_code == 303
+    tom = get(app, User, email="tom@trust.example.org")
+    assert client.post(f"/admin/users/{tom.id}/roles",
+                       data={"grant": f"governor@school:{world.other_school.id}"}).status_code == 303
+    assert roles_of(app, tom.id) == {(Role.TRUST_REP, None, world.trust.id), (Role.GOVERNOR, world.other_school.id, None)}
+
+
+def test_an_email_already_used_is_refused_with_what_to_do(app, client, auth, world):
+    auth.as_(world["admin"])
+    response = client.post("/admin/users/new", data={"name": "Again", "email": world["teacher1"].email.upper(),
+                                                     "grant": f"staff@school:{world.school.id}"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "already an account with this email address" in html and 'value="Again"' in html  # nothing typed lost
+
+
+def test_deactivating_ends_sessions_and_reactivating_lets_them_back(app, client, auth, world):
+    teacher = world["teacher1"]
+    tablet = Auth(app, app.test_client())
+    tablet.as_(teacher)
+    assert tablet.client.get("/").status_code == 200
+    auth.as_(world["admin"])
+    assert client.post(f"/admin/users/{teacher.id}/deactivate").status_code == 303
+    assert tablet.client.get("/").status_code == 302  # signed out
+    assert Auth(app, app.test_client()).login(teacher).status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(UserSession).where(UserSession.user_id == teacher.id,
+                                                           UserSession.ended_at.is_(None))) is None
+    assert "Deactivated" in client.get(f"/admin/users/{teacher.id}").get_data(as_text=True)
+    assert client.post(f"/admin/users/{teacher.id}/reactivate").status_code == 303
+    assert Auth(app, app.test_client()).login(teacher).status_code == 303
+    [off] = audited(app, "user_deactivated")
+    [on] = audited(app, "user_reactivated")
+    assert off["old"] == {"active": True} and off["new"] == {"active": False}
+    assert on["old"] == {"active": False} and on["new"] == {"active": True}
+
+
+def test_someone_who_also_works_elsewhere_loses_the_role_here_not_their_account(app, client, auth, world):
+    teacher = world["other_teacher"]
+    with app.app_context():
+        db.session.add(RoleAssignment(user_id=teacher.id, role=Role.STAFF, school_id=world.school.id))
+        db.session.commit()
+    auth.as_(world["admin"])
+    page = client.get(f"/admin/users/{teacher.id}").get_data(as_text=True)
+    assert "Deactivate" not in page and "remove their role here" in page
+    assert client.post(f"/admin/users/{teacher.id}/deactivate").status_code == 403
+    assert get(app, User, id=teacher.id).active
+    with app.app_context():
+        here = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher.id,
+                                                                 RoleAssignment.school_id == world.school.id))
+        there = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher.id,
+                                                                  RoleAssignment.school_id == world.other_school.id))
+    # Their role at Brookfield is not this admin's to take.
+    assert client.post(f"/admin/users/{teacher.id}/roles/{there}/remove").status_code == 403
+    assert client.post(f"/admin/users/{teacher.id}/roles/{here}/remove").status_code == 303
+    assert roles_of(app, teacher.id) == {(Role.STAFF, world.other_school.id, None)}
+    [event] = audited(app, "role_removed")
+    assert event["role"] == Role.STAFF and event["_school"] == world.school.id
+    assert event["target_user_id"] == teacher.id
+
+
+def test_roles_are_added_once_and_the_last_one_is_not_removed(app, client, auth, world):
+    teacher = world["teacher1"]
+    auth.as_(world["admin"])
+    grant = {"grant": f"slt@school:{world.school.id}"}
+    assert client.post(f"/admin/users/{teacher.id}/roles", data=grant).status_code == 303
+    assert client.post(f"/admin/users/{teacher.id}/roles", data=grant).status_code == 303
+    assert roles_of(app, teacher.id) == {(Role.STAFF, world.school.id, None), (Role.SLT, world.school.id, None)}
+    assert len(audited(app, "role_added")) == 1
+    with app.app_context():
+        ids = sorted(db.session.scalars(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher.id)))
+    assert client.post(f"/admin/users/{teacher.id}/roles/{ids[0]}/remove").status_code == 303
+    response = client.post(f"/admin/users/{teacher.id}/roles/{ids[1]}/remove", follow_redirects=True)
+    assert "only role" in response.get_data(as_text=True)
+    assert len(roles_of(app, teacher.id)) == 1
+    assert client.post(f"/admin/users/{teacher.id}/roles", data={"grant": ""}).status_code == 422
+
+
+def test_no_account_can_be_deleted_so_no_author_ever_is(app):
+    """Authors' names stay on what they recorded: the app has no route that deletes an account."""
+    admin_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+    assert admin_rules
+    assert not [r.rule for r in admin_rules if "delete" in r.rule or "delete" in r.endpoint]
+
+
+def test_an_admin_cannot_act_on_their_own_account_or_other_schools(app, client, auth, world):
+    auth.as_(world["admin"])
+    for user in (world["admin"], world["other_teacher"]):
+        assert client.get(f"/admin/users/{user.id}").status_code == 404
+        assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 404
+
+
+# --- categories -------------------------------------------------------------------------
+
+def test_adding_a_category_puts_it_last_on_the_log_form(app, client, auth, world):
+    auth.as_(world["admin"])
+    response = client.post("/admin/categories", data={"name": "Online safety", "description": "Anything online.",
+                                                      "alerts": "y"})
+    assert response.status_code == 303
+    new = get(app, Category, name="Online safety")
+    assert new.alerts_safeguarding_team and new.active
+    with app.app_context():
+        assert new.order == max(db.session.scalars(select(Category.order)))
+    auth.as_(world["teacher1"])
+    log = client.get("/log").get_data(as_text=True)
+    assert "Online safety" in log and log.index("General welfare") < log.index("Online safety")
+    [event] = audited(app, "category_added")
+    assert event["new"]["name"] == "Online safety" and event["new"]["alerts"] is True
+
+
+def test_a_category_name_is_unique(app, client, auth, world):
+    auth.as_(world["admin"])
+    response = client.post("/admin/categories", data={"name": "behaviour"})
+    assert response.status_code == 422 and "There is already a category" in response.get_data(as_text=True)
+    sen = world.categories["SEN"].id
+    response = client.post(f"/admin/categories/{sen}", data={f"c{sen}-name": "Behaviour", f"c{sen}-active": "y"})
+    assert response.status_code == 422
+    assert get(app, Category, id=sen).name == "SEN"
+
+
+def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, auth, world, make_entry,
+                                                                 count_queries):
+    before = make_entry(category="Behaviour")
+    pupil = world.pupils[0].id
+    auth.as_(world["dsl"])
+    with count_queries() as q:
+        client.get(f"/entries/{before}")
+    entry_queries = len(q)
+    with count_queries() as q:
+        client.get(f"/pupils/{pupil}/chronology")
+    chronology_queries = len(q)
+
+    behaviour = world.categories["Behaviour"].id
+    auth.as_(world["admin"])
+    assert client.post(f"/admin/categories/{behaviour}", data={
+        f"c{behaviour}-name": "Conduct", f"c{behaviour}-active": "y"}).status_code == 303
+    after = make_entry(category="Behaviour")
+    assert client.post(f"/admin/categories/{behaviour}", data={
+        f"c{behaviour}-name": "Conduct and behaviour", f"c{behaviour}-active": "y"}).status_code == 303
+    latest = make_entry(category="Behaviour")
+
+    auth.as_(world["dsl"])
+    with count_queries() as q:
+        page = client.get(f"/entries/{before}").get_data(as_text=True)
+    assert len(q) == entry_queries
+    assert "<dd>Behaviour</dd>" in page
+    assert "<dd>Conduct</dd>" in client.get(f"/entries/{after}").get_data(as_text=True)
+    assert "<dd>Conduct and behaviour</dd>" in client.get(f"/entries/{latest}").get_data(as_text=True)
+    with count_queries() as q:
+        chronology = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert len(q) == chronology_queries
+    assert all(name in chronology for name in (">Behaviour<", ">Conduct<", ">Conduct and behaviour<"))
+    csv = client.get(f"/pupils/{pupil}/chronology.csv").get_data(as_text=True)
+    assert {(str(before), "Behaviour"), (str(after), "Conduct"), (str(latest), "Conduct and behaviour")} <= {
+        tuple(row[2:4]) for row in reader(io.StringIO(csv))}
+    changes = audited(app, "category_changed")
+    assert [c["old"] for c in changes] == [{"name": "Behaviour"}, {"name": "Conduct"}]
+    assert [c["new"] for c in changes] == [{"name": "Conduct"}, {"name": "Conduct and behaviour"}]
+
+
+def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, client, auth, world, make_entry):
+    entry = make_entry(category="Complaint")
+    complaint = world.categories["Complaint"].id
+    auth.as_(world["admin"])
+    assert client.post(f"/admin/categories/{complaint}", data={f"c{complaint}-name": "Complaint"}).status_code == 303
+    assert not get(app, Category, id=complaint).active
+    assert "Retired" in client.get("/admin/categories").get_data(as_text=True)
+    auth.as_(world["teacher1"])
+    assert ">Complaint<" not in client.get("/log").get_data(as_text=True)
+    auth.as_(world["dsl"])
+    assert "<dd>Complaint</dd>" in client.get(f"/entries/{entry}").get_data(as_text=True)
+    assert f'<option value="{complaint}" >Complaint</option>' in client.get("/review").get_data(as_text=True)
+    [event] = audited(app, "category_changed")
+    assert event["old"] == {"active": True} and event["new"] == {"active": False}
+
+
+def test_whether_a_category_alerts_the_team_is_set_and_audited(app, client, auth, world, make_entry):
+    welfare = world.categories["General welfare"].id
+    auth.as_(world["admin"])
+    assert client.post(f"/admin/categories/{welfare}", data={
+        f"c{welfare}-name": "General welfare", f"c{welfare}-alerts": "y", f"c{welfare}-active": "y"}).status_code == 303
+    assert get(app, Category, id=welfare).alerts_safeguarding_team
+    [event] = audited(app, "category_changed")
+    assert event["old"] == {"alerts": False} and event["new"] == {"alerts": True}
+    make_entry(category="General welfare")
+    with app.app_context():
+        from cpoms.models import Alert
+        assert db.session.scalar(select(Alert.id)) is not None  # the team is alerted now
+
+
+def test_moving_a_category_up_and_down(app, client, auth, world):
+    def order():
+        with app.app_context():
+            return [c.name for c in db.session.scalars(select(Category).order_by(Category.order, Category.name))]
+
+    first, second = order()[:2]
+    auth.as_(world["admin"])
+    page = client.get("/admin/categories").get_data(as_text=True)
+    first_id = world.categories[first].id
+    assert re.search(rf'id="move-up-{first_id}"\s+disabled', page)  # nothing above the first
+    response = client.post(f"/admin/categories/{first_id}/move", data={"direction": "down"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#category-{first_id}")
+    assert order()[:2] == [second, first]
+    client.post(f"/admin/categories/{first_id}/move", data={"direction": "up"})
+    assert order()[:2] == [first, second]
+    assert client.post(f"/admin/categories/{first_id}/move", data={"direction": "up"}).status_code == 303
+    assert order()[:2] == [first, second]  # already first: unchanged, and not audited
+    assert client.post(f"/admin/categories/{first_id}/move", data={"direction": "sideways"}).status_code == 400
+    moves = audited(app, "category_moved")
+    assert len(moves) == 2 and moves[0]["old"]["order"][:2] == moves[0]["new"]["order"][1::-1]
+
+
+def test_categories_are_for_admins_only(app, client, auth, world):
+    for who in ("dsl", "teacher1", "trust_rep"):
+        auth.as_(world[who])
+        assert client.get("/admin/categories").status_code == 403
+
+
+# --- schools --------------------------------------------------------------------------
+
+def test_a_trust_admin_lists_adds_and_renames_schools(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
+    page = client.get("/admin/schools").get_data(as_text=True)
+    assert "Ashgrove Primary School" in page and "Brookfield Primary School" in page
+    assert client.post("/admin/schools", data={"name": "Cedar Primary School", "slug": "cedar"}).status_code == 303
+    cedar = get(app, School, slug="cedar")
+    assert cedar.trust_id == world.trust.id
+    response = client.post(f"/admin/schools/{cedar.id}", data={f"s{cedar.id}-name": "Cedar Academy",
+                                                               f"s{cedar.id}-slug": "cedar-academy"})
+    assert response.status_code == 303
+    assert get(app, School, id=cedar.id).slug == "cedar-academy"
+    [added] = audited(app, "school_added")
+    [changed] = audited(app, "school_changed")
+    assert added["new"] == {"name": "Cedar Primary School", "slug": "cedar"}
+    assert changed["old"] == {"name": "Cedar Primary School", "slug": "cedar"}
+    assert changed["new"] == {"name": "Cedar Academy", "slug": "cedar-academy"}
+    # A trust admin administers the new school at once.
+    assert f"staff@school:{cedar.id}" in client.get("/admin/users/new").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("slug, message", [("Bad Slug", "lower-case letters"), ("ashgrove", "Another school already"),
+                                           ("-x-", "lower-case letters"), ("", "Enter a short name")])
+def test_school_slugs_are_checked(app, client, auth, world, trust_admin, slug, message):
+    auth.as_(trust_admin)
+    response = client.post("/admin/schools", data={"name": "Cedar", "slug": slug})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert 'value="Cedar"' in response.get_data(as_text=True)
+
+
+def test_school_admins_do_not_manage_schools(app, client, auth, world):
+    auth.as_(world["admin"])
+    assert client.get("/admin/schools").status_code == 403
+    assert client.post(f"/admin/schools/{world.school.id}", data={}).status_code == 403
+    assert "Schools of the trust" not in client.get("/admin/users").get_data(as_text=True)
+
+
+# --- a fixed number of queries, whatever the data ------------------------------------------
+
+def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_admin, count_queries):
+    from datetime import date
+
+    from cpoms.models import Pupil, RetentionDeletion, Trust
+
+    pages = [("admin", "/admin/users"), ("admin", "/admin/categories"), ("admin", f"/admin/users/{world['teacher1'].id}"),
+             ("admin", "/admin/pupils/retention"), ("trust_admin", "/admin/schools"), ("dsl", "/retention-deletions")]
+
+    def measure() -> dict:
+        counts = {}
+        for who, path in pages:
+            auth.as_(trust_admin if who == "trust_admin" else world[who])
+            with count_queries() as q:
+                assert client.get(path).status_code == 200, path
+            counts[path] = len(q)
+        return counts
+
+    before = measure()
+    with app.app_context():
+        for n in range(6):
+            school = School(trust_id=world.trust.id, slug=f"extra-{n}", name=f"Extra {n}")
+            db.session.add(school)
+            db.session.add(Category(name=f"Extra {n}", order=20 + n))
+            make_user(f"Person {n}", f"person{n}@ashgrove.example.org", roles=[(Role.STAFF, db.session.get(School, world.school.id), None)])
+            pupil = Pupil(school_id=world.school.id, upn=f"D{n:012d}", first_name="Old", last_name=f"Pupil{n}",
+                          date_of_birth=date(1990, 1, n + 1), year_group=6, class_name="6A")
+            db.session.add(pupil)
+            db.session.flush()
+            db.session.add(RetentionDeletion(pupil_id=pupil.id, school_id=world.school.id, reason="Reviewed.",
+                                             proposed_by_id=world["admin"].id))
+        db.session.add(RoleAssignment(user_id=world["teacher1"].id, role=Role.SLT, school_id=world.school.id))
+        db.session.add(Trust(name="Another trust"))
+        db.session.commit()
+    assert measure() == before

@@ -1,0 +1,100 @@
+"""The admin pages in Chromium at tablet width, with JavaScript and without: add a
+user, reorder a category; every page checked with axe and kept as a screenshot."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from cpoms.extensions import db
+from cpoms.models import Category, Role, User
+
+from conftest import make_user
+# Its fixtures too: the tablet viewport and the unreachable CDN.
+from tests.test_browser import (  # noqa: F401
+    SCREENSHOTS, assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, page,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def trust_admin(app, world):
+    with app.app_context():
+        make_user("Trust Admin", "trustadmin@ashgrove.example.org", roles=[(Role.ADMIN, None, world.trust)])
+        db.session.commit()
+
+
+@pytest.fixture(params=["js", "nojs"])
+def browser_page(request, page, new_context):
+    if request.param == "js":
+        return page, True
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    nojs = context.new_page()
+    nojs.set_default_timeout(10_000)
+    return nojs, False
+
+
+def look(page: Page, js: bool, name: str, report: list[str], problems: list[str]) -> None:
+    """axe runs in the page, so only with JavaScript; without, the screenshot alone."""
+    if js:
+        check_page(page, name, report, problems)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 768, f"{name} scrolls sideways"
+    else:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def first_categories(app, n=2) -> list[str]:
+    with app.app_context():
+        return [c.name for c in db.session.scalars(select(Category).order_by(Category.order, Category.name))][:n]
+
+
+def test_add_a_user_and_move_a_category(browser_page, app, live_server, world, trust_admin):
+    page, js = browser_page
+    suffix = "" if js else "-nojs"
+    report: list[str] = []
+    problems: list[str] = []
+    if js:
+        sign_in(page, live_server, "admin", app)
+    else:
+        page.goto(f"{live_server}/login")
+        fill_sign_in(page, "admin", app)
+    page.goto(f"{live_server}/admin/users")
+    look(page, js, f"admin-users{suffix}", report, problems)
+    page.get_by_role("link", name="Add a user").click()
+    expect(page.get_by_role("heading", name="Add a user")).to_be_visible()
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the person's name.")
+    look(page, js, f"admin-new-user-error{suffix}", report, problems)
+    page.get_by_label("Full name").fill("Priya Shah")
+    page.get_by_label("Work email address").fill("priya@ashgrove.example.org")
+    page.get_by_label("Role, and where").select_option(label="Senior leadership at Ashgrove Primary School")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("heading", name="Priya Shah")).to_be_visible()
+    expect(page.get_by_role("row", name="Senior leadership")).to_be_visible()
+    look(page, js, f"admin-user{suffix}", report, problems)
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "priya@ashgrove.example.org")) is not None
+
+    first, second = first_categories(app)
+    page.goto(f"{live_server}/admin/categories")
+    if js:
+        page.evaluate("() => { window.__noReload = 'still here'; }")
+    look(page, js, f"admin-categories{suffix}", report, problems)
+    page.get_by_role("button", name=f"Move down {first}").click()
+    items = page.locator("#category-list > li h2")
+    expect(items.nth(0)).to_contain_text(second)
+    expect(items.nth(1)).to_contain_text(first)
+    if js:
+        assert_no_reload(page)  # htmx swapped the list in place
+    assert first_categories(app) == [second, first]
+
+    page.get_by_role("button", name="Sign out").click()
+    fill_sign_in(page, "trustadmin", app)
+    page.goto(f"{live_server}/admin/schools")
+    expect(page.get_by_role("heading", name="Schools of the trust")).to_be_visible()
+    look(page, js, f"admin-schools{suffix}", report, problems)
+    assert not problems, "\n".join(problems)
