@@ -113,6 +113,7 @@ def review_assess_decide_close(page: Page, entry_url: str) -> None:
     expect(page.locator("#activity .timeline-item.kind-decision")).to_contain_text("Proportionate")
 
     activity.get_by_role("textbox", name="Final outcome", exact=True).fill("No further incidents; money returned.")
+    activity.get_by_role("textbox", name="Why it can be closed now").fill("Parents agreed a plan; no concerns since.")
     activity.get_by_role("button", name="Close with this outcome").click()
     expect(page.locator("#activity .status-closed")).to_have_text("Closed")
     expect(page.locator("#activity .timeline-item.kind-closed")).to_contain_text("money returned")

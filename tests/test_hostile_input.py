@@ -1618,13 +1618,11 @@ EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"):
 
 def assert_rendered_inert(client, sample, case, response, text):
     if (case.route, case.field) in SHOWN_ON:
-        pages = SHOWN_ON[(case.route, case.field)]
+        location = response.headers.get("Location", "").split("#")[0]
+        pages = [(who, path.format(location=location, **sample)) for who, path in SHOWN_ON[(case.route, case.field)]]
     elif case.route in MONITORING_PAGES:  # a pupil's monitoring: on their chronology and monitoring page
         pupil = sample[MONITORING_PAGES[case.route]]
         pages = [("dsl", f"/pupils/{pupil}/chronology"), ("dsl", f"/pupils/{pupil}/monitoring")]
-
-        location = response.headers.get("Location", "").split("#")[0]
-        pages = [(who, path.format(location=location, **sample)) for who, path in SHOWN_ON[(case.route, case.field)]]
     else:
         entry_path = (response.headers["Location"].split("#")[0] if case.route == LOG
                       else f"/entries/{sample['entry_id']}")
