@@ -7,10 +7,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from .. import audit, policy, security_headers
-from ..entries.routes import _page as entry_page
+from ..entries.routes import _load as load_entry, _page as entry_page
 from ..extensions import db
 from ..loaders import entry_or_404, require_on
 from ..models import Attachment, Entry
@@ -126,8 +125,7 @@ def preview(attachment_id: int):
 @bp.route("/entries/<int:entry_id>/attachments", methods=["POST"])
 @login_required
 def add(entry_id: int):
-    entry = entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.attachments),
-                                            selectinload(Entry.body_marks)])
+    entry = load_entry(entry_id)
     require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
     checked = uploads.from_request()
     if checked.valid and not checked.uploads:

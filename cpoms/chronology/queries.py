@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
 from ..extensions import db
@@ -180,7 +181,12 @@ def _load(rows, f: Filters) -> list:
     # The page's entries and the entries of its follow-ups, in one query.
     entry_ids = {r.id for r in rows if r.kind == "entry"} | {fu.entry_id for fu in follow_ups.values()}
     entries = {e.id: e for e in db.session.scalars(
-        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED, *ENTRY_PARTS)).unique()} if entry_ids else {}
+        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED, *ENTRY_PARTS)
+        ).unique()} if entry_ids else {}
+    for fu in follow_ups.values():
+        # Hand each follow-up its entry as loaded here: the session holds objects weakly, and
+        # an entry shown only through its follow-ups would otherwise be loaded again, bare.
+        set_committed_value(fu, "entry", entries[fu.entry_id])
     return [(r.kind, entries[r.id] if r.kind == "entry" else follow_ups[r.id]) for r in rows]
 
 

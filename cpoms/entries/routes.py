@@ -1,7 +1,7 @@
 """One entry: reading it, and everything the team appends to it."""
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import alerts, audit, policy
 from ..attachments import operations as attachment_ops
@@ -20,9 +20,10 @@ bp = Blueprint("entries", __name__)
 
 
 def _load(entry_id: int) -> Entry:
+    # Attachments and body-map marks are a few rows each: joined into the entry's own query.
     return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.later_categories),
-                                           selectinload(Entry.amendments), selectinload(Entry.attachments),
-                                           selectinload(Entry.body_marks)])
+                                           selectinload(Entry.amendments), joinedload(Entry.attachments),
+                                           joinedload(Entry.body_marks)])
 
 
 def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
