@@ -80,6 +80,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, live_server, "other_dsl@brookfield.example.org", app, js)
+    page.locator("details.nav-menu summary").click()  # "More": the menu folds the less-used links
     page.get_by_role("link", name="Transfers").click()
     incoming = page.locator("section", has=page.locator("#incoming-heading"))
     incoming.get_by_role("link", name="Amelia Hassan").click()
