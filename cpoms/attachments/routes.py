@@ -126,7 +126,9 @@ def preview(attachment_id: int):
 @bp.route("/entries/<int:entry_id>/attachments", methods=["POST"])
 @login_required
 def add(entry_id: int):
-    entry = entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.attachments),
+    # All the entry page shows: a refused file shows it again (entry_page).
+    entry = entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.later_categories),
+                                            selectinload(Entry.amendments), selectinload(Entry.attachments),
                                             selectinload(Entry.body_marks)])
     require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
     checked = uploads.from_request()
