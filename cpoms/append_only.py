@@ -40,8 +40,13 @@ def drop_trigger_statements(table: str, dialect: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
 
 
+# Every table given triggers by the models, by name: the retention test checks it against RETENTION_GRANTED.
+PROTECTED: set[str] = set()
+
+
 def protect(table: Table) -> None:
     """Create the triggers whenever metadata.create_all() creates the table."""
+    PROTECTED.add(table.name)
 
     @event.listens_for(table, "after_create")
     def _create_triggers(target, connection, **kw):
@@ -50,26 +55,49 @@ def protect(table: Table) -> None:
 
 
 # --- deletion after the retention review (cpoms/mis/deletion.py) ---------------------------
-# The one sanctioned deletion. A protected table still refuses every UPDATE, and a DELETE
-# unless the row's entry is named in retention_deletion_grants. Grants are written and
+# The one sanctioned deletion. A table listed here still refuses every UPDATE and TRUNCATE,
+# and a DELETE unless the row's entry is named in retention_deletion_grants, or (for the
+# pupil-level tables) its pupil in retention_deletion_pupil_grants. Grants are written and
 # removed inside the confirming transaction, so no other transaction ever sees one (an
 # uncommitted row on PostgreSQL; SQLite has one writer at a time): outside that code path
-# the table is as append-only as before. The expression gives the entry a row belongs to.
-# Hook for tables protected later (entries, follow_ups, amendments...): add the table
-# here, and create its triggers with retention_trigger_statements() instead of
-# trigger_statements().
+# the table is as append-only as before. Every protected table that holds rows about an
+# entry or a pupil is listed (tests/test_retention_deletion.py checks), with the grant its
+# row needs. A table protected later: add it here and protect it with
+# protect_allowing_retention(); its migration swaps the triggers as 0017 does.
+
+
+def _entry_granted(*entry_ids: str) -> str:
+    # Built from the constant expressions below, never from input (nosec: bandit's string-built SQL).
+    return ("EXISTS (SELECT 1 FROM retention_deletion_grants g "  # nosec B608
+            f"WHERE g.entry_id IN ({', '.join(entry_ids)}))")
+
+
+def _pupil_granted(pupil_id: str) -> str:
+    return f"EXISTS (SELECT 1 FROM retention_deletion_pupil_grants g WHERE g.pupil_id = {pupil_id})"  # nosec B608
+
+
+_TASK_ENTRY = "(SELECT t.entry_id FROM tasks t WHERE t.id = OLD.task_id)"
+_TRANSFER_PUPIL = "(SELECT t.pupil_id FROM transfers t WHERE t.id = OLD.transfer_id)"
+
 RETENTION_GRANTED = {
-    "entries": "OLD.id",
-    "entry_pupils": "OLD.entry_id",
-    "follow_ups": "OLD.entry_id",
-    "amendments": "OLD.entry_id",
-    "key_events": "(SELECT f.entry_id FROM follow_ups f WHERE f.id = OLD.follow_up_id)",
+    "entries": _entry_granted("OLD.id"),
+    "follow_ups": _entry_granted("OLD.entry_id"),
+    "amendments": _entry_granted("OLD.entry_id"),
+    "entry_categories": _entry_granted("OLD.entry_id"),
+    # A link goes with either of its entries; the entry at the other end stays.
+    "entry_links": _entry_granted("OLD.entry_id", "OLD.other_entry_id"),
+    "entry_shares": _entry_granted("OLD.entry_id"),
+    "key_events": _entry_granted("(SELECT f.entry_id FROM follow_ups f WHERE f.id = OLD.follow_up_id)"),
+    "tasks": _entry_granted("OLD.entry_id"),
+    "task_completions": _entry_granted(_TASK_ENTRY),
+    "task_reminders": _entry_granted(_TASK_ENTRY),
+    "attachments": _entry_granted("OLD.entry_id"),
+    "body_map_marks": _entry_granted("OLD.entry_id"),
+    "monitoring_events": _pupil_granted("OLD.pupil_id"),
+    "transfer_events": _pupil_granted(_TRANSFER_PUPIL),
+    "transfer_reminders": _pupil_granted(_TRANSFER_PUPIL),
+    "subject_access_exports": _pupil_granted("OLD.pupil_id"),
 }
-
-
-def _granted(table: str) -> str:
-    # Built from the constant expressions above, never from input (nosec: bandit's string-built SQL).
-    return f"EXISTS (SELECT 1 FROM retention_deletion_grants g WHERE g.entry_id = {RETENTION_GRANTED[table]})"  # nosec B608
 
 
 def retention_trigger_statements(table: str, dialect: str) -> list[str]:
@@ -77,7 +105,7 @@ def retention_trigger_statements(table: str, dialect: str) -> list[str]:
         return [
             f"""CREATE OR REPLACE FUNCTION {table}_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF {_granted(table)} THEN
+    IF {RETENTION_GRANTED[table]} THEN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
@@ -88,7 +116,7 @@ END $$""",
             f"FOR EACH ROW EXECUTE FUNCTION {table}_delete_if_granted()",
         ]
     no_update, no_delete = trigger_statements(table, dialect)
-    return [no_update, no_delete.replace(" BEGIN ", f" WHEN NOT {_granted(table)} BEGIN ", 1)]
+    return [no_update, no_delete.replace(" BEGIN ", f" WHEN NOT {RETENTION_GRANTED[table]} BEGIN ", 1)]
 
 
 def drop_retention_trigger_statements(table: str, dialect: str) -> list[str]:
@@ -101,6 +129,7 @@ def drop_retention_trigger_statements(table: str, dialect: str) -> list[str]:
 
 def protect_allowing_retention(table: Table) -> None:
     """protect(), except for deletion after the retention review (above)."""
+    PROTECTED.add(table.name)
 
     @event.listens_for(table, "after_create")
     def _create_triggers(target, connection, **kw):

@@ -656,9 +656,9 @@ class SubjectAccessExport(db.Model):
     produced_by: Mapped[User] = relationship(lazy="joined")
 
 
-append_only.protect(TransferEvent.__table__)
-append_only.protect(TransferReminder.__table__)
-append_only.protect(SubjectAccessExport.__table__)
+append_only.protect_allowing_retention(TransferEvent.__table__)
+append_only.protect_allowing_retention(TransferReminder.__table__)
+append_only.protect_allowing_retention(SubjectAccessExport.__table__)
 
 
 @event.listens_for(AuditChainHead.__table__, "after_create")
@@ -737,7 +737,7 @@ def in_category(category_id: int):
 
 for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__,
                Amendment.__table__, EntryLink.__table__):
-    append_only.protect(_table)
+    append_only.protect_allowing_retention(_table)
 
 # --- pupils' roles and staff alerted when logging -------------------------------------
 
@@ -776,7 +776,7 @@ class EntryShare(db.Model):
     alert: Mapped[Alert] = relationship(lazy="joined")
 
 
-append_only.protect(EntryShare.__table__)
+append_only.protect_allowing_retention(EntryShare.__table__)
 
 # --- tasks and monitoring (issue 4, items 6 and 10) --------------------------------
 
@@ -883,7 +883,7 @@ class MonitoringState(db.Model):
 
 
 for _table in (Task.__table__, TaskCompletion.__table__, TaskReminder.__table__, MonitoringEvent.__table__):
-    append_only.protect(_table)
+    append_only.protect_allowing_retention(_table)
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
 
@@ -947,8 +947,8 @@ class BodyMapMark(db.Model):
 Entry.attachments = relationship(Attachment, order_by=Attachment.id, lazy="raise_on_sql", viewonly=True)
 Entry.body_marks = relationship(BodyMapMark, order_by=BodyMapMark.number, lazy="raise_on_sql", viewonly=True)
 
-append_only.protect(Attachment.__table__)
-append_only.protect(BodyMapMark.__table__)
+append_only.protect_allowing_retention(Attachment.__table__)
+append_only.protect_allowing_retention(BodyMapMark.__table__)
 
 # --- administration: category names over time, deletion after the retention review ---
 
@@ -1008,3 +1008,11 @@ class RetentionDeletionGrant(db.Model):
 
     __tablename__ = "retention_deletion_grants"
     entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class RetentionDeletionPupilGrant(db.Model):
+    """The pupil whose own rows (monitoring, transfers, subject-access exports) the
+    confirmed deletion in this transaction may remove: lives like RetentionDeletionGrant."""
+
+    __tablename__ = "retention_deletion_pupil_grants"
+    pupil_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

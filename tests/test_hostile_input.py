@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from cpoms import append_only
 from cpoms.auth.sessions import hash_token
 from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
@@ -1326,8 +1327,11 @@ ROUTES.update({
                    data=lambda s: {REASON.format(**s): "Retention period ended; reviewed."},
                    writes=frozenset({"retention_deletions"})),
     DELETIONS: Route(who="dsl"),
+    # The deletion removes every row about the pupil (cpoms/mis/deletion.py): whichever the sample holds.
     CONFIRM_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"},
-                            writes=frozenset({"pupils", "retention_deletions"})),
+                            writes=frozenset({"pupils", "retention_deletions", "entry_pupils", "entry_states", "alerts",
+                                              "monitoring_states", "transfers", "drafts",
+                                              *append_only.RETENTION_GRANTED})),
     WITHDRAW_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"}, writes=frozenset({"retention_deletions"})),
 })
 

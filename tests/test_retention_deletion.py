@@ -4,6 +4,7 @@ append-only triggers' one opening (retention_deletion_grants)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -15,8 +16,10 @@ from cpoms.extensions import db
 from cpoms.mis.pupils import today
 from cpoms.mis.retention import add_years
 from cpoms.models import (
-    Alert, AuditEvent, Entry, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil, RetentionDeletion,
-    RetentionDeletionGrant, Role, RoleAssignment, User,
+    Alert, Amendment, Attachment, AuditEvent, BodyMapMark, Draft, Entry, EntryCategory, EntryLink, EntryPupil, EntryShare,
+    EntryState, FollowUp, KeyEvent, Kind, MonitoringEvent, MonitoringState, Pupil, RetentionDeletion,
+    RetentionDeletionGrant, RetentionDeletionPupilGrant, Role, RoleAssignment, School, SubjectAccessExport, Task,
+    TaskCompletion, TaskReminder, Transfer, TransferEvent, TransferReminder, User,
 )
 
 
@@ -119,32 +122,6 @@ def test_the_append_only_triggers_still_refuse_any_other_deletion(app, world, du
         db.session.rollback()
 
 
-def test_works_when_entries_and_follow_ups_are_append_only_too(app, client, auth, world, due):
-    """Another part of the work protects entries, follow-ups and their links: with those
-    triggers made through the hook, the deletion still goes through, and nothing else does."""
-    with app.app_context():
-        dialect = db.engine.dialect.name
-        for table in ("entries", "follow_ups", "entry_pupils"):
-            for statement in append_only.retention_trigger_statements(table, dialect):
-                db.session.execute(text(statement))
-        db.session.commit()
-        with pytest.raises(DatabaseError, match="append-only"):
-            db.session.execute(delete(FollowUp).where(FollowUp.entry_id == due["alone"]))
-        db.session.rollback()
-        with pytest.raises(DatabaseError, match="append-only"):
-            db.session.execute(delete(EntryPupil).where(EntryPupil.entry_id == due["shared"]))
-        db.session.rollback()
-    auth.as_(world["admin"])
-    propose(client, due["pupil"])
-    auth.as_(world["dsl"])
-    assert client.post(f"/retention-deletions/{proposal_id(app)}/confirm").status_code == 303
-    assert count(app, Entry) == 1 and count(app, FollowUp) == 0 and count(app, EntryPupil) == 1
-    with app.app_context():
-        with pytest.raises(DatabaseError, match="append-only"):
-            db.session.execute(delete(Entry))
-        db.session.rollback()
-
-
 def test_the_proposer_cannot_confirm_even_as_a_dsl(app, client, auth, world, due):
     with app.app_context():
         db.session.add(RoleAssignment(user_id=world["dsl"].id, role=Role.ADMIN, school_id=world.school.id))
@@ -203,3 +180,184 @@ def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
         assert deletion.confirm(dsl, stale) is None
         db.session.commit()
     assert len(events(app, "retention_deletion_confirmed")) == 1
+
+
+# --- everything a pupil's record can hold, on today's schema -------------------------------
+
+def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_through():
+    """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
+    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {"audit_events"}
+    assert set(append_only.RETENTION_GRANTED) <= append_only.PROTECTED
+
+
+@pytest.fixture
+def everything(app, world, due, make_entry):
+    """Amelia (due) with every kind of row the app keeps about a pupil; Oliver with an
+    entry of his own that one of hers links to."""
+    from datetime import timedelta
+
+    from sample_files import attach_png
+
+    from cpoms.monitoring import operations as monitoring
+    from cpoms.tasks.operations import complete, give_task
+    from cpoms.transfers import operations as transfers
+
+    dsl_id = world["dsl"].id
+    second = make_entry(narrative="Amelia again, a week later.")
+    olivers = make_entry(pupils=[world.pupils[1]], narrative="Oliver on his own.")
+    attach_png(app, due["alone"], dsl_id)
+    with app.test_request_context():
+        dsl = db.session.get(User, dsl_id)
+        amelia = db.session.get(Pupil, due["pupil"])
+        entry = db.session.get(Entry, due["alone"])
+        task_follow_up = add_follow_up(dsl, entry, Kind.TASK, "Ring the school nurse.")
+        task = give_task(dsl, task_follow_up, world["teacher1"].id, today() + timedelta(days=3))
+        complete(dsl, task)
+        add_follow_up(dsl, db.session.get(Entry, olivers), Kind.ACTION, "Spoke to Oliver.")
+        add_follow_up(dsl, entry, Kind.INFO_SHARING, "Shared with the health visitor.", shared_with="Health visitor",
+                      shared_what="The concern", share_purpose="Support", share_basis="Public task",
+                      consent_sought=True)
+        alert_id = db.session.scalar(select(Alert.id).where(Alert.entry_id == entry.id))
+        db.session.add_all([
+            TaskReminder(task_id=task.id, sent_on=today(), alert_id=alert_id),
+            Amendment(entry_id=entry.id, author_id=dsl_id, text="Left arm, not right.", reason="Misremembered."),
+            EntryCategory(entry_id=entry.id, category_id=world.categories["Behaviour"].id, added_by_id=dsl_id,
+                          reason="Also behaviour."),
+            EntryLink(entry_id=entry.id, other_entry_id=second, linked_by_id=dsl_id, reason="Same week."),
+            EntryLink(entry_id=entry.id, other_entry_id=olivers, linked_by_id=dsl_id, reason="Same playtime."),
+            EntryShare(entry_id=entry.id, user_id=world["deputy"].id, shared_by_id=dsl_id, alert_id=alert_id),
+            Draft(user_id=dsl_id, path=f"/entries/{entry.id}", data='{"text": "Half a follow-up"}'),
+            Draft(user_id=dsl_id, path=f"/pupils/{amelia.id}/monitoring", data='{"reason": "Half a reason"}'),
+            Draft(user_id=dsl_id, path=f"/entries/{olivers}", data='{"text": "About Oliver"}'),
+            BodyMapMark(entry_id=entry.id, number=1, view="front", x=0.3, y=0.4, area="left_forearm",
+                        description="Bruise, 2 cm."),
+        ])
+        monitoring.start(dsl, amelia, "Watching attendance.", today(), today() + timedelta(days=14))
+        monitoring.review(dsl, amelia, "Better.", today() + timedelta(days=28))
+        monitoring.end(dsl, amelia, "Settled.")
+        transfer = transfers.start(dsl, amelia, to_school=db.session.get(School, world.other_school.id),
+                                   destination_name=None, contact_name=None, contact_email=None,
+                                   method="cp_system", sent_on=today())
+        db.session.flush()
+        db.session.add_all([TransferReminder(transfer_id=transfer.id, on_date=today()),
+                            SubjectAccessExport(pupil_id=amelia.id, produced_by_id=dsl_id, entries=2, follow_ups=3,
+                                                sha256="0" * 64)])
+        db.session.commit()
+        stored = db.session.scalar(select(Attachment.stored_name))
+    return {**due, "second": second, "olivers": olivers, "file": Path(app.config["ATTACHMENT_DIR"]) / stored}
+
+
+def rows_of(app, table: str) -> int:
+    with app.app_context():
+        return db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # nosec B608 (a table name of ours)
+
+
+def refused(app, statement: str) -> bool:
+    with app.app_context():
+        try:
+            db.session.execute(text(statement))
+        except DatabaseError as exc:
+            db.session.rollback()
+            return "append-only" in str(exc)
+        db.session.rollback()
+        return False
+
+
+def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
+    assert everything["file"].exists()
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    for table in append_only.RETENTION_GRANTED:
+        # The fixture really holds a row of each, and no one can remove or change it.
+        assert rows_of(app, table) > 0, table
+        assert refused(app, f"DELETE FROM {table}"), table
+        assert refused(app, f"UPDATE {table} SET id = id"), table
+        if postgresql:
+            assert refused(app, f"TRUNCATE {table} CASCADE"), table
+    with app.app_context():
+        transfer_alerts = db.session.scalar(select(func.count()).select_from(Alert).where(Alert.transfer_id.is_not(None)))
+    assert transfer_alerts > 0, "the transfer emailed the receiving school"
+
+    auth.as_(world["admin"])
+    assert propose(client, everything["pupil"]).status_code == 303
+    auth.as_(world["dsl"])
+    response = client.post(f"/retention-deletions/{proposal_id(app)}/confirm", follow_redirects=True)
+    assert "2 entries about them alone, and their link to 1 entries shared" in response.get_data(as_text=True)
+
+    # Every row about Amelia is gone: hers were the only rows in these tables.
+    for model in (Transfer, TransferEvent, TransferReminder, SubjectAccessExport, MonitoringEvent, MonitoringState,
+                  Task, TaskCompletion, TaskReminder, Amendment, EntryCategory, EntryLink, EntryShare, KeyEvent,
+                  Attachment, BodyMapMark, RetentionDeletionGrant, RetentionDeletionPupilGrant):
+        assert count(app, model) == 0, model
+    assert count(app, Pupil, Pupil.id == everything["pupil"]) == 0
+    assert count(app, EntryPupil, EntryPupil.pupil_id == everything["pupil"]) == 0
+    assert count(app, Alert, Alert.transfer_id.is_not(None)) == 0
+    theirs = [everything["alone"], everything["second"]]
+    for model in (Entry, FollowUp, EntryState, Alert):
+        column = Entry.id if model is Entry else model.entry_id
+        assert count(app, model, column.in_(theirs)) == 0, model
+    assert not everything["file"].exists(), "the file went once the deletion was committed"
+    # Oliver's entries stay whole: the shared one (about him now) and his own, unlinked.
+    with app.app_context():
+        kept = {e.id: e for e in db.session.scalars(select(Entry))}
+        assert set(kept) == {everything["shared"], everything["olivers"]}
+        assert kept[everything["olivers"]].narrative == "Oliver on his own."
+        assert [p.id for p in kept[everything["shared"]].pupils] == [world.pupils[1].id]
+    assert count(app, EntryState) == 2
+    assert count(app, FollowUp, FollowUp.entry_id == everything["olivers"]) == 1
+    with app.app_context():
+        assert list(db.session.scalars(select(Draft.path))) == [f"/entries/{everything['olivers']}"]
+    assert count(app, Alert, Alert.entry_id == everything["olivers"]) > 0
+
+    # Outside the deletion the tables are as append-only as before, on the rows left.
+    for table in ("entries", "follow_ups", "audit_events"):
+        assert rows_of(app, table) > 0
+        assert refused(app, f"DELETE FROM {table}"), table
+        assert refused(app, f"UPDATE {table} SET id = id"), table
+
+    [confirmed] = events(app, "retention_deletion_confirmed")
+    detail = json.loads(confirmed.detail)
+    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 1 and detail["deleted"]["drafts"] == 2
+    assert detail["deleted"]["transfer_events"] >= 2 and detail["deleted"]["monitoring_events"] == 3
+    assert set(detail) == {"proposal_id", "proposed_by", "entries", "shared_entries_kept", "deleted"}
+    for words in ("Amelia", "Hassan", "Bruise", "nurse", "arm.png", "Health visitor"):
+        assert words not in confirmed.detail
+    with app.app_context():
+        from cpoms.audit import verify_chain
+        assert verify_chain().intact
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["verify-audit"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_grant_for_one_entry_lets_no_other_entry_go(app, world, everything):
+    with app.app_context():
+        db.session.add(RetentionDeletionGrant(entry_id=everything["second"]))
+        db.session.add(RetentionDeletionPupilGrant(pupil_id=world.pupils[1].id))
+        db.session.flush()
+        for statement in (f"DELETE FROM follow_ups WHERE entry_id = {everything['alone']}",
+                          f"DELETE FROM entry_links WHERE entry_id = {everything['alone']} "
+                          f"AND other_entry_id = {everything['olivers']}",
+                          "DELETE FROM monitoring_events", "DELETE FROM transfer_events",
+                          "UPDATE entries SET narrative = 'rewritten'"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                with db.session.begin_nested():
+                    db.session.execute(text(statement))
+        # The granted entry's link to Amelia's other entry goes from either end.
+        db.session.execute(text(f"DELETE FROM entry_links WHERE other_entry_id = {everything['second']}"))
+        db.session.rollback()
+    assert rows_of(app, "entry_links") == 2
+
+
+def test_a_deletion_rolled_back_leaves_the_files_and_rows(app, world, everything):
+    from cpoms.mis import deletion
+
+    with app.test_request_context():
+        proposal = deletion.propose(db.session.get(User, world["admin"].id),
+                                    db.session.get(Pupil, everything["pupil"]), "Retention period ended.")
+        db.session.commit()
+        assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 1
+        assert count(app, Attachment) == 1  # another connection: nothing committed yet
+        db.session.rollback()
+    assert everything["file"].exists()
+    assert count(app, Attachment) == 1 and count(app, Pupil, Pupil.id == everything["pupil"]) == 1

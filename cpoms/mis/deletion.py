@@ -3,26 +3,35 @@ concern log makes. An admin proposes (with a reason), a DSL of the pupil's schoo
 is not the proposer confirms, and only then, in the confirming transaction:
 
 * entries about this pupil alone go, with everything that hangs off them (follow-ups,
-  key events, alerts, states, and any table added later with a foreign key to
-  entries or follow-ups: found from the models' metadata, not listed by hand);
+  key events, amendments, links, shares, tasks, attachments and body-map marks, alerts,
+  states, and any table added later: found from the models' foreign keys, not listed
+  by hand);
+* the pupil's own rows go too: monitoring, transfers with their events, reminders and
+  alerts, subject-access exports; drafts typed on their pages; attachment files on
+  disk once the deletion is committed (never before);
 * entries about other pupils too stay whole: only this pupil's link to them goes
   (their narrative may name this pupil; nothing is redacted: it is the other
   children's record as much as this one's);
 * the pupil's own row goes last.
 
 Append-only tables let these rows go only for the entries named in
-retention_deletion_grants (append_only.RETENTION_GRANTED), which this function fills
-and empties again before the commit. The audit log keeps the proposal, the
+retention_deletion_grants, or the pupil named in retention_deletion_pupil_grants
+(append_only.RETENTION_GRANTED), which this function fills and empties again before
+the commit. The audit log keeps the proposal, the
 confirmation and the counts, with the pupil's id, never a name or a narrative."""
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import Column, Table, bindparam, delete, insert, or_, select, text, update
 
 from .. import audit
+from ..attachments import storage
 from ..extensions import db
-from ..models import Entry, EntryPupil, FollowUp, Pupil, RetentionDeletion, RetentionDeletionGrant, User
+from ..models import (
+    Attachment, Draft, Entry, EntryPupil, Pupil, RetentionDeletion, RetentionDeletionGrant,
+    RetentionDeletionPupilGrant, User,
+)
 from ..timefmt import now_utc
 
 
@@ -62,26 +71,30 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     shared = select(EntryPupil.entry_id).where(EntryPupil.entry_id.in_(linked), EntryPupil.pupil_id != pupil_id)
     only_theirs = list(db.session.scalars(linked.where(EntryPupil.entry_id.not_in(shared))))
     shared_ids = list(db.session.scalars(linked.where(EntryPupil.entry_id.in_(shared))))
-    granted = [*only_theirs, *shared_ids]
-    if granted:
-        db.session.execute(insert(RetentionDeletionGrant), [{"entry_id": i} for i in granted])
+    if only_theirs:
+        db.session.execute(insert(RetentionDeletionGrant), [{"entry_id": i} for i in only_theirs])
+    db.session.execute(insert(RetentionDeletionPupilGrant), [{"pupil_id": pupil_id}])
+    doomed = _doomed(pupil_id, only_theirs)
+    files = _remove_files_after_commit(doomed.get(Attachment.__table__, []))
     counts: dict[str, int] = {}
-    for table, column, ids in _dependents(only_theirs):
-        counts[table.name] = counts.get(table.name, 0) + db.session.execute(
-            delete(table).where(column.in_(ids))).rowcount
+    for table in reversed(db.metadata.sorted_tables):  # children before their parents
+        if table in doomed:
+            counts[table.name] = sum(db.session.execute(delete(table).where(_key(table).in_(ids))).rowcount
+                                     for ids in _chunks(doomed[table]))
     if only_theirs and db.session.get_bind().dialect.name == "sqlite":
         # The FTS5 copy of the deleted narratives (cpoms/search/index.py); PostgreSQL's
         # search indexes are over the rows themselves and went with them.
         db.session.execute(text("DELETE FROM search_index WHERE entry_id IN :ids")
                            .bindparams(bindparam("ids", expanding=True)), {"ids": only_theirs})
-    counts["shared_entry_links"] = db.session.execute(
-        delete(EntryPupil).where(EntryPupil.pupil_id == pupil_id)).rowcount
-    for table, column in _pupil_dependents():
-        counts[table.name] = counts.get(table.name, 0) + db.session.execute(
-            delete(table).where(column == pupil_id)).rowcount
-    counts["pupils"] = db.session.execute(delete(Pupil).where(Pupil.id == pupil_id)).rowcount
+    counts["drafts"] = _delete_drafts(pupil_id, only_theirs)
+    # Of the entry_pupils rows, the pupil's one link (entry, pupil is unique) to each entry kept for others.
+    counts["entry_pupils"] = counts.get("entry_pupils", 0) - len(shared_ids)
+    counts["shared_entry_links"] = len(shared_ids)
     db.session.execute(delete(RetentionDeletionGrant))
+    db.session.execute(delete(RetentionDeletionPupilGrant))
     counts = {k: v for k, v in counts.items() if v}
+    if files:
+        counts["attachment_files"] = files
     proposal.result = json.dumps(counts, sort_keys=True)
     audit.record(audit.RETENTION_DELETION_CONFIRMED, pupil_id=pupil_id, school_id=proposal.school_id, user=dsl,
                  proposal_id=proposal.id, proposed_by=proposal.proposed_by_id, entries=len(only_theirs),
@@ -91,24 +104,43 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     return counts
 
 
-def _dependents(entry_ids: list[int]):
-    """(table, column, ids) to delete, children before parents: every table whose rows
-    hang off these entries, directly or through a follow-up."""
-    if not entry_ids:
-        return []
-    follow_up_ids = list(db.session.scalars(select(FollowUp.id).where(FollowUp.entry_id.in_(entry_ids))))
-    parents = {Entry.__table__: entry_ids, FollowUp.__table__: follow_up_ids}
-    steps = []
-    for table in reversed(db.metadata.sorted_tables):
-        for fk in table.foreign_keys:
-            if fk.column.table in parents and fk.column.name == "id" and table not in parents:
-                steps.append((table, fk.parent, parents[fk.column.table]))
-    steps.append((FollowUp.__table__, FollowUp.__table__.c.entry_id, entry_ids))
-    steps.append((Entry.__table__, Entry.__table__.c.id, entry_ids))
-    return [step for step in steps if step[2]]
+def _key(table: Table) -> Column:
+    [column] = table.primary_key.columns
+    return column
 
 
-def _pupil_dependents():
-    """Any other table that points at the pupil (added by later work): its rows go too."""
-    return [(table, fk.parent) for table in reversed(db.metadata.sorted_tables) for fk in table.foreign_keys
-            if fk.column.table is Pupil.__table__ and table is not EntryPupil.__table__]
+def _doomed(pupil_id: int, entry_ids: list[int]) -> dict[Table, list]:
+    """The primary keys to delete, per table: the pupil, the entries about them alone,
+    and every row that points at one of those, directly or through another (a transfer's
+    events and its alerts, a task's completion, an alert's share...), found from the
+    models' foreign keys, so a table added later is found too. Entries about other pupils
+    as well are not among them: only this pupil's link to them (entry_pupils) and links
+    from their entries (entry_links) go."""
+    doomed: dict[Table, list] = {Pupil.__table__: [pupil_id], Entry.__table__: entry_ids}
+    for table in db.metadata.sorted_tables:  # parents before their children
+        pointing = [fk.parent.in_(doomed[fk.column.table]) for fk in table.foreign_keys
+                    if doomed.get(fk.column.table) and fk.column is _key(fk.column.table)]
+        if table not in doomed and pointing:
+            doomed[table] = list(db.session.scalars(select(_key(table)).where(or_(*pointing))))
+    return {table: ids for table, ids in doomed.items() if ids}
+
+
+def _chunks(ids: list, size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _remove_files_after_commit(attachment_ids: list[int]) -> int:
+    """The files go once the deletion is committed, never before: a deletion rolled back
+    leaves every file where it was (attachments/storage.py drops the list then)."""
+    names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.id.in_(attachment_ids))))
+    for name in names:
+        storage.remove_after_commit(name)
+    return len(names)
+
+
+def _delete_drafts(pupil_id: int, entry_ids: list[int]) -> int:
+    """Text someone was typing on the pupil's or these entries' pages (cpoms/drafts.py)."""
+    pages = [f"/pupils/{pupil_id}", f"/log/pupils/{pupil_id}", *(f"/entries/{i}" for i in entry_ids)]
+    return db.session.execute(delete(Draft).where(or_(
+        *(Draft.path == page for page in pages), *(Draft.path.startswith(f"{page}/") for page in pages)))).rowcount
