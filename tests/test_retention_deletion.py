@@ -361,3 +361,9 @@ def test_a_deletion_rolled_back_leaves_the_files_and_rows(app, world, everything
         db.session.rollback()
     assert everything["file"].exists()
     assert count(app, Attachment) == 1 and count(app, Pupil, Pupil.id == everything["pupil"]) == 1
+
+
+def test_the_menu_leads_a_dsl_and_nobody_else_to_the_deletions_to_confirm(client, auth, world):
+    for who, shown in (("dsl", True), ("deputy", False), ("admin", False), ("teacher1", False)):
+        auth.as_(world[who])
+        assert ('href="/retention-deletions"' in client.get("/").get_data(as_text=True)) is shown, who
