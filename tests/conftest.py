@@ -7,9 +7,10 @@ import re
 import secrets
 import shutil
 import socket
+import sqlite3
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -17,7 +18,9 @@ from functools import cache
 import pyotp
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, select
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -32,13 +35,38 @@ from cpoms.policy import REQUIRES_TWO_FACTOR
 from cpoms.timefmt import now_utc
 
 PASSWORD = "correct horse battery staple"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Under pytest-xdist each worker has a database of its own (cpoms_test_gw0, ...).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+BASE_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+POSTGRES_URL = (
+    make_url(BASE_POSTGRES_URL).set(database=f"{make_url(BASE_POSTGRES_URL).database}_{WORKER}")
+    .render_as_string(hide_password=False)
+    if BASE_POSTGRES_URL else ""
+)
 
 
 @cache
 def password_hash() -> str:
     # Hashing is slow by design: hash once for every test user.
     return generate_password_hash(PASSWORD)
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept across the suite's many apps (one per test): the
+    bucket key includes the template source's checksum, so an edit is never stale."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
 
 
 # --- the app and its database ------------------------------------------------
@@ -49,25 +77,116 @@ def config_overrides() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(tmp_path, config_overrides):
+def make_app(uri: str, **overrides):
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        SQLALCHEMY_DATABASE_URI = uri
         WTF_CSRF_ENABLED = False
-        ATTACHMENT_DIR = str(tmp_path / "attachments")
 
-    for key, value in config_overrides.items():
+    for key, value in overrides.items():
         setattr(Config, key, value)
     app = create_app(Config)
-    with app.app_context():
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
+
+
+class ReadyDatabases:
+    """The schema, and the schema with the small trust, each made once per worker by the
+    app's own create_all and build_world; every test starts from a copy of one of them
+    (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so a test costs
+    its requests, not a schema and a world."""
+
+    def __init__(self, folder):
+        self.folder = folder
         if POSTGRES_URL:
-            db.drop_all()
-        db.create_all()
+            self.admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            name = make_url(POSTGRES_URL).database
+            self.names = {False: f"{name}_schema", True: f"{name}_world"}
+            self._make(self.names[False], None, world=False)
+            self._make(self.names[True], self.names[False], world=True)
+        else:
+            self.files = {False: folder / "schema.sqlite3", True: folder / "world.sqlite3"}
+            self._make_file(self.files[False], None, world=False)
+            self._make_file(self.files[True], self.files[False], world=True)
+
+    def _populate(self, uri: str, world: bool) -> None:
+        app = make_app(uri)
+        with app.app_context():
+            if not world:
+                db.create_all()
+        if world:
+            build_world(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    def _make_file(self, path, template, world: bool) -> None:
+        if template is not None:
+            self._copy_file(template, path)
+        self._populate(f"sqlite:///{path}", world)
+
+    @staticmethod
+    def _copy_file(source, target) -> None:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+
+    def _recreate(self, name: str, template: str | None) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+
+    def _make(self, name: str, template: str | None, world: bool) -> None:
+        self._recreate(name, template)
+        self._populate(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), world)
+
+    def restore(self, app, uri: str, world: bool) -> bool:
+        """Before the app first connects: its database as one of the ready ones. False
+        for a database this class does not know (the test then builds its own)."""
+        if POSTGRES_URL and uri == POSTGRES_URL:
+            self._recreate(make_url(POSTGRES_URL).database, self.names[world])
+            return True
+        if uri.startswith("sqlite:///") and not POSTGRES_URL:
+            self._copy_file(self.files[world], uri.removeprefix("sqlite:///"))
+            return True
+        if uri == "sqlite://" and not POSTGRES_URL:
+            # In memory: one connection for the app's whole life (StaticPool).
+            with app.app_context(), db.engine.connect() as conn:
+                with closing(sqlite3.connect(self.files[world])) as src:
+                    src.backup(conn.connection.driver_connection)
+            return True
+        return False
+
+    def close(self) -> None:
+        if POSTGRES_URL:
+            with self.admin.connect() as conn:
+                for name in self.names.values():
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def ready_databases(tmp_path_factory):
+    ready = ReadyDatabases(tmp_path_factory.mktemp("ready-databases"))
+    yield ready
+    ready.close()
+
+
+@pytest.fixture
+def app(request, tmp_path, config_overrides, ready_databases):
+    overrides = {"ATTACHMENT_DIR": str(tmp_path / "attachments"), **config_overrides}
+    uri = overrides.pop("SQLALCHEMY_DATABASE_URI", None) or POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    app = make_app(uri, **overrides)
+    # The world fixture (anywhere among the test's fixtures) finds the trust already made.
+    wants_world = "world" in request.fixturenames
+    if ready_databases.restore(app, uri, wants_world):
+        app.extensions["test_world_ready"] = wants_world
+    else:
+        with app.app_context():
+            if POSTGRES_URL:
+                db.drop_all()
+            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        if POSTGRES_URL:
-            db.drop_all()
         db.engine.dispose()
 
 
@@ -111,6 +230,19 @@ PEOPLE = {
     "other_teacher": (Role.STAFF, "other"),
     "trust_rep": (Role.TRUST_REP, "trust"),
 }
+SCHOOLS = {"home": ("ashgrove", "Ashgrove Primary School"), "other": ("brookfield", "Brookfield Primary School")}
+# (school, first, last, UPN, year group)
+PUPILS = [
+    ("home", "Amelia", "Hassan", "A204210010001", 4),
+    ("home", "Oliver", "Nowak", "A204210010002", 2),
+    ("home", "Isla", "Hartley", "A204210010003", 6),
+    ("other", "Noah", "Baker", "B205210110001", 3),
+]
+
+
+def person_email(key: str) -> str:
+    where = PEOPLE[key][1]
+    return f"{key}@{SCHOOLS[where][0] if where in SCHOOLS else 'trust'}.example.org"
 
 
 def make_user(name: str, email: str, roles=(), active: bool = True, two_factor: bool | None = None) -> User:
@@ -136,38 +268,52 @@ def make_pupil(school: School, first: str, last: str, upn: str, year: int = 3) -
 
 @pytest.fixture
 def world(app) -> World:
+    if app.extensions.get("test_world_ready"):
+        return load_world(app)
     return build_world(app)
+
+
+def _detached_world(trust, schools, users, pupils, categories) -> World:
+    w = World(trust, schools["home"], schools["other"], users,
+              [p for p in pupils if p.school_id == schools["home"].id],
+              [p for p in pupils if p.school_id == schools["other"].id], categories)
+    # Attributes loaded, then detached, so tests can read ids outside a session.
+    for obj in [trust, *schools.values(), *users.values(), *pupils, *categories.values()]:
+        db.session.refresh(obj)
+    db.session.expunge_all()
+    return w
 
 
 def build_world(app) -> World:
     with app.app_context():
         categories = {c.name: c for c in ensure_categories()}
         trust = Trust(name="Test Trust")
-        home = School(slug="ashgrove", name="Ashgrove Primary School", trust=trust)
-        other = School(slug="brookfield", name="Brookfield Primary School", trust=trust)
-        db.session.add_all([trust, home, other])
+        schools = {key: School(slug=slug, name=name, trust=trust) for key, (slug, name) in SCHOOLS.items()}
+        db.session.add_all([trust, *schools.values()])
         db.session.flush()
         users = {}
         for key, (role, where) in PEOPLE.items():
-            school = {"home": home, "other": other}.get(where)
-            slug = school.slug if school else "trust"
             users[key] = make_user(
-                key.replace("_", " ").title(), f"{key}@{slug}.example.org",
-                roles=[(role, school, trust if where == "trust" else None)],
+                key.replace("_", " ").title(), person_email(key),
+                roles=[(role, schools.get(where), trust if where == "trust" else None)],
             )
-        pupils = [
-            make_pupil(home, "Amelia", "Hassan", "A204210010001", 4),
-            make_pupil(home, "Oliver", "Nowak", "A204210010002", 2),
-            make_pupil(home, "Isla", "Hartley", "A204210010003", 6),
-        ]
-        other_pupils = [make_pupil(other, "Noah", "Baker", "B205210110001", 3)]
+        pupils = [make_pupil(schools[where], first, last, upn, year) for where, first, last, upn, year in PUPILS]
         db.session.commit()
-        w = World(trust, home, other, users, pupils, other_pupils, categories)
-        # Detach-safe: expunge nothing, but make attributes loaded so tests can read ids.
-        for obj in [trust, home, other, *users.values(), *pupils, *other_pupils, *categories.values()]:
-            db.session.refresh(obj)
-        db.session.expunge_all()
-        return w
+        return _detached_world(trust, schools, users, pupils, categories)
+
+
+def load_world(app) -> World:
+    """The world build_world made in the ready database this test's database copies."""
+    with app.app_context():
+        trust = db.session.scalar(select(Trust).where(Trust.name == "Test Trust"))
+        by_slug = {s.slug: s for s in db.session.scalars(select(School))}
+        schools = {key: by_slug[slug] for key, (slug, _) in SCHOOLS.items()}
+        by_email = {u.email: u for u in db.session.scalars(select(User))}
+        users = {key: by_email[person_email(key)] for key in PEOPLE}
+        by_upn = {p.upn: p for p in db.session.scalars(select(Pupil))}
+        pupils = [by_upn[upn] for _, _, _, upn, _ in PUPILS]
+        categories = {c.name: c for c in db.session.scalars(select(Category).order_by(Category.id))}
+        return _detached_world(trust, schools, users, pupils, categories)
 
 
 @pytest.fixture

@@ -15,14 +15,13 @@ from html.parser import HTMLParser
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from jinja2 import BytecodeCache
 from sqlalchemy import select
 
 from config import TestConfig
 from cpoms import create_app
 from cpoms.extensions import db
 
-from conftest import POSTGRES_URL, Auth, build_world
+from conftest import POSTGRES_URL, TEMPLATE_CODE, Auth, build_world
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
@@ -345,19 +344,3 @@ class Pristine:
         shutil.rmtree(self.files, ignore_errors=True)
 
 
-class SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept across the suite's many apps (one per case): the
-    bucket key includes the template source's checksum, so an edit is never stale."""
-
-    def __init__(self):
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATE_CODE = SharedTemplateCode()

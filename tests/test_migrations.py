@@ -7,7 +7,6 @@ tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is
 from __future__ import annotations
 
 import logging
-import os
 from pprint import pformat
 
 import flask_migrate
@@ -21,7 +20,8 @@ from cpoms import create_app
 from cpoms.extensions import db
 from cpoms.search.index import is_search_object
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")  # as conftest's `app` fixture
+from conftest import POSTGRES_URL
+
 
 
 
