@@ -1,41 +1,87 @@
-"""Load a record for the current user or answer 404: a record they may not see
-looks exactly like one that does not exist. Refusals of a child's record are audited."""
+"""The one way in: every route loads the record it reads or acts on through here.
+
+`load` asks a policy.py predicate whether the current user may have the record. A
+record they may not have answers exactly as one that does not exist, or an id that
+could not exist: 404, the same page, and one audit.DENIED row naming what was asked
+for. Routes never get records or abort with 403/404 themselves (tests/test_one_way_in.py).
+"""
 from __future__ import annotations
+
+import re
+from typing import NoReturn
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import audit, policy
 from .extensions import db
-from .models import Entry, Pupil
+from .formfields import as_id
+from .models import (
+    Attachment, Category, Entry, FollowUp, GuidanceVersion, Pupil, PupilImport, RetentionDeletion, RoleAssignment,
+    School, Task, Transfer, Trust, User,
+)
+
+# A text key (an import's preview address) is URL-safe random text of this length at most.
+TEXT_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-def _get_or_404(model, record_id: int, allowed, options=(), denied: dict | None = None):
-    record = db.session.get(model, record_id, options=options)
-    if record is None or not allowed(current_user, record):
-        if denied is not None:
-            audit.record(audit.DENIED, **denied)
+def _key(model, record_id):
+    """The primary key asked for, or None when no record could have it (so never a 500)."""
+    column = next(iter(model.__table__.primary_key.columns))
+    if column.type.python_type is str:
+        text = str(record_id)
+        return text if TEXT_KEY.fullmatch(text) else None
+    return as_id(record_id)
+
+
+def find(model, record_id, allowed, *, what: str, audit_as: str | None = None, options=(),
+         within: dict | None = None, context=None):
+    """The record, or None (audited as DENIED) when it is missing or `allowed(current_user,
+    record)` refuses it. For a record named inside a form (the entry a link goes to),
+    where the caller answers with a form error; routes use `load`.
+
+    `audit_as` is how the refusal records the id: "entry_id" and "pupil_id" fill the
+    audit columns, any other name goes into the detail (default: `what`). `within` pins
+    the record to the parent the address names (a role of the user in the URL).
+    `context(record)` names the entry or pupil a refused record belongs to, so that the
+    refusal is on that child's record too (a missing one has none)."""
+    key = _key(model, record_id)
+    record = db.session.get(model, key, options=options) if key is not None else None
+    if (record is None or any(getattr(record, name) != value for name, value in (within or {}).items())
+            or not allowed(current_user, record)):
+        asked = {audit_as or what: key} if key is not None else {"asked": str(record_id)[:100]}
+        if record is not None and context is not None:
+            asked.update(context(record))
+        audit.record(audit.DENIED, what=what, **asked)
+        return None
+    return record
+
+
+def load(model, record_id, allowed, *, what: str, audit_as: str | None = None, options=(),
+         within: dict | None = None, context=None):
+    """The record if policy lets the current user have it; otherwise 404, audited (see `find`)."""
+    record = find(model, record_id, allowed, what=what, audit_as=audit_as, options=options, within=within,
+                  context=context)
+    if record is None:
         abort(404)
     return record
 
 
-def entry_or_404(entry_id: int, options=()) -> Entry:
-    return _get_or_404(Entry, entry_id, policy.can_view_entry, options,
-                       denied={"entry_id": entry_id, "what": "entry"})
+def refuse(what: str, **audited) -> NoReturn:
+    """A write on a record the user may read but not change: 403, audited."""
+    audit.record(audit.DENIED, what=what, **audited)
+    abort(403)
 
 
-def chronology_pupil_or_404(pupil_id: int) -> Pupil:
-    return _get_or_404(Pupil, pupil_id, policy.can_view_chronology,
-                       denied={"pupil_id": pupil_id, "what": "chronology"})
+def refuse_unless(allowed: bool, what: str, **audited) -> None:
+    if not allowed:
+        refuse(what, **audited)
 
 
-def viewers_pupil_or_404(pupil_id: int) -> Pupil:
-    return _get_or_404(Pupil, pupil_id, policy.can_see_record_viewers,
-                       denied={"pupil_id": pupil_id, "what": "record viewers"})
-
-
-def loggable_pupil_or_404(pupil_id: int) -> Pupil:
-    return _get_or_404(Pupil, pupil_id, policy.can_log_for_pupil)
+def require_on(entry: Entry, allowed: bool, what: str) -> None:
+    """A write on an entry the user may read but not change: 403, audited."""
+    refuse_unless(allowed, what, entry=entry)
 
 
 def require(allowed: bool) -> None:
@@ -50,24 +96,129 @@ def schools_or_403(school_ids: frozenset[int]) -> frozenset[int]:
     return school_ids
 
 
-def require_on(entry: Entry, allowed: bool, what: str) -> None:
-    """A write on a record the user may read but not change: 403, audited."""
-    if not allowed:
-        audit.record(audit.DENIED, entry=entry, what=what)
-        abort(403)
+def found_or_404(thing):
+    """Something that is not a record and is simply not there (a report table by name,
+    the preview of a file that is not an image): 404, nothing refused, nothing audited."""
+    if thing is None or thing is False:
+        abort(404)
+    return thing
 
 
-# --- monitoring (issue 4, item 10) ---------------------------------------------------
+# --- entries and what hangs off them ------------------------------------------------
+
+# What the entry page shows: attachments and body-map marks are a few rows each, joined
+# into the entry's own query.
+ENTRY_PAGE = (selectinload(Entry.follow_ups), selectinload(Entry.later_categories), selectinload(Entry.amendments),
+              joinedload(Entry.attachments), joinedload(Entry.body_marks))
+
+
+def _of_entry(record) -> dict:
+    return {"entry_id": record.entry_id}
+
+
+def _of_pupil(record) -> dict:
+    return {"pupil_id": record.pupil_id}
+
+
+def entry_or_404(entry_id: int, options=()) -> Entry:
+    return load(Entry, entry_id, policy.can_view_entry, what="entry", audit_as="entry_id", options=options)
+
+
+def entry_page_or_404(entry_id: int) -> Entry:
+    """An entry with everything its page shows."""
+    return entry_or_404(entry_id, options=ENTRY_PAGE)
+
+
+def entry_to_link(entry_id: int) -> Entry | None:
+    """The other entry of a link, typed by number: None (audited) when it cannot be read."""
+    return find(Entry, entry_id, policy.can_view_entry, what="link_to", audit_as="entry_id")
+
+
+def follow_up_or_404(follow_up_id: int) -> FollowUp:
+    return load(FollowUp, follow_up_id, policy.can_view_follow_up, what="follow-up", audit_as="follow_up",
+                context=_of_entry)
+
+
+def task_or_404(task_id: int) -> Task:
+    return load(Task, task_id, policy.can_view_task, what="task", context=_of_entry)
+
+
+def attachment_or_404(attachment_id: int) -> tuple[Attachment, Entry]:
+    """A file and its entry, for whoever may open the entry's files."""
+    attachment = load(Attachment, attachment_id, policy.can_open_attachment, what="attachment", context=_of_entry)
+    return attachment, db.session.get(Entry, attachment.entry_id)
+
+
+# --- pupils ----------------------------------------------------------------------
+
+def chronology_pupil_or_404(pupil_id: int) -> Pupil:
+    return load(Pupil, pupil_id, policy.can_view_chronology, what="chronology", audit_as="pupil_id")
+
+
+def viewers_pupil_or_404(pupil_id: int) -> Pupil:
+    return load(Pupil, pupil_id, policy.can_see_record_viewers, what="record viewers", audit_as="pupil_id")
+
+
+def loggable_pupil_or_404(pupil_id: int) -> Pupil:
+    return load(Pupil, pupil_id, policy.can_log_for_pupil, what="log for pupil", audit_as="pupil_id")
+
 
 def monitoring_pupil_or_404(pupil_id: int) -> Pupil:
-    return _get_or_404(Pupil, pupil_id, policy.can_manage_monitoring,
-                       denied={"pupil_id": pupil_id, "what": "monitoring"})
+    return load(Pupil, pupil_id, policy.can_manage_monitoring, what="monitoring", audit_as="pupil_id")
 
-# --- child-protection file transfers (cpoms/transfers/) ---
-def transfer_or_404(transfer_id: int):
-    from sqlalchemy.orm import selectinload
 
-    from .models import Transfer
+def transfer_or_404(transfer_id: int) -> Transfer:
+    return load(Transfer, transfer_id, policy.can_view_transfer, what="transfer",
+                options=[selectinload(Transfer.events)], context=_of_pupil)
 
-    return _get_or_404(Transfer, transfer_id, policy.can_view_transfer, options=[selectinload(Transfer.events)],
-                       denied={"what": "transfer", "transfer": transfer_id})
+
+# --- pupil imports and deletions after the retention review -----------------------
+
+def pupil_import_or_404(upload_id: str) -> PupilImport:
+    return load(PupilImport, upload_id, policy.can_see_pupil_import, what="pupil import", audit_as="upload")
+
+
+def proposable_pupil_or_404(pupil_id: int) -> Pupil:
+    return load(Pupil, pupil_id, policy.can_propose_deletion, what="propose_deletion", audit_as="pupil_id")
+
+
+def deletion_or_404(proposal_id: int) -> RetentionDeletion:
+    return load(RetentionDeletion, proposal_id, policy.can_see_deletion_proposal, what="retention_deletion",
+                audit_as="proposal_id", context=_of_pupil)
+
+
+# --- administration -------------------------------------------------------------
+
+def administered_user_or_404(user_id: int) -> User:
+    return load(User, user_id, policy.can_administer_user, what="user", audit_as="target_user_id")
+
+
+def role_or_404(person: User, role_id: int) -> RoleAssignment:
+    """One role of the person the address names."""
+    return load(RoleAssignment, role_id, policy.can_see_role_assignment, what="role", within={"user_id": person.id})
+
+
+def category_or_404(category_id: int) -> Category:
+    return load(Category, category_id, policy.can_view_category, what="category", audit_as="category_id")
+
+
+def managed_school_or_404(school_id: int) -> School:
+    return load(School, school_id, policy.can_manage_school, what="school", audit_as="school")
+
+
+# --- the recording guidance -------------------------------------------------------
+
+def guidance_version_or_404(version_id: int) -> GuidanceVersion:
+    return load(GuidanceVersion, version_id, policy.can_read_guidance_version, what="guidance version",
+                audit_as="version")
+
+
+def guidance_school_or_404(school_id, allowed) -> School:
+    """A school's guidance, when `allowed` (policy.can_read_guidance_of or can_edit_guidance_of) says so."""
+    return load(School, school_id, lambda user, school: allowed(user, school.id, None), what="guidance",
+                audit_as="school")
+
+
+def guidance_trust_or_404(trust_id, allowed) -> Trust:
+    return load(Trust, trust_id, lambda user, trust: allowed(user, None, trust.id), what="guidance",
+                audit_as="trust")

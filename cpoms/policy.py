@@ -668,3 +668,45 @@ def can_withdraw_deletion(user, proposal) -> bool:
     return (proposal is not None and proposal.confirmed_at is None
             and (proposal.school_id in access(user).admin
                  or proposal.school_id in deletion_confirm_school_ids(user)))
+
+
+# --- one record each, for loaders.py -------------------------------------------------
+
+def can_view_follow_up(user, follow_up) -> bool:
+    """A follow-up is part of its entry."""
+    return can_view_entry(user, follow_up.entry)
+
+
+def can_view_task(user, task) -> bool:
+    """A task is part of its entry: whoever reads the entry sees it (completing it is can_complete_task)."""
+    return can_view_entry(user, task.entry)
+
+
+def can_open_attachment(user, attachment) -> bool:
+    entry = db.session.get(Entry, attachment.entry_id)
+    return entry is not None and can_read_attachment(user, entry)
+
+
+def can_see_deletion_proposal(user, proposal) -> bool:
+    """A deletion still waiting for its second person, to the admins who propose and the
+    DSLs who confirm at its school (what each may do with it: can_confirm/can_withdraw_deletion)."""
+    return proposal.confirmed_at is None and (
+        proposal.school_id in deletion_confirm_school_ids(user) or proposal.school_id in pupil_import_school_ids(user))
+
+
+def can_see_role_assignment(user, assignment) -> bool:
+    """A role is seen by whoever administers its holder (taking it away is can_grant)."""
+    return can_administer_user(user, assignment.user)
+
+
+def can_view_category(user, category) -> bool:
+    """Categories are shared by every school: everyone with a role sees them (changing them: can_edit_categories)."""
+    return bool(access(user).member or access(user).admin_trusts)
+
+
+def can_manage_school(user, school) -> bool:
+    return school.trust_id in manageable_trust_ids(user)
+
+
+def can_read_guidance_version(user, version) -> bool:
+    return can_read_guidance_of(user, version.school_id, version.trust_id)

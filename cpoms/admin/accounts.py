@@ -3,14 +3,15 @@ lists for them, and deactivates (never deletes) an account. Nobody who recorded
 anything can be deleted: there is no deletion of accounts at all."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import audit, policy
+from .. import policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
+from ..loaders import refuse, refuse_unless, role_or_404
 from ..models import Role, School, Trust, User
 from . import operations
 from .forms import NewUserForm, RoleForm
@@ -63,7 +64,7 @@ def new_user():
                   "success" if mailed else "warning")
             return redirect(url_for(".user", user_id=user.id), 303)
         else:
-            abort(403)
+            refuse("grant role", grant=form.grant.data)
     return render("admin/new_user.html", form=form, status_code=422 if request.method == "POST" else 200)
 
 
@@ -87,8 +88,7 @@ def add_role(user_id: int):
             form.grant.errors = ["Choose the role to give, and where."]
         return _user_page(person, form, 422)
     grant = chosen_grant(form.grant.data)
-    if not policy.can_grant(current_user, *grant):
-        abort(403)
+    refuse_unless(policy.can_grant(current_user, *grant), "grant role", target_user_id=person.id, grant=form.grant.data)
     added = operations.add_role(current_user, person, grant)
     flash(f"{person.name} now has this role." if added else f"{person.name} already had this role.", "success")
     return redirect(url_for(".user", user_id=person.id), 303)
@@ -97,11 +97,9 @@ def add_role(user_id: int):
 @bp.route("/users/<int:user_id>/roles/<int:role_id>/remove", methods=["POST"])
 def remove_role(user_id: int, role_id: int):
     person = target_user(user_id)
-    assignment = next((a for a in person.roles if a.id == role_id), None)
-    if assignment is None:
-        abort(404)
-    if not policy.can_grant(current_user, assignment.role, assignment.school_id, assignment.trust_id):
-        abort(403)
+    assignment = role_or_404(person, role_id)
+    refuse_unless(policy.can_grant(current_user, assignment.role, assignment.school_id, assignment.trust_id),
+                  "remove role", target_user_id=person.id, role=assignment.id)
     if len(person.roles) == 1:
         flash(f"This is {person.name}'s only role: deactivate the account instead, so that it stays on the "
               "users list.", "warning")
@@ -113,9 +111,7 @@ def remove_role(user_id: int, role_id: int):
 
 def _set_active(user_id: int):
     person = target_user(user_id)
-    if not policy.can_deactivate_user(current_user, person):
-        audit.record(audit.DENIED, what="deactivate", target_user_id=person.id)
-        abort(403)
+    refuse_unless(policy.can_deactivate_user(current_user, person), "deactivate", target_user_id=person.id)
     active = request.endpoint.endswith("reactivate")
     operations.set_active(current_user, person, active)
     flash(f"{person.name} can sign in again." if active

@@ -11,7 +11,7 @@ from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import require
+from ..loaders import category_or_404, refuse_unless, require
 from ..models import Category, CategoryRename
 from ..timefmt import now_utc
 from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
@@ -71,10 +71,8 @@ def _valid(form, category_id: int | None = None) -> bool:
 
 
 def _category(category_id: int) -> Category:
-    require(policy.can_edit_categories(current_user))
-    category = db.session.get(Category, category_id)
-    if category is None:
-        abort(404)
+    category = category_or_404(category_id)
+    refuse_unless(policy.can_edit_categories(current_user), "change category", category_id=category.id)
     return category
 
 

@@ -1,6 +1,6 @@
 """The school's accounts, for its administrators: who has two-factor sign-in,
 who is locked out, and the three things an admin may do about it."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -10,7 +10,7 @@ from ..auth import lockout
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import require
+from ..loaders import administered_user_or_404, require
 from ..models import RoleAssignment, User
 from . import operations
 
@@ -38,11 +38,7 @@ def users():
 
 
 def target_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if not policy.can_administer_user(current_user, user):
-        audit.record(audit.DENIED, what="user", target_user_id=user_id)
-        abort(404)
-    return user
+    return administered_user_or_404(user_id)
 
 
 def _back(message: str, category: str = "success"):

@@ -2,7 +2,7 @@
 never deleted: its records are the trust's."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, policy
 from ..extensions import db
 from ..htmx import render
-from ..loaders import require
+from ..loaders import managed_school_or_404, require
 from ..models import School, Trust
 from .forms import ONE_OF_MANY, SchoolForm
 from .routes import bp
@@ -62,9 +62,7 @@ def schools():
 @bp.route("/schools/<int:school_id>", methods=["POST"])
 def change_school(school_id: int):
     trusts = _trusts()
-    school = db.session.get(School, school_id)
-    if school is None or school.trust_id not in policy.manageable_trust_ids(current_user):
-        abort(404)
+    school = managed_school_or_404(school_id)
     form = SchoolForm(prefix=f"s{school.id}", meta=ONE_OF_MANY)
     if not _valid(form, school.id):
         return _page(trusts, SchoolForm(formdata=None), 422, changing=(school.id, form))

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, policy, security_headers
-from ..entries.routes import _load as load_entry, _page as entry_page
-from ..extensions import db
-from ..loaders import entry_or_404, require_on
+from ..entries.routes import entry_page
+from ..loaders import attachment_or_404, entry_page_or_404, found_or_404, require_on
 from ..models import Attachment, Entry
 from . import names, operations, sniff, storage, uploads
 
@@ -53,17 +52,6 @@ def body_marks_of(entry: Entry) -> list:
     return list(entry.__dict__.get("body_marks", ()))
 
 
-def _load(attachment_id: int) -> tuple[Attachment, Entry]:
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
-        audit.record(audit.DENIED, what="attachment", attachment=attachment_id)
-        abort(404)
-    entry = entry_or_404(attachment.entry_id)
-    if not policy.can_read_attachment(current_user, entry):
-        abort(404)
-    return attachment, entry
-
-
 def _damaged(attachment: Attachment, entry: Entry, problem: storage.Damaged):
     audit.record(audit.ATTACHMENT_DAMAGED, entry=entry, attachment=attachment.id, problem=str(problem))
     current_app.logger.error("Attachment %s of entry %s: %s", attachment.id, entry.id, problem)
@@ -93,7 +81,7 @@ def _file_response(data: bytes, attachment: Attachment, kind: str):
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    attachment, entry = _load(attachment_id)
+    attachment, entry = attachment_or_404(attachment_id)
     try:
         data = storage.read_verified(attachment.stored_name, attachment.sha256)
     except storage.Damaged as problem:
@@ -105,9 +93,8 @@ def download(attachment_id: int):
 @bp.route("/attachments/<int:attachment_id>/preview")
 @login_required
 def preview(attachment_id: int):
-    attachment, entry = _load(attachment_id)
-    if not attachment.is_image:
-        abort(404)
+    attachment, entry = attachment_or_404(attachment_id)
+    found_or_404(attachment.is_image)
     try:
         data = storage.read_verified(attachment.stored_name, attachment.sha256)
     except storage.Damaged as problem:
@@ -116,8 +103,7 @@ def preview(attachment_id: int):
         kind = sniff.identify(data)
     except sniff.Refused:
         kind = None
-    if kind not in sniff.IMAGES or kind.content_type != attachment.content_type:
-        abort(404)
+    found_or_404(kind in sniff.IMAGES and kind.content_type == attachment.content_type)
     audit.record(audit.PREVIEW_ATTACHMENT, entry=entry, attachment=attachment.id)
     return _file_response(data, attachment, "inline")
 
@@ -125,7 +111,7 @@ def preview(attachment_id: int):
 @bp.route("/entries/<int:entry_id>/attachments", methods=["POST"])
 @login_required
 def add(entry_id: int):
-    entry = load_entry(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
     checked = uploads.from_request()
     if checked.valid and not checked.uploads:

@@ -6,15 +6,15 @@ logged; without a page asked for, the reader lands on the latest page (what
 happened most recently, in order) and pages back through "Earlier entries".
 With htmx, reaching the end of a page fetches the next one into place.
 """
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
 from ..extensions import db
 from ..htmx import render, wants_partial
-from ..loaders import chronology_pupil_or_404, entry_or_404, require_on
-from ..models import Category, FollowUp, KeyEvent, Kind
+from ..loaders import chronology_pupil_or_404, follow_up_or_404, require_on
+from ..models import Category, KeyEvent, Kind
 from ..monitoring.queries import periods_of
 from . import exports
 from .queries import STATUSES, VIEWS, Filters, everything, page_of, shown_follow_ups
@@ -84,11 +84,8 @@ def _export(pupil_id: int, action: str, respond):
 @login_required
 def mark_key_event(follow_up_id: int):
     """Marks are kept for good (append-only): marking again changes nothing."""
-    follow_up = db.session.get(FollowUp, follow_up_id)
-    if follow_up is None:
-        audit.record(audit.DENIED, what="follow-up", follow_up=follow_up_id)
-        abort(404)
-    entry = entry_or_404(follow_up.entry_id)
+    follow_up = follow_up_or_404(follow_up_id)
+    entry = follow_up.entry
     require_on(entry, policy.can_mark_key_events(current_user, entry), "mark key event")
     if db.session.scalar(select(KeyEvent.id).where(KeyEvent.follow_up_id == follow_up.id)) is None:
         db.session.add(KeyEvent(follow_up_id=follow_up.id, marked_by_id=current_user.id))

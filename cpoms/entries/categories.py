@@ -9,11 +9,11 @@ from sqlalchemy import select
 from .. import alerts, audit, policy
 from ..extensions import db
 from ..formfields import as_id, choices
-from ..loaders import require_on
+from ..loaders import entry_page_or_404, require_on
 from ..models import Category, Entry, EntryCategory, User
 from ..timefmt import now_utc
 from .forms import LaterCategoryForm
-from .routes import _load, _page, _saved, bp
+from .routes import _saved, bp, entry_page
 
 
 def add_category(user: User, entry: Entry, category: Category, reason: str) -> EntryCategory:
@@ -49,10 +49,12 @@ def alerts_team(entry: Entry) -> bool:
 @bp.route("/entries/<int:entry_id>/categories", methods=["POST"], endpoint="add_category")
 @login_required
 def add(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_add_category(current_user, entry), "add_category")
     form = form_for(entry, posted=True)
     if not form.validate_on_submit():
-        return _page(entry, status=422, later_category_form=form)
-    add_category(current_user, entry, db.session.get(Category, as_id(form.category.data)), form.reason.data)
+        return entry_page(entry, status=422, later_category_form=form)
+    # The form accepted only a category offered: one of these.
+    chosen = next(c for c in addable(entry) if c.id == as_id(form.category.data))
+    add_category(current_user, entry, chosen, form.reason.data)
     return _saved(entry)

@@ -11,11 +11,11 @@ from sqlalchemy import case, or_, select
 from .. import audit, policy
 from ..extensions import db
 from ..formfields import as_id, choices
-from ..loaders import require_on
+from ..loaders import entry_page_or_404, entry_to_link, require_on
 from ..models import Entry, EntryLink, EntryPupil, User
 from ..timefmt import now_utc, uk_date
 from .forms import NOT_A_NUMBER, LinkForm
-from .routes import _load, _page, _saved, bp
+from .routes import _saved, bp, entry_page
 
 CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
 
@@ -51,10 +51,9 @@ def _linked_ids(entry: Entry) -> set[int]:
 
 
 def link(user: User, entry: Entry, other_id: int, reason: str) -> EntryLink:
-    other = db.session.get(Entry, other_id)
-    if other is None or not policy.can_view_entry(user, other):
-        # Asked for by number: a record this user may not see is refused, and audited, as a missing one.
-        audit.record(audit.DENIED, entry_id=other_id, user=user, what="link_to")
+    other = entry_to_link(other_id)
+    if other is None:
+        # Asked for by number: a record this user may not see is refused as a missing one.
         raise CannotLink("There is no entry with that number that you can read.")
     if other.id == entry.id:
         raise CannotLink("An entry cannot be linked to itself: choose another entry.")
@@ -113,7 +112,7 @@ def _number(form: LinkForm) -> int | None:
 @bp.route("/entries/<int:entry_id>/links", methods=["POST"], endpoint="link")
 @login_required
 def add(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
     form = form_for(entry, links_of(entry), posted=True)
     valid = form.validate_on_submit()
@@ -124,5 +123,5 @@ def add(entry_id: int):
             return _saved(entry)
         except CannotLink as exc:
             (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
-    return _page(entry, status=422, link_form=form)
+    return entry_page(entry, status=422, link_form=form)
 

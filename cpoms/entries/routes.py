@@ -1,14 +1,13 @@
 """One entry: reading it, and everything the team appends to it."""
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import alerts, audit, policy
 from ..attachments import operations as attachment_ops
 from ..attachments import uploads
 from ..formfields import choices
 from ..htmx import render, wants_partial
-from ..loaders import entry_or_404, require_on
+from ..loaders import entry_page_or_404, require_on
 from ..log.sharing import shares_of
 from ..models import Entry, Kind
 from ..tasks import operations as task_operations
@@ -17,13 +16,6 @@ from . import operations
 from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
 
 bp = Blueprint("entries", __name__)
-
-
-def _load(entry_id: int) -> Entry:
-    # Attachments and body-map marks are a few rows each: joined into the entry's own query.
-    return entry_or_404(entry_id, options=[selectinload(Entry.follow_ups), selectinload(Entry.later_categories),
-                                           selectinload(Entry.amendments), joinedload(Entry.attachments),
-                                           joinedload(Entry.body_marks)])
 
 
 def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
@@ -36,7 +28,7 @@ def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
     return form
 
 
-def _page(entry: Entry, status: int = 200, conflict: str | None = None, **forms):
+def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, **forms):
     """The entry page, or its activity section when htmx posted to it."""
     context = {
         "follow_up_form": _follow_up_form(entry),
@@ -70,22 +62,22 @@ def _evolving(entry: Entry, posted: dict) -> dict:
 
 def _saved(entry: Entry):
     if wants_partial():
-        return _page(entry)
+        return entry_page(entry)
     return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)
 
 
 @bp.route("/entries/<int:entry_id>")
 @login_required
 def show(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     audit.record(audit.VIEW_ENTRY, entry=entry)
-    return _page(entry)
+    return entry_page(entry)
 
 
 @bp.route("/entries/<int:entry_id>/follow-ups", methods=["POST"])
 @login_required
 def add_follow_up(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
     form = _follow_up_form(entry, posted=True)
     files = uploads.from_request()
@@ -104,19 +96,19 @@ def add_follow_up(entry_id: int):
         return _saved(entry)
     if files.uploads and files.valid:
         files.errors.append("Please choose the files again: they are kept only when the follow-up is saved.")
-    return _page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
+    return entry_page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
 
 
 @bp.route("/entries/<int:entry_id>/review", methods=["POST"])
 @login_required
 def review(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_review(current_user, entry), "review")
     form = ReviewForm()
     if form.validate_on_submit():
         operations.mark_reviewed(current_user, entry, form.note.data)
         return _saved(entry)
-    return _page(entry, status=422, review_form=form)
+    return entry_page(entry, status=422, review_form=form)
 
 
 @bp.route("/entries/<int:entry_id>/close", methods=["POST"])
@@ -134,22 +126,22 @@ def reopen(entry_id: int):
 
 
 def _change_state(entry_id: int, form_class, form_name: str, change):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_close_or_reopen(current_user, entry), "close_or_reopen")
     form = form_class()
     if not form.validate_on_submit():
-        return _page(entry, status=422, **{form_name: form})
+        return entry_page(entry, status=422, **{form_name: form})
     try:
         change(current_user, entry, form)
     except operations.WrongState as exc:
-        return _page(entry, status=409, conflict=str(exc))
+        return entry_page(entry, status=409, conflict=str(exc))
     return _saved(entry)
 
 
 @bp.route("/entries/<int:entry_id>/alerts/retry", methods=["POST"])
 @login_required
 def retry_alerts(entry_id: int):
-    entry = _load(entry_id)
+    entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_retry_alerts(current_user, entry), "retry_alerts")
     count = alerts.requeue_failed(entry_id=entry.id)
     audit.record(audit.RETRY_ALERTS, entry=entry, alerts=count)

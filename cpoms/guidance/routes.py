@@ -1,16 +1,15 @@
 """The school's recording guidance, where staff record: the page, its history,
 and the category descriptions the log form shows."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import policy
 from ..extensions import db
-from ..formfields import as_id
 from ..htmx import render
-from ..loaders import require
+from ..loaders import guidance_school_or_404, guidance_trust_or_404, guidance_version_or_404, require
 from ..markdown_text import render_markdown
-from ..models import Category, GuidanceVersion
+from ..models import Category
 from . import operations
 from .forms import GuidanceForm, category_descriptions_form, field_name
 from .queries import Scope, newest, schools, shown_for, trusts, versions
@@ -25,24 +24,14 @@ def _readable_school():
     wanted = request.args.get("school")
     if wanted is None:
         return mine[0], mine
-    chosen = next((s for s in mine if s.id == as_id(wanted)), None)
-    if chosen is None:
-        abort(404)
-    return chosen, mine
+    return guidance_school_or_404(wanted, policy.can_read_guidance_of), mine
 
 
 def _scope_from_args(allowed) -> Scope:
     """?school=ID or ?trust=ID, if `allowed` says this user may use it; 404 otherwise."""
-    school_id, trust_id = as_id(request.args.get("school", "")), as_id(request.args.get("trust", ""))
-    if trust_id is not None and "school" not in request.args:
-        found = trusts([trust_id])
-        if found and allowed(current_user, None, trust_id):
-            return Scope(trust=found[0])
-    elif school_id is not None:
-        found = schools([school_id])
-        if found and allowed(current_user, school_id, None):
-            return Scope(school=found[0])
-    abort(404)
+    if "trust" in request.args and "school" not in request.args:
+        return Scope(trust=guidance_trust_or_404(request.args["trust"], allowed))
+    return Scope(school=guidance_school_or_404(request.args.get("school", ""), allowed))
 
 
 @bp.route("")
@@ -77,9 +66,7 @@ def history():
 @login_required
 def version(version_id: int):
     require(policy.can_read_guidance(current_user))
-    found = db.session.get(GuidanceVersion, version_id)
-    if found is None or not policy.can_read_guidance_of(current_user, found.school_id, found.trust_id):
-        abort(404)
+    found = guidance_version_or_404(version_id)
     scope = Scope(school=found.school, trust=found.trust)
     return render("guidance/version.html", version=found, scope=scope,
                   body=render_markdown(found.body), current=newest(scope))

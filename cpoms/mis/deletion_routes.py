@@ -2,7 +2,7 @@
 school sees what an admin proposed, and confirms or withdraws it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -10,7 +10,7 @@ from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import require
+from ..loaders import deletion_or_404, refuse_unless, require
 from ..models import EntryPupil, Pupil, RetentionDeletion
 from . import deletion
 
@@ -40,20 +40,15 @@ def pending():
                   button=BaseForm(formdata=None))
 
 
-def _proposal(proposal_id: int, allowed) -> RetentionDeletion:
-    proposal = db.session.get(RetentionDeletion, proposal_id)
-    if proposal is None or proposal.confirmed_at is not None or not (
-            proposal.school_id in policy.deletion_confirm_school_ids(current_user)
-            or proposal.school_id in policy.pupil_import_school_ids(current_user)):
-        audit.record(audit.DENIED, what="retention_deletion", proposal_id=proposal_id)
-        abort(404)
-    require(allowed(current_user, proposal))
+def _proposal(proposal_id: int, allowed, what: str) -> RetentionDeletion:
+    proposal = deletion_or_404(proposal_id)
+    refuse_unless(allowed(current_user, proposal), what, pupil_id=proposal.pupil_id, proposal_id=proposal.id)
     return proposal
 
 
 @bp.route("/<int:proposal_id>/confirm", methods=["POST"])
 def confirm(proposal_id: int):
-    proposal = _proposal(proposal_id, policy.can_confirm_deletion)
+    proposal = _proposal(proposal_id, policy.can_confirm_deletion, "confirm deletion")
     counts = deletion.confirm(current_user, proposal)
     if counts is None:
         flash("Another confirmation deleted these records a moment ago: nothing more was done.", "info")
@@ -66,7 +61,7 @@ def confirm(proposal_id: int):
 
 @bp.route("/<int:proposal_id>/withdraw", methods=["POST"])
 def withdraw(proposal_id: int):
-    proposal = _proposal(proposal_id, policy.can_withdraw_deletion)
+    proposal = _proposal(proposal_id, policy.can_withdraw_deletion, "withdraw deletion")
     deletion.withdraw(current_user, proposal)
     flash("The proposal is withdrawn: nothing was deleted.", "success")
     if proposal.school_id in policy.deletion_confirm_school_ids(current_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,8 +13,8 @@ from ..extensions import db
 from ..admin.forms import ONE_OF_MANY
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import require
-from ..models import Pupil, PupilImport, School
+from ..loaders import proposable_pupil_or_404, pupil_import_or_404, require
+from ..models import School
 from . import deletion, imports, pupils
 from .csvfile import FileProblem
 from .forms import ProposeDeletionForm, StaffUploadForm, UploadForm
@@ -82,17 +82,9 @@ def staff_upload():
     return _upload("staff", StaffUploadForm())
 
 
-def _upload_or_404(upload_id: str) -> PupilImport:
-    """Only the admin who uploaded a file sees its preview, and only while they administer the school."""
-    upload = db.session.get(PupilImport, upload_id) if len(upload_id) <= 32 else None
-    if upload is None or not policy.can_see_pupil_import(current_user, upload):
-        abort(404)
-    return upload
-
-
 @bp.route("/pupils/import/<upload_id>")
 def preview(upload_id: str):
-    upload = _upload_or_404(upload_id)
+    upload = pupil_import_or_404(upload_id)
     if upload.applied_at is not None:
         return render("mis/result.html", upload=upload, counts=json.loads(upload.result),
                       noun=NOUNS[upload.kind])
@@ -104,7 +96,7 @@ def preview(upload_id: str):
 
 @bp.route("/pupils/import/<upload_id>", methods=["POST"])
 def confirm(upload_id: str):
-    upload = _upload_or_404(upload_id)
+    upload = pupil_import_or_404(upload_id)
     if upload.applied_at is None:
         counts = imports.confirm(upload, current_user)
         if counts is None:
@@ -137,10 +129,7 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
 @bp.route("/pupils/retention/<int:pupil_id>/propose", methods=["POST"])
 def propose_deletion(pupil_id: int):
     """An admin proposes deleting a pupil's records whose retention period has ended."""
-    pupil = db.session.get(Pupil, pupil_id)
-    if not policy.can_propose_deletion(current_user, pupil):
-        audit.record(audit.DENIED, what="propose_deletion", pupil_id=pupil_id)
-        abort(404)
+    pupil = proposable_pupil_or_404(pupil_id)
     form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
     if add_years(pupil.date_of_birth, current_app.config["RETENTION_YEARS"]) > pupils.today():
         flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import audit, policy
 from ..htmx import render
-from ..loaders import schools_or_403
+from ..loaders import found_or_404, schools_or_403
 from . import queries
 from .forms import ReportFilterForm, filters_for
 
@@ -40,9 +40,7 @@ def download(key: str):
     form, report = _report()
     if report is None:
         abort(422)
-    table = report.tables.get(key)
-    if table is None:
-        abort(404)
+    table = found_or_404(report.tables.get(key))
     audit.record(audit.EXPORT_REPORT, table=key, filters=_filters(form))
     out = io.StringIO()
     writer = csv.writer(out)

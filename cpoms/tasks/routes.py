@@ -1,13 +1,11 @@
 """Completing a task: in place with htmx, or a plain form post and back."""
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, policy
+from .. import policy
 from ..auth.routes import safe_next
-from ..extensions import db
 from ..htmx import partial, wants_partial
-from ..loaders import entry_or_404, require_on
-from ..models import Task
+from ..loaders import require_on, task_or_404
 from . import operations
 
 bp = Blueprint("tasks", __name__)
@@ -16,12 +14,8 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @login_required
 def complete(task_id: int):
-    task = db.session.get(Task, task_id)
-    if task is None:
-        audit.record(audit.DENIED, what="task", task=task_id)
-        abort(404)
-    entry = entry_or_404(task.entry_id)
-    require_on(entry, policy.can_complete_task(current_user, task), "complete task")
+    task = task_or_404(task_id)
+    require_on(task.entry, policy.can_complete_task(current_user, task), "complete task")
     operations.complete(current_user, task)
     if wants_partial():
         return partial("tasks/_status.html", task=task)

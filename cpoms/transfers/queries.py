@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Pupil, SubjectAccessExport, Transfer, TransferStatus
@@ -58,10 +57,6 @@ def dashboard(school_ids: frozenset[int], today: date | None = None) -> Dashboar
     for transfer in closed:
         (board.declined if transfer.status == TransferStatus.DECLINED else board.received).append(transfer)
     return board
-
-
-def with_events(transfer_id: int) -> Transfer | None:
-    return db.session.get(Transfer, transfer_id, options=[selectinload(Transfer.events)])
 
 
 def of_pupil(pupil_id: int) -> list[Transfer]:

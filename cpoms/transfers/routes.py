@@ -6,7 +6,7 @@ received and declined. A subject-access export hands over everything held
 about one pupil, recorded each time it is produced."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, url_for
+from flask import Blueprint, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from .. import audit, policy
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
-from ..loaders import chronology_pupil_or_404, schools_or_403, transfer_or_404
+from ..loaders import chronology_pupil_or_404, refuse_unless, schools_or_403, transfer_or_404
 from ..models import Pupil, School, SubjectAccessExport, Transfer, TransferStatus
 from . import operations, pack, queries
 from .forms import OUTSIDE, AcceptForm, DeclineForm, ReceiptForm, SentForm, StartTransferForm, SubjectAccessForm
@@ -47,31 +47,26 @@ def dashboard():
     return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=queries.uk_today())
 
 
-def _refused(pupil: Pupil, what: str):
-    audit.record(audit.DENIED, pupil=pupil, what=what)
-    abort(403)
-
-
-def _destinations(pupil: Pupil):
-    schools = db.session.scalars(select(School).where(School.trust_id == pupil.school.trust_id,
-                                                      School.id != pupil.school_id).order_by(School.name))
-    return choices([("", "Choose a school"), *((str(s.id), s.name) for s in schools),
-                    (OUTSIDE, "A school outside the trust")])
+def _destinations(pupil: Pupil) -> list[School]:
+    return list(db.session.scalars(select(School).where(School.trust_id == pupil.school.trust_id,
+                                                        School.id != pupil.school_id).order_by(School.name)))
 
 
 @bp.route("/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
 @login_required
 def start(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
-    if not policy.can_start_transfer(current_user, pupil):
-        _refused(pupil, "start transfer")
+    refuse_unless(policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
     form = StartTransferForm()
-    form.destination.choices = _destinations(pupil)
+    destinations = _destinations(pupil)
+    form.destination.choices = choices([("", "Choose a school"), *((str(s.id), s.name) for s in destinations),
+                                        (OUTSIDE, "A school outside the trust")])
     already = queries.open_transfer(pupil.id)
     if already is None and form.validate_on_submit():
         to_school = None
         if form.destination.data != OUTSIDE:
-            to_school = db.session.get(School, int(form.destination.data))
+            # The form accepted only a school offered: one of these.
+            to_school = next(s for s in destinations if str(s.id) == form.destination.data)
         transfer = operations.start(
             current_user, pupil, to_school=to_school, destination_name=(form.destination_name.data or "").strip(),
             contact_name=(form.contact_name.data or "").strip(), contact_email=(form.contact_email.data or "").strip(),
@@ -104,9 +99,8 @@ def _acting(transfer_id: int, allowed, what: str, in_trust: bool | None = None) 
     """The transfer, for a step this user may take; 403 (audited) when they may not.
     A step the transfer is past (a second click, a stale page) is a 409 by the caller."""
     transfer = transfer_or_404(transfer_id)
-    if not allowed(current_user, transfer) or (in_trust is not None and transfer.in_trust != in_trust):
-        audit.record(audit.DENIED, pupil=transfer.pupil, what=what, transfer=transfer.id)
-        abort(403)
+    refuse_unless(allowed(current_user, transfer) and (in_trust is None or transfer.in_trust == in_trust), what,
+                  pupil=transfer.pupil, transfer=transfer.id)
     return transfer
 
 
@@ -203,8 +197,7 @@ def download_pack(transfer_id: int):
 def subject_access(pupil_id: int):
     """Everything held about one pupil (PDF and JSON), recorded each time it is produced."""
     pupil = chronology_pupil_or_404(pupil_id)
-    if not policy.can_produce_subject_access(current_user, pupil):
-        _refused(pupil, "subject-access export")
+    refuse_unless(policy.can_produce_subject_access(current_user, pupil), "subject-access export", pupil=pupil)
     if not SubjectAccessForm().validate_on_submit():
         flash("The export could not be produced: please try again.", "error")
         return redirect(url_for("chronology.show", pupil_id=pupil.id), 303)
