@@ -2,7 +2,6 @@
 their checks: required only for their own kind, each with its own message."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
