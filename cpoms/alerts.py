@@ -20,8 +20,8 @@ from flask_mail import Connection, Message
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from .extensions import db
-from .models import Alert, Category, Entry, RoleAssignment, User
-from .policy import SAFEGUARDING_TEAM
+from .models import Alert, Category, Entry, User
+from .policy import RECEIVES_ALERTS, holders
 from .timefmt import now_utc
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -29,19 +29,8 @@ CLAIM_EXPIRES = timedelta(minutes=10)  # a worker that died mid-send gives its r
 
 
 def safeguarding_team(school_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.school_id == school_id,
-                RoleAssignment.role.in_(SAFEGUARDING_TEAM),
-                User.active.is_(True),
-            )
-            .distinct()
-            .order_by(User.id)
-        )
-    )
+    """Who a safeguarding entry, or a transfer, alerts at a school."""
+    return list(db.session.scalars(holders(RECEIVES_ALERTS, [school_id]).order_by(User.id)))
 
 
 def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dict[int, int]:

@@ -6,29 +6,71 @@ from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.orm import aliased
 
 from .extensions import db
-from .models import Alert, Entry, EntryShare, Kind, Pupil, Role, RoleAssignment, School, User
+from .models import (
+    Alert, Entry, EntryPupil, EntryShare, Kind, MonitoringEvent, Pupil, Role, RoleAssignment, School, Task,
+    Transfer, TransferEvent, TransferStatus, User,
+)
 
-from .models import Alert, Entry, Kind, Pupil, Role, RoleAssignment, School, Task, User
+# --- capabilities: what each role grants, per school it is held at ----------------
+# The one table. access(user) reads it one way ("where may this person ..."), holders()
+# and holds() the other ("who may ... at this school"): alerts, pickers, task
+# assignees and reminders ask those, never the role assignments themselves.
+LOG = "log"                          # record concerns about the school's pupils
+READ_SCHOOL = "read_all"             # read every entry of the school
+READ_OWN = "read_own"                # read what they recorded or were alerted to, given a task on
+FULL_NAMES = "full_names"            # see pupils by name (not initials)
+REVIEW = "review"                    # the review queue, follow-ups, a received file
+TEAM = "team"                        # the safeguarding team: everything a DSL decides
+OVERSEE = "oversee"                  # the governors' and trust's read-only review
+ADMIN = "admin"                      # accounts, pupils, settings (no entries)
+MEMBER = "member"                    # any role at all: the school's guidance
+RECEIVES_ALERTS = "receives_alerts"  # emailed for every safeguarding entry, and about transfers
+SAFEGUARDING_CONTACT = "safeguarding_contact"  # named on the log form as the people to tell
+ALERTABLE = "alertable"              # a colleague a recorder may choose to alert
+ASSIGNABLE = "assignable"            # may be given a task (and reminded of it)
+CONFIRMS_DELETION = "confirms_deletion"  # the second person of a deletion after review
 
-# What each role grants, per school it is held at.
-LOGS_ENTRIES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
-READS_WHOLE_SCHOOL = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP}
-SEES_FULL_NAMES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT}
-REVIEWS = {Role.DSL, Role.DEPUTY_DSL, Role.SLT}
-SAFEGUARDING_TEAM = {Role.DSL, Role.DEPUTY_DSL}
-ADMINISTERS = {Role.ADMIN}
-OVERSEES = {Role.GOVERNOR, Role.TRUST_REP}
+_STAFF = frozenset({Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT})
+_SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
+CAPABILITIES: dict[str, frozenset[str]] = {
+    LOG: _STAFF,
+    READ_SCHOOL: frozenset({Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP}),
+    READ_OWN: _STAFF,
+    FULL_NAMES: _STAFF,
+    REVIEW: frozenset({Role.DSL, Role.DEPUTY_DSL, Role.SLT}),
+    TEAM: _SAFEGUARDING_TEAM,
+    OVERSEE: frozenset({Role.GOVERNOR, Role.TRUST_REP}),
+    ADMIN: frozenset({Role.ADMIN}),
+    MEMBER: frozenset(Role.ALL),
+    RECEIVES_ALERTS: _SAFEGUARDING_TEAM,
+    SAFEGUARDING_CONTACT: _SAFEGUARDING_TEAM,
+    # Not governors, not admins: they read no entries as staff.
+    ALERTABLE: _STAFF,
+    ASSIGNABLE: _STAFF,
+    CONFIRMS_DELETION: frozenset({Role.DSL}),
+}
+
+# The same sets by their older names, for callers outside policy that name a role set.
+LOGS_ENTRIES = CAPABILITIES[LOG]
+READS_WHOLE_SCHOOL = CAPABILITIES[READ_SCHOOL]
+SEES_FULL_NAMES = CAPABILITIES[FULL_NAMES]
+REVIEWS = CAPABILITIES[REVIEW]
+SAFEGUARDING_TEAM = CAPABILITIES[TEAM]
+ADMINISTERS = CAPABILITIES[ADMIN]
+OVERSEES = CAPABILITIES[OVERSEE]
 # Everyone who reads beyond their own entries, or runs the school's accounts.
-REQUIRES_TWO_FACTOR = {Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.TRUST_REP, Role.ADMIN}
+REQUIRES_TWO_FACTOR = READS_WHOLE_SCHOOL | ADMINISTERS
 # Roles held across a trust when assigned to the trust rather than a school.
 TRUST_WIDE = Role.TRUST_WIDE | ADMINISTERS
 
 
 @dataclass(frozen=True)
 class Access:
-    """A user's rights, resolved to school ids once per request."""
+    """A user's rights, resolved to school ids once per request: one field per
+    capability, named as in CAPABILITIES."""
 
     user_id: int | None
     log: frozenset[int] = frozenset()
@@ -41,7 +83,16 @@ class Access:
     # Where they may read what they recorded or were alerted to.
     read_own: frozenset[int] = frozenset()
     admin: frozenset[int] = frozenset()
+    receives_alerts: frozenset[int] = frozenset()
+    safeguarding_contact: frozenset[int] = frozenset()
+    alertable: frozenset[int] = frozenset()
+    assignable: frozenset[int] = frozenset()
+    confirms_deletion: frozenset[int] = frozenset()
     admin_trusts: frozenset[int] = frozenset()
+
+    def schools(self, capability: str) -> frozenset[int]:
+        """Where this user holds a capability (a key of CAPABILITIES)."""
+        return getattr(self, capability) if capability in CAPABILITIES else frozenset()
 
 
 NOBODY = Access(user_id=None)
@@ -66,8 +117,8 @@ def _resolve(user) -> Access:
     if not session_verified(user):
         # Without two-factor sign-in a person can still record a concern (as in
         # CPOMS), but reads nothing: not even what they recorded.
-        loggers = {a.school_id for a in user.roles if a.role in LOGS_ENTRIES and a.school_id is not None}
-        return Access(user_id=user.id, log=frozenset(loggers), member=frozenset(loggers))
+        loggers = frozenset(a.school_id for a in user.roles if a.role in LOGS_ENTRIES and a.school_id is not None)
+        return Access(user_id=user.id, log=loggers, member=loggers)
     by_role: dict[str, set[int]] = {role: set() for role in Role.ALL}
     trust_roles: dict[int, set[str]] = {}
     for assignment in user.roles:
@@ -83,21 +134,54 @@ def _resolve(user) -> Access:
             for role in trust_roles[trust_id]:
                 by_role[role].add(school_id)
 
-    def schools(roles: set[str]) -> frozenset[int]:
-        return frozenset().union(*(by_role[r] for r in roles))
-
     return Access(
         user_id=user.id,
-        log=schools(LOGS_ENTRIES),
-        read_all=schools(READS_WHOLE_SCHOOL),
-        full_names=schools(SEES_FULL_NAMES),
-        review=schools(REVIEWS),
-        team=schools(SAFEGUARDING_TEAM),
-        member=schools(set(Role.ALL)),
-        oversee=schools(OVERSEES),
-        read_own=schools(LOGS_ENTRIES),
-        admin=schools(ADMINISTERS),
         admin_trusts=frozenset(t for t, roles in trust_roles.items() if roles & ADMINISTERS),
+        **{capability: frozenset().union(*(by_role[r] for r in roles))
+           for capability, roles in CAPABILITIES.items()},
+    )
+
+
+# --- who holds a capability at a school (the other direction) -------------------------
+
+def _grants_at(capability: str, assignment=RoleAssignment, school=School):
+    """The join condition of role assignments to schools, and the filter on the role, for
+    assignments that grant this capability at that school: held there, or across its trust."""
+    roles = CAPABILITIES[capability]
+    on = assignment.school_id == school.id
+    trust_wide = roles & TRUST_WIDE
+    if trust_wide:
+        on = or_(on, and_(assignment.school_id.is_(None), assignment.trust_id == school.trust_id,
+                          assignment.role.in_(trust_wide)))
+    return on, assignment.role.in_(roles)
+
+
+def holders(capability: str, school_ids):
+    """A SELECT of the active users who hold this capability at any of these schools
+    (callers add their order): the same answer access() gives each of them."""
+    on, granting = _grants_at(capability)
+    return select(User).where(User.active.is_(True), User.id.in_(
+        select(RoleAssignment.user_id).join(School, on).where(granting, School.id.in_(school_ids))))
+
+
+def holders_with_roles(capability: str, school_ids):
+    """As holders(), one row per (user, school, role) that grants it: for pickers that say
+    where and as what each person works."""
+    on, granting = _grants_at(capability)
+    return (select(User, School, RoleAssignment.role)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id).join(School, on)
+            .where(granting, School.id.in_(school_ids), User.active.is_(True)))
+
+
+def holds(capability: str, user_id, school_id):
+    """A SQL condition: this user (a column or a value), active, holds the capability at
+    this school. Its own aliases: the query it sits in may read the same tables."""
+    assignment, school, person = aliased(RoleAssignment), aliased(School), aliased(User)
+    on, granting = _grants_at(capability, assignment, school)
+    return exists(
+        select(assignment.id).join(school, on).join(person, person.id == assignment.user_id)
+        .where(granting, assignment.user_id == user_id, school.id == school_id, person.active.is_(True))
+        .correlate_except(assignment, school, person)
     )
 
 
@@ -133,7 +217,8 @@ def _was_alerted(user_id: int, entry_id: int) -> bool:
 
 def can_view_entry(user, entry: Entry) -> bool:
     """Whole-school readers see every entry of their schools. Staff see what they
-    recorded or were alerted to, while they still work at that school."""
+    recorded or were alerted to, while they still work at that school. A school's
+    team and SLT also read the file received with a pupil (received_with_file)."""
     a = access(user)
     if a.user_id is None:
         return False
@@ -149,14 +234,12 @@ def visible_entries(user):
     a = access(user)
     if a.user_id is None:
         return false()
+    clauses = [Entry.school_id.in_(a.read_all)]
     # Schools where this user logs but does not read everything: only there do
     # "recorded by me" and "alerted to me" matter (and cost a subquery).
     partly = a.read_own - a.read_all
-    if not partly:
-        return Entry.school_id.in_(a.read_all)
-    return or_(
-        Entry.school_id.in_(a.read_all),
-        and_(
+    if partly:
+        clauses.append(and_(
             Entry.school_id.in_(partly),
             or_(
                 Entry.recorded_by_id == a.user_id,
@@ -164,8 +247,10 @@ def visible_entries(user):
                 Entry.id.in_(select(EntryShare.entry_id).where(EntryShare.user_id == a.user_id)),
                 Entry.id.in_(select(Task.entry_id).where(Task.assignee_id == a.user_id)),
             ),
-        ),
-    )
+        ))
+    if a.review:
+        clauses.append(_received_entry(a))
+    return or_(*clauses)
 
 
 def reads_whole_school(user) -> bool:
@@ -414,11 +499,6 @@ def can_link_to(user, entry: Entry, other: Entry) -> bool:
 
 # --- pupils' roles and alerting staff when logging -------------------------------------
 
-# Whom a recorder may alert: the school's staff who log and read what they are alerted to
-# (not governors, not admins: they read no entries as staff).
-ALERTABLE_ROLES = LOGS_ENTRIES
-
-
 def alertable_school_ids(user) -> frozenset[int]:
     """Where a recorder may choose colleagues to alert: the schools they log at."""
     return access(user).log
@@ -428,7 +508,7 @@ def reads_shared_entries(user) -> bool:
     """The home page's "Shared with you": staff, who read what they were alerted to."""
     return bool(access(user).read_own)
 
-# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) -------
+# --- tasks, information sharing and monitoring ------------------------------------
 
 def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
     """Whoever reviews an entry may give a task on it; sharing information about a
@@ -462,27 +542,54 @@ def monitoring_list_school_ids(user) -> frozenset[int]:
 # --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
 # A pupil's file moves to a trust school when that school's safeguarding team accepts
 # it: the pupil then belongs to the receiving school (pupil.school_id), while every
-# entry keeps the school that recorded it (entries' school_id, and so the review
-# queues, never move). The receiving school's safeguarding team and SLT read the
-# entries of the schools the file came from; its governors, and every other school,
-# do not. The sending school keeps reading what it recorded. Each of these costs a
-# query only where the ordinary rules above said no, so existing pages' query counts stay fixed.
-from .models import EntryPupil, Transfer, TransferStatus  # noqa: E402  (this area's block)
+# record keeps the school that recorded it (entries' and monitoring events' school_id,
+# and so the review queues, never move).
+#
+# The rule, for any sequence of transfers (A to B and back, and again): a school reads
+# what it recorded itself, and its safeguarding team and SLT (never its governors) read
+# the records about the pupil that existed when a transfer of the pupil's file into
+# their school was accepted. What is written after the pupil left a school never
+# reaches it. received_with_file states it once, in SQL; lists use it as a clause, the
+# single-record checks run it for their one row.
+
+def received_with_file(a: Access, pupil_id, written_at):
+    """A SQL condition: a record about this pupil, written at this time, had been
+    written when a transfer of the pupil's file into one of a's reviewing schools was accepted."""
+    if not a.review:
+        return false()
+    # Aliases, and correlated on everything else however deep it is nested: the
+    # query it joins may itself read transfers or a pupil's entries.
+    transfer, accepted = aliased(Transfer), aliased(TransferEvent)
+    return exists(
+        select(accepted.id).join(transfer, transfer.id == accepted.transfer_id).where(
+            transfer.pupil_id == pupil_id, transfer.to_school_id.in_(a.review),
+            accepted.kind == TransferStatus.ACCEPTED, written_at <= accepted.at,
+        ).correlate_except(transfer, accepted)
+    )
 
 
-def _accepted(pupil_id, *where):
-    return select(Transfer.id).where(Transfer.pupil_id == pupil_id, Transfer.status == TransferStatus.ACCEPTED,
-                                     *where)
+def _received_entry(a: Access):
+    """A WHERE clause on Entry: received with the file of any of its pupils."""
+    link = aliased(EntryPupil)
+    return exists(select(link.id).where(
+        link.entry_id == Entry.id, received_with_file(a, link.pupil_id, Entry.created_at)
+    ).correlate_except(link))
+
+
+def visible_monitoring(user):
+    """A WHERE clause on MonitoringEvent, as for entries: recorded by a school this
+    user reads as a whole, or received with the pupil's file."""
+    a = access(user)
+    if a.user_id is None:
+        return false()
+    return or_(MonitoringEvent.school_id.in_(a.read_all),
+               received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at))
 
 
 def _sending_schools(pupil_id):
-    """The schools a pupil's file was accepted from: their entries travel with it."""
+    """The schools a pupil's file was accepted from."""
     return select(Transfer.from_school_id).where(Transfer.pupil_id == pupil_id,
                                                  Transfer.status == TransferStatus.ACCEPTED)
-
-
-def _received_file(a: Access, pupil_id):
-    return exists(_accepted(pupil_id, Transfer.to_school_id.in_(a.review)))
 
 
 def _schools_file_left(pupil: Pupil) -> frozenset[int]:
@@ -494,7 +601,8 @@ def _schools_file_left(pupil: Pupil) -> frozenset[int]:
 
 
 def kept_after_transfer(user, pupil: Pupil) -> bool:
-    """A chronology stays open to whole-school readers of a school the pupil's file left."""
+    """A chronology stays open to whole-school readers of a school the pupil's file left:
+    it shows them what they recorded and what they received, nothing written since."""
     a = access(user)
     return bool(a.read_all) and bool(_schools_file_left(pupil) & a.read_all)
 
@@ -508,27 +616,18 @@ def shows_full_name_of(user, pupil: Pupil) -> bool:
 
 
 def pupil_entries(user, pupil: Pupil):
-    """A WHERE clause on Entry (already narrowed to this pupil's entries): what
-    visible_entries allows, and the file received with the pupil."""
-    a = access(user)
-    mine = visible_entries(user)
-    if not a.review:
-        return mine
-    return or_(mine, and_(Entry.school_id.in_(_sending_schools(pupil.id)), _received_file(a, pupil.id)))
+    """A WHERE clause on Entry (already narrowed to this pupil's entries) for the
+    chronology and its exports: what visible_entries allows, received files included."""
+    return visible_entries(user)
 
 
 def sees_transferred_entry(user, entry: Entry) -> bool:
-    """One entry of a file this user's school received (for the entry page)."""
+    """One entry received with a pupil's file (for the entry page): the list's rule, run
+    for this row. A query only where the ordinary rules said no."""
     a = access(user)
     if not a.review:
         return False
-    received = select(Transfer.pupil_id).where(Transfer.status == TransferStatus.ACCEPTED,
-                                               Transfer.to_school_id.in_(a.review))
-    sent_from_here = select(Transfer.pupil_id).where(Transfer.status == TransferStatus.ACCEPTED,
-                                                     Transfer.from_school_id == entry.school_id)
-    return bool(db.session.scalar(select(exists().where(
-        EntryPupil.entry_id == entry.id, EntryPupil.pupil_id.in_(received), EntryPupil.pupil_id.in_(sent_from_here),
-    ))))
+    return db.session.scalar(select(Entry.id).where(Entry.id == entry.id, _received_entry(a))) is not None
 
 
 def transfer_school_ids(user) -> frozenset[int]:
@@ -583,7 +682,7 @@ def pupil_naming(user, pupil: Pupil, entry: Entry) -> str:
 def can_produce_subject_access(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team
 
-# --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
+# --- attachments and the body map ----------------------------------------------------
 
 def can_add_attachment(user, entry: Entry) -> bool:
     """Whoever may add a follow-up to an entry may attach files to it."""
@@ -651,9 +750,7 @@ def can_propose_deletion(user, pupil) -> bool:
 
 def deletion_confirm_school_ids(user) -> frozenset[int]:
     """A DSL of the school confirms (deputies and admins do not)."""
-    if not session_verified(user):
-        return frozenset()
-    return frozenset(a.school_id for a in user.roles if a.role == Role.DSL and a.school_id is not None)
+    return access(user).confirms_deletion
 
 
 def can_confirm_deletion(user, proposal) -> bool:

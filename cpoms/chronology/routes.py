@@ -55,7 +55,7 @@ def show(pupil_id: int):
         kinds=Kind.LABELS,
         more_trigger=MORE_TRIGGER,
         shown_follow_ups=shown_follow_ups,
-        monitoring=[] if more else periods_of(pupil.id),
+        monitoring=[] if more else periods_of(pupil.id, current_user),
     )
 
 

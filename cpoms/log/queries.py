@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from .. import policy
 from ..extensions import db
 from ..models import Pupil, Role, RoleAssignment, School, User
-from ..policy import ALERTABLE_ROLES, SAFEGUARDING_TEAM
 
 MAX_RESULTS = 10
 
@@ -55,17 +55,11 @@ def safeguarding_contacts(school_ids) -> list[tuple[School, list[tuple[str, str]
     """Each school's DSLs, then deputies, who can be found in person: (name, role label)."""
     if not school_ids:
         return []
-    rows = db.session.execute(
-        select(School, User.name, RoleAssignment.role)
-        .join(RoleAssignment, RoleAssignment.school_id == School.id)
-        .join(User, User.id == RoleAssignment.user_id)
-        .where(School.id.in_(school_ids), RoleAssignment.role.in_(SAFEGUARDING_TEAM),
-               User.active.is_(True))
-    )
+    rows = db.session.execute(policy.holders_with_roles(policy.SAFEGUARDING_CONTACT, school_ids))
     by_school: dict[School, list[tuple[str, str]]] = {}
     rank = {Role.DSL: 0, Role.DEPUTY_DSL: 1}
-    for school, name, role in sorted(rows, key=lambda r: (r[0].name, rank[r[2]], r[1])):
-        by_school.setdefault(school, []).append((name, Role.LABELS[role]))
+    for user, school, role in sorted(rows, key=lambda r: (r[1].name, rank.get(r[2], 2), r[0].name)):
+        by_school.setdefault(school, []).append((user.name, Role.LABELS[role]))
     found = schools_by_id(school_ids)
     return [(school, by_school.get(school, [])) for school in found]
 
@@ -109,14 +103,10 @@ def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, li
     if not school_ids:
         return []
     rows = db.session.execute(
-        select(User, RoleAssignment)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.school_id.in_(school_ids), RoleAssignment.role.in_(ALERTABLE_ROLES),
-               User.active.is_(True), User.id != recorder_id)
+        policy.holders_with_roles(policy.ALERTABLE, school_ids).where(User.id != recorder_id)
         .order_by(User.name, User.id, RoleAssignment.role)
     )
     people: dict[tuple[int, int], tuple[User, School, list[str]]] = {}
-    for user, assignment in rows:
-        people.setdefault((user.id, assignment.school_id), (user, assignment.school, []))[2].append(
-            Role.LABELS[assignment.role])
+    for user, school, role in rows:
+        people.setdefault((user.id, school.id), (user, school, []))[2].append(Role.LABELS[role])
     return list(people.values())

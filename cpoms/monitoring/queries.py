@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import policy
 from ..extensions import db
-from ..models import MonitoringEvent, MonitoringState
+from ..models import MonitoringEvent, MonitoringState, Pupil
 from ..tasks.dates import uk_today
 
 LIST_SHOWN = 200
@@ -30,11 +31,13 @@ class Period:
         return self.ended is None and self.review_on < uk_today()
 
 
-def periods_of(pupil_id: int) -> list[Period]:
-    """Oldest first; events are added in order, so their ids order them."""
+def periods_of(pupil_id: int, user) -> list[Period]:
+    """What this reader may see of them (policy.visible_monitoring), oldest first; events
+    are added in order, so their ids order them."""
     periods: list[Period] = []
     events = db.session.scalars(
-        select(MonitoringEvent).where(MonitoringEvent.pupil_id == pupil_id).order_by(MonitoringEvent.id))
+        select(MonitoringEvent).where(MonitoringEvent.pupil_id == pupil_id, policy.visible_monitoring(user))
+        .order_by(MonitoringEvent.id))
     for event in events:
         if event.kind == MonitoringEvent.STARTED:
             periods.append(Period(started=event))
@@ -46,10 +49,12 @@ def periods_of(pupil_id: int) -> list[Period]:
 
 
 def monitored(school_ids) -> list[MonitoringState]:
-    """Pupils on the monitoring list, the review due soonest first (at most LIST_SHOWN)."""
+    """Pupils of these schools on the monitoring list, the review due soonest first (at most
+    LIST_SHOWN). The pupil's school now, not the state's: a pupil who moved on with their
+    monitoring still on is the new school's to review, and no longer the old one's."""
     if not school_ids:
         return []
     return list(db.session.scalars(
-        select(MonitoringState)
-        .where(MonitoringState.school_id.in_(school_ids), MonitoringState.active.is_(True))
+        select(MonitoringState).join(Pupil, Pupil.id == MonitoringState.pupil_id)
+        .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True))
         .order_by(MonitoringState.review_on, MonitoringState.pupil_id).limit(LIST_SHOWN)))

@@ -23,7 +23,7 @@ def _page(pupil: Pupil, status: int = 200, conflict: str | None = None, **forms)
     }
     context.update(forms)
     return render("monitoring/show.html", status_code=status, pupil=pupil, state=operations.state_of(pupil),
-                  periods=periods_of(pupil.id), conflict=conflict, **context)
+                  periods=periods_of(pupil.id, current_user), conflict=conflict, **context)
 
 
 @bp.route("/pupils/<int:pupil_id>/monitoring")

@@ -2,14 +2,13 @@
 their checks: required only for their own kind, each with its own message."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from .. import policy
 from ..extensions import db
 from ..formfields import choices
-from ..models import Entry, Kind, RoleAssignment, User
-from ..policy import LOGS_ENTRIES
+from ..models import Entry, Kind, User
 from .dates import FURTHEST, uk_today
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
@@ -100,11 +99,7 @@ class TaskAndSharingFields(TaskFields, SharingFields):
 
 def staff_of(school_id: int) -> list[User]:
     """Active staff of a school, by name: who a task can be given to."""
-    return list(db.session.scalars(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.school_id == school_id, RoleAssignment.role.in_(LOGS_ENTRIES), User.active.is_(True))
-        .distinct().order_by(User.name, User.id)
-    ))
+    return list(db.session.scalars(policy.holders(policy.ASSIGNABLE, [school_id]).order_by(User.name, User.id)))
 
 
 def offer_staff(form, entry: Entry) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import Alert, RoleAssignment, Task, TaskCompletion, TaskReminder, User
-from ..policy import LOGS_ENTRIES
+from ..models import Alert, Task, TaskCompletion, TaskReminder, User
+from ..policy import ASSIGNABLE, holds
 from .dates import due_words
 
 TASK_REMINDER = "task_reminder"
@@ -32,8 +32,7 @@ def due_for_reminder(today: date):
             User.active.is_(True),
             ~exists().where(TaskCompletion.task_id == Task.id),
             ~exists().where(TaskReminder.task_id == Task.id, TaskReminder.sent_on == today),
-            exists().where(RoleAssignment.user_id == Task.assignee_id, RoleAssignment.school_id == Task.school_id,
-                           RoleAssignment.role.in_(LOGS_ENTRIES)),
+            holds(ASSIGNABLE, Task.assignee_id, Task.school_id),
         )
         .order_by(Task.id)
     )
