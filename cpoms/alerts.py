@@ -160,7 +160,13 @@ def _send(claimed: list[int], counts: dict[str, int]) -> None:
             alert = db.session.get(Alert, alert_id)
             try:
                 connection.send(_message(alert))
-            except (OSError, smtplib.SMTPException) as exc:
+            except Exception as exc:  # noqa: BLE001
+                # Anything this one message raises (a header refused for a line break in
+                # a name, a template error) is its failure alone: it is recorded and
+                # retried, and the rest of the batch, safeguarding alerts among them, goes.
+                if not isinstance(exc, (OSError, smtplib.SMTPException)):
+                    db.session.rollback()
+                    current_app.logger.exception("Alert %s could not be sent", alert_id)
                 _failed(alert_id, exc)
                 counts["failed"] += 1
             else:

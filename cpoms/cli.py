@@ -13,6 +13,7 @@ from . import alerts, audit
 from .auth.two_factor import ISSUER
 from .demo import DEMO_TRUST, load_demo
 from .extensions import db
+from .formfields import name_problem
 from .models import Role, RoleAssignment, School, Trust, User
 
 
@@ -87,6 +88,8 @@ def demo_command(password: str, if_empty: bool) -> None:
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, school_slug: str | None, password: str) -> None:
     """Create a user (or add a role to an existing one)."""
+    if name_problem(name):
+        raise click.BadParameter(name_problem(name), param_hint="--name")
     school = trust = None
     if role in Role.TRUST_WIDE:
         trust = db.session.scalar(select(Trust).order_by(Trust.id))

@@ -1,6 +1,7 @@
 """Form pieces shared by more than one blueprint."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import request
@@ -27,6 +28,25 @@ def as_id(value) -> int | None:
 def without_nul(value):
     """PostgreSQL text cannot hold NUL, and no person types one: drop it."""
     return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+NAME_REFUSED = "A name cannot contain a line break, a tab or another control character: type it on one line."
+
+
+def name_problem(name: str) -> str | None:
+    """Why a person's name cannot be kept, or None. A name goes into email subjects
+    and headers, where a line break is refused by the mailer (or starts a new header),
+    and into CSV and PDF exports: every place a name is entered asks this."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name or ""):
+        return NAME_REFUSED
+    return None
+
+
+def person_name(form, field) -> None:
+    """The WTForms validator for a person's name field."""
+    problem = name_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class BaseForm(FlaskForm):

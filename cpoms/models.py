@@ -208,6 +208,9 @@ class UserSession(db.Model):
     end_reason: Mapped[Optional[str]] = mapped_column(String(32))
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(300))
+    # The two-factor set-up key this session was shown and has not yet confirmed:
+    # only this session can confirm it, and only until it does.
+    totp_setup_secret: Mapped[Optional[str]] = mapped_column(String(64))
     user: Mapped[User] = relationship()
 
 
@@ -231,6 +234,10 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # What the emailed link's token is made from, with SECRET_KEY (cpoms/auth/reset.py):
+    # the outbox worker can write the link, and the table alone cannot. None: a link
+    # mailed directly, before reset mail went through the outbox.
+    mail_key: Mapped[Optional[str]] = mapped_column(String(64))
     user: Mapped[User] = relationship()
 
 
@@ -457,8 +464,11 @@ class Alert(db.Model):
     # An alert is about an entry, or (cpoms/transfers/) about a child-protection file transfer.
     entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("entries.id"), index=True)
     transfer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("transfers.id"), index=True)
+    # Or it is the email with a password reset link (cpoms/auth/reset.py).
+    password_reset_id: Mapped[Optional[int]] = mapped_column(ForeignKey("password_reset_tokens.id"))
     # The entry's school, copied: "alerts not delivered at this school" is a count on this table.
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    # None for mail about an account rather than a school's records (a password reset link).
+    school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(32), default="safeguarding_team")
@@ -473,6 +483,7 @@ class Alert(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     entry: Mapped[Optional[Entry]] = relationship(back_populates="alerts")
     transfer: Mapped[Optional[Transfer]] = relationship()
+    password_reset: Mapped[Optional[PasswordResetToken]] = relationship()
     recipient: Mapped[User] = relationship()
     category: Mapped[Optional[Category]] = relationship()
 

@@ -7,12 +7,17 @@ from flask import Flask, Response, request
 
 
 def content_security_policy(htmx_cdn_url: str) -> str:
-    """No inline script or style anywhere: scripts from this site and, by its
-    integrity hash, htmx from the CDN."""
+    """No inline script or style anywhere: scripts from this site and the one
+    pinned htmx file from the CDN (also checked by its integrity hash). A source
+    expression with a path allows that file only, not everything the CDN serves."""
     scripts = ["'self'"]
     if htmx_cdn_url:
         cdn = urlsplit(htmx_cdn_url)
-        scripts.append(f"{cdn.scheme}://{cdn.netloc}")
+        if cdn.scheme != "https" or not cdn.netloc or not cdn.path.strip("/") or cdn.query or cdn.fragment \
+                or any(c.isspace() or c in ";,'\"" for c in htmx_cdn_url):
+            raise ValueError(f"HTMX_CDN_URL must be one https:// file, like "
+                             f"https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js, not {htmx_cdn_url!r}")
+        scripts.append(htmx_cdn_url)
     return "; ".join([
         "default-src 'self'",
         f"script-src {' '.join(scripts)}",

@@ -348,6 +348,24 @@ def test_the_chronology_and_its_pdf_list_attachments(app, client, auth, world, m
     assert attachment.sha256 in pdf_text.replace(" ", "")
 
 
+@pytest.mark.parametrize("reader", ["governor", "trust_rep"])
+def test_the_governors_pdf_hides_file_names_and_checksums_as_the_pages_do(app, client, auth, world, make_entry,
+                                                                          reader):
+    from pypdf import PdfReader
+    attachment = stored(app, world, make_entry, pdf(), "school nurse letter.pdf")
+    auth.as_(world[reader])
+    pupil = world.pupils[0].id
+    page = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "1 file is attached" in page and "school nurse letter" not in page
+    exported = client.get(f"/pupils/{pupil}/chronology.pdf")
+    assert exported.status_code == 200
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(exported.data)).pages).replace("\n", "")
+    assert "1 file is attached" in pdf_text
+    assert "nurse letter" not in pdf_text and "SHA-256" not in pdf_text
+    assert attachment.sha256 not in pdf_text.replace(" ", "")
+    assert attachment.sha256[:16] not in pdf_text.replace(" ", "")
+
+
 def test_the_default_limit_is_20_mb_per_file():
     from config import Config
     assert Config.ATTACHMENT_MAX_BYTES == 20 * 1024 * 1024

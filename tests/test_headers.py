@@ -19,7 +19,7 @@ EXPECTED = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-CSP_MUST = ["default-src 'self'", "script-src 'self' https://unpkg.com", "style-src 'self'",
+CSP_MUST = ["default-src 'self'", "script-src 'self' https://unpkg.com/htmx.org@", "style-src 'self'",
             "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]
 
 
@@ -87,6 +87,35 @@ def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client):
 def test_csp_without_a_cdn_allows_only_this_site():
     csp = security_headers.content_security_policy("")
     assert "script-src 'self';" in csp
+
+
+def script_sources(csp: str) -> list[str]:
+    directive = next(d.strip() for d in csp.split(";") if d.strip().startswith("script-src "))
+    return directive.split()[1:]
+
+
+def test_csp_allows_the_one_pinned_htmx_file_not_the_whole_cdn(app, client):
+    """Anything else on the CDN (any package, any version) is refused: the only
+    script from outside is the file the page loads, and the local copy is the fallback."""
+    pinned = app.config["HTMX_CDN_URL"]
+    response = client.get("/login")
+    assert script_sources(response.headers["Content-Security-Policy"]) == ["'self'", pinned]
+    page = response.get_data(as_text=True)
+    outside = [src for src in re.findall(r'<script src="([^"]+)"', page) if not src.startswith("/")]
+    assert outside == [pinned]
+    # The fallback and the copy it loads are this site's own.
+    fallback = re.search(r'<script src="(/static/js/htmx-fallback\.js)" data-local="([^"]+)"', page)
+    assert fallback and fallback.group(2).startswith("/static/")
+    for path in fallback.groups():
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["https://unpkg.com", "https://unpkg.com/", "http://unpkg.com/htmx.min.js",
+                                 "https://unpkg.com/htmx.min.js; script-src *", "https://unpkg.com/a b.js",
+                                 "https://unpkg.com/htmx.min.js?x=1"])
+def test_a_cdn_setting_that_is_not_one_file_stops_the_start(url):
+    with pytest.raises(ValueError, match="HTMX_CDN_URL"):
+        security_headers.content_security_policy(url)
 
 
 INLINE = [

@@ -195,3 +195,19 @@ def test_csv_cells_never_start_a_formula(app, world, auth, logged):
     rows = list(csv.reader(io.StringIO(text)))
     assert ["'=HYPERLINK(\"http://evil.example\",\"x\")", "2", "0", "", ""] in rows
     assert not any(cell.startswith("=") for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("key", ["months", "terms"])
+def test_csv_headers_never_start_a_formula(app, world, auth, logged, key):
+    """A category name heads a column of the counts tables: the header row is
+    neutralised like every other row."""
+    with app.app_context():
+        from cpoms.models import Category
+
+        category = db.session.get(Category, world.categories["Behaviour"].id)
+        category.name = '=HYPERLINK("http://evil.example","x")'
+        db.session.commit()
+    text = auth.as_(world["slt"]).get(f"/reports/{key}.csv?year=2025").get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(text)))
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in header
+    assert not any(cell[:1] in ("=", "+", "-", "@") for cell in header)

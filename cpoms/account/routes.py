@@ -38,23 +38,32 @@ def two_factor_page():
     user = _me()
     if user.two_factor_enrolled:
         return _manage_page() if not CodeForm().is_submitted() else redirect(url_for(".two_factor"), 303)
-    if not user.totp_secret:
-        user.totp_secret = two_factor.new_secret()  # kept until confirmed, so a reload shows the same
+    row = sessions.current_row()
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        if two_factor.accept_code(user, form.code.data):
-            codes = two_factor.enrol(user)
+        codes = two_factor.confirm_setup(user, row, form.code.data)
+        if codes is not None:
             sessions.start(user, two_factor=True)  # the code proves it: a new, verified session
             audit.record(audit.TWO_FACTOR_ENROLLED, user=user)
             return _codes_page(codes, first_time=True)
-        form.code.errors.append("That code did not work. Check the time on your phone and enter the code it shows now.")
+        if row.totp_setup_secret is None:
+            form.code.errors.append("This set-up has ended. Scan the new QR code below, then enter the code "
+                                    "your app shows for it.")
+        else:
+            form.code.errors.append("That code did not work. Check the time on your phone and enter the code "
+                                    "it shows now.")
         status = 422
     elif form.is_submitted():
         status = 422
-    uri = two_factor.provisioning_uri(user)
-    return render("account/two_factor.html", mode="enrol", form=form, qr=two_factor.qr_svg(uri),
-                  secret=two_factor.grouped(user.totp_secret), required=policy.two_factor_required(user),
+    # A code that did not work keeps the key this session was shown (the person may
+    # have mistyped); anything else is a new attempt with a new key.
+    again = status == 422 and row.totp_setup_secret is not None
+    secret = row.totp_setup_secret if again else two_factor.begin_setup(row)
+    audit.record(audit.TWO_FACTOR_SETUP_SHOWN, user=user, session_id=row.id, again=again)
+    return render("account/two_factor.html", mode="enrol", form=form,
+                  qr=two_factor.qr_svg(two_factor.provisioning_uri(user, secret)),
+                  secret=two_factor.grouped(secret), required=policy.two_factor_required(user),
                   status_code=status)
 
 

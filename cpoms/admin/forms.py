@@ -4,7 +4,7 @@ import re
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ..formfields import BaseForm
+from ..formfields import BaseForm, person_name
 
 # One form per record on a page (c3-name, c4-name...): the prefix keeps their ids apart. The
 # form's own CSRF field would be prefixed too; CSRFProtect checks every POST anyway, so the
@@ -29,7 +29,7 @@ class RoleForm(BaseForm):
 
 class NewUserForm(RoleForm):
     name = StringField("Full name", filters=[stripped],
-                       validators=[DataRequired("Enter the person's name."), Length(max=200)])
+                       validators=[DataRequired("Enter the person's name."), Length(max=200), person_name])
     email = StringField("Work email address", filters=[lowered],
                         validators=[DataRequired("Enter their work email address."), Length(max=254),
                                     Email("Enter an email address like name@school.org.uk.")])

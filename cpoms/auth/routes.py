@@ -164,9 +164,10 @@ def forgot():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active:
-            audit.record(audit.PASSWORD_RESET_REQUESTED, user=user)
-            reset.send_link(user)
+        # The same work whether or not the address has an account, and the email is
+        # left to the outbox worker: the answer's timing tells nothing.
+        queued = reset.queue_link(user.id if user is not None else None)
+        audit.record(audit.PASSWORD_RESET_REQUESTED, user=user, email=email, queued=bool(queued))
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"), 303)
     return render("auth/forgot.html", form=form, status_code=422 if form.is_submitted() else 200)

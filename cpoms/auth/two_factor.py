@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, or_, update
 
 from ..extensions import db
-from ..models import RecoveryCode, User
+from ..models import RecoveryCode, User, UserSession
 from ..timefmt import now_utc
 
 ISSUER = "Concern log"
@@ -34,8 +34,27 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def begin_setup(row: UserSession) -> str:
+    """A fresh key for each showing of the set-up page, kept on the session that
+    asked for it and nowhere else: someone else who knows the password and opens
+    the page gets a key of their own, which the real person's set-up replaces."""
+    row.totp_setup_secret = new_secret()
+    return row.totp_setup_secret
+
+
+def confirm_setup(user: User, row: UserSession, code: str) -> list[str] | None:
+    """Turn two-factor sign-in on with the key this session was shown, if the code
+    is from it: the recovery codes, else None. The key is then the account's, and
+    no longer the session's to confirm again."""
+    secret = row.totp_setup_secret
+    if not secret or not accept_code(user, code, secret=secret):
+        return None
+    user.totp_secret, row.totp_setup_secret = secret, None
+    return enrol(user)
 
 
 def qr_svg(uri: str) -> Markup:

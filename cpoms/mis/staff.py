@@ -8,6 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..formfields import name_problem
 from ..models import UNUSABLE_PASSWORD, Role, RoleAssignment, School, User
 from .csvfile import Column, Row, decode, read
 from .pupils import ERROR, NEW, UNCHANGED, UPDATED, Outcome, Plan
@@ -43,6 +44,7 @@ def plan(school: School, rows: list[Row]) -> Plan:
         problem = (f"the line {row.problem}" if row.problem
                    else "the name is blank" if not name
                    else "the name is longer than 200 characters" if len(name) > 200
+                   else bad_name if (bad_name := name_problem(name))
                    else f"the email {email[:60]!r} is not an email address" if not EMAIL.fullmatch(email) or len(email) > 254
                    else f"the role {row.values.get('role', '')[:30]!r} is not one of staff, DSL, deputy DSL, SLT, governor or admin"
                    if role is None

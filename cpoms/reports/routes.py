@@ -44,7 +44,7 @@ def download(key: str):
     audit.record(audit.EXPORT_REPORT, table=key, filters=_filters(form))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.headers)
+    writer.writerow([spreadsheet_safe(h) for h in table.headers])  # category names head columns
     writer.writerows([[spreadsheet_safe(v) for v in row] for row in table.rows])
     name = f"{key}-{form.period().label.replace('/', '-').replace(' ', '-').lower()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
