@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy
+from .. import audit, policy, redaction
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
@@ -27,15 +27,7 @@ bp = Blueprint("transfers", __name__)
 def for_the_chronology():
     """What the pupil's chronology page shows of transfers and subject-access exports, and
     how pupils are named on an entry that may have come with a transferred file."""
-    return {"file_history_of": queries.file_history, "pupil_on_entry": pupil_on_entry}
-
-
-def pupil_on_entry(pupil: Pupil, entry) -> str:
-    """A pupil's name on an entry, as policy.pupil_naming allows this reader."""
-    naming = policy.pupil_naming(current_user, pupil, entry)
-    if naming == policy.FULL_NAME:
-        return pupil.full_name
-    return pupil.initials if naming == policy.INITIALS else policy.ANOTHER_PUPIL
+    return {"file_history_of": queries.file_history, "pupil_on_entry": redaction.name}
 
 
 @bp.route("/transfers")
