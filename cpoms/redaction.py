@@ -58,14 +58,44 @@ class _Named:
     initials = Pupil.initials
 
 
+# A name is matched word by word: the text's words (maximal runs of letters and digits)
+# are looked up by their first word, so a trust of thousands of pupils costs a dictionary
+# lookup per word of text rather than a regex of thousands of alternatives.
+WORD = re.compile(r"\w+")
+
+
+def _fold(between: str) -> str:
+    """What lies between or around the words of a name, as compared: any run of spaces is
+    one space, any apostrophe is ', and case does not count."""
+    return re.sub(r"\s+", " ", re.sub(f"[{APOSTROPHES}]", "'", between)).casefold()
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """One way a pupil is written: "Anne-Marie O'Brien" is the words anne, marie, o, brien
+    with "-", " " and "'" between them."""
+
+    key: str
+    words: tuple[str, ...]
+    between: tuple[str, ...]
+    lead: str
+    trail: str
+
+
+def _spelling(name: str) -> _Spelling | None:
+    words = tuple(w.casefold() for w in WORD.findall(name))
+    if not words:
+        return None
+    lead, *between, trail = [_fold(part) for part in WORD.split(name)]
+    return _Spelling(_fold(name), words, tuple(between), lead, trail)
+
+
 @dataclass
 class _Names:
-    pattern: re.Pattern | None
+    # By first word: the spellings that start with it, longest first, so "Amelia Hassan" goes
+    # as one name rather than as "Amelia" followed by "Hassan".
+    starting: dict[str, list[_Spelling]]
     pupils: dict[str, list[_Named]]
-
-
-def _key(words: str) -> str:
-    return " ".join(re.sub(f"[{APOSTROPHES}]", "'", words).casefold().split())
 
 
 def _variants(pupil) -> set[str]:
@@ -74,39 +104,66 @@ def _variants(pupil) -> set[str]:
     return {n.strip() for n in names if n and n.strip()}
 
 
-def _regex_for(words: str) -> str:
-    parts = []
-    for char in words:
-        if char.isspace():
-            if not parts or parts[-1] != r"\s+":
-                parts.append(r"\s+")
-        elif char in APOSTROPHES:
-            parts.append(f"[{APOSTROPHES}]")
-        else:
-            parts.append(re.escape(char))
-    return "".join(parts)
-
-
 def _compile(pupils: list[_Named]) -> _Names:
-    by_name: dict[str, list[_Named]] = {}
-    spelled: dict[str, str] = {}
+    starting: dict[str, list[_Spelling]] = {}
+    by_key: dict[str, list[_Named]] = {}
     for pupil in pupils:
         for variant in _variants(pupil):
-            key = _key(variant)
-            by_name.setdefault(key, []).append(pupil)
-            spelled.setdefault(key, variant)
-    if not by_name:
-        return _Names(None, {})
-    # Longest first: the regex takes the first alternative that matches, so "Amelia Hassan"
-    # goes as one name rather than as "Amelia" followed by "Hassan".
-    alternatives = sorted((_regex_for(spelled[k]) for k in by_name), key=len, reverse=True)
-    # Whole words, any case. A pupil called Will, May or Rose makes "will", "may" and
-    # "rose" vanish from the text too: a word wrongly hidden costs the reader a moment,
-    # while a name missed (a lower-case "poppy" typed in a hurry) tells a governor or
-    # another school who the child is. The lookarounds rather than \b keep a name that
-    # starts or ends with an apostrophe or hyphen whole.
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-    return _Names(pattern, by_name)
+            spelling = _spelling(variant)
+            if spelling is None:
+                continue
+            if spelling.key not in by_key:
+                starting.setdefault(spelling.words[0], []).append(spelling)
+            by_key.setdefault(spelling.key, []).append(pupil)
+    for spellings in starting.values():
+        spellings.sort(key=lambda s: (len(s.words), len(s.key)), reverse=True)
+    return _Names(starting, by_key)
+
+
+def _match(text: str, words: list[re.Match], i: int, spelling: _Spelling) -> int | None:
+    """Where the name ends if it is written at the i-th word of the text, else None. Words
+    are whole by construction: a name never matches the start of a longer word."""
+    n = len(spelling.words)
+    if i + n > len(words):
+        return None
+    run = words[i:i + n]
+    if any(m.group(0).casefold() != w for m, w in zip(run, spelling.words)):
+        return None
+    if any(_fold(text[a.end():b.start()]) != sep for a, b, sep in zip(run, run[1:], spelling.between)):
+        return None
+    start, end = run[0].start(), run[-1].end()
+    if spelling.lead and _fold(text[max(0, start - len(spelling.lead)):start]) != spelling.lead:
+        return None
+    if spelling.trail:
+        if _fold(text[end:end + len(spelling.trail)]) != spelling.trail:
+            return None
+        end += len(spelling.trail)
+    return end
+
+
+def _substitute(text: str, names: _Names, instead) -> str:
+    """The text with each pupil name found replaced by instead(the pupils it may be, the name as written)."""
+    words = list(WORD.finditer(text))
+    out, done, i = [], 0, 0
+    while i < len(words):
+        found = None
+        for spelling in names.starting.get(words[i].group(0).casefold(), ()):
+            end = _match(text, words, i, spelling)
+            if end is not None:
+                found = spelling, end
+                break
+        if found is None:
+            i += 1
+            continue
+        spelling, end = found
+        start = words[i].start() - len(spelling.lead)
+        out += [text[done:start], instead(names.pupils[spelling.key], text[start:end])]
+        done = end
+        i += len(spelling.words)
+        while i < len(words) and words[i].start() < end:
+            i += 1
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _names_near(school_id: int) -> _Names:
@@ -143,25 +200,26 @@ def redact(text: str | None, entry: Entry | None = None, *, school_id: int | Non
         raise ValueError("redact() needs the entry or the school the text belongs to")
     if about is None and policy.shows_full_names(current_user, written_at):
         return text
-    names = _names_near(written_at)
-    if names.pattern is None:
-        return text
-
-    def instead(match: re.Match) -> str:
-        return _replacement(names.pupils[_key(match.group(0))], entry, about)
-
-    return names.pattern.sub(instead, text)
+    # Whole words, any case. A pupil called Will, May or Rose makes "will", "may" and
+    # "rose" vanish from the text too: a word wrongly hidden costs the reader a moment,
+    # while a name missed (a lower-case "poppy" typed in a hurry) tells a governor or
+    # another school who the child is.
+    return _substitute(text, _names_near(written_at),
+                       lambda pupils, written: _replacement(pupils, entry, about, written))
 
 
-def _replacement(candidates: list[_Named], entry: Entry | None, about: Pupil | None) -> str:
+def _replacement(candidates: list[_Named], entry: Entry | None, about: Pupil | None, written: str) -> str:
     if about is not None:
-        if any(p.id == about.id for p in candidates):
-            return name(about, entry)
-        return ANOTHER_PUPIL
-    if len(candidates) > 1 and entry is not None:
+        candidates = [about] if any(p.id == about.id for p in candidates) else []
+    elif len(candidates) > 1 and entry is not None:
         # Two pupils share a first name: the text most likely means the one it is about.
         linked = {p.id for p in entry.pupils}
         candidates = [p for p in candidates if p.id in linked] or candidates
+    if not candidates:
+        return ANOTHER_PUPIL
+    namings = {policy.pupil_naming(current_user, p, entry) for p in candidates}
+    if namings == {policy.FULL_NAME}:
+        return written  # as the author wrote it: "Amelia" stays "Amelia"
     shown = {name(p, entry) for p in candidates}
     # Still two ways to name it: say neither child's initials.
     return shown.pop() if len(shown) == 1 else ANOTHER_PUPIL
