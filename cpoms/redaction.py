@@ -10,8 +10,8 @@ through the `pupil_name`/`pupil_on_entry` globals and the `redact` filter).
 A reader who sees full names at the school that wrote the text gets it as written,
 without a query. For anyone else the names of every pupil of that school's trust
 (not only the pupils linked to the entry: a narrative names siblings, friends and
-the child who hit them) are loaded with one query and compiled into one pattern,
-kept on flask.g for the rest of the request.
+the child who hit them) are loaded with one query and indexed by word, kept on
+flask.g for the rest of the request.
 """
 from __future__ import annotations
 
@@ -152,11 +152,11 @@ def _substitute(text: str, names: _Names, instead) -> str:
             if end is not None:
                 found = spelling, end
                 break
-        if found is None:
+        start = words[i].start() - len(found[0].lead) if found else 0
+        if found is None or start < done:
             i += 1
             continue
         spelling, end = found
-        start = words[i].start() - len(spelling.lead)
         out += [text[done:start], instead(names.pupils[spelling.key], text[start:end])]
         done = end
         i += len(spelling.words)
