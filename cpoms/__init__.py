@@ -186,7 +186,10 @@ def _register_templates(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         return {
+            # How a pupil is named to this reader: on their own records, and on an entry
+            # (which may have come with a transferred file).
             "pupil_name": redaction.name,
+            "pupil_on_entry": redaction.name,
             "pupil_class": redaction.pupil_class,
             "policy": policy,
             "Kind": Kind,

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy, redaction
+from .. import audit, policy
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
@@ -25,9 +25,8 @@ bp = Blueprint("transfers", __name__)
 
 @bp.app_context_processor
 def for_the_chronology():
-    """What the pupil's chronology page shows of transfers and subject-access exports, and
-    how pupils are named on an entry that may have come with a transferred file."""
-    return {"file_history_of": queries.file_history, "pupil_on_entry": redaction.name}
+    """What the pupil's chronology page shows of transfers and subject-access exports."""
+    return {"file_history_of": queries.file_history}
 
 
 @bp.route("/transfers")
