@@ -213,7 +213,7 @@ def _replacement(candidates: list[_Named], entry: Entry | None, about: Pupil | N
         candidates = [about] if any(p.id == about.id for p in candidates) else []
     elif len(candidates) > 1 and entry is not None:
         # Two pupils share a first name: the text most likely means the one it is about.
-        linked = {p.id for p in entry.pupils}
+        linked = {link.pupil_id for link in entry.entry_pupils}
         candidates = [p for p in candidates if p.id in linked] or candidates
     if not candidates:
         return ANOTHER_PUPIL
