@@ -16,6 +16,7 @@ from cpoms import policy
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.models import Entry, FollowUp, Kind, School, User
+from cpoms.timefmt import now_utc, to_uk
 
 from conftest import make_pupil
 
@@ -70,16 +71,11 @@ def received(client, auth, world, pupil_id: int) -> None:
     auth.as_(world["dsl"])
     response = client.post(f"/pupils/{pupil_id}/transfer", data={
         "destination": str(world.other_school.id), "method": "cp_system",
-        "sent_on": redaction_today().isoformat()})
+        "sent_on": to_uk(now_utc()).date().isoformat()})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     transfer_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     auth.as_(world["other_dsl"])
     assert client.post(f"/transfers/{transfer_id}/accept").status_code == 303
-
-
-def redaction_today():
-    from cpoms.timefmt import now_utc, to_uk
-    return to_uk(now_utc()).date()
 
 
 def pdf_text(body: bytes) -> str:
@@ -126,6 +122,20 @@ def test_governors_and_trust_reps_see_initials_in_every_text(client, auth, world
     # Oliver is named in the narrative, the child's words and the follow-ups: by initials everywhere.
     assert "O.N." in body and ("A.H." in body or what == "home"), what
     assert not re.search(rf"\d{CLASS}\b", body), what
+
+
+@pytest.mark.parametrize("who", ["governor", "trust_rep"])
+def test_every_text_of_the_entry_is_there_with_initials(client, auth, world, story, who):
+    """Not hidden: each text is shown, with every pupil it names by initials."""
+    auth.as_(world[who])
+    html = client.get(f"/entries/{story['entry']}").get_data(as_text=True).replace("&#39;", "'")
+    for redacted in ("A.H. flinched when O.N. raised his hand. N.B. and Z.O. saw it.",  # the narrative
+                     "O.N. pushed me. Z.O. said tell Miss.",  # the child's words
+                     "Spoke to A.H.'s mum about O.N.; N.B.'s teacher told us Z.O. was there.",  # a follow-up
+                     "That O.N. and O.N.'s brother were involved.",  # information shared
+                     "It was A.H.'s left arm, and O.N. was there too.", "O.N.'s name was missed out.",  # amendment
+                     "It was Z.O., not N.B."):  # an amendment to the follow-up
+        assert redacted in html
 
 
 @pytest.mark.parametrize("who", ["governor", "trust_rep"])
