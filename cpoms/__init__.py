@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -12,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import alerts, audit, policy, security_headers
+from . import alerts, audit, policy, redaction, security_headers
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
@@ -179,19 +178,19 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, uk_time=uk_time, waited=waited,
-                                 audit_detail=audit.detail_value, audit_label=audit.label)
+                                 audit_detail=audit.detail_value, audit_label=audit.label,
+                                 redact=redaction.redact)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    def pupil_name(pupil) -> str:
-        if policy.shows_full_name_of(current_user, pupil):
-            return pupil.full_name
-        return pupil.initials
 
     @app.context_processor
     def globals_for_templates():
         return {
-            "pupil_name": pupil_name,
+            # How a pupil is named to this reader: on their own records, and on an entry
+            # (which may have come with a transferred file).
+            "pupil_name": redaction.name,
+            "pupil_on_entry": redaction.name,
+            "pupil_class": redaction.pupil_class,
             "policy": policy,
             "Kind": Kind,
             "Role": Role,

@@ -664,12 +664,14 @@ def sees_pupil_transfers(user, pupil: Pupil) -> bool:
 FULL_NAME, INITIALS, ANOTHER_PUPIL = "full name", "initials", "another pupil"
 
 
-def pupil_naming(user, pupil: Pupil, entry: Entry) -> str:
+def pupil_naming(user, pupil: Pupil, entry: Entry | None = None) -> str:
     """How a pupil on an entry is named to this reader. The entry's school and the pupil's
     own school differ only once a file has moved: the recording school still names the
     pupils of its entry, the receiving school its new pupil; and the other pupils of a
     shared entry in a received file, pupils of a school the reader has no part in, are
-    "another pupil"."""
+    "another pupil". Without an entry (a pupil's own page, a header): by full name or initials."""
+    if entry is None:
+        return FULL_NAME if shows_full_name_of(user, pupil) else INITIALS
     a = access(user)
     schools = {entry.school_id, pupil.school_id}
     if schools & a.full_names:

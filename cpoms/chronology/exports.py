@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 from flask import current_app, make_response, render_template
 from flask_login import current_user
 
-from .. import policy
+from .. import policy, redaction
 from ..models import Entry, EntryState, Kind, Pupil, Source
 from ..timefmt import now_utc, uk_date, uk_datetime
 from .queries import GROUPED, STATUSES, Page, shown_follow_ups
 
-ANOTHER_PUPIL = "another pupil"
+ANOTHER_PUPIL = redaction.ANOTHER_PUPIL
 # A cell starting with one of these is a formula to a spreadsheet.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,20 +33,14 @@ def shown_ids(page: Page) -> dict[str, list[int]]:
             "follow_ups": [t.id for kind, t in page.items if kind == "follow_up"]}
 
 
-def _name_variants(pupil: Pupil) -> list[str]:
-    names = {pupil.full_name, f"{pupil.first_name} {pupil.last_name}", pupil.first_name, pupil.last_name}
-    if pupil.preferred_name:
-        names.add(pupil.preferred_name)
-    return sorted((n for n in names if n.strip()), key=len, reverse=True)
-
-
 class Redactor:
-    """Names in one child's export: theirs as this reader may see it, nobody else's."""
+    """One child's export: their name as this reader may see it, every other pupil's
+    (linked to the entry or only named in its text) "another pupil"."""
 
     def __init__(self, pupil: Pupil):
         self.pupil = pupil
-        self.initials_only = not policy.shows_full_name_of(current_user, pupil)
-        self.pupil_name = pupil.initials if self.initials_only else pupil.full_name
+        self.initials_only = policy.pupil_naming(current_user, pupil) != policy.FULL_NAME
+        self.pupil_name = redaction.name(pupil)
 
     def others(self, entry: Entry) -> list[Pupil]:
         return [p for p in entry.pupils if p.id != self.pupil.id]
@@ -59,14 +52,7 @@ class Redactor:
         return ANOTHER_PUPIL if count == 1 else f"{count} other pupils"
 
     def text(self, value: str | None, entry: Entry) -> str:
-        if not value:
-            return ""
-        replacements = [(n, ANOTHER_PUPIL) for p in self.others(entry) for n in _name_variants(p)]
-        if self.initials_only:
-            replacements += [(n, self.pupil.initials) for n in _name_variants(self.pupil)]
-        for name, instead in sorted(replacements, key=lambda r: len(r[0]), reverse=True):
-            value = re.sub(rf"\b{re.escape(name)}\b", instead, value, flags=re.IGNORECASE)
-        return value
+        return redaction.redact(value, entry, about=self.pupil)
 
 
 def _status(entry: Entry) -> str:
@@ -113,7 +99,7 @@ def csv_text(pupil: Pupil, page: Page) -> str:
                      redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
                      redactor.also_about(entry), "", "", "", "", *[""] * len(SHARING_AND_TASK_HEADER)]
         else:
-            agency = " ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"]))
+            agency = redactor.text(" ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"])), entry)
             cells = [uk_datetime(fu.occurred_at), fu.label, *common, fu.author.name,
                      redactor.text(fu.text, entry), "", "", "Yes" if fu.id in page.key_ids else "",
                      Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,

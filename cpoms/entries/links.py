@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_login import current_user, login_required
 from sqlalchemy import case, or_, select
 
-from .. import audit, policy
+from .. import audit, policy, redaction
 from ..extensions import db
 from ..formfields import as_id, choices
 from ..loaders import entry_page_or_404, entry_to_link, require_on
@@ -81,8 +81,7 @@ def candidates(entry: Entry, exclude: set[int]) -> list[Entry]:
 
 
 def _label(entry: Entry) -> str:
-    # Only the safeguarding team links entries, and they see full names.
-    pupils = ", ".join(p.full_name for p in entry.pupils)
+    pupils = ", ".join(redaction.name(p, entry) for p in entry.pupils)
     return f"Entry {entry.id}: {uk_date(entry.occurred_at)}, {entry.category.name}, {pupils}"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import policy
+from ..redaction import redact
 from ..extensions import db
 from ..models import Entry
 from ..timefmt import now_utc
@@ -60,8 +61,9 @@ def newest_matches_sqlite(words: list[str], school_ids, wanted: int) -> list[int
 def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
     """Where the words were found, and the text around the first of them, marked."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
-    places = [("Narrative", entry.narrative), ("The child's words", entry.child_words or "")]
-    places += [(f.label, " ".join(filter(None, [f.text, f.reason, f.agency_name]))) for f in entry.follow_ups]
+    places = [("Narrative", redact(entry.narrative, entry)), ("The child's words", redact(entry.child_words, entry))]
+    places += [(f.label, redact(" ".join(filter(None, [f.text, f.reason, f.agency_name])), entry))
+               for f in entry.follow_ups]
     for where, body in places:
         found = pattern.search(body)
         if found:
@@ -73,4 +75,5 @@ def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
             )
             return where, Markup("{}{}{}").format("… " if start else "", marked, " …" if end < len(body) else "")
     # Matched by stem only (e.g. "hitting" for "hit"): show the narrative's start.
-    return "Narrative", escape(entry.narrative[: 2 * EXCERPT]) + (" …" if len(entry.narrative) > 2 * EXCERPT else "")
+    narrative = redact(entry.narrative, entry)
+    return "Narrative", escape(narrative[: 2 * EXCERPT]) + (" …" if len(narrative) > 2 * EXCERPT else "")

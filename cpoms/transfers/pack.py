@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask_login import current_user
 
+from .. import redaction
 from ..chronology import exports
 from ..chronology.queries import Filters, Page, everything, shown_follow_ups
 from ..models import Kind, Pupil, Source, Transfer
@@ -45,7 +46,8 @@ def records(pupil: Pupil, page: Page, transfers: list[Transfer] = ()) -> dict:
             "id": fu.id, "kind": fu.kind, "kind_label": Kind.LABELS.get(fu.kind, fu.kind),
             "occurred_at": _iso(fu.occurred_at), "recorded_at": _iso(fu.created_at), "author": fu.author.name,
             "text": redactor.text(fu.text, entry), "reason": redactor.text(fu.reason, entry) or None,
-            "risk_level": fu.risk_level, "agency": fu.agency_name, "agency_reference": fu.agency_reference,
+            "risk_level": fu.risk_level, "agency": redactor.text(fu.agency_name, entry) or None,
+            "agency_reference": redactor.text(fu.agency_reference, entry) or None,
             "key_event": fu.id in page.key_ids,
         } for fu in shown_follow_ups(entry, page.filters, page.key_ids)]
         entries.append({
@@ -59,7 +61,7 @@ def records(pupil: Pupil, page: Page, transfers: list[Transfer] = ()) -> dict:
         })
     return {
         "pupil": {"name": redactor.pupil_name, "upn": pupil.upn, "date_of_birth": _iso(pupil.date_of_birth),
-                  "year": pupil.year_label, "class": pupil.class_name, "school": pupil.school.name},
+                  "year": pupil.year_label, "class": redaction.pupil_class(pupil) or None, "school": pupil.school.name},
         "entries": entries,
         "transfers": [{
             "id": t.id, "from": t.from_school.name, "to": t.destination, "method": t.method_label,

@@ -25,17 +25,8 @@ bp = Blueprint("transfers", __name__)
 
 @bp.app_context_processor
 def for_the_chronology():
-    """What the pupil's chronology page shows of transfers and subject-access exports, and
-    how pupils are named on an entry that may have come with a transferred file."""
-    return {"file_history_of": queries.file_history, "pupil_on_entry": pupil_on_entry}
-
-
-def pupil_on_entry(pupil: Pupil, entry) -> str:
-    """A pupil's name on an entry, as policy.pupil_naming allows this reader."""
-    naming = policy.pupil_naming(current_user, pupil, entry)
-    if naming == policy.FULL_NAME:
-        return pupil.full_name
-    return pupil.initials if naming == policy.INITIALS else policy.ANOTHER_PUPIL
+    """What the pupil's chronology page shows of transfers and subject-access exports."""
+    return {"file_history_of": queries.file_history}
 
 
 @bp.route("/transfers")
