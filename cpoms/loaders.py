@@ -71,3 +71,9 @@ def transfer_or_404(transfer_id: int):
 
     return _get_or_404(Transfer, transfer_id, policy.can_view_transfer, options=[selectinload(Transfer.events)],
                        denied={"what": "transfer", "transfer": transfer_id})
+
+
+def date_of_birth_pupil_or_404(pupil_id: int) -> Pupil:
+    """A pupil whose changed date of birth a DSL may accept (mis/deletion_routes.py)."""
+    return _get_or_404(Pupil, pupil_id, policy.sees_date_of_birth_change,
+                       denied={"pupil_id": pupil_id, "what": "accept_date_of_birth"})

@@ -55,7 +55,7 @@ def new_user():
         elif db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data)) is not None:
             form.email.errors = ["There is already an account with this email address. If they work at another "
                                  "school too, give them a role from their page on the users list."]
-        elif policy.can_grant(current_user, *grant):
+        elif policy.grant_refusal(current_user, None, *grant) is None:
             user, mailed = operations.create_user(current_user, form.name.data, form.email.data, grant)
             flash(f"{user.name} has an account and has been emailed a link to choose a password."
                   if mailed else f"{user.name} has an account, but the email with the link to choose a password "
@@ -87,7 +87,7 @@ def add_role(user_id: int):
             form.grant.errors = ["Choose the role to give, and where."]
         return _user_page(person, form, 422)
     grant = chosen_grant(form.grant.data)
-    if not policy.can_grant(current_user, *grant):
+    if policy.grant_refusal(current_user, person, *grant) is not None:
         abort(403)
     added = operations.add_role(current_user, person, grant)
     flash(f"{person.name} now has this role." if added else f"{person.name} already had this role.", "success")
@@ -100,7 +100,8 @@ def remove_role(user_id: int, role_id: int):
     assignment = next((a for a in person.roles if a.id == role_id), None)
     if assignment is None:
         abort(404)
-    if not policy.can_grant(current_user, assignment.role, assignment.school_id, assignment.trust_id):
+    if policy.grant_refusal(current_user, person, assignment.role, assignment.school_id,
+                            assignment.trust_id) is not None:
         abort(403)
     if len(person.roles) == 1:
         flash(f"This is {person.name}'s only role: deactivate the account instead, so that it stays on the "
