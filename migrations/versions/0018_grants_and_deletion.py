@@ -35,9 +35,14 @@ def upgrade():
     # every table that points at them (SQLite).
     op.add_column('pupils', sa.Column('retention_date_of_birth', sa.Date(), nullable=True))
     op.add_column('pupils', sa.Column('retention_flagged_at', sa.DateTime(), nullable=True))
-    op.add_column('pupils', sa.Column('retention_flagged_by_id', sa.Integer(),
-                                      sa.ForeignKey('users.id', name='fk_pupils_retention_flagged_by_id_users'),
-                                      nullable=True))
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite adds a column's foreign key only in the column itself.
+        op.execute('ALTER TABLE pupils ADD COLUMN retention_flagged_by_id INTEGER '
+                   'CONSTRAINT fk_pupils_retention_flagged_by_id_users REFERENCES users (id)')
+    else:
+        op.add_column('pupils', sa.Column('retention_flagged_by_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_pupils_retention_flagged_by_id_users', 'pupils', 'users',
+                              ['retention_flagged_by_id'], ['id'])
     op.add_column('categories', sa.Column('always_alerts', sa.Boolean(), server_default=sa.false(),
                                           nullable=False))
     op.execute(sa.text('UPDATE categories SET always_alerts = :yes, alerts_safeguarding_team = :yes '
@@ -46,8 +51,8 @@ def upgrade():
 
 def downgrade():
     op.drop_column('categories', 'always_alerts')
-    with op.batch_alter_table('pupils', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_pupils_retention_flagged_by_id_users', type_='foreignkey')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_pupils_retention_flagged_by_id_users', 'pupils', type_='foreignkey')
     for column in ('retention_flagged_by_id', 'retention_flagged_at', 'retention_date_of_birth'):
         op.drop_column('pupils', column)
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
