@@ -7,6 +7,8 @@ Create Date: 2026-12-05 21:40:00
 Roles held before this revision are recorded as given long ago by nobody: the
 two-person deletion then accepts their holders as confirmers, as it did before.
 """
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ down_revision = '0017_retention_triggers'
 branch_labels = None
 depends_on = None
 
-LONG_AGO = '2000-01-01 00:00:00'
+LONG_AGO = datetime(2000, 1, 1)
 # The category the school's policy says always alerts the safeguarding team, as the
 # first revision's seed and the demo name it.
 SAFEGUARDING = 'Safeguarding'
@@ -27,7 +29,8 @@ def upgrade():
         batch_op.add_column(sa.Column('granted_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_role_assignments_granted_by_id_users'), 'users',
                                     ['granted_by_id'], ['id'])
-    op.execute(sa.text('UPDATE role_assignments SET granted_at = :at').bindparams(at=LONG_AGO))
+    op.execute(sa.text('UPDATE role_assignments SET granted_at = :at')
+               .bindparams(sa.bindparam('at', LONG_AGO, type_=sa.DateTime())))
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.alter_column('granted_at', existing_type=sa.DateTime(), nullable=False)
 
