@@ -326,6 +326,8 @@ RETENTION_DELETION_PROPOSED = "retention_deletion_proposed"
 RETENTION_DELETION_CONFIRMED = "retention_deletion_confirmed"
 RETENTION_DELETION_WITHDRAWN = "retention_deletion_withdrawn"
 IMPORT_ALREADY_APPLIED = "import_already_applied"
+DATE_OF_BIRTH_FLAGGED = "date_of_birth_flagged"
+DATE_OF_BIRTH_ACCEPTED = "date_of_birth_accepted"
 LABELS.update({
     USER_CREATED: "Admin created an account",
     USER_DEACTIVATED: "Admin deactivated an account",
@@ -341,6 +343,8 @@ LABELS.update({
     RETENTION_DELETION_CONFIRMED: "Confirmed deleting a pupil's records",
     RETENTION_DELETION_WITHDRAWN: "Withdrew a proposal to delete a pupil's records",
     IMPORT_ALREADY_APPLIED: "Confirmed an import already applied",
+    DATE_OF_BIRTH_FLAGGED: "Imported an earlier date of birth (flagged for the DSL)",
+    DATE_OF_BIRTH_ACCEPTED: "Accepted an earlier date of birth",
 })
 
 # --- seeing entries in a list, and setting up two-factor sign-in ---

@@ -10,11 +10,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import alerts, audit
+from .admin import operations
 from .auth.two_factor import ISSUER
 from .demo import DEMO_TRUST, load_demo
 from .extensions import db
 from .formfields import name_problem
-from .models import Role, RoleAssignment, School, Trust, User
+from .models import Role, School, Trust, User
 
 
 def register(app: Flask) -> None:
@@ -87,7 +88,13 @@ def demo_command(password: str, if_empty: bool) -> None:
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, school_slug: str | None, password: str) -> None:
-    """Create a user (or add a role to an existing one)."""
+    """Create a user (or add a role to an existing one) as the operator at the server.
+
+    This is the way in before there is any administrator (the first trust admin) and
+    the way back in when none can sign in. It acts as the operator, not as any account:
+    no administrator's limits apply, and the audit log records each role given as by
+    the operator at the command line. Every other role is given on the users page or
+    by the staff import, as an administrator."""
     if name_problem(name):
         raise click.BadParameter(name_problem(name), param_hint="--name")
     school = trust = None
@@ -102,16 +109,13 @@ def create_user_command(email: str, name: str, role: str, school_slug: str | Non
         if school is None:
             raise click.BadParameter(f"no school with slug {school_slug!r}", param_hint="--school")
     email = email.strip().lower()
+    grant = (role, school.id if school else None, trust.id if trust else None)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
-        user = User(email=email, name=name)
-        db.session.add(user)
+        user, _ = operations.create_user(None, name, email, grant, via=operations.COMMAND_LINE, mail=False)
+    else:
+        operations.add_role(None, user, grant, via=operations.COMMAND_LINE)
     user.set_password(password)
-    exists = any(
-        a.role == role and a.school_id == (school.id if school else None) for a in user.roles
-    )
-    if not exists:
-        user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
     db.session.commit()
     where = school.name if school else trust.name
     click.echo(f"{email}: {Role.LABELS[role]} at {where}")

@@ -145,12 +145,17 @@ def _upn(rng: random.Random, school_index: int, serial: int) -> str:
     return letters[check] + digits
 
 
+# The category whose entries always alert the safeguarding team (models.Category.always_alerts).
+SAFEGUARDING = "Safeguarding"
+
+
 def ensure_categories() -> list[Category]:
     existing = {c.name: c for c in db.session.scalars(select(Category))}
     for order, (name, alerts, description) in enumerate(CATEGORIES):
         if name not in existing:
             existing[name] = Category(
-                name=name, alerts_safeguarding_team=alerts, description=description, order=order
+                name=name, alerts_safeguarding_team=alerts, description=description, order=order,
+                always_alerts=name == SAFEGUARDING,
             )
             db.session.add(existing[name])
     db.session.flush()

@@ -222,3 +222,8 @@ def guidance_school_or_404(school_id, allowed) -> School:
 def guidance_trust_or_404(trust_id, allowed) -> Trust:
     return load(Trust, trust_id, lambda user, trust: allowed(user, None, trust.id), what="guidance",
                 audit_as="trust")
+
+
+def date_of_birth_pupil_or_404(pupil_id: int) -> Pupil:
+    """A pupil whose changed date of birth a DSL may accept (mis/deletion_routes.py)."""
+    return load(Pupil, pupil_id, policy.sees_date_of_birth_change, what="accept_date_of_birth", audit_as="pupil_id")

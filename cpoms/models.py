@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     func,
     or_,
     select,
@@ -160,7 +161,7 @@ class User(UserMixin, db.Model):
     last_sign_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Loaded on first use: only the signed-in user's roles are ever needed.
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleAssignment.user_id"
     )
 
     @property
@@ -263,7 +264,12 @@ class RoleAssignment(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"), index=True)
     trust_id: Mapped[Optional[int]] = mapped_column(ForeignKey("trusts.id"))
-    user: Mapped[User] = relationship(back_populates="roles")
+    # Who gave it and when (admin/operations.add_role): the two-person deletion asks
+    # whether a confirmer held their role before the proposal, given by someone else.
+    # None: by the operator at the server, the demo, or before this was recorded.
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
     school: Mapped[Optional[School]] = relationship(lazy="joined")
 
 
@@ -277,6 +283,13 @@ class Pupil(db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     preferred_name: Mapped[Optional[str]] = mapped_column(String(100))
     date_of_birth: Mapped[date] = mapped_column(Date)
+    # The earlier-known date of birth the retention period is still counted from, while
+    # the MIS gives one that would end it sooner and no DSL has accepted that yet
+    # (mis/pupils.py); None: counted from date_of_birth.
+    retention_date_of_birth: Mapped[Optional[date]] = mapped_column(Date)
+    # When the MIS first gave that earlier date, and through whose import (None: the command line).
+    retention_flagged_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    retention_flagged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     year_group: Mapped[int] = mapped_column(Integer)  # 0 is Reception
     class_name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -326,6 +339,9 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     alerts_safeguarding_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The Safeguarding category: every entry of it alerts the whole safeguarding team,
+    # whatever its name becomes; nobody switches that off (admin/categories.py).
+    always_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     order: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import (
-    Alert, Entry, EntryPupil, EntryShare, Kind, MonitoringEvent, Pupil, Role, RoleAssignment, School, Task,
+    Alert, AuditEvent, Entry, EntryPupil, EntryShare, Kind, MonitoringEvent, Pupil, Role, RoleAssignment, School, Task,
     Transfer, TransferEvent, TransferStatus, User,
 )
 
@@ -335,11 +335,31 @@ def report_school_ids(user) -> frozenset[int]:
 
 # --- administration ---------------------------------------------------------
 
-def audit_log_scope(user) -> tuple[frozenset[int], bool]:
-    """The schools whose audit log this user may read, and whether that includes
-    events that belong to no school."""
+def audit_log_scope(user):
+    """The schools whose audit log this user may read, and a WHERE clause on AuditEvent
+    matching exactly their events. An event belongs to the school it names (audit.record
+    takes it from the entry or pupil). One that names none (signing in, a password
+    change) belongs to a school's admins only when its actor works at their schools
+    alone, and names no pupil or entry: what someone also did elsewhere is not theirs.
+    A trust admin also reads the events of nobody at no school (the command line's)."""
     a = access(user)
-    return a.admin, bool(a.admin_trusts)
+    if not a.admin:
+        return a.admin, false()
+    elsewhere = select(RoleAssignment.user_id).where(or_(
+        RoleAssignment.school_id.not_in(a.admin),
+        and_(RoleAssignment.school_id.is_(None), RoleAssignment.trust_id.not_in(a.admin_trusts)),
+    ))
+    only_here = select(RoleAssignment.user_id).where(
+        or_(RoleAssignment.school_id.in_(a.admin), RoleAssignment.trust_id.in_(a.admin_trusts)),
+        RoleAssignment.user_id.not_in(elsewhere))
+    scope = [
+        AuditEvent.school_id.in_(a.admin),
+        and_(AuditEvent.school_id.is_(None), AuditEvent.pupil_id.is_(None), AuditEvent.entry_id.is_(None),
+             AuditEvent.user_id.in_(only_here)),
+    ]
+    if a.admin_trusts:
+        scope.append(and_(AuditEvent.school_id.is_(None), AuditEvent.user_id.is_(None)))
+    return a.admin, or_(*scope)
 
 
 # --- the recording guidance and category descriptions ------------------------
@@ -382,9 +402,9 @@ def can_edit_guidance(user) -> bool:
 
 
 def can_edit_categories(user) -> bool:
-    """Categories are shared by every school, and admins look after them (DESIGN.md)."""
-    a = access(user)
-    return bool(a.admin or a.admin_trusts)
+    """Categories are shared by every school of the trust: a trust-wide setting, changed by
+    the trust's administrators only, never by one school's (DESIGN.md)."""
+    return bool(access(user).admin_trusts)
 
 
 # --- signing in ---------------------------------------------------------------
@@ -728,6 +748,20 @@ def can_grant(user, role: str, school_id: int | None, trust_id: int | None) -> b
     return trust_id is not None and role in TRUST_ROLES and trust_id in a.admin_trusts
 
 
+def grant_refusal(user, target, role: str, school_id: int | None, trust_id: int | None) -> str | None:
+    """Why this user may not give this role to target, or take it away (target None: an
+    account about to be made); None when they may. The one rule for every way a role
+    changes hands: the users page and the staff import, on the web and the command line."""
+    a = access(user)
+    if a.user_id is None:
+        return "only a signed-in administrator gives or removes roles"
+    if target is not None and target.id == a.user_id:
+        return "nobody gives themselves a role or removes their own: another administrator must"
+    if not can_grant(user, role, school_id, trust_id):
+        return f"you cannot give or remove the role {Role.LABELS.get(role, role)} there"
+    return None
+
+
 def can_deactivate_user(user, target) -> bool:
     """Deactivating ends a whole account: only for someone every role of whom this
     admin administers. Anyone else loses their role here instead."""
@@ -751,15 +785,37 @@ def can_propose_deletion(user, pupil) -> bool:
 
 
 def deletion_confirm_school_ids(user) -> frozenset[int]:
-    """A DSL of the school confirms (deputies and admins do not)."""
+    """Where a user is a DSL (deputies and admins are not): whose proposals they see."""
     return access(user).confirms_deletion
 
 
+def deletion_confirm_refusal(user, proposal) -> str | None:
+    """Why this user may not confirm this proposal; None when they may. Two people: a DSL of
+    the pupil's school who did not propose it, who held that role before it was proposed,
+    and was not given it by the proposer (who could otherwise make a DSL to confirm)."""
+    if proposal is None or proposal.confirmed_at is not None:
+        return "this proposal is no longer waiting"
+    if proposal.school_id not in deletion_confirm_school_ids(user):
+        return "only a designated safeguarding lead of the pupil's school confirms"
+    if proposal.proposed_by_id == access(user).user_id:
+        return "you proposed it"
+    return _dependence(user, proposal.school_id, proposal.proposed_at, proposal.proposed_by_id, "proposed it")
+
+
+def _dependence(user, school_id: int, since, by_id: int | None, what: str) -> str | None:
+    """Why a DSL is not a second person to what by_id did at since: they became a DSL
+    only afterwards, or by_id gave them the role."""
+    held = [a for a in user.roles if a.role == Role.DSL and a.school_id == school_id]
+    before = [a for a in held if since is not None and a.granted_at < since]
+    if not before:
+        return f"you became a designated safeguarding lead after the person who {what} did so"
+    if all(a.granted_by_id is not None and a.granted_by_id == by_id for a in before):
+        return f"the person who {what} gave you your role"
+    return None
+
+
 def can_confirm_deletion(user, proposal) -> bool:
-    """Two people: a DSL of the pupil's school who did not propose it."""
-    return (proposal is not None and proposal.confirmed_at is None
-            and proposal.school_id in deletion_confirm_school_ids(user)
-            and proposal.proposed_by_id != access(user).user_id)
+    return deletion_confirm_refusal(user, proposal) is None
 
 
 def can_withdraw_deletion(user, proposal) -> bool:
@@ -809,3 +865,22 @@ def can_manage_school(user, school) -> bool:
 
 def can_read_guidance_version(user, version) -> bool:
     return can_read_guidance_of(user, version.school_id, version.trust_id)
+
+
+def sees_date_of_birth_change(user, pupil) -> bool:
+    """The DSLs of a pupil's school see an earlier date of birth from the MIS, to accept it."""
+    return pupil is not None and pupil.school_id in deletion_confirm_school_ids(user)
+
+
+def date_of_birth_refusal(user, pupil) -> str | None:
+    """Why this user may not accept an earlier date of birth from the MIS, which brings a
+    deletion closer; None when they may: a DSL of the pupil's school, a second person to
+    whoever imported it, as for confirming a deletion."""
+    if not sees_date_of_birth_change(user, pupil):
+        return "only a designated safeguarding lead of the pupil's school accepts it"
+    if pupil.retention_date_of_birth is None:
+        return "there is no changed date of birth to accept"
+    if pupil.retention_flagged_by_id == access(user).user_id:
+        return "you imported it"
+    return _dependence(user, pupil.school_id, pupil.retention_flagged_at, pupil.retention_flagged_by_id,
+                       "imported it")

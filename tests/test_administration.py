@@ -12,6 +12,7 @@ from email import message_from_bytes
 import pytest
 from sqlalchemy import select
 
+from cpoms.admin import operations
 from cpoms.extensions import db
 from cpoms.models import AuditEvent, Category, Role, RoleAssignment, School, User, UserSession
 
@@ -193,8 +194,8 @@ def test_an_admin_cannot_act_on_their_own_account_or_other_schools(app, client, 
 
 # --- categories -------------------------------------------------------------------------
 
-def test_adding_a_category_puts_it_last_on_the_log_form(app, client, auth, world):
-    auth.as_(world["admin"])
+def test_adding_a_category_puts_it_last_on_the_log_form(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
     response = client.post("/admin/categories", data={"name": "Online safety", "description": "Anything online.",
                                                       "alerts": "y"})
     assert response.status_code == 303
@@ -209,8 +210,8 @@ def test_adding_a_category_puts_it_last_on_the_log_form(app, client, auth, world
     assert event["new"]["name"] == "Online safety" and event["new"]["alerts"] is True
 
 
-def test_a_category_name_is_unique(app, client, auth, world):
-    auth.as_(world["admin"])
+def test_a_category_name_is_unique(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
     response = client.post("/admin/categories", data={"name": "behaviour"})
     assert response.status_code == 422 and "There is already a category" in response.get_data(as_text=True)
     sen = world.categories["SEN"].id
@@ -220,7 +221,7 @@ def test_a_category_name_is_unique(app, client, auth, world):
 
 
 def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, auth, world, make_entry,
-                                                                 count_queries):
+                                                                 count_queries, trust_admin):
     # Another entry of the pupil from the start: the page lists their other entries (to link to)
     # with one more query once there is any, and the counts compare pages with the same lists.
     make_entry(narrative="An earlier concern.")
@@ -235,7 +236,7 @@ def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, aut
     chronology_queries = len(q)
 
     behaviour = world.categories["Behaviour"].id
-    auth.as_(world["admin"])
+    auth.as_(trust_admin)
     assert client.post(f"/admin/categories/{behaviour}", data={
         f"c{behaviour}-name": "Conduct", f"c{behaviour}-active": "y"}).status_code == 303
     after = make_entry(category="Behaviour")
@@ -262,10 +263,10 @@ def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, aut
     assert [c["new"] for c in changes] == [{"name": "Conduct"}, {"name": "Conduct and behaviour"}]
 
 
-def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, client, auth, world, make_entry):
+def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, client, auth, world, make_entry, trust_admin):
     entry = make_entry(category="Complaint")
     complaint = world.categories["Complaint"].id
-    auth.as_(world["admin"])
+    auth.as_(trust_admin)
     assert client.post(f"/admin/categories/{complaint}", data={f"c{complaint}-name": "Complaint"}).status_code == 303
     assert not get(app, Category, id=complaint).active
     assert "Retired" in client.get("/admin/categories").get_data(as_text=True)
@@ -278,27 +279,29 @@ def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, 
     assert event["old"] == {"active": True} and event["new"] == {"active": False}
 
 
-def test_whether_a_category_alerts_the_team_is_set_and_audited(app, client, auth, world, make_entry):
+def test_whether_a_category_alerts_the_team_is_set_and_audited(app, client, auth, world, make_entry, trust_admin):
     welfare = world.categories["General welfare"].id
-    auth.as_(world["admin"])
+    auth.as_(trust_admin)
     assert client.post(f"/admin/categories/{welfare}", data={
-        f"c{welfare}-name": "General welfare", f"c{welfare}-alerts": "y", f"c{welfare}-active": "y"}).status_code == 303
+        f"c{welfare}-name": "General welfare", f"c{welfare}-alerts": "y", f"c{welfare}-active": "y",
+        f"c{welfare}-reason": "Welfare concerns are often early signs."}).status_code == 303
     assert get(app, Category, id=welfare).alerts_safeguarding_team
     [event] = audited(app, "category_changed")
     assert event["old"] == {"alerts": False} and event["new"] == {"alerts": True}
+    assert event["reason"] == "Welfare concerns are often early signs."
     make_entry(category="General welfare")
     with app.app_context():
         from cpoms.models import Alert
         assert db.session.scalar(select(Alert.id)) is not None  # the team is alerted now
 
 
-def test_moving_a_category_up_and_down(app, client, auth, world):
+def test_moving_a_category_up_and_down(app, client, auth, world, trust_admin):
     def order():
         with app.app_context():
             return [c.name for c in db.session.scalars(select(Category).order_by(Category.order, Category.name))]
 
     first, second = order()[:2]
-    auth.as_(world["admin"])
+    auth.as_(trust_admin)
     page = client.get("/admin/categories").get_data(as_text=True)
     first_id = world.categories[first].id
     assert re.search(rf'id="move-up-{first_id}"\s+disabled', page)  # nothing above the first
@@ -318,6 +321,65 @@ def test_categories_are_for_admins_only(app, client, auth, world):
     for who in ("dsl", "teacher1", "trust_rep"):
         auth.as_(world[who])
         assert client.get("/admin/categories").status_code == 403
+
+
+# The categories are the trust's: its admins change them, nobody switches off Safeguarding's alert.
+
+def change(client, category: Category | int, **fields):
+    cid = category if isinstance(category, int) else category.id
+    data = {f"c{cid}-{k}": v for k, v in fields.items() if v is not None}
+    return client.post(f"/admin/categories/{cid}", data=data)
+
+
+def alerts(app, category_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Category, category_id).alerts_safeguarding_team
+
+
+def test_a_school_admin_cannot_switch_off_safeguarding_alerts_for_the_trust(app, world, auth, client):
+    safeguarding = world.categories["Safeguarding"].id
+    auth.as_(world["admin"])
+    assert change(client, safeguarding, name="Safeguarding", active="y").status_code == 403
+    assert client.get("/admin/categories").status_code == 403
+    assert client.post("/admin/categories", data={"name": "Ours"}).status_code == 403
+    assert alerts(app, safeguarding)
+
+
+def test_nobody_switches_off_the_safeguarding_alert(app, world, auth, client, trust_admin):
+    safeguarding = world.categories["Safeguarding"].id
+    auth.as_(trust_admin)
+    response = change(client, safeguarding, name="Safeguarding", active="y", reason="Too many emails.")
+    assert response.status_code == 422
+    assert "cannot be switched off" in response.get_data(as_text=True)
+    assert alerts(app, safeguarding)
+    # Renamed, it is still the category that always alerts: the page keeps its alert on.
+    page = client.get("/admin/categories").get_data(as_text=True)
+    assert f'name="c{safeguarding}-alerts" type="hidden" value="y"' in page
+    assert change(client, safeguarding, name="Child protection", alerts="y", active="y").status_code == 303
+    assert alerts(app, safeguarding)
+    with app.test_request_context():
+        category = db.session.get(Category, safeguarding)
+        with pytest.raises(operations.CategoryRefused):
+            operations.change_category(db.session.get(User, trust_admin.id), category, category.name, False, True,
+                                       "as the operation, past the form")
+        assert category.alerts_safeguarding_team
+
+
+def test_a_trust_admin_changes_another_categorys_alerting_with_a_reason(app, world, auth, client, trust_admin):
+    welfare = world.categories["General welfare"].id
+    auth.as_(trust_admin)
+    response = change(client, welfare, name="General welfare", alerts="y", active="y")
+    assert response.status_code == 422 and "Say why the alerting changes" in response.get_data(as_text=True)
+    assert not alerts(app, welfare)
+    assert change(client, welfare, name="General welfare", alerts="y", active="y",
+                  reason="Welfare worries are early signs.").status_code == 303
+    assert alerts(app, welfare)
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "category_changed"))
+        detail = json.loads(event.detail)
+    assert event.user_id == trust_admin.id
+    assert (detail["old"], detail["new"], detail["reason"]) == (
+        {"alerts": False}, {"alerts": True}, "Welfare worries are early signs.")
 
 
 # --- schools --------------------------------------------------------------------------
@@ -365,7 +427,7 @@ def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_a
 
     from cpoms.models import Pupil, RetentionDeletion, Trust
 
-    pages = [("admin", "/admin/users"), ("admin", "/admin/categories"), ("admin", f"/admin/users/{world['teacher1'].id}"),
+    pages = [("admin", "/admin/users"), ("trust_admin", "/admin/categories"), ("admin", f"/admin/users/{world['teacher1'].id}"),
              ("admin", "/admin/pupils/retention"), ("trust_admin", "/admin/schools"), ("dsl", "/retention-deletions")]
 
     def measure() -> dict:

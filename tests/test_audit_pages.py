@@ -12,7 +12,7 @@ from cpoms.auditlog.queries import PAGE_SIZE
 from cpoms.extensions import db
 from cpoms.models import AuditEvent, Role, RoleAssignment, User
 
-from conftest import make_user
+from conftest import Auth, make_user
 
 
 def rows(html: str) -> list[str]:
@@ -172,3 +172,39 @@ def test_admin_log_is_audited_and_html_of_a_user_agent_is_inert(app, world, auth
     assert "<script>alert" not in html
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == audit.VIEW_AUDIT_LOG))
+
+
+def test_a_school_admin_does_not_see_what_a_shared_colleague_did_at_another_school(app, world, auth, client,
+                                                                                   make_entry):
+    """other_dsl also teaches at Ashgrove: what they read at Brookfield, about Brookfield's
+    pupil, is Brookfield's, not Ashgrove's admin's to see."""
+    with app.app_context():
+        db.session.add(RoleAssignment(user_id=world["other_dsl"].id, role=Role.STAFF, school_id=world.school.id))
+        db.session.commit()
+    brookfield_entry = make_entry(recorder="other_teacher", pupils=world.other_pupils,
+                                  narrative="Noah told us about home.")
+    auth.login(world["other_dsl"])  # signs in: an event of no school
+    assert client.get(f"/entries/{brookfield_entry}").status_code == 200
+    assert client.get(f"/pupils/{world.other_pupils[0].id}/chronology").status_code == 200
+    ashgrove_entry = make_entry(recorder="other_dsl", narrative="Amelia was upset.")
+    Auth(app, app.test_client()).login(world["teacher1"])  # works at Ashgrove alone
+
+    html = auth.as_(world["admin"]).get("/admin/audit").get_data(as_text=True)
+    assert "Noah Baker" not in html and "Brookfield" not in html
+    assert f"(entry {brookfield_entry})" not in html
+    assert f"(entry {ashgrove_entry})" in html  # what they did at Ashgrove is Ashgrove's
+    with app.app_context():
+        signed_in = {e.user_id for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in"))}
+    assert signed_in == {world["other_dsl"].id, world["teacher1"].id}
+    rows = html.split("<tr>")
+    assert any("Signed in" in r and "Teacher1" in r for r in rows)
+    assert not any("Signed in" in r and "Other Dsl" in r for r in rows)
+
+
+def test_a_trust_admin_sees_every_school_of_the_trust_with_its_pupils(app, world, auth, client, make_entry,
+                                                                     trust_admin):
+    brookfield_entry = make_entry(recorder="other_teacher", pupils=world.other_pupils)
+    auth.as_(world["other_dsl"]).get(f"/entries/{brookfield_entry}")
+    auth.as_(world["other_dsl"]).get(f"/pupils/{world.other_pupils[0].id}/chronology")
+    html = auth.as_(trust_admin).get("/admin/audit").get_data(as_text=True)
+    assert "Noah Baker" in html and f"(entry {brookfield_entry})" in html

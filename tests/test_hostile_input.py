@@ -227,12 +227,16 @@ def make_administration_sample(world) -> dict:
     extra = RoleAssignment(role=Role.GOVERNOR, school_id=world.school.id)
     teacher4.roles += [RoleAssignment(role=Role.STAFF, school_id=world.school.id), extra]
     db.session.get(Pupil, world.pupils[1].id).date_of_birth = date(1990, 1, 1)
+    # Amelia's MIS date of birth is a year earlier than the one retention is counted from: a DSL accepts it.
+    amelia = db.session.get(Pupil, world.pupils[0].id)
+    amelia.retention_date_of_birth = date(amelia.date_of_birth.year + 1, 1, 1)
+    amelia.retention_flagged_at, amelia.retention_flagged_by_id = now_utc(), world["admin"].id
     proposal = RetentionDeletion(pupil_id=world.pupils[2].id, school_id=world.school.id, reason="Reviewed.",
                                  proposed_by_id=world["admin"].id)
     db.session.add(proposal)
     db.session.commit()
     return {"trust_admin_id": trust_admin.id, "teacher4_id": teacher4.id, "teacher4_extra_role_id": extra.id,
-            "due_pupil_id": world.pupils[1].id, "proposal_id": proposal.id}
+            "due_pupil_id": world.pupils[1].id, "proposal_id": proposal.id, "flagged_pupil_id": world.pupils[0].id}
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -418,8 +422,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     GUIDANCE_EDIT_PAGE: Route(who="admin"),
     GUIDANCE_EDIT: Route(who="admin", data=lambda s: {"body": "Write facts, not opinions.", "note": "Clearer."},
                          writes=frozenset({"guidance_versions"})),
-    CATEGORIES_PAGE: Route(who="admin"),
-    CATEGORIES: Route(who="admin", data=category_descriptions, writes=frozenset({"categories"})),
+    CATEGORIES_PAGE: Route(who="trust_admin"),
+    CATEGORIES: Route(who="trust_admin", data=category_descriptions, writes=frozenset({"categories"})),
     HIDDEN: Route(who="teacher1", headers={"Referer": "http://localhost/log"}),
     REPORTS: Route(data=lambda s: {"year": "2025", "term": "autumn"}),
     REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": "2025"}),
@@ -1283,10 +1287,12 @@ STAFF_IMPORT_PAGE, STAFF_IMPORT = ("mis.staff_upload", "GET"), ("mis.staff_uploa
 PROPOSE = ("mis.propose_deletion", "POST")
 DELETIONS, CONFIRM_DELETION, WITHDRAW_DELETION = (
     ("deletion.pending", "GET"), ("deletion.confirm", "POST"), ("deletion.withdraw", "POST"))
+ACCEPT_DATE_OF_BIRTH = ("deletion.accept_date_of_birth", "POST")
 
 STAFF_CSV = b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
 TEACHER3 = {"user_id": "teacher3_id"}
 CATEGORY_NAME, CATEGORY_ALERTS, CATEGORY_ACTIVE = "c{behaviour_id}-name", "c{behaviour_id}-alerts", "c{behaviour_id}-active"
+CATEGORY_REASON = "c{behaviour_id}-reason"
 SCHOOL_NAME, SCHOOL_SLUG = "s{school_id}-name", "s{school_id}-slug"
 REASON = "p{due_pupil_id}-reason"
 ROLE_AT_OTHER_SCHOOL = P("other-school-role", lambda s: f"staff@school:{s['other_school_id']}")
@@ -1305,13 +1311,15 @@ ROUTES.update({
                        writes=frozenset({"role_assignments"})),
     DEACTIVATE: Route(who="admin", ids=TEACHER3, writes=ADMIN_WRITES),
     REACTIVATE: Route(who="admin", ids={"user_id": "teacher4_id"}, writes=ADMIN_WRITES),
-    ADMIN_CATEGORIES: Route(who="admin"),
-    ADD_CATEGORY: Route(who="admin", data=lambda s: {"name": "Online safety", "description": "Anything online.",
+    # The categories are the trust's: its admins change them.
+    ADMIN_CATEGORIES: Route(who="trust_admin"),
+    ADD_CATEGORY: Route(who="trust_admin", data=lambda s: {"name": "Online safety", "description": "Anything online.",
                                                      "alerts": "y"}, writes=frozenset({"categories"})),
-    CHANGE_CATEGORY: Route(who="admin", ids={"category_id": "behaviour_id"},
-                           data=lambda s: {CATEGORY_NAME.format(**s): "Conduct", CATEGORY_ACTIVE.format(**s): "y"},
+    CHANGE_CATEGORY: Route(who="trust_admin", ids={"category_id": "behaviour_id"},
+                           data=lambda s: {CATEGORY_NAME.format(**s): "Conduct", CATEGORY_ACTIVE.format(**s): "y",
+                                           CATEGORY_REASON.format(**s): "Reviewed with the DSLs."},
                            writes=frozenset({"categories", "category_renames"})),
-    MOVE_CATEGORY: Route(who="admin", ids={"category_id": "behaviour_id"}, data=lambda s: {"direction": "down"},
+    MOVE_CATEGORY: Route(who="trust_admin", ids={"category_id": "behaviour_id"}, data=lambda s: {"direction": "down"},
                          writes=frozenset({"categories"})),
     SCHOOLS: Route(who="trust_admin"),
     ADD_SCHOOL: Route(who="trust_admin", data=lambda s: {"name": "Cedar Primary School", "slug": "cedar"},
@@ -1333,6 +1341,7 @@ ROUTES.update({
                                               "monitoring_states", "transfers", "drafts",
                                               *append_only.RETENTION_GRANTED})),
     WITHDRAW_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"}, writes=frozenset({"retention_deletions"})),
+    ACCEPT_DATE_OF_BIRTH: Route(who="dsl", ids={"pupil_id": "flagged_pupil_id"}, writes=frozenset({"pupils"})),
 })
 
 ADMIN_VALID_POST = {
@@ -1346,14 +1355,15 @@ ADMIN_VALID_POST = {
     STAFF_IMPORT: Expect((303,), writes=True), PROPOSE: Expect((303,), writes=True),
     CONFIRM_DELETION: Expect((303,), location="/retention-deletions", writes=True),
     WITHDRAW_DELETION: Expect((303,), location="/retention-deletions", writes=True),
+    ACCEPT_DATE_OF_BIRTH: Expect((303,), location="/retention-deletions", writes=True),
 }
 VALID_POST.update(ADMIN_VALID_POST)
 PREFIXED.update({CHANGE_CATEGORY: "c{behaviour_id}-", CHANGE_SCHOOL: "s{school_id}-", PROPOSE: "p{due_pupil_id}-"})
 ADMIN_SHOWN_ON = {
     (NEW_USER, "name"): (("admin", "/admin/users"),),
-    (ADD_CATEGORY, "name"): (("teacher1", "/log"), ("admin", "/admin/categories")),
+    (ADD_CATEGORY, "name"): (("teacher1", "/log"), ("trust_admin", "/admin/categories")),
     (ADD_CATEGORY, "description"): (("teacher1", "/log"),),
-    (CHANGE_CATEGORY, CATEGORY_NAME): (("teacher1", "/log"), ("admin", "/admin/categories")),
+    (CHANGE_CATEGORY, CATEGORY_NAME): (("teacher1", "/log"), ("trust_admin", "/admin/categories")),
     (ADD_SCHOOL, "name"): (("trust_admin", "/admin/schools"),),
     (CHANGE_SCHOOL, SCHOOL_NAME): (("trust_admin", "/admin/schools"),),
     (PROPOSE, REASON): (("dsl", "/retention-deletions"),),
@@ -1394,6 +1404,7 @@ CASES += [
     # Categories: the name is text shown to every member of staff; the flags are tick boxes.
     Case(ADMIN_CATEGORIES, "next", SCRIPT, SHOWN),
     Case(ADMIN_CATEGORIES, "next", SCRIPT, FORBIDDEN, who="dsl"),
+    Case(ADMIN_CATEGORIES, "next", SCRIPT, FORBIDDEN, who="admin"),
     *text_cases(ADD_CATEGORY, "name", too_long=longer_than(80), long_text=81,
                 required=invalid("Give the category a name.")),
     Case(ADD_CATEGORY, "name", P("taken", "behaviour"), invalid("There is already a category")),
@@ -1402,6 +1413,10 @@ CASES += [
     *text_cases(CHANGE_CATEGORY, CATEGORY_NAME, too_long=longer_than(80), long_text=81,
                 required=invalid("Give the category a name.")),
     Case(CHANGE_CATEGORY, CATEGORY_NAME, P("taken", "SEN"), invalid("There is already a category")),
+    # The reason for a change of alerting goes into the audit log only.
+    *[Case(CHANGE_CATEGORY, CATEGORY_REASON, v, ACCEPTED) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL)],
+    Case(CHANGE_CATEGORY, CATEGORY_REASON, P("501-chars", "x" * 501), longer_than(500)),
+    Case(CHANGE_CATEGORY, CATEGORY_REASON, MEGABYTE, TOO_LARGE),
     *[Case(CHANGE_CATEGORY, name, v, ACCEPTED) for name in (CATEGORY_ALERTS, CATEGORY_ACTIVE)
       for v in (SCRIPT, SQL_OR)],
     *[Case(route, "category_id", v, MISSING) for route in (CHANGE_CATEGORY, MOVE_CATEGORY) for v in SOME_IDS],
@@ -1447,6 +1462,9 @@ CASES += [
         Case(route, "proposal_id", P("proposal", lambda s: str(s["proposal_id"])), MISSING, who="other_dsl"))],
     Case(CONFIRM_DELETION, "proposal_id", P("the-proposers-own", lambda s: str(s["proposal_id"])), FORBIDDEN,
          who="admin"),
+    *id_cases(ACCEPT_DATE_OF_BIRTH, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    *[Case(ACCEPT_DATE_OF_BIRTH, "pupil_id", P("flagged", lambda s: str(s["flagged_pupil_id"])), MISSING, who=who)
+      for who in ("admin", "other_dsl", "deputy")],
     *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in ADMIN_VALID_POST.items()],
 ]
 
@@ -1604,7 +1622,7 @@ LISTED = {(LOG, "narrative"): (("dsl", "/review"), ("teacher1", "/"))}
 SHOWN_ON = {
     (GUIDANCE_EDIT, "body"): (("teacher1", "/guidance"), ("admin", "/guidance/edit")),
     (GUIDANCE_EDIT, "note"): (("teacher1", "/guidance/history"),),
-    (CATEGORIES, BEHAVIOUR_DESCRIPTION): (("teacher1", "/log"), ("admin", "/guidance/categories")),
+    (CATEGORIES, BEHAVIOUR_DESCRIPTION): (("teacher1", "/log"), ("trust_admin", "/guidance/categories")),
     # {location}: where the save redirected (the new transfer's page); other names: the sample's ids.
     (TRANSFER_START, "destination_name"): (("dsl", "{location}"), ("dsl", "/transfers")),
     (TRANSFER_START, "contact_name"): (("dsl", "{location}"),),

@@ -65,6 +65,7 @@ SUCCESS = {
     ("admin.change_category", "POST"): 303, ("admin.move_category", "POST"): 303, ("admin.schools", "POST"): 303,
     ("admin.change_school", "POST"): 303, ("mis.staff_upload", "POST"): 303, ("mis.propose_deletion", "POST"): 303,
     ("deletion.confirm", "POST"): 303, ("deletion.withdraw", "POST"): 303,
+    ("deletion.accept_date_of_birth", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

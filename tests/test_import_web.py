@@ -90,8 +90,8 @@ def test_two_confirmations_at_once_apply_the_upload_once(app, world, stored, mon
     arrived = threading.Barrier(2)
     applying = pupils.apply
 
-    def slow_apply(plan):
-        counts = applying(plan)
+    def slow_apply(plan, by):
+        counts = applying(plan, by)
         threading.Event().wait(0.5)
         return counts
 

@@ -165,6 +165,7 @@ def test_upgrade_keeps_a_schools_entries_follow_ups_and_alerts(empty_app):
         "VALUES (1, 'dsl@a.example.org', 'D', 'x', true, '2026-01-05 09:00:00')",
         "INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, \"order\") "
         "VALUES (1, 'Safeguarding', '', true, true, 0)",
+        "INSERT INTO role_assignments (id, user_id, role, school_id) VALUES (1, 1, 'dsl', 1)",
         "INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, year_group, "
         "class_name, active) VALUES (1, 1, 'A123456789012', 'P', 'Q', '2019-03-01', 2, '2A', true), "
         "(2, 2, 'B123456789012', 'R', 'S', '2019-04-01', 2, '2B', true)",
@@ -200,6 +201,12 @@ def test_upgrade_keeps_a_schools_entries_follow_ups_and_alerts(empty_app):
             == [(1, 1, "sent"), (2, 2, "sent"), (3, 1, "failed")]
         from cpoms import alerts
         assert alerts.undelivered_count([1]) == 1 and alerts.undelivered_count([2]) == 0
+        # Roles held before who gave them was recorded count as given long ago, by nobody; the
+        # Safeguarding category is the one that always alerts.
+        from cpoms.models import Category, RoleAssignment
+        [held] = db.session.scalars(select(RoleAssignment))
+        assert (held.granted_at.year, held.granted_by_id) == (2000, None)
+        assert db.session.get(Category, 1).always_alerts
 
 
 def triggers() -> dict[str, str]:

@@ -337,13 +337,13 @@ def test_the_windows_1252_sample_imports(app, world):
 
 def test_cli_imports_staff_adding_people_and_roles(app, world):
     path = DATA / "staff.csv"
-    dry = run(app, "import-staff", str(path), "--school", "ashgrove", "--dry-run")
+    dry = run(app, "import-staff", str(path), "--school", "ashgrove", "--as", "admin@ashgrove.example.org", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Dry run, nothing written: 2 new, 1 updated, 0 unchanged, 0 left, 3 with errors" in dry.output
     assert "line 5: the email 'not-an-email' is not an email address" in dry.output
     assert "line 6: the email ruth.ellis@ashgrove.example.org is also on line 2" in dry.output
     assert "line 7: the role 'Caretaker' is not one of staff" in dry.output
-    done = run(app, "import-staff", str(path), "--school", "ashgrove")
+    done = run(app, "import-staff", str(path), "--school", "ashgrove", "--as", "admin@ashgrove.example.org")
     assert done.exit_code == 0, done.output
     with app.app_context():
         ruth = db.session.scalar(select(User).where(User.email == "ruth.ellis@ashgrove.example.org"))
@@ -352,5 +352,5 @@ def test_cli_imports_staff_adding_people_and_roles(app, world):
         teacher = db.session.get(User, world["teacher1"].id)
         assert sorted(a.role for a in teacher.roles) == [Role.DSL, Role.STAFF]
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "staff_imported")) == 1
-    again = run(app, "import-staff", str(path), "--school", "ashgrove")
+    again = run(app, "import-staff", str(path), "--school", "ashgrove", "--as", "admin@ashgrove.example.org")
     assert "0 new, 0 updated, 3 unchanged" in again.output

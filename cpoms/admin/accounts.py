@@ -56,7 +56,7 @@ def new_user():
         elif db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data)) is not None:
             form.email.errors = ["There is already an account with this email address. If they work at another "
                                  "school too, give them a role from their page on the users list."]
-        elif policy.can_grant(current_user, *grant):
+        elif policy.grant_refusal(current_user, None, *grant) is None:
             user, mailed = operations.create_user(current_user, form.name.data, form.email.data, grant)
             flash(f"{user.name} has an account and has been emailed a link to choose a password."
                   if mailed else f"{user.name} has an account, but the email with the link to choose a password "
@@ -88,7 +88,8 @@ def add_role(user_id: int):
             form.grant.errors = ["Choose the role to give, and where."]
         return _user_page(person, form, 422)
     grant = chosen_grant(form.grant.data)
-    refuse_unless(policy.can_grant(current_user, *grant), "grant role", target_user_id=person.id, grant=form.grant.data)
+    refuse_unless(policy.grant_refusal(current_user, person, *grant) is None, "grant role",
+                  target_user_id=person.id, grant=form.grant.data)
     added = operations.add_role(current_user, person, grant)
     flash(f"{person.name} now has this role." if added else f"{person.name} already had this role.", "success")
     return redirect(url_for(".user", user_id=person.id), 303)
@@ -98,7 +99,8 @@ def add_role(user_id: int):
 def remove_role(user_id: int, role_id: int):
     person = target_user(user_id)
     assignment = role_or_404(person, role_id)
-    refuse_unless(policy.can_grant(current_user, assignment.role, assignment.school_id, assignment.trust_id),
+    refuse_unless(policy.grant_refusal(current_user, person, assignment.role, assignment.school_id,
+                                       assignment.trust_id) is None,
                   "remove role", target_user_id=person.id, role=assignment.id)
     if len(person.roles) == 1:
         flash(f"This is {person.name}'s only role: deactivate the account instead, so that it stays on the "

@@ -1,6 +1,7 @@
 """The categories staff choose from: add, rename, reorder, retire. A category is never
 deleted (entries keep it), and an entry shows the name its category had when it was
-recorded (models.CategoryRename, Entry.category_name)."""
+recorded (models.CategoryRename, Entry.category_name). They are shared by every school:
+the trust's administrators change them (policy.can_edit_categories)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -12,8 +13,8 @@ from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import category_or_404, refuse_unless, require
-from ..models import Category, CategoryRename
-from ..timefmt import now_utc
+from ..models import Category
+from . import operations
 from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
 from .routes import bp
 
@@ -82,18 +83,16 @@ def change_category(category_id: int):
     form = ChangeCategoryForm(prefix=f"c{category.id}", meta=ONE_OF_MANY)
     if not _valid(form, category.id):
         return _page(NewCategoryForm(formdata=None), 422, changing=(category.id, form))
-    old = {"name": category.name, "alerts": category.alerts_safeguarding_team, "active": category.active}
-    new = {"name": form.name.data, "alerts": form.alerts.data, "active": form.active.data}
-    if old == new:
+    try:
+        changed = operations.change_category(current_user, category, form.name.data, form.alerts.data,
+                                             form.active.data, form.reason.data or "")
+    except operations.CategoryRefused as refused:
+        field = form.alerts if category.always_alerts else form.reason
+        field.errors = [*field.errors, str(refused)]
+        return _page(NewCategoryForm(formdata=None), 422, changing=(category.id, form))
+    if changed is None:
         flash(f"Nothing was changed on {category.name}.", "info")
         return redirect(url_for(".categories"), 303)
-    if new["name"] != old["name"]:
-        # Entries recorded until now keep showing the old name.
-        db.session.add(CategoryRename(category_id=category.id, old_name=old["name"], new_name=new["name"],
-                                      renamed_at=now_utc(), renamed_by_id=current_user.id))
-    category.name, category.alerts_safeguarding_team, category.active = new["name"], new["alerts"], new["active"]
-    audit.record(audit.CATEGORY_CHANGED, category_id=category.id,
-                 old={k: v for k, v in old.items() if new[k] != v}, new={k: v for k, v in new.items() if old[k] != v})
     flash(f"{category.name} is saved." + ("" if category.active else " It is no longer offered on the log form; "
                                           "entries keep it and it stays in the filters."), "success")
     return redirect(url_for(".categories"), 303)

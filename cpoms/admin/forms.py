@@ -48,6 +48,8 @@ class NewCategoryForm(CategoryForm):
 
 class ChangeCategoryForm(CategoryForm):
     active = BooleanField("Offered on the log form")
+    reason = StringField("Why the alerting changes (needed when it does)", filters=[stripped],
+                         validators=[Length(max=500)])
 
 
 class SchoolForm(BaseForm):

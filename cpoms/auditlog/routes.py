@@ -41,12 +41,12 @@ def viewers(pupil_id: int):
 @bp.route("/admin/audit")
 @login_required
 def log():
-    school_ids, schoolless = policy.audit_log_scope(current_user)
+    school_ids, scope = policy.audit_log_scope(current_user)
     require(bool(school_ids))
     form = AuditFilterForm(request.args)
     valid = form.validate()
     filters = form.filters() if valid else Filters()
-    page = audit_log(school_ids, schoolless, filters, _before())
+    page = audit_log(school_ids, scope, filters, _before())
     audit.record(audit.VIEW_AUDIT_LOG, filters={k: v for k, v in vars(filters).items() if v})
     return render("auditlog/log.html", block="events", form=form, page=page, pager_links=_pager_links(page),
                   status_code=200 if valid else 422)

@@ -10,9 +10,10 @@ from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import deletion_or_404, refuse_unless, require
+from ..loaders import date_of_birth_pupil_or_404, deletion_or_404, refuse_unless, require
 from ..models import EntryPupil, Pupil, RetentionDeletion
-from . import deletion
+from . import deletion, retention
+from .pupils import accept_date_of_birth as accept
 
 bp = Blueprint("deletion", __name__, url_prefix="/retention-deletions")
 
@@ -35,8 +36,9 @@ def pending():
     pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(ids)))}
     entries = dict(db.session.execute(select(EntryPupil.pupil_id, func.count()).where(EntryPupil.pupil_id.in_(ids))
                                       .group_by(EntryPupil.pupil_id)).all())
-    audit.record(audit.VIEW_RETENTION_REVIEW, count=len(proposals), deletions=True)
-    return render("mis/deletions.html", proposals=proposals, pupils=pupils, entries=entries,
+    flagged = retention.flagged(school_ids)
+    audit.record(audit.VIEW_RETENTION_REVIEW, count=len(proposals), deletions=True, flagged=len(flagged))
+    return render("mis/deletions.html", proposals=proposals, pupils=pupils, entries=entries, flagged=flagged,
                   button=BaseForm(formdata=None))
 
 
@@ -67,3 +69,18 @@ def withdraw(proposal_id: int):
     if proposal.school_id in policy.deletion_confirm_school_ids(current_user):
         return redirect(url_for(".pending"), 303)
     return redirect(url_for("mis.retention"), 303)
+
+
+@bp.route("/dates-of-birth/<int:pupil_id>/accept", methods=["POST"])
+def accept_date_of_birth(pupil_id: int):
+    """A DSL accepts an earlier date of birth from the MIS: the retention period is then counted from it."""
+    pupil = date_of_birth_pupil_or_404(pupil_id)
+    refusal = policy.date_of_birth_refusal(current_user, pupil)
+    if refusal:
+        audit.record(audit.DENIED, what="accept_date_of_birth", pupil=pupil, why=refusal)
+        flash(f"The date of birth is not accepted: {refusal}.", "warning")
+    else:
+        accept(current_user, pupil)
+        flash(f"{pupil.first_name} {pupil.last_name}'s retention period is now counted from "
+              f"{pupil.date_of_birth:%d/%m/%Y}.", "success")
+    return redirect(url_for(".pending"), 303)

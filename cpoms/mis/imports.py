@@ -28,15 +28,17 @@ class ImportKind:
 
     name: str
     parse: Callable
-    plan: Callable  # (school, rows, full) -> Plan
-    apply: Callable
+    plan: Callable  # (school, rows, full, by) -> Plan; by: the admin importing it
+    apply: Callable  # (plan, by)
     action: str
     columns: tuple[Column, ...]
 
 
 KINDS = {
-    "pupils": ImportKind("pupils", pupils.parse, pupils.plan, pupils.apply, audit.PUPILS_IMPORTED, pupils.COLUMNS),
-    "staff": ImportKind("staff", staff.parse, lambda school, rows, full: staff.plan(school, rows), staff.apply,
+    "pupils": ImportKind("pupils", pupils.parse, pupils.plan,
+                         pupils.apply, audit.PUPILS_IMPORTED, pupils.COLUMNS),
+    "staff": ImportKind("staff", staff.parse, lambda school, rows, full, by: staff.plan(school, rows, by),
+                        staff.apply,
                         audit.STAFF_IMPORTED, staff.COLUMNS),
 }
 
@@ -51,11 +53,12 @@ def store(user: User, school: School, filename: str, rows, full: bool, kind: str
     return upload
 
 
-def preview(upload: PupilImport) -> pupils.Plan:
-    return KINDS[upload.kind].plan(upload.school, pupils.rows_from_json(upload.rows), upload.full)
+def preview(upload: PupilImport, by: User) -> pupils.Plan:
+    """As it would be applied now, by the admin who uploaded it (only they see it)."""
+    return KINDS[upload.kind].plan(upload.school, pupils.rows_from_json(upload.rows), upload.full, by)
 
 
-def confirm(upload: PupilImport, user: User | None) -> dict[str, int] | None:
+def confirm(upload: PupilImport, user: User) -> dict[str, int] | None:
     """Apply the upload as it stands now, once: None when it was applied already.
 
     The conditional UPDATE claims the upload before anything is applied. A second
@@ -71,7 +74,7 @@ def confirm(upload: PupilImport, user: User | None) -> dict[str, int] | None:
         return None
     db.session.refresh(upload)
     kind = KINDS[upload.kind]
-    counts = kind.apply(preview(upload))
+    counts = kind.apply(preview(upload, user), user)
     upload.result = json.dumps(counts)
     detail = {"full": upload.full} if upload.kind == "pupils" else {}
     record(upload.school, counts, upload.filename, user, action=kind.action, **detail)

@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
+from .. import audit
 from ..extensions import db
-from ..models import Pupil, School
+from ..models import Pupil, School, User
 from ..timefmt import now_utc, to_uk
 from .csvfile import Column, Row, decode, read
 
@@ -91,8 +92,9 @@ def today() -> date:
     return to_uk(now_utc()).date()
 
 
-def plan(school: School, rows: list[Row], full: bool) -> Plan:
-    """Every row's outcome, and (for a full import) the pupils on roll the file leaves out."""
+def plan(school: School, rows: list[Row], full: bool, by: User | None = None) -> Plan:
+    """Every row's outcome, and (for a full import) the pupils on roll the file leaves out.
+    by: who imports it (None: the command line), named on an earlier date of birth."""
     checked = [(row, *_check(row)) for row in rows]
     # Every UPN in the file, even on a row with an error: that pupil is still on roll.
     lines_of: dict[str, list[int]] = {}
@@ -128,7 +130,13 @@ def plan(school: School, rows: list[Row], full: bool) -> Plan:
             continue
         changed = [f for f in FIELDS if getattr(pupil, f) != values[f]] + ([] if pupil.active else ["active"])
         kind = UPDATED if changed else UNCHANGED
-        outcomes.append(Outcome(row.line, upn, name, kind, _describe(pupil, values, changed), values, pupil.id))
+        detail = _describe(pupil, values, changed)
+        if "date_of_birth" in changed:
+            values = {**values, **_retention(pupil, values["date_of_birth"], by)}
+            if values["retention_date_of_birth"] is not None:
+                detail += (f" (earlier: the retention period stays counted from "
+                           f"{values['retention_date_of_birth']:%d/%m/%Y} until a DSL accepts it)")
+        outcomes.append(Outcome(row.line, upn, name, kind, detail, values, pupil.id))
     if full:
         for upn, pupil in sorted(existing.items(), key=lambda item: (item[1].last_name, item[1].first_name)):
             if pupil.active and upn not in lines_of:
@@ -138,9 +146,35 @@ def plan(school: School, rows: list[Row], full: bool) -> Plan:
     return Plan(school.id, outcomes)
 
 
-def apply(plan: Plan) -> dict[str, int]:
+def _retention(pupil: Pupil, born: date, by: User | None) -> dict:
+    """What a new date of birth does to the retention period. A later one (a longer
+    period) counts at once; an earlier one would bring a deletion closer, so the period
+    stays counted from the earlier-known date until a DSL accepts it: a mistyped or
+    forged date in a file must not make a child's record look due for deletion."""
+    counted_from = pupil.retention_date_of_birth or pupil.date_of_birth
+    if born >= counted_from:
+        return {"retention_date_of_birth": None, "retention_flagged_at": None, "retention_flagged_by_id": None}
+    if pupil.retention_date_of_birth is not None:  # flagged already: who first brought it stays
+        return {"retention_date_of_birth": counted_from}
+    return {"retention_date_of_birth": counted_from, "retention_flagged_at": now_utc(),
+            "retention_flagged_by_id": by.id if by is not None else None}
+
+
+def accept_date_of_birth(dsl: User, pupil: Pupil) -> None:
+    """A DSL accepts the MIS's earlier date of birth: the retention period is counted from it."""
+    audit.record(audit.DATE_OF_BIRTH_ACCEPTED, pupil=pupil, user=dsl, old=pupil.retention_date_of_birth,
+                 new=pupil.date_of_birth, imported_by=pupil.retention_flagged_by_id)
+    pupil.retention_date_of_birth = pupil.retention_flagged_at = pupil.retention_flagged_by_id = None
+    db.session.flush()
+
+
+def apply(plan: Plan, by: User | None = None) -> dict[str, int]:
     """Write the plan: new pupils added, changed ones updated, leavers marked (never
     deleted: their records stay). Flushes; the caller commits, so it is all or nothing."""
+    for o in plan.of(UPDATED):
+        if o.values.get("retention_flagged_at") is not None:
+            audit.record(audit.DATE_OF_BIRTH_FLAGGED, pupil_id=o.record_id, school_id=plan.school_id, user=by,
+                         new=o.values["date_of_birth"], retention_counted_from=o.values["retention_date_of_birth"])
     new = [{**o.values, "school_id": plan.school_id, "active": True} for o in plan.of(NEW)]
     if new:
         db.session.execute(insert(Pupil), new)

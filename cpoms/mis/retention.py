@@ -28,14 +28,32 @@ class Due:
     entries: int
 
 
+def counted_from(pupil: Pupil) -> date:
+    """The date of birth the period is counted from: an earlier one from the MIS only
+    once a DSL has accepted it (mis/pupils.py)."""
+    return pupil.retention_date_of_birth or pupil.date_of_birth
+
+
+def ends(pupil: Pupil, years: int) -> date:
+    return add_years(counted_from(pupil), years)
+
+
+def flagged(school_ids) -> list[Pupil]:
+    """Pupils the MIS gives an earlier date of birth that no DSL has accepted yet."""
+    return list(db.session.scalars(select(Pupil).where(Pupil.school_id.in_(school_ids),
+                                                       Pupil.retention_date_of_birth.is_not(None))
+                                   .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)))
+
+
 def due(school_ids, years: int, today: date) -> list[Due]:
     horizon = add_years(today + LOOK_AHEAD, -years)  # born on or before it: due within a year
     entries = (select(EntryPupil.pupil_id, func.count(Entry.id).label("n"))
                .join(Entry, Entry.id == EntryPupil.entry_id).group_by(EntryPupil.pupil_id).subquery())
+    born = func.coalesce(Pupil.retention_date_of_birth, Pupil.date_of_birth)
     rows = db.session.execute(
         select(Pupil, func.coalesce(entries.c.n, 0))
         .outerjoin(entries, entries.c.pupil_id == Pupil.id)
-        .where(Pupil.school_id.in_(school_ids), Pupil.date_of_birth <= horizon)
-        .order_by(Pupil.date_of_birth, Pupil.last_name, Pupil.id)
+        .where(Pupil.school_id.in_(school_ids), born <= horizon)
+        .order_by(born, Pupil.last_name, Pupil.id)
     )
-    return [Due(pupil, add_years(pupil.date_of_birth, years), n) for pupil, n in rows]
+    return [Due(pupil, ends(pupil, years), n) for pupil, n in rows]

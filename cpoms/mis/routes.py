@@ -18,7 +18,7 @@ from ..models import School
 from . import deletion, imports, pupils
 from .csvfile import FileProblem
 from .forms import ProposeDeletionForm, StaffUploadForm, UploadForm
-from .retention import LOOK_AHEAD, add_years, due
+from .retention import LOOK_AHEAD, due, ends, flagged
 
 bp = Blueprint("mis", __name__, url_prefix="/admin")
 
@@ -88,7 +88,7 @@ def preview(upload_id: str):
     if upload.applied_at is not None:
         return render("mis/result.html", upload=upload, counts=json.loads(upload.result),
                       noun=NOUNS[upload.kind])
-    plan = imports.preview(upload)
+    plan = imports.preview(upload, current_user)
     return render("mis/preview.html", upload=upload, plan=plan, counts=plan.counts(), outcomes=pupils.OUTCOMES,
                   noun=NOUNS[upload.kind],
                   shown=PREVIEW_ROWS, button=BaseForm(formdata=None))
@@ -122,6 +122,7 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
     if failed is not None:
         forms[failed[0]] = failed[1]
     return render("mis/retention.html", due=found, years=years, today=today, horizon=today + LOOK_AHEAD,
+                  flagged=flagged(policy.pupil_import_school_ids(current_user)),
                   forms=forms, proposed=deletion.pending_for([d.pupil.id for d in found]),
                   button=BaseForm(formdata=None), status_code=status)
 
@@ -131,7 +132,7 @@ def propose_deletion(pupil_id: int):
     """An admin proposes deleting a pupil's records whose retention period has ended."""
     pupil = proposable_pupil_or_404(pupil_id)
     form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
-    if add_years(pupil.date_of_birth, current_app.config["RETENTION_YEARS"]) > pupils.today():
+    if ends(pupil, current_app.config["RETENTION_YEARS"]) > pupils.today():
         flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
               "they cannot be proposed for deletion yet.", "warning")
     elif deletion.pending_for([pupil.id]):

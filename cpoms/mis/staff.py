@@ -1,15 +1,19 @@
 """Staff from the MIS (name, email, role): each row adds a person, or a role at the
 school to someone who has an account already. Nobody is removed or demoted here:
-deactivating is the admin's decision on the users page."""
+deactivating is the admin's decision on the users page. Every role is given by the
+importing admin, under the same rule as on the users page (policy.grant_refusal): a row
+asking for a role they may not give, their own account's included, is an error row."""
 from __future__ import annotations
 
 import re
 
 from sqlalchemy import func, select
 
+from .. import policy
+from ..admin import operations
 from ..extensions import db
 from ..formfields import name_problem
-from ..models import UNUSABLE_PASSWORD, Role, RoleAssignment, School, User
+from ..models import Role, School, User
 from .csvfile import Column, Row, decode, read
 from .pupils import ERROR, NEW, UNCHANGED, UPDATED, Outcome, Plan
 
@@ -33,7 +37,8 @@ def parse(data: bytes) -> list[Row]:
     return read(decode(data), COLUMNS)
 
 
-def plan(school: School, rows: list[Row]) -> Plan:
+def plan(school: School, rows: list[Row], by: User) -> Plan:
+    """by: the admin importing the file, who gives every role in it."""
     emails = [r.values["email"].strip().lower() for r in rows]
     people = {u.email.lower(): u for chunk in range(0, len(emails), 500)
               for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails[chunk:chunk + 500])))}
@@ -56,9 +61,13 @@ def plan(school: School, rows: list[Row]) -> Plan:
             continue
         person = people.get(email)
         values = {"name": name, "email": email, "role": role}
+        refusal = policy.grant_refusal(by, person, role, school.id, None)
+        if refusal and not (person is not None and _holds(person, role, school)):
+            outcomes.append(Outcome(row.line, email, name, ERROR, f"{Role.LABELS[role]}: {refusal}"))
+            continue
         if person is None:
             outcomes.append(Outcome(row.line, email, name, NEW, f"new account: {Role.LABELS[role]}", values))
-        elif any(a.role == role and a.school_id == school.id for a in person.roles):
+        elif _holds(person, role, school):
             outcomes.append(Outcome(row.line, email, name, UNCHANGED, values=values, record_id=person.id))
         else:
             outcomes.append(Outcome(row.line, email, name, UPDATED, f"adds the role {Role.LABELS[role]}",
@@ -66,17 +75,22 @@ def plan(school: School, rows: list[Row]) -> Plan:
     return Plan(school.id, outcomes)
 
 
-def apply(plan: Plan) -> dict[str, int]:
-    """New accounts have no usable password: they choose one with "Forgotten your password?"."""
+def apply(plan: Plan, by: User) -> dict[str, int]:
+    """New accounts have no usable password: they choose one with "Forgotten your password?".
+    Each role is given through the one operation that gives roles, which checks and audits it."""
     for outcome in plan.of(NEW):
-        user = User(name=outcome.values["name"], email=outcome.values["email"], password_hash=UNUSABLE_PASSWORD)
-        user.roles.append(RoleAssignment(role=outcome.values["role"], school_id=plan.school_id))
-        db.session.add(user)
+        operations.create_user(by, outcome.values["name"], outcome.values["email"],
+                               (outcome.values["role"], plan.school_id, None), via=operations.STAFF_IMPORT,
+                               mail=False)
     for outcome in plan.of(UPDATED):
-        db.session.add(RoleAssignment(user_id=outcome.record_id, role=outcome.values["role"],
-                                      school_id=plan.school_id))
+        operations.add_role(by, db.session.get(User, outcome.record_id), (outcome.values["role"], plan.school_id, None),
+                            via=operations.STAFF_IMPORT)
     db.session.flush()
     return plan.counts()
+
+
+def _holds(person: User, role: str, school: School) -> bool:
+    return any((a.role, a.school_id) == (role, school.id) for a in person.roles)
 
 
 def _role(text: str) -> str | None:

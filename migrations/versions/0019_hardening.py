@@ -1,7 +1,7 @@
 """hardening: two-factor set-up keys per session; password reset mail through the outbox
 
 Revision ID: 0019_hardening
-Revises: 0017_retention_triggers
+Revises: 0018_grants_and_deletion
 Create Date: 2026-12-05 21:40:00
 
 A two-factor set-up key is now the session's that was shown it (user_sessions
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0019_hardening'
-down_revision = '0017_retention_triggers'
+down_revision = '0018_grants_and_deletion'
 branch_labels = None
 depends_on = None
 
