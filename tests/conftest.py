@@ -317,6 +317,17 @@ def load_world(app) -> World:
 
 
 @pytest.fixture
+def trust_admin(app, world) -> User:
+    """An administrator of the whole trust: the role held with no school (trust-wide settings are theirs)."""
+    with app.app_context():
+        user = make_user("Trust Admin", "admin@trust.example.org", roles=[(Role.ADMIN, None, world.trust)])
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    return user
+
+
+@pytest.fixture
 def make_entry(app, world):
     """Create an entry the way the log form does (alerts queued, not sent)."""
 
@@ -371,15 +382,16 @@ class Auth:
             response = self.client.post(response.headers["Location"], data={"code": totp_code(self.app, user)})
         return response
 
-    def as_(self, user: User | None, verified: bool = True):
+    def as_(self, user: User | None, verified: bool = True, **session_values):
         """Sign in without the password round trip (for permission sweeps): a
-        server-side session row, past the two-factor step unless verified=False."""
+        server-side session row, past the two-factor step unless verified=False
+        (session_values: more of the row, e.g. a two-factor set-up under way)."""
         token = secrets.token_urlsafe(16)
         if user is not None:
             with self.app.app_context():
                 now = now_utc()
                 db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now,
-                                           last_seen_at=now, two_factor_at=now if verified else None))
+                                           last_seen_at=now, two_factor_at=now if verified else None, **session_values))
                 db.session.commit()
         with self.client.session_transaction() as session:
             session.clear()

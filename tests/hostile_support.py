@@ -71,6 +71,7 @@ class Route:
     data: Callable[[dict], dict] = lambda s: {}  # a valid form (POST) or query (GET)
     headers: dict[str, str] = field(default_factory=dict)
     writes: frozenset[str] = frozenset()         # tables a valid POST adds to or changes
+    session: dict = field(default_factory=dict)  # more of the signed-in session's row
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,10 @@ def _put(target: dict, name: str, value) -> None:
         target[name] = value
 
 
-def sign_in_as(client, user, verified: bool = True) -> None:
+def sign_in_as(client, user, verified: bool = True, session: dict | None = None) -> None:
     """As tests/conftest.py's auth.as_: a server-side session row, past the two-factor
     step unless verified=False (None: nobody signed in)."""
-    Auth(client.application, client).as_(user, verified=verified)
+    Auth(client.application, client).as_(user, verified=verified, **(session or {}))
 
 
 # --- what every answer must satisfy -------------------------------------------------------

@@ -40,16 +40,6 @@ def roles_of(app, user_id: int) -> set[tuple]:
             select(RoleAssignment).where(RoleAssignment.user_id == user_id))}
 
 
-@pytest.fixture
-def trust_admin(app, world) -> User:
-    with app.app_context():
-        user = make_user("Trust Admin", "admin@trust.example.org", roles=[(Role.ADMIN, None, world.trust)])
-        db.session.commit()
-        db.session.refresh(user)
-        db.session.expunge(user)
-        return user
-
-
 # --- accounts -------------------------------------------------------------------------
 
 def test_admin_creates_an_account_that_gets_the_set_password_email(mail_app, client, auth, world, smtp):

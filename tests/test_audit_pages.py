@@ -12,7 +12,7 @@ from cpoms.auditlog.queries import PAGE_SIZE
 from cpoms.extensions import db
 from cpoms.models import AuditEvent, Role, RoleAssignment, User
 
-from conftest import Auth, make_user
+from conftest import Auth
 
 
 def rows(html: str) -> list[str]:
@@ -93,18 +93,6 @@ def test_viewers_page_runs_a_fixed_number_of_queries(app, world, auth, count_que
 
 
 # --- the admins' audit log ----------------------------------------------------
-
-@pytest.fixture
-def trust_admin(app, world):
-    with app.app_context():
-        user = make_user("Trust Admin", "admin@trust.example.org")
-        db.session.flush()
-        user.roles.append(RoleAssignment(role=Role.ADMIN, trust_id=world.trust.id))
-        db.session.commit()
-        db.session.refresh(user)
-        db.session.expunge(user)
-        return user
-
 
 def log_rows(client, **query) -> list[str]:
     response = client.get("/admin/audit", query_string=query)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 
-import pytest
 from sqlalchemy import select
 
 from cpoms.demo import load_demo
@@ -13,7 +12,6 @@ from cpoms.extensions import db
 from cpoms.markdown_text import render_markdown
 from cpoms.models import AuditEvent, Category, GuidanceVersion, Role, Trust, User
 
-from conftest import make_user
 
 HOSTILE = """# Our guidance
 
@@ -77,17 +75,6 @@ def test_markdown_headings_sit_below_the_page_title_and_tables_work():
 
 
 # --- the page, its versions and history -------------------------------------------
-
-@pytest.fixture
-def trust_admin(app, world) -> User:
-    """An administrator for the whole trust: a role held with no school."""
-    with app.app_context():
-        user = make_user("Trust Admin", "admin@trust.example.org", roles=[(Role.ADMIN, None, world.trust)])
-        db.session.commit()
-        db.session.refresh(user)
-        db.session.expunge(user)
-    return user
-
 
 def save(client, body: str, note: str = "", **scope):
     query = "&".join(f"{k}={v}" for k, v in scope.items())
@@ -232,8 +219,8 @@ def descriptions(world, **changes) -> dict[str, str]:
     return current
 
 
-def test_admin_edits_category_descriptions_the_old_text_is_audited(app, client, auth, world):
-    auth.as_(world["admin"])
+def test_admin_edits_category_descriptions_the_old_text_is_audited(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)  # categories are the trust's: a school's admin may not change them
     page = client.get("/guidance/categories").get_data(as_text=True)
     assert "The safeguarding team is alerted at once." in page
     with app.app_context():
@@ -249,15 +236,15 @@ def test_admin_edits_category_descriptions_the_old_text_is_audited(app, client, 
         detail = json.loads(events[0].detail)
         assert (detail["old"], detail["new"], detail["category"]) == (
             old, "How a child learns and copes, noticed over time.", "SEN")
-        assert events[0].user_id == world["admin"].id
+        assert events[0].user_id == trust_admin.id
 
     auth.as_(world["teacher1"])
     form = client.get("/log").get_data(as_text=True)
     assert "How a child learns and copes, noticed over time." in form
 
 
-def test_an_empty_or_long_description_is_refused_and_nothing_changes(app, client, auth, world):
-    auth.as_(world["admin"])
+def test_an_empty_or_long_description_is_refused_and_nothing_changes(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
     with app.app_context():
         data = descriptions(world, Behaviour="", Complaint="x" * 401)
     response = client.post("/guidance/categories", data=data)

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from sqlalchemy import select
 
 from cpoms import append_only
 from cpoms.auth.sessions import hash_token
@@ -34,7 +35,7 @@ from cpoms.formfields import MAX_ID
 from cpoms.mis import imports, pupils
 from cpoms.models import (
     Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Pupil, RetentionDeletion,
-    Role, RoleAssignment, School, Transfer, User,
+    Role, RoleAssignment, School, Transfer, User, UserSession,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
 from cpoms.tasks.dates import uk_today
@@ -104,8 +105,6 @@ def make_sample(app, world) -> dict:
                    guidance(world.school, "admin"), guidance(world.other_school, "other_dsl"),
                    teacher3]
         db.session.add_all(records)
-        # teacher2 has begun setting up two-factor sign-in: a secret, not yet confirmed.
-        db.session.get(User, world["teacher2"].id).totp_secret = ENROLLING_SECRET
         db.session.add(PasswordResetToken(user_id=world["teacher2"].id, token_hash=hash_token(RESET_TOKEN),
                                           expires_at=now_utc() + timedelta(hours=1)))
         db.session.commit()
@@ -122,6 +121,7 @@ def make_sample(app, world) -> dict:
         administration = make_administration_sample(world)
     return {
         **administration,
+        "app": app,
         "world": world,
         "entry_id": entry_id,
         "closed_entry_id": closed_id,
@@ -240,6 +240,16 @@ def make_administration_sample(world) -> dict:
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# teacher2 has begun setting up two-factor sign-in in this session: the key it was shown.
+ENROLLING = {"totp_setup_secret": ENROLLING_SECRET}
+
+
+def setup_key(s: dict) -> str:
+    """The key teacher2's newest session with a set-up under way was shown (showing the page gives a new one)."""
+    with s["app"].app_context():
+        return db.session.scalar(select(UserSession.totp_setup_secret).where(
+            UserSession.user_id == s["world"]["teacher2"].id, UserSession.totp_setup_secret.is_not(None))
+            .order_by(UserSession.id.desc()).limit(1))
 PUPILS_CSV = b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\nC000000000001,Quinn,Ava,01/09/2019,3,3Ash\r\n"
 
 
@@ -398,11 +408,11 @@ ROUTES: dict[tuple[str, str], Route] = {
                       writes=SIGN_IN_WRITES),
     FORGOT_PAGE: Route(who=None),
     FORGOT: Route(who=None, data=lambda s: {"email": s["world"]["teacher2"].email},
-                  writes=frozenset({"password_reset_tokens"})),
+                  writes=frozenset({"password_reset_tokens", "alerts"})),  # the reset email, in the outbox
     RESET_PAGE: Route(who=None, ids={"token": "reset_token"}),
     RESET: Route(who=None, ids={"token": "reset_token"}, data=new_password, writes=ACCOUNT_WRITES),
-    ENROL_PAGE: Route(who="teacher2", verified=False),
-    ENROL: Route(who="teacher2", verified=False, data=lambda s: {"code": code(ENROLLING_SECRET)},
+    ENROL_PAGE: Route(who="teacher2", verified=False, session=ENROLLING),
+    ENROL: Route(who="teacher2", verified=False, session=ENROLLING, data=lambda s: {"code": code(setup_key(s))},
                  writes=ACCOUNT_WRITES),
     NEW_CODES: Route(data=lambda s: {"codes-code": code(s["world"]["dsl"].totp_secret)}, writes=ACCOUNT_WRITES),
     TURN_OFF: Route(who="teacher3", data=lambda s: {"off-code": code(s["teacher3_secret"])},
@@ -411,7 +421,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     CHANGE_PASSWORD: Route(who="teacher1", data=lambda s: {**new_password(s), "current": PASSWORD},
                            writes=ACCOUNT_WRITES),
     USERS: Route(who="admin"),
-    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES),
+    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES | {"alerts"}),
     RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES),
     UNLOCK: Route(who="admin", ids=ADMIN_TARGET, writes=frozenset({"users"})),
     AUDIT_LOG: Route(who="admin", data=lambda s: {"who": "dsl", "since": "2024-09-01", "until": "2030-01-01"}),
@@ -584,6 +594,7 @@ def invalid(message: str) -> Expect:
 SAVED = Expect((303,), saved=True)         # a legitimate save: stored as typed (NULs dropped), shown escaped
 ACCEPTED = Expect((303,), writes=True)     # a legitimate save that does not store the text as typed
 SHOWN = Expect((200,))                     # the page, the value ignored or shown as text
+NEW_SETUP_KEY = Expect((200,), writes=frozenset({"user_sessions"}))  # each showing of set-up: a new key
 MISSING = Expect((404,), "Page not found")
 FORBIDDEN = Expect((403,), "You do not have access")
 TOO_LARGE = Expect((413,), "That was too large to send")
@@ -865,7 +876,7 @@ CASES: list[Case] = [
     Case(ENROL, "code", P("21-chars", "1" * 21), TOO_LONG_CODE),
     Case(ENROL, "code", EMPTY, CODE_REQUIRED),
     Case(ENROL, "code", MEGABYTE, TOO_LARGE),
-    Case(ENROL_PAGE, "next", SCRIPT, SHOWN),
+    Case(ENROL_PAGE, "next", SCRIPT, NEW_SETUP_KEY),
     *[Case(NEW_CODES, "codes-code", v, code_refused(v)) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, SHORT_SCRIPT)],
     Case(NEW_CODES, "codes-code", MEGABYTE, TOO_LARGE),
     *[Case(TURN_OFF, "off-code", v, code_refused(v)) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, SHORT_SCRIPT)],
@@ -1303,7 +1314,7 @@ ROUTES.update({
     NEW_USER_PAGE: Route(who="admin"),
     NEW_USER: Route(who="admin", data=lambda s: {"name": "Priya Shah", "email": "priya@ashgrove.example.org",
                                                  "grant": f"staff@school:{s['school_id']}"},
-                    writes=frozenset({"users", "role_assignments", "password_reset_tokens"})),
+                    writes=frozenset({"users", "role_assignments", "password_reset_tokens", "alerts"})),
     USER_PAGE: Route(who="admin", ids=TEACHER3),
     ADD_ROLE: Route(who="admin", ids=TEACHER3, data=lambda s: {"grant": f"slt@school:{s['school_id']}"},
                     writes=frozenset({"role_assignments"})),
@@ -1582,7 +1593,7 @@ def test_there_are_at_least_a_hundred_cases():
 def run(app, client, sample, case: Case):
     spec = ROUTES[case.route]
     who, verified = (spec.who, spec.verified) if case.who is False else (case.who, True)
-    sign_in_as(client, user_of(sample, who), verified)
+    sign_in_as(client, user_of(sample, who), verified, spec.session if case.who is False else None)
     before = snapshot(app)
     request = request_for(app, ROUTES, sample, case)
     response = client.open(**request)

@@ -87,7 +87,7 @@ def page_with_a_form(sample, spec) -> str:
 
 def signed_in(client, sample, spec_or_who):
     spec = spec_or_who if isinstance(spec_or_who, Route) else Route(who=spec_or_who)
-    sign_in_as(client, user_of(sample, spec.who), spec.verified)
+    sign_in_as(client, user_of(sample, spec.who), spec.verified, spec.session)
     client.get(page_with_a_form(sample, spec))  # the session now holds a CSRF token
     return client
 
