@@ -1,7 +1,7 @@
 """pupils' roles on entries; staff alerted when an entry is logged (append-only)
 
 Revision ID: 0011_pupil_roles_sharing
-Revises: 0009_school_data
+Revises: 0010_entry_history
 Create Date: 2026-11-28 16:00:00
 """
 import sqlalchemy as sa

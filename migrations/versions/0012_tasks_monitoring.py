@@ -1,7 +1,7 @@
 """tasks, information sharing and the monitoring list (issue 4, items 5, 6 and 10)
 
 Revision ID: 0012_tasks_monitoring
-Revises: 0009_school_data
+Revises: 0011_pupil_roles_sharing
 Create Date: 2026-11-28 16:30:00
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """transfers: child-protection file transfers, their events and reminders; subject-access exports
 
 Revision ID: 0014_transfers
-Revises: 0009_school_data
+Revises: 0012_tasks_monitoring
 Create Date: 2026-11-28 16:00:00
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """attachments on entries and follow-ups; body-map marks (both append-only)
 
 Revision ID: 0015_attachments_body_map
-Revises: 0009_school_data
+Revises: 0014_transfers
 Create Date: 2026-11-28 16:00:00
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """administration: category names over time, staff uploads, deletion after the retention review
 
 Revision ID: 0016_administration
-Revises: 0009_school_data
+Revises: 0015_attachments_body_map
 Create Date: 2026-11-28 16:10:00
 
 UPNs: pupils.upn has been unique across the whole database since 0001 (uq_pupils_upn),
