@@ -28,6 +28,37 @@ from conftest import POSTGRES_URL
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
+def cpoms_imports(source: str) -> list[str]:
+    """Each import of the application (cpoms) in a module's source, wherever it is."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "cpoms"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "cpoms":
+            found.append(node.module)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and str(node.args[0].value).split(".")[0] == "cpoms":
+            found.append(f"{ast.unparse(node.func)}({node.args[0].value!r})")  # importlib.import_module()
+    return found
+
+
+def test_cpoms_imports_finds_each_way_in():
+    assert cpoms_imports("from cpoms import append_only\nimport cpoms.audit\n"
+                         "def f():\n    from cpoms.search import index\n"
+                         "    importlib.import_module('cpoms.models')\n") \
+        == ["cpoms", "cpoms.audit", "cpoms.search", "importlib.import_module('cpoms.models')"]
+    assert cpoms_imports("import sqlalchemy as sa\nfrom alembic import op\nimport cpomsx\n") == []
+
+
+def test_no_migration_imports_application_code():
+    """A migration runs what its file says, whatever the app's code later becomes: the SQL
+    it ran (triggers, search index, the audit digest) is frozen into it."""
+    files = sorted(VERSIONS.glob("*.py"))
+    assert len(files) >= 18
+    imports = {path.name: cpoms_imports(path.read_text()) for path in files}
+    assert {name: found for name, found in imports.items() if found} == {}
+
+
 def test_each_migrations_header_names_its_parent():
     """The docstring's Revision ID and Revises lines are what Alembic runs."""
     for path in sorted(VERSIONS.glob("*.py")):
