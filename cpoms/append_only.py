@@ -2,7 +2,10 @@
 
 The application never updates these rows; the triggers make that a property of
 the database, so a stray script, a console session or a bug cannot rewrite the
-record either. The migrations create the same triggers as `db.create_all()`.
+record either. `db.create_all()` creates the triggers from this module; each migration
+carries its own copy of the statements it ran, so a change here reaches an existing
+database only through a new migration with the new statements (tests/test_migrations.py
+fails until the migrated triggers match these).
 """
 from __future__ import annotations
 

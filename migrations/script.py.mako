@@ -8,6 +8,8 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 ${imports if imports else ""}
+# Nothing from cpoms: write out the SQL this revision runs (triggers, search index), as
+# the app's code may change after it (tests/test_migrations.py checks).
 
 # revision identifiers, used by Alembic.
 revision = ${repr(up_revision)}

@@ -6,23 +6,70 @@ cpoms.models, or a deployment made with migrations would differ from the one the
 tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is set."""
 from __future__ import annotations
 
+import ast
 import logging
+from pathlib import Path
 from pprint import pformat
 
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from cpoms import create_app
 from cpoms.extensions import db
-from cpoms.search.index import is_search_object
+from cpoms.search.index import drop_statements as search_drop_statements, is_search_object
 
 from conftest import POSTGRES_URL
 
+VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
+
+def cpoms_imports(source: str) -> list[str]:
+    """Each import of the application (cpoms) in a module's source, wherever it is."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "cpoms"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "cpoms":
+            found.append(node.module)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and str(node.args[0].value).split(".")[0] == "cpoms":
+            found.append(f"{ast.unparse(node.func)}({node.args[0].value!r})")  # importlib.import_module()
+    return found
+
+
+def test_cpoms_imports_finds_each_way_in():
+    assert cpoms_imports("from cpoms import append_only\nimport cpoms.audit\n"
+                         "def f():\n    from cpoms.search import index\n"
+                         "    importlib.import_module('cpoms.models')\n") \
+        == ["cpoms", "cpoms.audit", "cpoms.search", "importlib.import_module('cpoms.models')"]
+    assert cpoms_imports("import sqlalchemy as sa\nfrom alembic import op\nimport cpomsx\n") == []
+
+
+def test_no_migration_imports_application_code():
+    """A migration runs what its file says, whatever the app's code later becomes: the SQL
+    it ran (triggers, search index, the audit digest) is frozen into it."""
+    files = sorted(VERSIONS.glob("*.py"))
+    assert len(files) >= 18
+    imports = {path.name: cpoms_imports(path.read_text()) for path in files}
+    assert {name: found for name, found in imports.items() if found} == {}
+
+
+def test_each_migrations_header_names_its_parent():
+    """The docstring's Revision ID and Revises lines are what Alembic runs."""
+    for path in sorted(VERSIONS.glob("*.py")):
+        module = ast.parse(path.read_text())
+        values = {target.id: node.value.value for node in module.body if isinstance(node, ast.Assign)
+                  for target in node.targets if isinstance(target, ast.Name)
+                  and target.id in ("revision", "down_revision")}
+        header = dict(line.split(":", 1) for line in ast.get_docstring(module).splitlines()
+                      if line.startswith(("Revision ID:", "Revises:")))
+        assert header["Revision ID"].strip() == values["revision"], path.name
+        assert header["Revises"].strip() == (values["down_revision"] or ""), path.name
 
 
 @pytest.fixture
@@ -58,6 +105,8 @@ def empty_app(tmp_path, keep_logging):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
 
+    if POSTGRES_URL:
+        _ensure_postgres_database()
     app = create_app(Config)
     with app.app_context():
         _drop_everything()
@@ -67,6 +116,19 @@ def empty_app(tmp_path, keep_logging):
         if POSTGRES_URL:
             _drop_everything()
         db.engine.dispose()
+
+
+def _ensure_postgres_database() -> None:
+    """This worker's database: the other tests' fixtures make it when they first run, so it
+    is missing when this module runs first."""
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}) is None:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        admin.dispose()
 
 
 def _drop_everything() -> None:
@@ -236,3 +298,31 @@ def test_migrations_give_the_triggers_create_all_gives(empty_app):
         assert triggers() == migrated
         assert "transfer_events_no_delete" in migrated and "audit_events_no_truncate" in migrated \
             if db.engine.dialect.name == "postgresql" else "audit_events_no_delete" in migrated
+
+
+def search_objects() -> dict[str, str]:
+    """The full-text search objects (FTS5 table and its triggers; GIN indexes) by name, with
+    their definitions."""
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE name LIKE 'search%'"))
+        else:
+            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'search%'"))
+        return {name: " ".join((sql or "").split()) for name, sql in rows if is_search_object(name)}
+
+
+def test_migrations_give_the_search_index_create_all_gives(empty_app):
+    """The search reads the index through the expression create_all() indexes (on PostgreSQL
+    the query must match the indexed expression, or it scans every entry)."""
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        migrated = search_objects()
+        _drop_everything()
+        with db.engine.begin() as conn:  # not models: drop_all leaves them behind
+            for statement in search_drop_statements(db.engine.dialect.name):
+                conn.execute(text(statement))
+        assert search_objects() == {}
+        db.create_all()
+        assert search_objects() == migrated
+        assert {"search_entries", "search_follow_ups"} <= set(migrated) \
+            if db.engine.dialect.name == "postgresql" else "search_index_entries" in migrated

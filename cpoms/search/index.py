@@ -3,9 +3,11 @@
 SQLite: an FTS5 table filled by triggers as entries and follow-ups are
 inserted (they are never updated, so inserts are all it has to follow).
 PostgreSQL: GIN indexes over to_tsvector() of the same text, queried directly.
-Created by the migration, and by db.create_all() for tests, from the same
-statements. These objects are not models: Alembic's autogenerate is told to
-leave anything named search_* alone (see `is_search_object`)."""
+Created by db.create_all() from the statements below, and by the migrations
+(0003, 0020) from their own frozen copies: a change here needs a migration too
+(tests/test_migrations.py compares the two). These objects are not models:
+Alembic's autogenerate is told to leave anything named search_* alone (see
+`is_search_object`)."""
 from __future__ import annotations
 
 import re

@@ -7,13 +7,13 @@ Create Date: 2026-11-28 14:00:00
 Existing events are chained in the order they were written (by id), so a school
 upgrading keeps its whole history, verified from here on.
 """
+import hashlib
+import json
+from datetime import timezone
 from types import SimpleNamespace
 
 from alembic import op
 import sqlalchemy as sa
-
-from cpoms import append_only
-from cpoms.audit import digest
 
 revision = '0002_audit_chain'
 down_revision = '0001'
@@ -21,6 +21,54 @@ branch_labels = None
 depends_on = None
 
 GENESIS = "0" * 64
+
+
+def digest(row, prev_hash: str) -> str:
+    """The hash of one event: its content and the previous event's hash. Frozen as
+    cpoms.audit.digest was at this revision (format 1, the leading 1): the events this
+    revision chains keep the hashes it gave them whatever the app's code becomes."""
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
+    content = [1, row.seq, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), row.action,
+               row.user_id, row.entry_id, row.pupil_id, row.school_id, row.ip, row.user_agent,
+               row.detail, prev_hash]
+    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+
+
+# The statements this revision runs, frozen as cpoms/append_only.py wrote them when it was
+# released: that module may change, what this revision does may not.
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+TRIGGERS = {
+    'sqlite': (
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, "
+        "'audit_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, "
+        "'audit_events is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        REFUSE_CHANGE,
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW "
+        "EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT "
+        "EXECUTE FUNCTION refuse_change()",
+    ),
+}
+
+DROP_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS audit_events_no_update",
+        "DROP TRIGGER IF EXISTS audit_events_no_delete",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
+        "DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events",
+    ),
+}
 
 
 def upgrade():
@@ -58,12 +106,12 @@ def upgrade():
         batch_op.alter_column('hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_audit_events_seq'), ['seq'])
 
-    for statement in append_only.trigger_statements('audit_events', bind.dialect.name):
+    for statement in TRIGGERS[bind.dialect.name]:
         op.execute(statement)
 
 
 def downgrade():
-    for statement in append_only.drop_trigger_statements('audit_events', op.get_bind().dialect.name):
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_audit_events_seq'), type_='unique')

@@ -7,12 +7,46 @@ Create Date: 2026-11-28 14:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from cpoms import append_only
-
 revision = '0008_chronology'
 down_revision = '0007_report_index'
 branch_labels = None
 depends_on = None
+
+# The statements this revision runs, frozen as cpoms/append_only.py wrote them when it was
+# released: that module may change, what this revision does may not.
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+TRIGGERS = {
+    'sqlite': (
+        "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        REFUSE_CHANGE,
+        "CREATE TRIGGER key_events_append_only BEFORE UPDATE OR DELETE ON key_events FOR EACH ROW EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER key_events_no_truncate BEFORE TRUNCATE ON key_events FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+    ),
+}
+
+DROP_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS key_events_no_update",
+        "DROP TRIGGER IF EXISTS key_events_no_delete",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
+        "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
+    ),
+}
 
 
 def upgrade():
@@ -27,11 +61,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('follow_up_id'),
     )
-    for statement in append_only.trigger_statements('key_events', op.get_bind().dialect.name):
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
 
 
 def downgrade():
-    for statement in append_only.drop_trigger_statements('key_events', op.get_bind().dialect.name):
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
     op.drop_table('key_events')

@@ -8,17 +8,102 @@ Create Date: 2026-11-28 15:55:46
 import sqlalchemy as sa
 from alembic import op
 
-from cpoms import append_only
-
-# Rows the database refuses to change or delete (entry_states stays writable).
-APPEND_ONLY = ('entries', 'follow_ups', 'entry_categories', 'amendments', 'entry_links')
-
 
 # revision identifiers, used by Alembic.
 revision = '0010_entry_history'
 down_revision = '0009_school_data'
 branch_labels = None
 depends_on = None
+
+# The statements this revision runs, frozen as cpoms/append_only.py wrote them when it was
+# released: that module may change, what this revision does may not.
+# Append-only from here: entries, follow_ups, entry_categories, amendments, entry_links
+# (entry_states stays writable).
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+TRIGGERS = {
+    'sqlite': (
+        "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, "
+        "'entries is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(ABORT, "
+        "'entries is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER follow_ups_no_update BEFORE UPDATE ON follow_ups BEGIN SELECT RAISE(ABORT, "
+        "'follow_ups is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER follow_ups_no_delete BEFORE DELETE ON follow_ups BEGIN SELECT RAISE(ABORT, "
+        "'follow_ups is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER entry_categories_no_update BEFORE UPDATE ON entry_categories BEGIN SELECT "
+        "RAISE(ABORT, 'entry_categories is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER entry_categories_no_delete BEFORE DELETE ON entry_categories BEGIN SELECT "
+        "RAISE(ABORT, 'entry_categories is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER amendments_no_update BEFORE UPDATE ON amendments BEGIN SELECT RAISE(ABORT, "
+        "'amendments is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER amendments_no_delete BEFORE DELETE ON amendments BEGIN SELECT RAISE(ABORT, "
+        "'amendments is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER entry_links_no_update BEFORE UPDATE ON entry_links BEGIN SELECT RAISE(ABORT, "
+        "'entry_links is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER entry_links_no_delete BEFORE DELETE ON entry_links BEGIN SELECT RAISE(ABORT, "
+        "'entry_links is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        REFUSE_CHANGE,
+        "CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries FOR EACH ROW EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER follow_ups_append_only BEFORE UPDATE OR DELETE ON follow_ups FOR EACH ROW EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER follow_ups_no_truncate BEFORE TRUNCATE ON follow_ups FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER entry_categories_append_only BEFORE UPDATE OR DELETE ON entry_categories FOR EACH "
+        "ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER entry_categories_no_truncate BEFORE TRUNCATE ON entry_categories FOR EACH "
+        "STATEMENT EXECUTE FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER amendments_append_only BEFORE UPDATE OR DELETE ON amendments FOR EACH ROW EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER amendments_no_truncate BEFORE TRUNCATE ON amendments FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER entry_links_append_only BEFORE UPDATE OR DELETE ON entry_links FOR EACH ROW "
+        "EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER entry_links_no_truncate BEFORE TRUNCATE ON entry_links FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+    ),
+}
+
+DROP_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS entries_no_update",
+        "DROP TRIGGER IF EXISTS entries_no_delete",
+        "DROP TRIGGER IF EXISTS follow_ups_no_update",
+        "DROP TRIGGER IF EXISTS follow_ups_no_delete",
+        "DROP TRIGGER IF EXISTS entry_categories_no_update",
+        "DROP TRIGGER IF EXISTS entry_categories_no_delete",
+        "DROP TRIGGER IF EXISTS amendments_no_update",
+        "DROP TRIGGER IF EXISTS amendments_no_delete",
+        "DROP TRIGGER IF EXISTS entry_links_no_update",
+        "DROP TRIGGER IF EXISTS entry_links_no_delete",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS entries_append_only ON entries",
+        "DROP TRIGGER IF EXISTS entries_no_truncate ON entries",
+        "DROP TRIGGER IF EXISTS follow_ups_append_only ON follow_ups",
+        "DROP TRIGGER IF EXISTS follow_ups_no_truncate ON follow_ups",
+        "DROP TRIGGER IF EXISTS entry_categories_append_only ON entry_categories",
+        "DROP TRIGGER IF EXISTS entry_categories_no_truncate ON entry_categories",
+        "DROP TRIGGER IF EXISTS amendments_append_only ON amendments",
+        "DROP TRIGGER IF EXISTS amendments_no_truncate ON amendments",
+        "DROP TRIGGER IF EXISTS entry_links_append_only ON entry_links",
+        "DROP TRIGGER IF EXISTS entry_links_no_truncate ON entry_links",
+    ),
+}
 
 
 def upgrade():
@@ -75,17 +160,13 @@ def upgrade():
         batch_op.add_column(sa.Column('category_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_alerts_category_id_categories'), 'categories', ['category_id'], ['id'])
 
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.drop_trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_alerts_category_id_categories'), type_='foreignkey')

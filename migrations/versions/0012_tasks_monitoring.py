@@ -1,24 +1,97 @@
 """tasks, information sharing and the monitoring list (issue 4, items 5, 6 and 10)
 
 Revision ID: 0012_tasks_monitoring
-Revises: 0009_school_data
+Revises: 0011_pupil_roles_sharing
 Create Date: 2026-11-28 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
-
-from cpoms import append_only
 
 revision = '0012_tasks_monitoring'
 down_revision = "0011_pupil_roles_sharing"
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ('tasks', 'task_completions', 'task_reminders', 'monitoring_events')
 SHARING_COLUMNS = (
     ('shared_with', sa.String(length=200)), ('shared_what', sa.Text()), ('share_purpose', sa.Text()),
     ('share_basis', sa.Text()), ('consent_sought', sa.Boolean()), ('consent_note', sa.Text()),
 )
+
+# The statements this revision runs, frozen as cpoms/append_only.py wrote them when it was
+# released: that module may change, what this revision does may not.
+# Append-only from here: tasks, task_completions, task_reminders, monitoring_events.
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+TRIGGERS = {
+    'sqlite': (
+        "CREATE TRIGGER tasks_no_update BEFORE UPDATE ON tasks BEGIN SELECT RAISE(ABORT, "
+        "'tasks is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER tasks_no_delete BEFORE DELETE ON tasks BEGIN SELECT RAISE(ABORT, "
+        "'tasks is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER task_completions_no_update BEFORE UPDATE ON task_completions BEGIN SELECT "
+        "RAISE(ABORT, 'task_completions is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER task_completions_no_delete BEFORE DELETE ON task_completions BEGIN SELECT "
+        "RAISE(ABORT, 'task_completions is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER task_reminders_no_update BEFORE UPDATE ON task_reminders BEGIN SELECT "
+        "RAISE(ABORT, 'task_reminders is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER task_reminders_no_delete BEFORE DELETE ON task_reminders BEGIN SELECT "
+        "RAISE(ABORT, 'task_reminders is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER monitoring_events_no_update BEFORE UPDATE ON monitoring_events BEGIN SELECT "
+        "RAISE(ABORT, 'monitoring_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER monitoring_events_no_delete BEFORE DELETE ON monitoring_events BEGIN SELECT "
+        "RAISE(ABORT, 'monitoring_events is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        REFUSE_CHANGE,
+        "CREATE TRIGGER tasks_append_only BEFORE UPDATE OR DELETE ON tasks FOR EACH ROW EXECUTE FUNCTION "
+        "refuse_change()",
+        "CREATE TRIGGER tasks_no_truncate BEFORE TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION "
+        "refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER task_completions_append_only BEFORE UPDATE OR DELETE ON task_completions FOR EACH "
+        "ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER task_completions_no_truncate BEFORE TRUNCATE ON task_completions FOR EACH "
+        "STATEMENT EXECUTE FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER task_reminders_append_only BEFORE UPDATE OR DELETE ON task_reminders FOR EACH ROW "
+        "EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER task_reminders_no_truncate BEFORE TRUNCATE ON task_reminders FOR EACH STATEMENT "
+        "EXECUTE FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER monitoring_events_append_only BEFORE UPDATE OR DELETE ON monitoring_events FOR "
+        "EACH ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER monitoring_events_no_truncate BEFORE TRUNCATE ON monitoring_events FOR EACH "
+        "STATEMENT EXECUTE FUNCTION refuse_change()",
+    ),
+}
+
+DROP_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS tasks_no_update",
+        "DROP TRIGGER IF EXISTS tasks_no_delete",
+        "DROP TRIGGER IF EXISTS task_completions_no_update",
+        "DROP TRIGGER IF EXISTS task_completions_no_delete",
+        "DROP TRIGGER IF EXISTS task_reminders_no_update",
+        "DROP TRIGGER IF EXISTS task_reminders_no_delete",
+        "DROP TRIGGER IF EXISTS monitoring_events_no_update",
+        "DROP TRIGGER IF EXISTS monitoring_events_no_delete",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS tasks_append_only ON tasks",
+        "DROP TRIGGER IF EXISTS tasks_no_truncate ON tasks",
+        "DROP TRIGGER IF EXISTS task_completions_append_only ON task_completions",
+        "DROP TRIGGER IF EXISTS task_completions_no_truncate ON task_completions",
+        "DROP TRIGGER IF EXISTS task_reminders_append_only ON task_reminders",
+        "DROP TRIGGER IF EXISTS task_reminders_no_truncate ON task_reminders",
+        "DROP TRIGGER IF EXISTS monitoring_events_append_only ON monitoring_events",
+        "DROP TRIGGER IF EXISTS monitoring_events_no_truncate ON monitoring_events",
+    ),
+}
 
 
 def upgrade():
@@ -97,17 +170,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('pupil_id'),
     )
     op.create_index('ix_monitoring_states_school', 'monitoring_states', ['school_id', 'active', 'review_on'])
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.drop_trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
     op.drop_index('ix_monitoring_states_school', table_name='monitoring_states')
     op.drop_table('monitoring_states')
     op.drop_index('ix_monitoring_events_pupil', table_name='monitoring_events')

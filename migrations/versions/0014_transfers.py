@@ -1,20 +1,79 @@
 """transfers: child-protection file transfers, their events and reminders; subject-access exports
 
 Revision ID: 0014_transfers
-Revises: 0009_school_data
+Revises: 0012_tasks_monitoring
 Create Date: 2026-11-28 16:00:00
 """
 import sqlalchemy as sa
 from alembic import op
-
-from cpoms import append_only
 
 revision = '0014_transfers'
 down_revision = "0012_tasks_monitoring"
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ('transfer_events', 'transfer_reminders', 'subject_access_exports')
+# The statements this revision runs, frozen as cpoms/append_only.py wrote them when it was
+# released: that module may change, what this revision does may not.
+# Append-only from here: transfer_events, transfer_reminders, subject_access_exports.
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+TRIGGERS = {
+    'sqlite': (
+        "CREATE TRIGGER transfer_events_no_update BEFORE UPDATE ON transfer_events BEGIN SELECT "
+        "RAISE(ABORT, 'transfer_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER transfer_events_no_delete BEFORE DELETE ON transfer_events BEGIN SELECT "
+        "RAISE(ABORT, 'transfer_events is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER transfer_reminders_no_update BEFORE UPDATE ON transfer_reminders BEGIN SELECT "
+        "RAISE(ABORT, 'transfer_reminders is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER transfer_reminders_no_delete BEFORE DELETE ON transfer_reminders BEGIN SELECT "
+        "RAISE(ABORT, 'transfer_reminders is append-only, rows cannot be deleted'); END",
+        "CREATE TRIGGER subject_access_exports_no_update BEFORE UPDATE ON subject_access_exports BEGIN "
+        "SELECT RAISE(ABORT, 'subject_access_exports is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER subject_access_exports_no_delete BEFORE DELETE ON subject_access_exports BEGIN "
+        "SELECT RAISE(ABORT, 'subject_access_exports is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        REFUSE_CHANGE,
+        "CREATE TRIGGER transfer_events_append_only BEFORE UPDATE OR DELETE ON transfer_events FOR EACH "
+        "ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER transfer_events_no_truncate BEFORE TRUNCATE ON transfer_events FOR EACH STATEMENT "
+        "EXECUTE FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER transfer_reminders_append_only BEFORE UPDATE OR DELETE ON transfer_reminders FOR "
+        "EACH ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER transfer_reminders_no_truncate BEFORE TRUNCATE ON transfer_reminders FOR EACH "
+        "STATEMENT EXECUTE FUNCTION refuse_change()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER subject_access_exports_append_only BEFORE UPDATE OR DELETE ON "
+        "subject_access_exports FOR EACH ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER subject_access_exports_no_truncate BEFORE TRUNCATE ON subject_access_exports FOR "
+        "EACH STATEMENT EXECUTE FUNCTION refuse_change()",
+    ),
+}
+
+DROP_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS transfer_events_no_update",
+        "DROP TRIGGER IF EXISTS transfer_events_no_delete",
+        "DROP TRIGGER IF EXISTS transfer_reminders_no_update",
+        "DROP TRIGGER IF EXISTS transfer_reminders_no_delete",
+        "DROP TRIGGER IF EXISTS subject_access_exports_no_update",
+        "DROP TRIGGER IF EXISTS subject_access_exports_no_delete",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS transfer_events_append_only ON transfer_events",
+        "DROP TRIGGER IF EXISTS transfer_events_no_truncate ON transfer_events",
+        "DROP TRIGGER IF EXISTS transfer_reminders_append_only ON transfer_reminders",
+        "DROP TRIGGER IF EXISTS transfer_reminders_no_truncate ON transfer_reminders",
+        "DROP TRIGGER IF EXISTS subject_access_exports_append_only ON subject_access_exports",
+        "DROP TRIGGER IF EXISTS subject_access_exports_no_truncate ON subject_access_exports",
+    ),
+}
 
 
 def upgrade():
@@ -90,10 +149,8 @@ def upgrade():
         batch_op.add_column(sa.Column('transfer_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_alerts_transfer_id_transfers'), 'transfers', ['transfer_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_alerts_transfer_id'), ['transfer_id'], unique=False)
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
@@ -102,10 +159,8 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_alerts_transfer_id_transfers'), type_='foreignkey')
         batch_op.drop_column('transfer_id')
         batch_op.alter_column('entry_id', existing_type=sa.Integer(), nullable=False)
-    dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
-        for statement in append_only.drop_trigger_statements(table, dialect):
-            op.execute(statement)
+    for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
     op.drop_table('subject_access_exports')
     op.drop_table('transfer_reminders')
     op.drop_table('transfer_events')

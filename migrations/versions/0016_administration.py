@@ -1,7 +1,7 @@
 """administration: category names over time, staff uploads, deletion after the retention review
 
 Revision ID: 0016_administration
-Revises: 0009_school_data
+Revises: 0015_attachments_body_map
 Create Date: 2026-11-28 16:10:00
 
 UPNs: pupils.upn has been unique across the whole database since 0001 (uq_pupils_upn),
@@ -11,12 +11,75 @@ and no new constraint to add.
 import sqlalchemy as sa
 from alembic import op
 
-from cpoms import append_only
-
 revision = '0016_administration'
 down_revision = '0015_attachments_body_map'
 branch_labels = None
 depends_on = None
+
+# key_events keeps refusing UPDATE (and TRUNCATE), and DELETE except for a confirmed retention
+# deletion: the statements this revision runs, frozen as cpoms/append_only.py wrote them when
+# it was released (a row's entry granted by "g.entry_id = ..."; 0020 brings the later
+# "g.entry_id IN (...)" form to key_events too). That module may change, what this revision
+# does may not.
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be changed or deleted';
+END $$
+"""
+
+UPGRADE_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS key_events_no_update",
+        "DROP TRIGGER IF EXISTS key_events_no_delete",
+        "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events WHEN NOT EXISTS (SELECT 1 FROM "
+        "retention_deletion_grants g WHERE g.entry_id = (SELECT f.entry_id FROM follow_ups f WHERE f.id = "
+        "OLD.follow_up_id)) BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
+        "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
+        """CREATE OR REPLACE FUNCTION key_events_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM retention_deletion_grants g WHERE g.entry_id = (SELECT f.entry_id FROM follow_ups f WHERE f.id = OLD.follow_up_id)) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
+END $$""",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER key_events_append_only BEFORE UPDATE ON key_events FOR EACH ROW EXECUTE FUNCTION "
+        "refuse_change()",
+        "CREATE TRIGGER key_events_no_truncate BEFORE TRUNCATE ON key_events FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events FOR EACH ROW EXECUTE FUNCTION "
+        "key_events_delete_if_granted()",
+    ),
+}
+
+DOWNGRADE_TRIGGERS = {
+    'sqlite': (
+        "DROP TRIGGER IF EXISTS key_events_no_update",
+        "DROP TRIGGER IF EXISTS key_events_no_delete",
+        "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be changed'); END",
+        "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events BEGIN SELECT RAISE(ABORT, "
+        "'key_events is append-only, rows cannot be deleted'); END",
+    ),
+    'postgresql': (
+        "DROP TRIGGER IF EXISTS key_events_no_delete ON key_events",
+        "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
+        "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
+        "DROP FUNCTION IF EXISTS key_events_delete_if_granted()",
+        REFUSE_CHANGE,
+        "CREATE TRIGGER key_events_append_only BEFORE UPDATE OR DELETE ON key_events FOR EACH ROW EXECUTE "
+        "FUNCTION refuse_change()",
+        "CREATE TRIGGER key_events_no_truncate BEFORE TRUNCATE ON key_events FOR EACH STATEMENT EXECUTE "
+        "FUNCTION refuse_change()",
+    ),
+}
 
 
 def upgrade():
@@ -59,19 +122,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_retention_deletion_grants'))
     )
 
-    # key_events keeps refusing UPDATE, and DELETE except for a confirmed retention deletion.
-    dialect = op.get_bind().dialect.name
-    for statement in append_only.drop_trigger_statements('key_events', dialect):
-        op.execute(statement)
-    for statement in append_only.retention_trigger_statements('key_events', dialect):
+    for statement in UPGRADE_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    for statement in append_only.drop_retention_trigger_statements('key_events', dialect):
-        op.execute(statement)
-    for statement in append_only.trigger_statements('key_events', dialect):
+    for statement in DOWNGRADE_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
     op.drop_table('retention_deletion_grants')
     op.drop_index(op.f('ix_retention_deletions_school_id'), table_name='retention_deletions')
