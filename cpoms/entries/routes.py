@@ -8,7 +8,7 @@ from ..attachments import uploads
 from ..formfields import choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_page_or_404, require_on
-from ..log.sharing import shares_of
+from ..log.queries import shares_of
 from ..models import Entry, Kind
 from ..tasks import operations as task_operations
 from ..tasks.forms import offer_staff

@@ -14,10 +14,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
+from ..common import due_words
 from ..extensions import db
 from ..models import Alert, Task, TaskCompletion, TaskReminder, User
 from ..policy import ASSIGNABLE, holds
-from .dates import due_words
 
 TASK_REMINDER = "task_reminder"
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
+from ..common import uk_today
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
@@ -35,7 +36,7 @@ def dashboard():
     school_ids = schools_or_403(policy.transfer_school_ids(current_user))
     board = queries.dashboard(school_ids)
     audit.record(audit.VIEW_TRANSFERS)
-    return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=queries.uk_today())
+    return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=uk_today())
 
 
 def _destinations(pupil: Pupil) -> list[School]:
