@@ -139,6 +139,16 @@ def test_the_core_imports_no_area():
     assert not upward, "the core must not depend on an area: " + "; ".join(upward)
 
 
+def test_the_app_does_not_depend_on_its_benchmarks_or_tests():
+    found = []
+    for name, path in modules(APP).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            imported = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            found += [f"{name} imports {m}" for m in imported if m.split(".")[0] in ("bench", "tests")]
+    assert not found, "app.py wires bench/ in, the app does not import it: " + "; ".join(found)
+
+
 def test_the_check_sees_relative_lazy_and_private_imports(tmp_path):
     """The check itself: a cycle made of relative and lazy imports, and private names taken
     from another area, are found; the same within one area are not private crossings."""
