@@ -211,7 +211,7 @@ def _failed(alert_id: int, exc: Exception) -> None:
     db.session.commit()
 
 
-def _entry_link(entry_id: int) -> str:
+def entry_link(entry_id: int) -> str:
     base = current_app.config["APP_BASE_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
         return url_for("entries.show", entry_id=entry_id, _external=True)
@@ -231,7 +231,7 @@ def _message(alert: Alert) -> Message:
         "category_name": alert.category.name if alert.category else entry.category_name,
         "later": alert.category is not None,
         "initials": ", ".join(p.initials for p in entry.pupils),
-        "link": _entry_link(entry.id),
+        "link": entry_link(entry.id),
         "recipient": alert.recipient,
         "shared": alert.reason == STAFF_CHOSEN,
     }

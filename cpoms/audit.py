@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timezone
+from enum import StrEnum
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -26,105 +27,145 @@ from .extensions import db
 from .models import AUDIT_GENESIS, AuditChainHead, AuditEvent
 from .timefmt import now_utc
 
-VIEW_ENTRY = "view_entry"
-VIEW_CHRONOLOGY = "view_chronology"
-VIEW_QUEUE = "view_review_queue"
-VIEW_VIEWERS = "view_record_viewers"
-VIEW_AUDIT_LOG = "view_audit_log"
-VIEW_REPORTS = "view_reports"
-SEARCH = "search"
-VIEW_OVERSIGHT = "view_oversight"
-SAVE_GUIDANCE = "save_guidance"
-EDIT_CATEGORY_DESCRIPTION = "edit_category_description"
-EXPORT_REPORT = "export_report"
-CREATE_ENTRY = "create_entry"
-ADD_FOLLOW_UP = "add_follow_up"
-DENIED = "denied"
-RETRY_ALERTS = "retry_alerts"
-MARK_KEY_EVENT = "mark_key_event"
-EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf"
-EXPORT_CHRONOLOGY_CSV = "export_chronology_csv"
-PUPILS_IMPORTED = "pupils_imported"
-STAFF_IMPORTED = "staff_imported"
-VIEW_RETENTION_REVIEW = "view_retention_review"
-BACKED_UP = "backed_up"
-RESTORED = "restored_from_backup"
-SIGN_IN = "sign_in"
-SIGN_IN_FAILED = "sign_in_failed"
-SIGN_OUT = "sign_out"
+# Marks an action that shows some of a child's record to someone: it is listed on that
+# pupil's "who has viewed this record" page.
+RECORD = True
 
-# Sign-in and sessions. (nosec B105: bandit reads *PASSWORD* names as passwords; these are action names.)
-SIGN_IN_LOCKED = "sign_in_locked"
-TWO_FACTOR_PASSED = "two_factor_passed"
-TWO_FACTOR_FAILED = "two_factor_failed"
-TWO_FACTOR_ENROLLED = "two_factor_enrolled"
-TWO_FACTOR_TURNED_OFF = "two_factor_turned_off"
-RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
-SESSION_TIMED_OUT = "session_timed_out"
-PASSWORD_CHANGED = "password_changed"  # nosec B105
-PASSWORD_RESET_REQUESTED = "password_reset_requested"  # nosec B105
-PASSWORD_RESET_MAIL_FAILED = "password_reset_mail_failed"  # nosec B105
-PASSWORD_RESET_DONE = "password_reset_done"  # nosec B105
-ADMIN_FORCED_PASSWORD_RESET = "admin_forced_password_reset"  # nosec B105
-ADMIN_RESET_TWO_FACTOR = "admin_reset_two_factor"
-ADMIN_UNLOCKED_ACCOUNT = "admin_unlocked_account"
 
-# Actions that show some of a pupil's record to someone: "who has viewed this pupil".
-VIEWS_OF_A_RECORD = (VIEW_ENTRY, VIEW_CHRONOLOGY, EXPORT_CHRONOLOGY_PDF, EXPORT_CHRONOLOGY_CSV)
+class Action(StrEnum):
+    """Every action the audit log records, declared once, by area: the value stored in
+    each event (never change one: the chain holds it), its label on the audit pages, and
+    whether it is a view of a child's record."""
 
-LABELS = {
-    VIEW_ENTRY: "Viewed an entry",
-    VIEW_CHRONOLOGY: "Viewed a chronology",
-    VIEW_QUEUE: "Viewed the review queue",
-    VIEW_VIEWERS: "Viewed who has seen a record",
-    VIEW_AUDIT_LOG: "Viewed the audit log",
-    VIEW_REPORTS: "Viewed reports",
-    SEARCH: "Searched records",
-    VIEW_OVERSIGHT: "Read the governors' review",
-    SAVE_GUIDANCE: "Saved recording guidance",
-    EDIT_CATEGORY_DESCRIPTION: "Changed a category's description",
-    SIGN_IN_LOCKED: "Sign-in refused: account locked",
-    TWO_FACTOR_PASSED: "Passed two-factor check",
-    TWO_FACTOR_FAILED: "Failed two-factor check",
-    TWO_FACTOR_ENROLLED: "Set up two-factor sign-in",
-    TWO_FACTOR_TURNED_OFF: "Turned off two-factor sign-in",
-    RECOVERY_CODES_REGENERATED: "Made new recovery codes",
-    SESSION_TIMED_OUT: "Session timed out",
-    PASSWORD_CHANGED: "Changed password",
-    PASSWORD_RESET_REQUESTED: "Asked for a password reset",
-    PASSWORD_RESET_MAIL_FAILED: "Password reset email failed",
-    PASSWORD_RESET_DONE: "Reset password by email link",
-    ADMIN_FORCED_PASSWORD_RESET: "Admin forced a password reset",
-    ADMIN_RESET_TWO_FACTOR: "Admin reset two-factor sign-in",
-    ADMIN_UNLOCKED_ACCOUNT: "Admin unlocked an account",
-    EXPORT_REPORT: "Downloaded a report table",
-    CREATE_ENTRY: "Logged an entry",
-    ADD_FOLLOW_UP: "Added a follow-up",
-    DENIED: "Refused access",
-    RETRY_ALERTS: "Queued failed alerts again",
-    MARK_KEY_EVENT: "Marked a follow-up as a key event",
-    EXPORT_CHRONOLOGY_PDF: "Exported a chronology as PDF",
-    EXPORT_CHRONOLOGY_CSV: "Exported a chronology as CSV",
-    PUPILS_IMPORTED: "Imported pupils from the MIS",
-    STAFF_IMPORTED: "Imported staff from the MIS",
-    VIEW_RETENTION_REVIEW: "Viewed the retention review",
-    BACKED_UP: "Backed up the database",
-    RESTORED: "Restored the database from a backup",
-    SIGN_IN: "Signed in",
-    SIGN_IN_FAILED: "Failed sign-in",
-    SIGN_OUT: "Signed out",
-}
+    def __new__(cls, value: str, label: str, views_a_record: bool = False):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.views_a_record = views_a_record
+        return member
+
+    # --- Entries: logging, reading and evolving them (log/, entries/, main/)
+    CREATE_ENTRY = "create_entry", "Logged an entry"
+    ADD_FOLLOW_UP = "add_follow_up", "Added a follow-up"
+    VIEW_ENTRY = "view_entry", "Viewed an entry", RECORD
+    VIEW_EXCERPT = "view_excerpt", "Saw an entry in a list", RECORD
+    ALERTED_STAFF = "alerted_staff", "Alerted a colleague to an entry"
+    RETRY_ALERTS = "retry_alerts", "Queued failed alerts again"
+    ADD_CATEGORY = "add_category", "Added a later category to an entry"
+    AMEND = "amend", "Amended an entry or follow-up"
+    LINK_ENTRIES = "link_entries", "Linked two entries"
+
+    # --- A pupil's chronology and its exports (chronology/)
+    VIEW_CHRONOLOGY = "view_chronology", "Viewed a chronology", RECORD
+    MARK_KEY_EVENT = "mark_key_event", "Marked a follow-up as a key event"
+    EXPORT_CHRONOLOGY_PDF = "export_chronology_pdf", "Exported a chronology as PDF", RECORD
+    EXPORT_CHRONOLOGY_CSV = "export_chronology_csv", "Exported a chronology as CSV", RECORD
+
+    # --- Review, reports, search, oversight, guidance and the audit log itself
+    VIEW_QUEUE = "view_review_queue", "Viewed the review queue"
+    VIEW_REPORTS = "view_reports", "Viewed reports"
+    EXPORT_REPORT = "export_report", "Downloaded a report table"
+    SEARCH = "search", "Searched records"
+    VIEW_OVERSIGHT = "view_oversight", "Read the governors' review"
+    SAVE_GUIDANCE = "save_guidance", "Saved recording guidance"
+    EDIT_CATEGORY_DESCRIPTION = "edit_category_description", "Changed a category's description"
+    VIEW_AUDIT_LOG = "view_audit_log", "Viewed the audit log"
+    VIEW_VIEWERS = "view_record_viewers", "Viewed who has seen a record"
+
+    # --- Refusals (loaders.py)
+    DENIED = "denied", "Refused access"
+
+    # --- Sign-in, two-factor, passwords and sessions (auth/, account/). nosec B105: bandit reads
+    # *PASSWORD* names as passwords; these are action names
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGN_IN_LOCKED = "sign_in_locked", "Sign-in refused: account locked"
+    SIGN_OUT = "sign_out", "Signed out"
+    SESSION_TIMED_OUT = "session_timed_out", "Session timed out"
+    TWO_FACTOR_PASSED = "two_factor_passed", "Passed two-factor check"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Failed two-factor check"
+    TWO_FACTOR_SETUP_SHOWN = "two_factor_setup_shown", "Was shown a new two-factor set-up key"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Set up two-factor sign-in"
+    TWO_FACTOR_TURNED_OFF = "two_factor_turned_off", "Turned off two-factor sign-in"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Made new recovery codes"
+    PASSWORD_CHANGED = "password_changed", "Changed password"  # nosec B105
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked for a password reset"  # nosec B105
+    PASSWORD_RESET_MAIL_FAILED = "password_reset_mail_failed", "Password reset email failed"  # nosec B105
+    PASSWORD_RESET_DONE = "password_reset_done", "Reset password by email link"  # nosec B105
+
+    # --- Administration: accounts, roles, categories, schools (admin/)
+    ADMIN_FORCED_PASSWORD_RESET = "admin_forced_password_reset", "Admin forced a password reset"  # nosec B105
+    ADMIN_RESET_TWO_FACTOR = "admin_reset_two_factor", "Admin reset two-factor sign-in"
+    ADMIN_UNLOCKED_ACCOUNT = "admin_unlocked_account", "Admin unlocked an account"
+    USER_CREATED = "user_created", "Admin created an account"
+    USER_DEACTIVATED = "user_deactivated", "Admin deactivated an account"
+    USER_REACTIVATED = "user_reactivated", "Admin reactivated an account"
+    ROLE_ADDED = "role_added", "Admin gave a role"
+    ROLE_REMOVED = "role_removed", "Admin removed a role"
+    CATEGORY_ADDED = "category_added", "Admin added a category"
+    CATEGORY_CHANGED = "category_changed", "Admin changed a category"
+    CATEGORY_MOVED = "category_moved", "Admin reordered the categories"
+    SCHOOL_ADDED = "school_added", "Admin added a school"
+    SCHOOL_CHANGED = "school_changed", "Admin changed a school"
+
+    # --- The MIS: imports, retention and its deletions, backups (mis/)
+    PUPILS_IMPORTED = "pupils_imported", "Imported pupils from the MIS"
+    STAFF_IMPORTED = "staff_imported", "Imported staff from the MIS"
+    IMPORT_ALREADY_APPLIED = "import_already_applied", "Confirmed an import already applied"
+    DATE_OF_BIRTH_FLAGGED = "date_of_birth_flagged", "Imported an earlier date of birth (flagged for the DSL)"
+    DATE_OF_BIRTH_ACCEPTED = "date_of_birth_accepted", "Accepted an earlier date of birth"
+    VIEW_RETENTION_REVIEW = "view_retention_review", "Viewed the retention review"
+    RETENTION_DELETION_PROPOSED = "retention_deletion_proposed", "Proposed deleting a pupil's records"
+    RETENTION_DELETION_CONFIRMED = "retention_deletion_confirmed", "Confirmed deleting a pupil's records"
+    RETENTION_DELETION_WITHDRAWN = "retention_deletion_withdrawn", "Withdrew a proposal to delete a pupil's records"
+    BACKED_UP = "backed_up", "Backed up the database"
+    RESTORED = "restored_from_backup", "Restored the database from a backup"
+
+    # --- Tasks and monitoring (tasks/, monitoring/)
+    GIVE_TASK = "give_task", "Gave a task"
+    COMPLETE_TASK = "complete_task", "Completed a task"
+    QUEUE_TASK_REMINDERS = "queue_task_reminders", "Queued task reminders"
+    VIEW_MONITORING = "view_monitoring", "Viewed a pupil's monitoring", RECORD
+    START_MONITORING = "start_monitoring", "Put a pupil on the monitoring list"
+    REVIEW_MONITORING = "review_monitoring", "Reviewed a pupil's monitoring"
+    END_MONITORING = "end_monitoring", "Ended a pupil's monitoring"
+
+    # --- Child-protection file transfers and subject-access exports (transfers/)
+    VIEW_TRANSFERS = "view_transfers", "Viewed the transfer dashboard"
+    VIEW_TRANSFER = "view_transfer", "Viewed a file transfer"
+    START_TRANSFER = "start_transfer", "Started a child-protection file transfer"
+    SEND_TRANSFER = "send_transfer", "Recorded a file transfer as sent"
+    ACCEPT_TRANSFER = "accept_transfer", "Accepted a transferred file"
+    DECLINE_TRANSFER = "decline_transfer", "Declined a transferred file"
+    RECORD_TRANSFER_RECEIPT = "record_transfer_receipt", "Recorded receipt of a transferred file"
+    EXPORT_TRANSFER_PACK = "export_transfer_pack", "Downloaded a transfer pack", RECORD
+    EXPORT_SUBJECT_ACCESS = "export_subject_access", "Produced a subject-access export", RECORD
+    TRANSFER_REMINDERS_QUEUED = "transfer_reminders_queued", "Queued reminders of overdue transfers"
+
+    # --- Attachments and the body map (attachments/, bodymap/)
+    ADD_ATTACHMENT = "add_attachment", "Attached a file"
+    DOWNLOAD_ATTACHMENT = "download_attachment", "Downloaded an attachment"
+    PREVIEW_ATTACHMENT = "preview_attachment", "Viewed an attachment's preview"
+    ATTACHMENT_DAMAGED = "attachment_damaged", "Refused a damaged attachment"
+    ADD_BODY_MAP = "add_body_map", "Recorded a body map"
+
+
+# Every area writes `audit.CREATE_ENTRY`: the members by name, at module level too.
+globals().update(Action.__members__)
+
+VIEWS_OF_A_RECORD = tuple(action.value for action in Action if action.views_a_record)
+LABELS = {action.value: action.label for action in Action}
 
 _PENDING = "audit_pending"
 
 
-def record(action: str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
+def record(action: Action | str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
            school_id=None, user=None, **detail) -> AuditEvent:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
         at=now_utc(),
-        action=action,
+        action=str(action),  # the stored value, a plain string
         user_id=user.id if user is not None else None,
         entry_id=entry.id if entry is not None else entry_id,
         pupil_id=pupil.id if pupil is not None else pupil_id,
@@ -235,130 +276,6 @@ def _walk(rows) -> ChainCheck:
     return ChainCheck(count)
 
 
-# --- concerns that evolve: later categories, amendments, linked entries ------------
-ADD_CATEGORY = "add_category"
-AMEND = "amend"
-LINK_ENTRIES = "link_entries"
-LABELS.update({
-    ADD_CATEGORY: "Added a later category to an entry",
-    AMEND: "Amended an entry or follow-up",
-    LINK_ENTRIES: "Linked two entries",
-})
-
-
-# --- pupils' roles and staff alerted when logging ------------------------------------------
-ALERTED_STAFF = "alerted_staff"
-LABELS[ALERTED_STAFF] = "Alerted a colleague to an entry"
-
-# --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) ---
-GIVE_TASK = "give_task"
-COMPLETE_TASK = "complete_task"
-QUEUE_TASK_REMINDERS = "queue_task_reminders"
-VIEW_MONITORING = "view_monitoring"
-START_MONITORING = "start_monitoring"
-REVIEW_MONITORING = "review_monitoring"
-END_MONITORING = "end_monitoring"
-LABELS.update({
-    GIVE_TASK: "Gave a task",
-    COMPLETE_TASK: "Completed a task",
-    QUEUE_TASK_REMINDERS: "Queued task reminders",
-    VIEW_MONITORING: "Viewed a pupil's monitoring",
-    START_MONITORING: "Put a pupil on the monitoring list",
-    REVIEW_MONITORING: "Reviewed a pupil's monitoring",
-    END_MONITORING: "Ended a pupil's monitoring",
-})
-# Seeing a pupil's monitoring is seeing part of their record.
-VIEWS_OF_A_RECORD = (*VIEWS_OF_A_RECORD, VIEW_MONITORING)
-
-# --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
-VIEW_TRANSFERS = "view_transfers"
-VIEW_TRANSFER = "view_transfer"
-START_TRANSFER = "start_transfer"
-SEND_TRANSFER = "send_transfer"
-ACCEPT_TRANSFER = "accept_transfer"
-DECLINE_TRANSFER = "decline_transfer"
-RECORD_TRANSFER_RECEIPT = "record_transfer_receipt"
-EXPORT_TRANSFER_PACK = "export_transfer_pack"
-EXPORT_SUBJECT_ACCESS = "export_subject_access"
-TRANSFER_REMINDERS_QUEUED = "transfer_reminders_queued"
-LABELS.update({
-    VIEW_TRANSFERS: "Viewed the transfer dashboard",
-    VIEW_TRANSFER: "Viewed a file transfer",
-    START_TRANSFER: "Started a child-protection file transfer",
-    SEND_TRANSFER: "Recorded a file transfer as sent",
-    ACCEPT_TRANSFER: "Accepted a transferred file",
-    DECLINE_TRANSFER: "Declined a transferred file",
-    RECORD_TRANSFER_RECEIPT: "Recorded receipt of a transferred file",
-    EXPORT_TRANSFER_PACK: "Downloaded a transfer pack",
-    EXPORT_SUBJECT_ACCESS: "Produced a subject-access export",
-    TRANSFER_REMINDERS_QUEUED: "Queued reminders of overdue transfers",
-})
-# A transfer pack and a subject-access export each hold a child's record.
-VIEWS_OF_A_RECORD = VIEWS_OF_A_RECORD + (EXPORT_TRANSFER_PACK, EXPORT_SUBJECT_ACCESS)
-
-# --- attachments and the body map (issue 4, items 7 and 8) ---
-ADD_ATTACHMENT = "add_attachment"
-DOWNLOAD_ATTACHMENT = "download_attachment"
-PREVIEW_ATTACHMENT = "preview_attachment"
-ATTACHMENT_DAMAGED = "attachment_damaged"
-ADD_BODY_MAP = "add_body_map"
-LABELS.update({
-    ADD_ATTACHMENT: "Attached a file",
-    DOWNLOAD_ATTACHMENT: "Downloaded an attachment",
-    PREVIEW_ATTACHMENT: "Viewed an attachment's preview",
-    ATTACHMENT_DAMAGED: "Refused a damaged attachment",
-    ADD_BODY_MAP: "Recorded a body map",
-})
-
-
-# --- administration: accounts, roles, categories, schools, deletion after retention review ---
-USER_CREATED = "user_created"
-USER_DEACTIVATED = "user_deactivated"
-USER_REACTIVATED = "user_reactivated"
-ROLE_ADDED = "role_added"
-ROLE_REMOVED = "role_removed"
-CATEGORY_ADDED = "category_added"
-CATEGORY_CHANGED = "category_changed"
-CATEGORY_MOVED = "category_moved"
-SCHOOL_ADDED = "school_added"
-SCHOOL_CHANGED = "school_changed"
-RETENTION_DELETION_PROPOSED = "retention_deletion_proposed"
-RETENTION_DELETION_CONFIRMED = "retention_deletion_confirmed"
-RETENTION_DELETION_WITHDRAWN = "retention_deletion_withdrawn"
-IMPORT_ALREADY_APPLIED = "import_already_applied"
-DATE_OF_BIRTH_FLAGGED = "date_of_birth_flagged"
-DATE_OF_BIRTH_ACCEPTED = "date_of_birth_accepted"
-LABELS.update({
-    USER_CREATED: "Admin created an account",
-    USER_DEACTIVATED: "Admin deactivated an account",
-    USER_REACTIVATED: "Admin reactivated an account",
-    ROLE_ADDED: "Admin gave a role",
-    ROLE_REMOVED: "Admin removed a role",
-    CATEGORY_ADDED: "Admin added a category",
-    CATEGORY_CHANGED: "Admin changed a category",
-    CATEGORY_MOVED: "Admin reordered the categories",
-    SCHOOL_ADDED: "Admin added a school",
-    SCHOOL_CHANGED: "Admin changed a school",
-    RETENTION_DELETION_PROPOSED: "Proposed deleting a pupil's records",
-    RETENTION_DELETION_CONFIRMED: "Confirmed deleting a pupil's records",
-    RETENTION_DELETION_WITHDRAWN: "Withdrew a proposal to delete a pupil's records",
-    IMPORT_ALREADY_APPLIED: "Confirmed an import already applied",
-    DATE_OF_BIRTH_FLAGGED: "Imported an earlier date of birth (flagged for the DSL)",
-    DATE_OF_BIRTH_ACCEPTED: "Accepted an earlier date of birth",
-})
-
-# --- seeing entries in a list, and setting up two-factor sign-in ---
-VIEW_EXCERPT = "view_excerpt"
-TWO_FACTOR_SETUP_SHOWN = "two_factor_setup_shown"
-LABELS.update({
-    VIEW_EXCERPT: "Saw an entry in a list",
-    TWO_FACTOR_SETUP_SHOWN: "Was shown a new two-factor set-up key",
-})
-# A list that shows an entry's pupils and the start of its text (the home page's
-# latest entries, shared entries and tasks) is a view of the record too.
-VIEWS_OF_A_RECORD = (*VIEWS_OF_A_RECORD, VIEW_EXCERPT)
-
-
 def record_excerpts(entries_by_list: dict[str, list], **detail) -> None:
     """One VIEW_EXCERPT event per entry shown, naming the lists it was in, so each
     appears on its pupils' "who has seen this record" page. They join the chain in
@@ -369,4 +286,4 @@ def record_excerpts(entries_by_list: dict[str, list], **detail) -> None:
             seen = lists.setdefault(entry.id, (entry, []))
             seen[1].append(name)
     for entry, names in lists.values():
-        record(VIEW_EXCERPT, entry=entry, lists=names, **detail)
+        record(Action.VIEW_EXCERPT, entry=entry, lists=names, **detail)

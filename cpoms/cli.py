@@ -37,9 +37,6 @@ def register(app: Flask) -> None:
     from .attachments.cli import register as register_attachments
 
     register_attachments(app)
-    from bench.generate import generate_command  # the data generator lives beside the benchmarks
-
-    app.cli.add_command(generate_command)
 
 
 @click.command("demo")

@@ -3,6 +3,7 @@ updates or deletes them. What changes over time (open/closed, reviewed) lives in
 EntryState, a projection of the follow-ups kept beside them for fast queues."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Optional
 
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import append_only
+from .common import due_words, size_label, uk_today
 from .extensions import db
 
 # The hash before the first audit event.
@@ -807,8 +809,6 @@ append_only.protect_allowing_retention(EntryShare.__table__)
 
 # --- tasks and monitoring (issue 4, items 6 and 10) --------------------------------
 
-from .tasks.dates import due_words, uk_today  # noqa: E402  (a leaf module: dates only)
-
 
 class Task(db.Model):
     """An action a follow-up (Kind.TASK) gives to a member of staff, due on a day.
@@ -914,6 +914,21 @@ for _table in (Task.__table__, TaskCompletion.__table__, TaskReminder.__table__,
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
 
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+# The files accepted (attachments/sniff.py checks each by its bytes), with the label they are shown with.
+PDF = FileType("PDF", "application/pdf", (".pdf",))
+PNG = FileType("PNG image", "image/png", (".png",))
+JPEG = FileType("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
+DOCX = FileType("Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
+FILE_TYPES = (PDF, PNG, JPEG, DOCX)
+
+
 class Attachment(db.Model):
     """A file added to an entry (or to one of its follow-ups). The file lives outside
     static/ under a random name; the row keeps its SHA-256, checked on every download.
@@ -939,12 +954,10 @@ class Attachment(db.Model):
 
     @property
     def type_label(self) -> str:
-        from .attachments.sniff import TYPES
-        return next((t.label for t in TYPES if t.content_type == self.content_type), self.content_type)
+        return next((t.label for t in FILE_TYPES if t.content_type == self.content_type), self.content_type)
 
     @property
     def size_label(self) -> str:
-        from .attachments.uploads import size_label
         return size_label(self.size)
 
 
@@ -962,12 +975,6 @@ class BodyMapMark(db.Model):
     y: Mapped[float] = mapped_column(db.Float)
     area: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(300))
-
-    @property
-    def area_title(self) -> str:
-        from .bodymap.areas import AREAS
-        area = AREAS.get(self.area)
-        return area.title if area else self.view.capitalize()
 
 
 # Loaded only where asked for (selectinload), like follow-ups.

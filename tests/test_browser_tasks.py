@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
+from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.models import MonitoringState, TaskCompletion, User
-from cpoms.tasks.dates import uk_today
 from cpoms.timefmt import now_utc
 from tests.test_browser import (
     assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, open_page, page, set_marker,  # noqa: F401

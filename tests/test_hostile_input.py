@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from cpoms import append_only
 from cpoms.auth.sessions import hash_token
+from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
 from cpoms.mis import imports, pupils
@@ -38,7 +39,6 @@ from cpoms.models import (
     Role, RoleAssignment, School, Transfer, User, UserSession,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
-from cpoms.tasks.dates import uk_today
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.models import AuditEvent, MonitoringEvent, MonitoringState, Pupil, User
 from cpoms.monitoring import operations
-from cpoms.tasks.dates import uk_today
 
 from test_query_counts import assert_flat, queries_for
 

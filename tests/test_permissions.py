@@ -23,13 +23,13 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from cpoms.auth import reset
+from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.mis import imports, pupils
 from cpoms.models import (
     AuditEvent, Entry, FollowUp, GuidanceVersion, Kind, RetentionDeletion, RoleAssignment, School, Transfer, User,
 )
-from cpoms.tasks.dates import uk_today
 from cpoms.tasks.operations import give_task
 from cpoms.timefmt import now_utc, uk_local_input
 

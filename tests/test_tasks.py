@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.models import Alert, AuditEvent, Entry, Kind, RoleAssignment, Task, TaskCompletion, TaskReminder, User
-from cpoms.tasks.dates import uk_today
 from cpoms.tasks.operations import give_task
 
 from test_query_counts import assert_flat, queries_for

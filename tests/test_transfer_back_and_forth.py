@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.models import Role, School
-from cpoms.tasks.dates import uk_today
 
 from conftest import make_user
 

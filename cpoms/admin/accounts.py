@@ -11,11 +11,11 @@ from .. import policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import refuse, refuse_unless, role_or_404
+from ..loaders import administered_user_or_404, refuse, refuse_unless, role_or_404
 from ..models import Role, School, Trust, User
 from . import operations
 from .forms import NewUserForm, RoleForm
-from .routes import bp, target_user
+from .blueprint import bp
 
 
 def grant_value(role: str, school_id: int | None, trust_id: int | None) -> str:
@@ -70,7 +70,7 @@ def new_user():
 
 @bp.route("/users/<int:user_id>")
 def user(user_id: int):
-    person = target_user(user_id)
+    person = administered_user_or_404(user_id)
     return _user_page(person, _with_choices(RoleForm(formdata=None)))
 
 
@@ -81,7 +81,7 @@ def _user_page(person: User, form: RoleForm, status: int = 200):
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 def add_role(user_id: int):
-    person = target_user(user_id)
+    person = administered_user_or_404(user_id)
     form = _with_choices(RoleForm())
     if not form.validate() or not form.grant.data:
         if not form.grant.errors:
@@ -97,7 +97,7 @@ def add_role(user_id: int):
 
 @bp.route("/users/<int:user_id>/roles/<int:role_id>/remove", methods=["POST"])
 def remove_role(user_id: int, role_id: int):
-    person = target_user(user_id)
+    person = administered_user_or_404(user_id)
     assignment = role_or_404(person, role_id)
     refuse_unless(policy.grant_refusal(current_user, person, assignment.role, assignment.school_id,
                                        assignment.trust_id) is None,
@@ -112,7 +112,7 @@ def remove_role(user_id: int, role_id: int):
 
 
 def _set_active(user_id: int):
-    person = target_user(user_id)
+    person = administered_user_or_404(user_id)
     refuse_unless(policy.can_deactivate_user(current_user, person), "deactivate", target_user_id=person.id)
     active = request.endpoint.endswith("reactivate")
     operations.set_active(current_user, person, active)

@@ -16,7 +16,7 @@ from ..loaders import category_or_404, refuse_unless, require
 from ..models import Category
 from . import operations
 from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
-from .routes import bp
+from .blueprint import bp
 
 TAKEN = "There is already a category called {name!r}: choose another name."
 

@@ -1,7 +1,7 @@
 """The school's accounts, for its administrators: who has two-factor sign-in,
 who is locked out, and the three things an admin may do about it."""
-from flask import Blueprint, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -10,17 +10,10 @@ from ..auth import lockout
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
-from ..loaders import administered_user_or_404, require
+from ..loaders import administered_user_or_404
 from ..models import RoleAssignment, User
-from . import operations
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-@login_required
-def admins_only():
-    require(policy.can_administer(current_user))
+from . import accounts, categories, operations, schools  # noqa: F401  (their routes join the blueprint)
+from .blueprint import bp
 
 
 @bp.route("/users")
@@ -37,10 +30,6 @@ def users():
                   locked=lockout.is_locked)
 
 
-def target_user(user_id: int) -> User:
-    return administered_user_or_404(user_id)
-
-
 def _back(message: str, category: str = "success"):
     flash(message, category)
     return redirect(url_for(".users"), 303)
@@ -48,7 +37,7 @@ def _back(message: str, category: str = "success"):
 
 @bp.route("/users/<int:user_id>/force-reset", methods=["POST"])
 def force_reset(user_id: int):
-    user = target_user(user_id)
+    user = administered_user_or_404(user_id)
     mailed = operations.force_password_reset(current_user, user)
     audit.record(audit.ADMIN_FORCED_PASSWORD_RESET, target_user_id=user.id, mailed=mailed)
     if mailed:
@@ -68,7 +57,7 @@ SIMPLE_ACTIONS = {
 
 def _simple_action(user_id: int):
     change, action, message = SIMPLE_ACTIONS[request.endpoint.rpartition(".")[2]]
-    user = target_user(user_id)
+    user = administered_user_or_404(user_id)
     change(user)
     audit.record(action, target_user_id=user.id)
     return _back(message.format(name=user.name))
@@ -76,7 +65,3 @@ def _simple_action(user_id: int):
 
 bp.add_url_rule("/users/<int:user_id>/reset-two-factor", "reset_two_factor", _simple_action, methods=["POST"])
 bp.add_url_rule("/users/<int:user_id>/unlock", "unlock", _simple_action, methods=["POST"])
-
-
-# Their routes join this blueprint.
-from . import accounts, categories, schools  # noqa: E402,F401

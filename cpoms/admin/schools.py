@@ -13,7 +13,7 @@ from ..htmx import render
 from ..loaders import managed_school_or_404, require
 from ..models import School, Trust
 from .forms import ONE_OF_MANY, SchoolForm
-from .routes import bp
+from .blueprint import bp
 
 
 def _trusts() -> list[Trust]:

@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_login import current_user, login_required
 
 from .. import audit, policy, security_headers
+from ..bodymap import areas as body_areas
+from ..common import size_label
 from ..entries.routes import entry_page
 from ..loaders import attachment_or_404, entry_page_or_404, found_or_404, require_on
 from ..models import Attachment, Entry
@@ -35,7 +37,7 @@ def allow_files(endpoint, values):
 def too_large(exc):
     detail = "Please shorten it and try again."
     if request.endpoint in UPLOAD_ENDPOINTS:
-        detail = (f"Files can be up to {uploads.size_label(uploads.max_bytes())} each, "
+        detail = (f"Files can be up to {size_label(uploads.max_bytes())} each, "
                   f"{uploads.max_files()} at a time. Nothing was saved: please go back and choose smaller files.")
     return render_template("errors/error.html", code=413, title="That was too large to send", detail=detail), 413
 
@@ -50,6 +52,9 @@ def attachments_of(entry: Entry, follow_up_id: int | None = None, every: bool = 
 @bp.app_template_global()
 def body_marks_of(entry: Entry) -> list:
     return list(entry.__dict__.get("body_marks", ()))
+
+
+bp.add_app_template_global(body_areas.title_of, "body_area_title")
 
 
 def _damaged(attachment: Attachment, entry: Entry, problem: storage.Damaged):

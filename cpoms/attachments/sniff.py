@@ -12,27 +12,16 @@ import struct
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass
 
 from PIL import Image
+
+from ..models import DOCX, FILE_TYPES, JPEG, PDF, PNG, FileType
 
 
 class Refused(Exception):
     """The file is not one we accept; the message says why, in plain words."""
 
 
-@dataclass(frozen=True)
-class FileType:
-    label: str
-    content_type: str
-    extensions: tuple[str, ...]
-
-
-PDF = FileType("PDF", "application/pdf", (".pdf",))
-PNG = FileType("PNG image", "image/png", (".png",))
-JPEG = FileType("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
-DOCX = FileType("Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
-TYPES = (PDF, PNG, JPEG, DOCX)
 IMAGES = (PNG, JPEG)
 ACCEPTED = "PDF, JPEG, PNG or Word (.docx)"
 
@@ -69,7 +58,7 @@ def identify(data: bytes) -> FileType:
 
 
 def type_for_extension(extension: str) -> FileType | None:
-    return next((t for t in TYPES if extension.lower() in t.extensions), None)
+    return next((t for t in FILE_TYPES if extension.lower() in t.extensions), None)
 
 
 def _check_pdf(data: bytes) -> None:

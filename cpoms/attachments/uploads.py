@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, request
 
+from ..common import size_label
 from . import names, sniff
 
 FIELD = "attachments"
@@ -42,14 +43,6 @@ def max_bytes() -> int:
 
 def max_files() -> int:
     return current_app.config["ATTACHMENT_MAX_FILES"]
-
-
-def size_label(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
 
 
 def from_request() -> Checked:

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import Select, false, or_, select
 
+from ..common import escape_like
 from ..extensions import db
-from ..log.queries import escape_like, search_pupils
+from ..log.queries import search_pupils
 from ..models import AuditEvent, EntryPupil, Pupil, School, User
 
 PAGE_SIZE = 50

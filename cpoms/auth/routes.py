@@ -1,5 +1,4 @@
 from functools import cache
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
@@ -7,6 +6,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, policy
+from ..common import safe_next
 from ..extensions import db, limiter
 from ..htmx import render
 from ..models import UNUSABLE_PASSWORD, User
@@ -29,18 +29,6 @@ def sign_in_limit() -> str:
 
 
 throttled = limiter.limit(sign_in_limit, methods=["POST"])
-
-
-def safe_next(target: str | None) -> str | None:
-    """Follow next= only to a path on this site: never to another host. No control
-    characters either: urlsplit drops CR, LF and tab before looking for a host, and
-    a line break in a Location header is a server error (or a header planted)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def _next() -> str | None:

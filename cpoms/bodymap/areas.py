@@ -71,5 +71,11 @@ def nearest(view: str, x: float, y: float) -> Area:
     return min((a for a in AREAS.values() if a.view == view), key=lambda a: math.hypot(a.x - px, a.y - py))
 
 
+def title_of(mark) -> str:
+    """How a saved mark's place is shown: its named area ("Front: left forearm")."""
+    area = AREAS.get(mark.area)
+    return area.title if area else mark.view.capitalize()
+
+
 def by_view() -> dict[str, list[Area]]:
     return {view: [a for a in AREAS.values() if a.view == view] for view in VIEWS}

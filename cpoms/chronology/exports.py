@@ -14,13 +14,12 @@ from flask import current_app, make_response, render_template
 from flask_login import current_user
 
 from .. import policy, redaction
+from ..common import spreadsheet_safe
 from ..models import Entry, EntryState, Kind, Pupil, Source
 from ..timefmt import now_utc, uk_date, uk_datetime
 from .queries import GROUPED, STATUSES, Page, shown_follow_ups
 
 ANOTHER_PUPIL = redaction.ANOTHER_PUPIL
-# A cell starting with one of these is a formula to a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def shown_ids(page: Page) -> dict[str, list[int]]:
@@ -72,11 +71,6 @@ def rows(page: Page):
         yield (kind, thing, None) if kind == "entry" else (kind, thing.entry, thing)
 
 
-def _safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 # Information sharing and tasks (issue 4): their columns, filled by sharing_and_task_cells().
 SHARING_AND_TASK_HEADER = ["Shared with", "What was shared", "Why shared", "Lawful basis or reason",
                            "Consent sought", "Task for", "Task due by", "Task done"]
@@ -105,12 +99,12 @@ def csv_text(pupil: Pupil, page: Page) -> str:
                      Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
                      redactor.text(fu.reason, entry), *sharing_and_task_cells(fu, entry, redactor)]
         role = entry.role_of(pupil.id)
-        writer.writerow([_safe_cell(c) for c in cells] + [role])
+        writer.writerow([spreadsheet_safe(c) for c in cells] + [role])
         for fix in amendments_of(entry, fu):
             what = "Amendment to the entry" if fu is None else f"Amendment to: {fu.label}"
             cells = [uk_datetime(fix.created_at), what, *common, fix.author.name, redactor.text(fix.text, entry),
                      "", "", "", "", "", redactor.text(fix.reason, entry), *[""] * len(SHARING_AND_TASK_HEADER)]
-            writer.writerow([_safe_cell(c) for c in cells] + [role])
+            writer.writerow([spreadsheet_safe(c) for c in cells] + [role])
     return out.getvalue()
 
 

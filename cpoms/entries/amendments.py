@@ -3,16 +3,14 @@ with its reason. Nothing saved is rewritten: the original stays, marked as
 amended, and the correction is shown beneath it (who, when, why)."""
 from __future__ import annotations
 
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import audit, policy
 from ..extensions import db
 from ..formfields import choices
-from ..loaders import entry_page_or_404, require_on
 from ..models import Amendment, Entry, FollowUp, User
 from ..timefmt import now_utc, uk_datetime
 from .forms import AmendmentForm
-from .routes import _saved, bp, entry_page
 
 NARRATIVE = "narrative"
 
@@ -53,16 +51,3 @@ def form_for(entry: Entry, posted: bool = False) -> AmendmentForm | None:
           for key, fu in allowed.items()),
     ])
     return form
-
-
-@bp.route("/entries/<int:entry_id>/amendments", methods=["POST"], endpoint="amend")
-@login_required
-def add(entry_id: int):
-    entry = entry_page_or_404(entry_id)
-    allowed = targets(entry)
-    require_on(entry, bool(allowed), "amend")
-    form = form_for(entry, posted=True)
-    if not form.validate_on_submit():
-        return entry_page(entry, status=422, amendment_form=form)
-    amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
-    return _saved(entry)

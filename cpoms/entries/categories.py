@@ -3,17 +3,15 @@
 as never changes; an alerting category alerts the team as creating the entry does."""
 from __future__ import annotations
 
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import alerts, audit, policy
 from ..extensions import db
-from ..formfields import as_id, choices
-from ..loaders import entry_page_or_404, require_on
+from ..formfields import choices
 from ..models import Category, Entry, EntryCategory, User
 from ..timefmt import now_utc
 from .forms import LaterCategoryForm
-from .routes import _saved, bp, entry_page
 
 
 def add_category(user: User, entry: Entry, category: Category, reason: str) -> EntryCategory:
@@ -44,17 +42,3 @@ def alerts_team(entry: Entry) -> bool:
     """Whether the entry's category, or one added later, alerts the safeguarding team."""
     return entry.category.alerts_safeguarding_team or any(
         c.category.alerts_safeguarding_team for c in entry.later_categories)
-
-
-@bp.route("/entries/<int:entry_id>/categories", methods=["POST"], endpoint="add_category")
-@login_required
-def add(entry_id: int):
-    entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_add_category(current_user, entry), "add_category")
-    form = form_for(entry, posted=True)
-    if not form.validate_on_submit():
-        return entry_page(entry, status=422, later_category_form=form)
-    # The form accepted only a category offered: one of these.
-    chosen = next(c for c in addable(entry) if c.id == as_id(form.category.data))
-    add_category(current_user, entry, chosen, form.reason.data)
-    return _saved(entry)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import case, or_, select
 
 from .. import audit, policy, redaction
 from ..extensions import db
-from ..formfields import as_id, choices
-from ..loaders import entry_page_or_404, entry_to_link, require_on
+from ..formfields import choices
+from ..loaders import entry_to_link
 from ..models import Entry, EntryLink, EntryPupil, User
 from ..timefmt import now_utc, uk_date
-from .forms import NOT_A_NUMBER, LinkForm
-from .routes import _saved, bp, entry_page
+from .forms import LinkForm
 
 CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
 
@@ -93,34 +92,3 @@ def form_for(entry: Entry, links: list[Link], posted: bool = False) -> LinkForm 
     form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils to link"),
                                   *((str(e.id), _label(e)) for e in offered)])
     return form
-
-
-def _number(form: LinkForm) -> int | None:
-    """The entry asked for: the number typed, else the one chosen from the list."""
-    typed = (form.number.data or "").strip().lstrip("#")
-    if typed:
-        entry_id = as_id(typed)
-        if entry_id is None:
-            form.number.errors.append(NOT_A_NUMBER)
-        if form.other.data and form.other.data != typed:
-            form.number.errors.append("Choose an entry from the list or type a number, not both.")
-        return None if form.number.errors else entry_id
-    return as_id(form.other.data)
-
-
-@bp.route("/entries/<int:entry_id>/links", methods=["POST"], endpoint="link")
-@login_required
-def add(entry_id: int):
-    entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
-    form = form_for(entry, links_of(entry), posted=True)
-    valid = form.validate_on_submit()
-    other_id = _number(form) if valid else None
-    if other_id is not None:
-        try:
-            link(current_user, entry, other_id, form.reason.data)
-            return _saved(entry)
-        except CannotLink as exc:
-            (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
-    return entry_page(entry, status=422, link_form=form)
-

@@ -5,15 +5,15 @@ from flask_login import current_user, login_required
 from .. import alerts, audit, policy
 from ..attachments import operations as attachment_ops
 from ..attachments import uploads
-from ..formfields import choices
+from ..formfields import as_id, choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_page_or_404, require_on
-from ..log.sharing import shares_of
+from ..log.queries import shares_of
 from ..models import Entry, Kind
 from ..tasks import operations as task_operations
 from ..tasks.forms import offer_staff
-from . import operations
-from .forms import CloseForm, FollowUpForm, ReopenForm, ReviewForm
+from . import amendments, categories, history, links, operations
+from .forms import NOT_A_NUMBER, CloseForm, FollowUpForm, LinkForm, ReopenForm, ReviewForm
 
 bp = Blueprint("entries", __name__)
 
@@ -149,5 +149,60 @@ def retry_alerts(entry_id: int):
     return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)
 
 
-# Routes of their own modules, on this blueprint (imported last: they use the helpers above).
-from . import amendments, categories, history, links  # noqa: E402
+# --- an entry that evolves: a later category, an amendment, a link (the operations: their modules)
+
+@bp.route("/entries/<int:entry_id>/categories", methods=["POST"])
+@login_required
+def add_category(entry_id: int):
+    entry = entry_page_or_404(entry_id)
+    require_on(entry, policy.can_add_category(current_user, entry), "add_category")
+    form = categories.form_for(entry, posted=True)
+    if not form.validate_on_submit():
+        return entry_page(entry, status=422, later_category_form=form)
+    # The form accepted only a category offered: one of these.
+    chosen = next(c for c in categories.addable(entry) if c.id == as_id(form.category.data))
+    categories.add_category(current_user, entry, chosen, form.reason.data)
+    return _saved(entry)
+
+
+@bp.route("/entries/<int:entry_id>/amendments", methods=["POST"])
+@login_required
+def amend(entry_id: int):
+    entry = entry_page_or_404(entry_id)
+    allowed = amendments.targets(entry)
+    require_on(entry, bool(allowed), "amend")
+    form = amendments.form_for(entry, posted=True)
+    if not form.validate_on_submit():
+        return entry_page(entry, status=422, amendment_form=form)
+    amendments.amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
+    return _saved(entry)
+
+
+@bp.route("/entries/<int:entry_id>/links", methods=["POST"])
+@login_required
+def link(entry_id: int):
+    entry = entry_page_or_404(entry_id)
+    require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
+    form = links.form_for(entry, links.links_of(entry), posted=True)
+    valid = form.validate_on_submit()
+    other_id = _number(form) if valid else None
+    if other_id is not None:
+        try:
+            links.link(current_user, entry, other_id, form.reason.data)
+            return _saved(entry)
+        except links.CannotLink as exc:
+            (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
+    return entry_page(entry, status=422, link_form=form)
+
+
+def _number(form: LinkForm) -> int | None:
+    """The entry asked for: the number typed, else the one chosen from the list."""
+    typed = (form.number.data or "").strip().lstrip("#")
+    if typed:
+        entry_id = as_id(typed)
+        if entry_id is None:
+            form.number.errors.append(NOT_A_NUMBER)
+        if form.other.data and form.other.data != typed:
+            form.number.errors.append("Choose an entry from the list or type a number, not both.")
+        return None if form.number.errors else entry_id
+    return as_id(form.other.data)

@@ -3,14 +3,12 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from .. import policy
+from ..common import escape_like
 from ..extensions import db
-from ..models import Pupil, Role, RoleAssignment, School, User
+from ..models import Entry, EntryShare, Pupil, Role, RoleAssignment, School, User
 
 MAX_RESULTS = 10
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+SHARED_WITH_ME = 10  # the home page's list; the entries stay readable whatever their age
 
 
 def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS, active_only: bool = True) -> list[Pupil]:
@@ -110,3 +108,24 @@ def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, li
     for user, school, role in rows:
         people.setdefault((user.id, school.id), (user, school, []))[2].append(Role.LABELS[role])
     return list(people.values())
+
+
+def shares_of(entry: Entry) -> list[EntryShare]:
+    """Who was alerted to this entry by its recorder, with their email's fate: one query."""
+    return list(db.session.scalars(
+        select(EntryShare).where(EntryShare.entry_id == entry.id).order_by(EntryShare.id)
+    ).unique())
+
+
+def shared_with(user) -> list[tuple[EntryShare, Entry]]:
+    """The latest entries colleagues alerted this user to, that they may still read."""
+    if not policy.reads_shared_entries(user):
+        return []
+    rows = db.session.execute(
+        select(EntryShare, Entry)
+        .join(Entry, Entry.id == EntryShare.entry_id)
+        .where(EntryShare.user_id == user.id, policy.visible_entries(user))
+        .order_by(EntryShare.id.desc())
+        .limit(SHARED_WITH_ME)
+    ).unique()
+    return [(share, entry) for share, entry in rows]

@@ -5,11 +5,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import alerts, audit, policy
-from ..auth.routes import safe_next
+from ..common import safe_next
 from ..extensions import db
 from ..htmx import render
 from ..loaders import require
-from ..log.sharing import shared_with
+from ..log.queries import shared_with
 from ..models import Entry
 from ..review.queries import unreviewed_count
 from ..tasks.queries import my_open_tasks

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, update
 
 from .. import audit
+from ..common import uk_today
 from ..extensions import db
 from ..models import Pupil, School, User
-from ..timefmt import now_utc, to_uk
+from ..timefmt import now_utc
 from .csvfile import Column, Row, decode, read
 
 COLUMNS = (
@@ -86,10 +87,6 @@ class Plan:
     @property
     def changes(self) -> bool:
         return any(o.kind in (NEW, UPDATED, LEFT) for o in self.outcomes)
-
-
-def today() -> date:
-    return to_uk(now_utc()).date()
 
 
 def plan(school: School, rows: list[Row], full: bool, by: User | None = None) -> Plan:
@@ -183,7 +180,7 @@ def apply(plan: Plan, by: User | None = None) -> dict[str, int]:
         del o["upn"]
     if updated:
         db.session.execute(update(Pupil), updated)
-    leavers = [{"id": o.record_id, "active": False, "left_on": today()} for o in plan.of(LEFT)]
+    leavers = [{"id": o.record_id, "active": False, "left_on": uk_today()} for o in plan.of(LEFT)]
     if leavers:
         db.session.execute(update(Pupil), leavers)
     db.session.flush()
@@ -225,7 +222,7 @@ def _check(row: Row) -> tuple[dict, str | None]:
     born = _date(v["date_of_birth"])
     if born is None:
         return values, f"the date of birth {v['date_of_birth'][:20]!r} is not a date like 14/03/2019"
-    if not date(1990, 1, 1) <= born <= today():
+    if not date(1990, 1, 1) <= born <= uk_today():
         return values, f"the date of birth {born:%d/%m/%Y} is not a pupil's"
     values["date_of_birth"] = born
     year = _year(v["year_group"])

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
-from ..extensions import db
 from ..admin.forms import ONE_OF_MANY
+from ..common import uk_today
+from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import proposable_pupil_or_404, pupil_import_or_404, require
@@ -114,7 +115,7 @@ def retention():
 
 def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None = None):
     years = current_app.config["RETENTION_YEARS"]
-    today = pupils.today()
+    today = uk_today()
     found = due(policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
     forms = {d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY) for d in found
@@ -132,7 +133,7 @@ def propose_deletion(pupil_id: int):
     """An admin proposes deleting a pupil's records whose retention period has ended."""
     pupil = proposable_pupil_or_404(pupil_id)
     form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
-    if ends(pupil, current_app.config["RETENTION_YEARS"]) > pupils.today():
+    if ends(pupil, current_app.config["RETENTION_YEARS"]) > uk_today():
         flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
               "they cannot be proposed for deletion yet.", "warning")
     elif deletion.pending_for([pupil.id]):

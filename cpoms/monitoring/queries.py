@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import policy
+from ..common import uk_today
 from ..extensions import db
 from ..models import MonitoringEvent, MonitoringState, Pupil
-from ..tasks.dates import uk_today
 
 LIST_SHOWN = 200
 

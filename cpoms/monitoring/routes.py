@@ -4,10 +4,10 @@ from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
 from .. import audit
+from ..common import uk_today
 from ..htmx import render
 from ..loaders import monitoring_pupil_or_404
 from ..models import Pupil
-from ..tasks.dates import uk_today
 from . import operations
 from .forms import EndMonitoringForm, ReviewMonitoringForm, StartMonitoringForm
 from .queries import periods_of

@@ -12,10 +12,10 @@ from statistics import median
 
 from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
 
+from ..common import uk_today
 from ..extensions import db
 from ..models import Category, Entry, EntryState, School
 from ..timefmt import from_uk_local
-from ..tasks.dates import uk_today
 from ..tasks.queries import counts_by_school
 from .periods import Period, month_key, month_label, months_of, terms_of
 

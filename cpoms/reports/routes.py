@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
 
 from .. import audit, policy
+from ..common import spreadsheet_safe
 from ..htmx import render
 from ..loaders import found_or_404, schools_or_403
 from . import queries
@@ -49,16 +50,6 @@ def download(key: str):
     name = f"{key}-{form.period().label.replace('/', '-').replace(' ', '-').lower()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def spreadsheet_safe(value):
-    """A cell a spreadsheet will not run: a school or category name that starts
-    like a formula (=, +, -, @) gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _filters(form) -> dict:

@@ -4,13 +4,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import alerts, audit, policy
+from ..common import uk_today
 from ..extensions import db
 from ..formfields import page_number
 from ..htmx import render
 from ..loaders import require
 from ..models import Category, School
 from ..monitoring.queries import monitored
-from ..tasks.dates import uk_today
 from ..tasks.queries import overdue_tasks
 from .queries import STATUSES, review_queue, unreviewed_count
 

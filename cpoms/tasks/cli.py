@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from .. import alerts
-from .dates import uk_today
+from ..common import uk_today
 from .reminders import queue_reminders
 
 

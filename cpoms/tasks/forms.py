@@ -6,10 +6,11 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import Length, Optional
 
 from .. import policy
+from ..common import uk_today
 from ..extensions import db
 from ..formfields import choices
 from ..models import Entry, Kind, User
-from .dates import FURTHEST, uk_today
+from .dates import FURTHEST
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
 CONSENT = {"yes": "Yes", "no": "No"}

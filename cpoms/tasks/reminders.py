@@ -14,10 +14,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
+from ..common import due_words
 from ..extensions import db
 from ..models import Alert, Task, TaskCompletion, TaskReminder, User
 from ..policy import ASSIGNABLE, holds
-from .dates import due_words
 
 TASK_REMINDER = "task_reminder"
 
@@ -67,7 +67,7 @@ def reminder_message(alert: Alert) -> Message:
     context = {
         "task": task, "entry": entry, "recipient": alert.recipient,
         "initials": ", ".join(p.initials for p in entry.pupils),
-        "when": due_words(task.due_on), "link": alerts._entry_link(entry.id),
+        "when": due_words(task.due_on), "link": alerts.entry_link(entry.id),
     }
     return Message(
         subject=f"Task reminder: {context['when'].lower()} ({entry.school.name})",

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import policy
-from ..auth.routes import safe_next
+from ..common import safe_next
 from ..htmx import partial, wants_partial
 from ..loaders import require_on, task_or_404
 from . import operations

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from .. import alerts
-from .queries import uk_today
+from ..common import uk_today
 from .reminders import queue_reminders
 
 

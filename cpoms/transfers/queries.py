@@ -6,16 +6,12 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
+from ..common import uk_today
 from ..extensions import db
 from ..models import Pupil, SubjectAccessExport, Transfer, TransferStatus
-from ..timefmt import now_utc, to_uk
 from .schooldays import is_overdue, receipt_due
 
 CLOSED_SHOWN = 100  # the most recent finished transfers on the dashboard
-
-
-def uk_today() -> date:
-    return to_uk(now_utc()).date()
 
 
 @dataclass

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import audit, policy
+from ..common import uk_today
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
@@ -35,7 +36,7 @@ def dashboard():
     school_ids = schools_or_403(policy.transfer_school_ids(current_user))
     board = queries.dashboard(school_ids)
     audit.record(audit.VIEW_TRANSFERS)
-    return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=queries.uk_today())
+    return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=uk_today())
 
 
 def _destinations(pupil: Pupil) -> list[School]:
@@ -95,73 +96,69 @@ def _acting(transfer_id: int, allowed, what: str, in_trust: bool | None = None) 
     return transfer
 
 
-def _wrong_state(transfer: Transfer, expected: str, **forms):
-    if transfer.status == expected:
-        return None
-    return _show(transfer, 409, conflict=f"This transfer is now “{transfer.status_label}”: nothing was changed.",
-                 **forms)
+def _step(transfer_id: int, *, allowed, what: str, expected: str, form_class, form_name: str | None, act, done,
+          in_trust: bool | None = None):
+    """One step a transfer takes (sent, accepted, declined, received): for a user who may
+    take it (else 403), while the transfer waits for it (else 409: a second click, a stale
+    page), with a valid form (else 422, the form shown again). act(transfer, form) takes the
+    step; done(transfer) gives the message and where to go next."""
+    transfer = _acting(transfer_id, allowed, what, in_trust)
+    form = form_class()
+    shown = {form_name: form} if form_name else {}
+    if transfer.status != expected:
+        return _show(transfer, 409, conflict=f"This transfer is now “{transfer.status_label}”: nothing was changed.",
+                     **shown)
+    if not form.validate_on_submit():
+        return _show(transfer, 422, **shown)
+    act(transfer, form)
+    message, next_url = done(transfer)
+    flash(message, "success")
+    return redirect(next_url, 303)
+
+
+def _to_transfer(transfer: Transfer) -> str:
+    return url_for("transfers.show", transfer_id=transfer.id)
 
 
 @bp.route("/transfers/<int:transfer_id>/sent", methods=["POST"])
 @login_required
 def mark_sent(transfer_id: int):
-    transfer = _acting(transfer_id, policy.can_send_transfer, "mark transfer sent")
-    form = SentForm()
-    refused = _wrong_state(transfer, TransferStatus.STARTED, sent_form=form)
-    if refused is not None:
-        return refused
-    if not form.validate_on_submit():
-        return _show(transfer, 422, sent_form=form)
-    operations.mark_sent(current_user, transfer, form.sent_on.data)
-    flash("Recorded as sent.", "success")
-    return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+    return _step(transfer_id, allowed=policy.can_send_transfer, what="mark transfer sent",
+                 expected=TransferStatus.STARTED, form_class=SentForm, form_name="sent_form",
+                 act=lambda transfer, form: operations.mark_sent(current_user, transfer, form.sent_on.data),
+                 done=lambda transfer: ("Recorded as sent.", _to_transfer(transfer)))
 
 
 @bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
 @login_required
 def accept(transfer_id: int):
-    transfer = _acting(transfer_id, policy.can_receive_transfer, "accept transfer")
-    form = AcceptForm()
-    refused = _wrong_state(transfer, TransferStatus.SENT)
-    if refused is not None:
-        return refused
-    if not form.validate_on_submit():
-        return _show(transfer, 422)
-    operations.accept(current_user, transfer)
-    flash(f"File accepted: {transfer.pupil.full_name}'s records are now with {transfer.to_school.name}.", "success")
-    return redirect(url_for("chronology.show", pupil_id=transfer.pupil_id), 303)
+    return _step(transfer_id, allowed=policy.can_receive_transfer, what="accept transfer",
+                 expected=TransferStatus.SENT, form_class=AcceptForm, form_name=None,
+                 act=lambda transfer, form: operations.accept(current_user, transfer),
+                 done=lambda transfer: (f"File accepted: {transfer.pupil.full_name}'s records are now with "
+                                        f"{transfer.to_school.name}.",
+                                        url_for("chronology.show", pupil_id=transfer.pupil_id)))
 
 
 @bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
 @login_required
 def decline(transfer_id: int):
-    transfer = _acting(transfer_id, policy.can_receive_transfer, "decline transfer")
-    form = DeclineForm()
-    refused = _wrong_state(transfer, TransferStatus.SENT, decline_form=form)
-    if refused is not None:
-        return refused
-    if not form.validate_on_submit():
-        return _show(transfer, 422, decline_form=form)
-    operations.decline(current_user, transfer, form.reason.data.strip())
-    flash("File declined. The sending school sees your reason.", "success")
-    return redirect(url_for("transfers.dashboard"), 303)
+    return _step(transfer_id, allowed=policy.can_receive_transfer, what="decline transfer",
+                 expected=TransferStatus.SENT, form_class=DeclineForm, form_name="decline_form",
+                 act=lambda transfer, form: operations.decline(current_user, transfer, form.reason.data.strip()),
+                 done=lambda transfer: ("File declined. The sending school sees your reason.",
+                                        url_for("transfers.dashboard")))
 
 
 @bp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
 @login_required
 def record_receipt(transfer_id: int):
-    transfer = _acting(transfer_id, policy.can_send_transfer, "record transfer receipt",
-                       in_trust=False)
-    form = ReceiptForm()
-    refused = _wrong_state(transfer, TransferStatus.SENT, receipt_form=form)
-    if refused is not None:
-        return refused
-    if not form.validate_on_submit():
-        return _show(transfer, 422, receipt_form=form)
-    operations.record_receipt(current_user, transfer, confirmed_by=form.confirmed_by.data.strip(),
-                              on_date=form.on_date.data, note=(form.note.data or "").strip() or None)
-    flash("Receipt recorded.", "success")
-    return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+    return _step(transfer_id, allowed=policy.can_send_transfer, what="record transfer receipt", in_trust=False,
+                 expected=TransferStatus.SENT, form_class=ReceiptForm, form_name="receipt_form",
+                 act=lambda transfer, form: operations.record_receipt(
+                     current_user, transfer, confirmed_by=form.confirmed_by.data.strip(), on_date=form.on_date.data,
+                     note=(form.note.data or "").strip() or None),
+                 done=lambda transfer: ("Receipt recorded.", _to_transfer(transfer)))
 
 
 def _zip(built: pack.Pack):
