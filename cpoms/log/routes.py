@@ -88,6 +88,10 @@ def new():
                 alerted=alerted,
             )
             extras.save(current_user, entry)
+            # Committed and sent here rather than after the response, so the message can
+            # say whether the emails went (the after-request commit then has nothing to do).
+            db.session.commit()
+            alerts.send_after_commit()
             flash(_saved_message(entry, alerted), "success")
             if not policy.can_view_entry(current_user, entry):
                 # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
@@ -156,17 +160,26 @@ def _go_to(url: str):
 
 
 def _saved_message(entry, colleagues) -> str:
-    saved = "Your entry has been saved."
+    """What is true once the request has tried the emails: sent, or queued for the worker."""
+    parts = ["Your entry has been saved."]
     if not policy.can_view_entry(current_user, entry):
-        saved = f"Your entry has been saved (reference: entry {entry.id})."
+        parts = [f"Your entry has been saved (reference: entry {entry.id})."]
+    chosen = {user.id for user in colleagues}
     if colleagues:
-        saved = f"{saved[:-1]}; {_names(colleagues)} {'is' if len(colleagues) == 1 else 'are'} being alerted by email."
-    alerted = sum(1 for alert in entry.alerts if alert.reason != alerts.STAFF_CHOSEN)
-    if not alerted:
-        return saved
-    people = "person" if alerted == 1 else "people"
-    return (f"{saved[:-1]} and the safeguarding team ({alerted} {people}) is being "
-            "alerted by email. If a child is at immediate risk, also speak to a DSL now.")
+        theirs = [alert for alert in entry.alerts if alert.recipient_id in chosen]
+        parts.append(f"{_names(colleagues)} " + _alerted(theirs, "has" if len(colleagues) == 1 else "have"))
+    team = [alert for alert in entry.alerts if alert.reason != alerts.STAFF_CHOSEN]
+    if team:
+        people = "person" if len(team) == 1 else "people"
+        parts.append(f"The safeguarding team ({len(team)} {people}) " + _alerted(team, "has"))
+        parts.append("If a child is at immediate risk, also speak to a DSL now.")
+    return " ".join(parts)
+
+
+def _alerted(rows, has: str) -> str:
+    if rows and all(alert.status == alerts.SENT for alert in rows):
+        return f"{has} been alerted by email."
+    return f"will be alerted: the {'email is' if len(rows) == 1 else 'emails are'} queued."
 
 
 def _names(users) -> str:
