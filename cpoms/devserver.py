@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess  # nosec B404 - runs this interpreter's flask, with fixed arguments
+# Runs this interpreter's flask with fixed arguments, no shell.
+import subprocess  # nosec B404
 import sys
 import time
 
