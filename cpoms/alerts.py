@@ -312,6 +312,13 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
     return summary
 
 
+def entry_alert_statuses(entry_id: int) -> list[tuple[int, str, str]]:
+    """(recipient's user id, reason, status) of each alert about a new entry, in one query."""
+    return [tuple(row) for row in db.session.execute(
+        select(Alert.recipient_id, Alert.reason, Alert.status)
+        .where(Alert.entry_id == entry_id, Alert.reason.not_in(NOT_ABOUT_THE_ENTRY)).order_by(Alert.id))]
+
+
 def undelivered_count(school_ids, statuses=(PENDING, SENDING, FAILED)) -> int:
     if not school_ids:
         return 0
