@@ -23,10 +23,13 @@ db: $(VENV)/.installed
 demo: db
 	$(FLASK) demo --password '$(DEMO_PASSWORD)' --if-empty
 
-## Serve the app on http://127.0.0.1:5000 with the demo trust (SQLite in instance/).
+## Serve the app on http://127.0.0.1:5000 with the demo trust (SQLite in instance/), and the
+## alert worker beside it (cpoms/devserver.py; one Ctrl+C stops both). With no MAIL_SERVER in
+## the environment, emails go to a local mailbox: http://127.0.0.1:5000/mailbox.
+run: export CPOMS_DEV_URL = http://$(HOST):$(PORT)
+run: export MAIL_BACKEND = $(if $(MAIL_SERVER),smtp,mailbox)
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)  (stop with Ctrl+C)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(VENV)/bin/python -m cpoms.devserver --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite.
 test: $(VENV)/.installed-dev

@@ -50,7 +50,18 @@ class Config:
     # Waits between tries double from the base up to the maximum.
     ALERT_RETRY_BASE_SECONDS = float(os.environ.get("ALERT_RETRY_BASE_SECONDS", "60"))
     ALERT_RETRY_MAX_SECONDS = float(os.environ.get("ALERT_RETRY_MAX_SECONDS", "3600"))
-    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Links in emails. Unset, they use the address the signed-in person who caused the
+    # email reached the app at (recorded on the outbox row): set it in production.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "")
+    # "mailbox": with no MAIL_SERVER, every email is written to MAILBOX_DIR and listed at
+    # /mailbox instead of sent. Only the dev launcher (`make run`, cpoms/devserver.py) sets it.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAILBOX_DIR = os.environ.get("MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
+    # The address the dev launcher serves on: printed with the demo accounts, and the links'
+    # last resort when neither APP_BASE_URL nor any signed-in request has given one.
+    DEV_SERVER_URL = os.environ.get("CPOMS_DEV_URL", "")
+    # Alerts due this long without a try: the home page says the worker is not running.
+    ALERT_STALE_MINUTES = int(os.environ.get("ALERT_STALE_MINUTES", "10"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -102,5 +113,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     MAIL_SUPPRESS_SEND = False
     MAIL_SERVER = ""
+    MAIL_BACKEND = "smtp"
     MAIL_TIMEOUT = 5.0
     RATELIMIT_ENABLED = False  # the throttling tests switch it on

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import alerts, audit, policy, redaction, security_headers
+from . import alerts, audit, mailbox, policy, redaction, security_headers
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
@@ -88,6 +88,10 @@ def _register_blueprints(app: Flask) -> None:
                auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
                transfers_bp, drafts_bp, attachments_bp, deletion_bp):
         app.register_blueprint(bp)
+    if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
+        from .mailbox.routes import bp as mailbox_bp
+
+        app.register_blueprint(mailbox_bp)
 
 
 @event.listens_for(Engine, "connect")
@@ -196,4 +200,5 @@ def _register_templates(app: Flask) -> None:
             "Role": Role,
             "Source": Source,
             "mail_configured": alerts.mail_configured(),
+            "mailbox_mode": mailbox.enabled(),
         }

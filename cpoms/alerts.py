@@ -15,10 +15,12 @@ from __future__ import annotations
 import smtplib
 from datetime import timedelta
 
-from flask import current_app, g, has_request_context, render_template, url_for
+from flask import current_app, g, has_request_context, render_template, request, url_for
+from flask_login import current_user
 from flask_mail import Connection, Message
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 
+from . import mailbox
 from .extensions import db
 from .models import Alert, Category, Entry, User
 from .policy import RECEIVES_ALERTS, holders
@@ -47,12 +49,12 @@ def _queue(entry: Entry, users: list[User], reason: str, category_id: int | None
     for a school with two DSLs as for one with five."""
     if not users:
         return {}
-    now = now_utc()
+    now, base_url = now_utc(), queued_from()
     rows = db.session.execute(
         insert(Alert).returning(Alert.id, Alert.recipient_id),
         [{"entry_id": entry.id, "school_id": entry.school_id, "recipient_id": user.id, "email": user.email,
           "reason": reason, "category_id": category_id, "status": PENDING, "attempts": 0,
-          "created_at": now, "next_attempt_at": now}
+          "created_at": now, "next_attempt_at": now, "base_url": base_url}
          for user in users],
     )
     queued = {recipient_id: alert_id for alert_id, recipient_id in rows}
@@ -100,8 +102,28 @@ def requeued_message(count: int) -> str:
     return f"{count} alert {emails} being sent again."
 
 
+def where_emails_go() -> str:
+    """One line for the operator (the demo's sign-in details)."""
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return f"Emails are sent through the mail server {config['MAIL_SERVER']}:{config['MAIL_PORT']}."
+    if mailbox.enabled():
+        where = f"{config['DEV_SERVER_URL']}/mailbox" if config.get("DEV_SERVER_URL") else "/mailbox on this server"
+        return (f"No mail server is configured: every email the app sends (alerts, password resets, reminders) "
+                f"goes to a local mailbox. Read them at {where} (saved as .eml files in {config['MAILBOX_DIR']}).")
+    return ("No mail server is configured: emails wait in the outbox until MAIL_SERVER is set "
+            "(`make run` delivers them to a local mailbox instead).")
+
+
 def mail_configured() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """Whether emails can go anywhere: a mail server, or the local mailbox of `make run`."""
+    return bool(current_app.config.get("MAIL_SERVER")) or mailbox.enabled()
+
+
+def _connection():
+    if mailbox.enabled():
+        return mailbox.Connection()
+    return _TimedConnection(current_app.extensions["mail"])
 
 
 CLAIM_BATCH = 20  # rows claimed at a time: small, so a slow server holds few rows back from other workers
@@ -147,7 +169,7 @@ def _claim(ids: list[int] | None, limit: int) -> list[int]:
 
 
 def _send(claimed: list[int], counts: dict[str, int]) -> None:
-    connection = _TimedConnection(current_app.extensions["mail"])
+    connection = _connection()
     try:
         connection.__enter__()
     except (OSError, smtplib.SMTPException) as exc:
@@ -211,10 +233,35 @@ def _failed(alert_id: int, exc: Exception) -> None:
     db.session.commit()
 
 
-def entry_link(entry_id: int) -> str:
-    base = current_app.config["APP_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("entries.show", entry_id=entry_id, _external=True)
+LAST_RESORT_BASE_URL = "http://127.0.0.1:5000"  # `make run`'s default, when nothing says otherwise
+
+
+def queued_from() -> str | None:
+    """The address a signed-in person reached the app at, kept on the outbox rows their
+    action queues. Not an anonymous request's: the forgotten-password page would let
+    anyone choose, by the Host header, where a reset link points."""
+    if has_request_context() and current_user.is_authenticated:
+        return request.host_url.rstrip("/")[:200]
+    return None
+
+
+def base_url(alert: Alert) -> str:
+    """APP_BASE_URL when set; else the address the row was queued from; else (a row
+    queued by a command, or from the forgotten-password page) the latest such address."""
+    configured = current_app.config.get("APP_BASE_URL", "").rstrip("/")
+    if configured:
+        return configured
+    if alert.base_url:
+        return alert.base_url
+    latest = db.session.scalar(
+        select(Alert.base_url).where(Alert.base_url.is_not(None)).order_by(Alert.id.desc()).limit(1))
+    return latest or current_app.config.get("DEV_SERVER_URL") or LAST_RESORT_BASE_URL
+
+
+def link(alert: Alert, endpoint: str, **values) -> str:
+    """A link in an email, built by the worker, which has no request of its own."""
+    with current_app.test_request_context(base_url=base_url(alert)):
+        return url_for(endpoint, _external=True, **values)
 
 
 def _message(alert: Alert) -> Message:
@@ -231,7 +278,7 @@ def _message(alert: Alert) -> Message:
         "category_name": alert.category.name if alert.category else entry.category_name,
         "later": alert.category is not None,
         "initials": ", ".join(p.initials for p in entry.pupils),
-        "link": entry_link(entry.id),
+        "link": link(alert, "entries.show", entry_id=entry.id),
         "recipient": alert.recipient,
         "shared": alert.reason == STAFF_CHOSEN,
     }
@@ -265,12 +312,51 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
     return summary
 
 
+def entry_alert_statuses(entry_id: int) -> list[tuple[int, str, str]]:
+    """(recipient's user id, reason, status) of each alert about a new entry, in one query."""
+    return [tuple(row) for row in db.session.execute(
+        select(Alert.recipient_id, Alert.reason, Alert.status)
+        .where(Alert.entry_id == entry_id, Alert.reason.not_in(NOT_ABOUT_THE_ENTRY)).order_by(Alert.id))]
+
+
 def undelivered_count(school_ids, statuses=(PENDING, SENDING, FAILED)) -> int:
     if not school_ids:
         return 0
     return db.session.scalar(
         select(func.count(Alert.id)).where(Alert.school_id.in_(school_ids), Alert.status.in_(statuses))
     ) or 0
+
+
+def mail_health(school_ids) -> dict:
+    """Why alerts of these schools are not going out, for the team's and admins' home page:
+    no mail server; rows due for ALERT_STALE_MINUTES with no try (no worker is running);
+    rows the mail server refused, being retried (with the latest error)."""
+    now = now_utc()
+    stale = now - timedelta(minutes=current_app.config["ALERT_STALE_MINUTES"])
+    health = {"configured": mail_configured(), "waiting": 0, "stalled": 0, "retrying": 0, "last_error": None,
+              "stale_minutes": current_app.config["ALERT_STALE_MINUTES"]}
+    if not school_ids:
+        return health
+    ours = Alert.school_id.in_(school_ids)
+    waiting, stalled, retrying = db.session.execute(select(
+        func.count(Alert.id),
+        func.coalesce(func.sum(case((or_(and_(Alert.status == PENDING, Alert.next_attempt_at < stale),
+                                         and_(Alert.status == SENDING, Alert.claimed_at < stale)), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(Alert.status == PENDING, Alert.attempts > 0), 1), else_=0)), 0),
+    ).where(ours, Alert.status.in_((PENDING, SENDING)))).one()
+    health.update(waiting=waiting, stalled=stalled, retrying=retrying)
+    if retrying:
+        health["last_error"] = db.session.scalar(
+            select(Alert.last_error).where(ours, Alert.status == PENDING, Alert.attempts > 0)
+            .order_by(Alert.id.desc()).limit(1))
+    return health
+
+
+def failed_about_entry(entry_id: int) -> int:
+    """Every email about an entry given up on (the team's, colleagues', task reminders):
+    what the entry page's "try again" sends again."""
+    return db.session.scalar(
+        select(func.count(Alert.id)).where(Alert.entry_id == entry_id, Alert.status == FAILED)) or 0
 
 
 def failed_count(school_ids) -> int:
@@ -282,7 +368,7 @@ def send_message(message: Message) -> None:
     """Send one message straight away, bounded by MAIL_TIMEOUT; raises if it fails."""
     if not mail_configured():
         raise smtplib.SMTPException("MAIL_SERVER is not set")
-    with _TimedConnection(current_app.extensions["mail"]) as connection:
+    with _connection() as connection:
         connection.send(message)
 
 
@@ -311,7 +397,8 @@ TRANSFER_RECEIVED, TRANSFER_OVERDUE, TRANSFER_DECLINED = "transfer_received", "t
 
 def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
     """Outbox rows to a school's safeguarding team about a transfer; sent once committed."""
-    alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason)
+    alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason,
+                    base_url=queued_from())
               for user in safeguarding_team(school_id)]
     db.session.add_all(alerts)
     db.session.flush()  # the ids, which is what send_after_commit() is handed
@@ -322,10 +409,8 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
 
 def _transfer_message(alert: Alert) -> Message:
     transfer = alert.transfer
-    base = current_app.config["APP_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        link = url_for("transfers.show", transfer_id=transfer.id, _external=True)
-    context = {"transfer": transfer, "initials": transfer.pupil.initials, "link": link,
+    context = {"transfer": transfer, "initials": transfer.pupil.initials,
+               "link": link(alert, "transfers.show", transfer_id=transfer.id),
                "recipient": alert.recipient, "reason": alert.reason}
     if alert.reason == TRANSFER_OVERDUE:
         subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"

@@ -57,6 +57,7 @@ def demo_command(password: str, if_empty: bool) -> None:
             click.echo("Demo accounts present (password as set when they were created):")
             for email, secret, enrolled_at in accounts:
                 click.echo(f"  {email}" + (f"  TOTP secret {secret}" if secret and enrolled_at else ""))
+        click.echo(alerts.where_emails_go())
         return
     existing = set(db.session.scalars(select(User.email)))
     accounts = load_demo(password)
@@ -75,6 +76,7 @@ def demo_command(password: str, if_empty: bool) -> None:
         if secret:
             uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
             click.echo(f"  {'':<{width}}  TOTP secret {secret}  {uri}")
+    click.echo(alerts.where_emails_go())
 
 
 @click.command("create-user")
@@ -126,7 +128,7 @@ def create_user_command(email: str, name: str, role: str, school_slug: str | Non
 def send_alerts_command(watch: bool, interval: float, retry_failed: bool) -> None:
     """Send pending alert emails from the outbox, retrying failures."""
     if not alerts.mail_configured():
-        raise click.ClickException("MAIL_SERVER is not set: alerts stay queued until it is.")
+        raise click.ClickException("MAIL_SERVER is not set (and no local mailbox): alerts stay queued until it is.")
     if retry_failed:
         click.echo(f"{alerts.requeue_failed()} failed alerts queued again")
         db.session.commit()

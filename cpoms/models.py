@@ -499,6 +499,9 @@ class Alert(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The address the person whose action queued it reached the app at ("https://host"): the
+    # email's links when APP_BASE_URL is not set, for the worker sends with no request.
+    base_url: Mapped[Optional[str]] = mapped_column(String(200))
     entry: Mapped[Optional[Entry]] = relationship(back_populates="alerts")
     transfer: Mapped[Optional[Transfer]] = relationship()
     password_reset: Mapped[Optional[PasswordResetToken]] = relationship()

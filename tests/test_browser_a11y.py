@@ -30,6 +30,12 @@ from tests.test_browser import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def config_overrides(tmp_path):
+    # As `make run` with no mail server: the local mailbox's pages are checked too.
+    return {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox")}
+
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
 SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed the rendered page there

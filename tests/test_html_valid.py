@@ -27,7 +27,7 @@ from cpoms.entries.operations import add_follow_up, close
 from cpoms.extensions import db
 from cpoms.models import Entry, Kind, User
 from page_crawl import Rendered, render_all
-from test_permissions import sample  # noqa: F401  (fixture)
+from test_permissions import config_overrides, sample  # noqa: F401  (fixtures: `make run`'s mailbox mode too)
 
 VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")

@@ -186,11 +186,13 @@ def test_behaviour_entry_queues_no_alert_and_safeguarding_entry_queues_one_per_t
     assert emails == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
 
 
-def test_after_saving_a_safeguarding_entry_the_teacher_is_told_the_team_is_alerted(client, auth, world):
+def test_with_no_mail_server_the_teacher_is_told_the_alert_is_queued_not_sent(client, auth, world):
     auth.as_(world["teacher1"])
     response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
                            follow_redirects=True)
-    assert "the safeguarding team (2 people) is being alerted by email" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "The safeguarding team (2 people) will be alerted: the emails are queued." in html
+    assert "has been alerted" not in html
     response = client.post("/log", data=form_data(world), follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Your entry has been saved." in html and "alerted" not in html
@@ -224,3 +226,20 @@ def test_one_entry_is_about_pupils_of_one_school(app, client, auth, world):
     assert client.post("/log", data=form_data(world, pupil_ids=both[1:])).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(Entry)).school_id == world.other_school.id
+
+
+def test_the_teacher_is_told_the_team_has_been_alerted_once_the_emails_went(mail_app, smtp, client, auth, world):
+    auth.as_(world["teacher1"])
+    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "The safeguarding team (2 people) has been alerted by email." in html
+    assert smtp.inbox.recipients == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
+
+
+def test_a_mail_server_that_refuses_leaves_the_alert_queued_and_says_so(mail_app, smtp, client, auth, world):
+    smtp.stop()
+    auth.as_(world["teacher1"])
+    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
+                           follow_redirects=True)
+    assert "The safeguarding team (2 people) will be alerted: the emails are queued." in response.get_data(as_text=True)

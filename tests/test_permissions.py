@@ -22,6 +22,9 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from flask_mail import Message
+
+from cpoms import mailbox
 from cpoms.auth import reset
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
@@ -46,10 +49,13 @@ MISSING_ID = 999_999
 
 
 @pytest.fixture
-def config_overrides() -> dict:
+def config_overrides(tmp_path) -> dict:
     # A fresh in-memory SQLite database per test keeps the sweep fast; with
     # TEST_DATABASE_URL set, the tests run on PostgreSQL as everywhere else.
-    return {} if POSTGRES_URL else {"SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    # The sweep runs as `make run` does with no mail server, so the local mailbox's
+    # routes exist to be swept (with a mail server, or outside `make run`, they do not).
+    mailbox = {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox")}
+    return mailbox if POSTGRES_URL else {"SQLALCHEMY_DATABASE_URI": "sqlite://", **mailbox}
 
 
 def row(**codes: int) -> dict[str, int]:
@@ -131,6 +137,17 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("main.retry_alerts", "POST"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=303, deputy=303, slt=403, governor=403,
         admin=303, other_dsl=303, other_teacher=403, trust_rep=403,
+    ),
+    # The local mailbox of `make run` with no mail server: anyone at the computer running it,
+    # signed in or not (the person who asked for a password reset is not). It exists only in
+    # that mode and answers only requests from the computer itself (tests/test_mailbox.py).
+    ("mailbox.index", "GET"): row(
+        anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
+    ),
+    ("mailbox.show", "GET"): row(
+        anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
+        admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
     ),
     ("review.queue", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=403,
@@ -577,9 +594,11 @@ def sample(app, world, make_entry):
         administration = {"role_id": role_id, "category_id": world.categories["Behaviour"].id,
                           "school_id": world.school.id, "proposal_id": proposal.id}
     task_id = give_sample_task(app, world, make_entry(recorder="slt"))
+    with app.test_request_context(), mailbox.Connection() as connection:
+        letter = connection.send(Message("A sample email", recipients=["dsl@ashgrove.example.org"], body="Sample."))
     attachment_id = attach_png(app, entry_id, world["teacher1"].id)
     return {"entry_id": entry_id, "follow_up_id": follow_up_id, "pupil_id": world.pupils[0].id, "task_id": task_id,
-            "attachment_id": attachment_id,
+            "attachment_id": attachment_id, "name": letter,
             "version_id": version_id,
             "key": "months", "user_id": world["teacher1"].id, "token": token, "upload_id": upload,
             "transfer_id": sent_transfer(app, world), **administration}

@@ -276,7 +276,7 @@ def test_after_saving_the_recorder_is_told_who_is_alerted(client, auth, world):
     auth.as_(world["teacher1"])
     response = client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id), str(world["slt"].id)]),
                            follow_redirects=True)
-    assert "Your entry has been saved; Teacher2 and Slt are being alerted by email." in response.get_data(as_text=True)
+    assert "Your entry has been saved. Teacher2 and Slt will be alerted: the emails are queued." in response.get_data(as_text=True)
 
 
 def test_a_team_member_chosen_on_a_safeguarding_entry_gets_one_email(mail_app, smtp, client, auth, world):

@@ -250,7 +250,7 @@ def test_unenrolled_staff_can_log_but_not_read(app, client, auth, world, make_en
         new_id = db.session.scalar(select(func.max(Entry.id)))
     confirmation = client.get("/").get_data(as_text=True)
     assert f"Your entry has been saved (reference: entry {new_id})" in confirmation
-    assert "safeguarding team (2 people) is being alerted" in confirmation
+    assert "safeguarding team (2 people) will be alerted: the emails are queued" in confirmation
     for path in (f"/entries/{new_id}", f"/entries/{earlier}", f"/pupils/{world.pupils[0].id}/chronology"):
         assert client.get(path).status_code == 404, path
     assert client.get("/review").status_code == 403

@@ -17,9 +17,9 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, g, render_template
 from flask_mail import Message
-from sqlalchemy import Integer, bindparam, insert, literal, select, update
+from sqlalchemy import Integer, String, bindparam, insert, literal, select, update
 
 from .. import alerts
 from ..extensions import db
@@ -59,12 +59,6 @@ def usable(token: str) -> PasswordResetToken | None:
     return row
 
 
-def _link(token: str) -> str:
-    base = current_app.config["APP_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("auth.reset", token=token, _external=True)
-
-
 def queue_link(user_id: int | None, reason: str = RESET) -> list[int]:
     """A token and its email in the outbox for this account if it is active, else
     nothing; the same statements and the same hashing either way. Flushes only;
@@ -81,11 +75,12 @@ def queue_link(user_id: int | None, reason: str = RESET) -> list[int]:
     db.session.execute(insert(PasswordResetToken).from_select(
         ["user_id", "token_hash", "mail_key", "created_at", "expires_at"], account))
     mail = select(PasswordResetToken.id, User.id, User.email, literal(reason), literal(alerts.PENDING),
-                  literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime)) \
+                  literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime),
+                  literal(alerts.queued_from(), String)) \
         .join(User, User.id == PasswordResetToken.user_id).where(PasswordResetToken.token_hash == token_hash)
     return list(db.session.scalars(insert(Alert).from_select(
         ["password_reset_id", "recipient_id", "email", "reason", "status", "attempts", "created_at",
-         "next_attempt_at"], mail).returning(Alert.id)))
+         "next_attempt_at", "base_url"], mail).returning(Alert.id)))
 
 
 def send_link(user: User, forced_by: User | None = None, new_account: bool = False) -> bool:
@@ -100,7 +95,8 @@ def send_link(user: User, forced_by: User | None = None, new_account: bool = Fal
 
 def reset_message(alert: Alert) -> Message:
     user, row = alert.recipient, alert.password_reset
-    context = {"user": user, "link": _link(_token(row.mail_key)), "forced": alert.reason in (FORCED, NEW_ACCOUNT),
+    context = {"user": user, "link": alerts.link(alert, "auth.reset", token=_token(row.mail_key)),
+               "forced": alert.reason in (FORCED, NEW_ACCOUNT),
                "new_account": alert.reason == NEW_ACCOUNT, "hours": current_app.config["PASSWORD_RESET_HOURS"]}
     return Message(
         subject="Set a new password for the concern log",

@@ -39,8 +39,9 @@ def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, **f
     }
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
+    failed_emails = alerts.failed_about_entry(entry.id) if policy.can_retry_alerts(current_user, entry) else 0
     return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, conflict=conflict,
+                  delivery=delivery, failed_emails=failed_emails, conflict=conflict,
                   shares=[] if wants_partial() else shares_of(entry),  # the header: not in the activity block
                   **context)
 

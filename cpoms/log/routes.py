@@ -88,11 +88,17 @@ def new():
                 alerted=alerted,
             )
             extras.save(current_user, entry)
-            flash(_saved_message(entry, alerted), "success")
-            if not policy.can_view_entry(current_user, entry):
+            entry_id, readable = entry.id, policy.can_view_entry(current_user, entry)
+            names, chosen = (_names(alerted) if alerted else ""), {user.id for user in alerted}
+            # Committed and sent here rather than after the response, so the message can
+            # say whether the emails went (the after-request commit then has nothing to do).
+            db.session.commit()
+            alerts.send_after_commit()
+            flash(_saved_message(entry_id, readable, names, chosen), "success")
+            if not readable:
                 # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
                 return _go_to(url_for("main.home"))
-            return _go_to(url_for("entries.show", entry_id=entry.id))
+            return _go_to(url_for("entries.show", entry_id=entry_id))
 
     if request.method == "POST":
         extras.keep_files(current_user)  # shown again: a file input cannot be refilled
@@ -155,18 +161,25 @@ def _go_to(url: str):
     return redirect(url, 303)
 
 
-def _saved_message(entry, colleagues) -> str:
-    saved = "Your entry has been saved."
-    if not policy.can_view_entry(current_user, entry):
-        saved = f"Your entry has been saved (reference: entry {entry.id})."
-    if colleagues:
-        saved = f"{saved[:-1]}; {_names(colleagues)} {'is' if len(colleagues) == 1 else 'are'} being alerted by email."
-    alerted = sum(1 for alert in entry.alerts if alert.reason != alerts.STAFF_CHOSEN)
-    if not alerted:
-        return saved
-    people = "person" if alerted == 1 else "people"
-    return (f"{saved[:-1]} and the safeguarding team ({alerted} {people}) is being "
-            "alerted by email. If a child is at immediate risk, also speak to a DSL now.")
+def _saved_message(entry_id: int, readable: bool, names: str, chosen: set[int]) -> str:
+    """What is true once the request has tried the emails: sent, or queued for the worker."""
+    parts = ["Your entry has been saved." if readable else f"Your entry has been saved (reference: entry {entry_id})."]
+    rows = alerts.entry_alert_statuses(entry_id)
+    if chosen:
+        theirs = [status for recipient_id, _, status in rows if recipient_id in chosen]
+        parts.append(f"{names} " + _alerted(theirs, "has" if len(chosen) == 1 else "have"))
+    team = [status for _, reason, status in rows if reason != alerts.STAFF_CHOSEN]
+    if team:
+        people = "person" if len(team) == 1 else "people"
+        parts.append(f"The safeguarding team ({len(team)} {people}) " + _alerted(team, "has"))
+        parts.append("If a child is at immediate risk, also speak to a DSL now.")
+    return " ".join(parts)
+
+
+def _alerted(statuses: list[str], has: str) -> str:
+    if statuses and all(status == alerts.SENT for status in statuses):
+        return f"{has} been alerted by email."
+    return f"will be alerted: the {'email is' if len(statuses) == 1 else 'emails are'} queued."
 
 
 def _names(users) -> str:

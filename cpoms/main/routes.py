@@ -52,6 +52,8 @@ def home():
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
+        mail_health=alerts.mail_health(mail_schools) if (mail_schools := policy.alert_retry_school_ids(current_user))
+        else None,
         shared=shared,
         my_tasks=my_tasks,
     )

@@ -67,7 +67,7 @@ def reminder_message(alert: Alert) -> Message:
     context = {
         "task": task, "entry": entry, "recipient": alert.recipient,
         "initials": ", ".join(p.initials for p in entry.pupils),
-        "when": due_words(task.due_on), "link": alerts.entry_link(entry.id),
+        "when": due_words(task.due_on), "link": alerts.link(alert, "entries.show", entry_id=entry.id),
     }
     return Message(
         subject=f"Task reminder: {context['when'].lower()} ({entry.school.name})",
