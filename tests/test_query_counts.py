@@ -178,6 +178,18 @@ def assert_rows_flat(small: list[list], large: list[list], label: str, slack: fl
         f"{n} rows: {statement}" for statement, n in large if n)
 
 
+@pytest.mark.parametrize("who", ["dsl", "slt", "teacher1"])
+def test_entry_page_rows_do_not_grow_with_the_pupils_history(app, client, auth, world, count_rows, who):
+    """An entry of a pupil with 500 other entries fetches what one with 10 does."""
+    ids = add_entries(app, world, 11, recorders=("teacher1",))
+    entry_id = ids[0]  # about pupil 0 and another, with follow-ups
+    auth.as_(world[who])
+    path = f"/entries/{entry_id}"
+    small = rows_for(client, count_rows, path)
+    add_entries(app, world, 490, recorders=("teacher1",))
+    assert_rows_flat(small, rows_for(client, count_rows, path), f"entry page as {who}")
+
+
 # Pages that show one page of a list: flat once the data fills a page. A chronology opens
 # at its latest page, which holds what is left over after full pages, so its first page
 # is measured; the exports are the whole record by design, and are left out.
