@@ -1,7 +1,7 @@
 """The entry page leads with the timeline and the follow-up form; the safeguarding team's
 rarer actions (link, add a category, correct the record) are closed folds that work
 without JavaScript and open when they have an error to show. The link form lists the
-pupils' recent entries only when asked."""
+pupils' recent entries only when asked. The log form's category descriptions fold to a line."""
 from __future__ import annotations
 
 import re
@@ -77,3 +77,13 @@ def test_an_error_opens_its_fold_and_no_other(client, auth, world, make_entry, h
     for other in FOLDS:
         assert is_open(html, other) == (other == fold_id), other
 
+
+def test_log_form_category_descriptions_fold_to_a_line(client, auth, world):
+    auth.as_(world["teacher1"])
+    html = client.get("/log").get_data(as_text=True)
+    folds = re.findall(r'<details class="radio-more"[^>]*>\s*<summary><span class="radio-hint" id="([\w-]+)">', html)
+    assert len(folds) == len(world.categories)
+    assert not re.search(r'<details class="radio-more"[^>]*\sopen', html)
+    for description_id in folds:  # each radio is described by its text, outside its label
+        assert f'aria-describedby="{description_id}"' in html
+    assert not re.search(r"<label[^>]*>(?:(?!</label>).)*<details", html, re.S)
