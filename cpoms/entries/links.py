@@ -91,7 +91,7 @@ def form_for(entry: Entry, links: list[Link], posted: bool = False, choosing: bo
     if not policy.can_link_entries(current_user, entry):
         return None
     form = LinkForm() if posted else LinkForm(formdata=None)
-    form.choosing = posted or choosing
+    form.choosing, form.asked = posted or choosing, choosing and not posted
     offered = candidates(entry, {l.other.id for l in links}) if form.choosing else []
     form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils to link"),
                                   *((str(e.id), _label(e)) for e in offered)])
