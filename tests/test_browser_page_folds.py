@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots" / "pages"
-# The entry page's is kept in docs/ (`make screenshots` sets CPOMS_UPDATE_SCREENSHOTS=1).
+# The entry page's is kept in docs/: run this file with CPOMS_UPDATE_SCREENSHOTS=1 to rewrite it.
 FOLDER = ROOT / "docs" / "screenshots" if os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
 FOLDS = ("Link a related entry", "Add a category", "Correct the record")
 
