@@ -1,5 +1,5 @@
 """Fixtures: a fresh database per test, a small synthetic trust, factories, a
-signed-in client, a real SMTP server, a query counter and a live server."""
+signed-in client, a real SMTP server, query and row counters and a live server."""
 from __future__ import annotations
 
 import os
@@ -433,6 +433,53 @@ def count_queries(app):
             yield statements
         finally:
             event.remove(engine, "before_cursor_execute", before)
+
+    return counter
+
+
+class _CountingCursor:
+    """A DB-API cursor that adds the rows fetched through it to its statement's tally."""
+
+    def __init__(self, cursor, tally: list):
+        self._cursor, self._tally = cursor, tally
+
+    def _add(self, rows):
+        self._tally[1] += len(rows)
+        return rows
+
+    def fetchone(self):
+        row = self._cursor.fetchone()
+        return row if row is None else self._add([row])[0]
+
+    def fetchmany(self, *size):
+        return self._add(self._cursor.fetchmany(*size))
+
+    def fetchall(self):
+        return self._add(self._cursor.fetchall())
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+@pytest.fixture
+def count_rows(app):
+    """Rows fetched from the database: yields [statement, rows] pairs, one per statement.
+    The result reads the cursor after the execute events, so a wrapper there sees every fetch."""
+    @contextmanager
+    def counter():
+        fetched: list[list] = []
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            fetched.append(tally := [statement, 0])
+            context.cursor = _CountingCursor(cursor, tally)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            yield fetched
+        finally:
+            event.remove(engine, "after_cursor_execute", after)
 
     return counter
 

@@ -1,6 +1,6 @@
 """Concerns that evolve, in a real browser: the safeguarding team adds a category,
 corrects the record, links entries and closes with a rationale, in place with
-htmx and through plain forms without JavaScript."""
+htmx and through plain forms without JavaScript; the rarer actions are folds."""
 from __future__ import annotations
 
 import re
@@ -33,7 +33,13 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
     set_marker(page)
     activity = page.locator("#activity")
 
+    # The rarer actions are folded away until opened.
+    for fold in ("Link a related entry", "Add a category", "Correct the record"):
+        expect(activity.locator("details", has=page.locator("summary", has_text=fold))).not_to_have_attribute("open", "")
+    expect(activity.get_by_label("Category to add")).to_be_hidden()
+
     # A later category: the header says it at once, and still "recorded as" Behaviour.
+    activity.locator("summary", has_text="Add a category").click()
     activity.get_by_label("Category to add").select_option(label="Safeguarding")
     activity.get_by_label("Why it now also belongs in this category").fill("Disclosure about home on Fridays.")
     activity.get_by_role("button", name="Add this category").click()
@@ -42,6 +48,7 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
     assert_no_reload(page)
 
     # A correction of the account: shown beneath the original, which stays.
+    activity.locator("summary", has_text="Correct the record").click()
     activity.get_by_label("What are you correcting?").select_option(label="What happened (the account first recorded)")
     activity.get_by_label("The correction").fill("She pushed him twice, not once.")
     activity.get_by_label("Why it needs correcting").fill("The lunchtime supervisor saw it too.")
@@ -53,6 +60,7 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
     assert_no_reload(page)
 
     # A correction of a follow-up.
+    activity.locator("summary", has_text="Correct the record").click()
     activity.get_by_label("What are you correcting?").select_option(index=2)  # after "choose" and the account: the follow-up
     activity.get_by_label("The correction").fill("It was 2.30pm.")
     activity.get_by_label("Why it needs correcting").fill("Checked the register.")
@@ -60,7 +68,11 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
     expect(activity.locator(".timeline-item.kind-action .amendment")).to_contain_text("It was 2.30pm.")
     assert_no_reload(page)
 
-    # A link, picked from the pupil's other entries; an empty pick is refused in place.
+    # A link, picked from the pupil's other entries (listed in place when asked for); an
+    # empty pick is refused in place.
+    activity.locator("summary", has_text="Link a related entry").click()
+    activity.get_by_role("link", name="Choose from the pupils' recent entries").click()
+    expect(activity.get_by_label("Another entry about the same pupil")).to_be_focused()
     activity.get_by_role("button", name="Link these entries").click()
     expect(activity.get_by_role("alert")).to_contain_text("Choose the entry to link, or type its number.")
     activity.get_by_label("Another entry about the same pupil").select_option(value=str(other_id))
@@ -102,10 +114,20 @@ def dsl_nojs(new_context, live_server, app, world) -> Page:
 
 def test_amending_and_closing_without_javascript(dsl_nojs: Page, live_server, story):
     page = dsl_nojs
-    entry_id, _ = story
+    entry_id, other_id = story
     page.goto(f"{live_server}/entries/{entry_id}")
 
-    # A correction with no reason: the form again, what was typed kept.
+    # A link chosen from the pupil's entries: the list is a plain link away.
+    page.locator("summary", has_text="Link a related entry").click()
+    page.get_by_role("link", name="Choose from the pupils' recent entries").click()
+    expect(page).to_have_url(re.compile(rf"/entries/{entry_id}\?link=choose#link-entry$"))
+    page.get_by_label("Another entry about the same pupil").select_option(value=str(other_id))
+    page.get_by_label("How the entries are related").fill("Both about home.")
+    page.get_by_role("button", name="Link these entries").click()
+    expect(page.locator("#linked-entries")).to_contain_text(f"Entry {other_id}")
+
+    # A correction with no reason: the form again (its fold open), what was typed kept.
+    page.locator("summary", has_text="Correct the record").click()
     page.get_by_label("What are you correcting?").select_option(label="What happened (the account first recorded)")
     page.get_by_label("The correction").fill("At 12.40, not 12.15.")
     page.get_by_role("button", name="Add the correction").click()

@@ -312,6 +312,8 @@ def test_team_links_entries_from_the_pupils_list_and_both_show_it(app, client, a
     second = make_entry(narrative="Second.", category="Behaviour")
     auth.as_(world["dsl"])
     page = client.get(f"/entries/{first}").get_data(as_text=True)
+    assert f'<option value="{second}">Entry' not in page and f'href="/entries/{first}?link=choose#link-entry"' in page
+    page = client.get(f"/entries/{first}?link=choose").get_data(as_text=True)
     assert f'<option value="{second}">Entry {second}:' in page  # offered from the same pupil's entries
     response = client.post(f"/entries/{first}/links", data={"other": str(second), "reason": "Same incident, two views."})
     assert response.status_code == 303

@@ -159,3 +159,69 @@ def test_entry_page_does_not_grow_with_follow_ups(app, client, auth, world, coun
     large = queries_for(client, count_queries, path)
     assert_flat(small, large, f"entry page as {who}")
     assert client.get(path).get_data(as_text=True).count('class="timeline-item') == 3 + 1 + 29
+
+
+# --- rows: what a page fetches does not grow with the data either --------------------
+
+def rows_for(client, count_rows, path: str) -> list[list]:
+    assert client.get(path).status_code == 200, path
+    with count_rows() as fetched:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.data[:2000])
+    return fetched
+
+
+def assert_rows_flat(small: list[list], large: list[list], label: str, slack: float = 0) -> None:
+    counts = [sum(n for _, n in fetched) for fetched in (small, large)]
+    print(f"\n{label}: {counts[0]} rows (small), {counts[1]} rows (large)")
+    assert counts[1] <= counts[0] * (1 + slack), f"{label}: {counts[0]} rows with little data, {counts[1]} with more:\n" + "\n---\n".join(
+        f"{n} rows: {statement}" for statement, n in large if n)
+
+
+@pytest.mark.parametrize("who", ["dsl", "slt", "teacher1"])
+def test_entry_page_rows_do_not_grow_with_the_pupils_history(app, client, auth, world, count_rows, who):
+    """An entry of a pupil with 500 other entries fetches what one with 10 does."""
+    ids = add_entries(app, world, 11, recorders=("teacher1",))
+    entry_id = ids[0]  # about pupil 0 and another, with follow-ups
+    auth.as_(world[who])
+    path = f"/entries/{entry_id}"
+    small = rows_for(client, count_rows, path)
+    add_entries(app, world, 490, recorders=("teacher1",))
+    assert_rows_flat(small, rows_for(client, count_rows, path), f"entry page as {who}")
+
+
+# Pages that show one page of a list: flat once the data fills a page. A chronology opens
+# at its latest page, which holds what is left over after full pages, so its first page
+# is measured; the exports are the whole record by design, and are left out.
+ROW_PAGES = [(who, label, path if "chronology" not in path or "page=" in path
+              else path + ("&" if "?" in path else "?") + "page=1")
+             for who, label, path in LIST_PAGES if "CSV" not in label and "PDF" not in label]
+
+
+def test_list_pages_rows_do_not_grow(app, client, auth, world, count_rows):
+    pupil = world.pupils[0].id
+
+    def measure():
+        counts = {}
+        for who, label, path in ROW_PAGES:
+            auth.as_(world[who])
+            counts[(who, label)] = rows_for(client, count_rows, path.format(
+                pupil=pupil, safeguarding=world.categories["Safeguarding"].id))
+        auth.as_(world["teacher1"])
+        counts[("teacher1", "log form")] = rows_for(client, count_rows, f"/log?pupil={pupil}")
+        return counts
+
+    add_entries(app, world, 420)  # more than a page of each list, in every category and state
+    small = measure()
+    add_entries(app, world, 300)
+    large = measure()
+    # A page then shows other entries, with one or two pupils and none to three follow-ups
+    # each: a few rows either way are the data's shape; a page growing with the data would
+    # fetch 1.7 times as many.
+    grew = []
+    for key in small:
+        try:
+            assert_rows_flat(small[key], large[key], f"{key[1]} as {key[0]}", slack=0.05)
+        except AssertionError as exc:
+            grew.append(str(exc))
+    assert not grew, "\n\n".join(grew)

@@ -16,7 +16,7 @@ from ..models import Entry, EntryLink, EntryPupil, User
 from ..timefmt import now_utc, uk_date
 from .forms import LinkForm
 
-CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
+CANDIDATES = 20  # the pupils' most recent other entries offered to pick from
 
 
 class CannotLink(Exception):
@@ -84,11 +84,14 @@ def _label(entry: Entry) -> str:
     return f"Entry {entry.id}: {uk_date(entry.occurred_at)}, {entry.category.name}, {pupils}"
 
 
-def form_for(entry: Entry, links: list[Link], posted: bool = False) -> LinkForm | None:
+def form_for(entry: Entry, links: list[Link], posted: bool = False, choosing: bool = False) -> LinkForm | None:
+    """The link form; the list to choose from only when asked for (or posted), so the entry
+    page reads the same rows for a pupil with ten entries as for one with thousands."""
     if not policy.can_link_entries(current_user, entry):
         return None
     form = LinkForm() if posted else LinkForm(formdata=None)
-    offered = candidates(entry, {l.other.id for l in links})
+    form.choosing, form.asked = posted or choosing, choosing and not posted
+    offered = candidates(entry, {l.other.id for l in links}) if form.choosing else []
     form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils to link"),
                                   *((str(e.id), _label(e)) for e in offered)])
     return form

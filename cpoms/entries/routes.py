@@ -1,5 +1,5 @@
 """One entry: reading it, and everything the team appends to it."""
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import alerts, audit, policy
@@ -28,14 +28,14 @@ def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
     return form
 
 
-def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, **forms):
+def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, choose_link: bool = False, **forms):
     """The entry page, or its activity section when htmx posted to it."""
     context = {
         "follow_up_form": _follow_up_form(entry),
         "review_form": ReviewForm(formdata=None),
         "close_form": CloseForm(formdata=None),
         "reopen_form": ReopenForm(formdata=None),
-        **_evolving(entry, forms),
+        **_evolving(entry, forms, choose_link),
     }
     context.update(forms)
     delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
@@ -46,7 +46,7 @@ def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, **f
                   **context)
 
 
-def _evolving(entry: Entry, posted: dict) -> dict:
+def _evolving(entry: Entry, posted: dict, choose_link: bool) -> dict:
     """Later categories, amendments, links and status history (see their modules)."""
     entry_links = links.links_of(entry)
     return {
@@ -55,7 +55,7 @@ def _evolving(entry: Entry, posted: dict) -> dict:
         "alerts_team": categories.alerts_team(entry),
         "later_category_form": None if "later_category_form" in posted else categories.form_for(entry),
         "amendment_form": None if "amendment_form" in posted else amendments.form_for(entry),
-        "link_form": None if "link_form" in posted else links.form_for(entry, entry_links),
+        "link_form": None if "link_form" in posted else links.form_for(entry, entry_links, choosing=choose_link),
         # An htmx answer also refreshes the parts of the page above the activity section.
         "out_of_band": wants_partial(),
     }
@@ -72,7 +72,8 @@ def _saved(entry: Entry):
 def show(entry_id: int):
     entry = entry_page_or_404(entry_id)
     audit.record(audit.VIEW_ENTRY, entry=entry)
-    return entry_page(entry)
+    # ?link=choose: the page with the pupils' recent entries listed in the link form.
+    return entry_page(entry, choose_link=request.args.get("link") == "choose")
 
 
 @bp.route("/entries/<int:entry_id>/follow-ups", methods=["POST"])
