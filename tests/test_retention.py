@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from cpoms.extensions import db
-from cpoms.mis.pupils import today
+from cpoms.common import uk_today as today
 from cpoms.mis.retention import add_years
 from cpoms.models import AuditEvent, Pupil
 

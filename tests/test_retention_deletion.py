@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from cpoms import append_only
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.mis.pupils import today
+from cpoms.common import uk_today as today
 from cpoms.mis.retention import add_years
 from cpoms.models import (
     Alert, Amendment, Attachment, AuditEvent, BodyMapMark, Draft, Entry, EntryCategory, EntryLink, EntryPupil, EntryShare,

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from cpoms.extensions import db
-from cpoms.mis.pupils import today
+from cpoms.common import uk_today as today
 from cpoms.mis.retention import add_years
 from cpoms.models import AuditEvent, Entry, Pupil, RetentionDeletion, Role, RoleAssignment, User
 from cpoms.timefmt import now_utc
