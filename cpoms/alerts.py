@@ -336,3 +336,18 @@ def _transfer_message(alert: Alert) -> Message:
     return Message(subject=subject, recipients=[alert.email],
                    body=render_template("email/transfer.txt", **context),
                    html=render_template("email/transfer.html", **context))
+
+
+# --- other kinds of email about an entry (cpoms/hearback/: the recorder hears back) ---
+
+def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int, int]:
+    """Outbox rows about an entry to these people for a reason of MESSAGES, sent once
+    committed: {user id: alert id}."""
+    return _queue(entry, users, reason)
+
+
+def page_link(endpoint: str, **values) -> str:
+    """An address in the app, for an email (as entry_link)."""
+    base = current_app.config["APP_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
