@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
     from .guidance.routes import bp as guidance_bp
+    from .hearback.routes import bp as hearback_bp
     from .log.routes import bp as log_bp
     from .main.routes import bp as main_bp
     from .mis.deletion_routes import bp as deletion_bp
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
                auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
-               transfers_bp, drafts_bp, attachments_bp, deletion_bp):
+               transfers_bp, drafts_bp, attachments_bp, deletion_bp, hearback_bp):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
         from .mailbox.routes import bp as mailbox_bp

@@ -421,3 +421,11 @@ def _transfer_message(alert: Alert) -> Message:
     return Message(subject=subject, recipients=[alert.email],
                    body=render_template("email/transfer.txt", **context),
                    html=render_template("email/transfer.html", **context))
+
+
+# --- other kinds of email about an entry (cpoms/hearback/: the recorder hears back) ---
+
+def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int, int]:
+    """Outbox rows about an entry to these people for a reason of MESSAGES, sent once
+    committed: {user id: alert id}."""
+    return _queue(entry, users, reason)

@@ -95,6 +95,7 @@ RETENTION_GRANTED = {
     "task_completions": _entry_granted(_TASK_ENTRY),
     "task_reminders": _entry_granted(_TASK_ENTRY),
     "attachments": _entry_granted("OLD.entry_id"),
+    "recorder_messages": _entry_granted("OLD.entry_id"),
     "body_map_marks": _entry_granted("OLD.entry_id"),
     "monitoring_events": _pupil_granted("OLD.pupil_id"),
     "transfer_events": _pupil_granted(_TRANSFER_PUPIL),

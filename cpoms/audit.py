@@ -54,6 +54,10 @@ class Action(StrEnum):
     ADD_CATEGORY = "add_category", "Added a later category to an entry"
     AMEND = "amend", "Amended an entry or follow-up"
     LINK_ENTRIES = "link_entries", "Linked two entries"
+    # The recorder hears back (hearback/): what they logged, never its text, so not a view of a record.
+    VIEW_LOGGED = "view_logged", "Viewed the list of what they logged"
+    TOLD_RECORDER_REVIEWED = "told_recorder_reviewed", "Recorder emailed that their entry was reviewed"
+    MESSAGE_RECORDER = "message_recorder", "Sent a message to the person who logged an entry"
 
     # --- A pupil's chronology and its exports (chronology/)
     VIEW_CHRONOLOGY = "view_chronology", "Viewed a chronology", RECORD

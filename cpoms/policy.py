@@ -32,6 +32,10 @@ SAFEGUARDING_CONTACT = "safeguarding_contact"  # named on the log form as the pe
 ALERTABLE = "alertable"              # a colleague a recorder may choose to alert
 ASSIGNABLE = "assignable"            # may be given a task (and reminded of it)
 CONFIRMS_DELETION = "confirms_deletion"  # the second person of a deletion after review
+# Where what they recorded stands (date, category, pupils' initials, waiting/reviewed/closed)
+# and the safeguarding team's messages to them: never the record's text, so held without
+# two-factor sign-in (_resolve).
+RECORDED_STATE = "recorded_state"
 
 _STAFF = frozenset({Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT})
 _SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -51,6 +55,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ALERTABLE: _STAFF,
     ASSIGNABLE: _STAFF,
     CONFIRMS_DELETION: frozenset({Role.DSL}),
+    RECORDED_STATE: _STAFF,
 }
 
 # The same sets by their older names, for callers outside policy that name a role set.
@@ -88,6 +93,7 @@ class Access:
     alertable: frozenset[int] = frozenset()
     assignable: frozenset[int] = frozenset()
     confirms_deletion: frozenset[int] = frozenset()
+    recorded_state: frozenset[int] = frozenset()
     admin_trusts: frozenset[int] = frozenset()
 
     def schools(self, capability: str) -> frozenset[int]:
@@ -116,9 +122,12 @@ def session_verified(user) -> bool:
 def _resolve(user) -> Access:
     if not session_verified(user):
         # Without two-factor sign-in a person can still record a concern (as in
-        # CPOMS), but reads nothing: not even what they recorded.
+        # CPOMS), but reads nothing: not even what they recorded. They do hear where it
+        # stands (RECORDED_STATE), which shows none of it.
         loggers = frozenset(a.school_id for a in user.roles if a.role in LOGS_ENTRIES and a.school_id is not None)
-        return Access(user_id=user.id, log=loggers, member=loggers)
+        told = frozenset(a.school_id for a in user.roles
+                         if a.role in CAPABILITIES[RECORDED_STATE] and a.school_id is not None)
+        return Access(user_id=user.id, log=loggers, member=loggers, recorded_state=told)
     by_role: dict[str, set[int]] = {role: set() for role in Role.ALL}
     trust_roles: dict[int, set[str]] = {}
     for assignment in user.roles:
@@ -197,6 +206,50 @@ def loggable_school_ids(user) -> frozenset[int]:
 
 def can_log_for_pupil(user, pupil: Pupil) -> bool:
     return pupil.active and pupil.school_id in access(user).log
+
+
+# --- hearing back: what the recorder is told about what they logged ----------------
+
+def recorded_state_school_ids(user) -> frozenset[int]:
+    return access(user).recorded_state
+
+
+def sees_what_they_recorded(user) -> bool:
+    """The "What I logged" page: everyone who logs, with two-factor sign-in or without."""
+    return bool(access(user).recorded_state)
+
+
+def recorded_by_them(user):
+    """A WHERE clause on Entry: what this user recorded at a school where they still work.
+    Only its date, category, pupils' initials and state are shown from it (never the
+    narrative, the follow-ups or a pupil's name), with the team's messages to them."""
+    a = access(user)
+    if a.user_id is None or not a.recorded_state:
+        return false()
+    return and_(Entry.recorded_by_id == a.user_id, Entry.school_id.in_(a.recorded_state))
+
+
+def sees_recorder_messages(user, entry: Entry) -> bool:
+    """The messages sent to an entry's recorder, on the entry page: the safeguarding team."""
+    return entry.school_id in access(user).team
+
+
+def can_message_recorder(user, entry: Entry) -> bool:
+    """A short message to the person who logged an entry: the safeguarding team, about
+    someone else's entry (whether they can still receive it: message_recorder_refusal)."""
+    a = access(user)
+    return entry.school_id in a.team and entry.recorded_by_id != a.user_id
+
+
+def message_recorder_refusal(user, entry: Entry) -> str | None:
+    """Why this message cannot go; None when it can. The recorder must still be told at
+    that school (active, holding RECORDED_STATE there), or the message would go unread."""
+    if not can_message_recorder(user, entry):
+        return "only the safeguarding team sends a message to the person who logged an entry"
+    still_there = db.session.scalar(select(holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id)))
+    if not still_there:
+        return "the person who logged this no longer works at the school, so they could not read a message"
+    return None
 
 
 # --- reading entries -------------------------------------------------------
@@ -699,6 +752,13 @@ def pupil_naming(user, pupil: Pupil, entry: Entry | None = None) -> str:
     if schools & (a.read_all | a.read_own):
         return INITIALS
     return ANOTHER_PUPIL
+
+
+def recorded_state_naming(pupil_id: int, entry: Entry) -> str:
+    """How a pupil is named where a recorder hears back (their "What I logged" page, the
+    emails telling them, the team's messages there): by initials whoever reads, as the page
+    is read without two-factor sign-in; a pupil not on the entry is "another pupil"."""
+    return INITIALS if any(link.pupil_id == pupil_id for link in entry.entry_pupils) else ANOTHER_PUPIL
 
 
 def can_produce_subject_access(user, pupil: Pupil) -> bool:

@@ -208,6 +208,24 @@ def redact(text: str | None, entry: Entry | None = None, *, school_id: int | Non
                        lambda pupils, written: _replacement(pupils, entry, about, written))
 
 
+def name_for_recorder(pupil, entry: Entry) -> str:
+    """A pupil where a recorder hears back about an entry: policy.recorded_state_naming."""
+    return pupil.initials if policy.recorded_state_naming(pupil.id, entry) == policy.INITIALS else ANOTHER_PUPIL
+
+
+def for_recorder(text: str | None, entry: Entry) -> str:
+    """Text shown where a recorder hears back (the team's message on their "What I logged"
+    page): every pupil name as policy.recorded_state_naming says, whoever reads it."""
+    if not text:
+        return ""
+
+    def instead(candidates: list[_Named], written: str) -> str:
+        shown = {name_for_recorder(p, entry) for p in candidates}
+        return shown.pop() if len(shown) == 1 else ANOTHER_PUPIL
+
+    return _substitute(text, _names_near(entry.school_id), instead)
+
+
 def _replacement(candidates: list[_Named], entry: Entry | None, about: Pupil | None, written: str) -> str:
     if about is not None:
         candidates = [about] if any(p.id == about.id for p in candidates) else []

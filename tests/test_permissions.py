@@ -149,6 +149,17 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=200, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=200,
         admin=200, other_dsl=200, other_teacher=200, trust_rep=200,
     ),
+    # What I logged: everyone who logs (without two-factor sign-in too: tests/test_recorder_hears_back.py).
+    ("hearback.logged", "GET"): row(
+        anonymous=302, teacher1=200, teacher2=200, dsl=200, deputy=200, slt=200, governor=403,
+        admin=403, other_dsl=200, other_teacher=200, trust_rep=403,
+    ),
+    # A message to the entry's recorder (teacher1): the safeguarding team; readers of the entry
+    # who may not send one get 403, everyone else the 404 of a missing entry.
+    ("hearback.message_recorder", "POST"): row(
+        anonymous=302, teacher1=403, teacher2=404, dsl=422, deputy=422, slt=403, governor=403,
+        admin=404, other_dsl=404, other_teacher=404, trust_rep=403,
+    ),
     ("review.queue", "GET"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=200, deputy=200, slt=200, governor=403,
         admin=403, other_dsl=200, other_teacher=403, trust_rep=403,

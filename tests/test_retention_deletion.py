@@ -17,9 +17,9 @@ from cpoms.common import uk_today as today
 from cpoms.mis.retention import add_years
 from cpoms.models import (
     Alert, Amendment, Attachment, AuditEvent, BodyMapMark, Draft, Entry, EntryCategory, EntryLink, EntryPupil, EntryShare,
-    EntryState, FollowUp, KeyEvent, Kind, MonitoringEvent, MonitoringState, Pupil, RetentionDeletion,
-    RetentionDeletionGrant, RetentionDeletionPupilGrant, Role, RoleAssignment, School, SubjectAccessExport, Task,
-    TaskCompletion, TaskReminder, Transfer, TransferEvent, TransferReminder, User,
+    EntryState, FollowUp, KeyEvent, Kind, MonitoringEvent, MonitoringState, Pupil, RecorderMessage,
+    RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant, Role, RoleAssignment, School,
+    SubjectAccessExport, Task, TaskCompletion, TaskReminder, Transfer, TransferEvent, TransferReminder, User,
 )
 
 
@@ -231,6 +231,8 @@ def everything(app, world, due, make_entry):
             Draft(user_id=dsl_id, path=f"/entries/{olivers}", data='{"text": "About Oliver"}'),
             BodyMapMark(entry_id=entry.id, number=1, view="front", x=0.3, y=0.4, area="left_forearm",
                         description="Bruise, 2 cm."),
+            RecorderMessage(entry_id=entry.id, school_id=entry.school_id, author_id=dsl_id,
+                            recipient_id=world["teacher1"].id, text="Thank you for logging this."),
         ])
         monitoring.start(dsl, amelia, "Watching attendance.", today(), today() + timedelta(days=14))
         monitoring.review(dsl, amelia, "Better.", today() + timedelta(days=28))
@@ -287,7 +289,7 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
     # Every row about Amelia is gone: hers were the only rows in these tables.
     for model in (Transfer, TransferEvent, TransferReminder, SubjectAccessExport, MonitoringEvent, MonitoringState,
                   Task, TaskCompletion, TaskReminder, Amendment, EntryCategory, EntryLink, EntryShare, KeyEvent,
-                  Attachment, BodyMapMark, RetentionDeletionGrant, RetentionDeletionPupilGrant):
+                  Attachment, BodyMapMark, RecorderMessage, RetentionDeletionGrant, RetentionDeletionPupilGrant):
         assert count(app, model) == 0, model
     assert count(app, Pupil, Pupil.id == everything["pupil"]) == 0
     assert count(app, EntryPupil, EntryPupil.pupil_id == everything["pupil"]) == 0

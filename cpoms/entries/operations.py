@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import audit
+from ..hearback.operations import tell_recorder_reviewed
 from ..extensions import db
 from ..models import Entry, FollowUp, Kind, User
 from ..timefmt import now_utc
@@ -44,7 +45,11 @@ def add_follow_up(author: User, entry: Entry, kind: str, text: str,
 
 
 def mark_reviewed(author: User, entry: Entry, note: str | None) -> FollowUp:
-    return add_follow_up(author, entry, Kind.REVIEWED, note or "")
+    first = entry.state.reviewed_at is None
+    follow_up = add_follow_up(author, entry, Kind.REVIEWED, note or "")
+    if first:  # a further review tells the recorder nothing new
+        tell_recorder_reviewed(entry, author)
+    return follow_up
 
 
 def close(author: User, entry: Entry, outcome: str, rationale: str) -> FollowUp:
