@@ -193,8 +193,10 @@ class Generator:
                           "active": True, "created_at": at(self.now - YEARS * 365 * DAY),
                           "totp_secret": base64.b32encode(rng.randbytes(20)).decode(),
                           "totp_enrolled_at": at(self.now - YEARS * 365 * DAY)})
+            # COPY on PostgreSQL fills no Python defaults: every column is given.
             roles.append({"id": self.ids.take("role_assignments"), "user_id": user_id, "role": role,
-                          "school_id": school_id, "trust_id": trust_id if school_id is None else None})
+                          "school_id": school_id, "trust_id": trust_id if school_id is None else None,
+                          "granted_at": at(self.now - YEARS * 365 * DAY)})
             return user_id
 
         for n in range(self.n_schools):
