@@ -1043,3 +1043,19 @@ class RetentionDeletionPupilGrant(db.Model):
 
     __tablename__ = "retention_deletion_pupil_grants"
     pupil_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class SubmissionKey(db.Model):
+    """A form's one-time key, claimed in the transaction that saves what the form
+    created: the unique key lets one submission create one record, however often
+    it arrives (a double tap, Back and Save, a retried POST). No foreign key to the
+    record: kinds differ, and a record deleted after its retention period may go."""
+
+    __tablename__ = "submission_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the endpoint that saved it
+    record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(500))  # where its save led
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

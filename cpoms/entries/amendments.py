@@ -12,7 +12,7 @@ from ..loaders import entry_page_or_404, require_on
 from ..models import Amendment, Entry, FollowUp, User
 from ..timefmt import now_utc, uk_datetime
 from .forms import AmendmentForm
-from .routes import _saved, bp, entry_page
+from .routes import _saved, bp, entry_page, saved_once
 
 NARRATIVE = "narrative"
 
@@ -57,6 +57,7 @@ def form_for(entry: Entry, posted: bool = False) -> AmendmentForm | None:
 
 @bp.route("/entries/<int:entry_id>/amendments", methods=["POST"], endpoint="amend")
 @login_required
+@saved_once()
 def add(entry_id: int):
     entry = entry_page_or_404(entry_id)
     allowed = targets(entry)
@@ -64,5 +65,5 @@ def add(entry_id: int):
     form = form_for(entry, posted=True)
     if not form.validate_on_submit():
         return entry_page(entry, status=422, amendment_form=form)
-    amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
-    return _saved(entry)
+    row = amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
+    return _saved(entry, form, row.id)

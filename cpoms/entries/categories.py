@@ -13,7 +13,7 @@ from ..loaders import entry_page_or_404, require_on
 from ..models import Category, Entry, EntryCategory, User
 from ..timefmt import now_utc
 from .forms import LaterCategoryForm
-from .routes import _saved, bp, entry_page
+from .routes import _saved, bp, entry_page, saved_once
 
 
 def add_category(user: User, entry: Entry, category: Category, reason: str) -> EntryCategory:
@@ -48,6 +48,7 @@ def alerts_team(entry: Entry) -> bool:
 
 @bp.route("/entries/<int:entry_id>/categories", methods=["POST"], endpoint="add_category")
 @login_required
+@saved_once()
 def add(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_add_category(current_user, entry), "add_category")
@@ -56,5 +57,5 @@ def add(entry_id: int):
         return entry_page(entry, status=422, later_category_form=form)
     # The form accepted only a category offered: one of these.
     chosen = next(c for c in addable(entry) if c.id == as_id(form.category.data))
-    add_category(current_user, entry, chosen, form.reason.data)
-    return _saved(entry)
+    row = add_category(current_user, entry, chosen, form.reason.data)
+    return _saved(entry, form, row.id)

@@ -15,7 +15,7 @@ from ..loaders import entry_page_or_404, entry_to_link, require_on
 from ..models import Entry, EntryLink, EntryPupil, User
 from ..timefmt import now_utc, uk_date
 from .forms import NOT_A_NUMBER, LinkForm
-from .routes import _saved, bp, entry_page
+from .routes import _saved, bp, entry_page, saved_once
 
 CANDIDATES = 100  # the pupils' most recent other entries offered to pick from
 
@@ -110,6 +110,7 @@ def _number(form: LinkForm) -> int | None:
 
 @bp.route("/entries/<int:entry_id>/links", methods=["POST"], endpoint="link")
 @login_required
+@saved_once()
 def add(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
@@ -118,8 +119,8 @@ def add(entry_id: int):
     other_id = _number(form) if valid else None
     if other_id is not None:
         try:
-            link(current_user, entry, other_id, form.reason.data)
-            return _saved(entry)
+            row = link(current_user, entry, other_id, form.reason.data)
+            return _saved(entry, form, row.id)
         except CannotLink as exc:
             (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
     return entry_page(entry, status=422, link_form=form)

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import alerts, policy
+from .. import alerts, policy, submissions
 from ..extensions import db
 from ..formfields import as_id, choices
 from ..htmx import partial, render, wants_partial
@@ -30,6 +30,7 @@ def _categories() -> list[Category]:
 
 @bp.route("/log", methods=["GET", "POST"])
 @login_required
+@submissions.once()
 def new():
     require(policy.can_log(current_user))
     schools = policy.loggable_school_ids(current_user)
@@ -88,11 +89,12 @@ def new():
                 alerted=alerted,
             )
             extras.save(current_user, entry)
+            # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
+            target = (url_for("entries.show", entry_id=entry.id) if policy.can_view_entry(current_user, entry)
+                      else url_for("main.home"))
+            submissions.claim(form.submission_key.data, entry.id, target)
             flash(_saved_message(entry, alerted), "success")
-            if not policy.can_view_entry(current_user, entry):
-                # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
-                return _go_to(url_for("main.home"))
-            return _go_to(url_for("entries.show", entry_id=entry.id))
+            return _go_to(target)
 
     if request.method == "POST":
         extras.keep_files(current_user)  # shown again: a file input cannot be refilled

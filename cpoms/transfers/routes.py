@@ -10,7 +10,7 @@ from flask import Blueprint, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy
+from .. import audit, policy, submissions
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
@@ -45,6 +45,7 @@ def _destinations(pupil: Pupil) -> list[School]:
 
 @bp.route("/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
 @login_required
+@submissions.once()
 def start(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
     refuse_unless(policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
@@ -63,8 +64,10 @@ def start(pupil_id: int):
             contact_name=(form.contact_name.data or "").strip(), contact_email=(form.contact_email.data or "").strip(),
             method=form.method.data, sent_on=form.sent_on.data,
         )
+        target = url_for("transfers.show", transfer_id=transfer.id)
+        submissions.claim(form.submission_key.data, transfer.id, target)
         flash("Transfer started." if transfer.sent_on is None else "Transfer recorded as sent.", "success")
-        return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+        return redirect(target, 303)
     status = 200
     if form.is_submitted():
         status = 409 if already is not None else 422
@@ -149,6 +152,7 @@ def decline(transfer_id: int):
 
 @bp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
 @login_required
+@submissions.once()
 def record_receipt(transfer_id: int):
     transfer = _acting(transfer_id, policy.can_send_transfer, "record transfer receipt",
                        in_trust=False)
@@ -160,8 +164,10 @@ def record_receipt(transfer_id: int):
         return _show(transfer, 422, receipt_form=form)
     operations.record_receipt(current_user, transfer, confirmed_by=form.confirmed_by.data.strip(),
                               on_date=form.on_date.data, note=(form.note.data or "").strip() or None)
+    target = url_for("transfers.show", transfer_id=transfer.id)
+    submissions.claim(form.submission_key.data, transfer.id, target)
     flash("Receipt recorded.", "success")
-    return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+    return redirect(target, 303)
 
 
 def _zip(built: pack.Pack):
