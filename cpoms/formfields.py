@@ -9,6 +9,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, HiddenField, SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from . import drafts, submissions
 from .timefmt import from_uk_local, now_utc
@@ -135,13 +136,26 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+class KeptOnBackInput(HiddenInput):
+    """A text input the page hides. Back to a form re-fetches it with a new key, but the
+    browser gives back what its text inputs held (it never restores a type=hidden one):
+    so Back and Save sends the key the form was first saved with, and is a repeat.
+    hidden_tag() renders it with the form's other hidden fields."""
+
+    input_type = "text"
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("hidden", True)
+        return super().__call__(field, **kwargs)
+
+
 class OnceForm(BaseForm):
     """A form that creates a record: it carries a one-time key, issued with the form and
     kept when the form comes back with an error, so that however often one submission
     arrives it saves once (cpoms/submissions.py). hidden_tag() renders it."""
 
     # No id: a page holds several of these forms.
-    submission_key = HiddenField(default=new_submission_key, render_kw={"id": False})
+    submission_key = HiddenField(default=new_submission_key, widget=KeptOnBackInput(), render_kw={"id": False})
 
     def validate_submission_key(self, field) -> None:
         key = field.raw_data[0] if field.raw_data else ""  # posted, never the default

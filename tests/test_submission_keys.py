@@ -31,7 +31,7 @@ from tests.test_log import form_data
 from tests.test_monitoring import monitor, start_form
 
 HX = {"HX-Request": "true"}
-KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+KEY = re.compile(r'<input [^>]*name="submission_key"[^>]*value="([^"]+)"')
 
 
 def count(app, model) -> int:
