@@ -67,16 +67,17 @@ def claim(key: str, record_id: int | None, target: str) -> None:
         raise AlreadySaved(prior.target) from None
 
 
-def once(answer=None):
+def once(answer=None, saving=lambda: True):
     """A view whose POST creates a record with a OnceForm. A repeat of a saved submission
     gets the first one's answer: `answer(target, **view_args)` when htmx asked for a piece
     of the page, else the redirect to what was saved (for htmx, a page load there) with
-    "This was already saved."."""
+    "This was already saved.". `saving()` says whether a POST is a save at all (the log
+    form also posts itself to pick pupils without JavaScript)."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(**view_args):
-            if request.method != "POST":
+            if request.method != "POST" or not saving():
                 return view(**view_args)
             try:
                 unclaimed(request.form.get(FIELD, ""))
@@ -91,6 +92,7 @@ def once(answer=None):
                     return response
                 return redirect(saved.target, 303)
 
+        wrapper.saves_once = True  # for the tests: the views whose saves claim a key
         return wrapper
 
     return decorate

@@ -348,3 +348,14 @@ def test_identical_follow_ups_at_once_create_one(app, world, make_entry, live_se
         thread.join(60)
     assert {status for status, _ in answers} == {303}, answers
     assert count(app, FollowUp) == 1
+
+
+def test_picking_a_pupil_on_a_form_already_saved_is_not_a_save(app, client, auth, world):
+    """Back to the saved form, then Add (the no-JavaScript picker): the form comes back."""
+    auth.as_(world["teacher1"])
+    key = submissions_key()
+    assert client.post("/log", data=form_data(world, submission_key=key)).status_code == 303
+    picked = client.post("/log", data=form_data(world, submission_key=key, add_pupil=str(world.pupils[1].id)))
+    assert picked.status_code == 200 and keys_on(picked.get_data(as_text=True)) == [key]
+    again = client.post("/log", data=form_data(world, submission_key=key))
+    assert again.status_code == 303 and count(app, Entry) == 1

@@ -28,9 +28,14 @@ def _categories() -> list[Category]:
     )
 
 
+def _picking() -> bool:
+    """A post of the form that picks pupils (the no-JavaScript picker, and siblings): not a save."""
+    return any(name in request.form for name in ("find", "add_pupil", "add_siblings"))
+
+
 @bp.route("/log", methods=["GET", "POST"])
 @login_required
-@submissions.once()
+@submissions.once(saving=lambda: not _picking())
 def new():
     require(policy.can_log(current_user))
     schools = policy.loggable_school_ids(current_user)
@@ -45,8 +50,7 @@ def new():
     query = request.values.get("q", "").strip()
     adding = as_id(request.form.get("add_pupil", ""))
     adding_siblings = as_id(request.form.get("add_siblings", ""))
-    picking = request.method == "POST" and any(
-        name in request.form for name in ("find", "add_pupil", "add_siblings"))
+    picking = request.method == "POST" and _picking()
     if request.method == "POST" or form.pupil_ids.data:  # posted, or a kept draft
         ids = list(form.pupil_ids.data or [])
     else:  # /log?pupil=ID starts an entry about that pupil
