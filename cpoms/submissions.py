@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, make_response, redirect, request
+from flask import abort, flash, g, make_response, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +32,13 @@ class AlreadySaved(Exception):
         self.target = target
 
 
-def _prior(key: str) -> SubmissionKey | None:
-    return db.session.scalar(select(SubmissionKey).where(SubmissionKey.key == key))
+def _prior(key: str, fresh: bool = False) -> SubmissionKey | None:
+    """The claim of this key, read once a request (@once, then the form, ask): only the
+    unique constraint decides, so an answer a moment old costs nothing but this query."""
+    asked = g.setdefault("submission_claims", {})
+    if fresh or key not in asked:
+        asked[key] = db.session.scalar(select(SubmissionKey).where(SubmissionKey.key == key))
+    return asked[key]
 
 
 def unclaimed(key: str) -> bool:
@@ -61,7 +66,7 @@ def claim(key: str, record_id: int | None, target: str) -> None:
     except IntegrityError:
         db.session.rollback()  # nothing of this submission stays: not the record, not its alerts
         alerts.forget_queued()
-        prior = _prior(key)
+        prior = _prior(key, fresh=True)
         if prior is None or prior.user_id != current_user.id or prior.kind != request.endpoint:
             abort(409)
         raise AlreadySaved(prior.target) from None

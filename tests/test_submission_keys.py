@@ -221,6 +221,7 @@ def test_a_key_submitted_by_another_user_is_refused_as_a_new_submission(app, cli
     assert theirs.status_code == 422
     assert "Location" not in theirs.headers and f"/entries/{entry_id}" not in html
     assert "already saved" not in html and "could not be saved as it was sent" in html
+    assert 'href="#submission_key"' not in html  # the summary links only to what is on the page
     assert "Another account of the same lunch." in html  # what they typed is kept
     [fresh] = keys_on(html)
     assert fresh != key
