@@ -52,6 +52,14 @@ def unclaimed(key: str) -> bool:
     return False
 
 
+def _mine(key: str) -> str | None:
+    """Where this user's save with this key led, as committed now; else None."""
+    prior = _prior(key, fresh=True) if key else None
+    if prior is None or prior.user_id != current_user.id or prior.kind != request.endpoint:
+        return None
+    return prior.target
+
+
 def claim(key: str, record_id: int | None, target: str) -> None:
     """Claim the form's key for the record just created, in its transaction.
 
@@ -66,10 +74,9 @@ def claim(key: str, record_id: int | None, target: str) -> None:
     except IntegrityError:
         db.session.rollback()  # nothing of this submission stays: not the record, not its alerts
         alerts.forget_queued()
-        prior = _prior(key, fresh=True)
-        if prior is None or prior.user_id != current_user.id or prior.kind != request.endpoint:
+        if (target := _mine(key)) is None:
             abort(409)
-        raise AlreadySaved(prior.target) from None
+        raise AlreadySaved(target) from None
 
 
 def once(answer=None, saving=lambda: True):
@@ -84,18 +91,36 @@ def once(answer=None, saving=lambda: True):
         def wrapper(**view_args):
             if request.method != "POST" or not saving():
                 return view(**view_args)
+            key = request.form.get(FIELD, "")
             try:
-                unclaimed(request.form.get(FIELD, ""))
-                return view(**view_args)
+                unclaimed(key)
+                response = view(**view_args)
             except AlreadySaved as saved:
-                if wants_partial() and answer is not None:
-                    return answer(saved.target, **view_args)  # a piece of the page, as the first got
-                flash(ALREADY_SAVED, "info")  # shown on the page the redirect leads to
-                if wants_partial():
-                    response = make_response("", 204)
-                    response.headers["HX-Redirect"] = saved.target
-                    return response
-                return redirect(saved.target, 303)
+                return repeated(saved.target, view_args)
+            except IntegrityError:
+                # The same submission at the same moment, which ran into what the first one
+                # saved (a pupil's monitoring, a link) before reaching its key: a repeat too.
+                db.session.rollback()
+                alerts.forget_queued()
+                if (target := _mine(key)) is None:
+                    raise
+                return repeated(target, view_args)
+            if response.status_code in (409, 422) and (target := _mine(key)) is not None:
+                # Refused because its twin, a moment earlier, changed what it found (the pupil
+                # is now monitored, the category added): it is that save's repeat.
+                db.session.rollback()
+                return repeated(target, view_args)
+            return response
+
+        def repeated(target: str, view_args: dict):
+            if wants_partial() and answer is not None:
+                return answer(target, **view_args)  # a piece of the page, as the first got
+            flash(ALREADY_SAVED, "info")  # shown on the page the redirect leads to
+            if wants_partial():
+                response = make_response("", 204)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target, 303)
 
         wrapper.saves_once = True  # for the tests: the views whose saves claim a key
         return wrapper

@@ -360,3 +360,26 @@ def test_picking_a_pupil_on_a_form_already_saved_is_not_a_save(app, client, auth
     assert picked.status_code == 200 and keys_on(picked.get_data(as_text=True)) == [key]
     again = client.post("/log", data=form_data(world, submission_key=key))
     assert again.status_code == 303 and count(app, Entry) == 1
+
+
+def test_identical_monitoring_starts_at_once_start_it_once(app, world, live_server):
+    """A start whose twin got there first runs into the pupil's monitoring (a unique row)
+    before its key: it too is answered as the repeat it is, never as an error."""
+    pupil = world.pupils[0]
+    cookie = _cookie(app, world["dsl"])
+    fields = {**start_form(), "submission_key": submissions_key()}
+    start = threading.Barrier(N)
+    answers = []
+
+    def tap():
+        start.wait()
+        answers.append(_post(live_server, f"/pupils/{pupil.id}/monitoring/start", fields, cookie))
+
+    threads = [threading.Thread(target=tap) for _ in range(N)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert {status for status, _ in answers} == {303}, answers
+    assert len({location for _, location in answers}) == 1
+    assert count(app, MonitoringEvent) == 1
