@@ -146,6 +146,7 @@ class KeptOnBackInput(HiddenInput):
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("hidden", True)
+        kwargs.setdefault("aria_label", "This form's one-time key")  # never shown; a name all the same
         return super().__call__(field, **kwargs)
 
 
