@@ -62,6 +62,11 @@ def _queue(entry: Entry, users: list[User], reason: str, category_id: int | None
     return queued
 
 
+def forget_queued() -> None:
+    """The transaction that queued alerts was rolled back: there is nothing to send."""
+    g.pop("alerts_after_commit", None)
+
+
 def send_after_commit() -> None:
     """Called once the request's commit succeeded: try the rows it queued now.
 

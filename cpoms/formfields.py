@@ -1,6 +1,7 @@
 """Form pieces shared by more than one blueprint."""
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -8,8 +9,9 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, HiddenField, SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
-from . import drafts
+from . import drafts, submissions
 from .timefmt import from_uk_local, now_utc
 
 EARLIEST = datetime(2000, 1, 1)
@@ -128,3 +130,38 @@ def choices(pairs) -> list[SelectChoice]:
 def page_number(last: int) -> int:
     """The page asked for in the query string (?page=), from 1 to `last`."""
     return max(1, min(request.args.get("page", 1, type=int), last))
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class KeptOnBackInput(HiddenInput):
+    """A text input the page hides. Back to a form re-fetches it with a new key, but the
+    browser gives back what its text inputs held (it never restores a type=hidden one):
+    so Back and Save sends the key the form was first saved with, and is a repeat.
+    hidden_tag() renders it with the form's other hidden fields."""
+
+    input_type = "text"
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("hidden", True)
+        kwargs.setdefault("aria_label", "This form's one-time key")  # never shown; a name all the same
+        return super().__call__(field, **kwargs)
+
+
+class OnceForm(BaseForm):
+    """A form that creates a record: it carries a one-time key, issued with the form and
+    kept when the form comes back with an error, so that however often one submission
+    arrives it saves once (cpoms/submissions.py). hidden_tag() renders it."""
+
+    # No id: a page holds several of these forms.
+    submission_key = HiddenField(default=new_submission_key, widget=KeptOnBackInput(), render_kw={"id": False})
+
+    def validate_submission_key(self, field) -> None:
+        key = field.raw_data[0] if field.raw_data else ""  # posted, never the default
+        if not (16 <= len(key) <= 64 and key.isascii() and all(c.isalnum() or c in "-_" for c in key)) \
+                or not submissions.unclaimed(key):
+            field.data = new_submission_key()  # the corrected form is a new submission
+            raise ValidationError("This form could not be saved as it was sent. "
+                                  "Check what you entered and save again.")

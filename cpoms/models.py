@@ -1079,3 +1079,19 @@ append_only.protect_allowing_retention(RecorderMessage.__table__)
 # Loaded when the entry page asks (the team's view of them); lists of entries never do.
 Entry.recorder_messages = relationship(RecorderMessage, viewonly=True, lazy="select",
                                        order_by=(RecorderMessage.created_at, RecorderMessage.id))
+
+
+class SubmissionKey(db.Model):
+    """A form's one-time key, claimed in the transaction that saves what the form
+    created: the unique key lets one submission create one record, however often
+    it arrives (a double tap, Back and Save, a retried POST). No foreign key to the
+    record: kinds differ, and a record deleted after its retention period may go."""
+
+    __tablename__ = "submission_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the endpoint that saved it
+    record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(500))  # where its save led
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

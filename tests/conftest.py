@@ -22,6 +22,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from config import TestConfig
@@ -77,6 +78,20 @@ def config_overrides() -> dict:
     return {}
 
 
+class PageLikeClient(FlaskClient):
+    """Posts forms as our pages do: each form that creates a record carries a one-time
+    submission key (cpoms/submissions.py), so a posted dict without one is given a fresh
+    one. Post submission_key="" to send none; tests/test_submission_keys.py does."""
+
+    def open(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if kwargs.get("method") == "POST" and isinstance(data, dict) and "submission_key" not in data:
+            data = data.copy()  # a MultiDict stays one
+            data["submission_key"] = secrets.token_urlsafe(24)
+            kwargs["data"] = data
+        return super().open(*args, **kwargs)
+
+
 def make_app(uri: str, **overrides):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = uri
@@ -85,6 +100,7 @@ def make_app(uri: str, **overrides):
     for key, value in overrides.items():
         setattr(Config, key, value)
     app = create_app(Config)
+    app.test_client_class = PageLikeClient
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     return app
 

@@ -21,7 +21,7 @@ from config import TestConfig
 from cpoms import create_app
 from cpoms.extensions import db
 
-from conftest import POSTGRES_URL, TEMPLATE_CODE, Auth, build_world
+from conftest import POSTGRES_URL, TEMPLATE_CODE, Auth, PageLikeClient, build_world
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
@@ -307,6 +307,7 @@ class Pristine:
         for key, value in overrides.items():
             setattr(Config, key, value)
         self.app = create_app(Config)
+        self.app.test_client_class = PageLikeClient
         self.app.jinja_env.bytecode_cache = TEMPLATE_CODE
         with self.app.app_context():
             if POSTGRES_URL:

@@ -8,13 +8,14 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, policy, security_headers
+from .. import audit, policy, security_headers, submissions
 from ..bodymap import areas as body_areas
 from ..common import size_label
 from ..entries.routes import entry_page
 from ..loaders import attachment_or_404, entry_page_or_404, found_or_404, require_on
 from ..models import Attachment, Entry
 from . import names, operations, sniff, storage, uploads
+from .forms import AddAttachmentForm
 
 bp = Blueprint("attachments", __name__)
 
@@ -115,15 +116,21 @@ def preview(attachment_id: int):
 
 @bp.route("/entries/<int:entry_id>/attachments", methods=["POST"])
 @login_required
+@submissions.once()
 def add(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
+    form = AddAttachmentForm()
+    valid = form.validate_on_submit()
     checked = uploads.from_request()
     if checked.valid and not checked.uploads:
         checked.errors.append("Choose a file to attach.")
-    if not checked.valid:
-        return entry_page(entry, status=422, attachment_errors=checked.errors)
+    if not (valid and checked.valid):
+        return entry_page(entry, status=422, attachment_form=form,
+                          attachment_errors=[*checked.errors, *form.submission_key.errors])
     operations.attach(current_user, entry, checked.uploads)
+    target = url_for("entries.show", entry_id=entry.id, _anchor="attachments")
+    submissions.claim(form.submission_key.data, None, target)
     count = len(checked.uploads)
     flash(f"{count} file{'s' if count > 1 else ''} attached.", "success")
-    return redirect(url_for("entries.show", entry_id=entry.id, _anchor="attachments"), 303)
+    return redirect(target, 303)

@@ -1,7 +1,7 @@
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..formfields import BaseForm, UKDateTimeField, choices
+from ..formfields import BaseForm, OnceForm, UKDateTimeField, choices
 from ..models import Kind
 from ..tasks.forms import TaskAndSharingFields
 
@@ -9,7 +9,7 @@ LONG = Length(max=20000, message="Keep this under 20,000 characters.")
 # Required text uses DataRequired: InputRequired would accept "   " as an answer.
 
 
-class FollowUpForm(TaskAndSharingFields, BaseForm):
+class FollowUpForm(TaskAndSharingFields, OnceForm):
     kind = RadioField("What are you adding?", validators=[InputRequired("Choose what you are adding.")])
     text = TextAreaField("Details", validators=[DataRequired("Write the details."), LONG])
     risk_level = SelectField(
@@ -59,7 +59,7 @@ class ReopenForm(BaseForm):
 
 # --- concerns that evolve: later categories, amendments, linked entries ------------
 
-class LaterCategoryForm(BaseForm):
+class LaterCategoryForm(OnceForm):
     # Ids of their own: the entry page holds several forms with a "reason".
     category = SelectField("Category to add", validators=[InputRequired("Choose the category to add.")],
                            id="later_category")
@@ -67,7 +67,7 @@ class LaterCategoryForm(BaseForm):
                            validators=[DataRequired("Give the reason for adding this category."), LONG])
 
 
-class AmendmentForm(BaseForm):
+class AmendmentForm(OnceForm):
     target = SelectField("What are you correcting?", validators=[InputRequired("Choose what you are correcting.")],
                          id="amend_target")
     text = TextAreaField("The correction", validators=[DataRequired("Write the correction."), LONG], id="amend_text")
@@ -78,7 +78,7 @@ class AmendmentForm(BaseForm):
 NOT_A_NUMBER = "Type the entry number in digits, for example 42."
 
 
-class LinkForm(BaseForm):
+class LinkForm(OnceForm):
     other = SelectField("Another entry about the same pupil", validators=[Optional()], id="link_other")
     number = StringField("Or the entry number", validators=[Optional(), Length(max=12, message=NOT_A_NUMBER)],
                          id="link_number")

@@ -2,9 +2,10 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import alerts, audit, policy
+from .. import alerts, audit, policy, submissions
 from ..attachments import operations as attachment_ops
 from ..attachments import uploads
+from ..attachments.forms import AddAttachmentForm
 from ..formfields import as_id, choices
 from ..htmx import render, wants_partial
 from ..loaders import entry_page_or_404, require_on
@@ -35,6 +36,7 @@ def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, cho
         "review_form": ReviewForm(formdata=None),
         "close_form": CloseForm(formdata=None),
         "reopen_form": ReopenForm(formdata=None),
+        "attachment_form": AddAttachmentForm(formdata=None),
         **_evolving(entry, forms, choose_link),
     }
     context.update(forms)
@@ -61,10 +63,20 @@ def _evolving(entry: Entry, posted: dict, choose_link: bool) -> dict:
     }
 
 
-def _saved(entry: Entry):
+def _saved(entry: Entry, form=None, record_id: int | None = None):
+    """After an addition to the entry: its page again. With the form that made it, the
+    form's key is claimed for it first (a repeat of the submission is answered so)."""
+    target = url_for("entries.show", entry_id=entry.id, _anchor="activity")
+    if form is not None:
+        submissions.claim(form.submission_key.data, record_id, target)
     if wants_partial():
         return entry_page(entry)
-    return redirect(url_for("entries.show", entry_id=entry.id, _anchor="activity"), 303)
+    return redirect(target, 303)
+
+
+def saved_once():
+    """@submissions.once for a form of the entry page: htmx gets the page's activity again."""
+    return submissions.once(lambda target, entry_id: _saved(entry_page_or_404(entry_id)))
 
 
 @bp.route("/entries/<int:entry_id>")
@@ -78,6 +90,7 @@ def show(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/follow-ups", methods=["POST"])
 @login_required
+@saved_once()
 def add_follow_up(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, bool(policy.follow_up_kinds(current_user, entry)), "follow_up")
@@ -95,7 +108,7 @@ def add_follow_up(entry_id: int):
         if form.kind.data == Kind.TASK:
             task_operations.give_task(current_user, follow_up, int(form.assignee.data), form.due_on.data)
         attachment_ops.attach(current_user, entry, files.uploads, follow_up=follow_up)
-        return _saved(entry)
+        return _saved(entry, form, follow_up.id)
     if files.uploads and files.valid:
         files.errors.append("Please choose the files again: they are kept only when the follow-up is saved.")
     return entry_page(entry, status=422, follow_up_form=form, follow_up_file_errors=files.errors)
@@ -155,6 +168,7 @@ def retry_alerts(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/categories", methods=["POST"])
 @login_required
+@saved_once()
 def add_category(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_add_category(current_user, entry), "add_category")
@@ -163,12 +177,13 @@ def add_category(entry_id: int):
         return entry_page(entry, status=422, later_category_form=form)
     # The form accepted only a category offered: one of these.
     chosen = next(c for c in categories.addable(entry) if c.id == as_id(form.category.data))
-    categories.add_category(current_user, entry, chosen, form.reason.data)
-    return _saved(entry)
+    row = categories.add_category(current_user, entry, chosen, form.reason.data)
+    return _saved(entry, form, row.id)
 
 
 @bp.route("/entries/<int:entry_id>/amendments", methods=["POST"])
 @login_required
+@saved_once()
 def amend(entry_id: int):
     entry = entry_page_or_404(entry_id)
     allowed = amendments.targets(entry)
@@ -176,12 +191,13 @@ def amend(entry_id: int):
     form = amendments.form_for(entry, posted=True)
     if not form.validate_on_submit():
         return entry_page(entry, status=422, amendment_form=form)
-    amendments.amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
-    return _saved(entry)
+    row = amendments.amend(current_user, entry, allowed[form.target.data], form.text.data, form.reason.data)
+    return _saved(entry, form, row.id)
 
 
 @bp.route("/entries/<int:entry_id>/links", methods=["POST"])
 @login_required
+@saved_once()
 def link(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
@@ -190,8 +206,8 @@ def link(entry_id: int):
     other_id = _number(form) if valid else None
     if other_id is not None:
         try:
-            links.link(current_user, entry, other_id, form.reason.data)
-            return _saved(entry)
+            row = links.link(current_user, entry, other_id, form.reason.data)
+            return _saved(entry, form, row.id)
         except links.CannotLink as exc:
             (form.number if (form.number.data or "").strip() else form.other).errors.append(str(exc))
     return entry_page(entry, status=422, link_form=form)

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import alerts, policy
+from .. import alerts, policy, submissions
 from ..extensions import db
 from ..formfields import as_id, choices
 from ..htmx import partial, render, wants_partial
@@ -28,8 +28,14 @@ def _categories() -> list[Category]:
     )
 
 
+def _picking() -> bool:
+    """A post of the form that picks pupils (the no-JavaScript picker, and siblings): not a save."""
+    return any(name in request.form for name in ("find", "add_pupil", "add_siblings"))
+
+
 @bp.route("/log", methods=["GET", "POST"])
 @login_required
+@submissions.once(saving=lambda: not _picking())
 def new():
     require(policy.can_log(current_user))
     schools = policy.loggable_school_ids(current_user)
@@ -44,8 +50,7 @@ def new():
     query = request.values.get("q", "").strip()
     adding = as_id(request.form.get("add_pupil", ""))
     adding_siblings = as_id(request.form.get("add_siblings", ""))
-    picking = request.method == "POST" and any(
-        name in request.form for name in ("find", "add_pupil", "add_siblings"))
+    picking = request.method == "POST" and _picking()
     if request.method == "POST" or form.pupil_ids.data:  # posted, or a kept draft
         ids = list(form.pupil_ids.data or [])
     else:  # /log?pupil=ID starts an entry about that pupil
@@ -90,15 +95,15 @@ def new():
             extras.save(current_user, entry)
             entry_id, readable = entry.id, policy.can_view_entry(current_user, entry)
             names, chosen = (_names(alerted) if alerted else ""), {user.id for user in alerted}
+            # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
+            target = url_for("entries.show", entry_id=entry_id) if readable else url_for("main.home")
+            submissions.claim(form.submission_key.data, entry_id, target)
             # Committed and sent here rather than after the response, so the message can
             # say whether the emails went (the after-request commit then has nothing to do).
             db.session.commit()
             alerts.send_after_commit()
             flash(_saved_message(entry_id, readable, names, chosen), "success")
-            if not readable:
-                # Logging without two-factor sign-in: the entry is saved, but its page is not theirs to read.
-                return _go_to(url_for("main.home"))
-            return _go_to(url_for("entries.show", entry_id=entry_id))
+            return _go_to(target)
 
     if request.method == "POST":
         extras.keep_files(current_user)  # shown again: a file input cannot be refilled

@@ -2,7 +2,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..common import uk_today
-from ..formfields import BaseForm
+from ..formfields import BaseForm, OnceForm
 from ..tasks.dates import FURTHEST
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")
@@ -18,7 +18,7 @@ def _review_date_ok(field, after, after_words: str) -> bool:
     return True
 
 
-class StartMonitoringForm(BaseForm):
+class StartMonitoringForm(OnceForm):
     reason = TextAreaField("Why is this pupil being monitored?",
                            validators=[DataRequired("Give the reason for monitoring."), LONG])
     starts_on = DateField("Monitoring starts on", validators=[InputRequired("Enter the date monitoring starts.")])
@@ -41,7 +41,7 @@ class StartMonitoringForm(BaseForm):
         return valid
 
 
-class ReviewMonitoringForm(BaseForm):
+class ReviewMonitoringForm(OnceForm):
     note = TextAreaField("What did the review find?", validators=[DataRequired("Write what the review found."), LONG])
     review_on = DateField("Next review by", validators=[InputRequired("Enter the date of the next review.")])
 
@@ -52,6 +52,6 @@ class ReviewMonitoringForm(BaseForm):
         return valid
 
 
-class EndMonitoringForm(BaseForm):
+class EndMonitoringForm(OnceForm):
     reason = TextAreaField("Why is monitoring ending?",
                            validators=[DataRequired("Give the reason for ending monitoring."), LONG])

@@ -3,7 +3,7 @@ ends it. Each form posts to its own route; an error shows the page again with it
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
-from .. import audit
+from .. import audit, submissions
 from ..common import uk_today
 from ..htmx import render
 from ..loaders import monitoring_pupil_or_404
@@ -46,14 +46,17 @@ def _change(pupil_id: int, form_class, form_name: str, change):
     if not form.validate_on_submit():
         return _page(pupil, status=422, **{form_name: form})
     try:
-        change(pupil, form)
+        event = change(pupil, form)
     except operations.WrongState as exc:
         return _page(pupil, status=409, conflict=str(exc))
-    return redirect(url_for("chronology.show", pupil_id=pupil.id, _anchor="monitoring"), 303)
+    target = url_for("chronology.show", pupil_id=pupil.id, _anchor="monitoring")
+    submissions.claim(form.submission_key.data, event.id, target)
+    return redirect(target, 303)
 
 
 @bp.route("/pupils/<int:pupil_id>/monitoring/start", methods=["POST"])
 @login_required
+@submissions.once()
 def start(pupil_id: int):
     return _change(pupil_id, StartMonitoringForm, "start_form", lambda pupil, f: operations.start(
         current_user, pupil, f.reason.data, f.starts_on.data, f.review_on.data))
@@ -61,6 +64,7 @@ def start(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/monitoring/review", methods=["POST"])
 @login_required
+@submissions.once()
 def review(pupil_id: int):
     return _change(pupil_id, ReviewMonitoringForm, "review_form", lambda pupil, f: operations.review(
         current_user, pupil, f.note.data, f.review_on.data))
@@ -68,6 +72,7 @@ def review(pupil_id: int):
 
 @bp.route("/pupils/<int:pupil_id>/monitoring/end", methods=["POST"])
 @login_required
+@submissions.once()
 def end(pupil_id: int):
     return _change(pupil_id, EndMonitoringForm, "end_form", lambda pupil, f: operations.end(
         current_user, pupil, f.reason.data))

@@ -6,7 +6,7 @@ from datetime import date
 from wtforms import DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..formfields import BaseForm, choices
+from ..formfields import BaseForm, OnceForm, choices
 from ..models import TransferMethod
 from ..timefmt import now_utc, to_uk
 
@@ -34,7 +34,7 @@ def _text(label, max_length, required=None, **kwargs):
                        **kwargs)
 
 
-class StartTransferForm(BaseForm):
+class StartTransferForm(OnceForm):
     destination = SelectField("Destination school", validators=[InputRequired("Choose the school the pupil is going to.")])
     destination_name = _text("School name", 200)
     contact_name = _text("Contact at that school (usually their DSL)", 200)
@@ -74,7 +74,7 @@ class DeclineForm(BaseForm):
         DataRequired("Say why you are declining the file."), Length(max=2000, message="Keep this under 2,000 characters.")])
 
 
-class ReceiptForm(BaseForm):
+class ReceiptForm(OnceForm):
     confirmed_by = _text("Who confirmed receipt", 200, required="Enter who at the receiving school confirmed receipt.")
     on_date = PastDateField("Date received", validators=[InputRequired("Enter the date receipt was confirmed.")])
     note = TextAreaField("Note (optional)", validators=[

@@ -10,10 +10,10 @@ from flask import Blueprint, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy
+from .. import audit, policy, submissions
 from ..common import uk_today
 from ..extensions import db
-from ..formfields import choices
+from ..formfields import OnceForm, choices
 from ..htmx import render
 from ..loaders import chronology_pupil_or_404, refuse_unless, schools_or_403, transfer_or_404
 from ..models import Pupil, School, SubjectAccessExport, Transfer, TransferStatus
@@ -46,6 +46,7 @@ def _destinations(pupil: Pupil) -> list[School]:
 
 @bp.route("/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
 @login_required
+@submissions.once()
 def start(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
     refuse_unless(policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
@@ -64,8 +65,10 @@ def start(pupil_id: int):
             contact_name=(form.contact_name.data or "").strip(), contact_email=(form.contact_email.data or "").strip(),
             method=form.method.data, sent_on=form.sent_on.data,
         )
+        target = url_for("transfers.show", transfer_id=transfer.id)
+        submissions.claim(form.submission_key.data, transfer.id, target)
         flash("Transfer started." if transfer.sent_on is None else "Transfer recorded as sent.", "success")
-        return redirect(url_for("transfers.show", transfer_id=transfer.id), 303)
+        return redirect(target, 303)
     status = 200
     if form.is_submitted():
         status = 409 if already is not None else 422
@@ -112,6 +115,8 @@ def _step(transfer_id: int, *, allowed, what: str, expected: str, form_class, fo
         return _show(transfer, 422, **shown)
     act(transfer, form)
     message, next_url = done(transfer)
+    if isinstance(form, OnceForm):  # a step that records something new (the receipt): once per submission
+        submissions.claim(form.submission_key.data, transfer.id, next_url)
     flash(message, "success")
     return redirect(next_url, 303)
 
@@ -152,6 +157,7 @@ def decline(transfer_id: int):
 
 @bp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
 @login_required
+@submissions.once()
 def record_receipt(transfer_id: int):
     return _step(transfer_id, allowed=policy.can_send_transfer, what="record transfer receipt", in_trust=False,
                  expected=TransferStatus.SENT, form_class=ReceiptForm, form_name="receipt_form",
