@@ -308,6 +308,8 @@ CHANGE_PASSWORD = ("account.password", "POST")
 USERS = ("admin.users", "GET")
 FORCE_RESET = ("admin.force_reset", "POST")
 RESET_TWO_FACTOR = ("admin.reset_two_factor", "POST")
+FORCE_RESET_PAGE = ("admin.force_reset", "GET")
+RESET_TWO_FACTOR_PAGE = ("admin.reset_two_factor", "GET")
 UNLOCK = ("admin.unlock", "POST")
 AUDIT_LOG = ("auditlog.log", "GET")
 VIEWERS = ("auditlog.viewers", "GET")
@@ -421,8 +423,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     CHANGE_PASSWORD: Route(who="teacher1", data=lambda s: {**new_password(s), "current": PASSWORD},
                            writes=ACCOUNT_WRITES),
     USERS: Route(who="admin"),
-    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES | {"alerts"}),
-    RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES),
+    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"},
+                       writes=ACCOUNT_WRITES | {"alerts"}),
+    RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"}, writes=ACCOUNT_WRITES),
+    FORCE_RESET_PAGE: Route(who="admin", ids=ADMIN_TARGET),
+    RESET_TWO_FACTOR_PAGE: Route(who="admin", ids=ADMIN_TARGET),
     UNLOCK: Route(who="admin", ids=ADMIN_TARGET, writes=frozenset({"users"})),
     AUDIT_LOG: Route(who="admin", data=lambda s: {"who": "dsl", "since": "2024-09-01", "until": "2030-01-01"}),
     VIEWERS: Route(ids={"pupil_id": "pupil_id"}),
@@ -889,10 +894,14 @@ CASES: list[Case] = [
     *password_cases(CHANGE_PASSWORD, Expect((303,), location="/", writes=True)),
     Case(PASSWORD_PAGE, "next", SCRIPT, SHOWN),
     # An admin's pages: accounts of their own school only, and never their own from here.
-    *[case for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK) for case in (
+    *[case for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK, FORCE_RESET_PAGE, RESET_TWO_FACTOR_PAGE) for case in (
         *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
         Case(route, "user_id", OWN_ACCOUNT, MISSING),
         Case(route, "user_id", P("teacher1", lambda s: str(s["teacher1_id"])), FORBIDDEN, who="dsl"))],
+    # Only the confirm page's button acts: any other "confirm" shows that page again, nothing changed.
+    *[Case(route, "confirm", v, invalid("Nothing has changed yet"))
+      for route in (FORCE_RESET, RESET_TWO_FACTOR) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, EMPTY)],
+    *[Case(route, "confirm", MEGABYTE, TOO_LARGE) for route in (FORCE_RESET, RESET_TWO_FACTOR)],
     Case(USERS, "next", SCRIPT, SHOWN),
     Case(USERS, "next", SCRIPT, FORBIDDEN, who="teacher1"),
     # The audit log: text filters are data, never SQL; dates in range; other schools' pupils not found.
