@@ -1014,6 +1014,8 @@ CASES: list[Case] = [
     Case(IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
     Case(IMPORT, "file", SCRIPT, invalid("Choose the CSV file to import.")),  # text, not a file
     *[Case(IMPORT, "full", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
+    # The second confirmation of many leavers: any value ticks it; this preview needs none.
+    *[Case(IMPORT_CONFIRM, "leavers", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
     Case(IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
     *[Case(route, "upload_id", v, MISSING) for route in (IMPORT_PREVIEW, IMPORT_CONFIRM)
       for v in (SCRIPT, SQL_OR, P("long", "a" * 40), P("dotdot", ".."), NEGATIVE)],
