@@ -39,6 +39,7 @@ from cpoms.models import (
     Role, RoleAssignment, School, Transfer, User, UserSession,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
+from cpoms.reports.periods import current_academic_year
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user
@@ -440,13 +441,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     CATEGORIES_PAGE: Route(who="trust_admin"),
     CATEGORIES: Route(who="trust_admin", data=category_descriptions, writes=frozenset({"categories"})),
     HIDDEN: Route(who="teacher1", headers={"Referer": "http://localhost/log"}),
-    REPORTS: Route(data=lambda s: {"year": "2025", "term": "autumn"}),
-    REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": "2025"}),
+    # The years offered run from the sample's first entry (this year) to this year.
+    REPORTS: Route(data=lambda s: {"year": str(current_academic_year()), "term": "autumn"}),
+    REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": str(current_academic_year())}),
     FULL_TEXT: Route(data=lambda s: {"q": "queue"}),
     # Nothing has failed in the sample: a retry is accepted and queues nothing.
     RETRY_ENTRY: Route(ids=ENTRY, writes=frozenset({"alerts"})),
     RETRY_ALL: Route(data=lambda s: {"next": "/review"}, writes=frozenset({"alerts"})),
-    OVERSIGHT: Route(who="governor", data=lambda s: {"year": "2025", "sample": "10", "seed": "42"}),
+    OVERSIGHT: Route(who="governor", data=lambda s: {"year": str(current_academic_year()), "sample": "10", "seed": "42"}),
     CHRONOLOGY_CSV: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {"view": "timeline"}),
     CHRONOLOGY_PDF: Route(ids={"pupil_id": "pupil_id"}),
     IMPORT_PAGE: Route(who="admin"),
