@@ -65,7 +65,7 @@ def test_force_reset_ends_sessions_kills_the_password_and_emails_a_link(mail_app
     tablet = Auth(app, app.test_client())
     tablet.as_(teacher)
     auth.as_(world["admin"])
-    response = client.post(f"/admin/users/{teacher.id}/force-reset")
+    response = confirm_on_its_page(client, f"/admin/users/{teacher.id}/force-reset")
     assert response.status_code == 303
     assert tablet.client.get("/").status_code == 302
     assert Auth(app, app.test_client()).login(teacher).status_code == 422  # old password no longer works
@@ -87,7 +87,7 @@ def test_reset_two_factor_makes_them_enrol_again(app, client, auth, world):
     tablet = Auth(app, app.test_client())
     tablet.as_(dsl)
     auth.as_(world["admin"])
-    assert client.post(f"/admin/users/{dsl.id}/reset-two-factor").status_code == 303
+    assert confirm_on_its_page(client, f"/admin/users/{dsl.id}/reset-two-factor").status_code == 303
     fresh = account(app, dsl)
     assert fresh.totp_secret is None and fresh.totp_enrolled_at is None
     with app.app_context():
@@ -97,6 +97,45 @@ def test_reset_two_factor_makes_them_enrol_again(app, client, auth, world):
     response = again.post("/login", data={"email": dsl.email, "password": PASSWORD})
     assert response.headers["Location"] == "/account/two-factor"
     assert len(audited(app, "admin_reset_two_factor")) == 1
+
+
+def confirm_on_its_page(client, path: str):
+    """What an admin does: open the confirm page and press its button (the form as the page has it)."""
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    form = re.search(rf'<form method="post" action="{path}">(.*?)</form>', html, re.S)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1)))
+    return client.post(path, data=fields)
+
+
+@pytest.mark.parametrize("action, consequence", [
+    ("force-reset", "their password no longer works"),
+    ("reset-two-factor", "set up two-factor sign-in again"),
+])
+def test_one_tap_does_not_sign_anyone_out(app, client, auth, world, action, consequence):
+    dsl = world["dsl"]
+    tablet = Auth(app, app.test_client())
+    tablet.as_(dsl)
+    before = account(app, dsl)
+    auth.as_(world["admin"])
+    users = client.get("/admin/users").get_data(as_text=True)
+    row = re.search(r"dsl@ashgrove.*?</tr>", users, re.S).group(0)
+    # The list offers a link to the confirm page, not a button that acts.
+    assert f'href="/admin/users/{dsl.id}/{action}"' in row and f'action="/admin/users/{dsl.id}/{action}"' not in row
+    page = client.get(f"/admin/users/{dsl.id}/{action}").get_data(as_text=True)
+    assert consequence in page and "signed out at once on every device" in page and "cannot be undone" in page
+    # A post without the confirmation (what the old one-tap button sent) changes nothing.
+    tapped = client.post(f"/admin/users/{dsl.id}/{action}", data={})
+    assert tapped.status_code == 422 and "Nothing has changed yet" in tapped.get_data(as_text=True)
+    after = account(app, dsl)
+    assert (after.password_hash, after.totp_secret, after.totp_enrolled_at) == (
+        before.password_hash, before.totp_secret, before.totp_enrolled_at)
+    assert tablet.client.get("/review").status_code == 200  # still signed in
+    assert audited(app, "admin_forced_password_reset") == audited(app, "admin_reset_two_factor") == []
+    # Confirmed on its page, it acts.
+    assert confirm_on_its_page(client, f"/admin/users/{dsl.id}/{action}").status_code == 303
+    assert tablet.client.get("/review").status_code == 302
 
 
 def test_unlock(app, client, auth, world):

@@ -28,13 +28,19 @@ def test_upload_preview_and_confirm(page: Page, app, live_server, world):
     check_page(page, "pupil-import-upload-error", report, problems)
 
     page.get_by_label("The CSV file exported from your MIS").set_input_files(SAMPLE)
+    page.get_by_label("Full import").check()  # the whole roll: a choice, never the default
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Check the import")).to_be_visible()
     expect(page.get_by_role("heading", name="Will be marked as left (1)")).to_be_visible()
     expect(page.get_by_role("row", name="Isla Hartley")).to_be_visible()
+    # Isla is a third of this small roll: said in words, and confirmed a second time.
+    expect(page.get_by_role("heading", name="1 of the 3 pupils on roll would be marked as left")).to_be_visible()
     check_page(page, "pupil-import-preview", report, problems)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 768, "the preview scrolls sideways"
 
+    page.get_by_role("button", name="Import 2 new, 2 updated, 1 left").click()
+    expect(page.get_by_role("alert")).to_contain_text("tick the box to confirm that 1 pupil has left")
+    page.get_by_label("Yes, mark this pupil as left").check()
     page.get_by_role("button", name="Import 2 new, 2 updated, 1 left").click()
     expect(page.get_by_role("heading", name="Pupils imported")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Import done: 2 new, 2 updated")

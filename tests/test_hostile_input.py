@@ -39,6 +39,7 @@ from cpoms.models import (
     Role, RoleAssignment, School, Transfer, User, UserSession,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
+from cpoms.reports.periods import current_academic_year
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user
@@ -308,6 +309,8 @@ CHANGE_PASSWORD = ("account.password", "POST")
 USERS = ("admin.users", "GET")
 FORCE_RESET = ("admin.force_reset", "POST")
 RESET_TWO_FACTOR = ("admin.reset_two_factor", "POST")
+FORCE_RESET_PAGE = ("admin.force_reset", "GET")
+RESET_TWO_FACTOR_PAGE = ("admin.reset_two_factor", "GET")
 UNLOCK = ("admin.unlock", "POST")
 AUDIT_LOG = ("auditlog.log", "GET")
 VIEWERS = ("auditlog.viewers", "GET")
@@ -421,8 +424,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     CHANGE_PASSWORD: Route(who="teacher1", data=lambda s: {**new_password(s), "current": PASSWORD},
                            writes=ACCOUNT_WRITES),
     USERS: Route(who="admin"),
-    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES | {"alerts"}),
-    RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, writes=ACCOUNT_WRITES),
+    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"},
+                       writes=ACCOUNT_WRITES | {"alerts"}),
+    RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"}, writes=ACCOUNT_WRITES),
+    FORCE_RESET_PAGE: Route(who="admin", ids=ADMIN_TARGET),
+    RESET_TWO_FACTOR_PAGE: Route(who="admin", ids=ADMIN_TARGET),
     UNLOCK: Route(who="admin", ids=ADMIN_TARGET, writes=frozenset({"users"})),
     AUDIT_LOG: Route(who="admin", data=lambda s: {"who": "dsl", "since": "2024-09-01", "until": "2030-01-01"}),
     VIEWERS: Route(ids={"pupil_id": "pupil_id"}),
@@ -435,13 +441,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     CATEGORIES_PAGE: Route(who="trust_admin"),
     CATEGORIES: Route(who="trust_admin", data=category_descriptions, writes=frozenset({"categories"})),
     HIDDEN: Route(who="teacher1", headers={"Referer": "http://localhost/log"}),
-    REPORTS: Route(data=lambda s: {"year": "2025", "term": "autumn"}),
-    REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": "2025"}),
+    # The years offered run from the sample's first entry (this year) to this year.
+    REPORTS: Route(data=lambda s: {"year": str(current_academic_year()), "term": "autumn"}),
+    REPORT_CSV: Route(ids={"key": "report_key"}, data=lambda s: {"year": str(current_academic_year())}),
     FULL_TEXT: Route(data=lambda s: {"q": "queue"}),
     # Nothing has failed in the sample: a retry is accepted and queues nothing.
     RETRY_ENTRY: Route(ids=ENTRY, writes=frozenset({"alerts"})),
     RETRY_ALL: Route(data=lambda s: {"next": "/review"}, writes=frozenset({"alerts"})),
-    OVERSIGHT: Route(who="governor", data=lambda s: {"year": "2025", "sample": "10", "seed": "42"}),
+    OVERSIGHT: Route(who="governor", data=lambda s: {"year": str(current_academic_year()), "sample": "10", "seed": "42"}),
     CHRONOLOGY_CSV: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {"view": "timeline"}),
     CHRONOLOGY_PDF: Route(ids={"pupil_id": "pupil_id"}),
     IMPORT_PAGE: Route(who="admin"),
@@ -892,10 +899,14 @@ CASES: list[Case] = [
     *password_cases(CHANGE_PASSWORD, Expect((303,), location="/", writes=True)),
     Case(PASSWORD_PAGE, "next", SCRIPT, SHOWN),
     # An admin's pages: accounts of their own school only, and never their own from here.
-    *[case for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK) for case in (
+    *[case for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK, FORCE_RESET_PAGE, RESET_TWO_FACTOR_PAGE) for case in (
         *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
         Case(route, "user_id", OWN_ACCOUNT, MISSING),
         Case(route, "user_id", P("teacher1", lambda s: str(s["teacher1_id"])), FORBIDDEN, who="dsl"))],
+    # Only the confirm page's button acts: any other "confirm" shows that page again, nothing changed.
+    *[Case(route, "confirm", v, invalid("Nothing has changed yet"))
+      for route in (FORCE_RESET, RESET_TWO_FACTOR) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, EMPTY)],
+    *[Case(route, "confirm", MEGABYTE, TOO_LARGE) for route in (FORCE_RESET, RESET_TWO_FACTOR)],
     Case(USERS, "next", SCRIPT, SHOWN),
     Case(USERS, "next", SCRIPT, FORBIDDEN, who="teacher1"),
     # The audit log: text filters are data, never SQL; dates in range; other schools' pupils not found.
@@ -1008,6 +1019,8 @@ CASES: list[Case] = [
     Case(IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
     Case(IMPORT, "file", SCRIPT, invalid("Choose the CSV file to import.")),  # text, not a file
     *[Case(IMPORT, "full", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
+    # The second confirmation of many leavers: any value ticks it; this preview needs none.
+    *[Case(IMPORT_CONFIRM, "leavers", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
     Case(IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
     *[Case(route, "upload_id", v, MISSING) for route in (IMPORT_PREVIEW, IMPORT_CONFIRM)
       for v in (SCRIPT, SQL_OR, P("long", "a" * 40), P("dotdot", ".."), NEGATIVE)],

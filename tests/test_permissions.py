@@ -225,13 +225,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
         admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
+    # Force reset and reset two-factor: a confirm page first; a post without its
+    # confirmation shows that page again (422) and changes nothing.
+    ("admin.force_reset", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
     ("admin.force_reset", "POST"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
-        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
+        admin=422, other_dsl=403, other_teacher=403, trust_rep=403,
+    ),
+    ("admin.reset_two_factor", "GET"): row(
+        anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
+        admin=200, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
     ("admin.reset_two_factor", "POST"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,
-        admin=303, other_dsl=403, other_teacher=403, trust_rep=403,
+        admin=422, other_dsl=403, other_teacher=403, trust_rep=403,
     ),
     ("admin.unlock", "POST"): row(
         anonymous=302, teacher1=403, teacher2=403, dsl=403, deputy=403, slt=403, governor=403,

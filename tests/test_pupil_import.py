@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,11 @@ def by_upn(app) -> dict[str, Pupil]:
         found = {p.upn: p for p in db.session.scalars(select(Pupil))}
         db.session.expunge_all()
         return found
+
+
+# The second confirmation a preview asks for when more than a tenth of the roll would leave:
+# the sample file's one leaver (Isla) is a third of the test school's roll of three.
+LEAVERS_CONFIRMED = {"leavers": "y"}
 
 
 def upload(client, data: bytes, school="ashgrove", full=True, filename="pupils.csv"):
@@ -150,7 +156,8 @@ def test_upload_preview_confirm_and_result(app, client, auth, world):
     assert "New pupils (2)" in html and "Updated (2)" in html
     assert len(by_upn(app)) == 4, "a preview writes no pupil"
 
-    done = client.post(response.headers["Location"])
+    assert "1 of the 3 pupils on roll would be marked as left" in html
+    done = client.post(response.headers["Location"], data=LEAVERS_CONFIRMED)
     assert done.status_code == 303
     result = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Pupils imported" in result and "Import done: 2 new, 2 updated, 0 unchanged, 1 left, 0 with errors" in result
@@ -167,9 +174,52 @@ def test_upload_preview_confirm_and_result(app, client, auth, world):
         {"new": 2, "updated": 2, "left": 1, "error": 0, "file": "sims.csv"}
 
 
+def test_a_two_row_file_imports_two_pupils_unless_a_full_import_is_chosen(app, client, auth, world):
+    """The file that once previewed "60 pupils will be marked as left": a partial import
+    unless the admin ticks Full import, and then a warning in words and a second confirmation."""
+    auth.as_(world["admin"])
+    page = client.get("/admin/pupils/import").get_data(as_text=True)
+    full_box = re.search(r'<input[^>]*name="full"[^>]*>', page).group(0)
+    assert "checked" not in full_box, "a full import is chosen, never the default"
+    client.post(upload(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll with the world's 3
+    two = csv_of(f"{upn(0)},Surname0,Forename0,01/09/2019,3,3Ash", f"{upn(1)},Surname1,Forename1,01/09/2019,3,3Ash")
+
+    # As the form comes (Full import unticked): nobody is marked as left.
+    location = upload(client, two, full=False).headers["Location"]
+    preview = client.get(location).get_data(as_text=True)
+    assert "nobody is marked as left" in preview and "Will be marked as left" not in preview
+    assert client.post(location).status_code == 303
+    assert all(p.active for p in by_upn(app).values())
+
+    # Chosen: the preview says what it would do, and one tap does not do it.
+    location = upload(client, two).headers["Location"]
+    preview = client.get(location).get_data(as_text=True)
+    assert "58 of the 60 pupils on roll would be marked as left" in preview and "more than a tenth" in preview
+    assert 'name="leavers"' in preview
+    refused = client.post(location)
+    assert refused.status_code == 422
+    assert "Nothing has been imported: tick the box to confirm that 58 pupils have left" in refused.get_data(as_text=True)
+    assert all(p.active for p in by_upn(app).values())
+    assert client.post(location, data=LEAVERS_CONFIRMED).status_code == 303
+    assert sum(not p.active for p in by_upn(app).values()) == 58
+
+
+def test_a_full_import_that_marks_a_tenth_or_less_as_left_needs_no_second_confirmation(app, client, auth, world):
+    auth.as_(world["admin"])
+    client.post(upload(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll
+    keep = [f"{upn(i)},Surname{i},Forename{i},01/09/2019,3,3Ash" for i in range(57)]
+    keep += ["A204210010001,Hassan,Amelia,14/03/2018,4,4Oak"]  # Oliver and Isla have left: 2 of 60
+    location = upload(client, csv_of(*keep)).headers["Location"]
+    preview = client.get(location).get_data(as_text=True)
+    assert "Will be marked as left (2)" in preview and "would be marked as left" not in preview
+    assert 'name="leavers"' not in preview
+    assert client.post(location).status_code == 303
+    assert sum(not p.active for p in by_upn(app).values()) == 2
+
+
 def test_siblings_share_a_family_id(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"])
+    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     with app.app_context():
         amelia = db.session.scalar(select(Pupil).where(Pupil.upn == "A204210010001"))
         assert [p.first_name for p in pupils.siblings(amelia)] == ["Yusuf"]
@@ -177,7 +227,7 @@ def test_siblings_share_a_family_id(app, client, auth, world):
 
 def test_reimporting_the_same_file_changes_nothing(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"])
+    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     before = by_upn(app)
     again = client.get(upload(client, SIMS).headers["Location"]).get_data(as_text=True)
     assert "This file changes nothing" in again and "Unchanged (4)" in again
@@ -189,7 +239,7 @@ def test_reimporting_the_same_file_changes_nothing(app, client, auth, world):
 
 def test_a_leaver_who_reappears_is_back_on_roll(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"])
+    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     back = csv_of("A204210010003,Hartley,Isla,14/03/2016,6,6Oak")
     html = client.get(upload(client, back, full=False).headers["Location"]).get_data(as_text=True)
     assert "back on roll" in html

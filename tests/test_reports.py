@@ -143,6 +143,34 @@ def test_charts_are_svg_with_a_text_alternative(app, world, auth, logged):
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
+def year_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="year"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option[^>]*value="(\d+)"', select)
+
+
+def test_the_years_offered_run_from_the_first_with_entries_to_this_one(app, world, auth, logged):
+    html = report(auth.as_(world["slt"]), year="2025")
+    now = current_academic_year()
+    assert year_options(html) == [str(y) for y in range(now, 2023, -1)]  # the first entry: December 2024
+    assert auth.as_(world["slt"]).get("/reports", query_string={"year": "2023"}).status_code == 422
+
+
+def test_with_no_entries_only_this_year_is_offered(app, world, auth):
+    assert year_options(report(auth.as_(world["slt"]))) == [str(current_academic_year())]
+
+
+def test_wide_tables_scroll_in_a_labelled_focusable_region_with_a_cue(app, world, auth, logged):
+    html = report(auth.as_(world["slt"]), year="2025")
+    region = re.search(r'<div class="table-scroll table-wide"[^>]*>\s*<table[^>]*>\s*<caption[^>]*>Entries by month', html)
+    assert region, "the month table is in a scrolling region"
+    opening = region.group(0)
+    assert 'tabindex="0"' in opening and 'role="region"' in opening
+    assert 'aria-label="Entries by month and category, scrolls sideways"' in opening
+    assert html.count("Scroll the table sideways to see every column") == 2  # months, terms
+    narrow = re.search(r'<div class="table-scroll "[^>]*aria-label="Open and closed entries by school"', html)
+    assert narrow, "a table that fits has no cue"
+
+
 @pytest.mark.parametrize("query, message", [
     ({"year": "1999"}, "Not a valid choice"),
     ({"year": "twenty"}, "Not a valid choice"),

@@ -2,11 +2,14 @@
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from cpoms.entries.categories import add_category
+from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import AuditEvent
-from cpoms.timefmt import uk_date, uk_datetime, waited
+from cpoms.models import AuditEvent, Category, Entry, EntryPupil, EntryState, Kind, Pupil, User
+from cpoms.review.queries import review_queue
+from cpoms.timefmt import now_utc, uk_date, uk_datetime, waited
 
 
 def review(client, **params):
@@ -17,18 +20,100 @@ def order_of(html: str, *needles: str) -> list[int]:
     return [html.index(n) for n in needles]
 
 
-def test_queue_lists_unreviewed_first_then_newest(client, auth, world, make_entry):
+def test_queue_lists_waiting_entries_first_then_the_newest_of_the_rest(client, auth, world, make_entry):
     old = make_entry(narrative="Oldest unreviewed.", category="Behaviour")
     reviewed = make_entry(narrative="Newest but reviewed.")
-    new = make_entry(narrative="Newer unreviewed.")
+    new = make_entry(narrative="Newer unreviewed.", category="Behaviour")
     auth.as_(world["dsl"])
     client.post(f"/entries/{reviewed}/review", data={})
     html = review(client).get_data(as_text=True)
-    a, b, c = order_of(html, "Newer unreviewed.", "Oldest unreviewed.", "Newest but reviewed.")
+    a, b, c = order_of(html, "Oldest unreviewed.", "Newer unreviewed.", "Newest but reviewed.")
     assert a < b < c
     assert "<strong>2</strong> entries not yet reviewed" in html
     assert "Waiting" in html
     assert old and new
+
+
+def logged_days_ago(app, world, days: int, category: str, narrative: str) -> int:
+    """An entry logged `days` ago (rows, as the log form would have written then)."""
+    with app.app_context():
+        when = now_utc() - timedelta(days=days)
+        pupil = db.session.get(Pupil, world.pupils[0].id)
+        entry = Entry(school_id=pupil.school_id, category_id=world.categories[category].id,
+                      recorded_by_id=world["teacher1"].id, source="staff_observation",
+                      occurred_at=when, created_at=when, narrative=narrative)
+        entry.entry_pupils.append(EntryPupil(pupil=pupil))
+        entry.state = EntryState(school_id=pupil.school_id, status="open")
+        db.session.add(entry)
+        db.session.commit()
+        return entry.id
+
+
+def queue_rows(html: str) -> list[str]:
+    return re.findall(r'<li class="entry-row">.*?</li>', html, re.S)
+
+
+def test_the_oldest_unreviewed_safeguarding_entry_leads_the_queue(app, client, auth, world, make_entry):
+    logged_days_ago(app, world, 10, "Safeguarding", "Ten days without a review.")
+    make_entry(narrative="Pushed in the lunch queue today.", category="Behaviour")
+    make_entry(narrative="Grazed knee today.", category="First aid / medical")
+    html = review(auth.as_(world["dsl"])).get_data(as_text=True)
+    rows = queue_rows(html)
+    assert "Ten days without a review." in rows[0]
+    assert "Pushed in the lunch queue today." in rows[1] and "Grazed knee today." in rows[2]
+    # How long it has waited and what kind it is, in words.
+    assert "Waiting 10 days" in rows[0] and ">Safeguarding</span>" in rows[0]
+
+
+def test_a_category_added_later_that_alerts_moves_an_entry_up(app, client, auth, world, make_entry):
+    welfare = make_entry(narrative="Tired and hungry again.", category="General welfare")
+    behaviour = make_entry(narrative="Lashed out at break.", category="Behaviour")
+    make_entry(narrative="Threw a chair.", category="Behaviour")
+    with app.test_request_context():
+        add_category(db.session.get(User, world["dsl"].id), db.session.get(Entry, behaviour),
+                     db.session.get(Category, world.categories["Safeguarding"].id), "Mum spoke of arguments at home.")
+        db.session.commit()
+    rows = queue_rows(review(auth.as_(world["dsl"])).get_data(as_text=True))
+    assert ["Lashed out" in rows[0], "Tired and hungry" in rows[1], "Threw a chair" in rows[2]] == [True] * 3
+    assert "now also: Safeguarding" in rows[0]
+    assert welfare
+
+
+def test_each_row_shows_the_highest_risk_recorded_in_words(app, client, auth, world, make_entry):
+    high = make_entry(narrative="Assessed high, then low.")
+    medium = make_entry(narrative="Assessed medium.", category="Behaviour")
+    make_entry(narrative="Not assessed.", category="Behaviour")
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        for entry_id, levels in ((high, ("low", "high", "low")), (medium, ("medium",))):
+            for level in levels:
+                add_follow_up(dsl, db.session.get(Entry, entry_id), Kind.RISK, "Assessed.", risk_level=level)
+        db.session.commit()
+    rows = queue_rows(review(auth.as_(world["dsl"])).get_data(as_text=True))
+    by_text = {text: next(r for r in rows if text in r) for text in ("Assessed high", "Assessed medium", "Not assessed")}
+    assert '<strong class="risk risk-high">Risk: High</strong>' in by_text["Assessed high"]
+    assert '<strong class="risk risk-medium">Risk: Medium</strong>' in by_text["Assessed medium"]
+    assert "Risk:" not in by_text["Not assessed"]
+
+
+def test_the_queue_is_ordered_from_entry_states_indexes(app, world):
+    """The queue's plan on SQLite: entry_states found through a per-school index, not a
+    scan of every entry; entries and entry_categories by their keys."""
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            review_queue([world.school.id], None, "open", 1)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        statement, params = next(s for s in seen if "FROM entries" in s[0])
+        plan = " / ".join(row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+    assert "SCAN entries" not in plan and "SCAN entry_states" not in plan, plan
+    assert "entry_states USING INDEX ix_entry_states_school" in plan, plan
 
 
 def test_what_the_queue_showed_is_audited(app, client, auth, world, make_entry):
@@ -82,7 +167,7 @@ def test_queue_pages(client, auth, world, make_entry):
     assert first.count('class="entry-row"') == 25 and "Next page" in first
     second = review(client, page=2).get_data(as_text=True)
     assert second.count('class="entry-row"') == 2 and "Previous page" in second
-    assert "Entry number 00." in second
+    assert "Entry number 00." in first and "Entry number 26." in second  # waiting: oldest first
 
 
 def test_bad_filters_are_ignored_not_errors(client, auth, world, make_entry):

@@ -11,8 +11,9 @@ import pyotp
 from sqlalchemy import func, select
 
 from cpoms.auth.routes import CODE_FAILED
+from cpoms.auth.two_factor import CODE_USED
 from cpoms.extensions import db
-from cpoms.models import Entry, RecoveryCode, Role, User
+from cpoms.models import AuditEvent, Entry, RecoveryCode, Role, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user, totp_code
@@ -115,9 +116,31 @@ def test_a_code_works_once(app, client, world):
     assert client.post("/login/two-factor", data={"code": code}).status_code == 303
     client.post("/logout")
     password_step(client, dsl)
+    failures = fresh(app, dsl).failed_sign_ins
     replay = client.post("/login/two-factor", data={"code": code})
     assert replay.status_code == 422
     assert client.get("/review").headers["Location"].startswith("/login/two-factor")
+    # Said as it is: the code was right but used; the next one will do.
+    said = unescape(replay.get_data(as_text=True))
+    assert CODE_USED in said and CODE_FAILED not in said
+    assert "already been used" in CODE_USED and "Wait for your app to show the next code" in CODE_USED
+    # Counted as a failed attempt, as before: the lock works the same.
+    assert fresh(app, dsl).failed_sign_ins == failures + 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "two_factor_failed")) == 1
+
+
+def test_a_code_used_a_moment_ago_on_the_account_page_says_so(app, client, auth, world):
+    teacher = world["teacher1"]
+    auth.login(teacher)
+    enrol(app, client, teacher)
+    code = totp_code(app, teacher)
+    assert client.post("/account/two-factor/recovery-codes", data={"codes-code": code}).status_code == 200
+    again = client.post("/account/two-factor/recovery-codes", data={"codes-code": code})
+    assert again.status_code == 422 and CODE_USED in unescape(again.get_data(as_text=True))
+    wrong = client.post("/account/two-factor/recovery-codes", data={"codes-code": "000000"})
+    assert CODE_USED not in unescape(wrong.get_data(as_text=True))
 
 
 def test_an_older_code_is_refused_after_a_newer_one(app, client, world):
@@ -128,7 +151,8 @@ def test_an_older_code_is_refused_after_a_newer_one(app, client, world):
     assert client.post("/login/two-factor", data={"code": totp.at(now)}).status_code == 303
     client.post("/logout")
     password_step(client, dsl)
-    assert client.post("/login/two-factor", data={"code": totp.at(now - 30)}).status_code == 422
+    older = client.post("/login/two-factor", data={"code": totp.at(now - 30)})
+    assert older.status_code == 422 and CODE_USED in unescape(older.get_data(as_text=True))
 
 
 # --- recovery codes -------------------------------------------------------------------------

@@ -70,9 +70,11 @@ def two_factor_page():
 def _code_checked(form: CodeForm) -> bool:
     if not form.validate_on_submit():
         return False
-    if two_factor.accept_code(_me(), form.code.data):
+    checked = two_factor.check_code(_me(), form.code.data)
+    if checked == two_factor.ACCEPTED:
         return True
-    form.code.errors.append("That code did not work. Enter the code your app shows now.")
+    form.code.errors.append(two_factor.CODE_USED if checked == two_factor.ALREADY_USED
+                            else "That code did not work. Enter the code your app shows now.")
     return False
 
 

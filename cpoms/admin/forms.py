@@ -1,8 +1,8 @@
 """The administrators' forms: accounts, roles, categories, schools."""
 import re
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, ValidationError
 
 from ..formfields import BaseForm, person_name
 
@@ -61,3 +61,10 @@ class SchoolForm(BaseForm):
     def validate_slug(self, field):
         if not SLUG.fullmatch(field.data or ""):
             raise ValidationError("Use lower-case letters, digits and single hyphens, like ashgrove or st-marys.")
+
+
+class ConfirmForm(BaseForm):
+    """The second step of an action that cannot be undone: only the confirm page's
+    button sends this, so a tap on the users list (or a repeated post) changes nothing."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"], "Nothing has changed yet: confirm with the button below.")])

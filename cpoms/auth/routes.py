@@ -109,8 +109,8 @@ def code_step():
         if used:
             sessions.start(user, two_factor=True)
             lockout.record_success(user)
-            audit.record(audit.TWO_FACTOR_PASSED, user=user, method=used)
-            if used == "recovery_code":
+            audit.record(audit.TWO_FACTOR_PASSED, user=user, method=used.method)
+            if used.method == "recovery_code":
                 flash("You signed in with a recovery code; it will not work again. If your phone is lost, "
                       "set up two-factor sign-in again and make new recovery codes.", "info")
             return redirect(_next() or url_for("main.home"), 303)
@@ -123,7 +123,9 @@ def code_step():
             session.clear()
             flash(FAILED, "warning")
             return redirect(url_for("auth.login"), 303)
-        form.code.errors.append(CODE_FAILED)
+        # A code used a moment ago counts as a failure like any other (the lock is unchanged):
+        # only the message differs, so the person waits for the next code instead of retyping.
+        form.code.errors.append(two_factor.CODE_USED if used is not None and used.reused else CODE_FAILED)
         status = 422
     elif form.is_submitted():
         status = 422

@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 import time
+from dataclasses import dataclass
 
 import pyotp
 import qrcode
@@ -88,12 +89,20 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     return None
 
 
-def accept_code(user: User, code: str, secret: str | None = None) -> bool:
-    """True once per code: the step it matched is stored, and an older or equal
-    step is refused (the conditional UPDATE makes two racing requests one)."""
+# What became of a one-time code: taken; right, but its 30 seconds (or later ones) already
+# used, so only the next code will do; or wrong.
+ACCEPTED, ALREADY_USED, WRONG = "accepted", "already_used", "wrong"
+CODE_USED = ("That code has already been used: each code works once. Wait for your app to show the next "
+             "code (a new one every 30 seconds), then enter that.")
+
+
+def check_code(user: User, code: str, secret: str | None = None) -> str:
+    """ACCEPTED once per code: the step it matched is stored, and an older or equal
+    step is refused as ALREADY_USED (the conditional UPDATE makes two racing requests
+    one: the second is told the code was used)."""
     step = matching_step(secret or user.totp_secret or "", code)
     if step is None:
-        return False
+        return WRONG
     table = User.__table__
     result = db.session.execute(
         update(table)
@@ -102,7 +111,22 @@ def accept_code(user: User, code: str, secret: str | None = None) -> bool:
         .values(totp_last_step=step)
     )
     db.session.expire(user, ["totp_last_step"])
-    return result.rowcount == 1
+    return ACCEPTED if result.rowcount == 1 else ALREADY_USED
+
+
+def accept_code(user: User, code: str, secret: str | None = None) -> bool:
+    return check_code(user, code, secret) == ACCEPTED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a code typed at sign-in was: true only when it was accepted."""
+
+    method: str | None  # "code" or "recovery_code" when accepted
+    reused: bool = False  # a right one-time code, but already used: wait for the next
+
+    def __bool__(self) -> bool:
+        return self.method is not None
 
 
 def _normal(code: str) -> str:
@@ -137,13 +161,14 @@ def use_recovery_code(user: User, code: str) -> bool:
     return result.rowcount == 1
 
 
-def verify(user: User, code: str) -> str | None:
-    """'code' or 'recovery_code' for what was accepted, else None."""
-    if accept_code(user, code):
-        return "code"
+def verify(user: User, code: str) -> Verdict:
+    """A one-time code or a recovery code, taken once."""
+    checked = check_code(user, code)
+    if checked == ACCEPTED:
+        return Verdict("code")
     if use_recovery_code(user, code):
-        return "recovery_code"
-    return None
+        return Verdict("recovery_code")
+    return Verdict(None, reused=checked == ALREADY_USED)
 
 
 def enrol(user: User) -> list[str]:

@@ -12,8 +12,14 @@ class StaffUploadForm(BaseForm):
 
 
 class UploadForm(StaffUploadForm):
-    full = BooleanField("This file lists every pupil on roll: mark pupils who are not in it as left",
-                        default=True)
+    # Off unless chosen: a file of a few pupils taken for the full list would mark the rest as left.
+    full = BooleanField("Full import: this file lists every pupil on roll, so mark pupils who are not in it as left",
+                        default=False)
+
+
+class ConfirmImportForm(BaseForm):
+    # Asked only when the preview would mark more than a tenth of the roll as left (Plan.many_leave).
+    leavers = BooleanField("Yes, mark them as left: this file is the full list of pupils on roll")
 
 
 class ProposeDeletionForm(BaseForm):

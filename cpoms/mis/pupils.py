@@ -74,6 +74,13 @@ class Outcome:
 class Plan:
     school_id: int
     outcomes: list[Outcome]
+    on_roll: int = 0  # pupils on roll at the school before this file
+
+    @property
+    def many_leave(self) -> bool:
+        """Whether more than a tenth of the roll would be marked as left: more likely a
+        file that lists only some pupils than a real exodus, so it is confirmed twice."""
+        return self.counts()[LEFT] * 10 > self.on_roll
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
@@ -140,7 +147,7 @@ def plan(school: School, rows: list[Row], full: bool, by: User | None = None) ->
                 outcomes.append(Outcome(None, upn, f"{pupil.first_name} {pupil.last_name}", LEFT,
                                         "on roll here but not in the file: will be marked as left",
                                         record_id=pupil.id))
-    return Plan(school.id, outcomes)
+    return Plan(school.id, outcomes, on_roll=sum(p.active for p in existing.values()))
 
 
 def _retention(pupil: Pupil, born: date, by: User | None) -> dict:

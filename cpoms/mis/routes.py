@@ -18,7 +18,7 @@ from ..loaders import proposable_pupil_or_404, pupil_import_or_404, require
 from ..models import School
 from . import deletion, imports, pupils
 from .csvfile import FileProblem
-from .forms import ProposeDeletionForm, StaffUploadForm, UploadForm
+from .forms import ConfirmImportForm, ProposeDeletionForm, StaffUploadForm, UploadForm
 from .retention import LOOK_AHEAD, due, ends, flagged
 
 bp = Blueprint("mis", __name__, url_prefix="/admin")
@@ -89,16 +89,25 @@ def preview(upload_id: str):
     if upload.applied_at is not None:
         return render("mis/result.html", upload=upload, counts=json.loads(upload.result),
                       noun=NOUNS[upload.kind])
-    plan = imports.preview(upload, current_user)
+    return _preview(upload, imports.preview(upload, current_user), ConfirmImportForm(formdata=None))
+
+
+def _preview(upload, plan, form: ConfirmImportForm, status: int = 200):
     return render("mis/preview.html", upload=upload, plan=plan, counts=plan.counts(), outcomes=pupils.OUTCOMES,
-                  noun=NOUNS[upload.kind],
-                  shown=PREVIEW_ROWS, button=BaseForm(formdata=None))
+                  noun=NOUNS[upload.kind], shown=PREVIEW_ROWS, form=form, status_code=status)
 
 
 @bp.route("/pupils/import/<upload_id>", methods=["POST"])
 def confirm(upload_id: str):
     upload = pupil_import_or_404(upload_id)
     if upload.applied_at is None:
+        form = ConfirmImportForm()
+        plan = imports.preview(upload, current_user)
+        if plan.many_leave and not form.leavers.data:
+            left = plan.counts()[pupils.LEFT]
+            form.leavers.errors = [f"Nothing has been imported: tick the box to confirm that {left} "
+                                   f"{'pupil has' if left == 1 else 'pupils have'} left, or choose another file."]
+            return _preview(upload, plan, form, 422)
         counts = imports.confirm(upload, current_user)
         if counts is None:
             flash("This file was imported a moment ago, by another confirmation: it has not been applied twice. "

@@ -5,7 +5,8 @@ from wtforms import SelectField
 from ..extensions import db
 from ..formfields import BaseForm, choices
 from ..models import Category, School
-from .periods import FIRST_YEAR, TERMS, academic_year, current_academic_year, term, year_label
+from .periods import TERMS, academic_year, current_academic_year, term, year_label
+from .queries import first_year
 
 
 class ReportFilterForm(BaseForm):
@@ -19,13 +20,15 @@ class ReportFilterForm(BaseForm):
     term = SelectField("Term", default="")
     category = SelectField("Category", default="")
 
-    def __init__(self, formdata, schools, categories):
+    def __init__(self, formdata, schools, categories, since: int | None = None):
+        """since: the academic year of the schools' first entry (None: no entries yet)."""
         super().__init__(formdata)
         self._schools, self.categories = schools, categories
         each = [(s.slug, s.name) for s in schools] if len(schools) > 1 else []
         self.school.choices = choices([("", "All my schools" if each else schools[0].name), *each])
         latest = current_academic_year()
-        self.year.choices = choices([(str(y), year_label(y)) for y in range(latest, FIRST_YEAR - 1, -1)])
+        earliest = min(since, latest) if since is not None else latest
+        self.year.choices = choices([(str(y), year_label(y)) for y in range(latest, earliest - 1, -1)])
         self.term.choices = choices([("", "Whole year"), *[(k, v[0]) for k, v in TERMS.items()]])
         self.category.choices = choices([("", "All categories"), *[(str(c.id), c.name) for c in categories]])
         if not self.year.data:
@@ -46,4 +49,4 @@ def filters_for(form_class, school_ids):
     """A period filter form over these schools, read from the query string."""
     schools = list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
     categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-    return form_class(request.args, schools, categories)
+    return form_class(request.args, schools, categories, first_year(school_ids))

@@ -12,7 +12,6 @@ from ..timefmt import from_uk_local, now_utc, to_uk
 
 TERMS = {"autumn": ("Autumn", 9, 1), "spring": ("Spring", 1, 4), "summer": ("Summer", 4, 9)}
 MONTHS_OF_YEAR = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)
-FIRST_YEAR = 2000
 
 
 @dataclass(frozen=True)

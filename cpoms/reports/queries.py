@@ -15,9 +15,16 @@ from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
 from ..common import uk_today
 from ..extensions import db
 from ..models import Category, Entry, EntryState, School
-from ..timefmt import from_uk_local
+from ..timefmt import from_uk_local, to_uk
 from ..tasks.queries import counts_by_school
-from .periods import Period, month_key, month_label, months_of, terms_of
+from .periods import Period, current_academic_year, month_key, month_label, months_of, terms_of
+
+
+def first_year(school_ids) -> int | None:
+    """The academic year the first of these schools' entries was logged in (None: none yet).
+    One MIN over the (school, when logged) index: the reports offer no empty years before it."""
+    first = db.session.scalar(select(func.min(Entry.created_at)).where(Entry.school_id.in_(school_ids)))
+    return current_academic_year(to_uk(first).date()) if first else None
 
 
 @dataclass

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Entry, EntryState, in_category
+from ..models import Category, Entry, EntryCategory, EntryState, FollowUp, Kind, in_category
 
 STATUSES = {
     "open": "Open",
@@ -13,14 +13,27 @@ STATUSES = {
     "all": "All",
 }
 PER_PAGE = 25
+# Kind.RISK_LEVELS runs from the lowest to the highest.
+RISK_RANK = {level: rank for rank, level in enumerate(Kind.RISK_LEVELS)}
+
+
+def _alerts_team():
+    """A WHERE clause on Entry: recorded as, or given later, a category that alerts the
+    safeguarding team now (as entries.categories.alerts_team asks of one entry)."""
+    alerting = select(Category.id).where(Category.alerts_safeguarding_team.is_(True))
+    return or_(Entry.category_id.in_(alerting), exists().where(
+        EntryCategory.entry_id == Entry.id, EntryCategory.category_id.in_(alerting)))
 
 
 def review_queue(school_ids, category_id: int | None, status: str, page: int):
-    """One page of entries, unreviewed first then newest; and whether more follow."""
+    """One page of entries and whether more follow: first the open entries nobody has
+    reviewed in a category that alerts the team, oldest first; then the other open
+    unreviewed ones, oldest first; then the rest, newest first."""
     query = (
         select(Entry)
         .join(EntryState, EntryState.entry_id == Entry.id)
-        .options(contains_eager(Entry.state))
+        # Later categories: a row shows why it leads the queue ("now also: Safeguarding").
+        .options(contains_eager(Entry.state), selectinload(Entry.later_categories))
         .where(EntryState.school_id.in_(school_ids))
     )
     if category_id:
@@ -31,14 +44,32 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
         query = query.where(EntryState.status == "closed")
     elif status == "unreviewed":
         query = query.where(EntryState.reviewed_at.is_(None))
-    # Newest first by id: ids rise in the order entries were logged, and the
-    # per-school index on entry_states holds them.
+    # Everything is ordered on entry_states' own columns and entry_id (ids rise in the
+    # order entries were logged, and the per-school indexes hold them), so no join to
+    # follow-ups or sort on entries' timestamps; the category test runs only for the
+    # waiting rows, against the few alerting categories and entry_categories' unique index.
+    waiting = and_(EntryState.reviewed_at.is_(None), EntryState.status == "open")
     query = query.order_by(
-        case((EntryState.reviewed_at.is_(None), 0), else_=1),
+        case((waiting, case((_alerts_team(), 0), else_=1)), else_=2),
+        case((waiting, EntryState.entry_id)),  # oldest first while waiting (NULL for the rest)
         EntryState.entry_id.desc(),
     ).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
     rows = list(db.session.scalars(query).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def highest_risks(entry_ids) -> dict[int, str]:
+    """The highest level of risk recorded in any assessment of each entry (one query)."""
+    if not entry_ids:
+        return {}
+    found: dict[int, str] = {}
+    for entry_id, level in db.session.execute(
+        select(FollowUp.entry_id, FollowUp.risk_level).distinct()
+        .where(FollowUp.entry_id.in_(entry_ids), FollowUp.kind == Kind.RISK, FollowUp.risk_level.is_not(None))
+    ):
+        if RISK_RANK.get(level, -1) > RISK_RANK.get(found.get(entry_id), -1):
+            found[entry_id] = level
+    return found
 
 
 def unreviewed_count(school_ids) -> int:

@@ -12,7 +12,7 @@ from ..loaders import require
 from ..models import Category, School
 from ..monitoring.queries import monitored
 from ..tasks.queries import overdue_tasks
-from .queries import STATUSES, review_queue, unreviewed_count
+from .queries import STATUSES, highest_risks, review_queue, unreviewed_count
 
 bp = Blueprint("review", __name__)
 
@@ -44,6 +44,7 @@ def queue():
         "review/queue.html",
         block="queue",
         entries=entries,
+        risks=highest_risks([e.id for e in entries]),
         has_more=has_more,
         page=page,
         schools=schools,
