@@ -160,7 +160,7 @@ def test_urgent_panel_names_the_dsl_and_deputy_of_the_recorders_school(client, a
     assert "Other Dsl" not in panel
     assert "Have you told a DSL in person?" in panel and 'name="told_dsl_in_person"' in panel
     # Only the alerting category is marked, so CSS shows the panel for it alone.
-    flagged = re.findall(r'<div class="radio radio-alerts">\s*<input[^>]*value="(\d+)"', html)
+    flagged = re.findall(r'<div class="radio radio-alerts[^"]*">\s*<input[^>]*value="(\d+)"', html)
     assert flagged == [str(world.categories["Safeguarding"].id)]
 
     auth.as_(world["other_teacher"])

@@ -188,7 +188,7 @@ def test_home_counts_what_waits_for_review(client, auth, world, make_entry):
     assert "<strong>2</strong> entries waiting for review" in html
     assert "Log a concern" in html
     assert "4 alert emails have not been delivered yet" in html  # two entries, two on the team
-    assert "No mail server is configured" in html
+    assert "Alert emails are not going out: no mail server is configured." in html
     auth.as_(world["teacher1"])
     html = client.get("/").get_data(as_text=True)
     assert "waiting for review" not in html

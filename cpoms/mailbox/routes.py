@@ -9,8 +9,9 @@ from elsewhere or through a proxy.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
+from ..loaders import found_or_404
 from . import folder, letter, letters
 
 bp = Blueprint("mailbox", __name__)
@@ -20,8 +21,8 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 @bp.before_request
 def only_from_this_computer():
-    if request.remote_addr not in LOOPBACK or "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
-        abort(404)
+    found_or_404(request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers
+                  and "Forwarded" not in request.headers)
 
 
 @bp.route("/mailbox")
@@ -31,7 +32,5 @@ def index():
 
 @bp.route("/mailbox/<name>")
 def show(name: str):
-    found = letter(name)
-    if found is None:
-        abort(404)
+    found = found_or_404(letter(name))
     return render_template("mailbox/show.html", letter=found, folder=folder())
