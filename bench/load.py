@@ -46,6 +46,8 @@ from .run import percentile
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 ENTRY_LINK = re.compile(r'href="/entries/(\d+)"')
+# The log form's one-time key (a retried POST would send the same one).
+SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([A-Za-z0-9_-]+)"|value="([A-Za-z0-9_-]+)"[^>]*name="submission_key"')
 
 
 class Lost(Exception):
@@ -178,12 +180,14 @@ def simulated_user(n: int, port: int, world: World, password: str, stats: Stats,
     while not stop.is_set():
         try:
             if kind == "teacher":
-                client.request("log form", "GET", "/log")
+                _, _, form_html = client.request("log form", "GET", "/log")
+                key = SUBMISSION_KEY.search(form_html)
                 time.sleep(rng.uniform(0.5, 2))  # typing
                 category = "Safeguarding" if rng.random() < 0.2 else rng.choice(["Behaviour", "First aid / medical"])
                 try:
                     status, headers, _ = client.request("create an entry", "POST", "/log", {
-                        "csrf_token": client.token, "pupil_ids": str(rng.choice(school["pupils"])),
+                        "csrf_token": client.token, "submission_key": (key.group(1) or key.group(2)) if key else "",
+                        "pupil_ids": str(rng.choice(school["pupils"])),
                         "category": str(world.categories[category]), "source": "staff_observation",
                         "occurred_at": uk_local_input(now_utc() - timedelta(minutes=5)),
                         "narrative": f"Load test entry by simulated user {n}.",

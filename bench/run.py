@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -124,6 +125,7 @@ def typeahead(ctx: Context):
 @page("create an entry (with alerts)", target_ms=50, expect=303)
 def create_entry(ctx: Context):
     return ctx.client.post("/log", data={
+        "submission_key": secrets.token_urlsafe(24),  # a fresh form's one-time key
         "pupil_ids": str(ctx.rng.choice(ctx.pupils)),
         "category": str(ctx.safeguarding),
         "source": "staff_observation",

@@ -12,7 +12,8 @@ MESSAGE_RULE = ("For the person who logged this, to read even without two-factor
 
 
 class RecorderMessageForm(BaseForm):
-    text = TextAreaField("Message to the person who logged this", validators=[
+    # Its own id: the entry page's follow-up form has a "text" field too.
+    text = TextAreaField("Message to the person who logged this", id="recorder-message-text", validators=[
         DataRequired("Write the message."),
         Length(max=MAX_MESSAGE, message=f"Keep the message to {MAX_MESSAGE} characters."),
     ])
