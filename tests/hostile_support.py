@@ -298,11 +298,17 @@ class Pristine:
 
     def __init__(self, overrides: dict, make_sample: Callable):
         self.files = tempfile.mkdtemp(prefix="hostile-attachments-")
+        self.mailbox = tempfile.mkdtemp(prefix="hostile-mailbox-")
 
         class Config(TestConfig):
             SQLALCHEMY_DATABASE_URI = POSTGRES_URL or "sqlite://"
             WTF_CSRF_ENABLED = False
             ATTACHMENT_DIR = self.files
+            # As `make run` with no mail server: the local mailbox's routes exist, to be swept
+            # (tests/test_permissions.py does the same). Its letters are files of their own, apart
+            # from the attachments' (whose files count as a table written).
+            MAIL_BACKEND = "mailbox"
+            MAILBOX_DIR = self.mailbox
 
         for key, value in overrides.items():
             setattr(Config, key, value)
@@ -344,5 +350,6 @@ class Pristine:
         if self.copy is not None:
             self.copy.close()
         shutil.rmtree(self.files, ignore_errors=True)
+        shutil.rmtree(self.mailbox, ignore_errors=True)
 
 

@@ -120,7 +120,9 @@ def make_sample(app, world) -> dict:
         db.session.commit()
         transfers = sample_transfers(world)
         administration = make_administration_sample(world)
+        letter_name = a_letter_in_the_mailbox()
     return {
+        "letter_name": letter_name,
         **administration,
         "app": app,
         "world": world,
@@ -154,6 +156,15 @@ def make_sample(app, world) -> dict:
         **transfers,
         **attachments,
     }
+
+
+def a_letter_in_the_mailbox() -> str:
+    """One email in the local mailbox (for its page), as the app would have sent it."""
+    from flask_mail import Message
+    from cpoms import mailbox
+    with mailbox.Connection() as connection:
+        return connection.send(Message(subject="Reset your password", recipients=["teacher2@ashgrove.example.org"],
+                                       sender="cpoms@example.org", body="Follow the link to reset it."))
 
 
 def add_task_and_monitoring(world, task_entry) -> int:
@@ -368,6 +379,12 @@ SUBJECT_ACCESS = ("transfers.subject_access", "POST")
 DRAFT = ("drafts.save", "POST")
 
 ATTACH = ("attachments.add", "POST")
+# What I logged (the recorder's list), and the safeguarding team's message to an entry's recorder.
+LOGGED = ("hearback.logged", "GET")
+MESSAGE_RECORDER = ("hearback.message_recorder", "POST")
+# The local mailbox (MAIL_BACKEND=mailbox, as hostile_support's app runs): only from this computer.
+MAILBOX = ("mailbox.index", "GET")
+LETTER = ("mailbox.show", "GET")
 DOWNLOAD = ("attachments.download", "GET")
 PREVIEW = ("attachments.preview", "GET")
 
@@ -466,7 +483,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ENTRY_PAGE: Route(ids=ENTRY),
     FOLLOW_UP: Route(ids=ENTRY, data=lambda s: {"kind": "note", "text": "Spoke to mum at pick-up."},
                      writes=ENTRY_WRITES),
-    REVIEW: Route(ids=ENTRY, data=lambda s: {"note": "Read; agreed next steps."}, writes=ENTRY_WRITES),
+    # The first review emails the recorder that it was reviewed (cpoms/hearback/operations.py): an alert.
+    REVIEW: Route(ids=ENTRY, data=lambda s: {"note": "Read; agreed next steps."}, writes=ENTRY_WRITES | {"alerts"}),
     CLOSE: Route(ids=ENTRY, data=lambda s: {"outcome": "Support in place.", "rationale": "No concerns since."},
                  writes=ENTRY_WRITES),
     REOPEN: Route(ids={"entry_id": "closed_entry_id"}, data=lambda s: {"reason": "New information."},
@@ -523,6 +541,15 @@ ROUTES: dict[tuple[str, str], Route] = {
                   writes=frozenset({"attachments", ATTACHMENT_FILES})),
     DOWNLOAD: Route(ids={"attachment_id": "attachment_id"}),
     PREVIEW: Route(ids={"attachment_id": "attachment_id"}),
+
+    # What I logged: teacher1 recorded the sample's entries. The DSL messages teacher1 about one
+    # (the message, and its email in the outbox).
+    LOGGED: Route(who="teacher1"),
+    MESSAGE_RECORDER: Route(ids=ENTRY, data=lambda s: {"text": "Thank you. Please come and see me."},
+                            writes=frozenset({"recorder_messages", "alerts"})),
+    # The local mailbox: not behind sign-in (who asked for a reset link is not signed in).
+    MAILBOX: Route(who=None),
+    LETTER: Route(who=None, ids={"name": "letter_name"}),
 }
 # The log form and follow-ups may carry files and (the log form) body-map marks.
 FILE_WRITES = frozenset({"attachments", "body_map_marks", ATTACHMENT_FILES})
@@ -688,6 +715,8 @@ VALID_POST = {
     DRAFT: Expect((200,), "Draft saved", writes=True),
 
     ATTACH: Expect((303,), writes=True),
+
+    MESSAGE_RECORDER: Expect((303,), writes=True),  # back to the entry's messages
 }
 
 PREFIXED = {NEW_CODES: "codes-", TURN_OFF: "off-"}  # two code forms on one page: their fields are prefixed
@@ -844,6 +873,8 @@ CASES: list[Case] = [
     # Pages with no parameters ignore made-up ones.
     Case(HOME, "next", P("protocol-relative", "//evil.example"), SHOWN),
     Case(ENTRY_PAGE, "next", SCRIPT, SHOWN),
+    # ?link=choose lists the pupils' recent entries in the link form: anything else, the page as usual.
+    *[Case(ENTRY_PAGE, "link", v, SHOWN) for v in (P("choose", "choose"), SCRIPT, SQL_OR, EMPTY)],
     # Signing in and out: next= never leads off the site. A signed-in session is written.
     *[Case(LOGIN, "?next", target, SIGNED_IN_HOME) for target in OFF_SITE],
     Case(LOGIN, "?next", P("local", "/review"), Expect((303,), location="/review", writes=True)),
@@ -1246,6 +1277,26 @@ CASES += [
     Case(DRAFT, "narrative", EMPTY, SHOWN),  # nothing typed: nothing kept
     *[Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
       for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)],
+
+    # --- what I logged, and the team's message to an entry's recorder (cpoms/hearback/) ---
+    *filter_cases(LOGGED, "page"),
+    Case(LOGGED, "next", SCRIPT, SHOWN),
+    *id_cases(MESSAGE_RECORDER, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
+    *text_cases(MESSAGE_RECORDER, "text", long_text=501, too_long=invalid("Keep the message to 500 characters."),
+                required=invalid("Write the message.")),
+    Case(MESSAGE_RECORDER, "text", BREAKOUT, SAVED),
+    # Not to oneself (teacher1 recorded it), and only the safeguarding team; teacher2 cannot read it.
+    *[Case(MESSAGE_RECORDER, "text", P("message", "Thanks."), FORBIDDEN, who=who) for who in ("teacher1", "slt")],
+    Case(MESSAGE_RECORDER, "text", P("message", "Thanks."), MISSING, who="teacher2"),
+
+    # --- the local mailbox: a letter's name is the name deliver() gave it, nothing else; and
+    # nothing for a request that came through a proxy (only this computer's own requests).
+    Case(MAILBOX, "next", SCRIPT, SHOWN),
+    *[Case(route, "header:X-Forwarded-For", P("proxied", "203.0.113.9"), MISSING) for route in (MAILBOX, LETTER)],
+    *[Case(LETTER, "name", v, MISSING) for v in (
+        TRAVERSAL, SCRIPT, IMG, SQL_OR, NUL, HUGE, WORD, P("dot-dot", ".."), P("encoded-traversal", "..%2F..%2Fetc%2Fpasswd"),
+        P("with-suffix", lambda s: s["letter_name"] + ".eml"), P("lower-case", lambda s: s["letter_name"].lower()),
+        P("not-there", "20260101T000000000000-0000abcd"))],
 ]
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---
@@ -1664,6 +1715,8 @@ SHOWN_ON = {
     (TRANSFER_DECLINE, "reason"): (("dsl", "/transfers/{trust_transfer_id}"),),
     (TRANSFER_RECEIPT, "confirmed_by"): (("dsl", "/transfers/{outside_transfer_id}"),),
     (TRANSFER_RECEIPT, "note"): (("dsl", "/transfers/{outside_transfer_id}"),),
+    # The team's message: on the entry page for the team, and on What I logged for its recorder.
+    (MESSAGE_RECORDER, "text"): (("dsl", "/entries/{entry_id}"), ("teacher1", "/logged")),
 }
 # Text shown on the entry page only: a link's reason (both entries show it).
 NOT_IN_CHRONOLOGY = {(LINK, "reason")}

@@ -58,6 +58,7 @@ SUCCESS = {
     ("drafts.save", "POST"): 200,
 
     ("attachments.add", "POST"): 303,  # attachments (issue 4, item 7): back to the entry
+    ("hearback.message_recorder", "POST"): 303,  # the team's message to the recorder: back to the entry
 
     # Administration: accounts, roles, categories, schools, staff import, deletion after retention review.
     ("admin.new_user", "POST"): 303, ("admin.add_role", "POST"): 303, ("admin.remove_role", "POST"): 303,
