@@ -189,3 +189,11 @@ def test_a_trust_admin_administers_every_school_of_the_trust(app, client, auth, 
 def test_admin_pages_need_a_verified_session(app, client, auth, world):
     auth.as_(world["admin"], verified=False)
     assert client.get("/admin/users").headers["Location"].startswith("/login/two-factor")
+
+
+def test_an_admins_home_leads_to_their_pages(client, auth, world):
+    auth.as_(world["admin"])
+    html = client.get("/").get_data(as_text=True)
+    assert "no pages to show" not in html
+    for path in ("/admin/users", "/admin/pupils", "/admin/pupils/retention"):
+        assert f'href="{path}' in html, path

@@ -243,3 +243,26 @@ def test_a_mail_server_that_refuses_leaves_the_alert_queued_and_says_so(mail_app
     response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
                            follow_redirects=True)
     assert "The safeguarding team (2 people) will be alerted: the emails are queued." in response.get_data(as_text=True)
+
+
+# --- a pupil is on an entry once ------------------------------------------------------------
+
+def test_the_typeahead_offers_nobody_already_on_the_entry(client, auth, world):
+    auth.as_(world["teacher1"])
+    amelia, oliver = world.pupils[0], world.pupils[1]
+    html = client.get("/log/pupils", query_string={"q": "a", "pupil_ids": [amelia.id]},
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'value="{amelia.id}"' not in html and f'value="{oliver.id}"' in html
+    only = client.get("/log/pupils", query_string={"q": "Amelia", "pupil_ids": [amelia.id]},
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Everyone matching “Amelia” is on this entry." in only
+
+
+def test_a_second_tap_on_a_pupil_adds_no_second_chip_and_closes_the_results(client, auth, world):
+    auth.as_(world["teacher1"])
+    amelia = world.pupils[0]
+    first = client.get(f"/log/pupils/{amelia.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'id="pupil-{amelia.id}"' in first and 'id="pupil-results"' in first and "hx-swap-oob" in first
+    again = client.get(f"/log/pupils/{amelia.id}", query_string={"pupil_ids": [amelia.id]},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'id="pupil-{amelia.id}"' not in again and "hx-swap-oob" in again

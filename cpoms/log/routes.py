@@ -143,7 +143,9 @@ def pupil_search():
     if not wants_partial():
         return redirect(url_for("log.new", q=query))
     results = search_pupils(policy.loggable_school_ids(current_user), query)
-    return partial("log/_pupil_results.html", results=results, query=query, searched=bool(query))
+    chosen = _chosen()
+    return partial("log/_pupil_results.html", results=[p for p in results if p.id not in chosen], query=query,
+                   searched=bool(query), matches_chosen=any(p.id in chosen for p in results))
 
 
 @bp.route("/log/pupils/<int:pupil_id>")
@@ -153,8 +155,16 @@ def pupil_chip(pupil_id: int):
     pupil = loggable_pupil_or_404(pupil_id)
     if not wants_partial():
         return redirect(url_for("log.new", pupil=pupil.id))
-    siblings = siblings_not_chosen([pupil], families(policy.loggable_school_ids(current_user), [pupil]))
-    return partial("log/_pupil_chip.html", pupil=pupil, siblings=siblings, roles=PupilRole.LABELS)
+    # A pupil already on the entry (a second tap on a result still shown) adds no second chip;
+    # either way the results close, so they offer nobody twice.
+    chip = pupil.id not in _chosen()
+    siblings = siblings_not_chosen([pupil], families(policy.loggable_school_ids(current_user), [pupil])) if chip else {}
+    return partial("log/_pupil_chip.html", pupil=pupil, siblings=siblings, roles=PupilRole.LABELS, chip=chip)
+
+
+def _chosen() -> set[int]:
+    """The pupils already on the entry, as the typeahead sends them (the chips' checkboxes)."""
+    return {i for i in map(as_id, request.args.getlist("pupil_ids")) if i is not None}
 
 
 def _go_to(url: str):
