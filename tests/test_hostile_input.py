@@ -1077,7 +1077,7 @@ CASES: list[Case] = [
     # form was given counts; anything else is the form again with a fresh key, nothing saved.
     *[Case(route, "submission_key", v, invalid(KEY_REFUSED))
       for route in (LOG, FOLLOW_UP, ADD_CATEGORY, AMEND, LINK, START_MONITORING, REVIEW_MONITORING, END_MONITORING,
-                    TRANSFER_START, TRANSFER_RECEIPT, ATTACH)
+                    TRANSFER_START, TRANSFER_RECEIPT, ATTACH, MESSAGE_RECORDER)
       for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))],
     # Static files: no way out of static/.
     *[Case(STATIC, "filename", P(label, value), MISSING) for label, value in (

@@ -257,3 +257,16 @@ def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logg
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
     context.close()
+
+
+def test_a_message_sent_twice_is_saved_once(app, client, auth, world, make_entry):
+    from cpoms.models import RecorderMessage
+    entry_id = make_entry(recorder="teacher1")
+    auth.as_(world["dsl"])
+    data = {"text": "Thank you for telling us.", "submission_key": "same-key-for-both-taps-0001"}
+    first = client.post(f"/entries/{entry_id}/recorder-messages", data=data)
+    again = client.post(f"/entries/{entry_id}/recorder-messages", data=data)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert db.session.query(RecorderMessage).count() == 1

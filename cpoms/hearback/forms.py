@@ -1,7 +1,7 @@
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..formfields import BaseForm
+from ..formfields import OnceForm
 from .operations import MAX_MESSAGE
 
 # Shown beside the field, and stated in docs/security.md: the recorder may read the message
@@ -11,7 +11,7 @@ MESSAGE_RULE = ("For the person who logged this, to read even without two-factor
                 "and no child's name. At most 500 characters.")
 
 
-class RecorderMessageForm(BaseForm):
+class RecorderMessageForm(OnceForm):
     # Its own id: the entry page's follow-up form has a "text" field too.
     text = TextAreaField("Message to the person who logged this", id="recorder-message-text", validators=[
         DataRequired("Write the message."),

@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from .. import alerts, audit, policy, redaction
+from .. import alerts, audit, policy, redaction, submissions
 from ..entries.routes import entry_page
 from ..formfields import page_number
 from ..htmx import render
@@ -38,6 +38,7 @@ def logged():
 
 @bp.route("/entries/<int:entry_id>/recorder-messages", methods=["POST"])
 @login_required
+@submissions.once()
 def message_recorder(entry_id: int):
     entry = entry_page_or_404(entry_id)
     require_on(entry, policy.can_message_recorder(current_user, entry), "message_recorder")
@@ -45,11 +46,13 @@ def message_recorder(entry_id: int):
     if form.validate_on_submit():
         refusal = policy.message_recorder_refusal(current_user, entry)
         if refusal is None:
-            operations.message_recorder(current_user, entry, form.text.data)
+            message = operations.message_recorder(current_user, entry, form.text.data)
+            target = url_for("entries.show", entry_id=entry.id, _anchor="recorder-messages")
+            submissions.claim(form.submission_key.data, message.id, target)
             emailed = ("is being emailed" if alerts.mail_configured()
                        else "will be emailed once a mail server is set up (the email is queued)")
             flash(f"Message saved. {entry.recorded_by.name} {emailed} that there is a message to read; "
                   "the email does not contain it.", "success")
-            return redirect(url_for("entries.show", entry_id=entry.id, _anchor="recorder-messages"), 303)
+            return redirect(target, 303)
         form.text.errors.append(refusal[0].upper() + refusal[1:] + ".")
     return entry_page(entry, status=422, recorder_message_form=form)
