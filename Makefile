@@ -39,8 +39,9 @@ test: $(VENV)/.installed-dev
 screenshots: $(VENV)/.installed-dev
 	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py
 
-## Static security checks: bandit must report no medium or high finding.
+## Static checks: ruff (pyproject.toml's rules) clean, and bandit with no medium or high finding.
 lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check cpoms bench migrations tests app.py config.py
 	$(VENV)/bin/bandit --quiet --recursive cpoms --severity-level medium
 
 send-alerts: $(VENV)/.installed

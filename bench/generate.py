@@ -24,7 +24,7 @@ from itertools import accumulate
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 from werkzeug.security import generate_password_hash
 
 from cpoms.demo import FIRST_NAMES, LAST_NAMES, ensure_categories

@@ -15,7 +15,7 @@ from . import alerts, audit, mailbox, policy, redaction, security_headers
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
-from .models import Category, Kind, Role, Source
+from .models import Kind, Role, Source
 from .timefmt import uk_date, uk_datetime, uk_time, waited
 
 from config import INSTANCE_DIR

@@ -324,7 +324,7 @@ def test_a_missing_attachment_is_a_404_and_audited(app, client, auth, world):
 
 
 def test_attachments_are_append_only(app, world, make_entry):
-    attachment = stored(app, world, make_entry)
+    stored(app, world, make_entry)
     with app.app_context():
         for statement in ("UPDATE attachments SET sha256 = 'x'", "DELETE FROM attachments"):
             with pytest.raises(Exception, match="append-only"):

@@ -21,7 +21,7 @@ from cpoms.models import Alert
 from cpoms.timefmt import now_utc
 
 from conftest import make_app
-from test_alerts import entry_id_from, message_texts, post_log, run_cli
+from test_alerts import entry_id_from, message_texts, run_cli
 from test_pupil_roles_sharing import log_data
 
 TEAM = ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]

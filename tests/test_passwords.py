@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from cpoms.auth import passwords
 from cpoms.auth.routes import RESET_SENT
 from cpoms.extensions import db
-from cpoms import alerts
 from cpoms.models import Alert, AuditEvent, PasswordResetToken, User
 from cpoms.timefmt import now_utc
 

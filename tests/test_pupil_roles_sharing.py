@@ -194,7 +194,7 @@ def test_one_click_adds_the_siblings_keeping_everything_typed(app, client, auth,
         assert response.status_code == 200 and "There is a problem" not in html
         assert f'name="pupil_ids" value="{oliver.id}"' in html
         assert NARRATIVE in html and "He pushed me." in html
-        assert f'<option value="alleged_victim" selected>' in html  # Amelia's role kept
+        assert '<option value="alleged_victim" selected>' in html  # Amelia's role kept
         assert 'name="add_siblings"' not in html  # nobody left to add
         assert ("<html" in html) is not bool(headers)  # htmx gets the form alone
     assert table_counts(app)["entries"] == 0  # adding is not saving

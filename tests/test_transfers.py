@@ -22,7 +22,6 @@ from cpoms.models import (
     TransferReminder, User,
 )
 from cpoms.timefmt import now_utc, to_uk
-from cpoms.transfers import queries
 from cpoms.transfers.reminders import queue_reminders
 from cpoms.transfers.schooldays import BANK_HOLIDAYS, add_school_days, is_overdue, receipt_due
 

@@ -2,7 +2,7 @@ from wtforms import BooleanField, Field, HiddenField, RadioField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..formfields import BaseForm, OnceForm, IdListField, UKDateTimeField, as_id, choices
+from ..formfields import OnceForm, IdListField, UKDateTimeField, as_id, choices
 from ..models import PupilRole, Source
 
 MAX_PUPILS = 100  # a whole year group; more is a mistake or an attack, not one concern

@@ -2,7 +2,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..common import uk_today
-from ..formfields import BaseForm, OnceForm
+from ..formfields import OnceForm
 from ..tasks.dates import FURTHEST
 
 LONG = Length(max=20000, message="Keep this under 20,000 characters.")

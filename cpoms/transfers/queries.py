@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from ..common import uk_today
 from ..extensions import db
 from ..models import Pupil, SubjectAccessExport, Transfer, TransferStatus
-from .schooldays import is_overdue, receipt_due
+from .schooldays import is_overdue
 
 CLOSED_SHOWN = 100  # the most recent finished transfers on the dashboard
 
