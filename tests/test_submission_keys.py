@@ -24,7 +24,7 @@ from cpoms.extensions import db
 from cpoms.log import routes as log_routes
 from cpoms.models import (Alert, Amendment, Attachment, Entry, EntryCategory, EntryLink, FollowUp, MonitoringEvent,
                           SubmissionKey, Task, Transfer, TransferEvent)
-from cpoms.tasks.dates import uk_today
+from cpoms.common import uk_today
 from tests.conftest import Auth
 from tests.sample_files import png
 from tests.test_log import form_data
