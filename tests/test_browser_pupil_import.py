@@ -19,7 +19,7 @@ def test_upload_preview_and_confirm(page: Page, app, live_server, world):
     report: list[str] = []
     problems: list[str] = []
     sign_in(page, live_server, "admin", app)
-    page.get_by_role("link", name="Pupils").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pupils", exact=True).click()
     expect(page.get_by_role("heading", name="Import pupils from your MIS")).to_be_visible()
     check_page(page, "pupil-import-upload", report, problems)
 
