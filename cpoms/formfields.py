@@ -160,8 +160,7 @@ class OnceForm(BaseForm):
 
     def validate_submission_key(self, field) -> None:
         key = field.raw_data[0] if field.raw_data else ""  # posted, never the default
-        if not (16 <= len(key) <= 64 and key.isascii() and all(c.isalnum() or c in "-_" for c in key)) \
-                or not submissions.unclaimed(key):
+        if not submissions.well_formed(key) or not submissions.unclaimed(key):
             field.data = new_submission_key()  # the corrected form is a new submission
             raise ValidationError("This form could not be saved as it was sent. "
                                   "Check what you entered and save again.")

@@ -32,9 +32,17 @@ class AlreadySaved(Exception):
         self.target = target
 
 
+def well_formed(key: str) -> bool:
+    """A key as OnceForm issues them. Anything else is never looked up: it cannot have
+    been claimed, and some text (a NUL byte) PostgreSQL refuses even to compare."""
+    return 16 <= len(key) <= 64 and key.isascii() and all(c.isalnum() or c in "-_" for c in key)
+
+
 def _prior(key: str, fresh: bool = False) -> SubmissionKey | None:
     """The claim of this key, read once a request (@once, then the form, ask): only the
     unique constraint decides, so an answer a moment old costs nothing but this query."""
+    if not well_formed(key):
+        return None
     asked = g.setdefault("submission_claims", {})
     if fresh or key not in asked:
         asked[key] = db.session.scalar(select(SubmissionKey).where(SubmissionKey.key == key))
