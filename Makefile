@@ -39,9 +39,11 @@ test: $(VENV)/.installed-dev
 screenshots: $(VENV)/.installed-dev
 	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py
 
-## Static checks: ruff (pyproject.toml's rules) clean, and bandit with no medium or high finding.
+## Static checks: ruff (pyproject.toml's rules) clean and formatted, and bandit with no medium or high finding.
+LINTED = cpoms bench migrations tests app.py config.py
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check cpoms bench migrations tests app.py config.py
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/bandit --quiet --recursive cpoms --severity-level medium
 
 send-alerts: $(VENV)/.installed

@@ -1,4 +1,5 @@
 """Configuration, read from the environment only: nothing secret lives in the repo."""
+
 import os
 import secrets
 from pathlib import Path
@@ -31,9 +32,7 @@ def _secret_key() -> str:
 
 class Config:
     SECRET_KEY = _secret_key()
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'cpoms.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'cpoms.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

@@ -12,6 +12,7 @@ categories, most safeguarding entries have a string of follow-ups, and older
 entries are reviewed and closed while the newest wait. No audit rows are
 written: the audit log is a hash chain the application alone appends to.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,13 @@ YEARS = 10
 TEACHERS_PER_SCHOOL = 20
 # Share of entries per category, roughly as a primary school records them.
 CATEGORY_SHARE = {
-    "Behaviour": 34, "First aid / medical": 20, "Safeguarding": 15, "General welfare": 12,
-    "Parent engagement": 9, "SEN": 6, "Complaint": 4,
+    "Behaviour": 34,
+    "First aid / medical": 20,
+    "Safeguarding": 15,
+    "General welfare": 12,
+    "Parent engagement": 9,
+    "SEN": 6,
+    "Complaint": 4,
 }
 SENTENCES = {
     "Safeguarding": [
@@ -100,8 +106,13 @@ SENTENCES = {
         "Complaint about lunchtime supervision passed to the head.",
     ],
 }
-CHILD_WORDS = ["I don't want to go home.", "It happened at the weekend.", "Nobody was there in the morning.",
-               "I was up really late playing.", "He said it was a secret."]
+CHILD_WORDS = [
+    "I don't want to go home.",
+    "It happened at the weekend.",
+    "Nobody was there in the morning.",
+    "I was up really late playing.",
+    "He said it was a secret.",
+]
 FOLLOW_UP_TEXT = {
     Kind.ACTION: "Spoke with the class teacher and checked in with the pupil at lunch.",
     Kind.RISK: "No injuries seen; pupil calm by the end of the day.",
@@ -145,8 +156,7 @@ def at(seconds: float) -> datetime:
 
 
 class Generator:
-    def __init__(self, schools: int, pupils: int, entries: int, seed: int, password: str,
-                 batch: int, echo=click.echo):
+    def __init__(self, schools: int, pupils: int, entries: int, seed: int, password: str, batch: int, echo=click.echo):
         self.n_schools, self.n_pupils, self.n_entries = schools, pupils, entries
         # Synthetic data only; a seeded generator makes runs repeatable.
         self.rng = random.Random(seed)  # nosec B311
@@ -160,13 +170,23 @@ class Generator:
     def run(self) -> dict[str, int]:
         prefix = f"bench{self.seed}-"
         if db.session.scalar(select(School.id).where(School.slug.like(f"{prefix}%"))):
-            raise click.ClickException(f"this database already has generated schools ({prefix}...): "
-                                       "generate into a fresh one")
+            raise click.ClickException(
+                f"this database already has generated schools ({prefix}...): generate into a fresh one"
+            )
         categories = ensure_categories()
         db.session.commit()
         self.categories = [(c.id, c.name, c.alerts_safeguarding_team) for c in categories]
-        for table in ("trusts", "schools", "users", "role_assignments", "pupils", "entries",
-                      "entry_pupils", "follow_ups", "alerts"):
+        for table in (
+            "trusts",
+            "schools",
+            "users",
+            "role_assignments",
+            "pupils",
+            "entries",
+            "entry_pupils",
+            "follow_ups",
+            "alerts",
+        ):
             self.ids.next[table] = (db.session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # nosec B608
         started = time.monotonic()
         self.schools = self._people(prefix)
@@ -189,33 +209,52 @@ class Generator:
             # Everyone comes enrolled in two-factor sign-in (staff too, so that they
             # read the entries they log), with a secret from the seeded generator:
             # the bench and the load test compute the codes with pyotp.
-            users.append({"id": user_id, "email": email, "name": name, "password_hash": password_hash,
-                          "active": True, "created_at": at(self.now - YEARS * 365 * DAY),
-                          "totp_secret": base64.b32encode(rng.randbytes(20)).decode(),
-                          "totp_enrolled_at": at(self.now - YEARS * 365 * DAY)})
+            users.append(
+                {
+                    "id": user_id,
+                    "email": email,
+                    "name": name,
+                    "password_hash": password_hash,
+                    "active": True,
+                    "created_at": at(self.now - YEARS * 365 * DAY),
+                    "totp_secret": base64.b32encode(rng.randbytes(20)).decode(),
+                    "totp_enrolled_at": at(self.now - YEARS * 365 * DAY),
+                }
+            )
             # COPY on PostgreSQL fills no Python defaults: every column is given.
-            roles.append({"id": self.ids.take("role_assignments"), "user_id": user_id, "role": role,
-                          "school_id": school_id, "trust_id": trust_id if school_id is None else None,
-                          "granted_at": at(self.now - YEARS * 365 * DAY)})
+            roles.append(
+                {
+                    "id": self.ids.take("role_assignments"),
+                    "user_id": user_id,
+                    "role": role,
+                    "school_id": school_id,
+                    "trust_id": trust_id if school_id is None else None,
+                    "granted_at": at(self.now - YEARS * 365 * DAY),
+                }
+            )
             return user_id
 
         for n in range(self.n_schools):
             school_id = self.ids.take("schools")
             slug = f"{prefix}{n + 1:02d}"
-            schools.append({"id": school_id, "trust_id": trust_id, "slug": slug,
-                            "name": f"Bench Primary School {n + 1}"})
+            schools.append(
+                {"id": school_id, "trust_id": trust_id, "slug": slug, "name": f"Bench Primary School {n + 1}"}
+            )
             domain = f"{slug}.example.org"
             dsl = person(f"dsl@{domain}", Role.DSL, school_id)
             deputy = person(f"deputy@{domain}", Role.DEPUTY_DSL, school_id)
             slt = person(f"slt@{domain}", Role.SLT, school_id)
-            teachers = [person(f"teacher{t + 1}@{domain}", Role.STAFF, school_id)
-                        for t in range(TEACHERS_PER_SCHOOL)]
+            teachers = [person(f"teacher{t + 1}@{domain}", Role.STAFF, school_id) for t in range(TEACHERS_PER_SCHOOL)]
             person(f"governor@{domain}", Role.GOVERNOR, school_id)
             person(f"admin@{domain}", Role.ADMIN, school_id)
-            staff.append(SchoolStaff(
-                id=school_id, loggers=teachers * 4 + [slt, dsl, deputy],
-                team=[(dsl, f"dsl@{domain}"), (deputy, f"deputy@{domain}")], reviewers=[dsl, dsl, deputy, slt],
-            ))
+            staff.append(
+                SchoolStaff(
+                    id=school_id,
+                    loggers=teachers * 4 + [slt, dsl, deputy],
+                    team=[(dsl, f"dsl@{domain}"), (deputy, f"deputy@{domain}")],
+                    reviewers=[dsl, dsl, deputy, slt],
+                )
+            )
         person(f"trust@{prefix.rstrip('-')}.example.org", Role.TRUST_REP, None)
         self._insert(School, schools)
         self._insert(User, users)
@@ -228,13 +267,20 @@ class Generator:
             pupil_id = self.ids.take("pupils")
             year_group = rng.randrange(7)
             digits = f"{800 + n % self.n_schools:03d}{n:09d}"
-            pupils.append({
-                "id": pupil_id, "school_id": school.id, "upn": _check_letter(digits) + digits,
-                "first_name": rng.choice(FIRST_NAMES), "last_name": rng.choice(LAST_NAMES),
-                "preferred_name": None, "year_group": year_group, "active": True,
-                "class_name": f"{'R' if year_group == 0 else year_group}{rng.choice('ABC')}",
-                "date_of_birth": date(today.year - 5 - year_group, 9, 1) + timedelta(days=rng.randrange(365)),
-            })
+            pupils.append(
+                {
+                    "id": pupil_id,
+                    "school_id": school.id,
+                    "upn": _check_letter(digits) + digits,
+                    "first_name": rng.choice(FIRST_NAMES),
+                    "last_name": rng.choice(LAST_NAMES),
+                    "preferred_name": None,
+                    "year_group": year_group,
+                    "active": True,
+                    "class_name": f"{'R' if year_group == 0 else year_group}{rng.choice('ABC')}",
+                    "date_of_birth": date(today.year - 5 - year_group, 9, 1) + timedelta(days=rng.randrange(365)),
+                }
+            )
             school.pupils.append(pupil_id)
         self._insert(Pupil, pupils)
         db.session.commit()
@@ -254,11 +300,18 @@ class Generator:
         # Creation times in order, so ids rise with time as they do in use.
         times = sorted(self.now - span + rng.random() * (span - HOUR) for _ in range(self.n_entries))
         category_weights = list(accumulate(CATEGORY_SHARE.get(name, 1) for _, name, _ in self.categories))
-        narratives = {name: [" ".join(rng.sample(SENTENCES.get(name, SENTENCES["General welfare"]),
-                                                 k=min(len(SENTENCES.get(name, SENTENCES["General welfare"])),
-                                                       2 + i % 3)))
-                             for i in range(40)]
-                      for _, name, _ in self.categories}
+        narratives = {
+            name: [
+                " ".join(
+                    rng.sample(
+                        SENTENCES.get(name, SENTENCES["General welfare"]),
+                        k=min(len(SENTENCES.get(name, SENTENCES["General welfare"])), 2 + i % 3),
+                    )
+                )
+                for i in range(40)
+            ]
+            for _, name, _ in self.categories
+        }
         done = 0
         while done < self.n_entries:
             count = min(self.batch, self.n_entries - done)
@@ -268,16 +321,23 @@ class Generator:
             for n in range(count):
                 category = self.categories[bisect(category_weights, rng.random() * category_weights[-1])]
                 self._entry(rows, first_id + n, times[done + n], about[n], category, narratives)
-            for table, model in (("entries", Entry), ("entry_pupils", EntryPupil), ("entry_states", EntryState),
-                                 ("follow_ups", FollowUp), ("alerts", Alert)):
+            for table, model in (
+                ("entries", Entry),
+                ("entry_pupils", EntryPupil),
+                ("entry_states", EntryState),
+                ("follow_ups", FollowUp),
+                ("alerts", Alert),
+            ):
                 if rows[table]:
                     self._insert(model, rows[table])
                 self.rows[table] += len(rows[table])
             db.session.commit()
             done += count
             took = time.monotonic() - started
-            self.echo(f"  entries {done:>10,} / {self.n_entries:,} ({100 * done / self.n_entries:3.0f}%)"
-                      f"  follow-ups {self.rows['follow_ups']:>10,}  {took:6.0f} s  {done / took:,.0f}/s")
+            self.echo(
+                f"  entries {done:>10,} / {self.n_entries:,} ({100 * done / self.n_entries:3.0f}%)"
+                f"  follow-ups {self.rows['follow_ups']:>10,}  {took:6.0f} s  {done / took:,.0f}/s"
+            )
 
     def _entry(self, rows, entry_id: int, created: float, pupil_id: int, category, narratives) -> None:
         rng = self.rng
@@ -285,17 +345,28 @@ class Generator:
         school = self.pupil_school[pupil_id]
         safeguarding = name == "Safeguarding"
         disclosure = rng.random() < (0.35 if safeguarding else 0.08)
-        source = "pupil_disclosure" if disclosure else rng.choice(
-            ["staff_observation", "staff_observation", "parent_carer", "another_pupil", "external_agency", "other"])
+        source = (
+            "pupil_disclosure"
+            if disclosure
+            else rng.choice(
+                ["staff_observation", "staff_observation", "parent_carer", "another_pupil", "external_agency", "other"]
+            )
+        )
         occurred = created - rng.uniform(5 * 60, 3 * HOUR)
-        rows["entries"].append({
-            "id": entry_id, "school_id": school.id, "category_id": category_id,
-            "recorded_by_id": rng.choice(school.loggers), "source": source,
-            "occurred_at": at(occurred), "created_at": at(created),
-            "narrative": rng.choice(narratives[name]),
-            "child_words": rng.choice(CHILD_WORDS) if disclosure else None,
-            "told_dsl_in_person": safeguarding and rng.random() < 0.6,
-        })
+        rows["entries"].append(
+            {
+                "id": entry_id,
+                "school_id": school.id,
+                "category_id": category_id,
+                "recorded_by_id": rng.choice(school.loggers),
+                "source": source,
+                "occurred_at": at(occurred),
+                "created_at": at(created),
+                "narrative": rng.choice(narratives[name]),
+                "child_words": rng.choice(CHILD_WORDS) if disclosure else None,
+                "told_dsl_in_person": safeguarding and rng.random() < 0.6,
+            }
+        )
         pupils = [pupil_id]
         if rng.random() < 0.12 and len(school.pupils) > 1:
             other = rng.choice(school.pupils)
@@ -303,8 +374,15 @@ class Generator:
                 pupils.append(other)
         for p in pupils:
             rows["entry_pupils"].append({"id": self.ids.take("entry_pupils"), "entry_id": entry_id, "pupil_id": p})
-        state = {"entry_id": entry_id, "school_id": school.id, "status": "open", "reviewed_at": None, "reviewed_by_id": None,
-                 "first_action_at": None, "updated_at": at(created)}
+        state = {
+            "entry_id": entry_id,
+            "school_id": school.id,
+            "status": "open",
+            "reviewed_at": None,
+            "reviewed_by_id": None,
+            "first_action_at": None,
+            "updated_at": at(created),
+        }
         for kind, author, when in self._follow_up_plan(created, safeguarding, school):
             rows["follow_ups"].append(self._follow_up(entry_id, kind, author, when))
             moment = at(when)
@@ -351,11 +429,22 @@ class Generator:
         rng = self.rng
         moment = at(when)
         return {
-            "id": self.ids.take("follow_ups"), "entry_id": entry_id, "author_id": author, "kind": kind,
-            "occurred_at": moment, "created_at": moment, "text": FOLLOW_UP_TEXT[kind],
-            "reason": ("Threshold not met on what we know now." if kind == Kind.DECISION
-                       else "New information from the family." if kind == Kind.REOPENED
-                       else "No further concerns after a period of monitoring." if kind == Kind.CLOSED else None),
+            "id": self.ids.take("follow_ups"),
+            "entry_id": entry_id,
+            "author_id": author,
+            "kind": kind,
+            "occurred_at": moment,
+            "created_at": moment,
+            "text": FOLLOW_UP_TEXT[kind],
+            "reason": (
+                "Threshold not met on what we know now."
+                if kind == Kind.DECISION
+                else "New information from the family."
+                if kind == Kind.REOPENED
+                else "No further concerns after a period of monitoring."
+                if kind == Kind.CLOSED
+                else None
+            ),
             "risk_level": rng.choice(["low", "medium", "high"]) if kind == Kind.RISK else None,
             "agency_name": rng.choice(AGENCIES) if kind == Kind.AGENCY else None,
             "agency_reference": f"REF-{rng.randrange(10**6):06d}" if kind == Kind.AGENCY else None,
@@ -368,12 +457,18 @@ class Generator:
         failed = rng.random() < 0.0005
         sent = created + (attempts - 1) * 60 * 2 ** (attempts - 2) + rng.uniform(1, 5)
         return {
-            "id": self.ids.take("alerts"), "entry_id": entry_id, "school_id": school_id,
-            "recipient_id": user_id, "email": email,
-            "reason": "safeguarding_team", "status": "failed" if failed else "sent",
+            "id": self.ids.take("alerts"),
+            "entry_id": entry_id,
+            "school_id": school_id,
+            "recipient_id": user_id,
+            "email": email,
+            "reason": "safeguarding_team",
+            "status": "failed" if failed else "sent",
             "attempts": 10 if failed else attempts,
             "last_error": "SMTPServerDisconnected: Connection unexpectedly closed" if failed else None,
-            "created_at": at(created), "next_attempt_at": at(sent), "claimed_at": at(sent - 1),
+            "created_at": at(created),
+            "next_attempt_at": at(sent),
+            "claimed_at": at(sent - 1),
             "sent_at": None if failed else at(sent),
         }
 
@@ -396,9 +491,12 @@ class Generator:
         if db.engine.dialect.name != "postgresql":
             return
         for table in self.ids.next:
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608
-                f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+            )
         db.session.commit()
         # Vacuumed and analysed now, rather than by autovacuum during the first benchmark.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -14,6 +14,7 @@ Reported: requests and p50/p95 per page, errors (any unexpected status or a
 broken connection), and, when a worker was killed, that every entry a response
 said was saved is in the database (and how many saves had no answer).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 ENTRY_LINK = re.compile(r'href="/entries/(\d+)"')
 # The log form's one-time key (a retried POST would send the same one).
-SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([A-Za-z0-9_-]+)"|value="([A-Za-z0-9_-]+)"[^>]*name="submission_key"')
+SUBMISSION_KEY = re.compile(
+    r'name="submission_key"[^>]*value="([A-Za-z0-9_-]+)"|value="([A-Za-z0-9_-]+)"[^>]*name="submission_key"'
+)
 
 
 class Lost(Exception):
@@ -68,8 +71,9 @@ class Client:
     def __init__(self, port: int, stats: Stats):
         self.port, self.stats, self.cookie, self.token = port, stats, "", ""
 
-    def request(self, label: str, method: str, path: str, form: dict | None = None,
-                expect: tuple[int, ...] = (200,)) -> tuple[int, dict, str]:
+    def request(
+        self, label: str, method: str, path: str, form: dict | None = None, expect: tuple[int, ...] = (200,)
+    ) -> tuple[int, dict, str]:
         body = urlencode(form, doseq=True) if form is not None else None
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
@@ -121,11 +125,18 @@ def load_world(url: str) -> World:
         schools = []
         for school_id, slug in conn.execute(text("SELECT id, slug FROM schools WHERE slug LIKE 'bench%' ORDER BY id")):
             pupils = list(conn.scalars(text("SELECT id FROM pupils WHERE school_id = :s AND active"), {"s": school_id}))
-            busiest = list(conn.scalars(text(
-                "SELECT ep.pupil_id FROM entry_pupils ep JOIN pupils p ON p.id = ep.pupil_id WHERE p.school_id = :s "
-                "GROUP BY ep.pupil_id ORDER BY count(*) DESC LIMIT 20"), {"s": school_id}))
-            schools.append({"id": school_id, "domain": f"{slug}.example.org", "pupils": pupils,
-                            "busiest": busiest or pupils[:20]})
+            busiest = list(
+                conn.scalars(
+                    text(
+                        "SELECT ep.pupil_id FROM entry_pupils ep JOIN pupils p ON p.id = ep.pupil_id WHERE p.school_id = :s "
+                        "GROUP BY ep.pupil_id ORDER BY count(*) DESC LIMIT 20"
+                    ),
+                    {"s": school_id},
+                )
+            )
+            schools.append(
+                {"id": school_id, "domain": f"{slug}.example.org", "pupils": pupils, "busiest": busiest or pupils[:20]}
+            )
     engine.dispose()
     if not schools:
         raise SystemExit("no generated schools in this database: run `flask generate` first")
@@ -140,7 +151,7 @@ def count_entries(url: str, ids: list[int] | None = None) -> int:
         else:
             found = 0
             for n in range(0, len(ids), 500):
-                listed = ",".join(str(int(i)) for i in ids[n:n + 500])
+                listed = ",".join(str(int(i)) for i in ids[n : n + 500])
                 found += conn.scalar(text(f"SELECT count(*) FROM entries WHERE id IN ({listed})"))  # nosec B608
     engine.dispose()
     return found
@@ -154,22 +165,36 @@ def sign_in(client: Client, world: World, email: str, password: str) -> None:
             client.cookie = world.sessions[email]
             return
         client.request("sign-in form", "GET", "/login")
-        _, headers, _ = client.request("sign-in", "POST", "/login", {"csrf_token": client.token, "email": email,
-                                                                     "password": password}, expect=(303,))
+        _, headers, _ = client.request(
+            "sign-in",
+            "POST",
+            "/login",
+            {"csrf_token": client.token, "email": email, "password": password},
+            expect=(303,),
+        )
         if "/login/two-factor" in headers.get("Location", ""):
             client.request("code form", "GET", "/login/two-factor")
-            client.request("code", "POST", "/login/two-factor",
-                           {"csrf_token": client.token, "code": pyotp.TOTP(world.secrets[email]).now()}, expect=(303,))
+            client.request(
+                "code",
+                "POST",
+                "/login/two-factor",
+                {"csrf_token": client.token, "code": pyotp.TOTP(world.secrets[email]).now()},
+                expect=(303,),
+            )
         world.sessions[email] = client.cookie
 
 
-def simulated_user(n: int, port: int, world: World, password: str, stats: Stats, stop: threading.Event,
-                   started: threading.Barrier) -> None:
+def simulated_user(
+    n: int, port: int, world: World, password: str, stats: Stats, stop: threading.Event, started: threading.Barrier
+) -> None:
     rng = random.Random(n)  # nosec B311
     school = world.schools[n % len(world.schools)]
     kind = "teacher" if n % 10 < 5 else "reviewer" if n % 10 < 8 else "reader"  # 50%, 30%, 20%
-    account = {"teacher": f"teacher{1 + n % 20}", "reviewer": rng.choice(["dsl", "deputy", "slt"]),
-               "reader": rng.choice(["dsl", "slt"])}[kind]
+    account = {
+        "teacher": f"teacher{1 + n % 20}",
+        "reviewer": rng.choice(["dsl", "deputy", "slt"]),
+        "reader": rng.choice(["dsl", "slt"]),
+    }[kind]
     client = Client(port, stats)
     try:
         sign_in(client, world, f"{account}@{school['domain']}", password)
@@ -185,14 +210,22 @@ def simulated_user(n: int, port: int, world: World, password: str, stats: Stats,
                 time.sleep(rng.uniform(0.5, 2))  # typing
                 category = "Safeguarding" if rng.random() < 0.2 else rng.choice(["Behaviour", "First aid / medical"])
                 try:
-                    status, headers, _ = client.request("create an entry", "POST", "/log", {
-                        "csrf_token": client.token, "submission_key": (key.group(1) or key.group(2)) if key else "",
-                        "pupil_ids": str(rng.choice(school["pupils"])),
-                        "category": str(world.categories[category]), "source": "staff_observation",
-                        "occurred_at": uk_local_input(now_utc() - timedelta(minutes=5)),
-                        "narrative": f"Load test entry by simulated user {n}.",
-                        "checked": "1",  # past the gentle check on a short narrative
-                    }, expect=(303,))
+                    status, headers, _ = client.request(
+                        "create an entry",
+                        "POST",
+                        "/log",
+                        {
+                            "csrf_token": client.token,
+                            "submission_key": (key.group(1) or key.group(2)) if key else "",
+                            "pupil_ids": str(rng.choice(school["pupils"])),
+                            "category": str(world.categories[category]),
+                            "source": "staff_observation",
+                            "occurred_at": uk_local_input(now_utc() - timedelta(minutes=5)),
+                            "narrative": f"Load test entry by simulated user {n}.",
+                            "checked": "1",  # past the gentle check on a short narrative
+                        },
+                        expect=(303,),
+                    )
                 except Lost:
                     with stats.lock:
                         stats.unanswered_saves += 1
@@ -209,8 +242,13 @@ def simulated_user(n: int, port: int, world: World, password: str, stats: Stats,
                     entry_id = rng.choice(listed)
                     client.request("entry page", "GET", f"/entries/{entry_id}")
                     if rng.random() < 0.3:
-                        client.request("mark reviewed", "POST", f"/entries/{entry_id}/review",
-                                       {"csrf_token": client.token}, expect=(303,))
+                        client.request(
+                            "mark reviewed",
+                            "POST",
+                            f"/entries/{entry_id}/review",
+                            {"csrf_token": client.token},
+                            expect=(303,),
+                        )
             else:
                 pupil = rng.choice(school["busiest"])
                 _, _, html = client.request("chronology", "GET", f"/pupils/{pupil}/chronology")
@@ -235,12 +273,34 @@ def gunicorn_workers(master: int) -> list[int]:
 
 
 def start_gunicorn(url: str, port: int, workdir: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "CPOMS_INSTANCE_DIR": workdir, "SECRET_KEY": "load-test-only",
-           "MAIL_SERVER": "", "HTMX_CDN_URL": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CPOMS_INSTANCE_DIR": workdir,
+        "SECRET_KEY": "load-test-only",
+        "MAIL_SERVER": "",
+        "HTMX_CDN_URL": "",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "60", "--log-level", "warning", "app:app"],
-        cwd=ROOT, env=env, stdout=open(Path(workdir) / "gunicorn.log", "w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(Path(workdir) / "gunicorn.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -263,8 +323,10 @@ def run(url: str, users: int, duration: float, kill_after: float | None, port: i
     killed: dict = {}
     try:
         stop, started = threading.Event(), threading.Barrier(users + 1)
-        threads = [threading.Thread(target=simulated_user, args=(n, port, world, password, stats, stop, started),
-                                    daemon=True) for n in range(users)]
+        threads = [
+            threading.Thread(target=simulated_user, args=(n, port, world, password, stats, stop, started), daemon=True)
+            for n in range(users)
+        ]
         for thread in threads:
             thread.start()
         started.wait(timeout=300)
@@ -286,39 +348,66 @@ def run(url: str, users: int, duration: float, kill_after: float | None, port: i
     kept = count_entries(url, stats.saved)
     # A broken connection is expected only from the worker killed on purpose.
     unexpected_lost = [what for at, what in stats.lost if not killed or not 0 <= at - killed["monotonic"] < 5]
-    pages = [{"page": label, "requests": len(times), "p50_ms": round(statistics.median(times), 1),
-              "p95_ms": round(percentile(times, 0.95), 1), "max_ms": round(max(times), 1)}
-             for label, times in sorted(stats.times.items())]
+    pages = [
+        {
+            "page": label,
+            "requests": len(times),
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(percentile(times, 0.95), 1),
+            "max_ms": round(max(times), 1),
+        }
+        for label, times in sorted(stats.times.items())
+    ]
     return {
-        "database": url.split(":", 1)[0], "users": users, "duration_s": round(elapsed, 1),
-        "requests": sum(p["requests"] for p in pages), "pages": pages,
-        "errors": stats.errors[:50], "error_count": len(stats.errors) + len(unexpected_lost),
-        "lost_connections": len(stats.lost), "killed_worker": {k: v for k, v in killed.items() if k != "monotonic"},
-        "entries": {"before": before, "after": after, "saved_responses": len(stats.saved),
-                    "saved_and_found": kept, "saves_without_response": stats.unanswered_saves},
+        "database": url.split(":", 1)[0],
+        "users": users,
+        "duration_s": round(elapsed, 1),
+        "requests": sum(p["requests"] for p in pages),
+        "pages": pages,
+        "errors": stats.errors[:50],
+        "error_count": len(stats.errors) + len(unexpected_lost),
+        "lost_connections": len(stats.lost),
+        "killed_worker": {k: v for k, v in killed.items() if k != "monotonic"},
+        "entries": {
+            "before": before,
+            "after": after,
+            "saved_responses": len(stats.saved),
+            "saved_and_found": kept,
+            "saves_without_response": stats.unanswered_saves,
+        },
     }
 
 
 def report(result: dict) -> str:
-    lines = [f"{result['users']} users for {result['duration_s']} s against gunicorn (2 workers): "
-             f"{result['requests']} requests, {result['requests'] / result['duration_s']:.0f}/s, "
-             f"{result['error_count']} errors",
-             f"{'page':<28} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"]
-    lines += [f"{p['page']:<28} {p['requests']:>8} {p['p50_ms']:>8.1f} {p['p95_ms']:>8.1f} {p['max_ms']:>8.1f}"
-              for p in result["pages"]]
+    lines = [
+        f"{result['users']} users for {result['duration_s']} s against gunicorn (2 workers): "
+        f"{result['requests']} requests, {result['requests'] / result['duration_s']:.0f}/s, "
+        f"{result['error_count']} errors",
+        f"{'page':<28} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}",
+    ]
+    lines += [
+        f"{p['page']:<28} {p['requests']:>8} {p['p50_ms']:>8.1f} {p['p95_ms']:>8.1f} {p['max_ms']:>8.1f}"
+        for p in result["pages"]
+    ]
     e = result["entries"]
     if result["killed_worker"]:
-        lines.append(f"kill -9 of worker {result['killed_worker']['pid']} at {result['killed_worker']['at_s']} s: "
-                     f"{result['lost_connections']} connections broken")
-    lines.append(f"entries: {e['saved_responses']} responses said saved, {e['saved_and_found']} of them found; "
-                 f"{e['after'] - e['before']} new rows; {e['saves_without_response']} saves had no response")
+        lines.append(
+            f"kill -9 of worker {result['killed_worker']['pid']} at {result['killed_worker']['at_s']} s: "
+            f"{result['lost_connections']} connections broken"
+        )
+    lines.append(
+        f"entries: {e['saved_responses']} responses said saved, {e['saved_and_found']} of them found; "
+        f"{e['after'] - e['before']} new rows; {e['saves_without_response']} saves had no response"
+    )
     lines += result["errors"][:10]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--database", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL")
+    )
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--duration", type=float, default=30, help="seconds of load after every user signed in")
     parser.add_argument("--kill-after", type=float, help="kill -9 one gunicorn worker this many seconds in")

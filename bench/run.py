@@ -12,6 +12,7 @@ A page is one function decorated with @page: it gets the Context (a signed-in
 client and sample ids) and returns the response. Reports and search are not
 built yet; each will be one more @page function with its target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,6 +83,7 @@ class Context:
 
 # --- signing in: the one part that changes with the sign-in rewrite ---------------
 
+
 def sign_in(client, email: str, password: str):
     """The password step: POST /login (then the code step, for roles that need it)."""
     return client.post("/login", data={"email": email, "password": password})
@@ -97,6 +99,7 @@ def sign_in_fully(client, user: User, password: str) -> bool:
 
 
 # --- the pages --------------------------------------------------------------------
+
 
 @page("bare Flask route (baseline)")
 def bare(ctx: Context):
@@ -118,21 +121,27 @@ PREFIXES = ["am", "ol", "is", "no", "ha", "mu", "pat", "kh", "sin", "ev", "ta", 
 
 @page("pupil typeahead", target_ms=20)
 def typeahead(ctx: Context):
-    return ctx.client.get("/log/pupils", query_string={"q": ctx.rng.choice(PREFIXES)},
-                          headers={"HX-Request": "true", "HX-Target": "pupil-results"})
+    return ctx.client.get(
+        "/log/pupils",
+        query_string={"q": ctx.rng.choice(PREFIXES)},
+        headers={"HX-Request": "true", "HX-Target": "pupil-results"},
+    )
 
 
 @page("create an entry (with alerts)", target_ms=50, expect=303)
 def create_entry(ctx: Context):
-    return ctx.client.post("/log", data={
-        "submission_key": secrets.token_urlsafe(24),  # a fresh form's one-time key
-        "pupil_ids": str(ctx.rng.choice(ctx.pupils)),
-        "category": str(ctx.safeguarding),
-        "source": "staff_observation",
-        "occurred_at": uk_local_input(now_utc() - timedelta(minutes=10)),
-        "narrative": "Benchmark entry: a mark seen on the forearm during PE.",
-        "checked": "1",  # past the gentle check on a short narrative
-    })
+    return ctx.client.post(
+        "/log",
+        data={
+            "submission_key": secrets.token_urlsafe(24),  # a fresh form's one-time key
+            "pupil_ids": str(ctx.rng.choice(ctx.pupils)),
+            "category": str(ctx.safeguarding),
+            "source": "staff_observation",
+            "occurred_at": uk_local_input(now_utc() - timedelta(minutes=10)),
+            "narrative": "Benchmark entry: a mark seen on the forearm during PE.",
+            "checked": "1",  # past the gentle check on a short narrative
+        },
+    )
 
 
 @page("entry page", target_ms=50)
@@ -180,6 +189,7 @@ def search_two(ctx: Context):
 
 # --- the harness ------------------------------------------------------------------
 
+
 class BenchConfig(Config):
     # Forms are posted without fetching them first: the token check is not what is measured.
     WTF_CSRF_ENABLED = False
@@ -188,25 +198,43 @@ class BenchConfig(Config):
 
 def make_context(app, password: str) -> Context:
     busiest_pupil, busiest_count = db.session.execute(
-        select(EntryPupil.pupil_id, func.count()).group_by(EntryPupil.pupil_id)
-        .order_by(func.count().desc()).limit(1)
+        select(EntryPupil.pupil_id, func.count()).group_by(EntryPupil.pupil_id).order_by(func.count().desc()).limit(1)
     ).one()
-    pupil_500 = db.session.scalar(
-        select(EntryPupil.pupil_id).join(Pupil, Pupil.id == EntryPupil.pupil_id)
-        .where(Pupil.school_id == db.session.get(Pupil, busiest_pupil).school_id)
-        .group_by(EntryPupil.pupil_id).having(func.count() >= 500).order_by(func.count()).limit(1)
-    ) or busiest_pupil
+    pupil_500 = (
+        db.session.scalar(
+            select(EntryPupil.pupil_id)
+            .join(Pupil, Pupil.id == EntryPupil.pupil_id)
+            .where(Pupil.school_id == db.session.get(Pupil, busiest_pupil).school_id)
+            .group_by(EntryPupil.pupil_id)
+            .having(func.count() >= 500)
+            .order_by(func.count())
+            .limit(1)
+        )
+        or busiest_pupil
+    )
     school_id = db.session.get(Pupil, busiest_pupil).school_id
-    dsl = db.session.scalar(select(User).where(User.email.like("dsl@%")).join(User.roles)
-                            .where(User.roles.any(school_id=school_id)))
+    dsl = db.session.scalar(
+        select(User).where(User.email.like("dsl@%")).join(User.roles).where(User.roles.any(school_id=school_id))
+    )
     pupils = list(db.session.scalars(select(Pupil.id).where(Pupil.school_id == school_id)))
-    entries = list(db.session.scalars(
-        select(Entry.id).where(Entry.school_id == school_id).order_by(Entry.id.desc()).limit(5000)))
+    entries = list(
+        db.session.scalars(select(Entry.id).where(Entry.school_id == school_id).order_by(Entry.id.desc()).limit(5000))
+    )
     safeguarding = db.session.scalar(select(Category.id).where(Category.name == "Safeguarding"))
     db.session.expunge(dsl)
     rng = random.Random(7)  # nosec B311
-    return Context(app, app.test_client(), password, dsl, busiest_pupil, busiest_count, pupil_500, pupils,
-                   rng.sample(entries, min(500, len(entries))), safeguarding)
+    return Context(
+        app,
+        app.test_client(),
+        password,
+        dsl,
+        busiest_pupil,
+        busiest_count,
+        pupil_500,
+        pupils,
+        rng.sample(entries, min(500, len(entries))),
+        safeguarding,
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -222,15 +250,21 @@ def measure(ctx: Context, item: Page, iterations: int, statements: list) -> dict
         response = item.run(ctx)
         took = (time.perf_counter() - started) * 1000
         if response.status_code != item.expect:
-            raise SystemExit(f"{item.name}: HTTP {response.status_code}, expected {item.expect}\n"
-                             + response.get_data(as_text=True)[:2000])
+            raise SystemExit(
+                f"{item.name}: HTTP {response.status_code}, expected {item.expect}\n"
+                + response.get_data(as_text=True)[:2000]
+            )
         if n >= 2:
             times.append(took)
             queries.append(len(statements))
     return {
-        "page": item.name, "n": iterations,
-        "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 0.95), 2),
-        "max_ms": round(max(times), 2), "queries": max(queries), "target_p95_ms": item.target_ms,
+        "page": item.name,
+        "n": iterations,
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "max_ms": round(max(times), 2),
+        "queries": max(queries),
+        "target_p95_ms": item.target_ms,
         "ok": None if item.target_ms is None else percentile(times, 0.95) < item.target_ms,
     }
 
@@ -242,8 +276,10 @@ def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
     app = create_app(Configured)
     app.add_url_rule(BARE, "bench_bare", lambda: "ok")
     with app.app_context():
-        sizes = {name: db.session.scalar(select(func.count()).select_from(model))
-                 for name, model in (("entries", Entry), ("follow_ups", FollowUp), ("pupils", Pupil))}
+        sizes = {
+            name: db.session.scalar(select(func.count()).select_from(model))
+            for name, model in (("entries", Entry), ("follow_ups", FollowUp), ("pupils", Pupil))
+        }
         ctx = make_context(app, password)
         trust_rep = db.session.scalar(select(User).where(User.email.like("trust@%")))
         db.session.expunge(trust_rep)
@@ -267,30 +303,40 @@ def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
             db.session.remove()
         engine.dispose()
     return {
-        "database": engine.dialect.name, "url": engine.url.render_as_string(hide_password=True),
-        "sizes": sizes, "busiest_pupil_entries": ctx.busiest_count, "signed_in_as": ctx.dsl.email,
-        "cpus": os.cpu_count(), "python": platform.python_version(),
-        "measured_at": now_utc().isoformat(timespec="seconds"), "results": results,
+        "database": engine.dialect.name,
+        "url": engine.url.render_as_string(hide_password=True),
+        "sizes": sizes,
+        "busiest_pupil_entries": ctx.busiest_count,
+        "signed_in_as": ctx.dsl.email,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "measured_at": now_utc().isoformat(timespec="seconds"),
+        "results": results,
     }
 
 
 def table(report: dict) -> str:
     sizes = report["sizes"]
-    lines = [f"{report['database']}: {sizes['entries']:,} entries, {sizes['follow_ups']:,} follow-ups, "
-             f"{sizes['pupils']:,} pupils; busiest pupil {report['busiest_pupil_entries']:,} entries; "
-             f"{report['cpus']} CPUs",
-             f"{'page':<50} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'target':>7}  ok"]
+    lines = [
+        f"{report['database']}: {sizes['entries']:,} entries, {sizes['follow_ups']:,} follow-ups, "
+        f"{sizes['pupils']:,} pupils; busiest pupil {report['busiest_pupil_entries']:,} entries; "
+        f"{report['cpus']} CPUs",
+        f"{'page':<50} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'target':>7}  ok",
+    ]
     for r in report["results"]:
         target = f"<{r['target_p95_ms']:g}" if r["target_p95_ms"] else ""
         ok = {True: "yes", False: "NO", None: ""}[r["ok"]]
-        lines.append(f"{r['page']:<50} {r['n']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-                     f"{r['queries']:>7} {target:>7}  {ok}")
+        lines.append(
+            f"{r['page']:<50} {r['n']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['queries']:>7} {target:>7}  {ok}"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--database", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL")
+    )
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--json", help="write the results here too")

@@ -1,4 +1,5 @@
 """The concern log: create_app() builds the application."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -85,9 +86,29 @@ def _register_blueprints(app: Flask) -> None:
     from .monitoring.routes import bp as monitoring_bp
     from .transfers.routes import bp as transfers_bp
 
-    for bp in (main_bp, auth_bp, account_bp, admin_bp, log_bp, entries_bp, review_bp, chronology_bp,
-               auditlog_bp, reports_bp, search_bp, guidance_bp, oversight_bp, mis_bp, tasks_bp, monitoring_bp,
-               transfers_bp, drafts_bp, attachments_bp, deletion_bp, hearback_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        admin_bp,
+        log_bp,
+        entries_bp,
+        review_bp,
+        chronology_bp,
+        auditlog_bp,
+        reports_bp,
+        search_bp,
+        guidance_bp,
+        oversight_bp,
+        mis_bp,
+        tasks_bp,
+        monitoring_bp,
+        transfers_bp,
+        drafts_bp,
+        attachments_bp,
+        deletion_bp,
+        hearback_bp,
+    ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
         from .mailbox.routes import bp as mailbox_bp
@@ -155,9 +176,14 @@ def _register_error_pages(app: Flask) -> None:
         405: ("That action is not allowed here", "Please go back and use the buttons on the page."),
         413: ("That was too large to send", "Please shorten it and try again."),
         422: ("Some details need correcting", "Please go back and check the form."),
-        429: ("Too many attempts", "There have been too many sign-in attempts from this network. "
-              "Please wait a minute, then try again."),
-        500: ("Something went wrong on our side", "Nothing you did caused this. Your last change was not saved; please try again."),
+        429: (
+            "Too many attempts",
+            "There have been too many sign-in attempts from this network. Please wait a minute, then try again.",
+        ),
+        500: (
+            "Something went wrong on our side",
+            "Nothing you did caused this. Your last change was not saved; please try again.",
+        ),
     }
 
     def page(code: int):
@@ -182,9 +208,15 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    app.jinja_env.filters.update(uk_date=uk_date, uk_datetime=uk_datetime, uk_time=uk_time, waited=waited,
-                                 audit_detail=audit.detail_value, audit_label=audit.label,
-                                 redact=redaction.redact)
+    app.jinja_env.filters.update(
+        uk_date=uk_date,
+        uk_datetime=uk_datetime,
+        uk_time=uk_time,
+        waited=waited,
+        audit_detail=audit.detail_value,
+        audit_label=audit.label,
+        redact=redaction.redact,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -10,6 +10,7 @@ each time); after ALERT_MAX_ATTEMPTS it is marked failed, shown to the
 safeguarding team and the school's admins, who can queue it again.
 A mail outage delays alerts but never drops them.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -40,8 +41,12 @@ def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dic
     alerts the team, sent once committed: {recipient's user id: alert id}."""
     if not (later_category or entry.category).alerts_safeguarding_team:
         return {}
-    return _queue(entry, safeguarding_team(entry.school_id), "safeguarding_team",
-                  category_id=later_category.id if later_category else None)
+    return _queue(
+        entry,
+        safeguarding_team(entry.school_id),
+        "safeguarding_team",
+        category_id=later_category.id if later_category else None,
+    )
 
 
 def _queue(entry: Entry, users: list[User], reason: str, category_id: int | None = None) -> dict[int, int]:
@@ -52,10 +57,22 @@ def _queue(entry: Entry, users: list[User], reason: str, category_id: int | None
     now, base_url = now_utc(), queued_from()
     rows = db.session.execute(
         insert(Alert).returning(Alert.id, Alert.recipient_id),
-        [{"entry_id": entry.id, "school_id": entry.school_id, "recipient_id": user.id, "email": user.email,
-          "reason": reason, "category_id": category_id, "status": PENDING, "attempts": 0,
-          "created_at": now, "next_attempt_at": now, "base_url": base_url}
-         for user in users],
+        [
+            {
+                "entry_id": entry.id,
+                "school_id": entry.school_id,
+                "recipient_id": user.id,
+                "email": user.email,
+                "reason": reason,
+                "category_id": category_id,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+                "base_url": base_url,
+            }
+            for user in users
+        ],
     )
     queued = {recipient_id: alert_id for alert_id, recipient_id in rows}
     g.setdefault("alerts_after_commit", []).extend(queued.values())
@@ -114,10 +131,14 @@ def where_emails_go() -> str:
         return f"Emails are sent through the mail server {config['MAIL_SERVER']}:{config['MAIL_PORT']}."
     if mailbox.enabled():
         where = f"{config['DEV_SERVER_URL']}/mailbox" if config.get("DEV_SERVER_URL") else "/mailbox on this server"
-        return (f"No mail server is configured: every email the app sends (alerts, password resets, reminders) "
-                f"goes to a local mailbox. Read them at {where} (saved as .eml files in {config['MAILBOX_DIR']}).")
-    return ("No mail server is configured: emails wait in the outbox until MAIL_SERVER is set "
-            "(`make run` delivers them to a local mailbox instead).")
+        return (
+            f"No mail server is configured: every email the app sends (alerts, password resets, reminders) "
+            f"goes to a local mailbox. Read them at {where} (saved as .eml files in {config['MAILBOX_DIR']})."
+        )
+    return (
+        "No mail server is configured: emails wait in the outbox until MAIL_SERVER is set "
+        "(`make run` delivers them to a local mailbox instead)."
+    )
 
 
 def mail_configured() -> bool:
@@ -162,13 +183,15 @@ def _claim(ids: list[int] | None, limit: int) -> list[int]:
     due = select(Alert.id).where(_due(now)).order_by(Alert.id).limit(limit).with_for_update(skip_locked=True)
     if ids is not None:
         due = due.where(Alert.id.in_(ids))
-    claimed = sorted(db.session.scalars(
-        update(Alert)
-        .where(Alert.id.in_(due.scalar_subquery()), _due(now))
-        .values(status=SENDING, claimed_at=now)
-        .returning(Alert.id)
-        .execution_options(synchronize_session=False)
-    ))
+    claimed = sorted(
+        db.session.scalars(
+            update(Alert)
+            .where(Alert.id.in_(due.scalar_subquery()), _due(now))
+            .values(status=SENDING, claimed_at=now)
+            .returning(Alert.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.commit()
     return claimed
 
@@ -259,7 +282,8 @@ def base_url(alert: Alert) -> str:
     if alert.base_url:
         return alert.base_url
     latest = db.session.scalar(
-        select(Alert.base_url).where(Alert.base_url.is_not(None)).order_by(Alert.id.desc()).limit(1))
+        select(Alert.base_url).where(Alert.base_url.is_not(None)).order_by(Alert.id.desc()).limit(1)
+    )
     return latest or current_app.config.get("DEV_SERVER_URL") or LAST_RESORT_BASE_URL
 
 
@@ -319,17 +343,25 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
 
 def entry_alert_statuses(entry_id: int) -> list[tuple[int, str, str]]:
     """(recipient's user id, reason, status) of each alert about a new entry, in one query."""
-    return [tuple(row) for row in db.session.execute(
-        select(Alert.recipient_id, Alert.reason, Alert.status)
-        .where(Alert.entry_id == entry_id, Alert.reason.not_in(NOT_ABOUT_THE_ENTRY)).order_by(Alert.id))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Alert.recipient_id, Alert.reason, Alert.status)
+            .where(Alert.entry_id == entry_id, Alert.reason.not_in(NOT_ABOUT_THE_ENTRY))
+            .order_by(Alert.id)
+        )
+    ]
 
 
 def undelivered_count(school_ids, statuses=(PENDING, SENDING, FAILED)) -> int:
     if not school_ids:
         return 0
-    return db.session.scalar(
-        select(func.count(Alert.id)).where(Alert.school_id.in_(school_ids), Alert.status.in_(statuses))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Alert.id)).where(Alert.school_id.in_(school_ids), Alert.status.in_(statuses))
+        )
+        or 0
+    )
 
 
 def mail_health(school_ids) -> dict:
@@ -338,30 +370,55 @@ def mail_health(school_ids) -> dict:
     rows the mail server refused, being retried (with the latest error)."""
     now = now_utc()
     stale = now - timedelta(minutes=current_app.config["ALERT_STALE_MINUTES"])
-    health = {"configured": mail_configured(), "waiting": 0, "stalled": 0, "retrying": 0, "last_error": None,
-              "stale_minutes": current_app.config["ALERT_STALE_MINUTES"]}
+    health = {
+        "configured": mail_configured(),
+        "waiting": 0,
+        "stalled": 0,
+        "retrying": 0,
+        "last_error": None,
+        "stale_minutes": current_app.config["ALERT_STALE_MINUTES"],
+    }
     if not school_ids:
         return health
     ours = Alert.school_id.in_(school_ids)
-    waiting, stalled, retrying = db.session.execute(select(
-        func.count(Alert.id),
-        func.coalesce(func.sum(case((or_(and_(Alert.status == PENDING, Alert.next_attempt_at < stale),
-                                         and_(Alert.status == SENDING, Alert.claimed_at < stale)), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(Alert.status == PENDING, Alert.attempts > 0), 1), else_=0)), 0),
-    ).where(ours, Alert.status.in_((PENDING, SENDING)))).one()
+    waiting, stalled, retrying = db.session.execute(
+        select(
+            func.count(Alert.id),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            or_(
+                                and_(Alert.status == PENDING, Alert.next_attempt_at < stale),
+                                and_(Alert.status == SENDING, Alert.claimed_at < stale),
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(case((and_(Alert.status == PENDING, Alert.attempts > 0), 1), else_=0)), 0),
+        ).where(ours, Alert.status.in_((PENDING, SENDING)))
+    ).one()
     health.update(waiting=waiting, stalled=stalled, retrying=retrying)
     if retrying:
         health["last_error"] = db.session.scalar(
-            select(Alert.last_error).where(ours, Alert.status == PENDING, Alert.attempts > 0)
-            .order_by(Alert.id.desc()).limit(1))
+            select(Alert.last_error)
+            .where(ours, Alert.status == PENDING, Alert.attempts > 0)
+            .order_by(Alert.id.desc())
+            .limit(1)
+        )
     return health
 
 
 def failed_about_entry(entry_id: int) -> int:
     """Every email about an entry given up on (the team's, colleagues', task reminders):
     what the entry page's "try again" sends again."""
-    return db.session.scalar(
-        select(func.count(Alert.id)).where(Alert.entry_id == entry_id, Alert.status == FAILED)) or 0
+    return (
+        db.session.scalar(select(func.count(Alert.id)).where(Alert.entry_id == entry_id, Alert.status == FAILED)) or 0
+    )
 
 
 def failed_count(school_ids) -> int:
@@ -377,8 +434,6 @@ def send_message(message: Message) -> None:
         connection.send(message)
 
 
-
-
 # --- staff alerted by the recorder when logging ------------------------------------------
 
 STAFF_CHOSEN = "chosen_by_recorder"
@@ -389,6 +444,7 @@ def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]
     alert id}. Someone the safeguarding team's alert already reaches gets no second email."""
     fresh = [user for user in users if user.id not in team_alerts]
     return {**team_alerts, **_queue(entry, fresh, STAFF_CHOSEN)}
+
 
 # --- other emails through the outbox (issue 4: task reminders) ----------------------
 # Builders of the message for an alert whose reason is not the team's alert, by reason.
@@ -402,9 +458,17 @@ TRANSFER_RECEIVED, TRANSFER_OVERDUE, TRANSFER_DECLINED = "transfer_received", "t
 
 def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
     """Outbox rows to a school's safeguarding team about a transfer; sent once committed."""
-    alerts = [Alert(transfer=transfer, school_id=school_id, recipient=user, email=user.email, reason=reason,
-                    base_url=queued_from())
-              for user in safeguarding_team(school_id)]
+    alerts = [
+        Alert(
+            transfer=transfer,
+            school_id=school_id,
+            recipient=user,
+            email=user.email,
+            reason=reason,
+            base_url=queued_from(),
+        )
+        for user in safeguarding_team(school_id)
+    ]
     db.session.add_all(alerts)
     db.session.flush()  # the ids, which is what send_after_commit() is handed
     if has_request_context():
@@ -414,21 +478,29 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
 
 def _transfer_message(alert: Alert) -> Message:
     transfer = alert.transfer
-    context = {"transfer": transfer, "initials": transfer.pupil.initials,
-               "link": link(alert, "transfers.show", transfer_id=transfer.id),
-               "recipient": alert.recipient, "reason": alert.reason}
+    context = {
+        "transfer": transfer,
+        "initials": transfer.pupil.initials,
+        "link": link(alert, "transfers.show", transfer_id=transfer.id),
+        "recipient": alert.recipient,
+        "reason": alert.reason,
+    }
     if alert.reason == TRANSFER_OVERDUE:
         subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"
     elif alert.reason == TRANSFER_DECLINED:
         subject = f"{transfer.to_school.name} declined a child-protection file you sent"
     else:
         subject = f"A child-protection file is being transferred to {transfer.to_school.name}: please accept it"
-    return Message(subject=subject, recipients=[alert.email],
-                   body=render_template("email/transfer.txt", **context),
-                   html=render_template("email/transfer.html", **context))
+    return Message(
+        subject=subject,
+        recipients=[alert.email],
+        body=render_template("email/transfer.txt", **context),
+        html=render_template("email/transfer.html", **context),
+    )
 
 
 # --- other kinds of email about an entry (cpoms/hearback/: the recorder hears back) ---
+
 
 def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int, int]:
     """Outbox rows about an entry to these people for a reason of MESSAGES, sent once

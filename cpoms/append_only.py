@@ -7,6 +7,7 @@ carries its own copy of the statements it ran, so a change here reaches an exist
 database only through a new migration with the new statements (tests/test_migrations.py
 fails until the migrated triggers match these).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Table, event, text
@@ -38,8 +39,10 @@ def trigger_statements(table: str, dialect: str) -> list[str]:
 
 def drop_trigger_statements(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"]
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        ]
     return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
 
 
@@ -71,8 +74,10 @@ def protect(table: Table) -> None:
 
 def _entry_granted(*entry_ids: str) -> str:
     # Built from the constant expressions below, never from input (nosec: bandit's string-built SQL).
-    return ("EXISTS (SELECT 1 FROM retention_deletion_grants g "  # nosec B608
-            f"WHERE g.entry_id IN ({', '.join(entry_ids)}))")
+    return (
+        "EXISTS (SELECT 1 FROM retention_deletion_grants g "  # nosec B608
+        f"WHERE g.entry_id IN ({', '.join(entry_ids)}))"
+    )
 
 
 def _pupil_granted(pupil_id: str) -> str:
@@ -125,9 +130,11 @@ END $$""",
 
 def drop_retention_trigger_statements(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_no_delete ON {table}",
-                *drop_trigger_statements(table, dialect),
-                f"DROP FUNCTION IF EXISTS {table}_delete_if_granted()"]
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_delete ON {table}",
+            *drop_trigger_statements(table, dialect),
+            f"DROP FUNCTION IF EXISTS {table}_delete_if_granted()",
+        ]
     return drop_trigger_statements(table, dialect)
 
 

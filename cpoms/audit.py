@@ -9,6 +9,7 @@ and are chained and inserted in that commit. So a request that fails leaves no
 trace of a write that did not happen, and the lock that orders the chain is
 held only for the instant of the commit, not while a page renders.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -163,8 +164,9 @@ LABELS = {action.value: action.label for action in Action}
 _PENDING = "audit_pending"
 
 
-def record(action: Action | str, *, entry=None, pupil=None, entry_id=None, pupil_id=None,
-           school_id=None, user=None, **detail) -> AuditEvent:
+def record(
+    action: Action | str, *, entry=None, pupil=None, entry_id=None, pupil_id=None, school_id=None, user=None, **detail
+) -> AuditEvent:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
@@ -199,12 +201,24 @@ def detail_value(detail: str | None, key: str) -> str:
 
 # --- the chain ------------------------------------------------------------------------
 
+
 def digest(row, prev_hash: str) -> str:
     """The hash of one event: its content and the previous event's hash."""
     at = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
-    content = [1, row.seq, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), row.action,
-               row.user_id, row.entry_id, row.pupil_id, row.school_id, row.ip, row.user_agent,
-               row.detail, prev_hash]
+    content = [
+        1,
+        row.seq,
+        at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        row.action,
+        row.user_id,
+        row.entry_id,
+        row.pupil_id,
+        row.school_id,
+        row.ip,
+        row.user_agent,
+        row.detail,
+        prev_hash,
+    ]
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -217,8 +231,7 @@ def _append_pending(session: Session) -> None:
     # Moving the head first takes its row lock (PostgreSQL) or the write lock
     # (SQLite): a concurrent commit waits here, then chains after this one.
     last_seq, prev = session.execute(
-        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(pending))
-        .returning(head.c.seq, head.c.hash)
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(pending)).returning(head.c.seq, head.c.hash)
     ).one()
     seq = last_seq - len(pending)
     for event in pending:
@@ -251,9 +264,7 @@ class ChainCheck:
 
 def verify_chain(batch: int = 5000) -> ChainCheck:
     """Walk the whole chain in order; stop at the first row that does not hold."""
-    result = db.session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    )
+    result = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
     try:
         return _walk(result.scalars())
     finally:
@@ -266,17 +277,28 @@ def _walk(rows) -> ChainCheck:
         if row.seq != expected_seq:
             return ChainCheck(count, expected_seq, f"event #{expected_seq} is missing (the next is #{row.seq})")
         if row.prev_hash != prev:
-            return ChainCheck(count, row.seq, f"event #{row.seq} does not follow #{row.seq - 1}: "
-                              "an event before it was removed, inserted or altered")
+            return ChainCheck(
+                count,
+                row.seq,
+                f"event #{row.seq} does not follow #{row.seq - 1}: an event before it was removed, inserted or altered",
+            )
         if digest(row, prev) != row.hash:
-            return ChainCheck(count, row.seq, f"event #{row.seq} (id {row.id}, {row.action}) was altered "
-                              "after it was written: its content does not match its hash")
+            return ChainCheck(
+                count,
+                row.seq,
+                f"event #{row.seq} (id {row.id}, {row.action}) was altered "
+                "after it was written: its content does not match its hash",
+            )
         prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
     head = db.session.get(AuditChainHead, 1)
     if head is None or head.seq != count or head.hash != prev:
         recorded = head.seq if head is not None else "nothing"
-        return ChainCheck(count, count + 1, f"the chain ends at #{count} but its head records #{recorded}: "
-                          "events were removed from the end, or the head was altered")
+        return ChainCheck(
+            count,
+            count + 1,
+            f"the chain ends at #{count} but its head records #{recorded}: "
+            "events were removed from the end, or the head was altered",
+        )
     return ChainCheck(count)
 
 

@@ -1,4 +1,5 @@
 """flask commands: demo data, users, and the alert worker."""
+
 from __future__ import annotations
 
 import time
@@ -51,7 +52,8 @@ def demo_command(password: str, if_empty: bool) -> None:
         click.echo("The database already has schools: demo data not loaded.")
         accounts = db.session.execute(
             select(User.email, User.totp_secret, User.totp_enrolled_at)
-            .where(User.email.like("%.example.org")).order_by(User.email)
+            .where(User.email.like("%.example.org"))
+            .order_by(User.email)
         ).all()
         if accounts:
             click.echo("Demo accounts present (password as set when they were created):")
@@ -64,12 +66,15 @@ def demo_command(password: str, if_empty: bool) -> None:
     db.session.commit()
     click.echo(f"Demo trust: {DEMO_TRUST}")
     if any(email in existing for email, _, _ in accounts):
-        click.echo(f"Password of accounts created now: {password}; "
-                   "accounts that already existed keep the password they had.")
+        click.echo(
+            f"Password of accounts created now: {password}; accounts that already existed keep the password they had."
+        )
     else:
         click.echo(f"Every account's password: {password}")
-    click.echo("Accounts with a TOTP secret use two-factor sign-in: add the secret to an authenticator "
-               "app (a 'setup key'), or open the otpauth:// link on the phone. Staff accounts have none.")
+    click.echo(
+        "Accounts with a TOTP secret use two-factor sign-in: add the secret to an authenticator "
+        "app (a 'setup key'), or open the otpauth:// link on the phone. Staff accounts have none."
+    )
     width = max(len(email) for email, _, _ in accounts)
     for email, description, secret in accounts:
         click.echo(f"  {email:<{width}}  {description}")

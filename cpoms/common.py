@@ -1,6 +1,7 @@
 """Small building blocks every area shares: the UK calendar day, safe redirects and
 escaping. A leaf of the import graph: it imports no other part of the app but timefmt,
 so models and every area may use it."""
+
 from __future__ import annotations
 
 from datetime import date

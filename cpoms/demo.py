@@ -1,4 +1,5 @@
 """The synthetic demo trust. Every name here is invented; no real pupil appears."""
+
 from __future__ import annotations
 
 import random
@@ -39,26 +40,43 @@ SCHOOLS = [
 PUPILS_PER_SCHOOL = 60
 
 CATEGORIES = [
-    ("Safeguarding", True,
-     "Any worry that a child may be harmed or at risk of harm: something you saw, heard or were told, "
-     "or a change in the child. If in doubt, choose this. The safeguarding team is alerted at once."),
-    ("Behaviour", False,
-     "How a child acted, in class, at play or online, against the behaviour policy. If you think it "
-     "comes from an unmet need, say so in what you write: the SENCO can add SEN later."),
-    ("First aid / medical", False,
-     "Injuries, illness, medication and first aid given in school. An injury nobody saw happen, or "
-     "that the child cannot explain, is Safeguarding."),
-    ("Parent engagement", False,
-     "A parent or carer raised something, or you spoke with them: at the gate, by phone, in a "
-     "meeting. Choose it when that is how the matter reached you."),
-    ("SEN", False,
-     "How a child learns, communicates or copes, noticed over time: patterns that help the SENCO "
-     "plan support. A one-off incident is Behaviour."),
-    ("Complaint", False,
-     "A complaint about the school from a parent, carer or pupil, and how it is being handled."),
-    ("General welfare", False,
-     "Wellbeing worries that are not about harm: tiredness, hunger, friendships, mood, lateness. "
-     "Small worries add up: the safeguarding team sees the pattern."),
+    (
+        "Safeguarding",
+        True,
+        "Any worry that a child may be harmed or at risk of harm: something you saw, heard or were told, "
+        "or a change in the child. If in doubt, choose this. The safeguarding team is alerted at once.",
+    ),
+    (
+        "Behaviour",
+        False,
+        "How a child acted, in class, at play or online, against the behaviour policy. If you think it "
+        "comes from an unmet need, say so in what you write: the SENCO can add SEN later.",
+    ),
+    (
+        "First aid / medical",
+        False,
+        "Injuries, illness, medication and first aid given in school. An injury nobody saw happen, or "
+        "that the child cannot explain, is Safeguarding.",
+    ),
+    (
+        "Parent engagement",
+        False,
+        "A parent or carer raised something, or you spoke with them: at the gate, by phone, in a "
+        "meeting. Choose it when that is how the matter reached you.",
+    ),
+    (
+        "SEN",
+        False,
+        "How a child learns, communicates or copes, noticed over time: patterns that help the SENCO "
+        "plan support. A one-off incident is Behaviour.",
+    ),
+    ("Complaint", False, "A complaint about the school from a parent, carer or pupil, and how it is being handled."),
+    (
+        "General welfare",
+        False,
+        "Wellbeing worries that are not about harm: tiredness, hunger, friendships, mood, lateness. "
+        "Small worries add up: the safeguarding team sees the pattern.",
+    ),
 ]
 
 STAFF = [
@@ -72,67 +90,175 @@ STAFF = [
     ("admin", Role.ADMIN, "School Administrator"),
 ]
 STAFF_NAMES = {
-    "ashgrove": ["Priya Shah", "Tom Okafor", "Helen Morris", "Grace Adeyemi", "Liam Walsh",
-                 "Margaret Hughes", "Sunita Patel"],
-    "brookfield": ["Daniel Kowalski", "Aisha Rahman", "Peter Lloyd", "Chloe Bennett", "Marcus Green",
-                   "Rosemary Clarke", "Yusuf Ali"],
-    "cedar-park": ["Fiona Campbell", "Kwame Mensah", "Sarah O'Neill", "Ben Carter", "Zara Hussain",
-                   "Geoffrey Price", "Mei Lin"],
+    "ashgrove": [
+        "Priya Shah",
+        "Tom Okafor",
+        "Helen Morris",
+        "Grace Adeyemi",
+        "Liam Walsh",
+        "Margaret Hughes",
+        "Sunita Patel",
+    ],
+    "brookfield": [
+        "Daniel Kowalski",
+        "Aisha Rahman",
+        "Peter Lloyd",
+        "Chloe Bennett",
+        "Marcus Green",
+        "Rosemary Clarke",
+        "Yusuf Ali",
+    ],
+    "cedar-park": [
+        "Fiona Campbell",
+        "Kwame Mensah",
+        "Sarah O'Neill",
+        "Ben Carter",
+        "Zara Hussain",
+        "Geoffrey Price",
+        "Mei Lin",
+    ],
 }
 TRUST_REP = ("trust@westlondon.example.org", "Catherine Doyle")
 TRUST_ADMIN = ("admin@westlondon.example.org", "Joanne Whitfield")
 GUIDANCE_FILE = Path(__file__).with_name("demo_text") / "recording_guidance.md"
 
 FIRST_NAMES = [
-    "Amelia", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "Leo", "Zainab", "Arlo",
-    "Maya", "Theo", "Ivy", "Yusuf", "Lily", "Kai", "Sofia", "Ethan", "Aaliyah", "Jacob",
-    "Chloe", "Reuben", "Amara", "Finn", "Hana", "Oscar", "Ruby", "Tomasz", "Imani", "Harry",
-    "Layla", "Samuel", "Nadia", "Archie", "Eliza", "Dev", "Poppy", "Kofi", "Mila", "Luca",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Muhammad",
+    "Freya",
+    "Leo",
+    "Zainab",
+    "Arlo",
+    "Maya",
+    "Theo",
+    "Ivy",
+    "Yusuf",
+    "Lily",
+    "Kai",
+    "Sofia",
+    "Ethan",
+    "Aaliyah",
+    "Jacob",
+    "Chloe",
+    "Reuben",
+    "Amara",
+    "Finn",
+    "Hana",
+    "Oscar",
+    "Ruby",
+    "Tomasz",
+    "Imani",
+    "Harry",
+    "Layla",
+    "Samuel",
+    "Nadia",
+    "Archie",
+    "Eliza",
+    "Dev",
+    "Poppy",
+    "Kofi",
+    "Mila",
+    "Luca",
 ]
 LAST_NAMES = [
-    "Ahmed", "Baker", "Campbell", "Da Silva", "Evans", "Fernandes", "Green", "Hassan", "Ivanova",
-    "Johnson", "Khan", "Lewis", "Martin", "Nowak", "Osei", "Patel", "Quinn", "Robinson", "Singh",
-    "Taylor", "Usman", "Vaughan", "Williams", "Xu", "Young", "Zielinski", "Adebayo", "Brown",
-    "Chowdhury", "Doherty",
+    "Ahmed",
+    "Baker",
+    "Campbell",
+    "Da Silva",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hassan",
+    "Ivanova",
+    "Johnson",
+    "Khan",
+    "Lewis",
+    "Martin",
+    "Nowak",
+    "Osei",
+    "Patel",
+    "Quinn",
+    "Robinson",
+    "Singh",
+    "Taylor",
+    "Usman",
+    "Vaughan",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Adebayo",
+    "Brown",
+    "Chowdhury",
+    "Doherty",
 ]
 CLASSES = ["Oak", "Willow", "Rowan", "Hazel"]
 
 NARRATIVES = {
     "Safeguarding": [
-        ("During the register the pupil flinched when I reached past them, then said they did not "
-         "want to go home tonight. I asked an open question and wrote down exactly what they said.",
-         "Dad gets really angry when he has been out."),
-        ("Pupil arrived wearing the same clothes as all week, hungry at breakfast club and asked "
-         "for food to take home. Said mum has been asleep a lot.", "There's nothing in the cupboards."),
-        ("At pick-up an adult I did not recognise tried to collect the pupil. They were not on the "
-         "collection list. Office called the parent, who had not arranged it.", None),
+        (
+            "During the register the pupil flinched when I reached past them, then said they did not "
+            "want to go home tonight. I asked an open question and wrote down exactly what they said.",
+            "Dad gets really angry when he has been out.",
+        ),
+        (
+            "Pupil arrived wearing the same clothes as all week, hungry at breakfast club and asked "
+            "for food to take home. Said mum has been asleep a lot.",
+            "There's nothing in the cupboards.",
+        ),
+        (
+            "At pick-up an adult I did not recognise tried to collect the pupil. They were not on the "
+            "collection list. Office called the parent, who had not arranged it.",
+            None,
+        ),
     ],
     "Behaviour": [
-        ("Pushed another pupil off the climbing frame at lunch after an argument about a game. "
-         "Both spoken to; apology given.", None),
-        ("Refused to join the carpet session and threw a pencil pot. Calmed in the reading corner "
-         "after ten minutes.", None),
+        (
+            "Pushed another pupil off the climbing frame at lunch after an argument about a game. "
+            "Both spoken to; apology given.",
+            None,
+        ),
+        (
+            "Refused to join the carpet session and threw a pencil pot. Calmed in the reading corner "
+            "after ten minutes.",
+            None,
+        ),
     ],
     "First aid / medical": [
-        ("Grazed knee in the playground at morning break. Cleaned and plaster applied. "
-         "Parent told at pick-up.", None),
+        ("Grazed knee in the playground at morning break. Cleaned and plaster applied. Parent told at pick-up.", None),
         ("Bumped head on a table edge in PE. Cold compress; head bump letter sent home.", None),
     ],
     "Parent engagement": [
-        ("Parent came to the office worried about friendship problems at lunchtime. "
-         "Agreed a meeting with the class teacher on Friday.", None),
+        (
+            "Parent came to the office worried about friendship problems at lunchtime. "
+            "Agreed a meeting with the class teacher on Friday.",
+            None,
+        ),
     ],
     "SEN": [
-        ("Finding it hard to follow two-step instructions in maths this half term; "
-         "noticeably better with visual prompts.", None),
+        (
+            "Finding it hard to follow two-step instructions in maths this half term; "
+            "noticeably better with visual prompts.",
+            None,
+        ),
     ],
     "Complaint": [
-        ("Parent complained by phone that a school trip letter was not received. "
-         "Copy sent and newsletter process checked.", None),
+        (
+            "Parent complained by phone that a school trip letter was not received. "
+            "Copy sent and newsletter process checked.",
+            None,
+        ),
     ],
     "General welfare": [
-        ("Very tired in class most mornings this week and fell asleep during reading. "
-         "Said they had been on a tablet late.", "I was up really late playing."),
+        (
+            "Very tired in class most mornings this week and fell asleep during reading. "
+            "Said they had been on a tablet late.",
+            "I was up really late playing.",
+        ),
     ],
 }
 
@@ -154,7 +280,10 @@ def ensure_categories() -> list[Category]:
     for order, (name, alerts, description) in enumerate(CATEGORIES):
         if name not in existing:
             existing[name] = Category(
-                name=name, alerts_safeguarding_team=alerts, description=description, order=order,
+                name=name,
+                alerts_safeguarding_team=alerts,
+                description=description,
+                order=order,
                 always_alerts=name == SAFEGUARDING,
             )
             db.session.add(existing[name])
@@ -220,12 +349,22 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
             _entries(rng, school, pupils, staff, categories)
     rep = _user(TRUST_REP[0], TRUST_REP[1], password)
     _grant(rep, Role.TRUST_REP, trust=trust)
-    accounts.append((TRUST_REP[0], f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})",
-                     _two_factor(rep, Role.TRUST_REP)))
+    accounts.append(
+        (
+            TRUST_REP[0],
+            f"{Role.LABELS[Role.TRUST_REP]}, {DEMO_TRUST} ({TRUST_REP[1]})",
+            _two_factor(rep, Role.TRUST_REP),
+        )
+    )
     trust_admin = _user(TRUST_ADMIN[0], TRUST_ADMIN[1], password)
     _grant(trust_admin, Role.ADMIN, trust=trust)
-    accounts.append((TRUST_ADMIN[0], f"{Role.LABELS[Role.ADMIN]}, {DEMO_TRUST} ({TRUST_ADMIN[1]})",
-                     _two_factor(trust_admin, Role.ADMIN)))
+    accounts.append(
+        (
+            TRUST_ADMIN[0],
+            f"{Role.LABELS[Role.ADMIN]}, {DEMO_TRUST} ({TRUST_ADMIN[1]})",
+            _two_factor(trust_admin, Role.ADMIN),
+        )
+    )
     db.session.flush()
     _guidance(trust, trust_admin)
     return accounts
@@ -235,8 +374,14 @@ def _guidance(trust: Trust, author: User) -> None:
     """The trust's recording guidance, for all its schools, unless it has some already."""
     if db.session.scalar(select(GuidanceVersion.id).where(GuidanceVersion.trust_id == trust.id).limit(1)):
         return
-    db.session.add(GuidanceVersion(trust=trust, created_by=author, body=GUIDANCE_FILE.read_text("utf-8"),
-                                   note="First version, written for the app."))
+    db.session.add(
+        GuidanceVersion(
+            trust=trust,
+            created_by=author,
+            body=GUIDANCE_FILE.read_text("utf-8"),
+            note="First version, written for the app.",
+        )
+    )
     db.session.flush()
 
 
@@ -276,9 +421,20 @@ def _entries(rng, school, pupils, staff, categories) -> None:
     by_name = {c.name: c for c in categories}
     now = now_utc()
     recorders = [staff["teacher1"], staff["teacher2"], staff["slt"]]
-    plan = ["Safeguarding", "Behaviour", "First aid / medical", "Safeguarding", "General welfare",
-            "Parent engagement", "SEN", "Behaviour", "Safeguarding", "Complaint", "First aid / medical",
-            "General welfare"]
+    plan = [
+        "Safeguarding",
+        "Behaviour",
+        "First aid / medical",
+        "Safeguarding",
+        "General welfare",
+        "Parent engagement",
+        "SEN",
+        "Behaviour",
+        "Safeguarding",
+        "Complaint",
+        "First aid / medical",
+        "General welfare",
+    ]
     entries = []
     for n, category_name in enumerate(plan):
         narrative, words = rng.choice(NARRATIVES[category_name])
@@ -311,15 +467,31 @@ def _evolve(entries: list[Entry], staff: dict, safeguarding: Category) -> None:
     rest of the demo: the demo queues no alerts)."""
     behaviour, first = entries[1], entries[0]
     dsl, at = staff["dsl"], behaviour.created_at + timedelta(days=1)
-    db.session.add_all([
-        EntryCategory(entry=behaviour, category=safeguarding, added_by=dsl, added_at=at,
-                      reason="Mum has since told the office about arguments at home; this may be linked."),
-        Amendment(entry=behaviour, author=behaviour.recorded_by, created_at=at + timedelta(hours=1),
-                  text="This happened at morning break, not at lunch.",
-                  reason="I checked the duty rota: I was on the playground at break."),
-        EntryLink(entry_id=min(first.id, behaviour.id), other_entry_id=max(first.id, behaviour.id), linked_by=dsl,
-                  linked_at=at + timedelta(hours=2), reason="Possibly related: read them together at the next review."),
-    ])
+    db.session.add_all(
+        [
+            EntryCategory(
+                entry=behaviour,
+                category=safeguarding,
+                added_by=dsl,
+                added_at=at,
+                reason="Mum has since told the office about arguments at home; this may be linked.",
+            ),
+            Amendment(
+                entry=behaviour,
+                author=behaviour.recorded_by,
+                created_at=at + timedelta(hours=1),
+                text="This happened at morning break, not at lunch.",
+                reason="I checked the duty rota: I was on the playground at break.",
+            ),
+            EntryLink(
+                entry_id=min(first.id, behaviour.id),
+                other_entry_id=max(first.id, behaviour.id),
+                linked_by=dsl,
+                linked_at=at + timedelta(hours=2),
+                reason="Possibly related: read them together at the next review.",
+            ),
+        ]
+    )
 
 
 def _review(entry: Entry, staff: dict, category_name: str) -> None:
@@ -328,17 +500,31 @@ def _review(entry: Entry, staff: dict, category_name: str) -> None:
     steps = [(Kind.REVIEWED, "", {})]
     if category_name == "Safeguarding":
         steps += [
-            (Kind.RISK, "Spoke with the class teacher; no injuries seen. Pupil calm by end of day.",
-             {"risk_level": "medium"}),
-            (Kind.DECISION, "Not referring to children's social care at this stage.",
-             {"reason": "Threshold not met on what we know now; early help offered to the family."}),
-            (Kind.AGENCY, "Early help consultation line called for advice.",
-             {"agency_name": "Early Help", "agency_reference": "EH-DEMO-0042"}),
+            (
+                Kind.RISK,
+                "Spoke with the class teacher; no injuries seen. Pupil calm by end of day.",
+                {"risk_level": "medium"},
+            ),
+            (
+                Kind.DECISION,
+                "Not referring to children's social care at this stage.",
+                {"reason": "Threshold not met on what we know now; early help offered to the family."},
+            ),
+            (
+                Kind.AGENCY,
+                "Early help consultation line called for advice.",
+                {"agency_name": "Early Help", "agency_reference": "EH-DEMO-0042"},
+            ),
         ]
     else:
         steps += [(Kind.ACTION, "Discussed with the class teacher and parent informed.", {})]
-        steps += [(Kind.CLOSED, "Resolved: no further action needed.",
-                   {"reason": "Parent and class teacher report no further incidents."})]
+        steps += [
+            (
+                Kind.CLOSED,
+                "Resolved: no further action needed.",
+                {"reason": "Parent and class teacher report no further incidents."},
+            )
+        ]
     for i, (kind, text, extra) in enumerate(steps):
         when = at + timedelta(hours=i * 3)
         add_follow_up(dsl, entry, kind, text, occurred_at=when, recorded_at=when, **extra)

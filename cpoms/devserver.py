@@ -9,11 +9,13 @@ in the environment is used instead, as in production.
 If either process stops, the other is stopped too, and the launcher exits with its
 code: a web server that could not take its port does not leave a worker running.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import signal
+
 # Runs this interpreter's flask with fixed arguments, no shell.
 import subprocess  # nosec B404
 import sys
@@ -56,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(dict(os.environ), url)
     print(f"Serving on {url}  (stop with Ctrl+C: it stops the alert worker too)", flush=True)
     if env.get("MAIL_BACKEND") == "mailbox":
-        print(f"No MAIL_SERVER is configured: every email goes to the local mailbox, {url}/mailbox "
-              "(saved as .eml files in instance/mailbox/).", flush=True)
+        print(
+            f"No MAIL_SERVER is configured: every email goes to the local mailbox, {url}/mailbox "
+            "(saved as .eml files in instance/mailbox/).",
+            flush=True,
+        )
     else:
         print(f"Emails go to the mail server {env['MAIL_SERVER']}.", flush=True)
 
@@ -68,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
-    children = {name: subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # nosec B603
-                for name, command in commands(args.host, args.port, args.interval).items()}
+    children = {
+        name: subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # nosec B603
+        for name, command in commands(args.host, args.port, args.interval).items()
+    }
     code = 0
     while not stopping:
         ended = [(name, child.returncode) for name, child in children.items() if child.poll() is not None]

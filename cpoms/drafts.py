@@ -6,6 +6,7 @@ its browser storage is readable by the next person to pick it up. A draft belong
 to the user of the session that ended, is given back only to them, on the page
 the form was on, and lives DRAFT_HOURS (24 by default).
 """
+
 from __future__ import annotations
 
 import json
@@ -97,23 +98,28 @@ def claim(form_name: str) -> MultiDict | None:
     if not current_user.is_authenticated:
         return None
     draft = db.session.scalar(
-        select(Draft).where(Draft.user_id == current_user.id, Draft.path == request.path,
-                            Draft.saved_at >= _oldest_kept())
+        select(Draft).where(
+            Draft.user_id == current_user.id, Draft.path == request.path, Draft.saved_at >= _oldest_kept()
+        )
     )
     data = MultiDict(json.loads(draft.data)) if draft is not None else None
     if data is not None and data.get(FORM_NAME) != form_name:
         return None
     if data is not None and data.get(AUTOSAVED):
         # Kept until the form is saved: a reload or a new tab gets it back again.
-        flash(f"Your draft from {uk_time(draft.saved_at)} is back in the form: carry on, and save it "
-              "when it is ready.", "info")
+        flash(
+            f"Your draft from {uk_time(draft.saved_at)} is back in the form: carry on, and save it when it is ready.",
+            "info",
+        )
         return data
     session[SESSION_KEY] = [p for p in session[SESSION_KEY] if p != request.path]
     if draft is None:
         return None
     db.session.delete(draft)
-    flash("Your session ended before you saved this. What you had typed is back in the form: "
-          "check it and save it.", "info")
+    flash(
+        "Your session ended before you saved this. What you had typed is back in the form: check it and save it.",
+        "info",
+    )
     return data
 
 

@@ -1,4 +1,5 @@
 """Form pieces shared by more than one blueprint."""
+
 from __future__ import annotations
 
 import secrets
@@ -162,5 +163,4 @@ class OnceForm(BaseForm):
         key = field.raw_data[0] if field.raw_data else ""  # posted, never the default
         if not submissions.well_formed(key) or not submissions.unclaimed(key):
             field.data = new_submission_key()  # the corrected form is a new submission
-            raise ValidationError("This form could not be saved as it was sent. "
-                                  "Check what you entered and save again.")
+            raise ValidationError("This form could not be saved as it was sent. Check what you entered and save again.")

@@ -1,4 +1,5 @@
 """One place decides whether a request wants a whole page or one piece of it."""
+
 from __future__ import annotations
 
 from flask import make_response, render_template, request

@@ -5,6 +5,7 @@ record they may not have answers exactly as one that does not exist, or an id th
 could not exist: 404, the same page, and one audit.DENIED row naming what was asked
 for. Routes never get records or abort with 403/404 themselves (tests/test_one_way_in.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,20 @@ from . import audit, policy
 from .extensions import db
 from .formfields import as_id
 from .models import (
-    Attachment, Category, Entry, FollowUp, GuidanceVersion, Pupil, PupilImport, RetentionDeletion, RoleAssignment,
-    School, Task, Transfer, Trust, User,
+    Attachment,
+    Category,
+    Entry,
+    FollowUp,
+    GuidanceVersion,
+    Pupil,
+    PupilImport,
+    RetentionDeletion,
+    RoleAssignment,
+    School,
+    Task,
+    Transfer,
+    Trust,
+    User,
 )
 
 # A text key (an import's preview address) is URL-safe random text of this length at most.
@@ -35,8 +48,17 @@ def _key(model, record_id):
     return as_id(record_id)
 
 
-def find(model, record_id, allowed, *, what: str, audit_as: str | None = None, options=(),
-         within: dict | None = None, context=None):
+def find(
+    model,
+    record_id,
+    allowed,
+    *,
+    what: str,
+    audit_as: str | None = None,
+    options=(),
+    within: dict | None = None,
+    context=None,
+):
     """The record, or None (audited as DENIED) when it is missing or `allowed(current_user,
     record)` refuses it. For a record named inside a form (the entry a link goes to),
     where the caller answers with a form error; routes use `load`.
@@ -48,8 +70,11 @@ def find(model, record_id, allowed, *, what: str, audit_as: str | None = None, o
     refusal is on that child's record too (a missing one has none)."""
     key = _key(model, record_id)
     record = db.session.get(model, key, options=options) if key is not None else None
-    if (record is None or any(getattr(record, name) != value for name, value in (within or {}).items())
-            or not allowed(current_user, record)):
+    if (
+        record is None
+        or any(getattr(record, name) != value for name, value in (within or {}).items())
+        or not allowed(current_user, record)
+    ):
         asked = {audit_as or what: key} if key is not None else {"asked": str(record_id)[:100]}
         if record is not None and context is not None:
             asked.update(context(record))
@@ -58,11 +83,21 @@ def find(model, record_id, allowed, *, what: str, audit_as: str | None = None, o
     return record
 
 
-def load(model, record_id, allowed, *, what: str, audit_as: str | None = None, options=(),
-         within: dict | None = None, context=None):
+def load(
+    model,
+    record_id,
+    allowed,
+    *,
+    what: str,
+    audit_as: str | None = None,
+    options=(),
+    within: dict | None = None,
+    context=None,
+):
     """The record if policy lets the current user have it; otherwise 404, audited (see `find`)."""
-    record = find(model, record_id, allowed, what=what, audit_as=audit_as, options=options, within=within,
-                  context=context)
+    record = find(
+        model, record_id, allowed, what=what, audit_as=audit_as, options=options, within=within, context=context
+    )
     if record is None:
         abort(404)
     return record
@@ -108,8 +143,13 @@ def found_or_404(thing):
 
 # What the entry page shows: attachments and body-map marks are a few rows each, joined
 # into the entry's own query.
-ENTRY_PAGE = (selectinload(Entry.follow_ups), selectinload(Entry.later_categories), selectinload(Entry.amendments),
-              joinedload(Entry.attachments), joinedload(Entry.body_marks))
+ENTRY_PAGE = (
+    selectinload(Entry.follow_ups),
+    selectinload(Entry.later_categories),
+    selectinload(Entry.amendments),
+    joinedload(Entry.attachments),
+    joinedload(Entry.body_marks),
+)
 
 
 def _of_entry(record) -> dict:
@@ -135,8 +175,9 @@ def entry_to_link(entry_id: int) -> Entry | None:
 
 
 def follow_up_or_404(follow_up_id: int) -> FollowUp:
-    return load(FollowUp, follow_up_id, policy.can_view_follow_up, what="follow-up", audit_as="follow_up",
-                context=_of_entry)
+    return load(
+        FollowUp, follow_up_id, policy.can_view_follow_up, what="follow-up", audit_as="follow_up", context=_of_entry
+    )
 
 
 def task_or_404(task_id: int) -> Task:
@@ -150,6 +191,7 @@ def attachment_or_404(attachment_id: int) -> tuple[Attachment, Entry]:
 
 
 # --- pupils ----------------------------------------------------------------------
+
 
 def chronology_pupil_or_404(pupil_id: int) -> Pupil:
     return load(Pupil, pupil_id, policy.can_view_chronology, what="chronology", audit_as="pupil_id")
@@ -168,11 +210,18 @@ def monitoring_pupil_or_404(pupil_id: int) -> Pupil:
 
 
 def transfer_or_404(transfer_id: int) -> Transfer:
-    return load(Transfer, transfer_id, policy.can_view_transfer, what="transfer",
-                options=[selectinload(Transfer.events)], context=_of_pupil)
+    return load(
+        Transfer,
+        transfer_id,
+        policy.can_view_transfer,
+        what="transfer",
+        options=[selectinload(Transfer.events)],
+        context=_of_pupil,
+    )
 
 
 # --- pupil imports and deletions after the retention review -----------------------
+
 
 def pupil_import_or_404(upload_id: str) -> PupilImport:
     return load(PupilImport, upload_id, policy.can_see_pupil_import, what="pupil import", audit_as="upload")
@@ -183,11 +232,18 @@ def proposable_pupil_or_404(pupil_id: int) -> Pupil:
 
 
 def deletion_or_404(proposal_id: int) -> RetentionDeletion:
-    return load(RetentionDeletion, proposal_id, policy.can_see_deletion_proposal, what="retention_deletion",
-                audit_as="proposal_id", context=_of_pupil)
+    return load(
+        RetentionDeletion,
+        proposal_id,
+        policy.can_see_deletion_proposal,
+        what="retention_deletion",
+        audit_as="proposal_id",
+        context=_of_pupil,
+    )
 
 
 # --- administration -------------------------------------------------------------
+
 
 def administered_user_or_404(user_id: int) -> User:
     return load(User, user_id, policy.can_administer_user, what="user", audit_as="target_user_id")
@@ -208,20 +264,22 @@ def managed_school_or_404(school_id: int) -> School:
 
 # --- the recording guidance -------------------------------------------------------
 
+
 def guidance_version_or_404(version_id: int) -> GuidanceVersion:
-    return load(GuidanceVersion, version_id, policy.can_read_guidance_version, what="guidance version",
-                audit_as="version")
+    return load(
+        GuidanceVersion, version_id, policy.can_read_guidance_version, what="guidance version", audit_as="version"
+    )
 
 
 def guidance_school_or_404(school_id, allowed) -> School:
     """A school's guidance, when `allowed` (policy.can_read_guidance_of or can_edit_guidance_of) says so."""
-    return load(School, school_id, lambda user, school: allowed(user, school.id, None), what="guidance",
-                audit_as="school")
+    return load(
+        School, school_id, lambda user, school: allowed(user, school.id, None), what="guidance", audit_as="school"
+    )
 
 
 def guidance_trust_or_404(trust_id, allowed) -> Trust:
-    return load(Trust, trust_id, lambda user, trust: allowed(user, None, trust.id), what="guidance",
-                audit_as="trust")
+    return load(Trust, trust_id, lambda user, trust: allowed(user, None, trust.id), what="guidance", audit_as="trust")
 
 
 def date_of_birth_pupil_or_404(pupil_id: int) -> Pupil:

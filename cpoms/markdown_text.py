@@ -4,6 +4,7 @@ Raw HTML in the source is shown as text, never passed through; markdown-it's lin
 check refuses javascript:, vbscript:, file: and data: URLs. Images are off: guidance
 is words, and an image would let a page load things from anywhere.
 """
+
 from __future__ import annotations
 
 from markdown_it import MarkdownIt

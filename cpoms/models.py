@@ -1,6 +1,7 @@
 """The records. Entries and follow-ups are facts: the app inserts them and never
 updates or deletes them. What changes over time (open/closed, reviewed) lives in
 EntryState, a projection of the follow-ups kept beside them for fast queues."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -574,6 +575,7 @@ append_only.protect_allowing_retention(KeyEvent.__table__)
 
 # --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
 
+
 class TransferMethod:
     LABELS = {
         "secure_email": "Secure email",
@@ -700,6 +702,7 @@ def _chain_genesis(target, connection, **kw):
 
 # --- concerns that evolve: later categories, amendments, linked entries ------------
 
+
 class EntryCategory(db.Model):
     """A category the safeguarding team added after the entry was saved ("now also:
     safeguarding"). The entry's own category stays what it was recorded as."""
@@ -761,17 +764,20 @@ Entry.amendments = relationship(
     Amendment, back_populates="entry", lazy="raise_on_sql", order_by=(Amendment.created_at, Amendment.id)
 )
 
+
 def in_category(category_id: int):
     """A WHERE clause on Entry: recorded as this category, or given it later."""
-    return or_(Entry.category_id == category_id, Entry.id.in_(
-        select(EntryCategory.entry_id).where(EntryCategory.category_id == category_id)))
+    return or_(
+        Entry.category_id == category_id,
+        Entry.id.in_(select(EntryCategory.entry_id).where(EntryCategory.category_id == category_id)),
+    )
 
 
-for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__,
-               Amendment.__table__, EntryLink.__table__):
+for _table in (Entry.__table__, FollowUp.__table__, EntryCategory.__table__, Amendment.__table__, EntryLink.__table__):
     append_only.protect_allowing_retention(_table)
 
 # --- pupils' roles and staff alerted when logging -------------------------------------
+
 
 class PupilRole:
     """The part a pupil plays in an entry: each pupil's chronology shows theirs."""
@@ -917,6 +923,7 @@ for _table in (Task.__table__, TaskCompletion.__table__, TaskReminder.__table__,
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---------------------------------
 
+
 @dataclass(frozen=True)
 class FileType:
     label: str
@@ -988,6 +995,7 @@ append_only.protect_allowing_retention(Attachment.__table__)
 append_only.protect_allowing_retention(BodyMapMark.__table__)
 
 # --- administration: category names over time, deletion after the retention review ---
+
 
 class CategoryRename(db.Model):
     """A category's earlier name: an entry shows the name its category had when the
@@ -1077,8 +1085,9 @@ class RecorderMessage(db.Model):
 
 append_only.protect_allowing_retention(RecorderMessage.__table__)
 # Loaded when the entry page asks (the team's view of them); lists of entries never do.
-Entry.recorder_messages = relationship(RecorderMessage, viewonly=True, lazy="select",
-                                       order_by=(RecorderMessage.created_at, RecorderMessage.id))
+Entry.recorder_messages = relationship(
+    RecorderMessage, viewonly=True, lazy="select", order_by=(RecorderMessage.created_at, RecorderMessage.id)
+)
 
 
 class SubmissionKey(db.Model):

@@ -1,5 +1,6 @@
 """Who may see and do what: the one place. Routes and templates ask these
 functions; nothing else looks at role assignments to decide a permission."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,27 +11,41 @@ from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import (
-    Alert, AuditEvent, Entry, EntryPupil, EntryShare, Kind, MonitoringEvent, Pupil, Role, RoleAssignment, School, Task,
-    Transfer, TransferEvent, TransferStatus, User,
+    Alert,
+    AuditEvent,
+    Entry,
+    EntryPupil,
+    EntryShare,
+    Kind,
+    MonitoringEvent,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    Task,
+    Transfer,
+    TransferEvent,
+    TransferStatus,
+    User,
 )
 
 # --- capabilities: what each role grants, per school it is held at ----------------
 # The one table. access(user) reads it one way ("where may this person ..."), holders()
 # and holds() the other ("who may ... at this school"): alerts, pickers, task
 # assignees and reminders ask those, never the role assignments themselves.
-LOG = "log"                          # record concerns about the school's pupils
-READ_SCHOOL = "read_all"             # read every entry of the school
-READ_OWN = "read_own"                # read what they recorded or were alerted to, given a task on
-FULL_NAMES = "full_names"            # see pupils by name (not initials)
-REVIEW = "review"                    # the review queue, follow-ups, a received file
-TEAM = "team"                        # the safeguarding team: everything a DSL decides
-OVERSEE = "oversee"                  # the governors' and trust's read-only review
-ADMIN = "admin"                      # accounts, pupils, settings (no entries)
-MEMBER = "member"                    # any role at all: the school's guidance
+LOG = "log"  # record concerns about the school's pupils
+READ_SCHOOL = "read_all"  # read every entry of the school
+READ_OWN = "read_own"  # read what they recorded or were alerted to, given a task on
+FULL_NAMES = "full_names"  # see pupils by name (not initials)
+REVIEW = "review"  # the review queue, follow-ups, a received file
+TEAM = "team"  # the safeguarding team: everything a DSL decides
+OVERSEE = "oversee"  # the governors' and trust's read-only review
+ADMIN = "admin"  # accounts, pupils, settings (no entries)
+MEMBER = "member"  # any role at all: the school's guidance
 RECEIVES_ALERTS = "receives_alerts"  # emailed for every safeguarding entry, and about transfers
 SAFEGUARDING_CONTACT = "safeguarding_contact"  # named on the log form as the people to tell
-ALERTABLE = "alertable"              # a colleague a recorder may choose to alert
-ASSIGNABLE = "assignable"            # may be given a task (and reminded of it)
+ALERTABLE = "alertable"  # a colleague a recorder may choose to alert
+ASSIGNABLE = "assignable"  # may be given a task (and reminded of it)
 CONFIRMS_DELETION = "confirms_deletion"  # the second person of a deletion after review
 # Where what they recorded stands (date, category, pupils' initials, waiting/reviewed/closed)
 # and the safeguarding team's messages to them: never the record's text, so held without
@@ -125,8 +140,9 @@ def _resolve(user) -> Access:
         # CPOMS), but reads nothing: not even what they recorded. They do hear where it
         # stands (RECORDED_STATE), which shows none of it.
         loggers = frozenset(a.school_id for a in user.roles if a.role in LOGS_ENTRIES and a.school_id is not None)
-        told = frozenset(a.school_id for a in user.roles
-                         if a.role in CAPABILITIES[RECORDED_STATE] and a.school_id is not None)
+        told = frozenset(
+            a.school_id for a in user.roles if a.role in CAPABILITIES[RECORDED_STATE] and a.school_id is not None
+        )
         return Access(user_id=user.id, log=loggers, member=loggers, recorded_state=told)
     by_role: dict[str, set[int]] = {role: set() for role in Role.ALL}
     trust_roles: dict[int, set[str]] = {}
@@ -136,9 +152,7 @@ def _resolve(user) -> Access:
         elif assignment.trust_id is not None and assignment.role in TRUST_WIDE:
             trust_roles.setdefault(assignment.trust_id, set()).add(assignment.role)
     if trust_roles:
-        rows = db.session.execute(
-            select(School.id, School.trust_id).where(School.trust_id.in_(trust_roles))
-        )
+        rows = db.session.execute(select(School.id, School.trust_id).where(School.trust_id.in_(trust_roles)))
         for school_id, trust_id in rows:
             for role in trust_roles[trust_id]:
                 by_role[role].add(school_id)
@@ -146,12 +160,12 @@ def _resolve(user) -> Access:
     return Access(
         user_id=user.id,
         admin_trusts=frozenset(t for t, roles in trust_roles.items() if roles & ADMINISTERS),
-        **{capability: frozenset().union(*(by_role[r] for r in roles))
-           for capability, roles in CAPABILITIES.items()},
+        **{capability: frozenset().union(*(by_role[r] for r in roles)) for capability, roles in CAPABILITIES.items()},
     )
 
 
 # --- who holds a capability at a school (the other direction) -------------------------
+
 
 def _grants_at(capability: str, assignment=RoleAssignment, school=School):
     """The join condition of role assignments to schools, and the filter on the role, for
@@ -160,8 +174,12 @@ def _grants_at(capability: str, assignment=RoleAssignment, school=School):
     on = assignment.school_id == school.id
     trust_wide = roles & TRUST_WIDE
     if trust_wide:
-        on = or_(on, and_(assignment.school_id.is_(None), assignment.trust_id == school.trust_id,
-                          assignment.role.in_(trust_wide)))
+        on = or_(
+            on,
+            and_(
+                assignment.school_id.is_(None), assignment.trust_id == school.trust_id, assignment.role.in_(trust_wide)
+            ),
+        )
     return on, assignment.role.in_(roles)
 
 
@@ -169,17 +187,22 @@ def holders(capability: str, school_ids):
     """A SELECT of the active users who hold this capability at any of these schools
     (callers add their order): the same answer access() gives each of them."""
     on, granting = _grants_at(capability)
-    return select(User).where(User.active.is_(True), User.id.in_(
-        select(RoleAssignment.user_id).join(School, on).where(granting, School.id.in_(school_ids))))
+    return select(User).where(
+        User.active.is_(True),
+        User.id.in_(select(RoleAssignment.user_id).join(School, on).where(granting, School.id.in_(school_ids))),
+    )
 
 
 def holders_with_roles(capability: str, school_ids):
     """As holders(), one row per (user, school, role) that grants it: for pickers that say
     where and as what each person works."""
     on, granting = _grants_at(capability)
-    return (select(User, School, RoleAssignment.role)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id).join(School, on)
-            .where(granting, School.id.in_(school_ids), User.active.is_(True)))
+    return (
+        select(User, School, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(School, on)
+        .where(granting, School.id.in_(school_ids), User.active.is_(True))
+    )
 
 
 def holds(capability: str, user_id, school_id):
@@ -188,13 +211,16 @@ def holds(capability: str, user_id, school_id):
     assignment, school, person = aliased(RoleAssignment), aliased(School), aliased(User)
     on, granting = _grants_at(capability, assignment, school)
     return exists(
-        select(assignment.id).join(school, on).join(person, person.id == assignment.user_id)
+        select(assignment.id)
+        .join(school, on)
+        .join(person, person.id == assignment.user_id)
         .where(granting, assignment.user_id == user_id, school.id == school_id, person.active.is_(True))
         .correlate_except(assignment, school, person)
     )
 
 
 # --- logging entries -------------------------------------------------------
+
 
 def can_log(user) -> bool:
     return bool(access(user).log)
@@ -209,6 +235,7 @@ def can_log_for_pupil(user, pupil: Pupil) -> bool:
 
 
 # --- hearing back: what the recorder is told about what they logged ----------------
+
 
 def recorded_state_school_ids(user) -> frozenset[int]:
     return access(user).recorded_state
@@ -254,16 +281,19 @@ def message_recorder_refusal(user, entry: Entry) -> str | None:
 
 # --- reading entries -------------------------------------------------------
 
+
 def _was_alerted(user_id: int, entry_id: int) -> bool:
     """Alerted as the safeguarding team, chosen by the recorder to be alerted, or given
     a task on the entry: one query whichever it is."""
     return bool(
         db.session.scalar(
-            select(or_(
-                exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id),
-                exists().where(EntryShare.entry_id == entry_id, EntryShare.user_id == user_id),
-                exists().where(Task.entry_id == entry_id, Task.assignee_id == user_id),
-            ))
+            select(
+                or_(
+                    exists().where(Alert.entry_id == entry_id, Alert.recipient_id == user_id),
+                    exists().where(EntryShare.entry_id == entry_id, EntryShare.user_id == user_id),
+                    exists().where(Task.entry_id == entry_id, Task.assignee_id == user_id),
+                )
+            )
         )
     )
 
@@ -292,15 +322,17 @@ def visible_entries(user):
     # "recorded by me" and "alerted to me" matter (and cost a subquery).
     partly = a.read_own - a.read_all
     if partly:
-        clauses.append(and_(
-            Entry.school_id.in_(partly),
-            or_(
-                Entry.recorded_by_id == a.user_id,
-                Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
-                Entry.id.in_(select(EntryShare.entry_id).where(EntryShare.user_id == a.user_id)),
-                Entry.id.in_(select(Task.entry_id).where(Task.assignee_id == a.user_id)),
-            ),
-        ))
+        clauses.append(
+            and_(
+                Entry.school_id.in_(partly),
+                or_(
+                    Entry.recorded_by_id == a.user_id,
+                    Entry.id.in_(select(Alert.entry_id).where(Alert.recipient_id == a.user_id)),
+                    Entry.id.in_(select(EntryShare.entry_id).where(EntryShare.user_id == a.user_id)),
+                    Entry.id.in_(select(Task.entry_id).where(Task.assignee_id == a.user_id)),
+                ),
+            )
+        )
     if a.review:
         clauses.append(_received_entry(a))
     return or_(*clauses)
@@ -316,6 +348,7 @@ def shows_full_names(user, school_id: int) -> bool:
 
 
 # --- acting on entries -----------------------------------------------------
+
 
 def follow_up_kinds(user, entry: Entry) -> tuple[str, ...]:
     """The kinds of follow-up this user may add to this entry (none: read-only)."""
@@ -353,6 +386,7 @@ def alert_retry_school_ids(user) -> frozenset[int]:
 
 # --- the review queue and chronologies --------------------------------------
 
+
 def review_school_ids(user) -> frozenset[int]:
     return access(user).review
 
@@ -388,6 +422,7 @@ def report_school_ids(user) -> frozenset[int]:
 
 # --- administration ---------------------------------------------------------
 
+
 def audit_log_scope(user):
     """The schools whose audit log this user may read, and a WHERE clause on AuditEvent
     matching exactly their events. An event belongs to the school it names (audit.record
@@ -398,17 +433,24 @@ def audit_log_scope(user):
     a = access(user)
     if not a.admin:
         return a.admin, false()
-    elsewhere = select(RoleAssignment.user_id).where(or_(
-        RoleAssignment.school_id.not_in(a.admin),
-        and_(RoleAssignment.school_id.is_(None), RoleAssignment.trust_id.not_in(a.admin_trusts)),
-    ))
+    elsewhere = select(RoleAssignment.user_id).where(
+        or_(
+            RoleAssignment.school_id.not_in(a.admin),
+            and_(RoleAssignment.school_id.is_(None), RoleAssignment.trust_id.not_in(a.admin_trusts)),
+        )
+    )
     only_here = select(RoleAssignment.user_id).where(
         or_(RoleAssignment.school_id.in_(a.admin), RoleAssignment.trust_id.in_(a.admin_trusts)),
-        RoleAssignment.user_id.not_in(elsewhere))
+        RoleAssignment.user_id.not_in(elsewhere),
+    )
     scope = [
         AuditEvent.school_id.in_(a.admin),
-        and_(AuditEvent.school_id.is_(None), AuditEvent.pupil_id.is_(None), AuditEvent.entry_id.is_(None),
-             AuditEvent.user_id.in_(only_here)),
+        and_(
+            AuditEvent.school_id.is_(None),
+            AuditEvent.pupil_id.is_(None),
+            AuditEvent.entry_id.is_(None),
+            AuditEvent.user_id.in_(only_here),
+        ),
     ]
     if a.admin_trusts:
         scope.append(and_(AuditEvent.school_id.is_(None), AuditEvent.user_id.is_(None)))
@@ -416,6 +458,7 @@ def audit_log_scope(user):
 
 
 # --- the recording guidance and category descriptions ------------------------
+
 
 def guidance_school_ids(user) -> frozenset[int]:
     """Every signed-in member of staff reads the guidance of each school they work at."""
@@ -462,6 +505,7 @@ def can_edit_categories(user) -> bool:
 
 # --- signing in ---------------------------------------------------------------
 
+
 def two_factor_required(user) -> bool:
     return any(a.role in REQUIRES_TWO_FACTOR for a in user.roles)
 
@@ -494,6 +538,7 @@ def reads_records(user) -> bool:
 
 # --- administering accounts ------------------------------------------------------
 
+
 def can_administer(user) -> bool:
     a = access(user)
     return bool(a.admin or a.admin_trusts)
@@ -509,9 +554,7 @@ def administered_users(user):
             or_(
                 RoleAssignment.school_id.in_(a.admin),
                 RoleAssignment.trust_id.in_(a.admin_trusts),
-                RoleAssignment.school_id.in_(
-                    select(School.id).where(School.trust_id.in_(a.admin_trusts))
-                ),
+                RoleAssignment.school_id.in_(select(School.id).where(School.trust_id.in_(a.admin_trusts))),
             )
         )
     )
@@ -525,13 +568,13 @@ def can_administer_user(user, target) -> bool:
         return False
     for role in target.roles:
         school_trust = role.school.trust_id if role.school is not None else None
-        if (role.school_id in a.admin or role.trust_id in a.admin_trusts
-                or school_trust in a.admin_trusts):
+        if role.school_id in a.admin or role.trust_id in a.admin_trusts or school_trust in a.admin_trusts:
             return True
     return False
 
 
 # --- pupils from the MIS ----------------------------------------------------------
+
 
 def pupil_import_school_ids(user) -> frozenset[int]:
     """Schools whose pupil list this user may import: their admins (trust admins, the trust's)."""
@@ -545,6 +588,7 @@ def can_see_pupil_import(user, upload) -> bool:
 
 
 # --- concerns that evolve: later categories, amendments, linked entries -------------
+
 
 def can_add_category(user, entry: Entry) -> bool:
     """A later categorisation ("now also: safeguarding"): the safeguarding team."""
@@ -570,7 +614,9 @@ def can_link_to(user, entry: Entry, other: Entry) -> bool:
     """The other end of a link: an entry of the same school that this user may read."""
     return other.school_id == entry.school_id and can_view_entry(user, other)
 
+
 # --- pupils' roles and alerting staff when logging -------------------------------------
+
 
 def alertable_school_ids(user) -> frozenset[int]:
     """Where a recorder may choose colleagues to alert: the schools they log at."""
@@ -581,7 +627,9 @@ def reads_shared_entries(user) -> bool:
     """The home page's "Shared with you": staff, who read what they were alerted to."""
     return bool(access(user).read_own)
 
+
 # --- tasks, information sharing and monitoring ------------------------------------
+
 
 def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
     """Whoever reviews an entry may give a task on it; sharing information about a
@@ -612,6 +660,7 @@ def monitoring_list_school_ids(user) -> frozenset[int]:
     """The monitored pupils on the review page: whoever uses it (the team and SLT)."""
     return access(user).review
 
+
 # --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
 # A pupil's file moves to a trust school when that school's safeguarding team accepts
 # it: the pupil then belongs to the receiving school (pupil.school_id), while every
@@ -625,6 +674,7 @@ def monitoring_list_school_ids(user) -> frozenset[int]:
 # reaches it. received_with_file states it once, in SQL; lists use it as a clause, the
 # single-record checks run it for their one row.
 
+
 def received_with_file(a: Access, pupil_id, written_at):
     """A SQL condition: a record about this pupil, written at this time, had been
     written when a transfer of the pupil's file into one of a's reviewing schools was accepted."""
@@ -634,19 +684,26 @@ def received_with_file(a: Access, pupil_id, written_at):
     # query it joins may itself read transfers or a pupil's entries.
     transfer, accepted = aliased(Transfer), aliased(TransferEvent)
     return exists(
-        select(accepted.id).join(transfer, transfer.id == accepted.transfer_id).where(
-            transfer.pupil_id == pupil_id, transfer.to_school_id.in_(a.review),
-            accepted.kind == TransferStatus.ACCEPTED, written_at <= accepted.at,
-        ).correlate_except(transfer, accepted)
+        select(accepted.id)
+        .join(transfer, transfer.id == accepted.transfer_id)
+        .where(
+            transfer.pupil_id == pupil_id,
+            transfer.to_school_id.in_(a.review),
+            accepted.kind == TransferStatus.ACCEPTED,
+            written_at <= accepted.at,
+        )
+        .correlate_except(transfer, accepted)
     )
 
 
 def _received_entry(a: Access):
     """A WHERE clause on Entry: received with the file of any of its pupils."""
     link = aliased(EntryPupil)
-    return exists(select(link.id).where(
-        link.entry_id == Entry.id, received_with_file(a, link.pupil_id, Entry.created_at)
-    ).correlate_except(link))
+    return exists(
+        select(link.id)
+        .where(link.entry_id == Entry.id, received_with_file(a, link.pupil_id, Entry.created_at))
+        .correlate_except(link)
+    )
 
 
 def visible_monitoring(user):
@@ -655,14 +712,16 @@ def visible_monitoring(user):
     a = access(user)
     if a.user_id is None:
         return false()
-    return or_(MonitoringEvent.school_id.in_(a.read_all),
-               received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at))
+    return or_(
+        MonitoringEvent.school_id.in_(a.read_all), received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at)
+    )
 
 
 def _sending_schools(pupil_id):
     """The schools a pupil's file was accepted from."""
-    return select(Transfer.from_school_id).where(Transfer.pupil_id == pupil_id,
-                                                 Transfer.status == TransferStatus.ACCEPTED)
+    return select(Transfer.from_school_id).where(
+        Transfer.pupil_id == pupil_id, Transfer.status == TransferStatus.ACCEPTED
+    )
 
 
 def _schools_file_left(pupil: Pupil) -> frozenset[int]:
@@ -764,7 +823,9 @@ def recorded_state_naming(pupil_id: int, entry: Entry) -> str:
 def can_produce_subject_access(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).team
 
+
 # --- attachments and the body map ----------------------------------------------------
+
 
 def can_add_attachment(user, entry: Entry) -> bool:
     """Whoever may add a follow-up to an entry may attach files to it."""
@@ -783,6 +844,7 @@ def can_read_attachment(user, entry: Entry) -> bool:
     """An attachment is part of its entry: whoever may read the entry with pupils' full
     names may read it."""
     return can_open_attachments(user, entry.school_id) and can_view_entry(user, entry)
+
 
 # --- administration: accounts, roles, categories, schools -----------------------------
 
@@ -826,7 +888,8 @@ def can_deactivate_user(user, target) -> bool:
     """Deactivating ends a whole account: only for someone every role of whom this
     admin administers. Anyone else loses their role here instead."""
     return can_administer_user(user, target) and all(
-        can_grant(user, r.role, r.school_id, r.trust_id) for r in target.roles)
+        can_grant(user, r.role, r.school_id, r.trust_id) for r in target.roles
+    )
 
 
 def can_manage_schools(user) -> bool:
@@ -837,8 +900,8 @@ def manageable_trust_ids(user) -> frozenset[int]:
     return access(user).admin_trusts
 
 
-
 # --- deletion after the retention review ------------------------------------------------
+
 
 def can_propose_deletion(user, pupil) -> bool:
     return pupil is not None and pupil.school_id in access(user).admin
@@ -880,12 +943,15 @@ def can_confirm_deletion(user, proposal) -> bool:
 
 def can_withdraw_deletion(user, proposal) -> bool:
     """The proposer's school's admins, or the DSL asked to confirm, may withdraw it."""
-    return (proposal is not None and proposal.confirmed_at is None
-            and (proposal.school_id in access(user).admin
-                 or proposal.school_id in deletion_confirm_school_ids(user)))
+    return (
+        proposal is not None
+        and proposal.confirmed_at is None
+        and (proposal.school_id in access(user).admin or proposal.school_id in deletion_confirm_school_ids(user))
+    )
 
 
 # --- one record each, for loaders.py -------------------------------------------------
+
 
 def can_view_follow_up(user, follow_up) -> bool:
     """A follow-up is part of its entry."""
@@ -906,7 +972,8 @@ def can_see_deletion_proposal(user, proposal) -> bool:
     """A deletion still waiting for its second person, to the admins who propose and the
     DSLs who confirm at its school (what each may do with it: can_confirm/can_withdraw_deletion)."""
     return proposal.confirmed_at is None and (
-        proposal.school_id in deletion_confirm_school_ids(user) or proposal.school_id in pupil_import_school_ids(user))
+        proposal.school_id in deletion_confirm_school_ids(user) or proposal.school_id in pupil_import_school_ids(user)
+    )
 
 
 def can_see_role_assignment(user, assignment) -> bool:
@@ -942,5 +1009,4 @@ def date_of_birth_refusal(user, pupil) -> str | None:
         return "there is no changed date of birth to accept"
     if pupil.retention_flagged_by_id == access(user).user_id:
         return "you imported it"
-    return _dependence(user, pupil.school_id, pupil.retention_flagged_at, pupil.retention_flagged_by_id,
-                       "imported it")
+    return _dependence(user, pupil.school_id, pupil.retention_flagged_at, pupil.retention_flagged_by_id, "imported it")

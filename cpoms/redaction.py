@@ -13,6 +13,7 @@ without a query. For anyone else the names of every pupil of that school's trust
 the child who hit them) are loaded with one query and indexed by word, kept on
 flask.g for the rest of the request.
 """
+
 from __future__ import annotations
 
 import re
@@ -99,8 +100,13 @@ class _Names:
 
 
 def _variants(pupil) -> set[str]:
-    names = {pupil.first_name, pupil.last_name, pupil.preferred_name or "", pupil.full_name,
-             f"{pupil.first_name} {pupil.last_name}"}
+    names = {
+        pupil.first_name,
+        pupil.last_name,
+        pupil.preferred_name or "",
+        pupil.full_name,
+        f"{pupil.first_name} {pupil.last_name}",
+    }
     return {n.strip() for n in names if n and n.strip()}
 
 
@@ -126,16 +132,16 @@ def _match(text: str, words: list[re.Match], i: int, spelling: _Spelling) -> int
     n = len(spelling.words)
     if i + n > len(words):
         return None
-    run = words[i:i + n]
+    run = words[i : i + n]
     if any(m.group(0).casefold() != w for m, w in zip(run, spelling.words)):
         return None
-    if any(_fold(text[a.end():b.start()]) != sep for a, b, sep in zip(run, run[1:], spelling.between)):
+    if any(_fold(text[a.end() : b.start()]) != sep for a, b, sep in zip(run, run[1:], spelling.between)):
         return None
     start, end = run[0].start(), run[-1].end()
-    if spelling.lead and _fold(text[max(0, start - len(spelling.lead)):start]) != spelling.lead:
+    if spelling.lead and _fold(text[max(0, start - len(spelling.lead)) : start]) != spelling.lead:
         return None
     if spelling.trail:
-        if _fold(text[end:end + len(spelling.trail)]) != spelling.trail:
+        if _fold(text[end : end + len(spelling.trail)]) != spelling.trail:
             return None
         end += len(spelling.trail)
     return end
@@ -184,8 +190,9 @@ def _names_near(school_id: int) -> _Names:
     return cache[school_id]
 
 
-def redact(text: str | None, entry: Entry | None = None, *, school_id: int | None = None,
-           about: Pupil | None = None) -> str:
+def redact(
+    text: str | None, entry: Entry | None = None, *, school_id: int | None = None, about: Pupil | None = None
+) -> str:
     """The text with every pupil's name as this reader may see it.
 
     entry: the entry the text belongs to (its narrative, a follow-up, an amendment...);
@@ -204,8 +211,9 @@ def redact(text: str | None, entry: Entry | None = None, *, school_id: int | Non
     # "rose" vanish from the text too: a word wrongly hidden costs the reader a moment,
     # while a name missed (a lower-case "poppy" typed in a hurry) tells a governor or
     # another school who the child is.
-    return _substitute(text, _names_near(written_at),
-                       lambda pupils, written: _replacement(pupils, entry, about, written))
+    return _substitute(
+        text, _names_near(written_at), lambda pupils, written: _replacement(pupils, entry, about, written)
+    )
 
 
 def name_for_recorder(pupil, entry: Entry) -> str:

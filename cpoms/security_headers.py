@@ -1,4 +1,5 @@
 """Every response's security headers, set in this one place."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,23 +14,33 @@ def content_security_policy(htmx_cdn_url: str) -> str:
     scripts = ["'self'"]
     if htmx_cdn_url:
         cdn = urlsplit(htmx_cdn_url)
-        if cdn.scheme != "https" or not cdn.netloc or not cdn.path.strip("/") or cdn.query or cdn.fragment \
-                or any(c.isspace() or c in ";,'\"" for c in htmx_cdn_url):
-            raise ValueError(f"HTMX_CDN_URL must be one https:// file, like "
-                             f"https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js, not {htmx_cdn_url!r}")
+        if (
+            cdn.scheme != "https"
+            or not cdn.netloc
+            or not cdn.path.strip("/")
+            or cdn.query
+            or cdn.fragment
+            or any(c.isspace() or c in ";,'\"" for c in htmx_cdn_url)
+        ):
+            raise ValueError(
+                f"HTMX_CDN_URL must be one https:// file, like "
+                f"https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js, not {htmx_cdn_url!r}"
+            )
         scripts.append(htmx_cdn_url)
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {' '.join(scripts)}",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {' '.join(scripts)}",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def install(app: Flask) -> None:

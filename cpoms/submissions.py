@@ -6,6 +6,7 @@ record, then claim() inserts the key in the same transaction: the unique constra
 lets exactly one of several identical submissions commit. Any other is rolled back
 and answered as the first was, with the record already saved. @once on the view
 answers a repeat that arrives after the save before anything else is done."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -75,8 +76,9 @@ def claim(key: str, record_id: int | None, target: str) -> None:
     (the same key at the same moment waits for the first to commit, then fails)
     rolls back everything it did and raises AlreadySaved with the first one's target.
     A key claimed by someone else, or by another form, is refused (409)."""
-    db.session.add(SubmissionKey(key=key, user_id=current_user.id, kind=request.endpoint,
-                                 record_id=record_id, target=target))
+    db.session.add(
+        SubmissionKey(key=key, user_id=current_user.id, kind=request.endpoint, record_id=record_id, target=target)
+    )
     try:
         db.session.flush()
     except IntegrityError:

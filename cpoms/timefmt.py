@@ -1,4 +1,5 @@
 """Times are stored in UTC and shown in UK time, through the BST changes."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

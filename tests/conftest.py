@@ -1,5 +1,6 @@
 """Fixtures: a fresh database per test, a small synthetic trust, factories, a
 signed-in client, a real SMTP server, query and row counters and a live server."""
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,11 @@ PASSWORD = "correct horse battery staple"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 BASE_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 POSTGRES_URL = (
-    make_url(BASE_POSTGRES_URL).set(database=f"{make_url(BASE_POSTGRES_URL).database}_{WORKER}")
+    make_url(BASE_POSTGRES_URL)
+    .set(database=f"{make_url(BASE_POSTGRES_URL).database}_{WORKER}")
     .render_as_string(hide_password=False)
-    if BASE_POSTGRES_URL else ""
+    if BASE_POSTGRES_URL
+    else ""
 )
 
 
@@ -71,6 +74,7 @@ TEMPLATE_CODE = SharedTemplateCode()
 
 
 # --- the app and its database ------------------------------------------------
+
 
 @pytest.fixture
 def config_overrides() -> dict:
@@ -219,6 +223,7 @@ def app_ctx(app):
 
 # --- a small synthetic trust -------------------------------------------------
 
+
 @dataclass
 class World:
     trust: Trust
@@ -275,8 +280,13 @@ def make_user(name: str, email: str, roles=(), active: bool = True, two_factor: 
 
 def make_pupil(school: School, first: str, last: str, upn: str, year: int = 3) -> Pupil:
     pupil = Pupil(
-        school=school, first_name=first, last_name=last, upn=upn, year_group=year,
-        class_name=f"{year}Oak", date_of_birth=date(2026 - 4 - year, 3, 14),
+        school=school,
+        first_name=first,
+        last_name=last,
+        upn=upn,
+        year_group=year,
+        class_name=f"{year}Oak",
+        date_of_birth=date(2026 - 4 - year, 3, 14),
     )
     db.session.add(pupil)
     return pupil
@@ -290,9 +300,15 @@ def world(app) -> World:
 
 
 def _detached_world(trust, schools, users, pupils, categories) -> World:
-    w = World(trust, schools["home"], schools["other"], users,
-              [p for p in pupils if p.school_id == schools["home"].id],
-              [p for p in pupils if p.school_id == schools["other"].id], categories)
+    w = World(
+        trust,
+        schools["home"],
+        schools["other"],
+        users,
+        [p for p in pupils if p.school_id == schools["home"].id],
+        [p for p in pupils if p.school_id == schools["other"].id],
+        categories,
+    )
     # Attributes loaded, then detached, so tests can read ids outside a session.
     for obj in [trust, *schools.values(), *users.values(), *pupils, *categories.values()]:
         db.session.refresh(obj)
@@ -310,7 +326,8 @@ def build_world(app) -> World:
         users = {}
         for key, (role, where) in PEOPLE.items():
             users[key] = make_user(
-                key.replace("_", " ").title(), person_email(key),
+                key.replace("_", " ").title(),
+                person_email(key),
                 roles=[(role, schools.get(where), trust if where == "trust" else None)],
             )
         pupils = [make_pupil(schools[where], first, last, upn, year) for where, first, last, upn, year in PUPILS]
@@ -347,8 +364,9 @@ def trust_admin(app, world) -> User:
 def make_entry(app, world):
     """Create an entry the way the log form does (alerts queued, not sent)."""
 
-    def factory(recorder="teacher1", pupils=None, category="Safeguarding", narrative="Saw a bruise.",
-                occurred_at=None, **extra):
+    def factory(
+        recorder="teacher1", pupils=None, category="Safeguarding", narrative="Saw a bruise.", occurred_at=None, **extra
+    ):
         with app.test_request_context():
             recorded_by = db.session.get(User, world[recorder].id)
             chosen = [db.session.get(Pupil, p.id) for p in (pupils or world.pupils[:1])]
@@ -369,6 +387,7 @@ def make_entry(app, world):
 
 
 # --- signing in --------------------------------------------------------------
+
 
 def totp_code(app, user: User | str) -> str:
     """The code an authenticator app shows (for a user, or an email address), for a
@@ -406,8 +425,16 @@ class Auth:
         if user is not None:
             with self.app.app_context():
                 now = now_utc()
-                db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now,
-                                           last_seen_at=now, two_factor_at=now if verified else None, **session_values))
+                db.session.add(
+                    UserSession(
+                        token_hash=hash_token(token),
+                        user_id=user.id,
+                        created_at=now,
+                        last_seen_at=now,
+                        two_factor_at=now if verified else None,
+                        **session_values,
+                    )
+                )
                 db.session.commit()
         with self.client.session_transaction() as session:
             session.clear()
@@ -432,6 +459,7 @@ def csrf_token_from(html: str) -> str:
 
 
 # --- counting SQL ------------------------------------------------------------
+
 
 @pytest.fixture
 def count_queries(app):
@@ -481,6 +509,7 @@ class _CountingCursor:
 def count_rows(app):
     """Rows fetched from the database: yields [statement, rows] pairs, one per statement.
     The result reads the cursor after the execute events, so a wrapper there sees every fetch."""
+
     @contextmanager
     def counter():
         fetched: list[list] = []
@@ -501,6 +530,7 @@ def count_rows(app):
 
 
 # --- a real SMTP server ------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -557,6 +587,7 @@ def mail_app(app, smtp):
 
 # --- a live server for the browser --------------------------------------------
 
+
 @pytest.fixture
 def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -576,7 +607,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     }
-

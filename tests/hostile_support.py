@@ -1,6 +1,7 @@
 """Mechanics of the hostile-input suite: how a table row becomes a request, and
 what every answer to hostile input must satisfy. The tables themselves live in
 test_hostile_input.py and test_hostile_requests.py, where others add rows."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,13 @@ from conftest import POSTGRES_URL, TEMPLATE_CODE, Auth, PageLikeClient, build_wo
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
 # Answers that are not pages (a PDF export, a transfer pack, attachments): no markup to check.
-BINARY = {"application/pdf", "application/zip", "image/png", "image/jpeg",
-          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+BINARY = {
+    "application/pdf",
+    "application/zip",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
 ATTACHMENT_FILES = "attachment files"  # in snapshots: the files under ATTACHMENT_DIR
 SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)
@@ -53,35 +59,35 @@ class Expect:
 
     statuses: tuple[int, ...]
     message: str | None = None  # shown on the page: the validation message or error page text
-    saved: bool = False         # a legitimate save of hostile text: stored as typed, shown escaped
+    saved: bool = False  # a legitimate save of hostile text: stored as typed, shown escaped
     # Rows are written (saved implies it): True, to the route's tables; or the only
     # tables this answer may write to (a failed sign-in counts the failure, nothing else).
     writes: bool | frozenset[str] = False
     location: str | None = None  # where a redirect must lead
-    link: str | None = None      # where the page's way back leads (the /hidden page), and no link leaves the site
+    link: str | None = None  # where the page's way back leads (the /hidden page), and no link leaves the site
 
 
 @dataclass(frozen=True)
 class Route:
     """How to make a valid request to one (endpoint, method); cases change one field of it."""
 
-    who: str | None = "dsl"                      # the signed-in user (None: anonymous)
-    verified: bool = True                        # their session passed the two-factor step
+    who: str | None = "dsl"  # the signed-in user (None: anonymous)
+    verified: bool = True  # their session passed the two-factor step
     ids: dict[str, str] = field(default_factory=dict)  # URL argument -> key of the sample record
     data: Callable[[dict], dict] = lambda s: {}  # a valid form (POST) or query (GET)
     headers: dict[str, str] = field(default_factory=dict)
-    writes: frozenset[str] = frozenset()         # tables a valid POST adds to or changes
+    writes: frozenset[str] = frozenset()  # tables a valid POST adds to or changes
     session: dict = field(default_factory=dict)  # more of the signed-in session's row
 
 
 @dataclass(frozen=True)
 class Case:
     route: tuple[str, str]  # (endpoint, method), as in app.url_map
-    field: str              # a form field; "?name" a query parameter of a POST; "header:Name"; a URL argument
+    field: str  # a form field; "?name" a query parameter of a POST; "header:Name"; a URL argument
     value: P
     expect: Expect
     who: str | None | bool = False  # False: the route's user
-    extra: dict | None = None       # other fields of the valid body to change (e.g. the kind)
+    extra: dict | None = None  # other fields of the valid body to change (e.g. the kind)
 
     @property
     def id(self) -> str:
@@ -91,6 +97,7 @@ class Case:
 
 
 # --- requests ------------------------------------------------------------------------
+
 
 def rule_for(app, endpoint: str, method: str):
     for rule in app.url_map.iter_rules():
@@ -127,7 +134,7 @@ def request_for(app, routes: dict, sample: dict, case: Case) -> dict:
     override = {}
     headers = dict(spec.headers)
     if name.startswith(HEADER):
-        _put(headers, name[len(HEADER):], value)
+        _put(headers, name[len(HEADER) :], value)
     elif name in rule.arguments:
         override[name] = value
     elif name.startswith("?") or method == "GET":
@@ -161,6 +168,7 @@ def sign_in_as(client, user, verified: bool = True, session: dict | None = None)
 
 # --- what every answer must satisfy -------------------------------------------------------
 
+
 def snapshot(app) -> dict[str, set[tuple]]:
     """Every row of every table but the audit log, and the attachment files on disk:
     "nothing written" means this is unchanged."""
@@ -170,8 +178,11 @@ def snapshot(app) -> dict[str, set[tuple]]:
             for table in db.metadata.sorted_tables
             if table.name not in AUDIT_TABLES
         }
-    tables[ATTACHMENT_FILES] = {(os.path.relpath(os.path.join(folder, name), app.config["ATTACHMENT_DIR"]),)
-                                for folder, _, names in os.walk(app.config["ATTACHMENT_DIR"]) for name in names}
+    tables[ATTACHMENT_FILES] = {
+        (os.path.relpath(os.path.join(folder, name), app.config["ATTACHMENT_DIR"]),)
+        for folder, _, names in os.walk(app.config["ATTACHMENT_DIR"])
+        for name in names
+    }
     return tables
 
 
@@ -213,8 +224,11 @@ def assert_links_back_to(body: str, target: str) -> None:
     """The page's way back leads to `target`, and no link on it leaves the site."""
     links = [unescape(href) for href in HREF.findall(body)]
     assert target in links, f"no link to {target!r} among {links}"
-    leaving = [link for link in links if urlsplit(link).netloc or urlsplit(link).scheme
-               or link.lstrip().startswith(("//", "\\", "/\\"))]
+    leaving = [
+        link
+        for link in links
+        if urlsplit(link).netloc or urlsplit(link).scheme or link.lstrip().startswith(("//", "\\", "/\\"))
+    ]
     assert not leaving, f"links off the site: {leaving}"
 
 
@@ -351,5 +365,3 @@ class Pristine:
             self.copy.close()
         shutil.rmtree(self.files, ignore_errors=True)
         shutil.rmtree(self.mailbox, ignore_errors=True)
-
-

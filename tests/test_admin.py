@@ -1,5 +1,6 @@
 """The admin users page: 2FA and lock status, and forcing a password reset,
 resetting two-factor sign-in and unlocking, for the admin's own school only."""
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,11 @@ def audited(app, action: str) -> list[AuditEvent]:
 
 def lock(app, user) -> None:
     with app.app_context():
-        db.session.execute(update(User).where(User.id == user.id).values(
-            failed_sign_ins=7, locked_until=now_utc().replace(year=now_utc().year + 1)))
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_sign_ins=7, locked_until=now_utc().replace(year=now_utc().year + 1))
+        )
         db.session.commit()
 
 
@@ -76,7 +80,12 @@ def test_force_reset_ends_sessions_kills_the_password_and_emails_a_link(mail_app
     assert "administrator has asked you" in body
     path = re.search(r"http://localhost(/login/reset/\S+)", body).group(1)  # the address the admin used
     fresh_client = app.test_client()
-    assert fresh_client.post(path, data={"password": "pebble lantern orchard", "confirm": "pebble lantern orchard"}).status_code == 303
+    assert (
+        fresh_client.post(
+            path, data={"password": "pebble lantern orchard", "confirm": "pebble lantern orchard"}
+        ).status_code
+        == 303
+    )
     assert Auth(app, fresh_client).login(teacher, "pebble lantern orchard").status_code == 303
     [event] = audited(app, "admin_forced_password_reset")
     assert event.user_id == world["admin"].id and f'"target_user_id": {teacher.id}' in event.detail
@@ -109,10 +118,13 @@ def confirm_on_its_page(client, path: str):
     return client.post(path, data=fields)
 
 
-@pytest.mark.parametrize("action, consequence", [
-    ("force-reset", "their password no longer works"),
-    ("reset-two-factor", "set up two-factor sign-in again"),
-])
+@pytest.mark.parametrize(
+    "action, consequence",
+    [
+        ("force-reset", "their password no longer works"),
+        ("reset-two-factor", "set up two-factor sign-in again"),
+    ],
+)
 def test_one_tap_does_not_sign_anyone_out(app, client, auth, world, action, consequence):
     dsl = world["dsl"]
     tablet = Auth(app, app.test_client())
@@ -130,7 +142,10 @@ def test_one_tap_does_not_sign_anyone_out(app, client, auth, world, action, cons
     assert tapped.status_code == 422 and "Nothing has changed yet" in tapped.get_data(as_text=True)
     after = account(app, dsl)
     assert (after.password_hash, after.totp_secret, after.totp_enrolled_at) == (
-        before.password_hash, before.totp_secret, before.totp_enrolled_at)
+        before.password_hash,
+        before.totp_secret,
+        before.totp_enrolled_at,
+    )
     assert tablet.client.get("/review").status_code == 200  # still signed in
     assert audited(app, "admin_forced_password_reset") == audited(app, "admin_reset_two_factor") == []
     # Confirmed on its page, it acts.
@@ -159,7 +174,10 @@ def test_an_admin_of_another_school_cannot(app, client, auth, world, other_admin
     assert client.post(f"/admin/users/{teacher.id}/{action}").status_code == 404
     after = account(app, teacher)
     assert (after.password_hash, after.locked_until, after.totp_secret) == (
-        before.password_hash, before.locked_until, before.totp_secret)
+        before.password_hash,
+        before.locked_until,
+        before.totp_secret,
+    )
     [denied] = audited(app, "denied")
     assert denied.user_id == other_admin.id
     # ... and on their own school, they can.
@@ -174,8 +192,9 @@ def test_an_admin_does_not_act_on_their_own_account_here(app, client, auth, worl
 
 def test_a_trust_admin_administers_every_school_of_the_trust(app, client, auth, world):
     with app.app_context():
-        trust_admin = make_user("Trust Admin", "admin@trust.example.org",
-                                roles=[(Role.ADMIN, None, db.session.merge(world.trust))])
+        trust_admin = make_user(
+            "Trust Admin", "admin@trust.example.org", roles=[(Role.ADMIN, None, db.session.merge(world.trust))]
+        )
         db.session.commit()
         db.session.refresh(trust_admin)
         db.session.expunge(trust_admin)

@@ -1,6 +1,7 @@
 """The admin pages: making accounts, giving and taking roles, deactivating; the
 categories (add, rename, reorder, retire); the schools of the trust. Every write is
 audited with the old and new values."""
+
 from __future__ import annotations
 
 import io
@@ -21,9 +22,10 @@ from conftest import Auth, make_user
 
 def audited(app, action: str) -> list[dict]:
     with app.app_context():
-        return [json.loads(e.detail or "{}") | {"_user": e.user_id, "_school": e.school_id}
-                for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                            .order_by(AuditEvent.seq))]
+        return [
+            json.loads(e.detail or "{}") | {"_user": e.user_id, "_school": e.school_id}
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def get(app, model, **where):
@@ -36,11 +38,14 @@ def get(app, model, **where):
 
 def roles_of(app, user_id: int) -> set[tuple]:
     with app.app_context():
-        return {(a.role, a.school_id, a.trust_id) for a in db.session.scalars(
-            select(RoleAssignment).where(RoleAssignment.user_id == user_id))}
+        return {
+            (a.role, a.school_id, a.trust_id)
+            for a in db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user_id))
+        }
 
 
 # --- accounts -------------------------------------------------------------------------
+
 
 def test_admin_creates_an_account_that_gets_the_set_password_email(mail_app, client, auth, world, smtp):
     app = mail_app
@@ -50,8 +55,9 @@ def test_admin_creates_an_account_that_gets_the_set_password_email(mail_app, cli
     assert f'value="{grant}"' in page
     # Only roles at the admin's own school: nothing at Brookfield, nothing trust-wide.
     assert f"school:{world.other_school.id}" not in page and "@trust:" not in page
-    response = client.post("/admin/users/new", data={"name": "Priya Shah", "email": " Priya.Shah@Ashgrove.example.org ",
-                                                     "grant": grant})
+    response = client.post(
+        "/admin/users/new", data={"name": "Priya Shah", "email": " Priya.Shah@Ashgrove.example.org ", "grant": grant}
+    )
     assert response.status_code == 303
     new = get(app, User, email="priya.shah@ashgrove.example.org")
     assert response.headers["Location"] == f"/admin/users/{new.id}"
@@ -64,16 +70,27 @@ def test_admin_creates_an_account_that_gets_the_set_password_email(mail_app, cli
     assert "made you an account" in body and "old password" not in body
     path = re.search(r"http://localhost(/login/reset/\S+)", body).group(1)  # the address the admin used
     fresh = app.test_client()
-    assert fresh.post(path, data={"password": "pebble lantern orchard", "confirm": "pebble lantern orchard"}
-                      ).status_code == 303
+    assert (
+        fresh.post(path, data={"password": "pebble lantern orchard", "confirm": "pebble lantern orchard"}).status_code
+        == 303
+    )
     assert Auth(app, app.test_client()).login(new, "pebble lantern orchard").status_code == 303
     [event] = audited(app, "user_created")
     assert event["target_user_id"] == new.id and event["role"] == Role.STAFF
     assert event["_school"] == world.school.id and event["_user"] == world["admin"].id
 
 
-@pytest.mark.parametrize("grant", ["trust_rep@trust:{trust}", "admin@trust:{trust}", "admin@school:{other}",
-                                   "staff@school:{other}", "owner@school:{home}", "staff@school:999"])
+@pytest.mark.parametrize(
+    "grant",
+    [
+        "trust_rep@trust:{trust}",
+        "admin@trust:{trust}",
+        "admin@school:{other}",
+        "staff@school:{other}",
+        "owner@school:{home}",
+        "staff@school:999",
+    ],
+)
 def test_a_school_admin_cannot_give_roles_beyond_their_school(app, client, auth, world, grant):
     auth.as_(world["admin"])
     value = grant.format(trust=world.trust.id, other=world.other_school.id, home=world.school.id)
@@ -88,19 +105,30 @@ def test_a_school_admin_cannot_give_roles_beyond_their_school(app, client, auth,
 
 def test_a_trust_admin_gives_roles_across_the_trust(app, client, auth, world, trust_admin):
     auth.as_(trust_admin)
-    response = client.post("/admin/users/new", data={"name": "Tom Reid", "email": "tom@trust.example.org",
-                                                     "grant": f"trust_rep@trust:{world.trust.id}"})
+    response = client.post(
+        "/admin/users/new",
+        data={"name": "Tom Reid", "email": "tom@trust.example.org", "grant": f"trust_rep@trust:{world.trust.id}"},
+    )
     assert response.status_code == 303
     tom = get(app, User, email="tom@trust.example.org")
-    assert client.post(f"/admin/users/{tom.id}/roles",
-                       data={"grant": f"governor@school:{world.other_school.id}"}).status_code == 303
-    assert roles_of(app, tom.id) == {(Role.TRUST_REP, None, world.trust.id), (Role.GOVERNOR, world.other_school.id, None)}
+    assert (
+        client.post(
+            f"/admin/users/{tom.id}/roles", data={"grant": f"governor@school:{world.other_school.id}"}
+        ).status_code
+        == 303
+    )
+    assert roles_of(app, tom.id) == {
+        (Role.TRUST_REP, None, world.trust.id),
+        (Role.GOVERNOR, world.other_school.id, None),
+    }
 
 
 def test_an_email_already_used_is_refused_with_what_to_do(app, client, auth, world):
     auth.as_(world["admin"])
-    response = client.post("/admin/users/new", data={"name": "Again", "email": world["teacher1"].email.upper(),
-                                                     "grant": f"staff@school:{world.school.id}"})
+    response = client.post(
+        "/admin/users/new",
+        data={"name": "Again", "email": world["teacher1"].email.upper(), "grant": f"staff@school:{world.school.id}"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "already an account with this email address" in html and 'value="Again"' in html  # nothing typed lost
@@ -116,8 +144,12 @@ def test_deactivating_ends_sessions_and_reactivating_lets_them_back(app, client,
     assert tablet.client.get("/").status_code == 302  # signed out
     assert Auth(app, app.test_client()).login(teacher).status_code == 422
     with app.app_context():
-        assert db.session.scalar(select(UserSession).where(UserSession.user_id == teacher.id,
-                                                           UserSession.ended_at.is_(None))) is None
+        assert (
+            db.session.scalar(
+                select(UserSession).where(UserSession.user_id == teacher.id, UserSession.ended_at.is_(None))
+            )
+            is None
+        )
     assert "Deactivated" in client.get(f"/admin/users/{teacher.id}").get_data(as_text=True)
     assert client.post(f"/admin/users/{teacher.id}/reactivate").status_code == 303
     assert Auth(app, app.test_client()).login(teacher).status_code == 303
@@ -138,10 +170,16 @@ def test_someone_who_also_works_elsewhere_loses_the_role_here_not_their_account(
     assert client.post(f"/admin/users/{teacher.id}/deactivate").status_code == 403
     assert get(app, User, id=teacher.id).active
     with app.app_context():
-        here = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher.id,
-                                                                 RoleAssignment.school_id == world.school.id))
-        there = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == teacher.id,
-                                                                  RoleAssignment.school_id == world.other_school.id))
+        here = db.session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == teacher.id, RoleAssignment.school_id == world.school.id
+            )
+        )
+        there = db.session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == teacher.id, RoleAssignment.school_id == world.other_school.id
+            )
+        )
     # Their role at Brookfield is not this admin's to take.
     assert client.post(f"/admin/users/{teacher.id}/roles/{there}/remove").status_code == 403
     assert client.post(f"/admin/users/{teacher.id}/roles/{here}/remove").status_code == 303
@@ -184,10 +222,12 @@ def test_an_admin_cannot_act_on_their_own_account_or_other_schools(app, client, 
 
 # --- categories -------------------------------------------------------------------------
 
+
 def test_adding_a_category_puts_it_last_on_the_log_form(app, client, auth, world, trust_admin):
     auth.as_(trust_admin)
-    response = client.post("/admin/categories", data={"name": "Online safety", "description": "Anything online.",
-                                                      "alerts": "y"})
+    response = client.post(
+        "/admin/categories", data={"name": "Online safety", "description": "Anything online.", "alerts": "y"}
+    )
     assert response.status_code == 303
     new = get(app, Category, name="Online safety")
     assert new.alerts_safeguarding_team and new.active
@@ -210,8 +250,9 @@ def test_a_category_name_is_unique(app, client, auth, world, trust_admin):
     assert get(app, Category, id=sen).name == "SEN"
 
 
-def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, auth, world, make_entry,
-                                                                 count_queries, trust_admin):
+def test_renaming_keeps_the_old_name_on_entries_recorded_before(
+    app, client, auth, world, make_entry, count_queries, trust_admin
+):
     # Another entry of the pupil from the start: the page lists their other entries (to link to)
     # with one more query once there is any, and the counts compare pages with the same lists.
     make_entry(narrative="An earlier concern.")
@@ -227,11 +268,20 @@ def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, aut
 
     behaviour = world.categories["Behaviour"].id
     auth.as_(trust_admin)
-    assert client.post(f"/admin/categories/{behaviour}", data={
-        f"c{behaviour}-name": "Conduct", f"c{behaviour}-active": "y"}).status_code == 303
+    assert (
+        client.post(
+            f"/admin/categories/{behaviour}", data={f"c{behaviour}-name": "Conduct", f"c{behaviour}-active": "y"}
+        ).status_code
+        == 303
+    )
     after = make_entry(category="Behaviour")
-    assert client.post(f"/admin/categories/{behaviour}", data={
-        f"c{behaviour}-name": "Conduct and behaviour", f"c{behaviour}-active": "y"}).status_code == 303
+    assert (
+        client.post(
+            f"/admin/categories/{behaviour}",
+            data={f"c{behaviour}-name": "Conduct and behaviour", f"c{behaviour}-active": "y"},
+        ).status_code
+        == 303
+    )
     latest = make_entry(category="Behaviour")
 
     auth.as_(world["dsl"])
@@ -247,13 +297,16 @@ def test_renaming_keeps_the_old_name_on_entries_recorded_before(app, client, aut
     assert all(name in chronology for name in (">Behaviour<", ">Conduct<", ">Conduct and behaviour<"))
     csv = client.get(f"/pupils/{pupil}/chronology.csv").get_data(as_text=True)
     assert {(str(before), "Behaviour"), (str(after), "Conduct"), (str(latest), "Conduct and behaviour")} <= {
-        tuple(row[2:4]) for row in reader(io.StringIO(csv))}
+        tuple(row[2:4]) for row in reader(io.StringIO(csv))
+    }
     changes = audited(app, "category_changed")
     assert [c["old"] for c in changes] == [{"name": "Behaviour"}, {"name": "Conduct"}]
     assert [c["new"] for c in changes] == [{"name": "Conduct"}, {"name": "Conduct and behaviour"}]
 
 
-def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, client, auth, world, make_entry, trust_admin):
+def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(
+    app, client, auth, world, make_entry, trust_admin
+):
     entry = make_entry(category="Complaint")
     complaint = world.categories["Complaint"].id
     auth.as_(trust_admin)
@@ -272,9 +325,18 @@ def test_a_retired_category_leaves_the_log_form_but_not_entries_or_filters(app, 
 def test_whether_a_category_alerts_the_team_is_set_and_audited(app, client, auth, world, make_entry, trust_admin):
     welfare = world.categories["General welfare"].id
     auth.as_(trust_admin)
-    assert client.post(f"/admin/categories/{welfare}", data={
-        f"c{welfare}-name": "General welfare", f"c{welfare}-alerts": "y", f"c{welfare}-active": "y",
-        f"c{welfare}-reason": "Welfare concerns are often early signs."}).status_code == 303
+    assert (
+        client.post(
+            f"/admin/categories/{welfare}",
+            data={
+                f"c{welfare}-name": "General welfare",
+                f"c{welfare}-alerts": "y",
+                f"c{welfare}-active": "y",
+                f"c{welfare}-reason": "Welfare concerns are often early signs.",
+            },
+        ).status_code
+        == 303
+    )
     assert get(app, Category, id=welfare).alerts_safeguarding_team
     [event] = audited(app, "category_changed")
     assert event["old"] == {"alerts": False} and event["new"] == {"alerts": True}
@@ -282,6 +344,7 @@ def test_whether_a_category_alerts_the_team_is_set_and_audited(app, client, auth
     make_entry(category="General welfare")
     with app.app_context():
         from cpoms.models import Alert
+
         assert db.session.scalar(select(Alert.id)) is not None  # the team is alerted now
 
 
@@ -314,6 +377,7 @@ def test_categories_are_for_admins_only(app, client, auth, world):
 
 
 # The categories are the trust's: its admins change them, nobody switches off Safeguarding's alert.
+
 
 def change(client, category: Category | int, **fields):
     cid = category if isinstance(category, int) else category.id
@@ -350,8 +414,14 @@ def test_nobody_switches_off_the_safeguarding_alert(app, world, auth, client, tr
     with app.test_request_context():
         category = db.session.get(Category, safeguarding)
         with pytest.raises(operations.CategoryRefused):
-            operations.change_category(db.session.get(User, trust_admin.id), category, category.name, False, True,
-                                       "as the operation, past the form")
+            operations.change_category(
+                db.session.get(User, trust_admin.id),
+                category,
+                category.name,
+                False,
+                True,
+                "as the operation, past the form",
+            )
         assert category.alerts_safeguarding_team
 
 
@@ -361,18 +431,26 @@ def test_a_trust_admin_changes_another_categorys_alerting_with_a_reason(app, wor
     response = change(client, welfare, name="General welfare", alerts="y", active="y")
     assert response.status_code == 422 and "Say why the alerting changes" in response.get_data(as_text=True)
     assert not alerts(app, welfare)
-    assert change(client, welfare, name="General welfare", alerts="y", active="y",
-                  reason="Welfare worries are early signs.").status_code == 303
+    assert (
+        change(
+            client, welfare, name="General welfare", alerts="y", active="y", reason="Welfare worries are early signs."
+        ).status_code
+        == 303
+    )
     assert alerts(app, welfare)
     with app.app_context():
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "category_changed"))
         detail = json.loads(event.detail)
     assert event.user_id == trust_admin.id
     assert (detail["old"], detail["new"], detail["reason"]) == (
-        {"alerts": False}, {"alerts": True}, "Welfare worries are early signs.")
+        {"alerts": False},
+        {"alerts": True},
+        "Welfare worries are early signs.",
+    )
 
 
 # --- schools --------------------------------------------------------------------------
+
 
 def test_a_trust_admin_lists_adds_and_renames_schools(app, client, auth, world, trust_admin):
     auth.as_(trust_admin)
@@ -381,8 +459,9 @@ def test_a_trust_admin_lists_adds_and_renames_schools(app, client, auth, world, 
     assert client.post("/admin/schools", data={"name": "Cedar Primary School", "slug": "cedar"}).status_code == 303
     cedar = get(app, School, slug="cedar")
     assert cedar.trust_id == world.trust.id
-    response = client.post(f"/admin/schools/{cedar.id}", data={f"s{cedar.id}-name": "Cedar Academy",
-                                                               f"s{cedar.id}-slug": "cedar-academy"})
+    response = client.post(
+        f"/admin/schools/{cedar.id}", data={f"s{cedar.id}-name": "Cedar Academy", f"s{cedar.id}-slug": "cedar-academy"}
+    )
     assert response.status_code == 303
     assert get(app, School, id=cedar.id).slug == "cedar-academy"
     [added] = audited(app, "school_added")
@@ -394,8 +473,15 @@ def test_a_trust_admin_lists_adds_and_renames_schools(app, client, auth, world, 
     assert f"staff@school:{cedar.id}" in client.get("/admin/users/new").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("slug, message", [("Bad Slug", "lower-case letters"), ("ashgrove", "Another school already"),
-                                           ("-x-", "lower-case letters"), ("", "Enter a short name")])
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("Bad Slug", "lower-case letters"),
+        ("ashgrove", "Another school already"),
+        ("-x-", "lower-case letters"),
+        ("", "Enter a short name"),
+    ],
+)
 def test_school_slugs_are_checked(app, client, auth, world, trust_admin, slug, message):
     auth.as_(trust_admin)
     response = client.post("/admin/schools", data={"name": "Cedar", "slug": slug})
@@ -412,13 +498,20 @@ def test_school_admins_do_not_manage_schools(app, client, auth, world):
 
 # --- a fixed number of queries, whatever the data ------------------------------------------
 
+
 def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_admin, count_queries):
     from datetime import date
 
     from cpoms.models import Pupil, RetentionDeletion, Trust
 
-    pages = [("admin", "/admin/users"), ("trust_admin", "/admin/categories"), ("admin", f"/admin/users/{world['teacher1'].id}"),
-             ("admin", "/admin/pupils/retention"), ("trust_admin", "/admin/schools"), ("dsl", "/retention-deletions")]
+    pages = [
+        ("admin", "/admin/users"),
+        ("trust_admin", "/admin/categories"),
+        ("admin", f"/admin/users/{world['teacher1'].id}"),
+        ("admin", "/admin/pupils/retention"),
+        ("trust_admin", "/admin/schools"),
+        ("dsl", "/retention-deletions"),
+    ]
 
     def measure() -> dict:
         counts = {}
@@ -435,13 +528,27 @@ def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_a
             school = School(trust_id=world.trust.id, slug=f"extra-{n}", name=f"Extra {n}")
             db.session.add(school)
             db.session.add(Category(name=f"Extra {n}", order=20 + n))
-            make_user(f"Person {n}", f"person{n}@ashgrove.example.org", roles=[(Role.STAFF, db.session.get(School, world.school.id), None)])
-            pupil = Pupil(school_id=world.school.id, upn=f"D{n:012d}", first_name="Old", last_name=f"Pupil{n}",
-                          date_of_birth=date(1990, 1, n + 1), year_group=6, class_name="6A")
+            make_user(
+                f"Person {n}",
+                f"person{n}@ashgrove.example.org",
+                roles=[(Role.STAFF, db.session.get(School, world.school.id), None)],
+            )
+            pupil = Pupil(
+                school_id=world.school.id,
+                upn=f"D{n:012d}",
+                first_name="Old",
+                last_name=f"Pupil{n}",
+                date_of_birth=date(1990, 1, n + 1),
+                year_group=6,
+                class_name="6A",
+            )
             db.session.add(pupil)
             db.session.flush()
-            db.session.add(RetentionDeletion(pupil_id=pupil.id, school_id=world.school.id, reason="Reviewed.",
-                                             proposed_by_id=world["admin"].id))
+            db.session.add(
+                RetentionDeletion(
+                    pupil_id=pupil.id, school_id=world.school.id, reason="Reviewed.", proposed_by_id=world["admin"].id
+                )
+            )
         db.session.add(RoleAssignment(user_id=world["teacher1"].id, role=Role.SLT, school_id=world.school.id))
         db.session.add(Trust(name="Another trust"))
         db.session.commit()

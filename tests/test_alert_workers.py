@@ -2,6 +2,7 @@
 processes at once, a real SMTP server (aiosmtpd) that is down for a while and
 then comes back. Each alert is delivered exactly once. And alerts given up on
 are shown to the team and the school's admins, who can queue them again."""
+
 from __future__ import annotations
 
 import os
@@ -47,7 +48,10 @@ def start_worker(app, smtp, tmp_path, n: int) -> subprocess.Popen:
     with open(tmp_path / f"worker{n}.log", "w") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "send-alerts", "--watch", "--interval", "0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -98,8 +102,11 @@ def test_two_workers_through_an_outage_deliver_each_alert_exactly_once(app, smtp
 
 def give_up_on_alerts(app, entry_id: int) -> None:
     with app.app_context():
-        db.session.execute(update(Alert).where(Alert.entry_id == entry_id)
-                           .values(status="failed", attempts=10, last_error="SMTPServerDisconnected"))
+        db.session.execute(
+            update(Alert)
+            .where(Alert.entry_id == entry_id)
+            .values(status="failed", attempts=10, last_error="SMTPServerDisconnected")
+        )
         db.session.commit()
 
 
@@ -118,7 +125,9 @@ def test_the_team_sees_failed_alerts_and_sends_them_again(mail_app, smtp, client
     # Queued again and, the server being up, sent straight after the commit.
     assert statuses(mail_app) == Counter({"sent": 2})
     assert sorted(r for m in smtp.inbox.messages for r in m.rcpt_tos) == [
-        "deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
+        "deputy@ashgrove.example.org",
+        "dsl@ashgrove.example.org",
+    ]
     with mail_app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retry_alerts"))
         assert (event.user_id, event.entry_id, event.detail) == (world["dsl"].id, entry_id, '{"alerts": 2}')

@@ -3,6 +3,7 @@ server (aiosmtpd), the outbox rows in the real database, and the worker command.
 
 Nothing is mocked. An outage is the SMTP server really stopped; a retry is the
 `send-alerts` command really run."""
+
 from __future__ import annotations
 
 import email
@@ -33,6 +34,7 @@ def config_overrides():
 
 
 # --- helpers ---------------------------------------------------------------
+
 
 def uk_now_input(minutes_ago: int = 10) -> str:
     """What a teacher's datetime-local input holds: UK wall-clock time."""
@@ -75,9 +77,7 @@ def alert_rows(app, entry_id=None) -> list[Alert]:
 def make_due_now(app) -> None:
     """Move every retry time into the past: the backoff has elapsed."""
     with app.app_context():
-        db.session.execute(
-            update(Alert).values(next_attempt_at=now_utc() - timedelta(seconds=1))
-        )
+        db.session.execute(update(Alert).values(next_attempt_at=now_utc() - timedelta(seconds=1)))
         db.session.commit()
 
 
@@ -107,6 +107,7 @@ def run_cli(app, *args):
 
 # --- the happy path ----------------------------------------------------------
 
+
 def test_safeguarding_entry_alerts_exactly_the_team(mail_app, smtp, client, auth, world):
     auth.as_(world["teacher1"])
     entry_id = entry_id_from(post_log(client, world))
@@ -115,15 +116,21 @@ def test_safeguarding_entry_alerts_exactly_the_team(mail_app, smtp, client, auth
     assert smtp.inbox.recipients == TEAM
     for envelope in smtp.inbox.messages:
         assert len(envelope.rcpt_tos) == 1  # one message each, not one message to both
-    not_alerted = ["slt@ashgrove.example.org", "other_dsl@brookfield.example.org",
-                   "teacher1@ashgrove.example.org", "teacher2@ashgrove.example.org",
-                   "governor@ashgrove.example.org", "trust_rep@trust.example.org"]
+    not_alerted = [
+        "slt@ashgrove.example.org",
+        "other_dsl@brookfield.example.org",
+        "teacher1@ashgrove.example.org",
+        "teacher2@ashgrove.example.org",
+        "governor@ashgrove.example.org",
+        "trust_rep@trust.example.org",
+    ]
     for address in not_alerted:
         assert address not in smtp.inbox.recipients
 
     rows = alert_rows(mail_app, entry_id)
     assert [(r.email, r.status, r.attempts, r.last_error) for r in rows] == [
-        (TEAM[0], "sent", 1, None), (TEAM[1], "sent", 1, None),
+        (TEAM[0], "sent", 1, None),
+        (TEAM[1], "sent", 1, None),
     ]
     assert all(r.sent_at is not None for r in rows)
 
@@ -185,6 +192,7 @@ def test_other_school_entry_alerts_only_its_own_team(mail_app, smtp, client, aut
 
 
 # --- outages and retries -----------------------------------------------------
+
 
 def test_outage_keeps_the_entry_and_retries_deliver_once(mail_app, smtp, client, auth, world):
     smtp.stop()
@@ -327,7 +335,7 @@ def entry_ids_in(text: str):
     at = text.find(marker)
     while at != -1:
         digits = ""
-        for ch in text[at + len(marker):]:
+        for ch in text[at + len(marker) :]:
             if not ch.isdigit():
                 break
             digits += ch

@@ -1,6 +1,7 @@
 """Attachments: checked by content, stored outside static/ under random names with
 their SHA-256, served only through the policy, audited; a failed request leaves no
 file and no row behind."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,10 @@ def rows(app, model=Attachment) -> list:
 
 def actions(app, action: str) -> list[dict]:
     with app.app_context():
-        return [json.loads(e.detail or "{}") for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+        return [
+            json.loads(e.detail or "{}")
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        ]
 
 
 def log_with_files(client, world, *files, **extra):
@@ -49,7 +52,9 @@ def test_files_logged_with_an_entry_are_stored_outside_static_with_their_checksu
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
     saved = rows(app)
     assert [(a.filename, a.content_type, a.size) for a in saved] == [
-        ("bruise photo.png", "image/png", len(photo)), ("minutes.pdf", "application/pdf", len(minutes))]
+        ("bruise photo.png", "image/png", len(photo)),
+        ("minutes.pdf", "application/pdf", len(minutes)),
+    ]
     assert [a.sha256 for a in saved] == [hashlib.sha256(photo).hexdigest(), hashlib.sha256(minutes).hexdigest()]
     # Random names, in the attachment folder (not static/), holding exactly what was sent.
     assert files_on_disk(app) == sorted(a.stored_name for a in saved)
@@ -114,8 +119,9 @@ def test_bad_files_are_refused_by_content_naming_the_file_and_nothing_is_written
     assert 'name="narrative"' in page and "Pushed another pupil" in page  # nothing typed is lost
 
 
-@pytest.mark.parametrize("sent", ["../../etc/passwd.png", "photo\x00.png", "/var/www/static/x.png",
-                                  "..%2F..%2Fx.png".replace("%2F", "/")])
+@pytest.mark.parametrize(
+    "sent", ["../../etc/passwd.png", "photo\x00.png", "/var/www/static/x.png", "..%2F..%2Fx.png".replace("%2F", "/")]
+)
 def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client, auth, world, sent):
     auth.as_(world["teacher1"])
     response = log_with_files(client, world, (png(), sent))
@@ -125,13 +131,16 @@ def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client
     assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
 
 
-@pytest.mark.parametrize("sent, shown", [
-    ("\u202egnp.exe.png", "gnp.exe.png"),
-    ("a\tb\x07c\x1b[31m.png", "abc[31m.png"),
-    ("  ..hidden.png ", "hidden.png"),
-    ("x" * 300 + ".png", "x" * 115 + "….png"),
-    ("no extension", "no extension.png"),
-])
+@pytest.mark.parametrize(
+    "sent, shown",
+    [
+        ("\u202egnp.exe.png", "gnp.exe.png"),
+        ("a\tb\x07c\x1b[31m.png", "abc[31m.png"),
+        ("  ..hidden.png ", "hidden.png"),
+        ("x" * 300 + ".png", "x" * 115 + "….png"),
+        ("no extension", "no extension.png"),
+    ],
+)
 def test_file_names_are_display_text_only(app, client, auth, world, sent, shown):
     auth.as_(world["teacher1"])
     assert log_with_files(client, world, (png(), sent)).status_code == 303
@@ -154,8 +163,9 @@ def config_overrides():
 
 def test_a_file_over_the_size_limit_is_refused_by_name(app, client, auth, world):
     auth.as_(world["teacher1"])
-    response = log_with_files(client, world, (png(size=(1200, 1200)) + b"", "big.png"),
-                              (os.urandom(70 * 1024), "random.pdf"))
+    response = log_with_files(
+        client, world, (png(size=(1200, 1200)) + b"", "big.png"), (os.urandom(70 * 1024), "random.pdf")
+    )
     assert response.status_code == 422
     assert "“random.pdf” is larger than 64 KB, the most a file may be." in response.get_data(as_text=True)
     assert rows(app, Entry) == [] and rows(app) == []
@@ -227,9 +237,13 @@ def stored(app, world, make_entry, content=None, name="arm.png", recorder="teach
     entry_id = make_entry(recorder)
     with app.test_client() as client:
         from conftest import Auth
+
         Auth(app, client).as_(world[recorder])
-        response = client.post(f"/entries/{entry_id}/attachments", content_type="multipart/form-data",
-                               data={"attachments": [(io.BytesIO(content or png()), name)]})
+        response = client.post(
+            f"/entries/{entry_id}/attachments",
+            content_type="multipart/form-data",
+            data={"attachments": [(io.BytesIO(content or png()), name)]},
+        )
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     return rows(app)[-1]
 
@@ -242,8 +256,11 @@ def test_attachments_are_added_later_from_the_entry_page(app, client, auth, worl
     assert "Strategy meeting.docx" in page and "Word document" in page
     none = client.post(f"/entries/{attachment.entry_id}/attachments", data={}, content_type="multipart/form-data")
     assert none.status_code == 422 and "Choose a file to attach." in none.get_data(as_text=True)
-    html = client.post(f"/entries/{attachment.entry_id}/attachments", content_type="multipart/form-data",
-                       data={"attachments": [(io.BytesIO(BAD_FILES["html-named-png"][0]), "x.png")]})
+    html = client.post(
+        f"/entries/{attachment.entry_id}/attachments",
+        content_type="multipart/form-data",
+        data={"attachments": [(io.BytesIO(BAD_FILES["html-named-png"][0]), "x.png")]},
+    )
     assert html.status_code == 422 and "“x.png” was not attached" in html.get_data(as_text=True)
     assert len(rows(app)) == 1
 
@@ -251,10 +268,16 @@ def test_attachments_are_added_later_from_the_entry_page(app, client, auth, worl
 def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["dsl"])
-    response = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
-                           data={"kind": "agency", "text": "Referred to children's social care.",
-                                 "agency_name": "Children's social care",
-                                 "attachments": [(io.BytesIO(pdf()), "referral.pdf")]})
+    response = client.post(
+        f"/entries/{entry_id}/follow-ups",
+        content_type="multipart/form-data",
+        data={
+            "kind": "agency",
+            "text": "Referred to children's social care.",
+            "agency_name": "Children's social care",
+            "attachments": [(io.BytesIO(pdf()), "referral.pdf")],
+        },
+    )
     assert response.status_code == 303
     [attachment] = rows(app)
     [follow_up] = rows(app, FollowUp)
@@ -262,29 +285,46 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     item = page.split(f'id="follow-up-{follow_up.id}"')[1].split("</li>")[0]
     assert "referral.pdf" in item
-    refused = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
-                          data={"kind": "note", "text": "Photo.",
-                                "attachments": [(io.BytesIO(BAD_FILES["png-then-html"][0]), "p.png")]})
+    refused = client.post(
+        f"/entries/{entry_id}/follow-ups",
+        content_type="multipart/form-data",
+        data={"kind": "note", "text": "Photo.", "attachments": [(io.BytesIO(BAD_FILES["png-then-html"][0]), "p.png")]},
+    )
     assert refused.status_code == 422 and "“p.png” was not attached" in refused.get_data(as_text=True)
     assert len(rows(app, FollowUp)) == 1 and len(rows(app)) == 1
-    untold = client.post(f"/entries/{entry_id}/follow-ups", content_type="multipart/form-data",
-                         data={"kind": "note", "text": "", "attachments": [(io.BytesIO(png()), "p.png")]})
+    untold = client.post(
+        f"/entries/{entry_id}/follow-ups",
+        content_type="multipart/form-data",
+        data={"kind": "note", "text": "", "attachments": [(io.BytesIO(png()), "p.png")]},
+    )
     assert untold.status_code == 422
     assert "Please choose the files again" in untold.get_data(as_text=True)
     assert len(rows(app)) == 1 and files_on_disk(app) == [rows(app)[0].stored_name]
 
 
-@pytest.mark.parametrize("who, download, add", [
-    ("teacher1", 200, 303), ("teacher2", 404, 404), ("dsl", 200, 303), ("slt", 200, 303),
-    ("governor", 404, 403), ("trust_rep", 404, 403), ("admin", 404, 404), ("other_dsl", 404, 404),
-])
+@pytest.mark.parametrize(
+    "who, download, add",
+    [
+        ("teacher1", 200, 303),
+        ("teacher2", 404, 404),
+        ("dsl", 200, 303),
+        ("slt", 200, 303),
+        ("governor", 404, 403),
+        ("trust_rep", 404, 403),
+        ("admin", 404, 404),
+        ("other_dsl", 404, 404),
+    ],
+)
 def test_who_may_read_and_add_attachments(app, client, auth, world, make_entry, who, download, add):
     attachment = stored(app, world, make_entry)
     auth.as_(world[who])
     assert client.get(f"/attachments/{attachment.id}").status_code == download
     assert client.get(f"/attachments/{attachment.id}/preview").status_code == download
-    response = client.post(f"/entries/{attachment.entry_id}/attachments", content_type="multipart/form-data",
-                           data={"attachments": [(io.BytesIO(png()), "more.png")]})
+    response = client.post(
+        f"/entries/{attachment.entry_id}/attachments",
+        content_type="multipart/form-data",
+        data={"attachments": [(io.BytesIO(png()), "more.png")]},
+    )
     assert response.status_code == add
     assert len(rows(app)) == (2 if add == 303 else 1)
 
@@ -335,6 +375,7 @@ def test_attachments_are_append_only(app, world, make_entry):
 
 def test_the_chronology_and_its_pdf_list_attachments(app, client, auth, world, make_entry):
     from pypdf import PdfReader
+
     attachment = stored(app, world, make_entry, pdf(), "school nurse letter.pdf")
     auth.as_(world["dsl"])
     pupil = world.pupils[0].id
@@ -349,9 +390,9 @@ def test_the_chronology_and_its_pdf_list_attachments(app, client, auth, world, m
 
 
 @pytest.mark.parametrize("reader", ["governor", "trust_rep"])
-def test_the_governors_pdf_hides_file_names_and_checksums_as_the_pages_do(app, client, auth, world, make_entry,
-                                                                          reader):
+def test_the_governors_pdf_hides_file_names_and_checksums_as_the_pages_do(app, client, auth, world, make_entry, reader):
     from pypdf import PdfReader
+
     attachment = stored(app, world, make_entry, pdf(), "school nurse letter.pdf")
     auth.as_(world[reader])
     pupil = world.pupils[0].id
@@ -368,6 +409,7 @@ def test_the_governors_pdf_hides_file_names_and_checksums_as_the_pages_do(app, c
 
 def test_the_default_limit_is_20_mb_per_file():
     from config import Config
+
     assert Config.ATTACHMENT_MAX_BYTES == 20 * 1024 * 1024
     assert Config.MAX_CONTENT_LENGTH == 1024 * 1024  # every other route keeps the 1 MiB body limit
 
@@ -390,10 +432,17 @@ def test_verify_attachments_reports_damaged_and_unreferenced_files(app, world, m
 
 def test_ordinary_files_of_each_type_are_accepted(app, client, auth, world):
     """Not over-careful: a photo, a PDF, and a Word document with a web link in it."""
-    link = (b'<Relationships><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            b'relationships/hyperlink" Target="https://www.nspcc.org.uk/" TargetMode="External"/></Relationships>')
+    link = (
+        b'<Relationships><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/hyperlink" Target="https://www.nspcc.org.uk/" TargetMode="External"/></Relationships>'
+    )
     auth.as_(world["teacher1"])
-    response = log_with_files(client, world, (jpeg(), "arm.JPEG"), (pdf(), "letter.pdf"),
-                              (docx(**{"word/_rels/document.xml.rels": link}), "minutes.docx"))
+    response = log_with_files(
+        client,
+        world,
+        (jpeg(), "arm.JPEG"),
+        (pdf(), "letter.pdf"),
+        (docx(**{"word/_rels/document.xml.rels": link}), "minutes.docx"),
+    )
     assert response.status_code == 303
     assert [a.content_type.split("/")[1][:8] for a in rows(app)] == ["jpeg", "pdf", "vnd.open"]

@@ -1,5 +1,6 @@
 """The audit log is append-only and hash-chained: `flask verify-audit` finds the
 first row that was altered, removed or inserted after it was written."""
+
 from __future__ import annotations
 
 import threading
@@ -54,21 +55,26 @@ def test_events_are_chained_in_order(app, history):
 
 def test_the_database_refuses_to_change_or_delete_an_event(app, history):
     with app.app_context():
-        for statement in ("UPDATE audit_events SET action = 'nothing' WHERE seq = 2",
-                          "DELETE FROM audit_events WHERE seq = 2"):
+        for statement in (
+            "UPDATE audit_events SET action = 'nothing' WHERE seq = 2",
+            "DELETE FROM audit_events WHERE seq = 2",
+        ):
             with pytest.raises(Exception, match="append-only"):
                 with db.engine.begin() as conn:
                     conn.execute(text(statement))
         assert db.session.scalar(select(func.count(AuditEvent.id))) == 4
 
 
-@pytest.mark.parametrize("tamper, broken, says", [
-    ("UPDATE audit_events SET user_id = NULL WHERE seq = 2", 2, "was altered"),
-    ("UPDATE audit_events SET detail = '{\"what\": \"nothing\"}' WHERE seq = 4", 4, "was altered"),
-    ("UPDATE audit_events SET at = at - INTERVAL '1 day' WHERE seq = 3", 3, "was altered"),
-    ("DELETE FROM audit_events WHERE seq = 2", 2, "is missing"),
-    ("DELETE FROM audit_events WHERE seq = 4", 4, "removed from the end"),
-])
+@pytest.mark.parametrize(
+    "tamper, broken, says",
+    [
+        ("UPDATE audit_events SET user_id = NULL WHERE seq = 2", 2, "was altered"),
+        ('UPDATE audit_events SET detail = \'{"what": "nothing"}\' WHERE seq = 4', 4, "was altered"),
+        ("UPDATE audit_events SET at = at - INTERVAL '1 day' WHERE seq = 3", 3, "was altered"),
+        ("DELETE FROM audit_events WHERE seq = 2", 2, "is missing"),
+        ("DELETE FROM audit_events WHERE seq = 4", 4, "removed from the end"),
+    ],
+)
 def test_verify_audit_reports_the_first_broken_row(app, history, tamper, broken, says):
     with app.app_context():
         if "INTERVAL" in tamper and db.engine.dialect.name == "sqlite":

@@ -1,5 +1,6 @@
 """Reading the audit log: "who has viewed this pupil's record" for the safeguarding
 team, and the admins' audit log with its filters and pages."""
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,12 @@ def test_chronology_links_to_viewers_for_the_team_only(app, world, auth):
 def add_views(app, world, pupil, n: int) -> None:
     with app.test_request_context():
         for _ in range(n):
-            audit.record(audit.VIEW_CHRONOLOGY, pupil_id=pupil.id, school_id=pupil.school_id,
-                         user=db.session.get(User, world["slt"].id))
+            audit.record(
+                audit.VIEW_CHRONOLOGY,
+                pupil_id=pupil.id,
+                school_id=pupil.school_id,
+                user=db.session.get(User, world["slt"].id),
+            )
         db.session.commit()
 
 
@@ -93,6 +98,7 @@ def test_viewers_page_runs_a_fixed_number_of_queries(app, world, auth, count_que
 
 
 # --- the admins' audit log ----------------------------------------------------
+
 
 def log_rows(client, **query) -> list[str]:
     response = client.get("/admin/audit", query_string=query)
@@ -126,13 +132,16 @@ def test_admin_log_filters(app, world, auth, viewed):
     assert len(log_rows(client)) == since_2000 + 1  # + that view of the log itself
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"since": "2026-02-30"}, "Not a valid date value"),
-    ({"since": "1999-12-31"}, "Enter a date from 2000 onwards"),
-    ({"since": "2026-05-02", "until": "2026-05-01"}, "on or after the start date"),
-    ({"action": "drop_table"}, "Not a valid choice"),
-    ({"who": "x" * 101}, "Field cannot be longer than 100 characters"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"since": "2026-02-30"}, "Not a valid date value"),
+        ({"since": "1999-12-31"}, "Enter a date from 2000 onwards"),
+        ({"since": "2026-05-02", "until": "2026-05-01"}, "on or after the start date"),
+        ({"action": "drop_table"}, "Not a valid choice"),
+        ({"who": "x" * 101}, "Field cannot be longer than 100 characters"),
+    ],
+)
 def test_admin_log_refuses_bad_filters_clearly(app, world, auth, query, message):
     response = auth.as_(world["admin"]).get("/admin/audit", query_string=query)
     assert response.status_code == 422
@@ -154,23 +163,28 @@ def test_trust_admin_sees_every_school_and_unknown_sign_ins(app, world, auth, cl
 def test_admin_log_is_audited_and_html_of_a_user_agent_is_inert(app, world, auth, client):
     client.get("/login", headers={"User-Agent": '<script>alert("ua")</script>'})
     auth.as_(None)
-    client.post("/login", data={"email": "<b>x</b>@example.org", "password": "no"},
-                headers={"User-Agent": '<script>alert("ua")</script>'})
+    client.post(
+        "/login",
+        data={"email": "<b>x</b>@example.org", "password": "no"},
+        headers={"User-Agent": '<script>alert("ua")</script>'},
+    )
     html = auth.as_(world["admin"]).get("/admin/audit?who=admin").get_data(as_text=True)
     assert "<script>alert" not in html
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == audit.VIEW_AUDIT_LOG))
 
 
-def test_a_school_admin_does_not_see_what_a_shared_colleague_did_at_another_school(app, world, auth, client,
-                                                                                   make_entry):
+def test_a_school_admin_does_not_see_what_a_shared_colleague_did_at_another_school(
+    app, world, auth, client, make_entry
+):
     """other_dsl also teaches at Ashgrove: what they read at Brookfield, about Brookfield's
     pupil, is Brookfield's, not Ashgrove's admin's to see."""
     with app.app_context():
         db.session.add(RoleAssignment(user_id=world["other_dsl"].id, role=Role.STAFF, school_id=world.school.id))
         db.session.commit()
-    brookfield_entry = make_entry(recorder="other_teacher", pupils=world.other_pupils,
-                                  narrative="Noah told us about home.")
+    brookfield_entry = make_entry(
+        recorder="other_teacher", pupils=world.other_pupils, narrative="Noah told us about home."
+    )
     auth.login(world["other_dsl"])  # signs in: an event of no school
     assert client.get(f"/entries/{brookfield_entry}").status_code == 200
     assert client.get(f"/pupils/{world.other_pupils[0].id}/chronology").status_code == 200
@@ -189,8 +203,9 @@ def test_a_school_admin_does_not_see_what_a_shared_colleague_did_at_another_scho
     assert not any("Signed in" in r and "Other Dsl" in r for r in rows)
 
 
-def test_a_trust_admin_sees_every_school_of_the_trust_with_its_pupils(app, world, auth, client, make_entry,
-                                                                     trust_admin):
+def test_a_trust_admin_sees_every_school_of_the_trust_with_its_pupils(
+    app, world, auth, client, make_entry, trust_admin
+):
     brookfield_entry = make_entry(recorder="other_teacher", pupils=world.other_pupils)
     auth.as_(world["other_dsl"]).get(f"/entries/{brookfield_entry}")
     auth.as_(world["other_dsl"]).get(f"/pupils/{world.other_pupils[0].id}/chronology")

@@ -1,5 +1,6 @@
 """flask backup and restore: a consistent copy of a database that is being written
 to, and a restore that loses nothing of it."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -77,8 +78,10 @@ def test_backup_under_writes_then_restore_loses_nothing(app, world, make_entry, 
     writer.stop.set()
     writer.join()
     assert result.exit_code == 0, result.output
-    print(f"\nbackup of {(tmp_path / 'copy.sqlite3').stat().st_size:,} bytes under writes: {took:.3f} s, "
-          f"{during - before} rows committed by the writer meanwhile")
+    print(
+        f"\nbackup of {(tmp_path / 'copy.sqlite3').stat().st_size:,} bytes under writes: {took:.3f} s, "
+        f"{during - before} rows committed by the writer meanwhile"
+    )
     copied = load_rows(tmp_path / "copy.sqlite3")
     # One moment of the database: every row committed before the backup, no gap, nothing half-written.
     assert len(copied) >= before and copied == list(range(1, len(copied) + 1))
@@ -127,10 +130,13 @@ def test_backup_never_overwrites_and_restore_checks_its_source(app, world, tmp_p
     assert wrong.exit_code == 1 and "not a backup of the concern log" in wrong.output
 
 
-@pytest.mark.parametrize("url, message", [
-    ("postgresql+psycopg://postgres@127.0.0.1:1/x", "not SQLite: use pg_dump and pg_restore"),
-    ("sqlite://", "in memory"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1:1/x", "not SQLite: use pg_dump and pg_restore"),
+        ("sqlite://", "in memory"),
+    ],
+)
 def test_refuses_other_databases_clearly(url, message, tmp_path):
     from sqlalchemy.engine import make_url
 

@@ -5,6 +5,7 @@ The mailer refuses a header with a line break in it. A recorder's name is in the
 subject of the email to the colleagues they chose, so a name like that once left
 its alert "sending" for ever, stopped `send-alerts` with exit 1, and stranded the
 safeguarding alerts claimed in the same batch."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,16 +18,24 @@ from cpoms.models import Alert, Entry, User
 from test_import_web import post_file
 
 # (A NUL is dropped by every form before validation, so it is not among them.)
-BAD_NAMES = ["Sam\r\nBcc: everyone@example.org", "Sam\nTaylor", "Sam\rTaylor", "Sam\tTaylor", "Sam\x1bTaylor",
-             "Sam\u2028Taylor", "Sam\x85Taylor"]
+BAD_NAMES = [
+    "Sam\r\nBcc: everyone@example.org",
+    "Sam\nTaylor",
+    "Sam\rTaylor",
+    "Sam\tTaylor",
+    "Sam\x1bTaylor",
+    "Sam\u2028Taylor",
+    "Sam\x85Taylor",
+]
 
 
 def test_a_bad_name_in_the_database_fails_its_own_alert_only(mail_app, smtp, world, make_entry):
     mail_app.config["ALERT_MAX_ATTEMPTS"] = 1
     with mail_app.app_context():
         # As an account created before names were checked would be.
-        db.session.execute(update(User).where(User.id == world["teacher1"].id)
-                           .values(name="Sam\r\nBcc: everyone@example.org"))
+        db.session.execute(
+            update(User).where(User.id == world["teacher1"].id).values(name="Sam\r\nBcc: everyone@example.org")
+        )
         db.session.commit()
     quiet = make_entry(recorder="teacher1", category="Behaviour")
     with mail_app.app_context():
@@ -48,8 +57,10 @@ def test_a_bad_name_in_the_database_fails_its_own_alert_only(mail_app, smtp, wor
         bad = rows[quiet]
         assert (bad.status, bad.attempts) == (alerts.FAILED, 1)
         assert "BadHeaderError" in bad.last_error
-        assert [a.status for a in db.session.scalars(select(Alert).where(Alert.entry_id == safeguarding))] \
-            == [alerts.SENT, alerts.SENT]
+        assert [a.status for a in db.session.scalars(select(Alert).where(Alert.entry_id == safeguarding))] == [
+            alerts.SENT,
+            alerts.SENT,
+        ]
 
 
 def test_a_bad_message_is_retried_like_an_outage(mail_app, smtp, world, make_entry):
@@ -69,14 +80,20 @@ def test_a_bad_message_is_retried_like_an_outage(mail_app, smtp, world, make_ent
 
 # --- names are refused where they are typed -----------------------------------
 
+
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_the_new_user_form_refuses_a_name_with_a_control_character(app, client, auth, world, name):
     auth.as_(world["admin"])
     page = client.get("/admin/users/new")
     assert page.status_code == 200
-    response = client.post("/admin/users/new", data={
-        "name": name, "email": "sam.taylor@ashgrove.example.org", "grant": f"staff@school:{world.school.id}",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": name,
+            "email": "sam.taylor@ashgrove.example.org",
+            "grant": f"staff@school:{world.school.id}",
+        },
+    )
     assert response.status_code == 422
     assert "cannot contain a line break" in response.get_data(as_text=True)
     with app.app_context():
@@ -85,10 +102,14 @@ def test_the_new_user_form_refuses_a_name_with_a_control_character(app, client, 
 
 def test_the_new_user_form_still_takes_an_ordinary_name(app, client, auth, world):
     auth.as_(world["admin"])
-    response = client.post("/admin/users/new", data={
-        "name": "  Siân O'Connor-Nguyễn ", "email": "sian@ashgrove.example.org",
-        "grant": f"staff@school:{world.school.id}",
-    })
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "  Siân O'Connor-Nguyễn ",
+            "email": "sian@ashgrove.example.org",
+            "grant": f"staff@school:{world.school.id}",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "sian@ashgrove.example.org"))
@@ -97,8 +118,10 @@ def test_the_new_user_form_still_takes_an_ordinary_name(app, client, auth, world
 
 def test_the_staff_import_refuses_a_name_with_a_line_break(app, client, auth, world):
     auth.as_(world["admin"])
-    data = (b'Name,Email,Role\r\n"Sam\r\nBcc: everyone@example.org",sam.taylor@ashgrove.example.org,staff\r\n'
-            b'Priya Shah,priya@ashgrove.example.org,staff\r\n')
+    data = (
+        b'Name,Email,Role\r\n"Sam\r\nBcc: everyone@example.org",sam.taylor@ashgrove.example.org,staff\r\n'
+        b"Priya Shah,priya@ashgrove.example.org,staff\r\n"
+    )
     response = post_file(client, "/admin/staff/import", data)
     assert response.status_code == 303
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -110,9 +133,20 @@ def test_the_staff_import_refuses_a_name_with_a_line_break(app, client, auth, wo
 
 
 def test_create_user_refuses_a_name_with_a_line_break(app, world):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "sam@ashgrove.example.org", "--name", "Sam\nTaylor", "--role", "staff",
-        "--school", "ashgrove", "--password", "a long enough password"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "sam@ashgrove.example.org",
+            "--name",
+            "Sam\nTaylor",
+            "--role",
+            "staff",
+            "--school",
+            "ashgrove",
+            "--password",
+            "a long enough password",
+        ]
+    )
     assert result.exit_code != 0 and "line break" in result.output
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "sam@ashgrove.example.org")) is None

@@ -2,6 +2,7 @@
 small trust, and every measured page answers as the benchmark expects (signed in
 through the code step, like a person). Timings are not asserted here: speed is
 measured by `make bench` on trust-scale data, not by tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,10 +20,19 @@ from conftest import POSTGRES_URL
 def generated(app):
     with app.app_context():
         db.session.remove()
-        Generator(schools=2, pupils=120, entries=1500, seed=3, password="bench-password-long",
-                  batch=500, echo=lambda *a, **k: None).run()
-        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                  for model in (Entry, EntryState, FollowUp)}
+        Generator(
+            schools=2,
+            pupils=120,
+            entries=1500,
+            seed=3,
+            password="bench-password-long",
+            batch=500,
+            echo=lambda *a, **k: None,
+        ).run()
+        counts = {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Entry, EntryState, FollowUp)
+        }
         enrolled = db.session.scalar(select(func.count(User.id)).where(User.totp_secret.is_not(None)))
         users = db.session.scalar(select(func.count(User.id)))
     return counts, enrolled, users

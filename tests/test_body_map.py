@@ -1,6 +1,7 @@
 """The body map: numbered marks on front and back outlines, saved with the entry
 (append-only), shown on the entry and in the chronology; by tapping (x, y) or, without
 JavaScript or from the keyboard, by choosing an area."""
+
 from __future__ import annotations
 
 import io
@@ -31,12 +32,15 @@ def with_marks(world, *rows, **extra):
 
 def test_marks_tapped_on_the_outlines_are_saved_numbered_and_named_by_the_nearest_area(app, client, auth, world):
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=with_marks(
-        world,
-        ("front-left-forearm", "0.78", "0.45", "Bruise, about 3 cm, purple"),
-        ("", "", "", ""),  # an empty row (no JavaScript shows five): ignored
-        ("back-upper-back", "0.45", "0.3", "Red mark, like a hand"),
-    ))
+    response = client.post(
+        "/log",
+        data=with_marks(
+            world,
+            ("front-left-forearm", "0.78", "0.45", "Bruise, about 3 cm, purple"),
+            ("", "", "", ""),  # an empty row (no JavaScript shows five): ignored
+            ("back-upper-back", "0.45", "0.3", "Red mark, like a hand"),
+        ),
+    )
     assert response.status_code == 303
     saved = marks(app)
     assert [(m.number, m.view, m.x, m.y, m.area, m.description) for m in saved] == [
@@ -61,7 +65,10 @@ def test_a_mark_chosen_by_area_alone_goes_to_the_areas_centre(app, client, auth,
     area = AREAS["back-right-calf"]
     assert (mark.view, mark.x, mark.y) == ("back", round(area.x / WIDTH, 4), round(area.y / HEIGHT, 4))
     # On the back view, the child's right is on the viewer's right.
-    assert area.x > WIDTH / 2 and AREAS["front-right-calf" if "front-right-calf" in AREAS else "front-right-lower-leg"].x < WIDTH / 2
+    assert (
+        area.x > WIDTH / 2
+        and AREAS["front-right-calf" if "front-right-calf" in AREAS else "front-right-lower-leg"].x < WIDTH / 2
+    )
 
 
 def test_the_nearest_area_follows_the_side_of_the_view():
@@ -69,15 +76,18 @@ def test_the_nearest_area_follows_the_side_of_the_view():
     assert nearest("back", 0.22, 0.45).key == "back-left-forearm"
 
 
-@pytest.mark.parametrize("row, message", [
-    (("front-face", "", "", ""), "Mark 1: describe what you saw"),
-    (("", "", "", "A bruise"), "Mark 1: choose where on the body it is."),
-    (("front-spleen", "", "", "A bruise"), "Mark 1: choose where on the body it is."),
-    (("front-face", "0.5", "", "A bruise"), "Mark 1: its place on the picture was not understood"),
-    (("front-face", "1.5", "0.2", "A bruise"), "Mark 1: its place on the picture was not understood"),
-    (("front-face", "nan", "0.2", "A bruise"), "Mark 1: its place on the picture was not understood"),
-    (("front-face", "", "", "x" * 301), "Mark 1: keep the description under 300 characters."),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (("front-face", "", "", ""), "Mark 1: describe what you saw"),
+        (("", "", "", "A bruise"), "Mark 1: choose where on the body it is."),
+        (("front-spleen", "", "", "A bruise"), "Mark 1: choose where on the body it is."),
+        (("front-face", "0.5", "", "A bruise"), "Mark 1: its place on the picture was not understood"),
+        (("front-face", "1.5", "0.2", "A bruise"), "Mark 1: its place on the picture was not understood"),
+        (("front-face", "nan", "0.2", "A bruise"), "Mark 1: its place on the picture was not understood"),
+        (("front-face", "", "", "x" * 301), "Mark 1: keep the description under 300 characters."),
+    ],
+)
 def test_a_mark_that_is_not_complete_is_refused_with_everything_kept(app, client, auth, world, row, message):
     auth.as_(world["teacher1"])
     response = client.post("/log", data=with_marks(world, row))
@@ -118,6 +128,7 @@ def test_the_chronology_shows_the_marks(app, client, auth, world):
         page = client.get(f"/pupils/{world.pupils[0].id}/chronology{view}").get_data(as_text=True)
         assert "<strong>Front: face:</strong> Graze on the cheek" in page
     from pypdf import PdfReader
+
     exported = client.get(f"/pupils/{world.pupils[0].id}/chronology.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(exported.data)).pages)
     assert "Body map:" in text and "Front: face: Graze on the cheek" in text

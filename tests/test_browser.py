@@ -7,6 +7,7 @@ ship in static/js/htmx.min.js.
 Run these alone with `make test PYTEST_ARGS="-m browser"`. Screenshots go to
 test-artifacts/screenshots/ (gitignored).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,6 +37,7 @@ SCHOOL = "ashgrove.example.org"
 
 # --- set-up --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session", autouse=True)
 def _chromium_present():
     """CI sets CPOMS_REQUIRE_BROWSER=1: there a missing Chromium is a failure, not a skip.
@@ -44,14 +46,14 @@ def _chromium_present():
     (which skips when Chromium is missing).
     """
     if os.environ.get("CPOMS_REQUIRE_BROWSER") == "1" and not os.path.exists(CHROMIUM):
-        pytest.fail(f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} "
-                    "(apt-get install chromium)", pytrace=False)
+        pytest.fail(
+            f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)", pytrace=False
+        )
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB",
-            "timezone_id": "Europe/London"}
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB", "timezone_id": "Europe/London"}
 
 
 def block_cdn(target) -> None:
@@ -112,8 +114,11 @@ def teacher_enrolled(app, world):
     """teacher1 with two-factor sign-in, so the journeys can open the entries they log
     (an unenrolled teacher logs but reads nothing: test_draft_... covers that one)."""
     with app.app_context():
-        db.session.execute(update(User).where(User.id == world["teacher1"].id)
-                           .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc()))
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher1"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
         db.session.commit()
     return app
 
@@ -149,18 +154,27 @@ class Counter:
 
 # --- a) the whole journey with htmx ------------------------------------------------
 
-def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, world, make_entry, capsys,
-                                   teacher_enrolled):
+
+def test_log_review_follow_up_close(
+    page: Page, live_server, mail_app, smtp, world, make_entry, capsys, teacher_enrolled
+):
     app = mail_app
     # Two older entries, so "first in the queue" means something.
-    make_entry(recorder="teacher2", pupils=[world.pupils[1]], category="Behaviour",
-               narrative="Older entry: pushed in the lunch queue.")
-    make_entry(recorder="teacher2", pupils=[world.pupils[2]], category="General welfare",
-               narrative="Older entry: tired and hungry on arrival.")
+    make_entry(
+        recorder="teacher2",
+        pupils=[world.pupils[1]],
+        category="Behaviour",
+        narrative="Older entry: pushed in the lunch queue.",
+    )
+    make_entry(
+        recorder="teacher2",
+        pupils=[world.pupils[2]],
+        category="General welfare",
+        narrative="Older entry: tired and hungry on arrival.",
+    )
 
     sign_in(page, live_server, "teacher1", app)
-    narrative = ("At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. "
-                 "I saw a bruise on her left forearm.")
+    narrative = "At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. I saw a bruise on her left forearm."
     words = "Dad grabbed me when I spilt my juice."
 
     count = Counter()
@@ -195,16 +209,17 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
     expect(page.get_by_role("heading", level=1)).to_have_text("Amelia Hassan")
     entry_path = page.url.removeprefix(live_server)
     with capsys.disabled():
-        print(f"\n[journey] logging one entry took {count.clicks} clicks/taps and {count.keys} keystrokes "
-              f"({count.keys - count.free_text_keys} outside the narrative and the child's words; "
-              f"{count.free_text_keys} of free text)")
+        print(
+            f"\n[journey] logging one entry took {count.clicks} clicks/taps and {count.keys} keystrokes "
+            f"({count.keys - count.free_text_keys} outside the narrative and the child's words; "
+            f"{count.free_text_keys} of free text)"
+        )
 
     # The alert went straight out to the whole safeguarding team, with no details in it.
     assert smtp.inbox.recipients == [f"deputy@{SCHOOL}", f"dsl@{SCHOOL}"]
     for envelope in smtp.inbox.messages:
         mail = message_from_bytes(envelope.original_content)
-        body = "".join(part.get_payload(decode=True).decode() for part in mail.walk()
-                       if not part.is_multipart())
+        body = "".join(part.get_payload(decode=True).decode() for part in mail.walk() if not part.is_multipart())
         assert entry_path in body
         for secret in ("Amelia", "Hassan", "bruise", "juice"):
             assert secret not in body and secret not in mail["Subject"]
@@ -236,7 +251,9 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
     expect(item).to_contain_text("referred to children's social care")
     assert_no_reload(page)
 
-    activity.get_by_role("textbox", name="Final outcome", exact=True).fill("Social care visited; family supported by Early Help.")
+    activity.get_by_role("textbox", name="Final outcome", exact=True).fill(
+        "Social care visited; family supported by Early Help."
+    )
     activity.get_by_role("textbox", name="Why it can be closed now").fill("Plan in place; no new concerns for a month.")
     activity.get_by_role("button", name="Close with this outcome").click()
     expect(activity.locator(".status-closed")).to_have_text("Closed")
@@ -252,6 +269,7 @@ def test_log_review_follow_up_close(page: Page, live_server, mail_app, smtp, wor
 
 
 # --- b) no JavaScript ----------------------------------------------------------------
+
 
 @pytest.fixture
 def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
@@ -310,8 +328,9 @@ def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, li
     expect(page.get_by_label("What happened")).to_have_value(narrative)
     # (A checked pill's name gains the CSS "✓ " glyph, so match the end of it.)
     expect(page.get_by_role("radio", name=re.compile(r"\bParent or carer$"))).to_be_checked()
-    expect(page.get_by_role("list", name="Pupils on this entry")
-           .get_by_role("checkbox", name=re.compile("Isla Hartley"))).to_be_checked()
+    expect(
+        page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile("Isla Hartley"))
+    ).to_be_checked()
 
     # Put it right and the same form saves.
     page.get_by_role("radio", name=re.compile(r"^General welfare")).check()
@@ -321,6 +340,7 @@ def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, li
 
 
 # --- c) accessibility and screenshots ------------------------------------------------
+
 
 def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
     from axe_playwright_python.sync_playwright import Axe
@@ -336,11 +356,20 @@ def check_page(page: Page, name: str, report: list[str], problems: list[str]) ->
 
 def test_accessibility_and_screenshots(page: Page, app, live_server, world, make_entry, capsys, teacher_enrolled):
     pupil = world.pupils[0]
-    entry_id = make_entry(recorder="teacher1", pupils=[pupil], category="Safeguarding",
-                          narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
-                          child_words="Dad grabbed me.", source="pupil_disclosure")
-    make_entry(recorder="teacher2", pupils=world.pupils[1:], category="Behaviour",
-               narrative="Oliver and Isla argued at play; both calm again after talking it through.")
+    entry_id = make_entry(
+        recorder="teacher1",
+        pupils=[pupil],
+        category="Safeguarding",
+        narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
+        child_words="Dad grabbed me.",
+        source="pupil_disclosure",
+    )
+    make_entry(
+        recorder="teacher2",
+        pupils=world.pupils[1:],
+        category="Behaviour",
+        narrative="Oliver and Isla argued at play; both calm again after talking it through.",
+    )
     report: list[str] = []
     problems: list[str] = []
 
@@ -413,6 +442,7 @@ def test_a_chosen_option_keeps_its_name(page: Page, live_server, world):
 
 # --- f) hide screen, and the Content-Security-Policy holds in a real browser -------------
 
+
 def test_hide_screen_blanks_the_page_and_keeps_what_was_typed(page: Page, live_server, world):
     sign_in(page, live_server, "teacher1")
     open_page(page, f"{live_server}/log")
@@ -452,8 +482,14 @@ def test_no_content_security_policy_violations(page: Page, app, live_server, wor
     violations: list[str] = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     sign_in(page, live_server, "dsl", app)
-    for path in ["/", "/log", "/review", f"/entries/{entry_id}", f"/pupils/{world.pupils[0].id}/chronology",
-                 f"/pupils/{world.pupils[0].id}/viewers"]:
+    for path in [
+        "/",
+        "/log",
+        "/review",
+        f"/entries/{entry_id}",
+        f"/pupils/{world.pupils[0].id}/chronology",
+        f"/pupils/{world.pupils[0].id}/viewers",
+    ]:
         open_page(page, f"{live_server}{path}")
     open_page(page, f"{live_server}/log")
     page.get_by_label("Find a pupil").press_sequentially("Ame")
@@ -463,13 +499,16 @@ def test_no_content_security_policy_violations(page: Page, app, live_server, wor
 
 # --- d) a session that times out while someone types ----------------------------------
 
+
 def test_text_typed_when_the_session_times_out_is_back_after_signing_in(page: Page, app, live_server, world):
     """On a shared tablet: a teacher starts an entry, is called away, the session
     times out; pressing Save sends them to sign in, and what they typed comes back."""
     sign_in(page, live_server, "teacher1")
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
-    narrative = ("Amelia said she was scared to go home because of the shouting last night, "
-                 "and she cried quietly at her desk before the register.")
+    narrative = (
+        "Amelia said she was scared to go home because of the shouting last night, "
+        "and she cried quietly at her desk before the register."
+    )
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
     page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
     page.get_by_label("What happened").fill(narrative)
@@ -487,8 +526,9 @@ def test_text_typed_when_the_session_times_out_is_back_after_signing_in(page: Pa
     expect(page.get_by_text("What you had typed is back in the form")).to_be_visible()
     expect(page.get_by_label("What happened")).to_have_value(narrative)
     expect(page.get_by_label(re.compile(r"^The child.s own words"))).to_have_value("Mum and him shout all the time.")
-    expect(page.get_by_role("list", name="Pupils on this entry")
-           .get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
+    expect(
+        page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile("Amelia Hassan"))
+    ).to_be_checked()
     expect(page.get_by_role("radio", name=re.compile(r"\bPupil disclosure$"))).to_be_checked()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "16-draft-restored.png", full_page=True)

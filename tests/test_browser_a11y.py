@@ -13,6 +13,7 @@
 * htmx comes from the CDN with an integrity hash, and from our copy when the CDN
   cannot be reached: the typeahead still works.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,13 @@ from page_crawl import render_all
 from test_html_valid import with_data
 from test_permissions import sample  # noqa: F401  (fixture)
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    CDN, assert_htmx_loaded, browser_context_args, open_page, page, sign_in, teacher_enrolled,
+    CDN,
+    assert_htmx_loaded,
+    browser_context_args,
+    open_page,
+    page,
+    sign_in,
+    teacher_enrolled,
 )
 
 pytestmark = pytest.mark.browser
@@ -36,6 +43,7 @@ def config_overrides(tmp_path):
     # As `make run` with no mail server: the local mailbox's pages are checked too.
     return {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox")}
 
+
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
 SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed the rendered page there
@@ -43,21 +51,33 @@ SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed
 
 def axe_violations(page: Page, name: str) -> list[str]:
     results = Axe().run(page, options=AXE_OPTIONS)
-    return [f"{name}: [{v['impact']}] {v['id']}: {v['help']} -> "
-            + "; ".join(", ".join(map(str, node["target"])) for node in v["nodes"][:5])
-            for v in results.response["violations"]]
+    return [
+        f"{name}: [{v['impact']}] {v['id']}: {v['help']} -> "
+        + "; ".join(", ".join(map(str, node["target"])) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+    ]
 
 
 def show(page: Page, base: str, html: str) -> None:
     """Load `html` as a page of the live server, so its stylesheet and scripts come from there."""
-    page.route(f"{base}{SHOWN_AT}", lambda route: route.fulfill(status=200, body=html,
-                                                                  content_type="text/html; charset=utf-8"))
+    page.route(
+        f"{base}{SHOWN_AT}", lambda route: route.fulfill(status=200, body=html, content_type="text/html; charset=utf-8")
+    )
     page.goto(f"{base}{SHOWN_AT}")
     page.unroute(f"{base}{SHOWN_AT}")
 
 
-def test_axe_finds_nothing_on_any_page_in_any_state(page: Page, app, client, auth, world, make_entry, sample,  # noqa: F811
-                                                    live_server, capsys):
+def test_axe_finds_nothing_on_any_page_in_any_state(
+    page: Page,
+    app,
+    client,
+    auth,
+    world,
+    make_entry,
+    sample,  # noqa: F811
+    live_server,
+    capsys,
+):
     pages = render_all(app, client, auth, world, sample, extra=with_data(app, world, make_entry, sample))
     problems = []
     for rendered in pages:
@@ -70,13 +90,17 @@ def test_axe_finds_nothing_on_any_page_in_any_state(page: Page, app, client, aut
 
 def test_axe_can_fail(page: Page, live_server):
     """The control: a page with an unlabelled field and an image without alt text."""
-    show(page, live_server, '<!doctype html><html lang="en"><title>x</title><main><img src="/x.png">'
-                            '<input type="text"></main></html>')
+    show(
+        page,
+        live_server,
+        '<!doctype html><html lang="en"><title>x</title><main><img src="/x.png"><input type="text"></main></html>',
+    )
     found = " ".join(axe_violations(page, "control"))
     assert "image-alt" in found and "label" in found
 
 
 # --- the keyboard alone ----------------------------------------------------------------
+
 
 def focus_ring(page: Page) -> str:
     """How the focused element shows it has the focus: its outline, or its label's (the
@@ -121,8 +145,10 @@ def test_the_log_form_with_the_keyboard_alone(page: Page, live_server, world, te
     page.keyboard.press("ArrowRight")  # Staff observation -> Pupil disclosure
     expect(page.get_by_role("radio", name=re.compile(r"Pupil disclosure$"))).to_be_checked()
     keys += tab_to(page, "el.id === 'narrative'")
-    page.keyboard.type("At break Amelia Hassan told me her brother hits her when their mum is at work, "
-                       "and showed me a bruise on her upper arm.")
+    page.keyboard.type(
+        "At break Amelia Hassan told me her brother hits her when their mum is at work, "
+        "and showed me a bruise on her upper arm."
+    )
     keys += tab_to(page, "el.id === 'child_words'")
     page.keyboard.type("He hits me when mum is at work.")
     problems = axe_violations(page, "log form, filled in")
@@ -178,10 +204,18 @@ TARGETS_JS = """() => {
 
 def test_touch_targets_are_at_least_44_px_on_the_main_pages(page: Page, app, live_server, world, make_entry):
     entry_id = make_entry(narrative="Amelia said her arm hurt.")
-    paths = {"teacher1": ["/", "/log", f"/log?q=a&pupil={world.pupils[0].id}"],
-             "dsl": ["/", "/review", f"/entries/{entry_id}", f"/pupils/{world.pupils[0].id}/chronology", "/reports",
-                     "/search?q=arm"],
-             "governor": ["/oversight"]}
+    paths = {
+        "teacher1": ["/", "/log", f"/log?q=a&pupil={world.pupils[0].id}"],
+        "dsl": [
+            "/",
+            "/review",
+            f"/entries/{entry_id}",
+            f"/pupils/{world.pupils[0].id}/chronology",
+            "/reports",
+            "/search?q=arm",
+        ],
+        "governor": ["/oversight"],
+    }
     problems = []
     for who, urls in paths.items():
         sign_in(page, live_server, who, None if who == "teacher1" else app)
@@ -196,7 +230,8 @@ def test_touch_targets_are_at_least_44_px_on_the_main_pages(page: Page, app, liv
 def test_the_menu_fits_on_one_line_at_768_px(page: Page, app, live_server, world, who):
     sign_in(page, live_server, who, None if who == "teacher1" else app)
     tops = page.locator("nav[aria-label=Main] .nav > li").evaluate_all(
-        "items => items.map(li => Math.round(li.getBoundingClientRect().top))")
+        "items => items.map(li => Math.round(li.getBoundingClientRect().top))"
+    )
     assert len(set(tops)) == 1, f"the menu wraps: {tops}"
     more = page.locator("details.nav-menu")
     if more.count():
@@ -205,6 +240,7 @@ def test_the_menu_fits_on_one_line_at_768_px(page: Page, app, live_server, world
 
 
 # --- htmx when the CDN cannot be reached ---------------------------------------------
+
 
 def test_htmx_has_its_integrity_hash_and_the_typeahead_works_with_the_cdn_blocked(page: Page, live_server, world):
     refused = []

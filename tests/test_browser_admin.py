@@ -1,5 +1,6 @@
 """The admin pages in Chromium at tablet width, with JavaScript and without: add a
 user, reorder a category; every page checked with axe and kept as a screenshot."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,9 +11,16 @@ from cpoms.extensions import db
 from cpoms.models import Category, User
 
 from conftest import PASSWORD, totp_code
+
 # Its fixtures too: the tablet viewport and the unreachable CDN.
 from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS, assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, page,
+    SCREENSHOTS,
+    assert_no_reload,
+    block_cdn,
+    browser_context_args,
+    check_page,
+    fill_sign_in,
+    page,
     sign_in,
 )
 

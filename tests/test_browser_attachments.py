@@ -1,5 +1,6 @@
 """Attachments and the body map in a real browser, with and without JavaScript: an
 entry is logged with a photo and two marks, and its page shows them."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from test_browser import (  # noqa: F401  (fixtures: a 768 px tablet, the CDN blocked, teacher1 enrolled)
-    SCREENSHOTS, browser_context_args, check_page, find_and_add, nojs, open_page, page, sign_in, teacher_enrolled,
+    SCREENSHOTS,
+    browser_context_args,
+    check_page,
+    find_and_add,
+    nojs,
+    open_page,
+    page,
+    sign_in,
+    teacher_enrolled,
 )
 from sample_files import pdf, png
 
@@ -37,7 +46,9 @@ def assert_entry_shows_marks_and_photo(page: Page, first: str, second: str) -> N
     expect(marks.nth(0)).to_have_text(first)
     expect(marks.nth(1)).to_have_text(second)
     expect(page.locator(".body-map-shown .body-map-mark")).to_have_count(2)
-    expect(page.get_by_role("link", name="left forearm.png", exact=True)).to_have_attribute("href", re.compile(r"^/attachments/\d+$"))
+    expect(page.get_by_role("link", name="left forearm.png", exact=True)).to_have_attribute(
+        "href", re.compile(r"^/attachments/\d+$")
+    )
     preview = page.get_by_role("img", name="Preview of left forearm.png")
     expect(preview).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth === 320", arg=preview.element_handle())
@@ -80,8 +91,9 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
     expect(page.get_by_role("checkbox", name=re.compile("left forearm.png"))).to_be_checked()
     page.get_by_role("button", name="Save as it is").click()
 
-    assert_entry_shows_marks_and_photo(page, "Front: left forearm: Bruise, about 3 cm, purple",
-                                       "Back: upper back: Red mark, like a hand")
+    assert_entry_shows_marks_and_photo(
+        page, "Front: left forearm: Bruise, about 3 cm, purple", "Back: upper back: Red mark, like a hand"
+    )
     check_page(page, "entry-body-map-and-photo", report, problems)
     assert not problems, "\n".join(problems)
     print("\n".join(report))
@@ -92,7 +104,8 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
     page.get_by_label("Agency", exact=True).fill("School nursing service")
     page.get_by_text("Attach files (optional)").click()
     page.locator("#follow-up-attachments").set_input_files(
-        {"name": "nurse letter.pdf", "mimeType": "application/pdf", "buffer": pdf()})
+        {"name": "nurse letter.pdf", "mimeType": "application/pdf", "buffer": pdf()}
+    )
     page.get_by_role("button", name="Add", exact=True).click()
     item = page.locator("#activity .timeline-item").first
     expect(item.get_by_role("link", name="nurse letter.pdf")).to_be_visible()
@@ -108,8 +121,10 @@ def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_serv
     find_and_add(page, live_server, "Oliver Nowak", "oli")
     page.get_by_role("radio", name=re.compile(r"^First aid")).check()
     page.get_by_role("radio", name="Staff observation", exact=True).check()
-    page.get_by_label("What happened").fill("Oliver Nowak showed me a graze on his cheek and a bruise on his left "
-                                          "forearm at 09:05 in the classroom. He said he fell in the park.")
+    page.get_by_label("What happened").fill(
+        "Oliver Nowak showed me a graze on his cheek and a bruise on his left "
+        "forearm at 09:05 in the classroom. He said he fell in the park."
+    )
     page.get_by_text("Body map (optional)").click()
     expect(page.get_by_text("For each mark, choose where it is and describe it.")).to_be_visible()
     expect(page.locator("svg[data-view=front]")).to_be_hidden()
@@ -122,6 +137,7 @@ def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_serv
     expect(page.get_by_role("button", name=re.compile("Remove mark"))).to_have_count(0)  # they need JavaScript
     screenshot(page, "log-form-body-map-no-js.png")
     page.get_by_role("button", name="Save entry").click()
-    assert_entry_shows_marks_and_photo(page, "Front: left forearm: Bruise, about 3 cm, purple",
-                                       "Back: upper back: Red mark, like a hand")
+    assert_entry_shows_marks_and_photo(
+        page, "Front: left forearm: Bruise, about 3 cm, purple", "Back: upper back: Red mark, like a hand"
+    )
     screenshot(page, "entry-body-map-no-js.png")

@@ -1,4 +1,5 @@
 """A long chronology in a real browser: scrolling to the end of a page loads the next."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,9 @@ def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, 
     expect(page.get_by_text("Entry number 50.", exact=True)).to_be_visible()
     # No reload happened: the address is still page 1, and the pager below moved on.
     assert page.url.endswith("?page=1")
-    expect(page.locator("#pager-bottom a[rel=prev]")).to_have_attribute("href", f"/pupils/{world.pupils[0].id}/chronology?page=1")
+    expect(page.locator("#pager-bottom a[rel=prev]")).to_have_attribute(
+        "href", f"/pupils/{world.pupils[0].id}/chronology?page=1"
+    )
     page.locator("#chronology-more").scroll_into_view_if_needed()
     expect(entries).to_have_count(120)
     expect(page.locator("#chronology-more")).to_have_count(0)

@@ -2,6 +2,7 @@
 JavaScript the button is disabled while the save is in flight (and works again
 after Back); without it the form's one-time key still makes the second request a
 repeat of the first (cpoms/submissions.py)."""
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,21 @@ from cpoms.extensions import db
 from cpoms.log import routes as log_routes
 from cpoms.models import Alert, Entry
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    block_cdn, browser_context_args, nojs, open_page, page, sign_in, teacher_enrolled,
+    block_cdn,
+    browser_context_args,
+    nojs,
+    open_page,
+    page,
+    sign_in,
+    teacher_enrolled,
 )
 
 pytestmark = pytest.mark.browser
 
-NARRATIVE = ("At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. "
-             "I saw a bruise on her left forearm, about the size of a thumb.")
+NARRATIVE = (
+    "At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. "
+    "I saw a bruise on her left forearm, about the size of a thumb."
+)
 
 
 @pytest.fixture
@@ -48,9 +57,11 @@ def fill_the_form(page: Page) -> None:
 def saved(app) -> tuple[int, int, int]:
     """(entries, alerts, distinct recipients)."""
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Entry)),
-                db.session.scalar(select(func.count()).select_from(Alert)),
-                db.session.scalar(select(func.count(Alert.recipient_id.distinct()))))
+        return (
+            db.session.scalar(select(func.count()).select_from(Entry)),
+            db.session.scalar(select(func.count()).select_from(Alert)),
+            db.session.scalar(select(func.count(Alert.recipient_id.distinct()))),
+        )
 
 
 def test_a_double_click_on_save_makes_one_entry(page: Page, app, live_server, world, slow_save):

@@ -2,6 +2,7 @@
 a couple of seconds after typing stops ("Draft saved 10:42"), and it comes back
 after a reload, in a new tab, after a lost connection and after the session timed
 out; saving the entry clears it. Another person on the same tablet never sees it."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,13 @@ from cpoms.extensions import db
 from cpoms.models import Draft, UserSession
 from cpoms.timefmt import now_utc
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    block_cdn, browser_context_args, fill_sign_in, open_page, page, sign_in, sign_out,
+    block_cdn,
+    browser_context_args,
+    fill_sign_in,
+    open_page,
+    page,
+    sign_in,
+    sign_out,
 )
 
 pytestmark = pytest.mark.browser
@@ -53,8 +60,9 @@ def test_a_draft_comes_back_after_a_reload_and_in_a_new_tab_and_goes_once_saved(
     page.reload()
     expect(narrative(page)).to_have_value(FIRST)
     expect(page.get_by_role("status").first).to_contain_text("Your draft from")
-    expect(page.get_by_role("list", name="Pupils on this entry")
-           .get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
+    expect(
+        page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile("Amelia Hassan"))
+    ).to_be_checked()
 
     crashed = page.context.new_page()  # the tab crashed: a new one, the same person signed in
     block_cdn(crashed)

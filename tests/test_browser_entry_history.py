@@ -1,6 +1,7 @@
 """Concerns that evolve, in a real browser: the safeguarding team adds a category,
 corrects the record, links entries and closes with a rationale, in place with
 htmx and through plain forms without JavaScript; the rarer actions are folds."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from test_browser import (  # noqa: F401  (page, browser_context_args: fixtures: no CDN, 768x1024)
-    assert_no_reload, browser_context_args, check_page, open_page, page, set_marker, sign_in,
+    assert_no_reload,
+    browser_context_args,
+    check_page,
+    open_page,
+    page,
+    set_marker,
+    sign_in,
     signed_in_without_javascript,
 )
 
@@ -35,7 +42,9 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
 
     # The rarer actions are folded away until opened.
     for fold in ("Link a related entry", "Add a category", "Correct the record"):
-        expect(activity.locator("details", has=page.locator("summary", has_text=fold))).not_to_have_attribute("open", "")
+        expect(activity.locator("details", has=page.locator("summary", has_text=fold))).not_to_have_attribute(
+            "open", ""
+        )
     expect(activity.get_by_label("Category to add")).to_be_hidden()
 
     # A later category: the header says it at once, and still "recorded as" Behaviour.
@@ -61,7 +70,9 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
 
     # A correction of a follow-up.
     activity.locator("summary", has_text="Correct the record").click()
-    activity.get_by_label("What are you correcting?").select_option(index=2)  # after "choose" and the account: the follow-up
+    activity.get_by_label("What are you correcting?").select_option(
+        index=2
+    )  # after "choose" and the account: the follow-up
     activity.get_by_label("The correction").fill("It was 2.30pm.")
     activity.get_by_label("Why it needs correcting").fill("Checked the register.")
     activity.get_by_role("button", name="Add the correction").click()

@@ -1,5 +1,6 @@
 """File size limits in a real browser: a file over the limit is named as soon as it is
 chosen, and a 413 (from the app or a proxy in front of it) is shown on the form."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,11 +23,17 @@ def test_a_file_too_large_is_named_at_once_and_a_413_is_shown(page: Page, app, l
     page.get_by_text("Attach files (optional)").click()
     files = page.get_by_label("Files")
     files.set_input_files({"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"0" * 300_000})
-    expect(page.get_by_text("“scan.pdf” is larger than 0.2 MB, the most a file may be. Choose the files again.")).to_be_visible()
+    expect(
+        page.get_by_text("“scan.pdf” is larger than 0.2 MB, the most a file may be. Choose the files again.")
+    ).to_be_visible()
     assert files.evaluate("input => input.files.length") == 0
     # A proxy in front may refuse a large body too (413): htmx shows nothing for it by itself.
-    page.route("**/log", lambda route: route.fulfill(status=413, body="Too large")
-               if route.request.method == "POST" else route.continue_())
+    page.route(
+        "**/log",
+        lambda route: (
+            route.fulfill(status=413, body="Too large") if route.request.method == "POST" else route.continue_()
+        ),
+    )
     files.set_input_files(PHOTO)
     page.get_by_role("button", name="Save entry").click()
     expect(page.get_by_role("alert").filter(has_text="That was too large to send")).to_be_visible()

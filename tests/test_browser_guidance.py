@@ -1,6 +1,7 @@
 """The recording guidance where staff record, in a real browser (Chromium): the
 gentle check on save with and without JavaScript, the urgent panel that follows
 the chosen category, and screenshots of the log form at tablet size."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,16 @@ from playwright.sync_api import Page, expect
 
 # Its fixtures too: the tablet viewport, the unreachable CDN, a no-JavaScript page.
 from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS, assert_no_reload, browser_context_args, check_page, nojs, open_page, page,
-    set_marker, sign_in, teacher_enrolled,
+    SCREENSHOTS,
+    assert_no_reload,
+    browser_context_args,
+    check_page,
+    nojs,
+    open_page,
+    page,
+    set_marker,
+    sign_in,
+    teacher_enrolled,
 )
 
 pytestmark = pytest.mark.browser
@@ -73,8 +82,9 @@ def test_urgent_panel_follows_the_category_with_the_schools_dsls(page: Page, liv
     expect(urgent).to_be_hidden()
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
     expect(urgent).to_be_visible()
-    expect(urgent).to_contain_text("Today at Ashgrove Primary School: Dsl (Designated safeguarding lead), "
-                                   "Deputy (Deputy DSL)")
+    expect(urgent).to_contain_text(
+        "Today at Ashgrove Primary School: Dsl (Designated safeguarding lead), Deputy (Deputy DSL)"
+    )
     urgent.get_by_role("checkbox", name="Yes, I have told a DSL in person").check()
     page.get_by_role("radio", name=re.compile(r"^Behaviour")).check()
     expect(urgent).to_be_hidden()
@@ -107,4 +117,3 @@ def test_log_form_screenshots_at_tablet_size(page: Page, live_server, world, cap
         for line in report:
             print(f"[axe] minor/moderate: {line}")
     assert not problems, "\n".join(problems)
-

@@ -1,6 +1,7 @@
 """The local mailbox in Chromium at tablet size: a teacher logs a Safeguarding entry,
 and a newcomer reads the alert at /mailbox and follows its link; the DSL's home page
 without a mail server. Screenshots go where test_browser_screenshots.py puts them."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    browser_context_args, open_page, page, sign_in, teacher_enrolled,
+    browser_context_args,
+    open_page,
+    page,
+    sign_in,
+    teacher_enrolled,
 )
 from tests.test_browser_screenshots import FOLDER
 
@@ -21,15 +26,17 @@ def config_overrides(tmp_path):
     return {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox"), "APP_BASE_URL": ""}
 
 
-def test_a_newcomer_reads_the_alert_in_the_local_mailbox(page: Page, app, live_server, world, make_entry,
-                                                         teacher_enrolled):
+def test_a_newcomer_reads_the_alert_in_the_local_mailbox(
+    page: Page, app, live_server, world, make_entry, teacher_enrolled
+):
     FOLDER.mkdir(parents=True, exist_ok=True)
     sign_in(page, live_server, "teacher1", app)
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).click()
     page.get_by_role("radio", name="Pupil disclosure", exact=True).click()
     page.get_by_label("What happened").fill(
-        "At 10:40 in the Year 4 classroom Amelia Hassan told me an older boy took her dinner money at the gate.")
+        "At 10:40 in the Year 4 classroom Amelia Hassan told me an older boy took her dinner money at the gate."
+    )
     page.get_by_label(re.compile(r"^The child.s own words")).fill("He said he would hit me if I told.")
     page.get_by_role("button", name="Save entry").click()
     expect(page).to_have_url(re.compile(r"/entries/\d+$"))

@@ -1,6 +1,7 @@
 """What a person sees at 768x1024: the entry page's rarer actions and the log form's category
 descriptions are folds, closed at first, with 44 px targets, that open with a tap (and without
 JavaScript); a tap on a category's card still chooses it."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Pupils' roles, siblings and alerting a colleague in a real browser, with htmx and
 without JavaScript: one entry about two pupils, the second added as the first's sibling."""
+
 from __future__ import annotations
 
 import re
@@ -13,14 +14,24 @@ from cpoms.extensions import db
 from cpoms.models import EntryPupil, EntryShare
 
 from test_browser import (  # noqa: F401  (fixtures: a 768x1024 tablet, the CDN blocked, a teacher with two-factor)
-    SCREENSHOTS, assert_no_reload, browser_context_args, nojs, open_page, page, set_marker, sign_in, teacher_enrolled,
+    SCREENSHOTS,
+    assert_no_reload,
+    browser_context_args,
+    nojs,
+    open_page,
+    page,
+    set_marker,
+    sign_in,
+    teacher_enrolled,
 )
 from test_pupil_roles_sharing import family  # noqa: F401  (fixture: Amelia and Oliver are siblings)
 
 pytestmark = pytest.mark.browser
 
-NARRATIVE = ("At 12:15 in the playground Oliver Nowak pushed his sister Amelia Hassan off the bench; "
-             "she grazed her hand. I was on duty by the gate and saw it.")
+NARRATIVE = (
+    "At 12:15 in the playground Oliver Nowak pushed his sister Amelia Hassan off the bench; "
+    "she grazed her hand. I was on duty by the gate and saw it."
+)
 
 
 def fill_the_rest(page: Page) -> None:
@@ -50,15 +61,23 @@ def assert_saved(page: Page, app, world) -> None:
     expect(page.locator(".entry-shares")).to_contain_text("Teacher2")
     entry_id = int(page.url.rsplit("/", 1)[1])
     with app.app_context():
-        links = db.session.execute(select(EntryPupil.pupil_id, EntryPupil.role)
-                                   .where(EntryPupil.entry_id == entry_id)).all()
+        links = db.session.execute(
+            select(EntryPupil.pupil_id, EntryPupil.role).where(EntryPupil.entry_id == entry_id)
+        ).all()
         assert set(links) == {(world.pupils[0].id, "alleged_victim"), (world.pupils[1].id, "alleged_perpetrator")}
         assert db.session.scalars(select(EntryShare.user_id).where(EntryShare.entry_id == entry_id)).all() == [
-            world["teacher2"].id]
+            world["teacher2"].id
+        ]
 
 
-def test_two_pupils_with_roles_a_sibling_and_a_colleague_with_htmx(page: Page, app, live_server, world,  # noqa: F811
-                                                                     family, teacher_enrolled):  # noqa: F811
+def test_two_pupils_with_roles_a_sibling_and_a_colleague_with_htmx(
+    page: Page,
+    app,
+    live_server,
+    world,  # noqa: F811
+    family,
+    teacher_enrolled,
+):  # noqa: F811
     sign_in(page, live_server, "teacher1", app)
     open_page(page, f"{live_server}/log")
     set_marker(page)
@@ -80,8 +99,13 @@ def test_two_pupils_with_roles_a_sibling_and_a_colleague_with_htmx(page: Page, a
     assert_saved(page, app, world)
 
 
-def test_two_pupils_with_roles_a_sibling_and_a_colleague_without_javascript(nojs: Page, app, live_server,  # noqa: F811
-                                                                             world, family):  # noqa: F811
+def test_two_pupils_with_roles_a_sibling_and_a_colleague_without_javascript(
+    nojs: Page,
+    app,
+    live_server,  # noqa: F811
+    world,
+    family,
+):  # noqa: F811
     page = nojs
     page.goto(f"{live_server}/log")
     page.get_by_label("Find a pupil by name or UPN").fill("amel")

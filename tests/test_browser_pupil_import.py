@@ -1,5 +1,6 @@
 """Importing pupils in a real browser (Chromium) at tablet width: choose the file,
 read the preview, confirm; each page checked with axe and kept as a screenshot."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """The reports at tablet width (768 px) in Chromium: a table wider than the screen
 scrolls inside its own region, which the keyboard can reach and scroll, and the
 page itself does not scroll sideways. Also keeps the screenshots the README shows."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,6 +25,5 @@ def test_the_month_table_scrolls_in_its_own_region_at_768px(page: Page, app, liv
     region.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "() => document.querySelector('.table-wide').scrollLeft > 0")  # the keyboard scrolls it
+    page.wait_for_function("() => document.querySelector('.table-wide').scrollLeft > 0")  # the keyboard scrolls it
     assert region.evaluate("el => document.activeElement === el")

@@ -8,6 +8,7 @@ The clicks and keystrokes it takes to log the entry are counted and printed
 (README, "Speed to log"); on the tablet the save button is on screen without
 scrolling. The CDN that serves htmx is unreachable in every test (tests/test_browser.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,16 +18,27 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    Counter, assert_htmx_loaded, block_cdn, browser_context_args, fill_sign_in, nojs, open_page, page, sign_in,
-    sign_out, teacher_enrolled,
+    Counter,
+    assert_htmx_loaded,
+    block_cdn,
+    browser_context_args,
+    fill_sign_in,
+    nojs,
+    open_page,
+    page,
+    sign_in,
+    sign_out,
+    teacher_enrolled,
 )
 
 pytestmark = pytest.mark.browser
 
 TABLET = {"width": 768, "height": 1024}
 VIEWPORTS = {"tablet": TABLET, "phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 768}}
-NARRATIVE = ("At 10:40 in the Year 4 classroom Amelia Hassan and Oliver Nowak told me that an older boy "
-             "took their dinner money at the gate this morning.")
+NARRATIVE = (
+    "At 10:40 in the Year 4 classroom Amelia Hassan and Oliver Nowak told me that an older boy "
+    "took their dinner money at the gate this morning."
+)
 WORDS = "He said he would hit us if we told."
 # What a governor reads: the pupils named in the text by their initials.
 NARRATIVE_FOR_GOVERNORS = NARRATIVE.replace("Amelia Hassan", "A.H.").replace("Oliver Nowak", "O.N.")
@@ -72,8 +84,9 @@ def log_two_pupils_with_javascript(page: Page, base: str, viewport: dict) -> Cou
         else:
             count.type(search, typed)
         count.click(page.locator("#pupil-results button.result", has_text=name))
-        expect(page.get_by_role("list", name="Pupils on this entry")
-               .get_by_role("checkbox", name=re.compile(name))).to_be_checked()
+        expect(
+            page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
+        ).to_be_checked()
     count.click(page.get_by_role("radio", name=re.compile(r"^Safeguarding")))
     count.click(page.get_by_role("radio", name="Pupil disclosure", exact=True))
     count.type(page.get_by_label("What happened"), NARRATIVE, free_text=True)
@@ -146,17 +159,20 @@ def open_menu_if_folded(page: Page) -> None:
 
 
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
-def test_the_whole_journey_with_javascript(new_context, live_server, mail_app, smtp, world, teacher_enrolled,
-                                          size, capsys):
+def test_the_whole_journey_with_javascript(
+    new_context, live_server, mail_app, smtp, world, teacher_enrolled, size, capsys
+):
     viewport = VIEWPORTS[size]
     page = new_page(new_context, viewport)
     sign_in(page, live_server, "teacher1", mail_app)
     count = log_two_pupils_with_javascript(page, live_server, viewport)
     expect(page.get_by_role("heading", level=1)).to_have_text("Amelia Hassan, Oliver Nowak")
     with capsys.disabled():
-        print(f"\n[speed to log, {size} {viewport['width']}x{viewport['height']}] {count.screens} screens, "
-              f"{count.clicks} clicks/taps, {count.keys} keystrokes ({count.keys - count.free_text_keys} outside "
-              f"the two free-text boxes, {count.free_text_keys} of free text)")
+        print(
+            f"\n[speed to log, {size} {viewport['width']}x{viewport['height']}] {count.screens} screens, "
+            f"{count.clicks} clicks/taps, {count.keys} keystrokes ({count.keys - count.free_text_keys} outside "
+            f"the two free-text boxes, {count.free_text_keys} of free text)"
+        )
     assert count.screens <= 3
     entry_url = alert_link(smtp, live_server)
     assert page.url == entry_url
@@ -190,8 +206,9 @@ def test_the_whole_journey_without_javascript(new_context, live_server, mail_app
         page.get_by_label("Find a pupil by name or UPN").fill(typed)
         page.get_by_role("button", name="Find", exact=True).click()
         page.locator("#pupil-results li", has_text=name).get_by_role("button").click()
-        expect(page.get_by_role("list", name="Pupils on this entry")
-               .get_by_role("checkbox", name=re.compile(name))).to_be_checked()
+        expect(
+            page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
+        ).to_be_checked()
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
     page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
     page.get_by_label("What happened").fill(NARRATIVE)

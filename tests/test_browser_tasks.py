@@ -2,6 +2,7 @@
 a DSL gives a task, the member of staff completes it from their home page; a DSL puts
 a pupil on the monitoring list from the chronology. Screenshots (768x1024, checked
 with axe) go to test-artifacts/screenshots/."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,16 @@ from cpoms.extensions import db
 from cpoms.models import MonitoringState, TaskCompletion, User
 from cpoms.timefmt import now_utc
 from tests.test_browser import (
-    assert_no_reload, block_cdn, browser_context_args, check_page, fill_sign_in, open_page, page, set_marker,  # noqa: F401
-    sign_in, sign_out,
+    assert_no_reload,
+    block_cdn,
+    browser_context_args,  # noqa: F401
+    check_page,
+    fill_sign_in,
+    open_page,
+    page,  # noqa: F401
+    set_marker,  # noqa: F401
+    sign_in,
+    sign_out,
 )
 from tests.test_tasks import make_task
 
@@ -29,8 +38,11 @@ pytestmark = pytest.mark.browser
 def staff_enrolled(app, world):
     """teacher2 with two-factor sign-in: a session that reads what it is given."""
     with app.app_context():
-        db.session.execute(update(User).where(User.id == world["teacher2"].id)
-                           .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc()))
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher2"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
         db.session.commit()
     return app
 
@@ -61,8 +73,11 @@ def give_task(page: Page, what: str, due: str) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_give_a_task_and_complete_it(request, app, live_server, world, make_entry, staff_enrolled, javascript):
     page = request.getfixturevalue("page" if javascript else "no_js")
-    login = (lambda who: sign_in(page, live_server, who, app)) if javascript else \
-        (lambda who: sign_in_without_js(page, live_server, who, app))
+    login = (
+        (lambda who: sign_in(page, live_server, who, app))
+        if javascript
+        else (lambda who: sign_in_without_js(page, live_server, who, app))
+    )
     entry_id = make_entry()
     entry_url = f"{live_server}/entries/{entry_id}"
     due = (uk_today() + timedelta(days=3)).isoformat()
@@ -125,8 +140,9 @@ def test_put_a_pupil_on_the_monitoring_list_from_the_chronology(request, app, li
         assert db.session.get(MonitoringState, pupil.id).active
 
 
-def test_screenshots_of_tasks_monitoring_and_sharing(page: Page, app, live_server, world, make_entry, capsys,
-                                                     staff_enrolled):
+def test_screenshots_of_tasks_monitoring_and_sharing(
+    page: Page, app, live_server, world, make_entry, capsys, staff_enrolled
+):
     """Home with tasks (one overdue), the review page with monitored pupils, and the
     information-sharing form; axe finds nothing serious on them."""
     first = make_entry(narrative="Amelia said she had not eaten since yesterday lunchtime.")
@@ -135,6 +151,7 @@ def test_screenshots_of_tasks_monitoring_and_sharing(page: Page, app, live_serve
     make_task(app, world, second, due_in=0, text_="Talk to Oliver's class teacher about seating.")
     make_task(app, world, first, due_in=6, text_="Send the attendance summary to the DSL.")
     from tests.test_monitoring import monitor
+
     monitor(app, world, world.pupils[0], review_in=-3, reason="Hunger at school.")
     monitor(app, world, world.pupils[2], review_in=9, reason="Low attendance.")
     report: list[str] = []

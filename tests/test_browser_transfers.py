@@ -1,5 +1,6 @@
 """A child-protection file transfer in a real browser, with and without JavaScript:
 the sending DSL starts it from the chronology, the receiving DSL accepts it and reads the file."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,14 +36,25 @@ def other_transfers(app, world) -> None:
     """Something in each group of the dashboard: an overdue file sent outside the trust, one not yet sent."""
     with app.app_context():
         today = to_uk(now_utc()).date()
-        outside = {"destination_name": "St Anne's Primary, Leeds", "contact_name": "Ms Patel",
-                   "contact_email": "dsl@stannes.example.org", "from_school_id": world.school.id,
-                   "started_by_id": world["dsl"].id}
-        db.session.add_all([
-            Transfer(pupil_id=world.pupils[1].id, method="secure_email", status="sent",
-                     sent_on=today - timedelta(days=14), **outside),
-            Transfer(pupil_id=world.pupils[2].id, method="courier", status="started", **outside),
-        ])
+        outside = {
+            "destination_name": "St Anne's Primary, Leeds",
+            "contact_name": "Ms Patel",
+            "contact_email": "dsl@stannes.example.org",
+            "from_school_id": world.school.id,
+            "started_by_id": world["dsl"].id,
+        }
+        db.session.add_all(
+            [
+                Transfer(
+                    pupil_id=world.pupils[1].id,
+                    method="secure_email",
+                    status="sent",
+                    sent_on=today - timedelta(days=14),
+                    **outside,
+                ),
+                Transfer(pupil_id=world.pupils[2].id, method="courier", status="started", **outside),
+            ]
+        )
         db.session.commit()
 
 
@@ -70,7 +82,9 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"transfer-form{suffix}.png"), full_page=True)
     page.get_by_role("button", name="Start the transfer").click()
-    expect(page.get_by_role("heading", name="Amelia Hassan: Ashgrove Primary School to Brookfield Primary School")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Amelia Hassan: Ashgrove Primary School to Brookfield Primary School")
+    ).to_be_visible()
     expect(page.locator(".status")).to_have_text("Sent, awaiting receipt")
     page.get_by_role("link", name="All transfers").click()
     expect(page.locator("#overdue-heading")).to_contain_text("(1)")

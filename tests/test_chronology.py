@@ -1,5 +1,6 @@
 """A pupil's chronology: both views, the filters, paging as the reader scrolls,
 key events, and the PDF and CSV exports (with other pupils unnamed)."""
+
 from __future__ import annotations
 
 import csv
@@ -31,10 +32,17 @@ def ago(days: float):
 def follow_up(app, world):
     def factory(entry_id, kind=Kind.ACTION, text="Called home.", days_ago=1.0, who="dsl", **extra):
         with app.test_request_context():
-            item = add_follow_up(db.session.get(User, world[who].id), db.session.get(Entry, entry_id), kind, text,
-                                 occurred_at=ago(days_ago), **extra)
+            item = add_follow_up(
+                db.session.get(User, world[who].id),
+                db.session.get(Entry, entry_id),
+                kind,
+                text,
+                occurred_at=ago(days_ago),
+                **extra,
+            )
             db.session.commit()
             return item.id
+
     return factory
 
 
@@ -42,8 +50,7 @@ def follow_up(app, world):
 def story(world, make_entry, follow_up):
     """Two entries about Amelia ten and five days ago; the first followed up two days ago."""
     first = make_entry(narrative="First worry.", occurred_at=ago(10), category="Safeguarding")
-    second = make_entry(narrative="Second worry.", occurred_at=ago(5), category="Behaviour",
-                        source="pupil_disclosure")
+    second = make_entry(narrative="Second worry.", occurred_at=ago(5), category="Behaviour", source="pupil_disclosure")
     late = follow_up(first, text="Late action on the first.", days_ago=2)
     return {"first": first, "second": second, "late": late}
 
@@ -65,6 +72,7 @@ def audit_events(app, action: str) -> list[AuditEvent]:
 
 # --- the two views -----------------------------------------------------------------------
 
+
 def test_grouped_view_keeps_each_follow_up_with_its_entry(client, auth, world, story):
     auth.as_(world["dsl"])
     html = chronology(client, world)
@@ -83,6 +91,7 @@ def test_timeline_puts_everything_where_it_happened(client, auth, world, story):
 
 
 # --- the filters --------------------------------------------------------------------------
+
 
 def test_category_filter(client, auth, world, story):
     auth.as_(world["dsl"])
@@ -108,7 +117,12 @@ def test_a_date_that_is_not_a_date_is_ignored(client, auth, world, story):
 
 def test_status_filter(client, auth, world, story):
     auth.as_(world["dsl"])
-    assert client.post(f"/entries/{story['second']}/close", data={"outcome": "Resolved.", "rationale": "No further concerns."}).status_code == 303
+    assert (
+        client.post(
+            f"/entries/{story['second']}/close", data={"outcome": "Resolved.", "rationale": "No further concerns."}
+        ).status_code
+        == 303
+    )
     closed = chronology(client, world, status="closed")
     assert "Second worry." in closed and "First worry." not in closed
     opened = chronology(client, world, status="open")
@@ -133,6 +147,7 @@ def test_filters_not_among_the_choices_are_ignored(client, auth, world, story):
 
 # --- key events ------------------------------------------------------------------------------
 
+
 def mark(client, follow_up_id, **form):
     return client.post(f"/follow-ups/{follow_up_id}/key-event", data=form)
 
@@ -154,8 +169,9 @@ def test_safeguarding_team_marks_a_key_event_once_and_it_is_audited(app, client,
     assert "Key event" in html and other
 
 
-@pytest.mark.parametrize("role, status", [("slt", 403), ("governor", 403), ("teacher1", 403),
-                                          ("other_dsl", 404), ("teacher2", 404)])
+@pytest.mark.parametrize(
+    "role, status", [("slt", 403), ("governor", 403), ("teacher1", 403), ("other_dsl", 404), ("teacher2", 404)]
+)
 def test_only_the_safeguarding_team_marks_key_events(app, client, auth, world, story, role, status):
     auth.as_(world[role])
     assert mark(client, story["late"]).status_code == status
@@ -177,6 +193,7 @@ def test_the_mark_button_shows_to_the_team_only(client, auth, world, story):
 
 # --- paging, with and without htmx -----------------------------------------------------------
 
+
 @pytest.fixture
 def long_story(app, world):
     return add_entries(app, world, 120)
@@ -194,8 +211,11 @@ def test_long_chronology_lands_on_the_latest_page_and_pages_back_without_javascr
     # The next page is a plain link for a browser without JavaScript, and the sentinel htmx reveals.
     pupil = world.pupils[0].id
     assert f'href="/pupils/{pupil}/chronology?page=2" rel="next"' in first
-    assert re.search(rf'<li class="chronology-more" id="chronology-more" hx-get="/pupils/{pupil}/chronology\?page=2" '
-                     r'hx-trigger="revealed" hx-swap="outerHTML">', first)
+    assert re.search(
+        rf'<li class="chronology-more" id="chronology-more" hx-get="/pupils/{pupil}/chronology\?page=2" '
+        r'hx-trigger="revealed" hx-swap="outerHTML">',
+        first,
+    )
 
 
 def test_scrolling_fetches_only_the_next_pages_items(client, auth, world, long_story):
@@ -220,16 +240,22 @@ def test_the_timeline_pages_keep_their_filters(client, auth, world, long_story):
     auth.as_(world["dsl"])
     html = chronology(client, world, view="timeline", page=1)
     assert "page 1 of" in html
-    assert f'/pupils/{world.pupils[0].id}/chronology?page=2&amp;view=timeline' in html
+    assert f"/pupils/{world.pupils[0].id}/chronology?page=2&amp;view=timeline" in html
 
 
 # --- exports ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def shared(world, make_entry, follow_up):
     """An entry about Amelia and Oliver that names Oliver in its text."""
-    entry = make_entry(pupils=world.pupils[:2], narrative="Amelia and Oliver Nowak argued; Oliver cried.",
-                       child_words="Nowak hit me.", occurred_at=ago(3), source="another_pupil")
+    entry = make_entry(
+        pupils=world.pupils[:2],
+        narrative="Amelia and Oliver Nowak argued; Oliver cried.",
+        child_words="Nowak hit me.",
+        occurred_at=ago(3),
+        source="another_pupil",
+    )
     follow_up(entry, text="Spoke to Oliver's parents.", days_ago=1)
     return entry
 
@@ -293,11 +319,15 @@ def test_csv_lists_entries_and_follow_ups_with_how_they_reached_the_school(clien
     assert shared_row["Child's words"] == "another pupil hit me."
     assert "Oliver" not in json.dumps(rows) and "Nowak" not in json.dumps(rows)
     timeline = csv_rows(client.get(f"/pupils/{world.pupils[0].id}/chronology.csv?view=timeline"))
-    assert [r["Text"] for r in timeline][:3] == ["First worry.", "Second worry.", "Amelia and another pupil argued; another pupil cried."]
+    assert [r["Text"] for r in timeline][:3] == [
+        "First worry.",
+        "Second worry.",
+        "Amelia and another pupil argued; another pupil cried.",
+    ]
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(client, auth, world, make_entry):
-    make_entry(narrative="=HYPERLINK(\"http://example.org\")")
+    make_entry(narrative='=HYPERLINK("http://example.org")')
     auth.as_(world["dsl"])
     [row] = csv_rows(client.get(f"/pupils/{world.pupils[0].id}/chronology.csv"))
     assert row["Text"].startswith("'=")

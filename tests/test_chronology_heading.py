@@ -1,4 +1,5 @@
 """The chronology's heading says how far the list goes, also after pages load as the reader scrolls."""
+
 from __future__ import annotations
 
 import pytest

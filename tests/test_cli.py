@@ -2,6 +2,7 @@
 
 The demo tests use the bare `app` fixture: the `world` fixture creates schools
 called ashgrove and brookfield itself, which would meet the demo's own."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,7 @@ def table_counts(app) -> dict[str, int]:
     with app.app_context():
         with db.engine.connect() as conn:
             return {
-                table.name: conn.scalar(select(func.count()).select_from(table))
-                for table in db.metadata.sorted_tables
+                table.name: conn.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
             }
 
 
@@ -50,6 +50,7 @@ def printed_secret(output: str, email: str) -> str:
 
 
 # --- demo ---------------------------------------------------------------------
+
 
 def test_demo_creates_the_trust_and_is_idempotent(app, client):
     # --if-empty on an empty database loads (as `make run` does on first start).
@@ -155,9 +156,21 @@ def test_demo_rerun_does_not_claim_a_password_that_does_not_work(app, client):
 
 # --- create-user -------------------------------------------------------------
 
+
 def test_create_user_can_sign_in(app, client, world):
-    result = run(app, "create-user", "New.Teacher@Ashgrove.example.org", "--name", "Nia Teacher",
-                 "--role", "staff", "--school", "ashgrove", "--password", "a-good-long-password")
+    result = run(
+        app,
+        "create-user",
+        "New.Teacher@Ashgrove.example.org",
+        "--name",
+        "Nia Teacher",
+        "--role",
+        "staff",
+        "--school",
+        "ashgrove",
+        "--password",
+        "a-good-long-password",
+    )
     assert result.exit_code == 0, result.output
     assert "new.teacher@ashgrove.example.org" in result.output
     with app.app_context():
@@ -171,28 +184,45 @@ def test_create_user_can_sign_in(app, client, world):
 
 
 def test_create_user_trust_rep_needs_no_school(app, client, world):
-    result = run(app, "create-user", "rep@trust.example.org", "--name", "Rhys Rep",
-                 "--role", "trust_rep", "--password", "a-good-long-password")
+    result = run(
+        app,
+        "create-user",
+        "rep@trust.example.org",
+        "--name",
+        "Rhys Rep",
+        "--role",
+        "trust_rep",
+        "--password",
+        "a-good-long-password",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "rep@trust.example.org"))
-        assert [(a.role, a.school_id, a.trust_id) for a in user.roles] == [
-            (Role.TRUST_REP, None, world.trust.id)
-        ]
+        assert [(a.role, a.school_id, a.trust_id) for a in user.roles] == [(Role.TRUST_REP, None, world.trust.id)]
     assert sign_in(client, "rep@trust.example.org", "a-good-long-password").status_code == 303
 
 
 def test_create_user_adds_a_role_to_an_existing_user(app, world):
-    result = run(app, "create-user", "teacher1@ashgrove.example.org", "--name", "Teacher1",
-                 "--role", "governor", "--school", "brookfield", "--password", "a-good-long-password")
+    result = run(
+        app,
+        "create-user",
+        "teacher1@ashgrove.example.org",
+        "--name",
+        "Teacher1",
+        "--role",
+        "governor",
+        "--school",
+        "brookfield",
+        "--password",
+        "a-good-long-password",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.get(User, world["teacher1"].id)
         assert sorted((a.role, a.school_id) for a in user.roles) == sorted(
             [(Role.STAFF, world.school.id), (Role.GOVERNOR, world.other_school.id)]
         )
-        assert db.session.scalar(select(func.count(User.id)).where(
-            User.email == "teacher1@ashgrove.example.org")) == 1
+        assert db.session.scalar(select(func.count(User.id)).where(User.email == "teacher1@ashgrove.example.org")) == 1
 
 
 @pytest.mark.parametrize(
@@ -207,16 +237,33 @@ def test_create_user_adds_a_role_to_an_existing_user(app, world):
 )
 def test_create_user_refuses_bad_input(app, world, args, message):
     before = table_counts(app)
-    result = run(app, "create-user", "someone@ashgrove.example.org", "--name", "Some One",
-                 "--password", "a-good-long-password", *args)
+    result = run(
+        app,
+        "create-user",
+        "someone@ashgrove.example.org",
+        "--name",
+        "Some One",
+        "--password",
+        "a-good-long-password",
+        *args,
+    )
     assert result.exit_code != 0
     assert message in result.output
     assert table_counts(app) == before
 
 
 def test_create_user_trust_rep_without_a_trust_is_refused(app):
-    result = run(app, "create-user", "rep@trust.example.org", "--name", "Rhys Rep",
-                 "--role", "trust_rep", "--password", "a-good-long-password")
+    result = run(
+        app,
+        "create-user",
+        "rep@trust.example.org",
+        "--name",
+        "Rhys Rep",
+        "--role",
+        "trust_rep",
+        "--password",
+        "a-good-long-password",
+    )
     assert result.exit_code != 0
     assert "no trust yet" in result.output
     assert table_counts(app)["users"] == 0
@@ -224,13 +271,22 @@ def test_create_user_trust_rep_without_a_trust_is_refused(app):
 
 # --- how the commands are run -------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "args",
     [
         ["send-alerts"],
         ["demo", "--password", DEMO_PASSWORD, "--if-empty"],
-        ["create-user", "x@ashgrove.example.org", "--name", "X", "--role", "trust_rep",
-         "--password", "a-good-long-password"],
+        [
+            "create-user",
+            "x@ashgrove.example.org",
+            "--name",
+            "X",
+            "--role",
+            "trust_rep",
+            "--password",
+            "a-good-long-password",
+        ],
     ],
     ids=["send-alerts", "demo", "create-user"],
 )

@@ -1,6 +1,7 @@
 """`make run`'s launcher (cpoms/devserver.py): the web server and the alert worker as
 one command, in real processes on a free port; one Ctrl+C stops both, and neither is
 left running when the other stops."""
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,17 @@ def dev_env(tmp_path_factory) -> dict[str, str]:
     """A fresh instance folder and SQLite database, migrated, and no mail server."""
     instance = tmp_path_factory.mktemp("instance")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "APP_BASE_URL"))}
-    env.update(CPOMS_INSTANCE_DIR=str(instance), DATABASE_URL=f"sqlite:///{instance / 'dev.sqlite3'}",
-               PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=120)
+    env.update(
+        CPOMS_INSTANCE_DIR=str(instance), DATABASE_URL=f"sqlite:///{instance / 'dev.sqlite3'}", PYTHONUNBUFFERED="1"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return env
 
 
@@ -62,9 +70,15 @@ def answers(url: str) -> bool:
 
 
 def launch(env, port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cpoms.devserver", "--port", str(port), "--interval", "1"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # its own group, as a terminal's foreground job
+    return subprocess.Popen(
+        [sys.executable, "-m", "cpoms.devserver", "--port", str(port), "--interval", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # its own group, as a terminal's foreground job
 
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

@@ -1,5 +1,6 @@
 """The drafts route (POST /drafts) without a browser: one draft per user and page,
 given back only to its owner, kept until the form is saved, dropped after DRAFT_HOURS."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -59,9 +60,15 @@ def test_a_draft_older_than_draft_hours_is_not_given_back(app, auth, world):
 def test_saving_the_entry_clears_the_draft(app, auth, world):
     client = auth.as_(world["teacher1"])
     client.post("/drafts", data=TYPED, headers=HX)
-    form = {"pupil_ids": str(world.pupils[2].id), "category": str(world.categories["General welfare"].id),
-            "source": "staff_observation", "narrative": TYPED["narrative"], "checked": "1",
-            "form_name": "LogEntryForm", "occurred_at": uk_local_input(now_utc() - timedelta(minutes=10))}
+    form = {
+        "pupil_ids": str(world.pupils[2].id),
+        "category": str(world.categories["General welfare"].id),
+        "source": "staff_observation",
+        "narrative": TYPED["narrative"],
+        "checked": "1",
+        "form_name": "LogEntryForm",
+        "occurred_at": uk_local_input(now_utc() - timedelta(minutes=10)),
+    }
     assert client.post("/log", data=form, headers={"Referer": "http://localhost/log"}).status_code == 303
     assert drafts(app) == 0
     assert "Isla was upset" not in client.get("/log").get_data(as_text=True)
@@ -75,7 +82,10 @@ def test_the_follow_up_form_on_an_entry_keeps_its_draft_too(app, auth, world, ma
     typed = {"form_name": "FollowUpForm", "kind": "action", "text": "Phoned mum at 3pm; she will come in"}
     client.post("/drafts", data=typed, headers={**HX, "HX-Current-URL": f"http://localhost/entries/{entry_id}"})
     assert "Phoned mum at 3pm; she will come in" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
-    saved = client.post(f"/entries/{entry_id}/follow-ups", data={**typed, "text": typed["text"] + "."},
-                        headers={"Referer": f"http://localhost/entries/{entry_id}"})
+    saved = client.post(
+        f"/entries/{entry_id}/follow-ups",
+        data={**typed, "text": typed["text"] + "."},
+        headers={"Referer": f"http://localhost/entries/{entry_id}"},
+    )
     assert saved.status_code == 303
     assert drafts(app) == 0

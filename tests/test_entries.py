@@ -1,4 +1,5 @@
 """One entry: reading it, and the follow-ups, review, close and reopen appended to it."""
+
 import re
 
 import pytest
@@ -36,12 +37,18 @@ def test_viewing_an_entry_is_audited(app, client, auth, world, make_entry):
     "data, stored",
     [
         ({"kind": "action", "text": "Phoned mum at 3pm."}, {"kind": "action"}),
-        ({"kind": "risk_assessment", "text": "Bruise seen; explanation consistent.", "risk_level": "low"},
-         {"risk_level": "low"}),
-        ({"kind": "decision", "text": "No referral to social care.", "reason": "Threshold not met."},
-         {"reason": "Threshold not met."}),
-        ({"kind": "agency", "text": "Consulted on the phone.", "agency_name": "MASH", "agency_reference": "M-123"},
-         {"agency_name": "MASH", "agency_reference": "M-123"}),
+        (
+            {"kind": "risk_assessment", "text": "Bruise seen; explanation consistent.", "risk_level": "low"},
+            {"risk_level": "low"},
+        ),
+        (
+            {"kind": "decision", "text": "No referral to social care.", "reason": "Threshold not met."},
+            {"reason": "Threshold not met."},
+        ),
+        (
+            {"kind": "agency", "text": "Consulted on the phone.", "agency_name": "MASH", "agency_reference": "M-123"},
+            {"agency_name": "MASH", "agency_reference": "M-123"},
+        ),
         ({"kind": "outcome", "text": "Family accepted early help."}, {"kind": "outcome"}),
         ({"kind": "note", "text": "Class teacher keeping an eye."}, {"kind": "note"}),
     ],
@@ -62,7 +69,9 @@ def test_team_adds_each_kind_of_follow_up_without_javascript(app, client, auth, 
 def test_follow_up_via_htmx_returns_the_activity_section_in_place(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["slt"])
-    response = client.post(f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": "Met the family."}, headers=HX)
+    response = client.post(
+        f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": "Met the family."}, headers=HX
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="activity"')
@@ -112,7 +121,12 @@ def test_recorder_may_add_notes_only_to_their_own_entry(app, client, auth, world
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert 'name="kind" value="note"' in page and "Mark as reviewed" not in page
     assert client.post(f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": "x"}).status_code == 422
-    assert client.post(f"/entries/{entry_id}/follow-ups", data={"kind": "note", "text": "Mum told me more at pick-up."}).status_code == 303
+    assert (
+        client.post(
+            f"/entries/{entry_id}/follow-ups", data={"kind": "note", "text": "Mum told me more at pick-up."}
+        ).status_code
+        == 303
+    )
     assert [f.kind for f in follow_ups(app, entry_id)] == ["note"]
     assert client.post(f"/entries/{entry_id}/review", data={}).status_code == 403
     assert client.post(f"/entries/{entry_id}/close", data={"outcome": "x"}).status_code == 403
@@ -135,8 +149,13 @@ def test_review_close_and_reopen(app, client, auth, world, make_entry):
     assert response.status_code == 422 and "Early help in place." in response.get_data(as_text=True)
     assert state(app, entry_id).status == "open"
 
-    assert client.post(f"/entries/{entry_id}/close", data={
-        "outcome": "Early help in place.", "rationale": "Family engaging; no further concerns."}).status_code == 303
+    assert (
+        client.post(
+            f"/entries/{entry_id}/close",
+            data={"outcome": "Early help in place.", "rationale": "Family engaging; no further concerns."},
+        ).status_code
+        == 303
+    )
     assert state(app, entry_id).status == "closed"
     again = client.post(f"/entries/{entry_id}/close", data={"outcome": "Twice", "rationale": "Again"})
     assert again.status_code == 409 and "already closed" in again.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Concerns that evolve: later categories, amendments, linked entries and the
 status history, over HTTP; and the database's own refusal to rewrite the record."""
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,14 @@ from sqlalchemy.exc import DBAPIError
 from cpoms import alerts
 from cpoms.extensions import db
 from cpoms.models import (
-    Alert, Amendment, AuditEvent, EntryCategory, EntryLink, EntryState, FollowUp, RoleAssignment,
+    Alert,
+    Amendment,
+    AuditEvent,
+    EntryCategory,
+    EntryLink,
+    EntryState,
+    FollowUp,
+    RoleAssignment,
 )
 
 HX = {"HX-Request": "true", "HX-Target": "activity"}
@@ -41,15 +49,21 @@ def add_follow_up(client, entry_id, text="Spoke to the class teacher."):
 
 # --- 1. later categorisation ---------------------------------------------------------
 
+
 def test_team_adds_a_category_and_the_entry_stays_recorded_as_its_first(app, client, auth, world, make_entry):
     entry_id = make_entry(category="Behaviour", narrative="Pushed a classmate at lunch.")
     auth.as_(world["deputy"])
-    response = client.post(f"/entries/{entry_id}/categories", data={
-        "category": category_id(world, "Safeguarding"), "reason": "Mum disclosed violence at home."})
+    response = client.post(
+        f"/entries/{entry_id}/categories",
+        data={"category": category_id(world, "Safeguarding"), "reason": "Mum disclosed violence at home."},
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/entries/{entry_id}#activity"
     [added] = rows(app, EntryCategory, entry_id=entry_id)
     assert (added.category_id, added.added_by_id, added.reason) == (
-        world.categories["Safeguarding"].id, world["deputy"].id, "Mum disclosed violence at home.")
+        world.categories["Safeguarding"].id,
+        world["deputy"].id,
+        "Mum disclosed violence at home.",
+    )
     html = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert re.search(r"<dt>Recorded as</dt><dd>Behaviour</dd>", html)
     assert "Now also: Safeguarding" in html and "Mum disclosed violence at home." in html and "Deputy" in html
@@ -57,7 +71,9 @@ def test_team_adds_a_category_and_the_entry_stays_recorded_as_its_first(app, cli
     assert event.entry_id == entry_id and event.user_id == world["deputy"].id
     # The same category twice, or the one it was recorded as: not offered, refused.
     for taken in ("Safeguarding", "Behaviour"):
-        again = client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, taken), "reason": "x"})
+        again = client.post(
+            f"/entries/{entry_id}/categories", data={"category": category_id(world, taken), "reason": "x"}
+        )
         assert again.status_code == 422 and "Not a valid choice" in again.get_data(as_text=True)
     assert len(rows(app, EntryCategory, entry_id=entry_id)) == 1
 
@@ -66,8 +82,10 @@ def test_adding_an_alerting_category_alerts_the_team_as_creation_does(mail_app, 
     entry_id = make_entry(category="Behaviour", narrative="Secret words: blue umbrella.")
     assert rows(mail_app, Alert, entry_id=entry_id) == []  # behaviour alerts nobody
     auth.as_(world["dsl"])
-    client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "Safeguarding"),
-                                                          "reason": "Bruising seen since."})
+    client.post(
+        f"/entries/{entry_id}/categories",
+        data={"category": category_id(world, "Safeguarding"), "reason": "Bruising seen since."},
+    )
     queued = rows(mail_app, Alert, entry_id=entry_id)
     assert sorted(a.email for a in queued) == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
     assert {a.category_id for a in queued} == {world.categories["Safeguarding"].id}
@@ -85,7 +103,9 @@ def test_adding_an_alerting_category_alerts_the_team_as_creation_does(mail_app, 
 def test_a_category_that_does_not_alert_queues_nothing(app, client, auth, world, make_entry):
     entry_id = make_entry(category="Behaviour")
     auth.as_(world["dsl"])
-    client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "SEN"), "reason": "EHCP in progress."})
+    client.post(
+        f"/entries/{entry_id}/categories", data={"category": category_id(world, "SEN"), "reason": "EHCP in progress."}
+    )
     assert rows(app, Alert, entry_id=entry_id) == []
 
 
@@ -93,8 +113,12 @@ def test_a_category_that_does_not_alert_queues_nothing(app, client, auth, world,
 def test_only_the_team_adds_categories(app, client, auth, world, make_entry, who, status):
     entry_id = make_entry(category="Behaviour")
     auth.as_(world[who])
-    assert client.post(f"/entries/{entry_id}/categories", data={
-        "category": category_id(world, "Safeguarding"), "reason": "x"}).status_code == status
+    assert (
+        client.post(
+            f"/entries/{entry_id}/categories", data={"category": category_id(world, "Safeguarding"), "reason": "x"}
+        ).status_code
+        == status
+    )
     assert rows(app, EntryCategory) == []
 
 
@@ -104,16 +128,23 @@ def test_category_needs_a_choice_and_a_reason_and_keeps_what_was_typed(app, clie
     response = client.post(f"/entries/{entry_id}/categories", data={"category": "", "reason": "Typed reason kept"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Choose the category to add." in html and "Typed reason kept" in html
-    response = client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "SEN"), "reason": " "})
-    assert response.status_code == 422 and "Give the reason for adding this category." in response.get_data(as_text=True)
+    response = client.post(
+        f"/entries/{entry_id}/categories", data={"category": category_id(world, "SEN"), "reason": " "}
+    )
+    assert response.status_code == 422 and "Give the reason for adding this category." in response.get_data(
+        as_text=True
+    )
     assert rows(app, EntryCategory) == []
 
 
 def test_category_via_htmx_refreshes_the_header_out_of_band(app, client, auth, world, make_entry):
     entry_id = make_entry(category="Behaviour")
     auth.as_(world["dsl"])
-    response = client.post(f"/entries/{entry_id}/categories", headers=HX, data={
-        "category": category_id(world, "SEN"), "reason": "Assessment requested."})
+    response = client.post(
+        f"/entries/{entry_id}/categories",
+        headers=HX,
+        data={"category": category_id(world, "SEN"), "reason": "Assessment requested."},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section id="activity"')
     assert '<div id="later-categories" hx-swap-oob="true">' in html and "Now also: SEN" in html
@@ -135,10 +166,14 @@ def test_chronology_and_oversight_category_filters_include_later_categories(app,
     entry_id = make_entry(category="Behaviour", narrative="Later safeguarding.")
     make_entry(category="Behaviour", narrative="Behaviour only.")
     auth.as_(world["dsl"])
-    client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, "Safeguarding"), "reason": "New info."})
+    client.post(
+        f"/entries/{entry_id}/categories", data={"category": category_id(world, "Safeguarding"), "reason": "New info."}
+    )
     safeguarding = world.categories["Safeguarding"].id
     for view in ("grouped", "timeline"):
-        html = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={safeguarding}&view={view}").get_data(as_text=True)
+        html = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={safeguarding}&view={view}").get_data(
+            as_text=True
+        )
         assert "Later safeguarding." in html and "Behaviour only." not in html
         assert "now also: Safeguarding" in html
     auth.as_(world["governor"])
@@ -148,16 +183,19 @@ def test_chronology_and_oversight_category_filters_include_later_categories(app,
 
 # --- 2. amendments ----------------------------------------------------------------------
 
+
 def test_recorder_amends_their_narrative_and_the_original_stays(app, client, auth, world, make_entry):
     entry_id = make_entry(narrative="Bruise on the left arm.")
     auth.as_(world["teacher1"])
-    response = client.post(f"/entries/{entry_id}/amendments", data={
-        "target": "narrative", "text": "The bruise was on the right arm.", "reason": "I wrote the wrong side."})
+    response = client.post(
+        f"/entries/{entry_id}/amendments",
+        data={"target": "narrative", "text": "The bruise was on the right arm.", "reason": "I wrote the wrong side."},
+    )
     assert response.status_code == 303
     [fix] = rows(app, Amendment, entry_id=entry_id)
     assert (fix.follow_up_id, fix.author_id, fix.reason) == (None, world["teacher1"].id, "I wrote the wrong side.")
     html = client.get(f"/entries/{entry_id}").get_data(as_text=True)
-    narrative = html[html.index('id="narrative-heading"'):html.index('id="activity"')]
+    narrative = html[html.index('id="narrative-heading"') : html.index('id="activity"')]
     assert narrative.index("Bruise on the left arm.") < narrative.index("Amended") < narrative.index("right arm")
     assert "I wrote the wrong side." in narrative and "Teacher1" in narrative
     [event] = audited(app, "amend")
@@ -169,36 +207,47 @@ def test_team_amends_a_follow_up_and_the_recorder_only_their_own(app, client, au
     auth.as_(world["dsl"])
     add_follow_up(client, entry_id, "Called mum at 3pm.")
     [follow_up] = rows(app, FollowUp, entry_id=entry_id)
-    response = client.post(f"/entries/{entry_id}/amendments", headers=HX, data={
-        "target": str(follow_up.id), "text": "It was 4pm.", "reason": "Checked the call log."})
+    response = client.post(
+        f"/entries/{entry_id}/amendments",
+        headers=HX,
+        data={"target": str(follow_up.id), "text": "It was 4pm.", "reason": "Checked the call log."},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "It was 4pm." in html and "Called mum at 3pm." in html
-    item = html[html.index(f'id="follow-up-{follow_up.id}"'):]
+    item = html[html.index(f'id="follow-up-{follow_up.id}"') :]
     assert item.index("Called mum at 3pm.") < item.index("Amended") < item.index("It was 4pm.")
     # The recorder may correct their own account, not the DSL's follow-up.
     auth.as_(world["teacher1"])
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert 'value="narrative"' in page and f'value="{follow_up.id}"' not in page
-    refused = client.post(f"/entries/{entry_id}/amendments", data={
-        "target": str(follow_up.id), "text": "Sneaky", "reason": "x"})
+    refused = client.post(
+        f"/entries/{entry_id}/amendments", data={"target": str(follow_up.id), "text": "Sneaky", "reason": "x"}
+    )
     assert refused.status_code == 422 and "Not a valid choice" in refused.get_data(as_text=True)
     assert len(rows(app, Amendment)) == 1
 
 
-@pytest.mark.parametrize("who, status", [("slt", 403), ("governor", 403), ("trust_rep", 403), ("teacher2", 404),
-                                          ("other_dsl", 404)])
+@pytest.mark.parametrize(
+    "who, status", [("slt", 403), ("governor", 403), ("trust_rep", 403), ("teacher2", 404), ("other_dsl", 404)]
+)
 def test_others_cannot_amend(app, client, auth, world, make_entry, who, status):
     entry_id = make_entry()
     auth.as_(world[who])
-    assert client.post(f"/entries/{entry_id}/amendments", data={
-        "target": "narrative", "text": "x", "reason": "y"}).status_code == status
+    assert (
+        client.post(
+            f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": "x", "reason": "y"}
+        ).status_code
+        == status
+    )
     assert rows(app, Amendment) == []
 
 
 def test_amendment_needs_text_and_reason(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["dsl"])
-    response = client.post(f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": "Kept text", "reason": ""})
+    response = client.post(
+        f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": "Kept text", "reason": ""}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Give the reason for the correction." in html and "Kept text" in html
     assert rows(app, Amendment) == []
@@ -207,8 +256,11 @@ def test_amendment_needs_text_and_reason(app, client, auth, world, make_entry):
 def test_narrative_amendment_via_htmx_is_swapped_out_of_band(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["dsl"])
-    html = client.post(f"/entries/{entry_id}/amendments", headers=HX, data={
-        "target": "narrative", "text": "Correct time 10:15.", "reason": "Checked."}).get_data(as_text=True)
+    html = client.post(
+        f"/entries/{entry_id}/amendments",
+        headers=HX,
+        data={"target": "narrative", "text": "Correct time 10:15.", "reason": "Checked."},
+    ).get_data(as_text=True)
     assert '<div id="narrative-amendments" hx-swap-oob="true">' in html and "Correct time 10:15." in html
 
 
@@ -218,10 +270,14 @@ def amended(app, client, auth, world, make_entry):
     auth.as_(world["dsl"])
     add_follow_up(client, entry_id, "Checked in after lunch.")
     [follow_up] = rows(app, FollowUp, entry_id=entry_id)
-    client.post(f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": "Amelia Hassan was tearful.",
-                                                         "reason": "More precise."})
-    client.post(f"/entries/{entry_id}/amendments", data={"target": str(follow_up.id), "text": "Checked in at 1pm.",
-                                                         "reason": "Time added."})
+    client.post(
+        f"/entries/{entry_id}/amendments",
+        data={"target": "narrative", "text": "Amelia Hassan was tearful.", "reason": "More precise."},
+    )
+    client.post(
+        f"/entries/{entry_id}/amendments",
+        data={"target": str(follow_up.id), "text": "Checked in at 1pm.", "reason": "Time added."},
+    )
     return entry_id
 
 
@@ -240,9 +296,12 @@ def test_amendments_appear_in_the_csv_and_pdf_exports(app, client, auth, world, 
     table = list(csv.DictReader(io.StringIO(body)))
     fixes = [(r["What"], r["Text"], r["Reason"]) for r in table if r["What"].startswith("Amendment")]
     assert {r["Category"] for r in table} == {"Safeguarding"}
-    assert fixes == [("Amendment to the entry", "Amelia Hassan was tearful.", "More precise."),
-                     ("Amendment to: Action taken", "Checked in at 1pm.", "Time added.")]
+    assert fixes == [
+        ("Amendment to the entry", "Amelia Hassan was tearful.", "More precise."),
+        ("Amendment to: Action taken", "Checked in at 1pm.", "Time added."),
+    ]
     from pypdf import PdfReader
+
     pdf = client.get(f"/pupils/{world.pupils[0].id}/chronology.pdf")
     text_ = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Correction: Amelia Hassan was tearful." in text_ and "Checked in at 1pm." in text_
@@ -307,6 +366,7 @@ def test_these_routes_never_update_or_delete_the_record(app, client, auth, world
 
 # --- 9. linked entries -------------------------------------------------------------------
 
+
 def test_team_links_entries_from_the_pupils_list_and_both_show_it(app, client, auth, world, make_entry):
     first = make_entry(narrative="First.")
     second = make_entry(narrative="Second.", category="Behaviour")
@@ -315,10 +375,16 @@ def test_team_links_entries_from_the_pupils_list_and_both_show_it(app, client, a
     assert f'<option value="{second}">Entry' not in page and f'href="/entries/{first}?link=choose#link-entry"' in page
     page = client.get(f"/entries/{first}?link=choose").get_data(as_text=True)
     assert f'<option value="{second}">Entry {second}:' in page  # offered from the same pupil's entries
-    response = client.post(f"/entries/{first}/links", data={"other": str(second), "reason": "Same incident, two views."})
+    response = client.post(
+        f"/entries/{first}/links", data={"other": str(second), "reason": "Same incident, two views."}
+    )
     assert response.status_code == 303
     [link] = rows(app, EntryLink)
-    assert (link.entry_id, link.other_entry_id, link.linked_by_id) == (min(first, second), max(first, second), world["dsl"].id)
+    assert (link.entry_id, link.other_entry_id, link.linked_by_id) == (
+        min(first, second),
+        max(first, second),
+        world["dsl"].id,
+    )
     for here, there in ((first, second), (second, first)):
         html = client.get(f"/entries/{here}").get_data(as_text=True)
         assert f'href="/entries/{there}">Entry {there}</a>' in html and "Same incident, two views." in html
@@ -386,14 +452,17 @@ def test_a_link_to_an_entry_the_reader_cannot_see_is_not_shown(app, client, auth
 
 # --- 11. status history -------------------------------------------------------------------
 
+
 def test_status_history_shows_who_when_and_why(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["dsl"])
     client.post(f"/entries/{entry_id}/review", data={"note": "Read it."})
-    client.post(f"/entries/{entry_id}/close", data={"outcome": "Support in place.", "rationale": "No concerns for 6 weeks."})
+    client.post(
+        f"/entries/{entry_id}/close", data={"outcome": "Support in place.", "rationale": "No concerns for 6 weeks."}
+    )
     client.post(f"/entries/{entry_id}/reopen", data={"reason": "New disclosure."})
     html = client.get(f"/entries/{entry_id}").get_data(as_text=True)
-    history = html[html.index('id="status-history"'):html.index('id="linked-entries"')]
+    history = html[html.index('id="status-history"') : html.index('id="linked-entries"')]
     steps = re.findall(r"<strong>(Opened|Reviewed|Closed|Reopened)</strong>", history)
     assert steps == ["Opened", "Reviewed", "Closed", "Reopened"]
     for said in ("Read it.", "Support in place.", "No concerns for 6 weeks.", "New disclosure.", "Teacher1", "Dsl"):
@@ -402,8 +471,10 @@ def test_status_history_shows_who_when_and_why(app, client, auth, world, make_en
 
 # --- the entry page costs the same however much has been added ----------------------------
 
-def test_entry_page_queries_do_not_grow_with_amendments_links_or_categories(app, client, auth, world, make_entry,
-                                                                             count_queries):
+
+def test_entry_page_queries_do_not_grow_with_amendments_links_or_categories(
+    app, client, auth, world, make_entry, count_queries
+):
     entry_id = make_entry(category="Behaviour")
     others = [make_entry() for _ in range(8)]
     auth.as_(world["dsl"])
@@ -411,8 +482,12 @@ def test_entry_page_queries_do_not_grow_with_amendments_links_or_categories(app,
 
     def grow(start, stop):
         for i in range(start, stop):
-            client.post(f"/entries/{entry_id}/categories", data={"category": category_id(world, names[i]), "reason": "r"})
-            client.post(f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": f"fix {i}", "reason": "r"})
+            client.post(
+                f"/entries/{entry_id}/categories", data={"category": category_id(world, names[i]), "reason": "r"}
+            )
+            client.post(
+                f"/entries/{entry_id}/amendments", data={"target": "narrative", "text": f"fix {i}", "reason": "r"}
+            )
             client.post(f"/entries/{entry_id}/links", data={"number": str(others[i]), "reason": "r"})
 
     def measure():

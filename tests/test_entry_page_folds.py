@@ -2,6 +2,7 @@
 rarer actions (link, add a category, correct the record) are closed folds that work
 without JavaScript and open when they have an error to show. The link form lists the
 pupils' recent entries only when asked. The log form's category descriptions fold to a line."""
+
 from __future__ import annotations
 
 import re
@@ -61,11 +62,14 @@ def test_choosing_lists_the_pupils_most_recent_entries_and_links_one(app, client
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-@pytest.mark.parametrize("path, data, fold_id, message", [
-    ("links", {"reason": "Related."}, "link-entry", "Choose the entry to link, or type its number."),
-    ("categories", {"reason": "Now clearer."}, "add-category", None),
-    ("amendments", {"target": "narrative", "reason": "Typo."}, "correct-record", None),
-])
+@pytest.mark.parametrize(
+    "path, data, fold_id, message",
+    [
+        ("links", {"reason": "Related."}, "link-entry", "Choose the entry to link, or type its number."),
+        ("categories", {"reason": "Now clearer."}, "add-category", None),
+        ("amendments", {"target": "narrative", "reason": "Typo."}, "correct-record", None),
+    ],
+)
 def test_an_error_opens_its_fold_and_no_other(client, auth, world, make_entry, htmx, path, data, fold_id, message):
     entry_id = make_entry()
     auth.as_(world["dsl"])
@@ -86,5 +90,7 @@ def test_log_form_category_descriptions_fold_to_a_line(client, auth, world):
     for card in cards:  # the description in the label; "More", outside it, closed
         label = re.search(r"<label[^>]*>(.*?)</label>", card, re.S).group(1)
         assert 'class="radio-hint"' in label and "<details" not in label
-        assert re.search(r'</label>\s*<details class="radio-more"><summary>More<span class="visually-hidden"> about ', card)
+        assert re.search(
+            r'</label>\s*<details class="radio-more"><summary>More<span class="visually-hidden"> about ', card
+        )
     assert not re.search(r'<details class="radio-more"[^>]*\sopen', html)

@@ -1,5 +1,6 @@
 """The recording guidance: safe Markdown, versions and their history, the trust's
 page as the default for its schools, who may edit, and the category descriptions."""
+
 from __future__ import annotations
 
 import json
@@ -52,10 +53,11 @@ def assert_harmless(html: str) -> None:
 
 def guidance_article(html: str) -> str:
     start = html.index('<article class="guidance')
-    return html[start:html.index("</article>", start)]
+    return html[start : html.index("</article>", start)]
 
 
 # --- the Markdown ------------------------------------------------------------------
+
 
 def test_markdown_renders_no_script_event_handler_or_dangerous_link():
     html = render_markdown(HOSTILE)
@@ -75,6 +77,7 @@ def test_markdown_headings_sit_below_the_page_title_and_tables_work():
 
 
 # --- the page, its versions and history -------------------------------------------
+
 
 def save(client, body: str, note: str = "", **scope):
     query = "&".join(f"{k}={v}" for k, v in scope.items())
@@ -112,8 +115,12 @@ def test_each_save_is_a_new_version_and_the_history_keeps_every_one(app, client,
     with app.app_context():
         first, second = db.session.scalars(select(GuidanceVersion).order_by(GuidanceVersion.id)).all()
         assert (first.school_id, first.trust_id, first.created_by_id) == (world.school.id, None, world["admin"].id)
-        saved = [json.loads(e.detail)["version_id"] for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "save_guidance").order_by(AuditEvent.id))]
+        saved = [
+            json.loads(e.detail)["version_id"]
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "save_guidance").order_by(AuditEvent.id)
+            )
+        ]
         assert saved == [first.id, second.id]
     old = client.get(f"/guidance/versions/{first.id}").get_data(as_text=True)
     assert "<strong>full names</strong>" in old and "an earlier version" in old
@@ -127,8 +134,9 @@ def test_saving_the_same_text_again_is_refused_and_preview_saves_nothing(app, cl
     response = save(client, "Speak to a DSL.", school=world.school.id)
     assert response.status_code == 422
     assert "same as the current version" in response.get_data(as_text=True)
-    preview = client.post(f"/guidance/edit?school={world.school.id}",
-                          data={"body": "# New\n\nDraft <b>text</b>", "preview": "1"})
+    preview = client.post(
+        f"/guidance/edit?school={world.school.id}", data={"body": "# New\n\nDraft <b>text</b>", "preview": "1"}
+    )
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "<h2>New</h2>" in html and "&lt;b&gt;text&lt;/b&gt;" in html
@@ -196,9 +204,14 @@ def test_demo_ships_guidance_written_for_the_app(app, client, auth):
         db.session.expunge_all()
     auth.as_(teacher)
     html = client.get("/guidance").get_data(as_text=True)
-    for words in ("how the concern <strong>first appears to you</strong>", "a guide, not a judgement",
-                  "What matters is what you write", "goes to the whole safeguarding team",
-                  "Senior leaders can see every entry", "Never initials"):
+    for words in (
+        "how the concern <strong>first appears to you</strong>",
+        "a guide, not a judgement",
+        "What matters is what you write",
+        "goes to the whole safeguarding team",
+        "Senior leaders can see every entry",
+        "Never initials",
+    ):
         assert words in html, words
     with app.app_context():  # loading again adds no second version
         load_demo("demo-password-for-tests")
@@ -210,10 +223,10 @@ def test_demo_ships_guidance_written_for_the_app(app, client, auth):
 
 # --- category descriptions ------------------------------------------------------------
 
+
 def descriptions(world, **changes) -> dict[str, str]:
     with db.session.no_autoflush:
-        current = {f"description_{c.id}": c.description
-                   for c in db.session.scalars(select(Category))}
+        current = {f"description_{c.id}": c.description for c in db.session.scalars(select(Category))}
     for name, text in changes.items():
         current[f"description_{world.categories[name].id}"] = text
     return current
@@ -235,7 +248,10 @@ def test_admin_edits_category_descriptions_the_old_text_is_audited(app, client, 
         assert len(events) == 1
         detail = json.loads(events[0].detail)
         assert (detail["old"], detail["new"], detail["category"]) == (
-            old, "How a child learns and copes, noticed over time.", "SEN")
+            old,
+            "How a child learns and copes, noticed over time.",
+            "SEN",
+        )
         assert events[0].user_id == trust_admin.id
 
     auth.as_(world["teacher1"])
@@ -254,8 +270,9 @@ def test_an_empty_or_long_description_is_refused_and_nothing_changes(app, client
     assert "Keep the description of Complaint under 400 characters." in html
     with app.app_context():
         assert db.session.get(Category, world.categories["Behaviour"].id).description
-        assert db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "edit_category_description")).all() == []
+        assert (
+            db.session.scalars(select(AuditEvent).where(AuditEvent.action == "edit_category_description")).all() == []
+        )
 
 
 def test_log_form_shows_each_description_the_later_category_line_and_the_guidance_link(client, auth, world):

@@ -1,5 +1,6 @@
 """Security headers on every page, from the one place that sets them; no inline
 script or style in any template, so the Content-Security-Policy can forbid them."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,15 @@ EXPECTED = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-CSP_MUST = ["default-src 'self'", "script-src 'self' https://unpkg.com/htmx.org@", "style-src 'self'",
-            "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]
+CSP_MUST = [
+    "default-src 'self'",
+    "script-src 'self' https://unpkg.com/htmx.org@",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
 
 
 def assert_secure(response, *, cached: bool = False) -> None:
@@ -35,8 +43,9 @@ def assert_secure(response, *, cached: bool = False) -> None:
 
 
 def get_routes(app) -> list[Rule]:
-    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"),
-                  key=lambda r: r.endpoint)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"), key=lambda r: r.endpoint
+    )
 
 
 @pytest.mark.parametrize("who", [None, "dsl", "admin", "governor"])
@@ -110,9 +119,17 @@ def test_csp_allows_the_one_pinned_htmx_file_not_the_whole_cdn(app, client):
         assert client.get(path).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["https://unpkg.com", "https://unpkg.com/", "http://unpkg.com/htmx.min.js",
-                                 "https://unpkg.com/htmx.min.js; script-src *", "https://unpkg.com/a b.js",
-                                 "https://unpkg.com/htmx.min.js?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://unpkg.com",
+        "https://unpkg.com/",
+        "http://unpkg.com/htmx.min.js",
+        "https://unpkg.com/htmx.min.js; script-src *",
+        "https://unpkg.com/a b.js",
+        "https://unpkg.com/htmx.min.js?x=1",
+    ],
+)
 def test_a_cdn_setting_that_is_not_one_file_stops_the_start(url):
     with pytest.raises(ValueError, match="HTMX_CDN_URL"):
         security_headers.content_security_policy(url)
@@ -128,8 +145,10 @@ INLINE = [
 ]
 
 
-@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")
-                                            if p.parent.name != "email"))
+@pytest.mark.parametrize(
+    "template",
+    sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html") if p.parent.name != "email"),
+)
 def test_no_template_has_inline_script_or_style(template):
     """Emails are exempt: mail clients need inline styles and run no script."""
     source = (TEMPLATES / template).read_text()
@@ -140,7 +159,9 @@ def test_no_template_has_inline_script_or_style(template):
 def test_hidden_page_goes_back_only_within_the_site(client, auth, world):
     auth.as_(world["teacher1"])
     host = "http://localhost"
-    assert 'href="/log?pupil=3"' in client.get("/hidden", headers={"Referer": f"{host}/log?pupil=3"}).get_data(as_text=True)
+    assert 'href="/log?pupil=3"' in client.get("/hidden", headers={"Referer": f"{host}/log?pupil=3"}).get_data(
+        as_text=True
+    )
     for referer in ["https://evil.example/log", f"{host}//evil.example/x", "", f"{host}/hidden", "not a url"]:
         html = client.get("/hidden", headers={"Referer": referer}).get_data(as_text=True)
         assert 'class="button" href="/"' in html, referer

@@ -2,6 +2,7 @@
 entry shown there is a view of a child's record, audited like opening it, and on
 its pupils' "who has seen this record" page. However many are shown, the page
 costs the same queries."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ from test_tasks import make_task
 
 def excerpt_events(app, user) -> dict[int, list[str]]:
     with app.app_context():
-        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == audit.VIEW_EXCERPT,
-                                                           AuditEvent.user_id == user.id))
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == audit.VIEW_EXCERPT, AuditEvent.user_id == user.id)
+        )
         return {row.entry_id: json.loads(row.detail)["lists"] for row in rows}
 
 
@@ -28,8 +30,11 @@ def share(app, world, entry_id, to="teacher2", by="teacher1") -> None:
     with app.test_request_context():
         entry = db.session.get(Entry, entry_id)
         queued = alerts.queue_for_staff(entry, [db.session.get(User, world[to].id)], {})
-        db.session.add(EntryShare(entry_id=entry_id, user_id=world[to].id, shared_by_id=world[by].id,
-                                  alert_id=queued[world[to].id]))
+        db.session.add(
+            EntryShare(
+                entry_id=entry_id, user_id=world[to].id, shared_by_id=world[by].id, alert_id=queued[world[to].id]
+            )
+        )
         db.session.commit()
 
 
@@ -51,8 +56,7 @@ def test_shared_entries_and_tasks_on_the_home_page_are_audited(app, client, auth
     auth.as_(world["teacher2"])
     page = client.get("/").get_data(as_text=True)
     assert "Shared with you" in page and "My tasks" in page
-    assert excerpt_events(app, world["teacher2"]) == {shared: ["shared"], tasked: ["tasks"],
-                                                       both: ["shared", "tasks"]}
+    assert excerpt_events(app, world["teacher2"]) == {shared: ["shared"], tasked: ["tasks"], both: ["shared", "tasks"]}
 
 
 def test_a_home_page_excerpt_is_listed_among_who_has_seen_the_record(app, client, auth, world, make_entry):
@@ -64,8 +68,9 @@ def test_a_home_page_excerpt_is_listed_among_who_has_seen_the_record(app, client
     assert "Governor" in viewers and "Saw an entry in a list" in viewers
 
 
-def test_the_audit_costs_the_same_queries_for_one_entry_or_twenty_five(app, client, auth, world, make_entry,
-                                                                      count_queries):
+def test_the_audit_costs_the_same_queries_for_one_entry_or_twenty_five(
+    app, client, auth, world, make_entry, count_queries
+):
     make_entry()
     auth.as_(world["governor"])
     small = queries_for(client, count_queries, "/")

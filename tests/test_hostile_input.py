@@ -13,6 +13,7 @@ every parameter the code reads from the request needs cases here (text fields: a
 least a markup and an SQL case). A route or field added later fails the suite until
 it has them.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,21 @@ from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
 from cpoms.mis import imports, pupils
 from cpoms.models import (
-    Category, Entry, EntryPupil, EntryState, FollowUp, GuidanceVersion, PasswordResetToken, Pupil, RetentionDeletion,
-    Role, RoleAssignment, School, Transfer, User, UserSession,
+    Category,
+    Entry,
+    EntryPupil,
+    EntryState,
+    FollowUp,
+    GuidanceVersion,
+    PasswordResetToken,
+    Pupil,
+    RetentionDeletion,
+    Role,
+    RoleAssignment,
+    School,
+    Transfer,
+    User,
+    UserSession,
 )
 from cpoms.models import MonitoringEvent, MonitoringState, Task
 from cpoms.reports.periods import current_academic_year
@@ -44,8 +58,24 @@ from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user
 from hostile_support import (
-    ATTACHMENT_FILES, Case, Expect, P, Pristine, Route, assert_inert, assert_links_back_to, assert_safe, build_path,
-    changed_tables, form_inputs, new_rows, parameters_read_in, per_module, request_for, sign_in_as, snapshot,
+    ATTACHMENT_FILES,
+    Case,
+    Expect,
+    P,
+    Pristine,
+    Route,
+    assert_inert,
+    assert_links_back_to,
+    assert_safe,
+    build_path,
+    changed_tables,
+    form_inputs,
+    new_rows,
+    parameters_read_in,
+    per_module,
+    request_for,
+    sign_in_as,
+    snapshot,
 )
 from sample_files import BAD_FILES, attach_png, pdf, png
 
@@ -84,38 +114,61 @@ def make_sample(app, world) -> dict:
         behaviour = world.categories["Behaviour"].id
 
         def entry(recorder, pupil, status="open", **extra):
-            return Entry(school_id=pupil.school_id, category_id=behaviour, recorded_by_id=world[recorder].id,
-                         source="staff_observation", occurred_at=happened, narrative="Pushed in the queue.",
-                         entry_pupils=[EntryPupil(pupil_id=pupil.id)], state=EntryState(school_id=pupil.school_id, status=status), **extra)
+            return Entry(
+                school_id=pupil.school_id,
+                category_id=behaviour,
+                recorded_by_id=world[recorder].id,
+                source="staff_observation",
+                occurred_at=happened,
+                narrative="Pushed in the queue.",
+                entry_pupils=[EntryPupil(pupil_id=pupil.id)],
+                state=EntryState(school_id=pupil.school_id, status=status),
+                **extra,
+            )
 
         closed = FollowUp(kind="closed", author_id=world["dsl"].id, occurred_at=happened, text="Support in place.")
 
         def guidance(school, author):
-            return GuidanceVersion(school_id=school.id, body="Write what you saw and heard.",
-                                   created_by_id=world[author].id)
+            return GuidanceVersion(
+                school_id=school.id, body="Write what you saw and heard.", created_by_id=world[author].id
+            )
 
         # A member of staff who chose two-factor sign-in (and may turn it off), and is
         # locked out for now (for the admin's unlock).
         teacher3 = make_user("Teacher Three", "teacher3@ashgrove.example.org", two_factor=True)
         teacher3.roles.append(RoleAssignment(role=Role.STAFF, school_id=world.school.id))
         teacher3.failed_sign_ins, teacher3.locked_until = 5, now_utc() + timedelta(minutes=5)
-        records = [entry("teacher1", world.pupils[0]),
-                   entry("teacher1", world.pupils[0], status="closed", follow_ups=[closed]),
-                   entry("other_teacher", world.other_pupils[0]),
-                   Category(name="Retired category", active=False, order=99),
-                   guidance(world.school, "admin"), guidance(world.other_school, "other_dsl"),
-                   teacher3]
+        records = [
+            entry("teacher1", world.pupils[0]),
+            entry("teacher1", world.pupils[0], status="closed", follow_ups=[closed]),
+            entry("other_teacher", world.other_pupils[0]),
+            Category(name="Retired category", active=False, order=99),
+            guidance(world.school, "admin"),
+            guidance(world.other_school, "other_dsl"),
+            teacher3,
+        ]
         db.session.add_all(records)
-        db.session.add(PasswordResetToken(user_id=world["teacher2"].id, token_hash=hash_token(RESET_TOKEN),
-                                          expires_at=now_utc() + timedelta(hours=1)))
+        db.session.add(
+            PasswordResetToken(
+                user_id=world["teacher2"].id,
+                token_hash=hash_token(RESET_TOKEN),
+                expires_at=now_utc() + timedelta(hours=1),
+            )
+        )
         db.session.commit()
         entry_id, closed_id, other_entry_id, retired_id, guidance_id, other_guidance_id, teacher3_id = (
-            r.id for r in records)
+            r.id for r in records
+        )
         teacher3_secret = teacher3.totp_secret
         follow_up_id = closed.id
         attachments = extra_sample(app, world, entry_id, other_entry_id)
-        upload_id = imports.store(db.session.get(User, world["admin"].id), db.session.get(School, world.school.id), "pupils.csv",
-                                  pupils.parse(PUPILS_CSV), full=False).id
+        upload_id = imports.store(
+            db.session.get(User, world["admin"].id),
+            db.session.get(School, world.school.id),
+            "pupils.csv",
+            pupils.parse(PUPILS_CSV),
+            full=False,
+        ).id
         task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
         db.session.commit()
         transfers = sample_transfers(world)
@@ -162,9 +215,16 @@ def a_letter_in_the_mailbox() -> str:
     """One email in the local mailbox (for its page), as the app would have sent it."""
     from flask_mail import Message
     from cpoms import mailbox
+
     with mailbox.Connection() as connection:
-        return connection.send(Message(subject="Reset your password", recipients=["teacher2@ashgrove.example.org"],
-                                       sender="cpoms@example.org", body="Follow the link to reset it."))
+        return connection.send(
+            Message(
+                subject="Reset your password",
+                recipients=["teacher2@ashgrove.example.org"],
+                sender="cpoms@example.org",
+                body="Follow the link to reset it.",
+            )
+        )
 
 
 def add_task_and_monitoring(world, task_entry) -> int:
@@ -172,17 +232,42 @@ def add_task_and_monitoring(world, task_entry) -> int:
     entry), and a pupil already on the monitoring list (to review and end)."""
     db.session.add(task_entry)
     db.session.flush()
-    follow_up = FollowUp(entry_id=task_entry.id, kind="task", author_id=world["dsl"].id, occurred_at=now_utc(),
-                         text="Check in daily.")
-    task = Task(follow_up=follow_up, entry_id=task_entry.id, school_id=world.school.id,
-                assignee_id=world["teacher2"].id, due_on=uk_today())
+    follow_up = FollowUp(
+        entry_id=task_entry.id, kind="task", author_id=world["dsl"].id, occurred_at=now_utc(), text="Check in daily."
+    )
+    task = Task(
+        follow_up=follow_up,
+        entry_id=task_entry.id,
+        school_id=world.school.id,
+        assignee_id=world["teacher2"].id,
+        due_on=uk_today(),
+    )
     watched = world.pupils[2]
-    db.session.add_all([follow_up, task, MonitoringState(
-        pupil_id=watched.id, school_id=watched.school_id, active=True, started_on=uk_today(),
-        review_on=uk_today() + timedelta(days=14), reason="Attendance.")])
-    db.session.add(MonitoringEvent(pupil_id=watched.id, school_id=watched.school_id, kind="started",
-                                   by_id=world["dsl"].id, starts_on=uk_today(), review_on=uk_today() + timedelta(days=14),
-                                   text="Attendance."))
+    db.session.add_all(
+        [
+            follow_up,
+            task,
+            MonitoringState(
+                pupil_id=watched.id,
+                school_id=watched.school_id,
+                active=True,
+                started_on=uk_today(),
+                review_on=uk_today() + timedelta(days=14),
+                reason="Attendance.",
+            ),
+        ]
+    )
+    db.session.add(
+        MonitoringEvent(
+            pupil_id=watched.id,
+            school_id=watched.school_id,
+            kind="started",
+            by_id=world["dsl"].id,
+            starts_on=uk_today(),
+            review_on=uk_today() + timedelta(days=14),
+            text="Attendance.",
+        )
+    )
     db.session.flush()
     return task.id
 
@@ -190,18 +275,35 @@ def add_task_and_monitoring(world, task_entry) -> int:
 def sample_transfers(world) -> dict:
     """Transfers the cases aim at: Oliver's file sent to brookfield; Isla's sent outside
     the trust, and another of hers started and not yet sent."""
+
     def transfer(pupil, status, to_school=None):
-        outside = {} if to_school else {"destination_name": "St Anne's Primary", "contact_name": "Ms Patel",
-                                        "contact_email": "dsl@stannes.example.org"}
-        row = Transfer(pupil_id=pupil.id, from_school_id=world.school.id, to_school_id=to_school, method="secure_email",
-                       started_by_id=world["dsl"].id, status=status,
-                       sent_on=now_utc().date() if status == "sent" else None, **outside)
+        outside = (
+            {}
+            if to_school
+            else {
+                "destination_name": "St Anne's Primary",
+                "contact_name": "Ms Patel",
+                "contact_email": "dsl@stannes.example.org",
+            }
+        )
+        row = Transfer(
+            pupil_id=pupil.id,
+            from_school_id=world.school.id,
+            to_school_id=to_school,
+            method="secure_email",
+            started_by_id=world["dsl"].id,
+            status=status,
+            sent_on=now_utc().date() if status == "sent" else None,
+            **outside,
+        )
         db.session.add(row)
         return row
 
-    made = {"trust_transfer_id": transfer(world.pupils[1], "sent", world.other_school.id),
-            "outside_transfer_id": transfer(world.pupils[2], "sent"),
-            "started_transfer_id": transfer(world.pupils[2], "started")}
+    made = {
+        "trust_transfer_id": transfer(world.pupils[1], "sent", world.other_school.id),
+        "outside_transfer_id": transfer(world.pupils[2], "sent"),
+        "started_transfer_id": transfer(world.pupils[2], "started"),
+    }
     db.session.commit()
     return {key: row.id for key, row in made.items()}
 
@@ -217,18 +319,24 @@ def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
     from cpoms.attachments.uploads import Upload
     from cpoms.attachments.sniff import PNG
     import hashlib
+
     data = png()
     with app.test_request_context():
-        token = staging.stage(db.session, world["teacher2"].id, Upload(data, "arm.png", PNG, hashlib.sha256(data).hexdigest()))
-    return {"attachment_id": attach_png(app, entry_id, world["teacher1"].id),
-            "pdf_attachment_id": attach_png(app, entry_id, world["teacher1"].id, "minutes.pdf", pdf()),
-            "other_attachment_id": attach_png(app, other_entry_id, world["other_teacher"].id),
-            "teacher2_staged_token": token}
+        token = staging.stage(
+            db.session, world["teacher2"].id, Upload(data, "arm.png", PNG, hashlib.sha256(data).hexdigest())
+        )
+    return {
+        "attachment_id": attach_png(app, entry_id, world["teacher1"].id),
+        "pdf_attachment_id": attach_png(app, entry_id, world["teacher1"].id, "minutes.pdf", pdf()),
+        "other_attachment_id": attach_png(app, other_entry_id, world["other_teacher"].id),
+        "teacher2_staged_token": token,
+    }
 
 
 def upload(content: bytes, name: str):
     """A file as the browser sends it (made afresh each time: a request reads it once)."""
     return P(f"file-{name}-{len(content)}", lambda s: (io.BytesIO(content), name))
+
 
 def make_administration_sample(world) -> dict:
     """For the admin pages: a trust-wide admin; teacher4, deactivated, with two roles (one to remove);
@@ -243,12 +351,19 @@ def make_administration_sample(world) -> dict:
     amelia = db.session.get(Pupil, world.pupils[0].id)
     amelia.retention_date_of_birth = date(amelia.date_of_birth.year + 1, 1, 1)
     amelia.retention_flagged_at, amelia.retention_flagged_by_id = now_utc(), world["admin"].id
-    proposal = RetentionDeletion(pupil_id=world.pupils[2].id, school_id=world.school.id, reason="Reviewed.",
-                                 proposed_by_id=world["admin"].id)
+    proposal = RetentionDeletion(
+        pupil_id=world.pupils[2].id, school_id=world.school.id, reason="Reviewed.", proposed_by_id=world["admin"].id
+    )
     db.session.add(proposal)
     db.session.commit()
-    return {"trust_admin_id": trust_admin.id, "teacher4_id": teacher4.id, "teacher4_extra_role_id": extra.id,
-            "due_pupil_id": world.pupils[1].id, "proposal_id": proposal.id, "flagged_pupil_id": world.pupils[0].id}
+    return {
+        "trust_admin_id": trust_admin.id,
+        "teacher4_id": teacher4.id,
+        "teacher4_extra_role_id": extra.id,
+        "due_pupil_id": world.pupils[1].id,
+        "proposal_id": proposal.id,
+        "flagged_pupil_id": world.pupils[0].id,
+    }
 
 
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -259,15 +374,24 @@ ENROLLING = {"totp_setup_secret": ENROLLING_SECRET}
 def setup_key(s: dict) -> str:
     """The key teacher2's newest session with a set-up under way was shown (showing the page gives a new one)."""
     with s["app"].app_context():
-        return db.session.scalar(select(UserSession.totp_setup_secret).where(
-            UserSession.user_id == s["world"]["teacher2"].id, UserSession.totp_setup_secret.is_not(None))
-            .order_by(UserSession.id.desc()).limit(1))
-PUPILS_CSV = b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\nC000000000001,Quinn,Ava,01/09/2019,3,3Ash\r\n"
+        return db.session.scalar(
+            select(UserSession.totp_setup_secret)
+            .where(UserSession.user_id == s["world"]["teacher2"].id, UserSession.totp_setup_secret.is_not(None))
+            .order_by(UserSession.id.desc())
+            .limit(1)
+        )
+
+
+PUPILS_CSV = (
+    b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\nC000000000001,Quinn,Ava,01/09/2019,3,3Ash\r\n"
+)
 
 
 def csv_file(content: bytes, name: str = "pupils.csv"):
     """A file as the browser sends it (made afresh each time: a request reads it once)."""
     return P(f"file-{name}-{len(content)}", lambda s: (io.BytesIO(content), name))
+
+
 RESET_TOKEN = "a-reset-link-of-the-hostile-suite"  # nosec B105
 
 
@@ -365,6 +489,7 @@ MONITORING_WRITES = frozenset({"monitoring_events", "monitoring_states"})
 def uk_day(offset: int) -> str:
     return (uk_today() + timedelta(days=offset)).isoformat()
 
+
 TRANSFERS = ("transfers.dashboard", "GET")
 TRANSFER_START_PAGE = ("transfers.start", "GET")
 TRANSFER_START = ("transfers.start", "POST")
@@ -420,29 +545,40 @@ ROUTES: dict[tuple[str, str], Route] = {
     HOME: Route(),
     LOGIN_PAGE: Route(who=None),
     # Without two-factor sign-in (teacher1): the password alone signs in, so next= is followed at once.
-    LOGIN: Route(who=None, data=lambda s: {"email": s["world"]["teacher1"].email, "password": PASSWORD},
-                 writes=SIGN_IN_WRITES),
+    LOGIN: Route(
+        who=None, data=lambda s: {"email": s["world"]["teacher1"].email, "password": PASSWORD}, writes=SIGN_IN_WRITES
+    ),
     LOGOUT: Route(writes=frozenset({"user_sessions"})),
     TWO_FACTOR_PAGE: Route(verified=False),
-    TWO_FACTOR: Route(verified=False, data=lambda s: {"code": code(s["world"]["dsl"].totp_secret)},
-                      writes=SIGN_IN_WRITES),
+    TWO_FACTOR: Route(
+        verified=False, data=lambda s: {"code": code(s["world"]["dsl"].totp_secret)}, writes=SIGN_IN_WRITES
+    ),
     FORGOT_PAGE: Route(who=None),
-    FORGOT: Route(who=None, data=lambda s: {"email": s["world"]["teacher2"].email},
-                  writes=frozenset({"password_reset_tokens", "alerts"})),  # the reset email, in the outbox
+    FORGOT: Route(
+        who=None,
+        data=lambda s: {"email": s["world"]["teacher2"].email},
+        writes=frozenset({"password_reset_tokens", "alerts"}),
+    ),  # the reset email, in the outbox
     RESET_PAGE: Route(who=None, ids={"token": "reset_token"}),
     RESET: Route(who=None, ids={"token": "reset_token"}, data=new_password, writes=ACCOUNT_WRITES),
     ENROL_PAGE: Route(who="teacher2", verified=False, session=ENROLLING),
-    ENROL: Route(who="teacher2", verified=False, session=ENROLLING, data=lambda s: {"code": code(setup_key(s))},
-                 writes=ACCOUNT_WRITES),
+    ENROL: Route(
+        who="teacher2",
+        verified=False,
+        session=ENROLLING,
+        data=lambda s: {"code": code(setup_key(s))},
+        writes=ACCOUNT_WRITES,
+    ),
     NEW_CODES: Route(data=lambda s: {"codes-code": code(s["world"]["dsl"].totp_secret)}, writes=ACCOUNT_WRITES),
-    TURN_OFF: Route(who="teacher3", data=lambda s: {"off-code": code(s["teacher3_secret"])},
-                    writes=ACCOUNT_WRITES),
+    TURN_OFF: Route(who="teacher3", data=lambda s: {"off-code": code(s["teacher3_secret"])}, writes=ACCOUNT_WRITES),
     PASSWORD_PAGE: Route(who="teacher1"),
-    CHANGE_PASSWORD: Route(who="teacher1", data=lambda s: {**new_password(s), "current": PASSWORD},
-                           writes=ACCOUNT_WRITES),
+    CHANGE_PASSWORD: Route(
+        who="teacher1", data=lambda s: {**new_password(s), "current": PASSWORD}, writes=ACCOUNT_WRITES
+    ),
     USERS: Route(who="admin"),
-    FORCE_RESET: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"},
-                       writes=ACCOUNT_WRITES | {"alerts"}),
+    FORCE_RESET: Route(
+        who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"}, writes=ACCOUNT_WRITES | {"alerts"}
+    ),
     RESET_TWO_FACTOR: Route(who="admin", ids=ADMIN_TARGET, data=lambda s: {"confirm": "yes"}, writes=ACCOUNT_WRITES),
     FORCE_RESET_PAGE: Route(who="admin", ids=ADMIN_TARGET),
     RESET_TWO_FACTOR_PAGE: Route(who="admin", ids=ADMIN_TARGET),
@@ -453,8 +589,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     GUIDANCE_HISTORY: Route(who="teacher1"),
     GUIDANCE_VERSION: Route(who="teacher1", ids={"version_id": "guidance_id"}),
     GUIDANCE_EDIT_PAGE: Route(who="admin"),
-    GUIDANCE_EDIT: Route(who="admin", data=lambda s: {"body": "Write facts, not opinions.", "note": "Clearer."},
-                         writes=frozenset({"guidance_versions"})),
+    GUIDANCE_EDIT: Route(
+        who="admin",
+        data=lambda s: {"body": "Write facts, not opinions.", "note": "Clearer."},
+        writes=frozenset({"guidance_versions"}),
+    ),
     CATEGORIES_PAGE: Route(who="trust_admin"),
     CATEGORIES: Route(who="trust_admin", data=category_descriptions, writes=frozenset({"categories"})),
     HIDDEN: Route(who="teacher1", headers={"Referer": "http://localhost/log"}),
@@ -465,88 +604,135 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Nothing has failed in the sample: a retry is accepted and queues nothing.
     RETRY_ENTRY: Route(ids=ENTRY, writes=frozenset({"alerts"})),
     RETRY_ALL: Route(data=lambda s: {"next": "/review"}, writes=frozenset({"alerts"})),
-    OVERSIGHT: Route(who="governor", data=lambda s: {"year": str(current_academic_year()), "sample": "10", "seed": "42"}),
+    OVERSIGHT: Route(
+        who="governor", data=lambda s: {"year": str(current_academic_year()), "sample": "10", "seed": "42"}
+    ),
     CHRONOLOGY_CSV: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {"view": "timeline"}),
     CHRONOLOGY_PDF: Route(ids={"pupil_id": "pupil_id"}),
     IMPORT_PAGE: Route(who="admin"),
-    IMPORT: Route(who="admin", data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(PUPILS_CSV), "pupils.csv")},
-                  writes=frozenset({"pupil_imports"})),
+    IMPORT: Route(
+        who="admin",
+        data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(PUPILS_CSV), "pupils.csv")},
+        writes=frozenset({"pupil_imports"}),
+    ),
     IMPORT_PREVIEW: Route(who="admin", ids={"upload_id": "upload_id"}),
     IMPORT_CONFIRM: Route(who="admin", ids={"upload_id": "upload_id"}, writes=frozenset({"pupils", "pupil_imports"})),
     RETENTION: Route(who="admin"),
-    KEY_EVENT: Route(ids={"follow_up_id": "follow_up_id"}, data=lambda s: {"pupil": str(s["pupil_id"]), "page": "1"},
-                     writes=frozenset({"key_events"})),
+    KEY_EVENT: Route(
+        ids={"follow_up_id": "follow_up_id"},
+        data=lambda s: {"pupil": str(s["pupil_id"]), "page": "1"},
+        writes=frozenset({"key_events"}),
+    ),
     LOG_PAGE: Route(who="teacher1"),
     LOG: Route(who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states"})),
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
     CHIP: Route(who="teacher1", ids={"pupil_id": "pupil_id"}, headers=HX),
     ENTRY_PAGE: Route(ids=ENTRY),
-    FOLLOW_UP: Route(ids=ENTRY, data=lambda s: {"kind": "note", "text": "Spoke to mum at pick-up."},
-                     writes=ENTRY_WRITES),
+    FOLLOW_UP: Route(
+        ids=ENTRY, data=lambda s: {"kind": "note", "text": "Spoke to mum at pick-up."}, writes=ENTRY_WRITES
+    ),
     # The first review emails the recorder that it was reviewed (cpoms/hearback/operations.py): an alert.
     REVIEW: Route(ids=ENTRY, data=lambda s: {"note": "Read; agreed next steps."}, writes=ENTRY_WRITES | {"alerts"}),
-    CLOSE: Route(ids=ENTRY, data=lambda s: {"outcome": "Support in place.", "rationale": "No concerns since."},
-                 writes=ENTRY_WRITES),
-    REOPEN: Route(ids={"entry_id": "closed_entry_id"}, data=lambda s: {"reason": "New information."},
-                  writes=ENTRY_WRITES),
+    CLOSE: Route(
+        ids=ENTRY,
+        data=lambda s: {"outcome": "Support in place.", "rationale": "No concerns since."},
+        writes=ENTRY_WRITES,
+    ),
+    REOPEN: Route(
+        ids={"entry_id": "closed_entry_id"}, data=lambda s: {"reason": "New information."}, writes=ENTRY_WRITES
+    ),
     QUEUE: Route(),
     CHRONOLOGY: Route(ids={"pupil_id": "pupil_id"}),
     STATIC: Route(who=None, ids={"filename": "css"}),
     # Concerns that evolve.
-    ADD_CATEGORY: Route(ids=ENTRY, data=lambda s: {"category": str(s["world"].categories["SEN"].id),
-                                                   "reason": "Assessment requested."},
-                        writes=frozenset({"entry_categories"})),
-    AMEND: Route(ids=ENTRY, data=lambda s: {"target": "narrative", "text": "It was at lunch.", "reason": "Wrong time."},
-                 writes=frozenset({"amendments"})),
-    LINK: Route(ids=ENTRY, data=lambda s: {"other": str(s["closed_entry_id"]), "reason": "Same week."},
-                writes=frozenset({"entry_links"})),
-
+    ADD_CATEGORY: Route(
+        ids=ENTRY,
+        data=lambda s: {"category": str(s["world"].categories["SEN"].id), "reason": "Assessment requested."},
+        writes=frozenset({"entry_categories"}),
+    ),
+    AMEND: Route(
+        ids=ENTRY,
+        data=lambda s: {"target": "narrative", "text": "It was at lunch.", "reason": "Wrong time."},
+        writes=frozenset({"amendments"}),
+    ),
+    LINK: Route(
+        ids=ENTRY,
+        data=lambda s: {"other": str(s["closed_entry_id"]), "reason": "Same week."},
+        writes=frozenset({"entry_links"}),
+    ),
     # Tasks and monitoring (issue 4).
-    COMPLETE_TASK: Route(who="teacher2", ids={"task_id": "task_id"}, data=lambda s: {"next": "/"},
-                         writes=frozenset({"task_completions"})),
+    COMPLETE_TASK: Route(
+        who="teacher2", ids={"task_id": "task_id"}, data=lambda s: {"next": "/"}, writes=frozenset({"task_completions"})
+    ),
     MONITORING_PAGE: Route(ids={"pupil_id": "pupil_id"}),
-    START_MONITORING: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {
-        "reason": "Attendance and hunger.", "starts_on": uk_day(0), "review_on": uk_day(14)}, writes=MONITORING_WRITES),
-    REVIEW_MONITORING: Route(ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {
-        "note": "Better.", "review_on": uk_day(28)}, writes=MONITORING_WRITES),
-    END_MONITORING: Route(ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {"reason": "Support in place."},
-                          writes=MONITORING_WRITES),
-
+    START_MONITORING: Route(
+        ids={"pupil_id": "pupil_id"},
+        data=lambda s: {"reason": "Attendance and hunger.", "starts_on": uk_day(0), "review_on": uk_day(14)},
+        writes=MONITORING_WRITES,
+    ),
+    REVIEW_MONITORING: Route(
+        ids={"pupil_id": "monitored_pupil_id"},
+        data=lambda s: {"note": "Better.", "review_on": uk_day(28)},
+        writes=MONITORING_WRITES,
+    ),
+    END_MONITORING: Route(
+        ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {"reason": "Support in place."}, writes=MONITORING_WRITES
+    ),
     # --- child-protection file transfers and subject access (cpoms/transfers/) ---
     TRANSFERS: Route(),
     TRANSFER_START_PAGE: Route(ids={"pupil_id": "pupil_id"}),
-    TRANSFER_START: Route(ids={"pupil_id": "pupil_id"}, data=lambda s: {
-        "destination": str(s["other_school_id"]), "method": "cp_system", "sent_on": date_today()},
-        writes=frozenset({"transfers", "transfer_events", "alerts"})),
+    TRANSFER_START: Route(
+        ids={"pupil_id": "pupil_id"},
+        data=lambda s: {"destination": str(s["other_school_id"]), "method": "cp_system", "sent_on": date_today()},
+        writes=frozenset({"transfers", "transfer_events", "alerts"}),
+    ),
     TRANSFER_PAGE: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"}),
-    TRANSFER_SENT: Route(ids={"transfer_id": "started_transfer_id"}, data=lambda s: {"sent_on": date_today()},
-                         writes=frozenset({"transfers", "transfer_events"})),
-    TRANSFER_ACCEPT: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
-                           writes=frozenset({"transfers", "transfer_events", "pupils"})),
-    TRANSFER_DECLINE: Route(who="other_dsl", ids={"transfer_id": "trust_transfer_id"},
-                            data=lambda s: {"reason": "Not joining us."},
-                            writes=frozenset({"transfers", "transfer_events", "alerts"})),
-    TRANSFER_RECEIPT: Route(ids={"transfer_id": "outside_transfer_id"}, data=lambda s: {
-        "confirmed_by": "Ms Patel", "on_date": date_today(), "note": "Signed for."},
-        writes=frozenset({"transfers", "transfer_events"})),
+    TRANSFER_SENT: Route(
+        ids={"transfer_id": "started_transfer_id"},
+        data=lambda s: {"sent_on": date_today()},
+        writes=frozenset({"transfers", "transfer_events"}),
+    ),
+    TRANSFER_ACCEPT: Route(
+        who="other_dsl",
+        ids={"transfer_id": "trust_transfer_id"},
+        writes=frozenset({"transfers", "transfer_events", "pupils"}),
+    ),
+    TRANSFER_DECLINE: Route(
+        who="other_dsl",
+        ids={"transfer_id": "trust_transfer_id"},
+        data=lambda s: {"reason": "Not joining us."},
+        writes=frozenset({"transfers", "transfer_events", "alerts"}),
+    ),
+    TRANSFER_RECEIPT: Route(
+        ids={"transfer_id": "outside_transfer_id"},
+        data=lambda s: {"confirmed_by": "Ms Patel", "on_date": date_today(), "note": "Signed for."},
+        writes=frozenset({"transfers", "transfer_events"}),
+    ),
     TRANSFER_PACK: Route(ids={"transfer_id": "outside_transfer_id"}),
     SUBJECT_ACCESS: Route(ids={"pupil_id": "pupil_id"}, writes=frozenset({"subject_access_exports"})),
-
     # --- drafts saved as people type (tablet) ---
-    DRAFT: Route(who="teacher1", data=lambda s: {"form_name": "LogEntryForm", "narrative": "Typing, not saved yet."},
-                 headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/log"}, writes=frozenset({"drafts"})),
-
+    DRAFT: Route(
+        who="teacher1",
+        data=lambda s: {"form_name": "LogEntryForm", "narrative": "Typing, not saved yet."},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/log"},
+        writes=frozenset({"drafts"}),
+    ),
     # Attachments (issue 4, item 7).
-    ATTACH: Route(ids=ENTRY, data=lambda s: {"attachments": (io.BytesIO(png()), "arm.png")},
-                  writes=frozenset({"attachments", ATTACHMENT_FILES})),
+    ATTACH: Route(
+        ids=ENTRY,
+        data=lambda s: {"attachments": (io.BytesIO(png()), "arm.png")},
+        writes=frozenset({"attachments", ATTACHMENT_FILES}),
+    ),
     DOWNLOAD: Route(ids={"attachment_id": "attachment_id"}),
     PREVIEW: Route(ids={"attachment_id": "attachment_id"}),
-
     # What I logged: teacher1 recorded the sample's entries. The DSL messages teacher1 about one
     # (the message, and its email in the outbox).
     LOGGED: Route(who="teacher1"),
-    MESSAGE_RECORDER: Route(ids=ENTRY, data=lambda s: {"text": "Thank you. Please come and see me."},
-                            writes=frozenset({"recorder_messages", "alerts"})),
+    MESSAGE_RECORDER: Route(
+        ids=ENTRY,
+        data=lambda s: {"text": "Thank you. Please come and see me."},
+        writes=frozenset({"recorder_messages", "alerts"}),
+    ),
     # The local mailbox: not behind sign-in (who asked for a reset link is not signed in).
     MAILBOX: Route(who=None),
     LETTER: Route(who=None, ids={"name": "letter_name"}),
@@ -612,10 +798,20 @@ FUTURE_DATES = (YEAR_2100, YEAR_9999, TOMORROW)
 
 
 # A day typed where a date is asked (the transfer forms): none of these is one.
-DAY_VALUES = (SCRIPT, SQL_OR, P("2026-02-30", "2026-02-30"), P("year-0", "0000-01-01"),
-              P("year-99999", "99999-01-01"), NOT_A_DATE)
-OUTSIDE = {"destination": "outside", "destination_name": "St Anne's Primary", "contact_name": "Ms Patel",
-           "contact_email": "dsl@stannes.example.org"}
+DAY_VALUES = (
+    SCRIPT,
+    SQL_OR,
+    P("2026-02-30", "2026-02-30"),
+    P("year-0", "0000-01-01"),
+    P("year-99999", "99999-01-01"),
+    NOT_A_DATE,
+)
+OUTSIDE = {
+    "destination": "outside",
+    "destination_name": "St Anne's Primary",
+    "contact_name": "Ms Patel",
+    "contact_email": "dsl@stannes.example.org",
+}
 
 
 # --- what must happen ----------------------------------------------------------------------
@@ -628,16 +824,16 @@ def invalid(message: str) -> Expect:
     return Expect((422,), message)
 
 
-SAVED = Expect((303,), saved=True)         # a legitimate save: stored as typed (NULs dropped), shown escaped
-ACCEPTED = Expect((303,), writes=True)     # a legitimate save that does not store the text as typed
-SHOWN = Expect((200,))                     # the page, the value ignored or shown as text
+SAVED = Expect((303,), saved=True)  # a legitimate save: stored as typed (NULs dropped), shown escaped
+ACCEPTED = Expect((303,), writes=True)  # a legitimate save that does not store the text as typed
+SHOWN = Expect((200,))  # the page, the value ignored or shown as text
 NEW_SETUP_KEY = Expect((200,), writes=frozenset({"user_sessions"}))  # each showing of set-up: a new key
 MISSING = Expect((404,), "Page not found")
 FORBIDDEN = Expect((403,), "You do not have access")
 TOO_LARGE = Expect((413,), "That was too large to send")
 REDIRECT_HOME = Expect((303,), location="/")
 REDIRECT_SIGN_IN = Expect((303,), location="/login")
-PICKER = Expect((200,))                    # the no-JavaScript picker re-shows the form
+PICKER = Expect((200,))  # the no-JavaScript picker re-shows the form
 
 NARRATIVE_REQUIRED = invalid("Write what happened, in your own words.")
 TOO_LONG = invalid("Keep this under 20,000 characters.")
@@ -654,8 +850,9 @@ SIGN_IN_FAILED = invalid("That email address and password do not match an active
 # the count on the user row is the one thing such a refusal writes.
 FAILURE_COUNTED = frozenset({"users"})
 WRONG_PASSWORD = Expect((422,), SIGN_IN_FAILED.message, writes=FAILURE_COUNTED)
-WRONG_CODE = Expect((422,), "That code did not work. Enter the current code from your app, or a recovery code.",
-                     writes=FAILURE_COUNTED)
+WRONG_CODE = Expect(
+    (422,), "That code did not work. Enter the current code from your app, or a recovery code.", writes=FAILURE_COUNTED
+)
 CODE_REFUSED = invalid("That code did not work.")  # enrolling or managing: no lock to count towards
 SHORT_SCRIPT = P("short-markup", "<b>1</b>")  # within the field's 20 characters
 
@@ -682,40 +879,53 @@ CHECK_SHOWN = Expect((200,), "The account is very short")
 ROLE = "role_{pupil_id}"  # one select per chosen pupil, named by the pupil's id
 BAD_ROLE = invalid("Choose each pupil's role from the list.")
 STAFF_NOT_FOUND = invalid("Some of the staff chosen could not be found at Ashgrove Primary School.")
-ALERTED = Expect((303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares"}))  # the gentle check, once: nothing saved yet
+ALERTED = Expect(
+    (303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares"})
+)  # the gentle check, once: nothing saved yet
 
 # What the valid request of each POST route gets: the control for every case that
 # should change nothing about the answer.
 VALID_POST = {
-    LOGIN: SIGNED_IN_HOME, LOGOUT: BACK_TO_SIGN_IN, TWO_FACTOR: SIGNED_IN_HOME,
-    FORGOT: Expect((303,), location="/login", writes=True), RESET: BACK_TO_SIGN_IN,
-    LOG: ACCEPTED, FOLLOW_UP: ACCEPTED, REVIEW: ACCEPTED, CLOSE: ACCEPTED, REOPEN: ACCEPTED,
+    LOGIN: SIGNED_IN_HOME,
+    LOGOUT: BACK_TO_SIGN_IN,
+    TWO_FACTOR: SIGNED_IN_HOME,
+    FORGOT: Expect((303,), location="/login", writes=True),
+    RESET: BACK_TO_SIGN_IN,
+    LOG: ACCEPTED,
+    FOLLOW_UP: ACCEPTED,
+    REVIEW: ACCEPTED,
+    CLOSE: ACCEPTED,
+    REOPEN: ACCEPTED,
     ENROL: Expect((200,), "Two-factor sign-in is on.", writes=True),
     NEW_CODES: Expect((200,), "Here are your new recovery codes.", writes=True),
     TURN_OFF: Expect((303,), location="/account/two-factor", writes=True),
     CHANGE_PASSWORD: Expect((303,), location="/", writes=True),
-    FORCE_RESET: BACK_TO_USERS, RESET_TWO_FACTOR: BACK_TO_USERS, UNLOCK: BACK_TO_USERS,
+    FORCE_RESET: BACK_TO_USERS,
+    RESET_TWO_FACTOR: BACK_TO_USERS,
+    UNLOCK: BACK_TO_USERS,
     GUIDANCE_EDIT: Expect((303,), writes=True),
     RETRY_ENTRY: Expect((303,)),  # back to the entry
     RETRY_ALL: Expect((303,), location="/review"),
     KEY_EVENT: Expect((303,), writes=True),
-    IMPORT: Expect((303,), writes=True), IMPORT_CONFIRM: Expect((303,), writes=True),
+    IMPORT: Expect((303,), writes=True),
+    IMPORT_CONFIRM: Expect((303,), writes=True),
     CATEGORIES: Expect((303,), location="/guidance/categories", writes=True),
-    ADD_CATEGORY: ACCEPTED, AMEND: ACCEPTED, LINK: ACCEPTED,
-
+    ADD_CATEGORY: ACCEPTED,
+    AMEND: ACCEPTED,
+    LINK: ACCEPTED,
     COMPLETE_TASK: Expect((303,), location="/", writes=True),
-    START_MONITORING: Expect((303,), writes=True), REVIEW_MONITORING: Expect((303,), writes=True),
+    START_MONITORING: Expect((303,), writes=True),
+    REVIEW_MONITORING: Expect((303,), writes=True),
     END_MONITORING: Expect((303,), writes=True),
-
-    TRANSFER_START: Expect((303,), writes=True), TRANSFER_SENT: Expect((303,), writes=True),
-    TRANSFER_ACCEPT: Expect((303,), writes=True), TRANSFER_DECLINE: Expect((303,), writes=True),
-    TRANSFER_RECEIPT: Expect((303,), writes=True), SUBJECT_ACCESS: Expect((200,), writes=True),
-
+    TRANSFER_START: Expect((303,), writes=True),
+    TRANSFER_SENT: Expect((303,), writes=True),
+    TRANSFER_ACCEPT: Expect((303,), writes=True),
+    TRANSFER_DECLINE: Expect((303,), writes=True),
+    TRANSFER_RECEIPT: Expect((303,), writes=True),
+    SUBJECT_ACCESS: Expect((200,), writes=True),
     # --- drafts saved as people type (tablet): kept as JSON, so not "as typed" in a column ---
     DRAFT: Expect((200,), "Draft saved", writes=True),
-
     ATTACH: Expect((303,), writes=True),
-
     MESSAGE_RECORDER: Expect((303,), writes=True),  # back to the entry's messages
 }
 
@@ -727,22 +937,34 @@ OTHER_SCHOOL = P("other-school", lambda s: str(s["other_school_id"]))
 OTHER_PUPIL_NAME = P("other-school-pupil-name", "Noah")
 BEHAVIOUR_DESCRIPTION = "description_{behaviour_id}"  # one field per category, named by its id
 FTS_SYNTAX = (  # FTS5 and tsquery operators, as words someone might type
-    P("fts-quotes", 'queue" OR "x'), P("fts-near", "NEAR(queue lunch)"), P("fts-column", "narrative:queue"),
-    P("fts-prefix", "que*"), P("fts-boolean", "queue AND NOT OR"), P("fts-caret", "^queue"),
+    P("fts-quotes", 'queue" OR "x'),
+    P("fts-near", "NEAR(queue lunch)"),
+    P("fts-column", "narrative:queue"),
+    P("fts-prefix", "que*"),
+    P("fts-boolean", "queue AND NOT OR"),
+    P("fts-caret", "^queue"),
     P("tsquery", "queue & !lunch | (x:*)"),
 )
 
 # Where open-redirect attempts must not lead.
 OFF_SITE = [
-    P("protocol-relative", "//evil.example"), P("backslash", "/\\evil.example"),
-    P("scheme-no-slashes", "https:evil.example"), P("absolute", "https://evil.example/"),
-    P("encoded-slashes", "%2F%2Fevil.example"), P("javascript", "javascript:alert(1)"),
-    P("data-url", "data:text/html,<script>alert(1)</script>"), P("triple-slash", "///evil.example"),
-    P("tab", "/\t/evil.example"), P("leading-space", " //evil.example"),
-    P("userinfo", "http://127.0.0.1@evil.example"), P("backslashes", "\\\\evil.example"),
+    P("protocol-relative", "//evil.example"),
+    P("backslash", "/\\evil.example"),
+    P("scheme-no-slashes", "https:evil.example"),
+    P("absolute", "https://evil.example/"),
+    P("encoded-slashes", "%2F%2Fevil.example"),
+    P("javascript", "javascript:alert(1)"),
+    P("data-url", "data:text/html,<script>alert(1)</script>"),
+    P("triple-slash", "///evil.example"),
+    P("tab", "/\t/evil.example"),
+    P("leading-space", " //evil.example"),
+    P("userinfo", "http://127.0.0.1@evil.example"),
+    P("backslashes", "\\\\evil.example"),
     # urlsplit drops CR, LF and tab before it looks for a host: a line break once reached
     # the Location header (a 500, or a header planted by the link).
-    P("crlf", "/\r\nSet-Cookie: planted=1"), P("lf", "/\nX: 1"), P("cr-host", "/\r//evil.example"),
+    P("crlf", "/\r\nSet-Cookie: planted=1"),
+    P("lf", "/\nX: 1"),
+    P("cr-host", "/\r//evil.example"),
 ]
 
 
@@ -770,13 +992,24 @@ def search_cases(route, name, expect, extra=None):
 
 def password_cases(route, saved):
     """A new password, twice: rules apply to any text, and a hostile one that passes them is just a password."""
+
     def same(value):
         return {"confirm": value}
+
     rows = [Case(route, "password", v, saved, extra=same(v.value)) for v in (SCRIPT, SQL_DROP, IMG)]
-    rows += [Case(route, "password", v, invalid("Use at least 12 characters."), extra=same(v.value))
-             for v in (SQL_OR, NUL, P("nul-padded", "\x00" * 20))]
-    rows.append(Case(route, "password", P("201-chars", "abcd" * 50 + "e"), invalid("Use at most 200 characters."),
-                     extra=same("abcd" * 50 + "e")))
+    rows += [
+        Case(route, "password", v, invalid("Use at least 12 characters."), extra=same(v.value))
+        for v in (SQL_OR, NUL, P("nul-padded", "\x00" * 20))
+    ]
+    rows.append(
+        Case(
+            route,
+            "password",
+            P("201-chars", "abcd" * 50 + "e"),
+            invalid("Use at most 200 characters."),
+            extra=same("abcd" * 50 + "e"),
+        )
+    )
     rows.append(Case(route, "password", MEGABYTE, TOO_LARGE))
     rows.append(Case(route, "password", EMPTY, invalid("Enter a new password.")))
     rows += [Case(route, "confirm", v, invalid("The two passwords are not the same.")) for v in (SCRIPT, SQL_OR, NUL)]
@@ -811,8 +1044,7 @@ CASES: list[Case] = [
     Case(LOG, "told_dsl_in_person", SCRIPT, ACCEPTED),
     # Only exactly "1" skips the gentle check; anything else shows it (and saves nothing yet).
     *[Case(LOG, "checked", v, CHECK_SHOWN) for v in (LEFT_OUT, EMPTY, SCRIPT, SQL_OR, P("true", "true"))],
-    Case(LOG, "narrative", P("script-unchecked", "<script>AB</script> said J.S."), CHECK_SHOWN,
-         extra={"checked": ""}),
+    Case(LOG, "narrative", P("script-unchecked", "<script>AB</script> said J.S."), CHECK_SHOWN, extra={"checked": ""}),
     *search_cases(LOG, "q", PICKER, extra={"find": "1"}),
     Case(LOG, "q", MEGABYTE, TOO_LARGE, extra={"find": "1"}),
     Case(LOG, "find", SCRIPT, PICKER),
@@ -829,23 +1061,38 @@ CASES: list[Case] = [
     *id_cases(ENTRY_PAGE, "entry_id", MISSING, other=OTHER_ENTRY),
     *id_cases(FOLLOW_UP, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     *text_cases(FOLLOW_UP, "text", required=invalid("Write the details.")),
-    *text_cases(FOLLOW_UP, "reason", extra={"kind": "decision"},
-                required=invalid("Give the reason for this decision.")),
-    *text_cases(FOLLOW_UP, "agency_name", extra={"kind": "agency"}, long_text=201,
-                too_long=invalid("Field cannot be longer than 200 characters."),
-                required=invalid("Name the agency.")),
+    *text_cases(
+        FOLLOW_UP, "reason", extra={"kind": "decision"}, required=invalid("Give the reason for this decision.")
+    ),
+    *text_cases(
+        FOLLOW_UP,
+        "agency_name",
+        extra={"kind": "agency"},
+        long_text=201,
+        too_long=invalid("Field cannot be longer than 200 characters."),
+        required=invalid("Name the agency."),
+    ),
     Case(FOLLOW_UP, "agency_name", BREAKOUT, SAVED, extra={"kind": "agency"}),
-    *text_cases(FOLLOW_UP, "agency_reference", extra={"kind": "agency", "agency_name": "Social care"},
-                long_text=101, too_long=invalid("Field cannot be longer than 100 characters.")),
+    *text_cases(
+        FOLLOW_UP,
+        "agency_reference",
+        extra={"kind": "agency", "agency_name": "Social care"},
+        long_text=101,
+        too_long=invalid("Field cannot be longer than 100 characters."),
+    ),
     Case(FOLLOW_UP, "agency_reference", BREAKOUT, SAVED, extra={"kind": "agency", "agency_name": "Police"}),
-    *[Case(FOLLOW_UP, "kind", v, NOT_A_CHOICE) for v in (
-        P("closed", "closed"), P("reviewed", "reviewed"), P("reopened", "reopened"), SCRIPT, SQL_OR)],
+    *[
+        Case(FOLLOW_UP, "kind", v, NOT_A_CHOICE)
+        for v in (P("closed", "closed"), P("reviewed", "reviewed"), P("reopened", "reopened"), SCRIPT, SQL_OR)
+    ],
     Case(FOLLOW_UP, "kind", LEFT_OUT, invalid("Choose what you are adding.")),
     Case(FOLLOW_UP, "kind", P("action", "action"), NOT_A_CHOICE, who="teacher1"),  # the recorder adds notes only
     Case(FOLLOW_UP, "kind", P("note", "note"), MISSING, who="teacher2"),  # not theirs: looks missing
     Case(FOLLOW_UP, "kind", P("note", "note"), FORBIDDEN, who="governor"),
-    *[Case(FOLLOW_UP, "risk_level", v, NOT_A_CHOICE, extra={"kind": "risk_assessment"})
-      for v in (P("extreme", "extreme"), SCRIPT, SQL_OR)],
+    *[
+        Case(FOLLOW_UP, "risk_level", v, NOT_A_CHOICE, extra={"kind": "risk_assessment"})
+        for v in (P("extreme", "extreme"), SCRIPT, SQL_OR)
+    ],
     Case(FOLLOW_UP, "risk_level", EMPTY, invalid("Choose the level of risk."), extra={"kind": "risk_assessment"}),
     *[Case(FOLLOW_UP, "occurred_at", v, BAD_DATE) for v in FAR_DATES],
     *[Case(FOLLOW_UP, "occurred_at", v, IN_FUTURE) for v in FUTURE_DATES],
@@ -858,8 +1105,9 @@ CASES: list[Case] = [
     *text_cases(CLOSE, "rationale", required=invalid("Give the reason it can be closed now.")),
     Case(CLOSE, "outcome", P("outcome", "Done."), FORBIDDEN, who="slt"),
     *id_cases(REOPEN, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
-    Case(REOPEN, "entry_id", P("open-entry", lambda s: str(s["entry_id"])),
-         Expect((409,), "This entry is already open.")),
+    Case(
+        REOPEN, "entry_id", P("open-entry", lambda s: str(s["entry_id"])), Expect((409,), "This entry is already open.")
+    ),
     *text_cases(REOPEN, "reason", required=invalid("Give the reason for reopening.")),
     # The review queue and a chronology: filters that are not in the choices are ignored.
     *filter_cases(QUEUE, "category"),
@@ -879,37 +1127,63 @@ CASES: list[Case] = [
     *[Case(LOGIN, "?next", target, SIGNED_IN_HOME) for target in OFF_SITE],
     Case(LOGIN, "?next", P("local", "/review"), Expect((303,), location="/review", writes=True)),
     # With two-factor sign-in (the DSL), next= is carried to the code step only when it is safe.
-    *[Case(LOGIN, "?next", P(f"{target.label}-then-code", target.value), TO_THE_CODE_STEP, extra=AS_DSL)
-      for target in OFF_SITE],
-    Case(LOGIN, "?next", P("local-then-code", "/review"), extra=AS_DSL,
-         expect=Expect((303,), location="/login/two-factor?next=/review", writes=True)),
+    *[
+        Case(LOGIN, "?next", P(f"{target.label}-then-code", target.value), TO_THE_CODE_STEP, extra=AS_DSL)
+        for target in OFF_SITE
+    ],
+    Case(
+        LOGIN,
+        "?next",
+        P("local-then-code", "/review"),
+        extra=AS_DSL,
+        expect=Expect((303,), location="/login/two-factor?next=/review", writes=True),
+    ),
     *[Case(TWO_FACTOR, "?next", target, SIGNED_IN_HOME) for target in OFF_SITE],
     Case(TWO_FACTOR, "?next", P("local", "/review"), Expect((303,), location="/review", writes=True)),
     Case(LOGIN_PAGE, "next", SCRIPT, SHOWN),
     Case(TWO_FACTOR_PAGE, "next", SCRIPT, SHOWN),
     *[Case(LOGIN, "email", v, SIGN_IN_FAILED) for v in (SCRIPT, BREAKOUT, SQL_OR, SQL_DROP, NUL)],
-    Case(LOGIN, "email", P("255-chars", "a" * 245 + "@x.example"),
-         invalid("Field cannot be longer than 254 characters.")),
+    Case(
+        LOGIN, "email", P("255-chars", "a" * 245 + "@x.example"), invalid("Field cannot be longer than 254 characters.")
+    ),
     Case(LOGIN, "email", MEGABYTE, TOO_LARGE),
     *[Case(LOGIN, "password", v, WRONG_PASSWORD) for v in (SQL_OR, SQL_DROP, SCRIPT, ODD_UNICODE)],
     Case(LOGIN, "password", MEGABYTE, TOO_LARGE),
     *[Case(LOGOUT, "?next", target, BACK_TO_SIGN_IN) for target in OFF_SITE[:3]],
     # The code step: anything but the current code is a failure that counts towards the lock.
-    *[Case(TWO_FACTOR, "code", v, WRONG_CODE if len(v.value) <= 20 else TOO_LONG_CODE)
-      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE, BLANK, P("arabic-indic-digits", "\u0661" * 6),
-                SHORT_SCRIPT)],
+    *[
+        Case(TWO_FACTOR, "code", v, WRONG_CODE if len(v.value) <= 20 else TOO_LONG_CODE)
+        for v in (
+            SCRIPT,
+            IMG,
+            SQL_OR,
+            SQL_DROP,
+            NUL,
+            ODD_UNICODE,
+            BLANK,
+            P("arabic-indic-digits", "\u0661" * 6),
+            SHORT_SCRIPT,
+        )
+    ],
     Case(TWO_FACTOR, "code", P("21-chars", "1" * 21), TOO_LONG_CODE),
     *[Case(TWO_FACTOR, "code", v, CODE_REQUIRED) for v in (EMPTY, LEFT_OUT)],
     Case(TWO_FACTOR, "code", MEGABYTE, TOO_LARGE),
     # Asking for a reset link, and the link.
     *[Case(FORGOT, "email", v, RESET_ASKED) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
-    Case(FORGOT, "email", P("255-chars", "a" * 245 + "@x.example"),
-         invalid("Field cannot be longer than 254 characters.")),
+    Case(
+        FORGOT,
+        "email",
+        P("255-chars", "a" * 245 + "@x.example"),
+        invalid("Field cannot be longer than 254 characters."),
+    ),
     Case(FORGOT, "email", EMPTY, invalid("Enter your email address.")),
     Case(FORGOT, "email", MEGABYTE, TOO_LARGE),
     Case(FORGOT_PAGE, "next", SCRIPT, SHOWN),
-    *[Case(route, "token", v, RESET_LINK_DEAD) for route in (RESET_PAGE, RESET)
-      for v in (IMG, SQL_OR, NUL, HUGE, P("long", "x" * 5000), P("other-case", RESET_TOKEN.upper()))],
+    *[
+        Case(route, "token", v, RESET_LINK_DEAD)
+        for route in (RESET_PAGE, RESET)
+        for v in (IMG, SQL_OR, NUL, HUGE, P("long", "x" * 5000), P("other-case", RESET_TOKEN.upper()))
+    ],
     *[Case(RESET_PAGE, "token", v, MISSING) for v in (TRAVERSAL, SCRIPT)],  # a "/" in it: no such page
     *password_cases(RESET, BACK_TO_SIGN_IN),
     # The signed-in person's account.
@@ -924,54 +1198,96 @@ CASES: list[Case] = [
     Case(TURN_OFF, "off-code", MEGABYTE, TOO_LARGE),
     # Two-factor sign-in is required of a DSL: the button is refused, whatever the code.
     Case(TURN_OFF, "off-code", SCRIPT, Expect((303,), location="/account/two-factor"), who="dsl"),
-    *[Case(CHANGE_PASSWORD, "current", v, invalid("That is not your current password."))
-      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL)],
+    *[
+        Case(CHANGE_PASSWORD, "current", v, invalid("That is not your current password."))
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL)
+    ],
     Case(CHANGE_PASSWORD, "current", MEGABYTE, TOO_LARGE),
     *password_cases(CHANGE_PASSWORD, Expect((303,), location="/", writes=True)),
     Case(PASSWORD_PAGE, "next", SCRIPT, SHOWN),
     # An admin's pages: accounts of their own school only, and never their own from here.
-    *[case for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK, FORCE_RESET_PAGE, RESET_TWO_FACTOR_PAGE) for case in (
-        *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
-        Case(route, "user_id", OWN_ACCOUNT, MISSING),
-        Case(route, "user_id", P("teacher1", lambda s: str(s["teacher1_id"])), FORBIDDEN, who="dsl"))],
+    *[
+        case
+        for route in (FORCE_RESET, RESET_TWO_FACTOR, UNLOCK, FORCE_RESET_PAGE, RESET_TWO_FACTOR_PAGE)
+        for case in (
+            *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
+            Case(route, "user_id", OWN_ACCOUNT, MISSING),
+            Case(route, "user_id", P("teacher1", lambda s: str(s["teacher1_id"])), FORBIDDEN, who="dsl"),
+        )
+    ],
     # Only the confirm page's button acts: any other "confirm" shows that page again, nothing changed.
-    *[Case(route, "confirm", v, invalid("Nothing has changed yet"))
-      for route in (FORCE_RESET, RESET_TWO_FACTOR) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, EMPTY)],
+    *[
+        Case(route, "confirm", v, invalid("Nothing has changed yet"))
+        for route in (FORCE_RESET, RESET_TWO_FACTOR)
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, EMPTY)
+    ],
     *[Case(route, "confirm", MEGABYTE, TOO_LARGE) for route in (FORCE_RESET, RESET_TWO_FACTOR)],
     Case(USERS, "next", SCRIPT, SHOWN),
     Case(USERS, "next", SCRIPT, FORBIDDEN, who="teacher1"),
     # The audit log: text filters are data, never SQL; dates in range; other schools' pupils not found.
-    *[Case(AUDIT_LOG, name, v, SHOWN) for name in ("who", "pupil")
-      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, LIKE_WILDCARDS, ODD_UNICODE, OTHER_PUPIL_NAME)],
-    *[Case(AUDIT_LOG, name, P("101-chars", "a" * 101), invalid("Field cannot be longer than 100 characters."))
-      for name in ("who", "pupil")],
+    *[
+        Case(AUDIT_LOG, name, v, SHOWN)
+        for name in ("who", "pupil")
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, LIKE_WILDCARDS, ODD_UNICODE, OTHER_PUPIL_NAME)
+    ],
+    *[
+        Case(AUDIT_LOG, name, P("101-chars", "a" * 101), invalid("Field cannot be longer than 100 characters."))
+        for name in ("who", "pupil")
+    ],
     *[Case(AUDIT_LOG, "action", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("unknown", "entry.deleted"))],
-    *[Case(AUDIT_LOG, name, v, INVALID_DATE) for name in ("since", "until")
-      for v in (P("2026-02-30", "2026-02-30"), P("31/12/2025", "31/12/2025"), P("year-0", "0000-01-01"),
-                P("year-99999", "99999-01-01"), NOT_A_DATE, SCRIPT, SQL_OR)],
+    *[
+        Case(AUDIT_LOG, name, v, INVALID_DATE)
+        for name in ("since", "until")
+        for v in (
+            P("2026-02-30", "2026-02-30"),
+            P("31/12/2025", "31/12/2025"),
+            P("year-0", "0000-01-01"),
+            P("year-99999", "99999-01-01"),
+            NOT_A_DATE,
+            SCRIPT,
+            SQL_OR,
+        )
+    ],
     Case(AUDIT_LOG, "since", P("1999", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
     Case(AUDIT_LOG, "since", P("year-1", "0001-01-01"), invalid("Enter a date from 2000 onwards.")),
     *[Case(AUDIT_LOG, "until", v, SHOWN) for v in (P("year-9999", "9999-12-31"), P("year-2100", "2100-01-01"), EMPTY)],
     Case(AUDIT_LOG, "since", EMPTY, SHOWN),
     Case(AUDIT_LOG, "since", P("year-9999-alone", "9999-12-31"), SHOWN, extra={"until": ""}),
-    *[Case(AUDIT_LOG, name, v, invalid("The end date must be on or after the start date."))
-      for name, v in (("until", P("before-since", "2024-08-31")), ("since", P("after-until", "2030-01-02")),
-                      ("since", P("year-9999", "9999-12-31")))],
+    *[
+        Case(AUDIT_LOG, name, v, invalid("The end date must be on or after the start date."))
+        for name, v in (
+            ("until", P("before-since", "2024-08-31")),
+            ("since", P("after-until", "2030-01-02")),
+            ("since", P("year-9999", "9999-12-31")),
+        )
+    ],
     *filter_cases(AUDIT_LOG, "before"),
     Case(AUDIT_LOG, "who", SCRIPT, FORBIDDEN, who="dsl"),  # the log is the admins'
     *id_cases(VIEWERS, "pupil_id", MISSING, other=OTHER_PUPIL),
     *filter_cases(VIEWERS, "before"),
     Case(VIEWERS, "pupil_id", P("own-pupil", lambda s: str(s["pupil_id"])), MISSING, who="slt"),  # the team only
     # The recording guidance: another school's page is not found; the text an admin saves is inert.
-    *[Case(route, "school", v, MISSING) for route in (GUIDANCE, GUIDANCE_HISTORY, GUIDANCE_EDIT_PAGE)
-      for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, HUGE, EMPTY)],
-    *[Case(route, "trust", v, MISSING) for route in (GUIDANCE_HISTORY, GUIDANCE_EDIT_PAGE)
-      for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, P("missing", "999999"))],
+    *[
+        Case(route, "school", v, MISSING)
+        for route in (GUIDANCE, GUIDANCE_HISTORY, GUIDANCE_EDIT_PAGE)
+        for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, HUGE, EMPTY)
+    ],
+    *[
+        Case(route, "trust", v, MISSING)
+        for route in (GUIDANCE_HISTORY, GUIDANCE_EDIT_PAGE)
+        for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, P("missing", "999999"))
+    ],
     Case(GUIDANCE_EDIT_PAGE, "trust", P("own-trust", lambda s: str(s["trust_id"])), MISSING),  # a school's admin
-    *id_cases(GUIDANCE_VERSION, "version_id", MISSING, other=P("other-school-version",
-                                                               lambda s: str(s["other_guidance_id"]))),
-    *text_cases(GUIDANCE_EDIT, "body", long_text=50_001, too_long=invalid("Keep the guidance under 50,000 characters."),
-                required=invalid("Write the guidance.")),
+    *id_cases(
+        GUIDANCE_VERSION, "version_id", MISSING, other=P("other-school-version", lambda s: str(s["other_guidance_id"]))
+    ),
+    *text_cases(
+        GUIDANCE_EDIT,
+        "body",
+        long_text=50_001,
+        too_long=invalid("Keep the guidance under 50,000 characters."),
+        required=invalid("Write the guidance."),
+    ),
     Case(GUIDANCE_EDIT, "body", BREAKOUT, SAVED),
     Case(GUIDANCE_EDIT, "body", P("markdown-javascript-link", "[Read this](javascript:alert(1))"), SAVED),
     Case(GUIDANCE_EDIT, "body", P("markdown-image-onerror", '![x](x" onerror="alert(1))'), SAVED),
@@ -981,35 +1297,70 @@ CASES: list[Case] = [
     *[Case(GUIDANCE_EDIT, "?school", v, MISSING) for v in (OTHER_SCHOOL, SCRIPT, SQL_OR)],
     Case(GUIDANCE_EDIT, "?trust", P("own-trust", lambda s: str(s["trust_id"])), MISSING),
     Case(GUIDANCE_EDIT, "body", P("text", "Write it down."), FORBIDDEN, who="dsl"),
-    *text_cases(CATEGORIES, BEHAVIOUR_DESCRIPTION, long_text=401,
-                too_long=invalid("Keep the description of Behaviour under 400 characters."),
-                required=invalid("Write a short description of Behaviour.")),
+    *text_cases(
+        CATEGORIES,
+        BEHAVIOUR_DESCRIPTION,
+        long_text=401,
+        too_long=invalid("Keep the description of Behaviour under 400 characters."),
+        required=invalid("Write a short description of Behaviour."),
+    ),
     Case(CATEGORIES, BEHAVIOUR_DESCRIPTION, BREAKOUT, SAVED),
     Case(CATEGORIES, BEHAVIOUR_DESCRIPTION, LEFT_OUT, invalid("Write a short description of Behaviour.")),
     Case(CATEGORIES, "description_999999", SCRIPT, Expect((303,), location="/guidance/categories", writes=True)),
     Case(CATEGORIES_PAGE, "next", SCRIPT, SHOWN),
     *[Case(route, "school", SCRIPT, SHOWN) for route in (GUIDANCE_VERSION, CATEGORIES_PAGE)],
     # The "hide screen" page: its way back stays on the site, whatever the Referer says.
-    *[Case(HIDDEN, "header:Referer", P(label, value), Expect((200,), link="/")) for label, value in (
-        ("other-site", "https://evil.example/log"), ("protocol-relative", "//evil.example/log"),
-        ("double-slash-path", "http://localhost//evil.example"), ("backslash-path", "http://localhost/\\evil.example"),
-        ("javascript", "javascript:alert(1)"), ("userinfo", "http://localhost@evil.example/log"),
-        ("tab-path", "http://localhost/\t/evil.example"), ("itself", "http://localhost/hidden"),
-        ("other-port", "http://localhost:8080/log"), ("not-a-url", "<script>alert(1)</script>"))],
+    *[
+        Case(HIDDEN, "header:Referer", P(label, value), Expect((200,), link="/"))
+        for label, value in (
+            ("other-site", "https://evil.example/log"),
+            ("protocol-relative", "//evil.example/log"),
+            ("double-slash-path", "http://localhost//evil.example"),
+            ("backslash-path", "http://localhost/\\evil.example"),
+            ("javascript", "javascript:alert(1)"),
+            ("userinfo", "http://localhost@evil.example/log"),
+            ("tab-path", "http://localhost/\t/evil.example"),
+            ("itself", "http://localhost/hidden"),
+            ("other-port", "http://localhost:8080/log"),
+            ("not-a-url", "<script>alert(1)</script>"),
+        )
+    ],
     Case(HIDDEN, "header:Referer", LEFT_OUT, Expect((200,), link="/")),
-    Case(HIDDEN, "header:Referer", P("own-page", "http://localhost/entries/1?tab=2"),
-         Expect((200,), link="/entries/1?tab=2")),
-    Case(HIDDEN, "header:Referer", P("own-page-script", "http://localhost/log?q=<script>alert(1)</script>"),
-         Expect((200,), link="/log?q=<script>alert(1)</script>")),
+    Case(
+        HIDDEN,
+        "header:Referer",
+        P("own-page", "http://localhost/entries/1?tab=2"),
+        Expect((200,), link="/entries/1?tab=2"),
+    ),
+    Case(
+        HIDDEN,
+        "header:Referer",
+        P("own-page-script", "http://localhost/log?q=<script>alert(1)</script>"),
+        Expect((200,), link="/log?q=<script>alert(1)</script>"),
+    ),
     Case(HIDDEN, "header:Referer", LEFT_OUT, Expect((200,), link="/"), who=None),
     # Reports: filters must be among the choices; a year far away is not one.
-    *[Case(route, "year", v, NOT_A_CHOICE if route == REPORTS else CSV_REFUSED) for route in (REPORTS, REPORT_CSV)
-      for v in (P("1999", "1999"), P("9999", "9999"), P("next-year", "2027"), OVER_INT64, NEGATIVE, SCRIPT, SQL_OR,
-                DECIMAL)],
+    *[
+        Case(route, "year", v, NOT_A_CHOICE if route == REPORTS else CSV_REFUSED)
+        for route in (REPORTS, REPORT_CSV)
+        for v in (
+            P("1999", "1999"),
+            P("9999", "9999"),
+            P("next-year", "2027"),
+            OVER_INT64,
+            NEGATIVE,
+            SCRIPT,
+            SQL_OR,
+            DECIMAL,
+        )
+    ],
     Case(REPORTS, "year", EMPTY, SHOWN),  # empty: the current year
-    *[Case(route, name, v, NOT_A_CHOICE if route == REPORTS else CSV_REFUSED)
-      for route in (REPORTS, REPORT_CSV) for name in ("term", "category", "school")
-      for v in (SCRIPT, SQL_OR, OVER_INT64)],
+    *[
+        Case(route, name, v, NOT_A_CHOICE if route == REPORTS else CSV_REFUSED)
+        for route in (REPORTS, REPORT_CSV)
+        for name in ("term", "category", "school")
+        for v in (SCRIPT, SQL_OR, OVER_INT64)
+    ],
     Case(REPORTS, "school", P("other-school", "brookfield"), NOT_A_CHOICE),
     Case(REPORTS, "category", P("retired", lambda s: str(s["retired_category_id"])), SHOWN),
     *[Case(REPORT_CSV, "key", v, MISSING) for v in (SCRIPT, SQL_OR, P("unknown", "pupils"), EMPTY)],
@@ -1022,30 +1373,54 @@ CASES: list[Case] = [
     *filter_cases(FULL_TEXT, "page"),
     Case(FULL_TEXT, "q", SCRIPT, FORBIDDEN, who="teacher1"),
     # The chronology's filters and exports: a value that is not one of the choices is ignored.
-    *[case for route in (CHRONOLOGY, CHRONOLOGY_CSV)
-      for name in ("view", "status", "kind", "key", "from", "to") for case in filter_cases(route, name)],
-    *[Case(route, name, v, SHOWN) for route in (CHRONOLOGY, CHRONOLOGY_CSV) for name in ("from", "to")
-      for v in (P("2026-02-30", "2026-02-30"), P("year-0", "0000-01-01"), P("year-99999", "99999-01-01"),
-                P("year-9999", "9999-12-31"))],
+    *[
+        case
+        for route in (CHRONOLOGY, CHRONOLOGY_CSV)
+        for name in ("view", "status", "kind", "key", "from", "to")
+        for case in filter_cases(route, name)
+    ],
+    *[
+        Case(route, name, v, SHOWN)
+        for route in (CHRONOLOGY, CHRONOLOGY_CSV)
+        for name in ("from", "to")
+        for v in (
+            P("2026-02-30", "2026-02-30"),
+            P("year-0", "0000-01-01"),
+            P("year-99999", "99999-01-01"),
+            P("year-9999", "9999-12-31"),
+        )
+    ],
     *filter_cases(CHRONOLOGY_CSV, "category"),
     *id_cases(CHRONOLOGY_CSV, "pupil_id", MISSING, other=OTHER_PUPIL),
     *id_cases(CHRONOLOGY_PDF, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
     Case(CHRONOLOGY_PDF, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), MISSING, who="teacher1"),
     # Key events: the safeguarding team of the entry's school; the way back stays on the chronology.
     *id_cases(KEY_EVENT, "follow_up_id", MISSING, values=SOME_IDS),
-    *[Case(KEY_EVENT, name, v, Expect((303,), writes=True)) for name in ("pupil", "page")
-      for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, EMPTY, P("other-pupil", lambda s: str(s["other_pupil_id"])))],
+    *[
+        Case(KEY_EVENT, name, v, Expect((303,), writes=True))
+        for name in ("pupil", "page")
+        for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, EMPTY, P("other-pupil", lambda s: str(s["other_pupil_id"])))
+    ],
     Case(KEY_EVENT, "pupil", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
     # Pupils from the MIS: the school among the admin's, the file read as data, uploads by their id only.
     *[Case(IMPORT, "school", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("other-school", "brookfield"))],
-    *[Case(IMPORT, "file", csv_file(content), Expect((303,), writes=True)) for content in (
-        PUPILS_CSV.replace(b"Quinn", b"<script>alert(1)</script>"), PUPILS_CSV.replace(b"Ava", b"' OR 1=1 --"),
-        PUPILS_CSV.replace(b"Quinn", b"=HYPERLINK(\"http://evil.example\")"))],
-    *[Case(IMPORT, "file", csv_file(content, name), invalid(message)) for content, name, message in (
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "pupils.csv", "not a CSV"),
-        (b"Name,Colour\r\nAva,blue\r\n", "pupils.csv", "UPN"),
-        (b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\n", "<script>.csv", "no pupils"),
-        (b"", "empty.csv", "The file is empty"))],
+    *[
+        Case(IMPORT, "file", csv_file(content), Expect((303,), writes=True))
+        for content in (
+            PUPILS_CSV.replace(b"Quinn", b"<script>alert(1)</script>"),
+            PUPILS_CSV.replace(b"Ava", b"' OR 1=1 --"),
+            PUPILS_CSV.replace(b"Quinn", b'=HYPERLINK("http://evil.example")'),
+        )
+    ],
+    *[
+        Case(IMPORT, "file", csv_file(content, name), invalid(message))
+        for content, name, message in (
+            (b"\x89PNG\r\n\x1a\n\x00\x00", "pupils.csv", "not a CSV"),
+            (b"Name,Colour\r\nAva,blue\r\n", "pupils.csv", "UPN"),
+            (b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\n", "<script>.csv", "no pupils"),
+            (b"", "empty.csv", "The file is empty"),
+        )
+    ],
     Case(IMPORT_PAGE, "?school", SCRIPT, SHOWN),
     Case(IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
     Case(IMPORT, "file", SCRIPT, invalid("Choose the CSV file to import.")),  # text, not a file
@@ -1053,8 +1428,11 @@ CASES: list[Case] = [
     # The second confirmation of many leavers: any value ticks it; this preview needs none.
     *[Case(IMPORT_CONFIRM, "leavers", v, Expect((303,), writes=True)) for v in (SCRIPT, SQL_OR, EMPTY)],
     Case(IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
-    *[Case(route, "upload_id", v, MISSING) for route in (IMPORT_PREVIEW, IMPORT_CONFIRM)
-      for v in (SCRIPT, SQL_OR, P("long", "a" * 40), P("dotdot", ".."), NEGATIVE)],
+    *[
+        Case(route, "upload_id", v, MISSING)
+        for route in (IMPORT_PREVIEW, IMPORT_CONFIRM)
+        for v in (SCRIPT, SQL_OR, P("long", "a" * 40), P("dotdot", ".."), NEGATIVE)
+    ],
     Case(IMPORT_PREVIEW, "upload_id", P("someone-elses", lambda s: s["upload_id"]), FORBIDDEN, who="dsl"),
     Case(RETENTION, "?years", SCRIPT, SHOWN),
     Case(RETENTION, "?years", SCRIPT, FORBIDDEN, who="slt"),
@@ -1064,8 +1442,11 @@ CASES: list[Case] = [
     *[Case(RETRY_ALL, "next", v, Expect((303,), location="/")) for v in (*OFF_SITE, SCRIPT, SQL_OR, EMPTY)],
     Case(RETRY_ALL, "next", P("review", "/review"), FORBIDDEN, who="teacher1"),
     # The governors' review: the reports' filters, a sample size among the choices, any seed.
-    *[Case(OVERSIGHT, name, v, NOT_A_CHOICE) for name in ("year", "term", "category", "school", "sample")
-      for v in (SCRIPT, SQL_OR, OVER_INT64)],
+    *[
+        Case(OVERSIGHT, name, v, NOT_A_CHOICE)
+        for name in ("year", "term", "category", "school", "sample")
+        for v in (SCRIPT, SQL_OR, OVER_INT64)
+    ],
     Case(OVERSIGHT, "sample", P("1000", "1000"), NOT_A_CHOICE),
     Case(OVERSIGHT, "school", P("other-school", "brookfield"), NOT_A_CHOICE),
     *[Case(OVERSIGHT, "seed", v, SHOWN) for v in (SCRIPT, SQL_OR, NEGATIVE, OVER_INT64, HUGE, WORD, EMPTY)],
@@ -1075,29 +1456,72 @@ CASES: list[Case] = [
     *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in VALID_POST.items()],
     # The one-time key of a form that creates a record (cpoms/submissions.py): only a key the
     # form was given counts; anything else is the form again with a fresh key, nothing saved.
-    *[Case(route, "submission_key", v, invalid(KEY_REFUSED))
-      for route in (LOG, FOLLOW_UP, ADD_CATEGORY, AMEND, LINK, START_MONITORING, REVIEW_MONITORING, END_MONITORING,
-                    TRANSFER_START, TRANSFER_RECEIPT, ATTACH, MESSAGE_RECORDER)
-      for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))],
+    *[
+        Case(route, "submission_key", v, invalid(KEY_REFUSED))
+        for route in (
+            LOG,
+            FOLLOW_UP,
+            ADD_CATEGORY,
+            AMEND,
+            LINK,
+            START_MONITORING,
+            REVIEW_MONITORING,
+            END_MONITORING,
+            TRANSFER_START,
+            TRANSFER_RECEIPT,
+            ATTACH,
+            MESSAGE_RECORDER,
+        )
+        for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))
+    ],
     # Static files: no way out of static/.
-    *[Case(STATIC, "filename", P(label, value), MISSING) for label, value in (
-        ("dotdot", "../config.py"), ("encoded-dotdot", "..%2fconfig.py"), ("dotdot-dotdot", "css/../../config.py"),
-        ("encoded-dots", "%2e%2e/instance/secret_key"), ("backslash", "..\\config.py"),
-        ("nul", "css/app.css%00.txt"))],
+    *[
+        Case(STATIC, "filename", P(label, value), MISSING)
+        for label, value in (
+            ("dotdot", "../config.py"),
+            ("encoded-dotdot", "..%2fconfig.py"),
+            ("dotdot-dotdot", "css/../../config.py"),
+            ("encoded-dots", "%2e%2e/instance/secret_key"),
+            ("backslash", "..\\config.py"),
+            ("nul", "css/app.css%00.txt"),
+        )
+    ],
     # "//" is merged to "/" by a redirect that stays on the site (and then finds nothing).
-    Case(STATIC, "filename", P("absolute", "/etc/passwd"), Expect((308,), location="http://localhost/static/etc/passwd")),
+    Case(
+        STATIC, "filename", P("absolute", "/etc/passwd"), Expect((308,), location="http://localhost/static/etc/passwd")
+    ),
     # Concerns that evolve: a later category, a correction, a link (the DSL unless named).
     *id_cases(ADD_CATEGORY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
-    *[Case(ADD_CATEGORY, "category", v, NOT_A_CHOICE) for v in (
-        OVER_INT32, OVER_INT64, ZERO, NEGATIVE, WORD, SQL_OR, SCRIPT, DECIMAL,
-        P("retired", lambda s: str(s["retired_category_id"])),
-        P("recorded-as", lambda s: str(s["behaviour_id"])))],
+    *[
+        Case(ADD_CATEGORY, "category", v, NOT_A_CHOICE)
+        for v in (
+            OVER_INT32,
+            OVER_INT64,
+            ZERO,
+            NEGATIVE,
+            WORD,
+            SQL_OR,
+            SCRIPT,
+            DECIMAL,
+            P("retired", lambda s: str(s["retired_category_id"])),
+            P("recorded-as", lambda s: str(s["behaviour_id"])),
+        )
+    ],
     *[Case(ADD_CATEGORY, "category", v, invalid("Choose the category to add.")) for v in (EMPTY, LEFT_OUT)],
     *text_cases(ADD_CATEGORY, "reason", required=invalid("Give the reason for adding this category.")),
     *[Case(ADD_CATEGORY, "reason", P("reason", "x"), FORBIDDEN, who=who) for who in ("slt", "teacher1")],
     *id_cases(AMEND, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
-    *[Case(AMEND, "target", v, NOT_A_CHOICE) for v in (
-        SCRIPT, SQL_OR, WORD, NEGATIVE, OVER_INT64, P("another-entrys-follow-up", lambda s: str(s["follow_up_id"])))],
+    *[
+        Case(AMEND, "target", v, NOT_A_CHOICE)
+        for v in (
+            SCRIPT,
+            SQL_OR,
+            WORD,
+            NEGATIVE,
+            OVER_INT64,
+            P("another-entrys-follow-up", lambda s: str(s["follow_up_id"])),
+        )
+    ],
     *[Case(AMEND, "target", v, invalid("Choose what you are correcting.")) for v in (EMPTY, LEFT_OUT)],
     *text_cases(AMEND, "text", required=invalid("Write the correction.")),
     *text_cases(AMEND, "reason", required=invalid("Give the reason for the correction.")),
@@ -1105,31 +1529,49 @@ CASES: list[Case] = [
     *[Case(AMEND, "target", P("narrative", "narrative"), FORBIDDEN, who=who) for who in ("slt", "governor")],
     Case(AMEND, "target", P("narrative", "narrative"), MISSING, who="teacher2"),
     *id_cases(LINK, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
-    *[Case(LINK, "other", v, NOT_A_CHOICE) for v in (
-        SCRIPT, SQL_OR, WORD, NEGATIVE, OVER_INT64, OTHER_ENTRY, P("itself", lambda s: str(s["entry_id"])))],
-    *[Case(LINK, "number", v, invalid("Type the entry number in digits"), extra={"other": ""})
-      for v in (SCRIPT, SQL_OR, WORD, NEGATIVE, ZERO, DECIMAL, SUPERSCRIPT, ARABIC_DIGIT, OVER_INT32)],
+    *[
+        Case(LINK, "other", v, NOT_A_CHOICE)
+        for v in (SCRIPT, SQL_OR, WORD, NEGATIVE, OVER_INT64, OTHER_ENTRY, P("itself", lambda s: str(s["entry_id"])))
+    ],
+    *[
+        Case(LINK, "number", v, invalid("Type the entry number in digits"), extra={"other": ""})
+        for v in (SCRIPT, SQL_OR, WORD, NEGATIVE, ZERO, DECIMAL, SUPERSCRIPT, ARABIC_DIGIT, OVER_INT32)
+    ],
     Case(LINK, "number", P("13-chars", "1" * 13), invalid("Type the entry number in digits"), extra={"other": ""}),
     Case(LINK, "number", MEGABYTE, TOO_LARGE),
-    *[Case(LINK, "number", v, invalid("no entry with that number that you can read"), extra={"other": ""})
-      for v in (OTHER_ENTRY, P("missing", "999999"))],
-    Case(LINK, "number", P("itself", lambda s: str(s["entry_id"])), invalid("cannot be linked to itself"),
-         extra={"other": ""}),
+    *[
+        Case(LINK, "number", v, invalid("no entry with that number that you can read"), extra={"other": ""})
+        for v in (OTHER_ENTRY, P("missing", "999999"))
+    ],
+    Case(
+        LINK,
+        "number",
+        P("itself", lambda s: str(s["entry_id"])),
+        invalid("cannot be linked to itself"),
+        extra={"other": ""},
+    ),
     Case(LINK, "number", P("a-different-one", lambda s: str(s["entry_id"])), invalid("not both")),
     Case(LINK, "other", EMPTY, invalid("Choose the entry to link, or type its number.")),
     *text_cases(LINK, "reason", required=invalid("Give the reason for linking these entries.")),
     *[Case(LINK, "reason", P("reason", "x"), FORBIDDEN, who=who) for who in ("slt", "teacher1")],
-
     # Pupils' roles and staff alerted on the log form: a role from the list, colleagues of
     # the entry's school, siblings only of a pupil on the form.
     *[Case(LOG, ROLE, v, BAD_ROLE) for v in (SCRIPT, SQL_OR, NUL, P("unknown", "victim"), P("label", "Witness"))],
     Case(LOG, ROLE, MEGABYTE, TOO_LARGE),
     *[Case(LOG, ROLE, v, ACCEPTED) for v in (EMPTY, LEFT_OUT, P("alleged-victim", "alleged_victim"))],
     Case(LOG, "role_{other_pupil_id}", SCRIPT, ACCEPTED),  # not a pupil of the entry: ignored
-    *[Case(LOG, "alert_staff", v, STAFF_NOT_FOUND) for v in (
-        OTHER_SCHOOL_USER, *ID_VALUES, ARABIC_DIGIT, P("governor", lambda s: str(s["world"]["governor"].id)),
-        P("admin", lambda s: str(s["admin_id"])), P("self", lambda s: str(s["teacher1_id"])),
-        P("dsl-and-other-school", lambda s: [str(s["world"]["dsl"].id), str(s["other_teacher_id"])]))],
+    *[
+        Case(LOG, "alert_staff", v, STAFF_NOT_FOUND)
+        for v in (
+            OTHER_SCHOOL_USER,
+            *ID_VALUES,
+            ARABIC_DIGIT,
+            P("governor", lambda s: str(s["world"]["governor"].id)),
+            P("admin", lambda s: str(s["admin_id"])),
+            P("self", lambda s: str(s["teacher1_id"])),
+            P("dsl-and-other-school", lambda s: [str(s["world"]["dsl"].id), str(s["other_teacher_id"])]),
+        )
+    ],
     Case(LOG, "alert_staff", TEN_THOUSAND_IDS, invalid("Alert 30 people at most.")),
     Case(LOG, "alert_staff", P("dsl", lambda s: str(s["world"]["dsl"].id)), ALERTED),
     Case(LOG, "alert_staff", EMPTY, STAFF_NOT_FOUND),
@@ -1139,80 +1581,140 @@ CASES: list[Case] = [
 
 # --- tasks, information sharing and monitoring (issue 4, items 5, 6 and 10) ---------------
 
-SHARING = {"kind": "information_sharing", "shared_with": "Social care", "shared_what": "The disclosure.",
-           "share_purpose": "Strategy discussion.", "share_basis": "Public task.", "consent_sought": "no",
-           "consent_note": "Risk to the child."}
+SHARING = {
+    "kind": "information_sharing",
+    "shared_with": "Social care",
+    "shared_what": "The disclosure.",
+    "share_purpose": "Strategy discussion.",
+    "share_basis": "Public task.",
+    "consent_sought": "no",
+    "consent_note": "Risk to the child.",
+}
 TASK = {"kind": "task", "due_on": uk_day(3)}
 NOT_STAFF_HERE = invalid("Choose a member of staff of this school from the list.")
 BAD_DAY = invalid("Not a valid date value.")
-DAY_VALUES = (P("2026-02-30", "2026-02-30"), P("31/12/2025", "31/12/2025"), P("year-0", "0000-01-01"),
-              P("year-99999", "99999-01-01"), NOT_A_DATE, SCRIPT, SQL_OR)
+DAY_VALUES = (
+    P("2026-02-30", "2026-02-30"),
+    P("31/12/2025", "31/12/2025"),
+    P("year-0", "0000-01-01"),
+    P("year-99999", "99999-01-01"),
+    NOT_A_DATE,
+    SCRIPT,
+    SQL_OR,
+)
 PAST_DAY = P("yesterday-date", lambda s: uk_day(-1))
 FAR_DAY = P("year-9999-date", "9999-12-31")
-MONITORING_PAGES = {START_MONITORING: "pupil_id", REVIEW_MONITORING: "monitored_pupil_id",
-                    END_MONITORING: "monitored_pupil_id"}
+MONITORING_PAGES = {
+    START_MONITORING: "pupil_id",
+    REVIEW_MONITORING: "monitored_pupil_id",
+    END_MONITORING: "monitored_pupil_id",
+}
 
 
 def sharing_text_cases(name, message, long_text=20_001, too_long=TOO_LONG):
-    return text_cases(FOLLOW_UP, name, extra=SHARING, long_text=long_text,
-                      too_long=too_long, required=invalid(message))
+    return text_cases(FOLLOW_UP, name, extra=SHARING, long_text=long_text, too_long=too_long, required=invalid(message))
 
 
 CASES += [
     # Information shared: each piece required for that kind, its text saved as typed and shown inert.
-    *sharing_text_cases("shared_with", "Say who the information was shared with.", long_text=201,
-                        too_long=invalid("Field cannot be longer than 200 characters.")),
+    *sharing_text_cases(
+        "shared_with",
+        "Say who the information was shared with.",
+        long_text=201,
+        too_long=invalid("Field cannot be longer than 200 characters."),
+    ),
     *sharing_text_cases("shared_what", "Say what was shared."),
     *sharing_text_cases("share_purpose", "Say why it was shared."),
     *sharing_text_cases("share_basis", "Give the lawful basis or reason for sharing."),
     *sharing_text_cases("consent_note", "Say why consent was not sought."),
     *[Case(FOLLOW_UP, "consent_sought", v, NOT_A_CHOICE, extra=SHARING) for v in (SCRIPT, SQL_OR, P("maybe", "maybe"))],
     Case(FOLLOW_UP, "consent_sought", LEFT_OUT, invalid("Say whether consent was sought."), extra=SHARING),
-    Case(FOLLOW_UP, "kind", P("information_sharing", "information_sharing"), NOT_A_CHOICE, who="slt",
-         extra=SHARING),
+    Case(FOLLOW_UP, "kind", P("information_sharing", "information_sharing"), NOT_A_CHOICE, who="slt", extra=SHARING),
     # A task: for a member of this school's staff, due within the year.
-    *[Case(FOLLOW_UP, "assignee", v, NOT_STAFF_HERE, extra=TASK)
-      for v in (SCRIPT, SQL_OR, OTHER_SCHOOL_USER, NEGATIVE, OVER_INT64, ZERO, WORD, SUPERSCRIPT,
-                P("admin", lambda s: str(s["admin_id"])))],
+    *[
+        Case(FOLLOW_UP, "assignee", v, NOT_STAFF_HERE, extra=TASK)
+        for v in (
+            SCRIPT,
+            SQL_OR,
+            OTHER_SCHOOL_USER,
+            NEGATIVE,
+            OVER_INT64,
+            ZERO,
+            WORD,
+            SUPERSCRIPT,
+            P("admin", lambda s: str(s["admin_id"])),
+        )
+    ],
     Case(FOLLOW_UP, "assignee", EMPTY, invalid("Choose who the task is for."), extra=TASK),
-    Case(FOLLOW_UP, "assignee", P("teacher2", lambda s: str(s["teacher2_id"])),
-         Expect((303,), writes=ENTRY_WRITES | {"tasks"}), extra=TASK),
+    Case(
+        FOLLOW_UP,
+        "assignee",
+        P("teacher2", lambda s: str(s["teacher2_id"])),
+        Expect((303,), writes=ENTRY_WRITES | {"tasks"}),
+        extra=TASK,
+    ),
     *[Case(FOLLOW_UP, "due_on", v, BAD_DAY, extra={"kind": "task"}) for v in DAY_VALUES],
     Case(FOLLOW_UP, "due_on", EMPTY, invalid("Enter the date the task is due by."), extra={"kind": "task"}),
     Case(FOLLOW_UP, "due_on", PAST_DAY, invalid("The due date cannot be in the past."), extra={"kind": "task"}),
     Case(FOLLOW_UP, "due_on", FAR_DAY, invalid("Choose a due date within the next year."), extra={"kind": "task"}),
     # Completing a task: its id only; next= never leaves the site (home instead).
     *id_cases(COMPLETE_TASK, "task_id", MISSING, values=SOME_IDS),
-    *[Case(COMPLETE_TASK, "next", v, Expect((303,), location="/", writes=True)) for v in (*OFF_SITE, SCRIPT, SQL_OR, EMPTY)],
-    Case(COMPLETE_TASK, "next", P("entry", "/entries/1#activity"), Expect((303,), location="/entries/1#activity",
-                                                                         writes=True)),
+    *[
+        Case(COMPLETE_TASK, "next", v, Expect((303,), location="/", writes=True))
+        for v in (*OFF_SITE, SCRIPT, SQL_OR, EMPTY)
+    ],
+    Case(
+        COMPLETE_TASK,
+        "next",
+        P("entry", "/entries/1#activity"),
+        Expect((303,), location="/entries/1#activity", writes=True),
+    ),
     Case(COMPLETE_TASK, "task_id", P("task", lambda s: str(s["task_id"])), MISSING, who="teacher1"),
     Case(COMPLETE_TASK, "task_id", P("task", lambda s: str(s["task_id"])), FORBIDDEN, who="governor"),
     # Monitoring: the safeguarding team's, for pupils of their school.
-    *[case for route in (MONITORING_PAGE, START_MONITORING, REVIEW_MONITORING, END_MONITORING) for case in (
-        *id_cases(route, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
-        Case(route, "pupil_id", P("own-pupil", lambda s: str(s["monitored_pupil_id"])), MISSING, who="slt"))],
+    *[
+        case
+        for route in (MONITORING_PAGE, START_MONITORING, REVIEW_MONITORING, END_MONITORING)
+        for case in (
+            *id_cases(route, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+            Case(route, "pupil_id", P("own-pupil", lambda s: str(s["monitored_pupil_id"])), MISSING, who="slt"),
+        )
+    ],
     Case(MONITORING_PAGE, "next", SCRIPT, SHOWN),
     *text_cases(START_MONITORING, "reason", required=invalid("Give the reason for monitoring.")),
     *[Case(START_MONITORING, name, v, BAD_DAY) for name in ("starts_on", "review_on") for v in DAY_VALUES],
     Case(START_MONITORING, "starts_on", EMPTY, invalid("Enter the date monitoring starts.")),
-    Case(START_MONITORING, "starts_on", P("tomorrow-date", lambda s: uk_day(1)),
-         invalid("The start date cannot be in the future.")),
+    Case(
+        START_MONITORING,
+        "starts_on",
+        P("tomorrow-date", lambda s: uk_day(1)),
+        invalid("The start date cannot be in the future."),
+    ),
     Case(START_MONITORING, "starts_on", P("1999-date", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
     Case(START_MONITORING, "review_on", EMPTY, invalid("Enter the date of the first review.")),
     Case(START_MONITORING, "review_on", PAST_DAY, invalid("The review date cannot be in the past.")),
     Case(START_MONITORING, "review_on", FAR_DAY, invalid("Choose a review date within the next year.")),
-    Case(START_MONITORING, "pupil_id", P("monitored", lambda s: str(s["monitored_pupil_id"])),
-         Expect((409,), "already on the monitoring list")),
+    Case(
+        START_MONITORING,
+        "pupil_id",
+        P("monitored", lambda s: str(s["monitored_pupil_id"])),
+        Expect((409,), "already on the monitoring list"),
+    ),
     *text_cases(REVIEW_MONITORING, "note", required=invalid("Write what the review found.")),
     *[Case(REVIEW_MONITORING, "review_on", v, BAD_DAY) for v in DAY_VALUES],
     Case(REVIEW_MONITORING, "review_on", EMPTY, invalid("Enter the date of the next review.")),
     Case(REVIEW_MONITORING, "review_on", PAST_DAY, invalid("The review date must be after today.")),
     Case(REVIEW_MONITORING, "review_on", FAR_DAY, invalid("Choose a review date within the next year.")),
     *text_cases(END_MONITORING, "reason", required=invalid("Give the reason for ending monitoring.")),
-    *[Case(route, "pupil_id", P("not-monitored", lambda s: str(s["pupil_id"])),
-           Expect((409,), "not on the monitoring list")) for route in (REVIEW_MONITORING, END_MONITORING)],
-
+    *[
+        Case(
+            route,
+            "pupil_id",
+            P("not-monitored", lambda s: str(s["pupil_id"])),
+            Expect((409,), "not on the monitoring list"),
+        )
+        for route in (REVIEW_MONITORING, END_MONITORING)
+    ],
     # --- child-protection file transfers and subject access (cpoms/transfers/) ---
     *[Case(TRANSFERS, "page", v, SHOWN) for v in (SCRIPT, SQL_OR)],  # nothing read: ignored
     Case(TRANSFERS, "page", WORD, FORBIDDEN, who="slt"),
@@ -1220,46 +1722,86 @@ CASES += [
     Case(TRANSFER_START_PAGE, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
     *id_cases(TRANSFER_START, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
     Case(TRANSFER_START, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="governor"),
-    *[Case(TRANSFER_START, "destination", v, NOT_A_CHOICE) for v in (
-        SCRIPT, SQL_OR, OVER_INT64, NEGATIVE, P("own-school", lambda s: str(s["school_id"])))],
-    *[Case(TRANSFER_START, "destination", v, invalid("Choose the school the pupil is going to.")) for v in (EMPTY, LEFT_OUT)],
-    *text_cases(TRANSFER_START, "destination_name", extra=OUTSIDE, long_text=201,
-                too_long=invalid("Keep this under 200 characters."),
-                required=invalid("Enter the name of the school the pupil is going to.")),
-    *text_cases(TRANSFER_START, "contact_name", extra=OUTSIDE, long_text=201,
-                too_long=invalid("Keep this under 200 characters."),
-                required=invalid("Enter who at that school receives the file.")),
-    *[Case(TRANSFER_START, "contact_email", v, invalid("Enter an email address like"), extra=OUTSIDE)
-      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, P("no-domain", "patel@"))],
-    Case(TRANSFER_START, "contact_email", P("255-chars", "a" * 243 + "@example.org"),
-         invalid("Field cannot be longer than 254 characters."), extra=OUTSIDE),
+    *[
+        Case(TRANSFER_START, "destination", v, NOT_A_CHOICE)
+        for v in (SCRIPT, SQL_OR, OVER_INT64, NEGATIVE, P("own-school", lambda s: str(s["school_id"])))
+    ],
+    *[
+        Case(TRANSFER_START, "destination", v, invalid("Choose the school the pupil is going to."))
+        for v in (EMPTY, LEFT_OUT)
+    ],
+    *text_cases(
+        TRANSFER_START,
+        "destination_name",
+        extra=OUTSIDE,
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Enter the name of the school the pupil is going to."),
+    ),
+    *text_cases(
+        TRANSFER_START,
+        "contact_name",
+        extra=OUTSIDE,
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Enter who at that school receives the file."),
+    ),
+    *[
+        Case(TRANSFER_START, "contact_email", v, invalid("Enter an email address like"), extra=OUTSIDE)
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, P("no-domain", "patel@"))
+    ],
+    Case(
+        TRANSFER_START,
+        "contact_email",
+        P("255-chars", "a" * 243 + "@example.org"),
+        invalid("Field cannot be longer than 254 characters."),
+        extra=OUTSIDE,
+    ),
     Case(TRANSFER_START, "contact_email", EMPTY, invalid("Enter the contact's email address."), extra=OUTSIDE),
     Case(TRANSFER_START, "contact_email", P("script-for-a-trust-school", SCRIPT.value), ACCEPTED),  # ignored there
     *[Case(TRANSFER_START, "method", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("unknown", "pigeon"))],
     *[Case(TRANSFER_START, "method", v, invalid("Choose how the file is sent.")) for v in (EMPTY, LEFT_OUT)],
     *[Case(TRANSFER_START, "sent_on", v, INVALID_DATE) for v in DAY_VALUES],
     Case(TRANSFER_START, "sent_on", P("1999", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
-    Case(TRANSFER_START, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")),
+    Case(
+        TRANSFER_START, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")
+    ),
     Case(TRANSFER_START, "sent_on", EMPTY, Expect((303,), writes=frozenset({"transfers", "transfer_events"}))),
     *id_cases(TRANSFER_PAGE, "transfer_id", MISSING, values=SOME_IDS),
     Case(TRANSFER_PAGE, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING),
     *id_cases(TRANSFER_SENT, "transfer_id", MISSING, values=SOME_IDS),
     *[Case(TRANSFER_SENT, "sent_on", v, INVALID_DATE) for v in DAY_VALUES],
     Case(TRANSFER_SENT, "sent_on", EMPTY, invalid("Enter the date the file was sent.")),
-    Case(TRANSFER_SENT, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")),
-    Case(TRANSFER_SENT, "transfer_id", P("already-sent", lambda s: str(s["outside_transfer_id"])),
-         Expect((409,), "nothing was changed")),
+    Case(
+        TRANSFER_SENT, "sent_on", P("tomorrow", lambda s: date_today(days=1)), invalid("This cannot be in the future.")
+    ),
+    Case(
+        TRANSFER_SENT,
+        "transfer_id",
+        P("already-sent", lambda s: str(s["outside_transfer_id"])),
+        Expect((409,), "nothing was changed"),
+    ),
     *id_cases(TRANSFER_ACCEPT, "transfer_id", MISSING, values=SOME_IDS),
     Case(TRANSFER_ACCEPT, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING),
     Case(TRANSFER_ACCEPT, "transfer_id", P("own", lambda s: str(s["trust_transfer_id"])), FORBIDDEN, who="dsl"),
     *id_cases(TRANSFER_DECLINE, "transfer_id", MISSING, values=SOME_IDS),
-    *text_cases(TRANSFER_DECLINE, "reason", long_text=2001, too_long=invalid("Keep this under 2,000 characters."),
-                required=invalid("Say why you are declining the file.")),
+    *text_cases(
+        TRANSFER_DECLINE,
+        "reason",
+        long_text=2001,
+        too_long=invalid("Keep this under 2,000 characters."),
+        required=invalid("Say why you are declining the file."),
+    ),
     Case(TRANSFER_DECLINE, "reason", SCRIPT, FORBIDDEN, who="deputy"),
     *id_cases(TRANSFER_RECEIPT, "transfer_id", MISSING, values=SOME_IDS),
     Case(TRANSFER_RECEIPT, "transfer_id", P("trust", lambda s: str(s["trust_transfer_id"])), FORBIDDEN),
-    *text_cases(TRANSFER_RECEIPT, "confirmed_by", long_text=201, too_long=invalid("Keep this under 200 characters."),
-                required=invalid("Enter who at the receiving school confirmed receipt.")),
+    *text_cases(
+        TRANSFER_RECEIPT,
+        "confirmed_by",
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Enter who at the receiving school confirmed receipt."),
+    ),
     *text_cases(TRANSFER_RECEIPT, "note", long_text=2001, too_long=invalid("Keep this under 2,000 characters.")),
     *[Case(TRANSFER_RECEIPT, "on_date", v, INVALID_DATE) for v in DAY_VALUES],
     Case(TRANSFER_RECEIPT, "on_date", EMPTY, invalid("Enter the date receipt was confirmed.")),
@@ -1268,53 +1810,84 @@ CASES += [
     Case(TRANSFER_PACK, "transfer_id", P("outside", lambda s: str(s["outside_transfer_id"])), MISSING, who="other_dsl"),
     *id_cases(SUBJECT_ACCESS, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
     Case(SUBJECT_ACCESS, "pupil_id", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
-
     # --- drafts saved as people type (tablet): any text is the owner's draft, kept as JSON and
     # never shown but in their own form; the request's size limit still holds.
-    *[Case(DRAFT, name, v, Expect((200,), "Draft saved", writes=True))
-      for name in ("narrative", "child_words", "text") for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
+    *[
+        Case(DRAFT, name, v, Expect((200,), "Draft saved", writes=True))
+        for name in ("narrative", "child_words", "text")
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)
+    ],
     Case(DRAFT, "narrative", MEGABYTE, TOO_LARGE),
     Case(DRAFT, "narrative", EMPTY, SHOWN),  # nothing typed: nothing kept
-    *[Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
-      for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)],
-
+    *[
+        Case(DRAFT, "header:HX-Current-URL", v, Expect((200,), "Draft saved", writes=True))
+        for v in (SCRIPT, P("off-site", "https://evil.example/log"), TRAVERSAL)
+    ],
     # --- what I logged, and the team's message to an entry's recorder (cpoms/hearback/) ---
     *filter_cases(LOGGED, "page"),
     Case(LOGGED, "next", SCRIPT, SHOWN),
     *id_cases(MESSAGE_RECORDER, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
-    *text_cases(MESSAGE_RECORDER, "text", long_text=501, too_long=invalid("Keep the message to 500 characters."),
-                required=invalid("Write the message.")),
+    *text_cases(
+        MESSAGE_RECORDER,
+        "text",
+        long_text=501,
+        too_long=invalid("Keep the message to 500 characters."),
+        required=invalid("Write the message."),
+    ),
     Case(MESSAGE_RECORDER, "text", BREAKOUT, SAVED),
     # Not to oneself (teacher1 recorded it), and only the safeguarding team; teacher2 cannot read it.
     *[Case(MESSAGE_RECORDER, "text", P("message", "Thanks."), FORBIDDEN, who=who) for who in ("teacher1", "slt")],
     Case(MESSAGE_RECORDER, "text", P("message", "Thanks."), MISSING, who="teacher2"),
-
     # --- the local mailbox: a letter's name is the name deliver() gave it, nothing else; and
     # nothing for a request that came through a proxy (only this computer's own requests).
     Case(MAILBOX, "next", SCRIPT, SHOWN),
     *[Case(route, "header:X-Forwarded-For", P("proxied", "203.0.113.9"), MISSING) for route in (MAILBOX, LETTER)],
-    *[Case(LETTER, "name", v, MISSING) for v in (
-        TRAVERSAL, SCRIPT, IMG, SQL_OR, NUL, HUGE, WORD, P("dot-dot", ".."), P("encoded-traversal", "..%2F..%2Fetc%2Fpasswd"),
-        P("with-suffix", lambda s: s["letter_name"] + ".eml"), P("lower-case", lambda s: s["letter_name"].lower()),
-        P("not-there", "20260101T000000000000-0000abcd"))],
+    *[
+        Case(LETTER, "name", v, MISSING)
+        for v in (
+            TRAVERSAL,
+            SCRIPT,
+            IMG,
+            SQL_OR,
+            NUL,
+            HUGE,
+            WORD,
+            P("dot-dot", ".."),
+            P("encoded-traversal", "..%2F..%2Fetc%2Fpasswd"),
+            P("with-suffix", lambda s: s["letter_name"] + ".eml"),
+            P("lower-case", lambda s: s["letter_name"].lower()),
+            P("not-there", "20260101T000000000000-0000abcd"),
+        )
+    ],
 ]
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---
 MARKED = {"mark_area": "front-face", "mark_note": "Graze on the cheek"}  # one complete mark
 NOT_PLACED = invalid("Mark 1: its place on the picture was not understood")
-FOLDER_NAMES = [upload(png(), name) for name in ("../../etc/passwd.png", "C:/Windows/boot.ini.png",
-                                                  "/var/lib/cpoms/attachments/x.png", "x.png\x00.pdf")]
+FOLDER_NAMES = [
+    upload(png(), name)
+    for name in ("../../etc/passwd.png", "C:/Windows/boot.ini.png", "/var/lib/cpoms/attachments/x.png", "x.png\x00.pdf")
+]
 HOSTILE_FILES = [upload(content, name) for content, name, _ in BAD_FILES.values()]
 
 
 def file_cases(route, name, extra=None) -> list[Case]:
     """Bad files by content, names with folders, a file over the size limit and a body over
     the upload limit: each a clear 4xx, and nothing written (no row, no file left on disk)."""
-    rows = [Case(route, name, v, Expect((422,), f"“{v.label.split('-', 1)[1].rsplit('-', 1)[0]}”"), extra=extra)
-            for v in HOSTILE_FILES]
+    rows = [
+        Case(route, name, v, Expect((422,), f"“{v.label.split('-', 1)[1].rsplit('-', 1)[0]}”"), extra=extra)
+        for v in HOSTILE_FILES
+    ]
     rows += [Case(route, name, v, invalid("its name contains a folder path"), extra=extra) for v in FOLDER_NAMES]
-    rows.append(Case(route, name, upload(b"%PDF-1.4\n" + b"0" * (300 * 1024) + b"\n%%EOF\n", "big.pdf"),
-                     invalid("“big.pdf” is larger than 256 KB, the most a file may be."), extra=extra))
+    rows.append(
+        Case(
+            route,
+            name,
+            upload(b"%PDF-1.4\n" + b"0" * (300 * 1024) + b"\n%%EOF\n", "big.pdf"),
+            invalid("“big.pdf” is larger than 256 KB, the most a file may be."),
+            extra=extra,
+        )
+    )
     rows.append(Case(route, name, upload(b"0" * (3 * 1024 * 1024), "huge.pdf"), TOO_LARGE, extra=extra))
     return rows
 
@@ -1332,30 +1905,67 @@ CASES += [
     Case(ATTACH, "attachments", upload(png(), "arm.png"), MISSING, who="teacher2"),
     *id_cases(ATTACH, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     # Files waiting on the log form: only their own user's signed tokens.
-    *[Case(LOG, "staged_attachment", v, invalid("A file chosen earlier could not be kept.")) for v in (
-        SCRIPT, SQL_OR, TRAVERSAL, EMPTY, P("teacher2s-token", lambda s: s["teacher2_staged_token"]),
-        P("tampered-token", lambda s: s["teacher2_staged_token"][:-3] + "abc"))],
+    *[
+        Case(LOG, "staged_attachment", v, invalid("A file chosen earlier could not be kept."))
+        for v in (
+            SCRIPT,
+            SQL_OR,
+            TRAVERSAL,
+            EMPTY,
+            P("teacher2s-token", lambda s: s["teacher2_staged_token"]),
+            P("tampered-token", lambda s: s["teacher2_staged_token"][:-3] + "abc"),
+        )
+    ],
     Case(LOG, "staged_attachment", P("own-token", lambda s: s["teacher2_staged_token"]), ACCEPTED, who="teacher2"),
     # Downloads and previews: another school's attachment looks missing, as does a PDF's preview.
-    *id_cases(DOWNLOAD, "attachment_id", MISSING, other=P("other-school-attachment", lambda s: str(s["other_attachment_id"]))),
-    *id_cases(PREVIEW, "attachment_id", MISSING, other=P("other-school-attachment", lambda s: str(s["other_attachment_id"])),
-              values=SOME_IDS),
+    *id_cases(
+        DOWNLOAD, "attachment_id", MISSING, other=P("other-school-attachment", lambda s: str(s["other_attachment_id"]))
+    ),
+    *id_cases(
+        PREVIEW,
+        "attachment_id",
+        MISSING,
+        other=P("other-school-attachment", lambda s: str(s["other_attachment_id"])),
+        values=SOME_IDS,
+    ),
     Case(PREVIEW, "attachment_id", P("a-pdf", lambda s: str(s["pdf_attachment_id"])), MISSING),
     Case(DOWNLOAD, "attachment_id", P("own", lambda s: str(s["attachment_id"])), MISSING, who="teacher2"),
     # Body-map marks on the log form.
-    *[Case(LOG, "mark_note", v, SAVED, extra={"mark_area": "front-face"}) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, BREAKOUT)],
-    Case(LOG, "mark_note", P("301-chars", "x" * 301), invalid("Mark 1: keep the description under 300 characters."),
-         extra={"mark_area": "front-face"}),
-    *[Case(LOG, "mark_note", v, invalid("Mark 1: describe what you saw"), extra={"mark_area": "back-buttocks"})
-      for v in (BLANK, ONLY_NUL)],
+    *[
+        Case(LOG, "mark_note", v, SAVED, extra={"mark_area": "front-face"})
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, BREAKOUT)
+    ],
+    Case(
+        LOG,
+        "mark_note",
+        P("301-chars", "x" * 301),
+        invalid("Mark 1: keep the description under 300 characters."),
+        extra={"mark_area": "front-face"},
+    ),
+    *[
+        Case(LOG, "mark_note", v, invalid("Mark 1: describe what you saw"), extra={"mark_area": "back-buttocks"})
+        for v in (BLANK, ONLY_NUL)
+    ],
     Case(LOG, "mark_note", MEGABYTE, TOO_LARGE, extra={"mark_area": "front-face"}),
-    *[Case(LOG, "mark_area", v, invalid("Mark 1: choose where on the body it is."), extra={"mark_note": "Bruise"})
-      for v in (SCRIPT, SQL_OR, TRAVERSAL, NUL, P("front", "front"), ODD_UNICODE)],
-    Case(LOG, "mark_area", P("10000-areas", ["front-face"] * 10_000), invalid("A body map can have 30 marks at most."),
-         extra={"mark_note": "Bruise"}),
-    *[Case(LOG, axis, v, NOT_PLACED, extra={**MARKED, other: "0.5"}) for axis, other in (("mark_x", "mark_y"), ("mark_y", "mark_x"))
-      for v in (P("nan", "nan"), P("infinity", "inf"), P("minus", "-0.5"), P("two", "2"), WORD, SQL_OR, SCRIPT, HUGE)],
-    *[Case(LOG, axis, P("half", "0.5"), NOT_PLACED, extra=MARKED) for axis in ("mark_x", "mark_y")],  # the other left out
+    *[
+        Case(LOG, "mark_area", v, invalid("Mark 1: choose where on the body it is."), extra={"mark_note": "Bruise"})
+        for v in (SCRIPT, SQL_OR, TRAVERSAL, NUL, P("front", "front"), ODD_UNICODE)
+    ],
+    Case(
+        LOG,
+        "mark_area",
+        P("10000-areas", ["front-face"] * 10_000),
+        invalid("A body map can have 30 marks at most."),
+        extra={"mark_note": "Bruise"},
+    ),
+    *[
+        Case(LOG, axis, v, NOT_PLACED, extra={**MARKED, other: "0.5"})
+        for axis, other in (("mark_x", "mark_y"), ("mark_y", "mark_x"))
+        for v in (P("nan", "nan"), P("infinity", "inf"), P("minus", "-0.5"), P("two", "2"), WORD, SQL_OR, SCRIPT, HUGE)
+    ],
+    *[
+        Case(LOG, axis, P("half", "0.5"), NOT_PLACED, extra=MARKED) for axis in ("mark_x", "mark_y")
+    ],  # the other left out
 ]
 
 
@@ -1366,16 +1976,27 @@ USER_PAGE, ADD_ROLE, REMOVE_ROLE = ("admin.user", "GET"), ("admin.add_role", "PO
 DEACTIVATE, REACTIVATE = ("admin.deactivate", "POST"), ("admin.reactivate", "POST")
 ADMIN_CATEGORIES, ADD_CATEGORY = ("admin.categories", "GET"), ("admin.categories", "POST")
 CHANGE_CATEGORY, MOVE_CATEGORY = ("admin.change_category", "POST"), ("admin.move_category", "POST")
-SCHOOLS, ADD_SCHOOL, CHANGE_SCHOOL = ("admin.schools", "GET"), ("admin.schools", "POST"), ("admin.change_school", "POST")
+SCHOOLS, ADD_SCHOOL, CHANGE_SCHOOL = (
+    ("admin.schools", "GET"),
+    ("admin.schools", "POST"),
+    ("admin.change_school", "POST"),
+)
 STAFF_IMPORT_PAGE, STAFF_IMPORT = ("mis.staff_upload", "GET"), ("mis.staff_upload", "POST")
 PROPOSE = ("mis.propose_deletion", "POST")
 DELETIONS, CONFIRM_DELETION, WITHDRAW_DELETION = (
-    ("deletion.pending", "GET"), ("deletion.confirm", "POST"), ("deletion.withdraw", "POST"))
+    ("deletion.pending", "GET"),
+    ("deletion.confirm", "POST"),
+    ("deletion.withdraw", "POST"),
+)
 ACCEPT_DATE_OF_BIRTH = ("deletion.accept_date_of_birth", "POST")
 
 STAFF_CSV = b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
 TEACHER3 = {"user_id": "teacher3_id"}
-CATEGORY_NAME, CATEGORY_ALERTS, CATEGORY_ACTIVE = "c{behaviour_id}-name", "c{behaviour_id}-alerts", "c{behaviour_id}-active"
+CATEGORY_NAME, CATEGORY_ALERTS, CATEGORY_ACTIVE = (
+    "c{behaviour_id}-name",
+    "c{behaviour_id}-alerts",
+    "c{behaviour_id}-active",
+)
 CATEGORY_REASON = "c{behaviour_id}-reason"
 SCHOOL_NAME, SCHOOL_SLUG = "s{school_id}-name", "s{school_id}-slug"
 REASON = "p{due_pupil_id}-reason"
@@ -1383,60 +2004,118 @@ ROLE_AT_OTHER_SCHOOL = P("other-school-role", lambda s: f"staff@school:{s['other
 TRUST_ROLE = P("trust-role", lambda s: f"trust_rep@trust:{s['trust_id']}")
 ADMIN_WRITES = frozenset({"users", "user_sessions"})
 
-ROUTES.update({
-    NEW_USER_PAGE: Route(who="admin"),
-    NEW_USER: Route(who="admin", data=lambda s: {"name": "Priya Shah", "email": "priya@ashgrove.example.org",
-                                                 "grant": f"staff@school:{s['school_id']}"},
-                    writes=frozenset({"users", "role_assignments", "password_reset_tokens", "alerts"})),
-    USER_PAGE: Route(who="admin", ids=TEACHER3),
-    ADD_ROLE: Route(who="admin", ids=TEACHER3, data=lambda s: {"grant": f"slt@school:{s['school_id']}"},
-                    writes=frozenset({"role_assignments"})),
-    REMOVE_ROLE: Route(who="admin", ids={"user_id": "teacher4_id", "role_id": "teacher4_extra_role_id"},
-                       writes=frozenset({"role_assignments"})),
-    DEACTIVATE: Route(who="admin", ids=TEACHER3, writes=ADMIN_WRITES),
-    REACTIVATE: Route(who="admin", ids={"user_id": "teacher4_id"}, writes=ADMIN_WRITES),
-    # The categories are the trust's: its admins change them.
-    ADMIN_CATEGORIES: Route(who="trust_admin"),
-    ADD_CATEGORY: Route(who="trust_admin", data=lambda s: {"name": "Online safety", "description": "Anything online.",
-                                                     "alerts": "y"}, writes=frozenset({"categories"})),
-    CHANGE_CATEGORY: Route(who="trust_admin", ids={"category_id": "behaviour_id"},
-                           data=lambda s: {CATEGORY_NAME.format(**s): "Conduct", CATEGORY_ACTIVE.format(**s): "y",
-                                           CATEGORY_REASON.format(**s): "Reviewed with the DSLs."},
-                           writes=frozenset({"categories", "category_renames"})),
-    MOVE_CATEGORY: Route(who="trust_admin", ids={"category_id": "behaviour_id"}, data=lambda s: {"direction": "down"},
-                         writes=frozenset({"categories"})),
-    SCHOOLS: Route(who="trust_admin"),
-    ADD_SCHOOL: Route(who="trust_admin", data=lambda s: {"name": "Cedar Primary School", "slug": "cedar"},
-                      writes=frozenset({"schools"})),
-    CHANGE_SCHOOL: Route(who="trust_admin", ids={"school_id": "school_id"},
-                         data=lambda s: {SCHOOL_NAME.format(**s): "Ashgrove Academy",
-                                         SCHOOL_SLUG.format(**s): "ashgrove-academy"},
-                         writes=frozenset({"schools"})),
-    STAFF_IMPORT_PAGE: Route(who="admin"),
-    STAFF_IMPORT: Route(who="admin", data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(STAFF_CSV), "staff.csv")},
-                        writes=frozenset({"pupil_imports"})),
-    PROPOSE: Route(who="admin", ids={"pupil_id": "due_pupil_id"},
-                   data=lambda s: {REASON.format(**s): "Retention period ended; reviewed."},
-                   writes=frozenset({"retention_deletions"})),
-    DELETIONS: Route(who="dsl"),
-    # The deletion removes every row about the pupil (cpoms/mis/deletion.py): whichever the sample holds.
-    CONFIRM_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"},
-                            writes=frozenset({"pupils", "retention_deletions", "entry_pupils", "entry_states", "alerts",
-                                              "monitoring_states", "transfers", "drafts",
-                                              *append_only.RETENTION_GRANTED})),
-    WITHDRAW_DELETION: Route(who="dsl", ids={"proposal_id": "proposal_id"}, writes=frozenset({"retention_deletions"})),
-    ACCEPT_DATE_OF_BIRTH: Route(who="dsl", ids={"pupil_id": "flagged_pupil_id"}, writes=frozenset({"pupils"})),
-})
+ROUTES.update(
+    {
+        NEW_USER_PAGE: Route(who="admin"),
+        NEW_USER: Route(
+            who="admin",
+            data=lambda s: {
+                "name": "Priya Shah",
+                "email": "priya@ashgrove.example.org",
+                "grant": f"staff@school:{s['school_id']}",
+            },
+            writes=frozenset({"users", "role_assignments", "password_reset_tokens", "alerts"}),
+        ),
+        USER_PAGE: Route(who="admin", ids=TEACHER3),
+        ADD_ROLE: Route(
+            who="admin",
+            ids=TEACHER3,
+            data=lambda s: {"grant": f"slt@school:{s['school_id']}"},
+            writes=frozenset({"role_assignments"}),
+        ),
+        REMOVE_ROLE: Route(
+            who="admin",
+            ids={"user_id": "teacher4_id", "role_id": "teacher4_extra_role_id"},
+            writes=frozenset({"role_assignments"}),
+        ),
+        DEACTIVATE: Route(who="admin", ids=TEACHER3, writes=ADMIN_WRITES),
+        REACTIVATE: Route(who="admin", ids={"user_id": "teacher4_id"}, writes=ADMIN_WRITES),
+        # The categories are the trust's: its admins change them.
+        ADMIN_CATEGORIES: Route(who="trust_admin"),
+        ADD_CATEGORY: Route(
+            who="trust_admin",
+            data=lambda s: {"name": "Online safety", "description": "Anything online.", "alerts": "y"},
+            writes=frozenset({"categories"}),
+        ),
+        CHANGE_CATEGORY: Route(
+            who="trust_admin",
+            ids={"category_id": "behaviour_id"},
+            data=lambda s: {
+                CATEGORY_NAME.format(**s): "Conduct",
+                CATEGORY_ACTIVE.format(**s): "y",
+                CATEGORY_REASON.format(**s): "Reviewed with the DSLs.",
+            },
+            writes=frozenset({"categories", "category_renames"}),
+        ),
+        MOVE_CATEGORY: Route(
+            who="trust_admin",
+            ids={"category_id": "behaviour_id"},
+            data=lambda s: {"direction": "down"},
+            writes=frozenset({"categories"}),
+        ),
+        SCHOOLS: Route(who="trust_admin"),
+        ADD_SCHOOL: Route(
+            who="trust_admin",
+            data=lambda s: {"name": "Cedar Primary School", "slug": "cedar"},
+            writes=frozenset({"schools"}),
+        ),
+        CHANGE_SCHOOL: Route(
+            who="trust_admin",
+            ids={"school_id": "school_id"},
+            data=lambda s: {SCHOOL_NAME.format(**s): "Ashgrove Academy", SCHOOL_SLUG.format(**s): "ashgrove-academy"},
+            writes=frozenset({"schools"}),
+        ),
+        STAFF_IMPORT_PAGE: Route(who="admin"),
+        STAFF_IMPORT: Route(
+            who="admin",
+            data=lambda s: {"school": "ashgrove", "file": (io.BytesIO(STAFF_CSV), "staff.csv")},
+            writes=frozenset({"pupil_imports"}),
+        ),
+        PROPOSE: Route(
+            who="admin",
+            ids={"pupil_id": "due_pupil_id"},
+            data=lambda s: {REASON.format(**s): "Retention period ended; reviewed."},
+            writes=frozenset({"retention_deletions"}),
+        ),
+        DELETIONS: Route(who="dsl"),
+        # The deletion removes every row about the pupil (cpoms/mis/deletion.py): whichever the sample holds.
+        CONFIRM_DELETION: Route(
+            who="dsl",
+            ids={"proposal_id": "proposal_id"},
+            writes=frozenset(
+                {
+                    "pupils",
+                    "retention_deletions",
+                    "entry_pupils",
+                    "entry_states",
+                    "alerts",
+                    "monitoring_states",
+                    "transfers",
+                    "drafts",
+                    *append_only.RETENTION_GRANTED,
+                }
+            ),
+        ),
+        WITHDRAW_DELETION: Route(
+            who="dsl", ids={"proposal_id": "proposal_id"}, writes=frozenset({"retention_deletions"})
+        ),
+        ACCEPT_DATE_OF_BIRTH: Route(who="dsl", ids={"pupil_id": "flagged_pupil_id"}, writes=frozenset({"pupils"})),
+    }
+)
 
 ADMIN_VALID_POST = {
-    NEW_USER: Expect((303,), writes=True), ADD_ROLE: Expect((303,), writes=True),
-    REMOVE_ROLE: Expect((303,), writes=True), DEACTIVATE: Expect((303,), writes=True),
-    REACTIVATE: Expect((303,), writes=True), ADD_CATEGORY: Expect((303,), location="/admin/categories", writes=True),
+    NEW_USER: Expect((303,), writes=True),
+    ADD_ROLE: Expect((303,), writes=True),
+    REMOVE_ROLE: Expect((303,), writes=True),
+    DEACTIVATE: Expect((303,), writes=True),
+    REACTIVATE: Expect((303,), writes=True),
+    ADD_CATEGORY: Expect((303,), location="/admin/categories", writes=True),
     CHANGE_CATEGORY: Expect((303,), location="/admin/categories", writes=True),
     MOVE_CATEGORY: Expect((303,), writes=True),
     ADD_SCHOOL: Expect((303,), location="/admin/schools", writes=True),
     CHANGE_SCHOOL: Expect((303,), location="/admin/schools", writes=True),
-    STAFF_IMPORT: Expect((303,), writes=True), PROPOSE: Expect((303,), writes=True),
+    STAFF_IMPORT: Expect((303,), writes=True),
+    PROPOSE: Expect((303,), writes=True),
     CONFIRM_DELETION: Expect((303,), location="/retention-deletions", writes=True),
     WITHDRAW_DELETION: Expect((303,), location="/retention-deletions", writes=True),
     ACCEPT_DATE_OF_BIRTH: Expect((303,), location="/retention-deletions", writes=True),
@@ -1464,91 +2143,154 @@ ONE_ID_ROUTES = (USER_PAGE, ADD_ROLE, DEACTIVATE, REACTIVATE)  # reactivating te
 CASES += [
     # Accounts: another school's people and the admin's own account look missing; roles only
     # among the admin's choices.
-    *[case for route in ONE_ID_ROUTES for case in (
-        *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
-        Case(route, "user_id", OWN_ACCOUNT, MISSING))],
+    *[
+        case
+        for route in ONE_ID_ROUTES
+        for case in (
+            *id_cases(route, "user_id", MISSING, other=OTHER_SCHOOL_USER, values=SOME_IDS),
+            Case(route, "user_id", OWN_ACCOUNT, MISSING),
+        )
+    ],
     Case(USER_PAGE, "user_id", P("teacher3", lambda s: str(s["teacher3_id"])), FORBIDDEN, who="dsl"),
     Case(NEW_USER_PAGE, "next", SCRIPT, SHOWN),
     Case(NEW_USER_PAGE, "next", SCRIPT, FORBIDDEN, who="teacher1"),
-    *text_cases(NEW_USER, "name", too_long=longer_than(200), long_text=201,
-                required=invalid("Enter the person's name.")),
-    *[Case(NEW_USER, "email", v, invalid("Enter an email address like name@school.org.uk."))
-      for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)],
+    *text_cases(
+        NEW_USER, "name", too_long=longer_than(200), long_text=201, required=invalid("Enter the person's name.")
+    ),
+    *[
+        Case(NEW_USER, "email", v, invalid("Enter an email address like name@school.org.uk."))
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, ODD_UNICODE)
+    ],
     Case(NEW_USER, "email", EMPTY, invalid("Enter their work email address.")),
     Case(NEW_USER, "email", MEGABYTE, TOO_LARGE),
     Case(NEW_USER, "email", P("taken", "TEACHER1@ashgrove.example.org"), invalid("already an account")),
-    *[Case(route, "grant", v, NOT_A_CHOICE) for route in (NEW_USER, ADD_ROLE)
-      for v in (SCRIPT, SQL_OR, ROLE_AT_OTHER_SCHOOL, TRUST_ROLE, P("unknown-role", "owner@school:1"))],
+    *[
+        Case(route, "grant", v, NOT_A_CHOICE)
+        for route in (NEW_USER, ADD_ROLE)
+        for v in (SCRIPT, SQL_OR, ROLE_AT_OTHER_SCHOOL, TRUST_ROLE, P("unknown-role", "owner@school:1"))
+    ],
     Case(NEW_USER, "grant", EMPTY, invalid("Choose the role they have, and where.")),
     Case(ADD_ROLE, "grant", EMPTY, invalid("Choose the role to give, and where.")),
     Case(NEW_USER, "name", P("name", "Priya"), FORBIDDEN, who="dsl"),
     *id_cases(REMOVE_ROLE, "user_id", MISSING, values=SOME_IDS),
-    *id_cases(REMOVE_ROLE, "role_id", MISSING, values=SOME_IDS,
-              other=P("another-persons-role", lambda s: str(s["teacher4_extra_role_id"] - 2))),
+    *id_cases(
+        REMOVE_ROLE,
+        "role_id",
+        MISSING,
+        values=SOME_IDS,
+        other=P("another-persons-role", lambda s: str(s["teacher4_extra_role_id"] - 2)),
+    ),
     # Categories: the name is text shown to every member of staff; the flags are tick boxes.
     Case(ADMIN_CATEGORIES, "next", SCRIPT, SHOWN),
     Case(ADMIN_CATEGORIES, "next", SCRIPT, FORBIDDEN, who="dsl"),
     Case(ADMIN_CATEGORIES, "next", SCRIPT, FORBIDDEN, who="admin"),
-    *text_cases(ADD_CATEGORY, "name", too_long=longer_than(80), long_text=81,
-                required=invalid("Give the category a name.")),
+    *text_cases(
+        ADD_CATEGORY, "name", too_long=longer_than(80), long_text=81, required=invalid("Give the category a name.")
+    ),
     Case(ADD_CATEGORY, "name", P("taken", "behaviour"), invalid("There is already a category")),
     *text_cases(ADD_CATEGORY, "description", too_long=longer_than(2000), long_text=2001),
     *[Case(ADD_CATEGORY, "alerts", v, ACCEPTED) for v in (SCRIPT, SQL_OR, EMPTY)],
-    *text_cases(CHANGE_CATEGORY, CATEGORY_NAME, too_long=longer_than(80), long_text=81,
-                required=invalid("Give the category a name.")),
+    *text_cases(
+        CHANGE_CATEGORY,
+        CATEGORY_NAME,
+        too_long=longer_than(80),
+        long_text=81,
+        required=invalid("Give the category a name."),
+    ),
     Case(CHANGE_CATEGORY, CATEGORY_NAME, P("taken", "SEN"), invalid("There is already a category")),
     # The reason for a change of alerting goes into the audit log only.
     *[Case(CHANGE_CATEGORY, CATEGORY_REASON, v, ACCEPTED) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL)],
     Case(CHANGE_CATEGORY, CATEGORY_REASON, P("501-chars", "x" * 501), longer_than(500)),
     Case(CHANGE_CATEGORY, CATEGORY_REASON, MEGABYTE, TOO_LARGE),
-    *[Case(CHANGE_CATEGORY, name, v, ACCEPTED) for name in (CATEGORY_ALERTS, CATEGORY_ACTIVE)
-      for v in (SCRIPT, SQL_OR)],
+    *[
+        Case(CHANGE_CATEGORY, name, v, ACCEPTED)
+        for name in (CATEGORY_ALERTS, CATEGORY_ACTIVE)
+        for v in (SCRIPT, SQL_OR)
+    ],
     *[Case(route, "category_id", v, MISSING) for route in (CHANGE_CATEGORY, MOVE_CATEGORY) for v in SOME_IDS],
     *[Case(MOVE_CATEGORY, "direction", v, Expect((400,))) for v in (SCRIPT, SQL_OR, EMPTY, LEFT_OUT)],
     Case(MOVE_CATEGORY, "direction", P("down", "down"), FORBIDDEN, who="dsl"),
     # Schools of the trust: for its trust-wide admins; the slug is an address, letters and hyphens only.
     Case(SCHOOLS, "next", SCRIPT, SHOWN),
     Case(SCHOOLS, "next", SCRIPT, FORBIDDEN, who="admin"),
-    *[case for route, name, slug in ((ADD_SCHOOL, "name", "slug"), (CHANGE_SCHOOL, SCHOOL_NAME, SCHOOL_SLUG))
-      for case in (
-          *text_cases(route, name, too_long=longer_than(200), long_text=201,
-                      required=invalid("Enter the school's name.")),
-          *[Case(route, slug, v, NOT_A_SLUG) for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, TRAVERSAL, ODD_UNICODE,
-                                                      P("spaces", "bad slug"), P("hyphens", "-x-"))],
-          Case(route, slug, NUL, Expect((303,), writes=True)),  # "beforeafter" once the NUL is dropped
-          Case(route, slug, EMPTY, invalid("Enter a short name")),
-          Case(route, slug, P("81-chars", "a" * 81), longer_than(80)),
-          Case(route, slug, MEGABYTE, TOO_LARGE),
-          Case(route, slug, P("taken", "brookfield"), invalid("Another school already has")))],
+    *[
+        case
+        for route, name, slug in ((ADD_SCHOOL, "name", "slug"), (CHANGE_SCHOOL, SCHOOL_NAME, SCHOOL_SLUG))
+        for case in (
+            *text_cases(
+                route, name, too_long=longer_than(200), long_text=201, required=invalid("Enter the school's name.")
+            ),
+            *[
+                Case(route, slug, v, NOT_A_SLUG)
+                for v in (
+                    SCRIPT,
+                    IMG,
+                    SQL_OR,
+                    SQL_DROP,
+                    TRAVERSAL,
+                    ODD_UNICODE,
+                    P("spaces", "bad slug"),
+                    P("hyphens", "-x-"),
+                )
+            ],
+            Case(route, slug, NUL, Expect((303,), writes=True)),  # "beforeafter" once the NUL is dropped
+            Case(route, slug, EMPTY, invalid("Enter a short name")),
+            Case(route, slug, P("81-chars", "a" * 81), longer_than(80)),
+            Case(route, slug, MEGABYTE, TOO_LARGE),
+            Case(route, slug, P("taken", "brookfield"), invalid("Another school already has")),
+        )
+    ],
     *[Case(CHANGE_SCHOOL, "school_id", v, MISSING) for v in SOME_IDS],
     Case(ADD_SCHOOL, "name", P("name", "Cedar"), FORBIDDEN, who="admin"),
     # Staff from the MIS: as the pupils' file.
     Case(STAFF_IMPORT_PAGE, "?school", SCRIPT, SHOWN),
     *[Case(STAFF_IMPORT, "school", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("other-school", "brookfield"))],
-    *[Case(STAFF_IMPORT, "file", csv_file(content, "staff.csv"), Expect((303,), writes=True)) for content in (
-        STAFF_CSV.replace(b"Priya Shah", b"<script>alert(1)</script>"), STAFF_CSV.replace(b"Teacher", b"' OR 1=1 --"))],
-    *[Case(STAFF_IMPORT, "file", csv_file(content, name), invalid(message)) for content, name, message in (
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "staff.csv", "not a CSV"),
-        (b"Forename,Colour\r\nAva,blue\r\n", "staff.csv", "no column for Name"),
-        (b"Name,Email\r\n", "<script>.csv", "no staff"))],
+    *[
+        Case(STAFF_IMPORT, "file", csv_file(content, "staff.csv"), Expect((303,), writes=True))
+        for content in (
+            STAFF_CSV.replace(b"Priya Shah", b"<script>alert(1)</script>"),
+            STAFF_CSV.replace(b"Teacher", b"' OR 1=1 --"),
+        )
+    ],
+    *[
+        Case(STAFF_IMPORT, "file", csv_file(content, name), invalid(message))
+        for content, name, message in (
+            (b"\x89PNG\r\n\x1a\n\x00\x00", "staff.csv", "not a CSV"),
+            (b"Forename,Colour\r\nAva,blue\r\n", "staff.csv", "no column for Name"),
+            (b"Name,Email\r\n", "<script>.csv", "no staff"),
+        )
+    ],
     Case(STAFF_IMPORT, "file", LEFT_OUT, invalid("Choose the CSV file to import.")),
     Case(STAFF_IMPORT, "school", P("ashgrove", "ashgrove"), FORBIDDEN, who="dsl"),
     # Deleting after the retention review: a reason from the admin; the DSL confirms by id only.
-    *text_cases(PROPOSE, REASON, too_long=invalid("Keep this under 2,000 characters."), long_text=2001,
-                required=invalid("Say why the records may be deleted.")),
+    *text_cases(
+        PROPOSE,
+        REASON,
+        too_long=invalid("Keep this under 2,000 characters."),
+        long_text=2001,
+        required=invalid("Say why the records may be deleted."),
+    ),
     *id_cases(PROPOSE, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
     Case(PROPOSE, "pupil_id", P("not-yet-due", lambda s: str(s["pupil_id"])), Expect((303,))),
     Case(PROPOSE, REASON, P("reason", "Reviewed."), FORBIDDEN, who="dsl"),
     Case(DELETIONS, "next", SCRIPT, SHOWN),
     Case(DELETIONS, "next", SCRIPT, FORBIDDEN, who="admin"),
-    *[case for route in (CONFIRM_DELETION, WITHDRAW_DELETION) for case in (
-        *id_cases(route, "proposal_id", MISSING, values=SOME_IDS),
-        Case(route, "proposal_id", P("proposal", lambda s: str(s["proposal_id"])), MISSING, who="other_dsl"))],
-    Case(CONFIRM_DELETION, "proposal_id", P("the-proposers-own", lambda s: str(s["proposal_id"])), FORBIDDEN,
-         who="admin"),
+    *[
+        case
+        for route in (CONFIRM_DELETION, WITHDRAW_DELETION)
+        for case in (
+            *id_cases(route, "proposal_id", MISSING, values=SOME_IDS),
+            Case(route, "proposal_id", P("proposal", lambda s: str(s["proposal_id"])), MISSING, who="other_dsl"),
+        )
+    ],
+    Case(
+        CONFIRM_DELETION, "proposal_id", P("the-proposers-own", lambda s: str(s["proposal_id"])), FORBIDDEN, who="admin"
+    ),
     *id_cases(ACCEPT_DATE_OF_BIRTH, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
-    *[Case(ACCEPT_DATE_OF_BIRTH, "pupil_id", P("flagged", lambda s: str(s["flagged_pupil_id"])), MISSING, who=who)
-      for who in ("admin", "other_dsl", "deputy")],
+    *[
+        Case(ACCEPT_DATE_OF_BIRTH, "pupil_id", P("flagged", lambda s: str(s["flagged_pupil_id"])), MISSING, who=who)
+        for who in ("admin", "other_dsl", "deputy")
+    ],
     *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in ADMIN_VALID_POST.items()],
 ]
 
@@ -1590,16 +2332,21 @@ def offered_inputs(app, client, sample) -> set[tuple[tuple[str, str], str, bool]
     """Every named control of every form, every htmx control and every link parameter of
     every page the app serves, as the people who see the most forms see them."""
     adapter = app.url_map.bind("localhost")
-    pages = [(who, verified, build_path(app, endpoint, method, spec.ids, sample), spec.data(sample), spec.headers)
-             for (endpoint, method), spec in sorted(ROUTES.items()) if method == "GET" and endpoint != "static"
-             for who, verified in {(None, True), ("teacher1", True), ("dsl", True), (spec.who, spec.verified)}]
-    pages += [("dsl", True, f"/entries/{sample['closed_entry_id']}", {}, {}),  # the reopen form
-              ("teacher1", True, "/log", {"q": "a"}, {}),                   # search results
-              ("teacher1", True, "/log", {"pupil": sample["pupil_id"]}, {}),  # a chosen pupil
-              ("teacher1", True, "/log", {}, {"Referer": "http://localhost/log"}),
-              ("teacher3", True, "/account/two-factor", {}, {}),            # may turn it off
-              ("dsl", True, "/search", {"q": "pushed"}, {}),                # results and their pages
-              ("governor", True, "/", {}, {})]
+    pages = [
+        (who, verified, build_path(app, endpoint, method, spec.ids, sample), spec.data(sample), spec.headers)
+        for (endpoint, method), spec in sorted(ROUTES.items())
+        if method == "GET" and endpoint != "static"
+        for who, verified in {(None, True), ("teacher1", True), ("dsl", True), (spec.who, spec.verified)}
+    ]
+    pages += [
+        ("dsl", True, f"/entries/{sample['closed_entry_id']}", {}, {}),  # the reopen form
+        ("teacher1", True, "/log", {"q": "a"}, {}),  # search results
+        ("teacher1", True, "/log", {"pupil": sample["pupil_id"]}, {}),  # a chosen pupil
+        ("teacher1", True, "/log", {}, {"Referer": "http://localhost/log"}),
+        ("teacher3", True, "/account/two-factor", {}, {}),  # may turn it off
+        ("dsl", True, "/search", {"q": "pushed"}, {}),  # results and their pages
+        ("governor", True, "/", {}, {}),
+    ]
     found = set()
     for who, verified, path, query, headers in sorted(pages, key=repr):
         sign_in_as(client, user_of(sample, who), verified)
@@ -1622,8 +2369,13 @@ def test_every_route_has_a_valid_request_and_hostile_cases(app):
 
 def test_every_url_argument_has_hostile_cases(app):
     covered = fields_with_cases()
-    missing = [(rule.endpoint, arg) for rule in app.url_map.iter_rules() for method in rule.methods - IGNORED_METHODS
-               for arg in rule.arguments if arg not in covered.get((rule.endpoint, method), set())]
+    missing = [
+        (rule.endpoint, arg)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - IGNORED_METHODS
+        for arg in rule.arguments
+        if arg not in covered.get((rule.endpoint, method), set())
+    ]
     assert not missing, f"URL arguments with no hostile cases: {missing}"
 
 
@@ -1632,8 +2384,11 @@ def test_every_field_the_pages_offer_has_hostile_cases(app, client, sample):
     markup = {(c.route, kind_of(c.field)) for c in CASES if "<" in str(c.value.value)}
     sql = {(c.route, kind_of(c.field)) for c in CASES if c.value in (SQL_OR, SQL_DROP)}
     offered = offered_inputs(app, client, sample)
-    assert ((LOG, "narrative", True) in offered and (FOLLOW_UP, "reason", True) in offered
-            and (SEARCH, "q", True) in offered), "the crawl found too little to be trusted"
+    assert (
+        (LOG, "narrative", True) in offered
+        and (FOLLOW_UP, "reason", True) in offered
+        and (SEARCH, "q", True) in offered
+    ), "the crawl found too little to be trusted"
     problems = []
     for route, name, is_text in sorted(offered):
         name = kind_of(name)
@@ -1662,6 +2417,7 @@ def test_there_are_at_least_a_hundred_cases():
 
 
 # --- the cases --------------------------------------------------------------------------
+
 
 def run(app, client, sample, case: Case):
     spec = ROUTES[case.route]
@@ -1734,8 +2490,9 @@ def assert_rendered_inert(client, sample, case, response, text):
         pupil = sample[MONITORING_PAGES[case.route]]
         pages = [("dsl", f"/pupils/{pupil}/chronology"), ("dsl", f"/pupils/{pupil}/monitoring")]
     else:
-        entry_path = (response.headers["Location"].split("#")[0] if case.route == LOG
-                      else f"/entries/{sample['entry_id']}")
+        entry_path = (
+            response.headers["Location"].split("#")[0] if case.route == LOG else f"/entries/{sample['entry_id']}"
+        )
         if case.route == REOPEN:
             entry_path = f"/entries/{sample['closed_entry_id']}"
         pages = [("dsl", entry_path)]
@@ -1756,10 +2513,16 @@ def assert_rendered_inert(client, sample, case, response, text):
 
 # --- any text at all, in the two fields a child's account lives in ---------------------------
 
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(narrative=st.text(max_size=300) | st.text(" \t\r\n\x00\x1f\u2028", max_size=5),
-       child_words=st.text(max_size=120))
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    narrative=st.text(max_size=300) | st.text(" \t\r\n\x00\x1f\u2028", max_size=5), child_words=st.text(max_size=120)
+)
 def test_any_text_is_saved_and_shown_as_text_or_refused_with_a_message(app, client, world, narrative, child_words):
     sign_in_as(client, world["teacher1"])
     sample = {"pupil_id": world.pupils[0].id, "behaviour_id": world.categories["Behaviour"].id}

@@ -8,6 +8,7 @@ The POST routes come from ROUTES in test_hostile_input.py, which the app's URL m
 keeps complete, and the method sweep walks app.url_map itself: a route added later
 is swept without anyone adding a row here.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,42 +31,66 @@ POSTS = sorted(route for route in ROUTES if route[1] == "POST")
 GETS = sorted(route for route in ROUTES if route[1] == "GET")
 # What a valid POST gets, per route (the controls that prove a refusal is the token's doing).
 SUCCESS = {
-    ("auth.login", "POST"): 303, ("auth.logout", "POST"): 303, ("auth.two_factor", "POST"): 303,
-    ("auth.forgot", "POST"): 303, ("auth.reset", "POST"): 303,
+    ("auth.login", "POST"): 303,
+    ("auth.logout", "POST"): 303,
+    ("auth.two_factor", "POST"): 303,
+    ("auth.forgot", "POST"): 303,
+    ("auth.reset", "POST"): 303,
     # The log form posts with htmx: a saved entry is a whole-page load of its page (HX-Redirect).
     ("log.new", "POST"): 204,
-    ("entries.add_follow_up", "POST"): 200, ("entries.review", "POST"): 200,
-    ("entries.close", "POST"): 200, ("entries.reopen", "POST"): 200,
-    ("account.two_factor", "POST"): 200, ("account.recovery_codes", "POST"): 200,  # the new recovery codes
-    ("account.turn_off_two_factor", "POST"): 303, ("account.password", "POST"): 303,
-    ("admin.force_reset", "POST"): 303, ("admin.reset_two_factor", "POST"): 303, ("admin.unlock", "POST"): 303,
-    ("guidance.edit", "POST"): 303, ("guidance.categories", "POST"): 303,
-    ("entries.retry_alerts", "POST"): 303, ("main.retry_alerts", "POST"): 303,
-    ("chronology.mark_key_event", "POST"): 303, ("mis.upload", "POST"): 303, ("mis.confirm", "POST"): 303,
+    ("entries.add_follow_up", "POST"): 200,
+    ("entries.review", "POST"): 200,
+    ("entries.close", "POST"): 200,
+    ("entries.reopen", "POST"): 200,
+    ("account.two_factor", "POST"): 200,
+    ("account.recovery_codes", "POST"): 200,  # the new recovery codes
+    ("account.turn_off_two_factor", "POST"): 303,
+    ("account.password", "POST"): 303,
+    ("admin.force_reset", "POST"): 303,
+    ("admin.reset_two_factor", "POST"): 303,
+    ("admin.unlock", "POST"): 303,
+    ("guidance.edit", "POST"): 303,
+    ("guidance.categories", "POST"): 303,
+    ("entries.retry_alerts", "POST"): 303,
+    ("main.retry_alerts", "POST"): 303,
+    ("chronology.mark_key_event", "POST"): 303,
+    ("mis.upload", "POST"): 303,
+    ("mis.confirm", "POST"): 303,
     # Concerns that evolve.
-    ("entries.add_category", "POST"): 200, ("entries.amend", "POST"): 200, ("entries.link", "POST"): 200,
-
+    ("entries.add_category", "POST"): 200,
+    ("entries.amend", "POST"): 200,
+    ("entries.link", "POST"): 200,
     # Tasks and monitoring (issue 4): a task's status comes back in place for htmx.
     ("tasks.complete", "POST"): 200,
-    ("monitoring.start", "POST"): 303, ("monitoring.review", "POST"): 303, ("monitoring.end", "POST"): 303,
-
+    ("monitoring.start", "POST"): 303,
+    ("monitoring.review", "POST"): 303,
+    ("monitoring.end", "POST"): 303,
     # Child-protection file transfers; a subject-access export answers with its zip.
-    ("transfers.start", "POST"): 303, ("transfers.mark_sent", "POST"): 303, ("transfers.accept", "POST"): 303,
-    ("transfers.decline", "POST"): 303, ("transfers.record_receipt", "POST"): 303,
+    ("transfers.start", "POST"): 303,
+    ("transfers.mark_sent", "POST"): 303,
+    ("transfers.accept", "POST"): 303,
+    ("transfers.decline", "POST"): 303,
+    ("transfers.record_receipt", "POST"): 303,
     ("transfers.subject_access", "POST"): 200,
-
     # --- drafts saved as people type (tablet): the status line ---
     ("drafts.save", "POST"): 200,
-
     ("attachments.add", "POST"): 303,  # attachments (issue 4, item 7): back to the entry
     ("hearback.message_recorder", "POST"): 303,  # the team's message to the recorder: back to the entry
-
     # Administration: accounts, roles, categories, schools, staff import, deletion after retention review.
-    ("admin.new_user", "POST"): 303, ("admin.add_role", "POST"): 303, ("admin.remove_role", "POST"): 303,
-    ("admin.deactivate", "POST"): 303, ("admin.reactivate", "POST"): 303, ("admin.categories", "POST"): 303,
-    ("admin.change_category", "POST"): 303, ("admin.move_category", "POST"): 303, ("admin.schools", "POST"): 303,
-    ("admin.change_school", "POST"): 303, ("mis.staff_upload", "POST"): 303, ("mis.propose_deletion", "POST"): 303,
-    ("deletion.confirm", "POST"): 303, ("deletion.withdraw", "POST"): 303,
+    ("admin.new_user", "POST"): 303,
+    ("admin.add_role", "POST"): 303,
+    ("admin.remove_role", "POST"): 303,
+    ("admin.deactivate", "POST"): 303,
+    ("admin.reactivate", "POST"): 303,
+    ("admin.categories", "POST"): 303,
+    ("admin.change_category", "POST"): 303,
+    ("admin.move_category", "POST"): 303,
+    ("admin.schools", "POST"): 303,
+    ("admin.change_school", "POST"): 303,
+    ("mis.staff_upload", "POST"): 303,
+    ("mis.propose_deletion", "POST"): 303,
+    ("deletion.confirm", "POST"): 303,
+    ("deletion.withdraw", "POST"): 303,
     ("deletion.accept_date_of_birth", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
@@ -107,6 +132,7 @@ def post(app, client, sample, route, **kwargs):
 
 # --- CSRF, on every POST route --------------------------------------------------------------
 
+
 def real_token(app, client, spec=None, sample=None) -> str:
     """The token a page of this session would carry (signed form of the session's raw token)."""
     page = page_with_a_form(sample, spec) if spec else "/login" if client.get("/").status_code == 302 else "/"
@@ -130,10 +156,15 @@ CSRF_ATTEMPTS = {
     "wrong": lambda app, client, sample, spec: ({"csrf_token": "not-a-token"}, {}),
     "empty": lambda app, client, sample, spec: ({"csrf_token": ""}, {}),
     "other-session": lambda app, client, sample, spec: ({"csrf_token": other_sessions_token(app, sample)}, {}),
-    "tampered": lambda app, client, sample, spec: ({"csrf_token": real_token(app, client, spec, sample)[:-2] + "xx"}, {}),
+    "tampered": lambda app, client, sample, spec: (
+        {"csrf_token": real_token(app, client, spec, sample)[:-2] + "xx"},
+        {},
+    ),
     "htmx-header-wrong": lambda app, client, sample, spec: ({}, {"HX-Request": "true", "X-CSRFToken": "not-a-token"}),
     "htmx-header-other-session": lambda app, client, sample, spec: (
-        {}, {"HX-Request": "true", "X-CSRFToken": other_sessions_token(app, sample)}),
+        {},
+        {"HX-Request": "true", "X-CSRFToken": other_sessions_token(app, sample)},
+    ),
 }
 
 
@@ -163,6 +194,7 @@ def test_post_with_the_token_in_the_htmx_header_succeeds(app, client, sample, ro
 
 # --- session cookies ----------------------------------------------------------------------
 
+
 def signed_cookie(app, data: dict, key: str | None = None) -> str:
     signer = Flask("forger")
     signer.secret_key = key or app.secret_key
@@ -171,7 +203,7 @@ def signed_cookie(app, data: dict, key: str | None = None) -> str:
 
 
 def flip(text: str, at: int = 5) -> str:
-    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1:]
+    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
 
 
 def live_session(app, sample, ended: bool = False, verified: bool = True) -> dict:
@@ -182,8 +214,11 @@ def live_session(app, sample, ended: bool = False, verified: bool = True) -> dic
         token = session["_user_id"]
     if ended:
         with app.app_context():
-            db.session.execute(update(UserSession).where(UserSession.token_hash == hash_token(token))
-                               .values(ended_at=now_utc(), end_reason="signed_out"))
+            db.session.execute(
+                update(UserSession)
+                .where(UserSession.token_hash == hash_token(token))
+                .values(ended_at=now_utc(), end_reason="signed_out")
+            )
             db.session.commit()
     return {"_user_id": token, "_fresh": True}
 
@@ -219,7 +254,8 @@ COOKIES = {
     "real-key-surrogate-token": lambda app, s: user_id_cookie(app, s, "\ud800"),
     "real-key-non-ascii-token": lambda app, s: user_id_cookie(app, s, "t\u00e9"),
     "real-key-token-hash": lambda app, s: user_id_cookie(
-        app, s, hash_token(live_session(app, s)["_user_id"])),  # what the table keeps is not a key to it
+        app, s, hash_token(live_session(app, s)["_user_id"])
+    ),  # what the table keeps is not a key to it
     "real-key-ended-session": lambda app, s: signed_cookie(app, live_session(app, s, ended=True)),
 }
 
@@ -258,6 +294,7 @@ def test_a_session_before_the_code_step_reads_nothing(app, client, sample):
 
 # --- methods a route does not take ----------------------------------------------------------
 
+
 def takes(app, path: str, method: str) -> bool:
     """Whether some route at this address answers this method."""
     try:
@@ -280,8 +317,9 @@ def test_every_route_refuses_methods_it_does_not_take(app, client, sample, metho
         path = build_path(app, rule.endpoint, "GET" if "GET" in rule.methods else "POST", spec.ids, sample)
         if takes(app, path, method):
             continue  # another route at the same address takes this method (preview GET, confirm POST)
-        response = client.open(path, method=method, data={"csrf_token": token},
-                               headers={"X-HTTP-Method-Override": "GET"})
+        response = client.open(
+            path, method=method, data={"csrf_token": token}, headers={"X-HTTP-Method-Override": "GET"}
+        )
         assert_safe(response)
         assert response.status_code == 405, (method, path, response.status_code)
         assert "That action is not allowed here" in response.get_data(as_text=True)
@@ -292,6 +330,7 @@ def test_every_route_refuses_methods_it_does_not_take(app, client, sample, metho
 
 # --- size ----------------------------------------------------------------------------------
 
+
 def test_the_body_limit_is_configured(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
 
@@ -301,7 +340,11 @@ def test_a_body_over_the_limit_is_refused(app, client, sample, route):
     spec = ROUTES[route]
     signed_in(client, sample, spec)
     before = snapshot(app)
-    data = {**spec.data(sample), "csrf_token": real_token(app, client, spec, sample), "padding": "x" * (2 * 1024 * 1024)}
+    data = {
+        **spec.data(sample),
+        "csrf_token": real_token(app, client, spec, sample),
+        "padding": "x" * (2 * 1024 * 1024),
+    }
     response = post(app, client, sample, route, data=data)
     assert_safe(response)
     assert response.status_code == 413
@@ -312,15 +355,20 @@ def test_a_body_over_the_limit_is_refused(app, client, sample, route):
 # name -> client.post keyword arguments for POST /log
 OVERSIZED = {
     "content-length-lie": lambda token: {
-        "data": b"narrative=x", "content_type": "application/x-www-form-urlencoded",
-        "headers": {"X-CSRFToken": token}, "environ_overrides": {"CONTENT_LENGTH": str(10**10)}},
+        "data": b"narrative=x",
+        "content_type": "application/x-www-form-urlencoded",
+        "headers": {"X-CSRFToken": token},
+        "environ_overrides": {"CONTENT_LENGTH": str(10**10)},
+    },
     # The log form takes files (5 of ATTACHMENT_MAX_BYTES, 256 KB here): a body beyond them.
     "multipart-file": lambda token: {
         "data": {"csrf_token": token, "attachment": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "big.bin")},
-        "content_type": "multipart/form-data"},
+        "content_type": "multipart/form-data",
+    },
     "multipart-many-parts": lambda token: {
         "data": {"csrf_token": token, **{f"f{i}": "x" for i in range(1500)}},
-        "content_type": "multipart/form-data"},
+        "content_type": "multipart/form-data",
+    },
 }
 
 
@@ -350,7 +398,9 @@ def test_oversized_requests_to_the_log_form_are_refused(app, client, sample, nam
 # --- text that is not UTF-8 ---------------------------------------------------------------
 
 NOT_UTF8 = {  # as a server hands them over: latin-1 text standing for the raw bytes
-    "lone-surrogate": "\xed\xa0\x80", "invalid-byte": "\xff", "overlong-slash": "\xc0\xaf",
+    "lone-surrogate": "\xed\xa0\x80",
+    "invalid-byte": "\xff",
+    "overlong-slash": "\xc0\xaf",
 }
 
 
@@ -361,7 +411,9 @@ def test_a_query_string_that_is_not_utf8_is_a_bad_request(app, client, sample, r
     signed_in(client, sample, spec)
     before = snapshot(app)
     path = build_path(app, *route, spec.ids, sample)
-    response = client.get(path, headers=spec.headers, environ_overrides={"QUERY_STRING": f"q={NOT_UTF8[raw]}&category=1"})
+    response = client.get(
+        path, headers=spec.headers, environ_overrides={"QUERY_STRING": f"q={NOT_UTF8[raw]}&category=1"}
+    )
     assert_safe(response)
     assert response.status_code == 400
     assert changed_tables(before, snapshot(app)) == set()
@@ -391,8 +443,9 @@ def test_a_form_body_that_is_not_utf8_is_a_bad_request(app, client, sample, rout
     before = snapshot(app)
     path = build_path(app, *route, spec.ids, sample)
     body = "&".join(f"{k}={v}" for k, v in spec.data(sample).items()).encode() + b"&note=\xed\xa0\x80\xff"
-    response = client.post(path, data=body, content_type="application/x-www-form-urlencoded",
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        path, data=body, content_type="application/x-www-form-urlencoded", headers={"X-CSRFToken": token}
+    )
     assert_safe(response)
     assert response.status_code == 400
     assert changed_tables(before, snapshot(app)) == set()
@@ -410,7 +463,12 @@ HTMX_HEADERS = [
     ("script", ("log.pupil_chip", "GET"), {"HX-Request": "<script>alert(1)</script>"}, 302),
     ("boosted-garbage", ("review.queue", "GET"), {"HX-Request": "true", "HX-Boosted": "maybe"}, 200),
     ("target-script", ("chronology.show", "GET"), {"HX-Request": "true", "HX-Target": "<script>x</script>"}, 200),
-    ("current-url-javascript", ("entries.show", "GET"), {"HX-Request": "true", "HX-Current-URL": "javascript:alert(1)"}, 200),
+    (
+        "current-url-javascript",
+        ("entries.show", "GET"),
+        {"HX-Request": "true", "HX-Current-URL": "javascript:alert(1)"},
+        200,
+    ),
     ("trigger-sql", ("main.home", "GET"), {"HX-Request": "true", "HX-Trigger": "' OR 1=1 --"}, 200),
 ]
 
@@ -432,8 +490,13 @@ def test_malformed_htmx_headers(app, client, sample, what, route, headers, statu
 def test_a_malformed_htmx_header_on_a_save_still_saves_once_and_redirects(app, client, sample):
     signed_in(client, sample, "dsl")
     before = snapshot(app)
-    response = post(app, client, sample, ("entries.add_follow_up", "POST"),
-                    headers={"HX-Request": "yes", "X-CSRFToken": real_token(app, client)})
+    response = post(
+        app,
+        client,
+        sample,
+        ("entries.add_follow_up", "POST"),
+        headers={"HX-Request": "yes", "X-CSRFToken": real_token(app, client)},
+    )
     assert response.status_code == 303  # a plain browser's answer
     after = snapshot(app)
     assert len(after["follow_ups"]) == len(before["follow_ups"]) + 1
@@ -442,9 +505,13 @@ def test_a_malformed_htmx_header_on_a_save_still_saves_once_and_redirects(app, c
 # --- odd paths --------------------------------------------------------------------------------
 
 ODD_PATHS = {  # as a server hands PATH_INFO over: decoded, latin-1 text standing for the bytes
-    "nul": "/entries/\x00", "not-utf8": "/entries/\xed\xa0\x80", "very-long": "/entries/" + "1" * 10_000,
-    "dotdot": "/entries/1/../../pupils/1/chronology/../../../etc/passwd", "double-slash-host": "//evil.example/entries/1",
-    "static-dotdot": "/static/../instance/secret_key", "static-nul": "/static/css/app.css\x00.txt",
+    "nul": "/entries/\x00",
+    "not-utf8": "/entries/\xed\xa0\x80",
+    "very-long": "/entries/" + "1" * 10_000,
+    "dotdot": "/entries/1/../../pupils/1/chronology/../../../etc/passwd",
+    "double-slash-host": "//evil.example/entries/1",
+    "static-dotdot": "/static/../instance/secret_key",
+    "static-nul": "/static/css/app.css\x00.txt",
 }
 
 
@@ -459,6 +526,7 @@ def test_odd_paths_are_not_found(app, client, sample, name):
 
 
 # --- sign-in: a next= with a line break ---------------------------------------------------------
+
 
 # urlsplit drops CR and LF before it looks for a host, so safe_next once let them
 # through, and setting the Location header failed: a 500. Here with CSRF on, as in production.

@@ -4,6 +4,7 @@ modules, and no private name (_x) taken from another area's package.
 Read from the source (ast), not by importing it. Every import counts, a lazy one inside
 a function too: it defers a cycle to run time, it does not remove it, and the next move
 of that import to the top of its file would bring the cycle back."""
+
 from __future__ import annotations
 
 import ast
@@ -70,8 +71,13 @@ def dependencies(mods: dict[str, Path]) -> tuple[dict[str, set[str]], list[str]]
                         if alias.asname:
                             module_names[alias.asname] = alias.name
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _private(node.attr)
-                    and node.value.id in module_names and area(module_names[node.value.id]) != area(name)):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and _private(node.attr)
+                and node.value.id in module_names
+                and area(module_names[node.value.id]) != area(name)
+            ):
                 private.append(f"{name} uses {node.value.id}.{node.attr} from {module_names[node.value.id]}")
     return edges, private
 
@@ -135,7 +141,9 @@ def test_no_private_name_crosses_an_area():
 
 def test_the_core_imports_no_area():
     edges, _ = dependencies(modules(APP))
-    upward = [f"{module} imports {target}" for module in sorted(CORE) for target in sorted(edges.get(module, set()) - CORE)]
+    upward = [
+        f"{module} imports {target}" for module in sorted(CORE) for target in sorted(edges.get(module, set()) - CORE)
+    ]
     assert not upward, "the core must not depend on an area: " + "; ".join(upward)
 
 
@@ -143,8 +151,13 @@ def test_the_app_does_not_depend_on_its_benchmarks_or_tests():
     found = []
     for name, path in modules(APP).items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            imported = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            imported = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             found += [f"{name} imports {m}" for m in imported if m.split(".")[0] in ("bench", "tests")]
     assert not found, "app.py wires bench/ in, the app does not import it: " + "; ".join(found)
 
@@ -168,5 +181,4 @@ def test_the_check_sees_relative_lazy_and_private_imports(tmp_path):
     edges, private = dependencies(modules(app))
     assert cycles(edges) == [["app.one.pages", "app.one.routes"]]
     assert edges["app.two.views"] == {"app.core", "app.one.pages"} and edges["app.two"] == {"app.core"}
-    assert sorted(private) == ["app.two uses core._helper from app.core",
-                               "app.two.views imports _helper from app.core"]
+    assert sorted(private) == ["app.two uses core._helper from app.core", "app.two.views imports _helper from app.core"]

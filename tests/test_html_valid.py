@@ -11,6 +11,7 @@ Where it is missing the check skips with that reason, unless CPOMS_REQUIRE_VNU=1
 Only one kind of message is filtered: the checker does not know htmx's hx-*
 attributes ("Attribute “hx-post” not allowed on element …").
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,13 @@ HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element
 
 def vnu_or_skip() -> list[str]:
     java = shutil.which("java")
-    problem = ("java is not installed (apt-get install default-jre-headless)" if java is None
-               else f"vnu.jar is not at {VNU_JAR} (npm pack vnu-jar; .ci/run fetches it)"
-               if not VNU_JAR.exists() else None)
+    problem = (
+        "java is not installed (apt-get install default-jre-headless)"
+        if java is None
+        else f"vnu.jar is not at {VNU_JAR} (npm pack vnu-jar; .ci/run fetches it)"
+        if not VNU_JAR.exists()
+        else None
+    )
     if problem:
         if os.environ.get("CPOMS_REQUIRE_VNU") == "1":
             pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
@@ -48,26 +53,34 @@ def vnu_or_skip() -> list[str]:
 def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]:
     """More states worth rendering: an entry with every kind of follow-up, a closed one,
     and a record that does not exist."""
-    entry_id = make_entry(recorder="teacher2", pupils=world.pupils[:2], category="Behaviour",
-                          narrative="Oliver and Amelia argued at play.", child_words="He took my ball.")
+    entry_id = make_entry(
+        recorder="teacher2",
+        pupils=world.pupils[:2],
+        category="Behaviour",
+        narrative="Oliver and Amelia argued at play.",
+        child_words="He took my ball.",
+    )
     closed_id = make_entry(narrative="Came in without a coat again.")
     with app.test_request_context():
         dsl = db.session.get(User, world["dsl"].id)
         entry, closed = db.session.get(Entry, entry_id), db.session.get(Entry, closed_id)
         add_follow_up(dsl, entry, Kind.RISK, "Low: no further concern.", risk_level="low")
         add_follow_up(dsl, entry, Kind.DECISION, "No referral.", reason="Both calm; parents told.")
-        add_follow_up(dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help",
-                      agency_reference="EH-123")
+        add_follow_up(
+            dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help", agency_reference="EH-123"
+        )
         close(dsl, closed, "Coat provided by the school.", "Family supported; no further concern.")
         db.session.commit()
-    return [("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
-            ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),
-            ("closed entry as dsl", "dsl", "GET", f"/entries/{closed_id}"),
-            ("POST entries.reopen a closed entry as dsl", "dsl", "POST", f"/entries/{closed_id}/reopen"),
-            ("missing entry as dsl", "dsl", "GET", "/entries/999999"),
-            ("forbidden page as teacher1", "teacher1", "GET", "/review"),
-            ("log form with search results", "teacher1", "GET", f"/log?q=a&pupil={world.pupils[0].id}"),
-            ("chronology timeline as dsl", "dsl", "GET", f"/pupils/{sample['pupil_id']}/chronology?view=timeline")]
+    return [
+        ("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
+        ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),
+        ("closed entry as dsl", "dsl", "GET", f"/entries/{closed_id}"),
+        ("POST entries.reopen a closed entry as dsl", "dsl", "POST", f"/entries/{closed_id}/reopen"),
+        ("missing entry as dsl", "dsl", "GET", "/entries/999999"),
+        ("forbidden page as teacher1", "teacher1", "GET", "/review"),
+        ("log form with search results", "teacher1", "GET", f"/log?q=a&pupil={world.pupils[0].id}"),
+        ("chronology timeline as dsl", "dsl", "GET", f"/pupils/{sample['pupil_id']}/chronology?view=timeline"),
+    ]
 
 
 @pytest.fixture
@@ -85,8 +98,12 @@ def test_every_page_passes_the_nu_html_checker(pages, tmp_path, capsys):
         path.write_text(page.html, encoding="utf-8")
         files[path.name] = page
     paths = sorted(str(folder / name) for name in files)
-    result = subprocess.run([*command, "--errors-only", "--format", "json", *paths],  # nosec B603
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*command, "--errors-only", "--format", "json", *paths],  # nosec B603
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or result.stdout)["messages"]
     errors, filtered = [], 0
     for message in messages:
@@ -96,8 +113,10 @@ def test_every_page_passes_the_nu_html_checker(pages, tmp_path, capsys):
             filtered += 1
             continue
         page = files.get(message.get("url", "").rsplit("/", 1)[-1])
-        errors.append(f"{page.name if page else message.get('url')} ({page.url if page else ''}) "
-                      f"line {message.get('lastLine')}: {message['message']} [{message.get('extract', '').strip()}]")
+        errors.append(
+            f"{page.name if page else message.get('url')} ({page.url if page else ''}) "
+            f"line {message.get('lastLine')}: {message['message']} [{message.get('extract', '').strip()}]"
+        )
     with capsys.disabled():
         print(f"\n[vnu] {len(pages)} pages checked, {len(errors)} errors, {filtered} hx-* attribute messages filtered")
     assert not errors, "\n".join(errors)
@@ -105,8 +124,14 @@ def test_every_page_passes_the_nu_html_checker(pages, tmp_path, capsys):
 
 def assert_the_crawl_covers_the_app(pages):
     names = {page.name for page in pages}
-    for expected in ("GET log.new as teacher1", "GET entries.show as dsl", "POST log.new as dsl",
-                     "GET oversight.index as governor", "GET chronology.show as dsl", "GET reports.index as dsl"):
+    for expected in (
+        "GET log.new as teacher1",
+        "GET entries.show as dsl",
+        "POST log.new as dsl",
+        "GET oversight.index as governor",
+        "GET chronology.show as dsl",
+        "GET reports.index as dsl",
+    ):
         assert expected in names, f"the crawl missed {expected}: {sorted(names)}"
     assert len(pages) >= 40
 

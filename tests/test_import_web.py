@@ -1,5 +1,6 @@
 """The same upload, preview and confirmation serve staff files as pupil files; two
 confirmations of one upload at the same moment apply it once."""
+
 from __future__ import annotations
 
 import io
@@ -16,13 +17,14 @@ from cpoms.models import UNUSABLE_PASSWORD, AuditEvent, Pupil, PupilImport, Role
 
 from conftest import Auth
 
-STAFF = (b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
-         b"Teacher1,teacher1@ashgrove.example.org,SLT\r\nNo Email,,staff\r\n")
+STAFF = (
+    b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
+    b"Teacher1,teacher1@ashgrove.example.org,SLT\r\nNo Email,,staff\r\n"
+)
 
 
 def post_file(client, path: str, data: bytes, **fields):
-    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), "staff.csv", content_type="text/csv"),
-            **fields}
+    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), "staff.csv", content_type="text/csv"), **fields}
     boundary, body = encode_multipart(form)
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
@@ -45,8 +47,12 @@ def test_staff_upload_preview_and_confirm(app, client, auth, world):
         priya = db.session.scalar(select(User).where(User.email == "priya@ashgrove.example.org"))
         assert priya.password_hash == UNUSABLE_PASSWORD
         assert [(a.role, a.school_id) for a in priya.roles] == [(Role.STAFF, world.school.id)]
-        assert db.session.scalar(select(func.count()).select_from(RoleAssignment).where(
-            RoleAssignment.user_id == world["teacher1"].id)) == 2
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(RoleAssignment).where(RoleAssignment.user_id == world["teacher1"].id)
+            )
+            == 2
+        )
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff_imported"))
         assert '"new": 1' in event.detail and '"updated": 1' in event.detail
     result = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -64,7 +70,9 @@ def test_a_staff_file_with_no_rows_or_wrong_columns(app, client, auth, world):
 def test_a_pupil_moving_between_the_trusts_schools_is_an_error_naming_the_other(app, client, auth, world):
     noah = world.other_pupils[0]
     auth.as_(world["admin"])
-    data = f"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\n{noah.upn},Baker,Noah,01/01/2019,3,3Ash\r\n"
+    data = (
+        f"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\n{noah.upn},Baker,Noah,01/01/2019,3,3Ash\r\n"
+    )
     response = post_file(client, "/admin/pupils/import", data.encode())
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is on roll at Brookfield Primary School, another school of the trust" in preview
@@ -78,8 +86,13 @@ CSV = b"UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group\r\nC000000
 @pytest.fixture
 def stored(app, world) -> str:
     with app.app_context():
-        upload = imports.store(db.session.get(User, world["admin"].id), db.session.get(type(world.school), world.school.id),
-                               "pupils.csv", pupils.parse(CSV), full=False)
+        upload = imports.store(
+            db.session.get(User, world["admin"].id),
+            db.session.get(type(world.school), world.school.id),
+            "pupils.csv",
+            pupils.parse(CSV),
+            full=False,
+        )
         db.session.commit()
         return upload.id
 
@@ -95,8 +108,11 @@ def test_two_confirmations_at_once_apply_the_upload_once(app, world, stored, mon
         threading.Event().wait(0.5)
         return counts
 
-    monkeypatch.setitem(imports.KINDS, "pupils", imports.KINDS["pupils"].__class__(
-        **{**imports.KINDS["pupils"].__dict__, "apply": slow_apply}))
+    monkeypatch.setitem(
+        imports.KINDS,
+        "pupils",
+        imports.KINDS["pupils"].__class__(**{**imports.KINDS["pupils"].__dict__, "apply": slow_apply}),
+    )
     responses = {}
 
     def confirm(name):
@@ -118,7 +134,15 @@ def test_two_confirmations_at_once_apply_the_upload_once(app, world, stored, mon
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.upn == "C000000000001")) == 1
         assert db.session.get(PupilImport, stored).applied_at is not None
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "pupils_imported")) == 1
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "import_already_applied")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "pupils_imported")
+            )
+            == 1
+        )
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_already_applied")
+            )
+            == 1
+        )

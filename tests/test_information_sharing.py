@@ -1,5 +1,6 @@
 """The information-sharing follow-up: with whom, what, why, on what basis, and
 consent; the safeguarding team's to record, shown wherever follow-ups are."""
+
 from __future__ import annotations
 
 import csv
@@ -69,20 +70,24 @@ def test_consent_sought_needs_no_reason(app, client, auth, world, make_entry):
     assert "<dt>Consent sought</dt><dd>Yes</dd>" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("shared_with", "", "Say who the information was shared with."),
-    ("shared_with", "   ", "Say who the information was shared with."),
-    ("shared_what", "", "Say what was shared."),
-    ("share_purpose", "", "Say why it was shared."),
-    ("share_basis", "", "Give the lawful basis or reason for sharing."),
-    ("consent_sought", None, "Say whether consent was sought."),
-    ("consent_sought", "maybe", "Not a valid choice."),
-    ("consent_note", "", "Say why consent was not sought."),
-    ("shared_with", "x" * 201, "Field cannot be longer than 200 characters."),
-    ("text", "", "Write the details."),
-])
-def test_each_missing_piece_gets_its_own_message_and_nothing_is_lost(app, client, auth, world, make_entry,
-                                                                      field, value, message):
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("shared_with", "", "Say who the information was shared with."),
+        ("shared_with", "   ", "Say who the information was shared with."),
+        ("shared_what", "", "Say what was shared."),
+        ("share_purpose", "", "Say why it was shared."),
+        ("share_basis", "", "Give the lawful basis or reason for sharing."),
+        ("consent_sought", None, "Say whether consent was sought."),
+        ("consent_sought", "maybe", "Not a valid choice."),
+        ("consent_note", "", "Say why consent was not sought."),
+        ("shared_with", "x" * 201, "Field cannot be longer than 200 characters."),
+        ("text", "", "Write the details."),
+    ],
+)
+def test_each_missing_piece_gets_its_own_message_and_nothing_is_lost(
+    app, client, auth, world, make_entry, field, value, message
+):
     entry_id = make_entry()
     auth.as_(world["dsl"])
     response = share(client, entry_id, **{field: value})

@@ -1,5 +1,6 @@
 """Logging a concern: the form, the pupil picker with and without JavaScript,
 validation that keeps what was typed, backdating, and what gets saved."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,8 +21,10 @@ def form_data(world, **overrides):
         "category": str(world.categories["Behaviour"].id),
         "source": "staff_observation",
         "occurred_at": uk_input(datetime.now(timezone.utc) - timedelta(hours=1)),
-        "narrative": ("Pushed another pupil in the lunch queue at 12:10 after an argument about a ball. "
-                      "I saw it from the hall door."),
+        "narrative": (
+            "Pushed another pupil in the lunch queue at 12:10 after an argument about a ball. "
+            "I saw it from the hall door."
+        ),
         "child_words": "He took my ball.",
     }
     data.update(overrides)
@@ -36,8 +39,15 @@ def count(app, model) -> int:
 def test_form_shows_categories_with_their_descriptions_and_defaults_to_now(client, auth, world):
     auth.as_(world["teacher1"])
     html = client.get("/log").get_data(as_text=True)
-    for name in ["Safeguarding", "Behaviour", "First aid / medical", "Parent engagement", "SEN",
-                 "Complaint", "General welfare"]:
+    for name in [
+        "Safeguarding",
+        "Behaviour",
+        "First aid / medical",
+        "Parent engagement",
+        "SEN",
+        "Complaint",
+        "General welfare",
+    ]:
         assert name in html
     assert "The safeguarding team is alerted at once." in html
     now_uk = datetime.now(timezone.utc).astimezone(UK)
@@ -188,8 +198,9 @@ def test_behaviour_entry_queues_no_alert_and_safeguarding_entry_queues_one_per_t
 
 def test_with_no_mail_server_the_teacher_is_told_the_alert_is_queued_not_sent(client, auth, world):
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
-                           follow_redirects=True)
+    response = client.post(
+        "/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)), follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert "The safeguarding team (2 people) will be alerted: the emails are queued." in html
     assert "has been alerted" not in html
@@ -230,8 +241,9 @@ def test_one_entry_is_about_pupils_of_one_school(app, client, auth, world):
 
 def test_the_teacher_is_told_the_team_has_been_alerted_once_the_emails_went(mail_app, smtp, client, auth, world):
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
-                           follow_redirects=True)
+    response = client.post(
+        "/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)), follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert "The safeguarding team (2 people) has been alerted by email." in html
     assert smtp.inbox.recipients == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
@@ -240,21 +252,25 @@ def test_the_teacher_is_told_the_team_has_been_alerted_once_the_emails_went(mail
 def test_a_mail_server_that_refuses_leaves_the_alert_queued_and_says_so(mail_app, smtp, client, auth, world):
     smtp.stop()
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)),
-                           follow_redirects=True)
+    response = client.post(
+        "/log", data=form_data(world, category=str(world.categories["Safeguarding"].id)), follow_redirects=True
+    )
     assert "The safeguarding team (2 people) will be alerted: the emails are queued." in response.get_data(as_text=True)
 
 
 # --- a pupil is on an entry once ------------------------------------------------------------
 
+
 def test_the_typeahead_offers_nobody_already_on_the_entry(client, auth, world):
     auth.as_(world["teacher1"])
     amelia, oliver = world.pupils[0], world.pupils[1]
-    html = client.get("/log/pupils", query_string={"q": "a", "pupil_ids": [amelia.id]},
-                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    html = client.get(
+        "/log/pupils", query_string={"q": "a", "pupil_ids": [amelia.id]}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert f'value="{amelia.id}"' not in html and f'value="{oliver.id}"' in html
-    only = client.get("/log/pupils", query_string={"q": "Amelia", "pupil_ids": [amelia.id]},
-                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    only = client.get(
+        "/log/pupils", query_string={"q": "Amelia", "pupil_ids": [amelia.id]}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert "Everyone matching “Amelia” is on this entry." in only
 
 
@@ -263,6 +279,7 @@ def test_a_second_tap_on_a_pupil_adds_no_second_chip_and_closes_the_results(clie
     amelia = world.pupils[0]
     first = client.get(f"/log/pupils/{amelia.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f'id="pupil-{amelia.id}"' in first and 'id="pupil-results"' in first and "hx-swap-oob" in first
-    again = client.get(f"/log/pupils/{amelia.id}", query_string={"pupil_ids": [amelia.id]},
-                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    again = client.get(
+        f"/log/pupils/{amelia.id}", query_string={"pupil_ids": [amelia.id]}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert f'id="pupil-{amelia.id}"' not in again and "hx-swap-oob" in again

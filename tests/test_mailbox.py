@@ -4,6 +4,7 @@ address the app is served on, and the entry page's "try again" for every email.
 
 Real HTTP requests through the app, real files in the mailbox folder, a real SMTP
 server (aiosmtpd) where mail is sent; the worker is the `send-alerts` command."""
+
 from __future__ import annotations
 
 import email
@@ -47,6 +48,7 @@ def text_of(path: Path) -> str:
 
 # --- the mailbox ---------------------------------------------------------------------------------
 
+
 def test_an_alert_is_written_to_the_mailbox_and_the_teacher_told_it_went(app, client, auth, world):
     auth.as_(world["teacher1"])
     response = client.post("/log", data=log_data(world, category="Safeguarding"), base_url=SERVED_AT)
@@ -78,8 +80,7 @@ def test_the_mailbox_page_lists_newest_first_and_opens_each_as_text(app, client,
     rows = re.findall(r'<tr>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*<td><a href="(/mailbox/[^"]+)">(.*?)</a>', html, re.S)
     listed = [(to, subject) for to, _, subject in rows]
     assert listed[0] == (world["teacher2"].email, "Set a new password for the concern log")  # the newest first
-    assert sorted(listed[1:]) == [(e, "New safeguarding entry at Ashgrove Primary School: please review")
-                                  for e in TEAM]
+    assert sorted(listed[1:]) == [(e, "New safeguarding entry at Ashgrove Primary School: please review") for e in TEAM]
     assert str(Path(app.config["MAILBOX_DIR"])) in html
 
     letter = client.get(rows[0][1])
@@ -89,20 +90,25 @@ def test_the_mailbox_page_lists_newest_first_and_opens_each_as_text(app, client,
     assert re.search(r'<a href="http://[^"]+/login/reset/[^"]+"', text)  # a link to follow, not text to copy
 
 
-@pytest.mark.parametrize("name", ["nothing-here", "..%2F..%2Fsecret_key", "20260101T000000000000-0000000g",
-                                  "20260101T000000000000-00000000"])
+@pytest.mark.parametrize(
+    "name", ["nothing-here", "..%2F..%2Fsecret_key", "20260101T000000000000-0000000g", "20260101T000000000000-00000000"]
+)
 def test_a_message_that_is_not_there_is_a_404(client, name):
     assert client.get(f"/mailbox/{name}").status_code == 404
 
 
-@pytest.mark.parametrize("environ, headers", [
-    ({"REMOTE_ADDR": "192.168.1.20"}, {}),  # another computer on the network (HOST=0.0.0.0)
-    ({}, {"X-Forwarded-For": "203.0.113.9"}),  # through a proxy: not "this computer" whatever the address
-    ({}, {"Forwarded": "for=203.0.113.9"}),
-])
+@pytest.mark.parametrize(
+    "environ, headers",
+    [
+        ({"REMOTE_ADDR": "192.168.1.20"}, {}),  # another computer on the network (HOST=0.0.0.0)
+        ({}, {"X-Forwarded-For": "203.0.113.9"}),  # through a proxy: not "this computer" whatever the address
+        ({}, {"Forwarded": "for=203.0.113.9"}),
+    ],
+)
 def test_the_mailbox_answers_only_the_computer_running_the_app(app, client, environ, headers):
     with app.test_request_context(), mailbox.Connection() as connection:
         from flask_mail import Message
+
         name = connection.send(Message("Private", recipients=["dsl@ashgrove.example.org"], body="x"))
     assert client.get("/mailbox").status_code == 200
     for path in ("/mailbox", f"/mailbox/{name}"):
@@ -154,6 +160,7 @@ def test_the_home_page_points_the_team_to_the_mailbox(client, auth, world):
 
 # --- outside the local mailbox's mode --------------------------------------------------------
 
+
 class TestWithoutTheMailbox:
     @pytest.fixture
     def config_overrides(self, tmp_path):
@@ -167,15 +174,15 @@ class TestWithoutTheMailbox:
         assert 'href="/mailbox"' not in client.get("/").get_data(as_text=True)
 
     def test_a_mail_server_replaces_the_mailbox(self, tmp_path):
-        app = make_app("sqlite://", MAIL_BACKEND="mailbox", MAIL_SERVER="127.0.0.1",
-                       MAILBOX_DIR=str(tmp_path / "mailbox"))
+        app = make_app(
+            "sqlite://", MAIL_BACKEND="mailbox", MAIL_SERVER="127.0.0.1", MAILBOX_DIR=str(tmp_path / "mailbox")
+        )
         assert not mailbox.enabled(app)
         assert not [r for r in app.url_map.iter_rules() if r.rule.startswith("/mailbox")]
 
     def test_links_follow_the_address_served_on_and_go_by_real_smtp(self, mail_app, smtp, client, auth, world):
         auth.as_(world["teacher1"])
-        entry_id = entry_id_from(client.post("/log", data=log_data(world, category="Safeguarding"),
-                                             base_url=SERVED_AT))
+        entry_id = entry_id_from(client.post("/log", data=log_data(world, category="Safeguarding"), base_url=SERVED_AT))
         assert smtp.inbox.recipients == TEAM
         for envelope in smtp.inbox.messages:
             _, text, html = message_texts(envelope)
@@ -186,8 +193,7 @@ class TestWithoutTheMailbox:
     def test_app_base_url_wins_over_the_address_served_on(self, mail_app, smtp, client, auth, world):
         mail_app.config["APP_BASE_URL"] = "https://concerns.example.org/"
         auth.as_(world["teacher1"])
-        entry_id = entry_id_from(client.post("/log", data=log_data(world, category="Safeguarding"),
-                                             base_url=SERVED_AT))
+        entry_id = entry_id_from(client.post("/log", data=log_data(world, category="Safeguarding"), base_url=SERVED_AT))
         _, text, _ = message_texts(smtp.inbox.messages[0])
         assert f"https://concerns.example.org/entries/{entry_id}" in text and SERVED_AT not in text
 
@@ -207,8 +213,9 @@ class TestWithoutTheMailbox:
         assert "not going out" not in client.get("/").get_data(as_text=True)
 
     @pytest.mark.parametrize("who", ["dsl", "admin"])
-    def test_alerts_due_long_ago_mean_the_worker_is_not_running(self, mail_app, smtp, client, auth, world,
-                                                                make_entry, who):
+    def test_alerts_due_long_ago_mean_the_worker_is_not_running(
+        self, mail_app, smtp, client, auth, world, make_entry, who
+    ):
         make_entry()  # queued; nobody sends it
         auth.as_(world[who])
         assert "worker is not running" not in client.get("/").get_data(as_text=True)  # due just now
@@ -235,8 +242,9 @@ class TestWithoutTheMailbox:
     def test_try_again_covers_the_colleagues_emails_too(self, mail_app, smtp, client, auth, world):
         auth.as_(world["teacher1"])
         smtp.stop()
-        entry_id = entry_id_from(client.post("/log", data=log_data(
-            world, category="Behaviour", alert_staff=[str(world["teacher2"].id)])))
+        entry_id = entry_id_from(
+            client.post("/log", data=log_data(world, category="Behaviour", alert_staff=[str(world["teacher2"].id)]))
+        )
         with mail_app.app_context():
             db.session.execute(update(Alert).values(status="failed"))
             db.session.commit()

@@ -4,6 +4,7 @@
 columns, types, nullability, indexes, unique constraints and foreign keys of
 cpoms.models, or a deployment made with migrations would differ from the one the
 tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is set."""
+
 from __future__ import annotations
 
 import ast
@@ -36,17 +37,22 @@ def cpoms_imports(source: str) -> list[str]:
             found += [alias.name for alias in node.names if alias.name.split(".")[0] == "cpoms"]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "cpoms":
             found.append(node.module)
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and str(node.args[0].value).split(".")[0] == "cpoms":
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and str(node.args[0].value).split(".")[0] == "cpoms"
+        ):
             found.append(f"{ast.unparse(node.func)}({node.args[0].value!r})")  # importlib.import_module()
     return found
 
 
 def test_cpoms_imports_finds_each_way_in():
-    assert cpoms_imports("from cpoms import append_only\nimport cpoms.audit\n"
-                         "def f():\n    from cpoms.search import index\n"
-                         "    importlib.import_module('cpoms.models')\n") \
-        == ["cpoms", "cpoms.audit", "cpoms.search", "importlib.import_module('cpoms.models')"]
+    assert cpoms_imports(
+        "from cpoms import append_only\nimport cpoms.audit\n"
+        "def f():\n    from cpoms.search import index\n"
+        "    importlib.import_module('cpoms.models')\n"
+    ) == ["cpoms", "cpoms.audit", "cpoms.search", "importlib.import_module('cpoms.models')"]
     assert cpoms_imports("import sqlalchemy as sa\nfrom alembic import op\nimport cpomsx\n") == []
 
 
@@ -63,11 +69,18 @@ def test_each_migrations_header_names_its_parent():
     """The docstring's Revision ID and Revises lines are what Alembic runs."""
     for path in sorted(VERSIONS.glob("*.py")):
         module = ast.parse(path.read_text())
-        values = {target.id: node.value.value for node in module.body if isinstance(node, ast.Assign)
-                  for target in node.targets if isinstance(target, ast.Name)
-                  and target.id in ("revision", "down_revision")}
-        header = dict(line.split(":", 1) for line in ast.get_docstring(module).splitlines()
-                      if line.startswith(("Revision ID:", "Revises:")))
+        values = {
+            target.id: node.value.value
+            for node in module.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision")
+        }
+        header = dict(
+            line.split(":", 1)
+            for line in ast.get_docstring(module).splitlines()
+            if line.startswith(("Revision ID:", "Revises:"))
+        )
         assert header["Revision ID"].strip() == values["revision"], path.name
         assert header["Revises"].strip() == (values["down_revision"] or ""), path.name
 
@@ -140,9 +153,9 @@ def _drop_everything() -> None:
 
 def schema_differences() -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                          "compare_server_default": True,
-                                                          "include_name": include_name})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name}
+        )
         return compare_metadata(context, db.metadata)
 
 
@@ -202,10 +215,12 @@ def test_upgrade_chains_the_audit_events_a_school_already_has(empty_app):
         flask_migrate.upgrade(revision="0001")
         with db.engine.begin() as conn:
             for n in range(3):
-                conn.execute(text(
-                    "INSERT INTO audit_events (at, action, ip, detail) "
-                    f"VALUES ('2026-09-0{n + 1} 08:30:00.123456', 'sign_in', '10.0.0.{n}', NULL)"
-                ))
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_events (at, action, ip, detail) "
+                        f"VALUES ('2026-09-0{n + 1} 08:30:00.123456', 'sign_in', '10.0.0.{n}', NULL)"
+                    )
+                )
         flask_migrate.upgrade()
         check = audit.verify_chain()
         assert check.intact, check.problem
@@ -225,7 +240,7 @@ def test_upgrade_keeps_a_schools_entries_follow_ups_and_alerts(empty_app):
         "INSERT INTO schools (id, trust_id, slug, name) VALUES (1, 1, 'a', 'A'), (2, 1, 'b', 'B')",
         "INSERT INTO users (id, email, name, password_hash, active, created_at) "
         "VALUES (1, 'dsl@a.example.org', 'D', 'x', true, '2026-01-05 09:00:00')",
-        "INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, \"order\") "
+        'INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, "order") '
         "VALUES (1, 'Safeguarding', '', true, true, 0)",
         "INSERT INTO role_assignments (id, user_id, role, school_id) VALUES (1, 1, 'dsl', 1)",
         "INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, year_group, "
@@ -255,17 +270,30 @@ def test_upgrade_keeps_a_schools_entries_follow_ups_and_alerts(empty_app):
         assert schema_differences() == []
         entries = db.session.scalars(select(Entry).order_by(Entry.id)).all()
         assert [(e.id, e.school_id, e.narrative) for e in entries] == [
-            (1, 1, "Narrative 1"), (2, 2, "Narrative 2"), (3, 1, "Narrative 3")]
-        assert [(s.entry_id, s.school_id) for s in db.session.scalars(select(EntryState).order_by(EntryState.entry_id))] \
-            == [(1, 1), (2, 2), (3, 1)]
-        assert [f.text for f in db.session.scalars(select(FollowUp).order_by(FollowUp.id))] == ["Did 1", "Did 2", "Did 3"]
-        assert [(a.entry_id, a.school_id, a.status) for a in db.session.scalars(select(Alert).order_by(Alert.id))] \
-            == [(1, 1, "sent"), (2, 2, "sent"), (3, 1, "failed")]
+            (1, 1, "Narrative 1"),
+            (2, 2, "Narrative 2"),
+            (3, 1, "Narrative 3"),
+        ]
+        assert [
+            (s.entry_id, s.school_id) for s in db.session.scalars(select(EntryState).order_by(EntryState.entry_id))
+        ] == [(1, 1), (2, 2), (3, 1)]
+        assert [f.text for f in db.session.scalars(select(FollowUp).order_by(FollowUp.id))] == [
+            "Did 1",
+            "Did 2",
+            "Did 3",
+        ]
+        assert [(a.entry_id, a.school_id, a.status) for a in db.session.scalars(select(Alert).order_by(Alert.id))] == [
+            (1, 1, "sent"),
+            (2, 2, "sent"),
+            (3, 1, "failed"),
+        ]
         from cpoms import alerts
+
         assert alerts.undelivered_count([1]) == 1 and alerts.undelivered_count([2]) == 0
         # Roles held before who gave them was recorded count as given long ago, by nobody; the
         # Safeguarding category is the one that always alerts.
         from cpoms.models import Category, RoleAssignment
+
         [held] = db.session.scalars(select(RoleAssignment))
         assert (held.granted_at.year, held.granted_by_id) == (2000, None)
         assert db.session.get(Category, 1).always_alerts
@@ -277,9 +305,12 @@ def triggers() -> dict[str, str]:
         if db.engine.dialect.name == "sqlite":
             rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
         else:
-            rows = conn.execute(text(
-                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal "
-                "UNION ALL SELECT proname, prosrc FROM pg_proc WHERE pronamespace = 'public'::regnamespace"))
+            rows = conn.execute(
+                text(
+                    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal "
+                    "UNION ALL SELECT proname, prosrc FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+                )
+            )
         return {name: " ".join(sql.split()) for name, sql in rows if not is_search_object(name)}
 
 
@@ -296,8 +327,11 @@ def test_migrations_give_the_triggers_create_all_gives(empty_app):
                     conn.execute(text(f"DROP FUNCTION IF EXISTS {name}() CASCADE"))
         db.create_all()
         assert triggers() == migrated
-        assert "transfer_events_no_delete" in migrated and "audit_events_no_truncate" in migrated \
-            if db.engine.dialect.name == "postgresql" else "audit_events_no_delete" in migrated
+        assert (
+            "transfer_events_no_delete" in migrated and "audit_events_no_truncate" in migrated
+            if db.engine.dialect.name == "postgresql"
+            else "audit_events_no_delete" in migrated
+        )
 
 
 def search_objects() -> dict[str, str]:
@@ -324,5 +358,8 @@ def test_migrations_give_the_search_index_create_all_gives(empty_app):
         assert search_objects() == {}
         db.create_all()
         assert search_objects() == migrated
-        assert {"search_entries", "search_follow_ups"} <= set(migrated) \
-            if db.engine.dialect.name == "postgresql" else "search_index_entries" in migrated
+        assert (
+            {"search_entries", "search_follow_ups"} <= set(migrated)
+            if db.engine.dialect.name == "postgresql"
+            else "search_index_entries" in migrated
+        )

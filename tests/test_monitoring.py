@@ -1,6 +1,7 @@
 """The monitoring list: started, reviewed and ended by the safeguarding team from
 the pupil's chronology; the review page shows who is monitored and which reviews
 are due; the chronology shows each period."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,8 +28,13 @@ def start_form(**changes) -> dict:
 def monitor(app, world, pupil, review_in=14, started_ago=30, reason="Watching attendance."):
     """A pupil already on the list (straight through the operation: review dates may be past)."""
     with app.test_request_context():
-        operations.start(db.session.get(User, world["dsl"].id), db.session.get(Pupil, pupil.id), reason,
-                         uk_today() - timedelta(days=started_ago), uk_today() + timedelta(days=review_in))
+        operations.start(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Pupil, pupil.id),
+            reason,
+            uk_today() - timedelta(days=started_ago),
+            uk_today() + timedelta(days=review_in),
+        )
         db.session.commit()
 
 
@@ -53,14 +59,21 @@ def test_start_review_and_end_from_the_chronology(app, client, auth, world):
     review = client.get("/review").get_data(as_text=True)
     assert "Monitored pupils" in review and "Amelia Hassan" in review and "Review due in 14 days" in review
 
-    assert client.post(f"/pupils/{pupil}/monitoring/review",
-                       data={"note": "Attendance better; still hungry.", "review_on": day(28)}).status_code == 303
+    assert (
+        client.post(
+            f"/pupils/{pupil}/monitoring/review",
+            data={"note": "Attendance better; still hungry.", "review_on": day(28)},
+        ).status_code
+        == 303
+    )
     with app.app_context():
         state = db.session.get(MonitoringState, pupil)
         assert state.active and state.review_on.isoformat() == day(28)
     assert "Review due in 28 days" in client.get("/review").get_data(as_text=True)
 
-    assert client.post(f"/pupils/{pupil}/monitoring/end", data={"reason": "Breakfast club in place."}).status_code == 303
+    assert (
+        client.post(f"/pupils/{pupil}/monitoring/end", data={"reason": "Breakfast club in place."}).status_code == 303
+    )
     with app.app_context():
         assert not db.session.get(MonitoringState, pupil).active
         kinds = list(db.session.scalars(select(MonitoringEvent.kind).order_by(MonitoringEvent.id)))
@@ -73,7 +86,12 @@ def test_start_review_and_end_from_the_chronology(app, client, auth, world):
     assert client.post(f"/pupils/{pupil}/monitoring/start", data=start_form(reason="Again.")).status_code == 303
     assert client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True).count('class="monitoring-period"') == 2
     assert [a for a in actions(app) if "monitoring" in a] == [
-        "view_monitoring", "start_monitoring", "review_monitoring", "end_monitoring", "start_monitoring"]
+        "view_monitoring",
+        "start_monitoring",
+        "review_monitoring",
+        "end_monitoring",
+        "start_monitoring",
+    ]
 
 
 def test_the_review_page_puts_overdue_reviews_first_in_words(app, client, auth, world):
@@ -90,21 +108,24 @@ def test_the_review_page_puts_overdue_reviews_first_in_words(app, client, auth, 
     assert "Noah" not in page
 
 
-@pytest.mark.parametrize("route, data, message", [
-    ("start", start_form(reason=""), "Give the reason for monitoring."),
-    ("start", start_form(starts_on=""), "Enter the date monitoring starts."),
-    ("start", start_form(starts_on=day(1)), "The start date cannot be in the future."),
-    ("start", start_form(starts_on="1999-12-31"), "Enter a date from 2000 onwards."),
-    ("start", start_form(starts_on="31/12/2025"), "Not a valid date value."),
-    ("start", start_form(review_on=""), "Enter the date of the first review."),
-    ("start", start_form(review_on=day(-1), starts_on=day(-10)), "The review date cannot be in the past."),
-    ("start", start_form(review_on=day(0)), "The review date must be after the start date."),
-    ("start", start_form(review_on=day(500)), "Choose a review date within the next year."),
-    ("review", {"note": "", "review_on": day(7)}, "Write what the review found."),
-    ("review", {"note": "Fine.", "review_on": day(0)}, "The review date must be after today."),
-    ("review", {"note": "Fine.", "review_on": ""}, "Enter the date of the next review."),
-    ("end", {"reason": "  "}, "Give the reason for ending monitoring."),
-])
+@pytest.mark.parametrize(
+    "route, data, message",
+    [
+        ("start", start_form(reason=""), "Give the reason for monitoring."),
+        ("start", start_form(starts_on=""), "Enter the date monitoring starts."),
+        ("start", start_form(starts_on=day(1)), "The start date cannot be in the future."),
+        ("start", start_form(starts_on="1999-12-31"), "Enter a date from 2000 onwards."),
+        ("start", start_form(starts_on="31/12/2025"), "Not a valid date value."),
+        ("start", start_form(review_on=""), "Enter the date of the first review."),
+        ("start", start_form(review_on=day(-1), starts_on=day(-10)), "The review date cannot be in the past."),
+        ("start", start_form(review_on=day(0)), "The review date must be after the start date."),
+        ("start", start_form(review_on=day(500)), "Choose a review date within the next year."),
+        ("review", {"note": "", "review_on": day(7)}, "Write what the review found."),
+        ("review", {"note": "Fine.", "review_on": day(0)}, "The review date must be after today."),
+        ("review", {"note": "Fine.", "review_on": ""}, "Enter the date of the next review."),
+        ("end", {"reason": "  "}, "Give the reason for ending monitoring."),
+    ],
+)
 def test_each_form_says_what_is_missing_and_keeps_what_was_typed(app, client, auth, world, route, data, message):
     pupil = world.pupils[0]
     if route != "start":
@@ -128,8 +149,7 @@ def test_starting_twice_or_ending_what_is_not_on_is_a_conflict(app, client, auth
     auth.as_(world["dsl"])
     response = client.post(f"/pupils/{pupil}/monitoring/end", data={"reason": "Done."})
     assert response.status_code == 409 and "not on the monitoring list" in response.get_data(as_text=True)
-    assert client.post(f"/pupils/{pupil}/monitoring/review",
-                       data={"note": "x", "review_on": day(3)}).status_code == 409
+    assert client.post(f"/pupils/{pupil}/monitoring/review", data={"note": "x", "review_on": day(3)}).status_code == 409
     client.post(f"/pupils/{pupil}/monitoring/start", data=start_form())
     response = client.post(f"/pupils/{pupil}/monitoring/start", data=start_form())
     assert response.status_code == 409 and "already on the monitoring list" in response.get_data(as_text=True)
@@ -137,20 +157,28 @@ def test_starting_twice_or_ending_what_is_not_on_is_a_conflict(app, client, auth
         assert db.session.scalar(select(func.count(MonitoringEvent.id))) == 1
 
 
-@pytest.mark.parametrize("who, status", [("slt", 404), ("governor", 404), ("teacher1", 404), ("other_dsl", 404),
-                                         ("trust_rep", 404), ("admin", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("slt", 404), ("governor", 404), ("teacher1", 404), ("other_dsl", 404), ("trust_rep", 404), ("admin", 404)],
+)
 def test_only_the_safeguarding_team_manages_monitoring(app, client, auth, world, who, status):
     pupil = world.pupils[0].id
     monitor(app, world, world.pupils[0])
     auth.as_(world[who])
     assert client.get(f"/pupils/{pupil}/monitoring").status_code == status
-    for route, data in (("start", start_form()), ("review", {"note": "x", "review_on": day(3)}),
-                        ("end", {"reason": "x"})):
+    for route, data in (
+        ("start", start_form()),
+        ("review", {"note": "x", "review_on": day(3)}),
+        ("end", {"reason": "x"}),
+    ):
         assert client.post(f"/pupils/{pupil}/monitoring/{route}", data=data).status_code == status
     with app.app_context():
         assert db.session.scalar(select(func.count(MonitoringEvent.id))) == 1
-        denied = db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "denied", AuditEvent.user_id == world[who].id, AuditEvent.pupil_id == pupil))
+        denied = db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "denied", AuditEvent.user_id == world[who].id, AuditEvent.pupil_id == pupil
+            )
+        )
         assert denied == 4
 
 
@@ -162,7 +190,9 @@ def test_readers_of_the_chronology_see_the_periods_without_the_button(app, clien
     assert "/monitoring" not in page
 
 
-@pytest.mark.parametrize("statement", ["UPDATE monitoring_events SET text = 'changed'", "DELETE FROM monitoring_events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE monitoring_events SET text = 'changed'", "DELETE FROM monitoring_events"]
+)
 def test_the_database_refuses_to_change_monitoring_events(app, world, statement):
     monitor(app, world, world.pupils[0])
     with app.app_context():
@@ -171,9 +201,9 @@ def test_the_database_refuses_to_change_monitoring_events(app, world, statement)
                 conn.execute(text(statement))
 
 
-def test_review_and_chronology_run_the_same_queries_with_few_or_many_monitored(app, client, auth, world,
-                                                                                 count_queries):
+def test_review_and_chronology_run_the_same_queries_with_few_or_many_monitored(app, client, auth, world, count_queries):
     from conftest import make_pupil
+
     monitor(app, world, world.pupils[0])
     auth.as_(world["dsl"])
     pages = ["/review", f"/pupils/{world.pupils[0].id}/chronology", f"/pupils/{world.pupils[0].id}/monitoring"]

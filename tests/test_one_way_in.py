@@ -6,6 +6,7 @@ that gets a record or answers 403/404 itself. The sweep below asks each converte
 as a user it must refuse, for a record that exists and for one that does not: the two
 answers are the same 404 page, and each refusal is one audit.DENIED row naming what was
 asked for."""
+
 from __future__ import annotations
 
 import ast
@@ -31,6 +32,7 @@ SELF_RAISED = {"NotFound", "Forbidden"}
 
 # --- the guard ----------------------------------------------------------------------
 
+
 def _dotted(node) -> str:
     parts = []
     while isinstance(node, ast.Attribute):
@@ -51,8 +53,12 @@ def bypasses(source: str) -> list[tuple[int, str]]:
                 found.append((node.lineno, "db.session.get"))
             elif name.rpartition(".")[2] in GETTERS:
                 found.append((node.lineno, name))
-            elif (name.rpartition(".")[2] == "abort" and node.args and isinstance(node.args[0], ast.Constant)
-                  and node.args[0].value in FORBIDDEN_ABORTS):
+            elif (
+                name.rpartition(".")[2] == "abort"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in FORBIDDEN_ABORTS
+            ):
                 found.append((node.lineno, f"{name}({node.args[0].value})"))
         elif isinstance(node, ast.Raise) and node.exc is not None:
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
@@ -84,14 +90,19 @@ def route_modules(app) -> dict[str, str]:
 def test_the_guard_sees_the_route_modules(app):
     modules = route_modules(app)
     # Routes added to a blueprint from another module of its package are found too.
-    for name in ("cpoms.entries.routes", "cpoms.admin.accounts", "cpoms.admin.schools",
-                 "cpoms.attachments.routes", "cpoms.mis.deletion_routes", "cpoms.guidance.routes"):
+    for name in (
+        "cpoms.entries.routes",
+        "cpoms.admin.accounts",
+        "cpoms.admin.schools",
+        "cpoms.attachments.routes",
+        "cpoms.mis.deletion_routes",
+        "cpoms.guidance.routes",
+    ):
         assert name in modules
 
 
 def test_no_route_loads_or_refuses_a_record_by_itself(app):
-    found = {f"{name}:{line}: {what}" for name, source in route_modules(app).items()
-             for line, what in bypasses(source)}
+    found = {f"{name}:{line}: {what}" for name, source in route_modules(app).items() for line, what in bypasses(source)}
     assert not found, "load records through cpoms/loaders.py (a refusal is its 404 or 403): " + ", ".join(sorted(found))
 
 
@@ -109,7 +120,12 @@ def test_the_guard_reads_code_not_comments():
             raise NotFound()
     ''')
     assert [what for _, what in bypasses(source)] == [
-        "db.session.get", "abort(404)", "flask.abort(403)", "Entry.query.get_or_404", "raise NotFound"]
+        "db.session.get",
+        "abort(404)",
+        "flask.abort(403)",
+        "Entry.query.get_or_404",
+        "raise NotFound",
+    ]
 
 
 def test_loaders_is_where_the_loading_is(app):
@@ -117,6 +133,7 @@ def test_loaders_is_where_the_loading_is(app):
 
 
 # --- a refused record is a missing one -----------------------------------------------
+
 
 @pytest.fixture
 def more(app, world, sample):
@@ -136,9 +153,17 @@ def more(app, world, sample):
         db.session.add(version)
         db.session.commit()
         dsl_role = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == world["dsl"].id))
-        return {**sample, "people": {key: db.session.get(User, user.id) for key, user in people.items()},
-                "elsewhere": elsewhere.id, "elsewhere_version": version.id, "dsl_role": dsl_role, "other_pupil": world.other_pupils[0].id, "other_school": other.id,
-                "home_school": home.id, "missing": MISSING_ID}
+        return {
+            **sample,
+            "people": {key: db.session.get(User, user.id) for key, user in people.items()},
+            "elsewhere": elsewhere.id,
+            "elsewhere_version": version.id,
+            "dsl_role": dsl_role,
+            "other_pupil": world.other_pupils[0].id,
+            "other_school": other.id,
+            "home_school": home.id,
+            "missing": MISSING_ID,
+        }
 
 
 def who(world, more, key):
@@ -167,17 +192,37 @@ REFUSED_LOOKS_MISSING = [
     ("other_teacher", "GET", "/pupils/{pupil_id}/transfer", "/pupils/{missing}/transfer", "chronology"),
     ("admin2", "GET", "/admin/pupils/import/{upload_id}", "/admin/pupils/import/" + MISSING_UPLOAD, "pupil import"),
     ("admin2", "POST", "/admin/pupils/import/{upload_id}", "/admin/pupils/import/" + MISSING_UPLOAD, "pupil import"),
-    ("admin", "POST", "/admin/pupils/retention/{other_pupil}/propose", "/admin/pupils/retention/{missing}/propose",
-     "propose_deletion"),
-    ("other_dsl", "POST", "/retention-deletions/{proposal_id}/confirm", "/retention-deletions/{missing}/confirm",
-     "retention_deletion"),
-    ("other_admin", "POST", "/retention-deletions/{proposal_id}/withdraw", "/retention-deletions/{missing}/withdraw",
-     "retention_deletion"),
+    (
+        "admin",
+        "POST",
+        "/admin/pupils/retention/{other_pupil}/propose",
+        "/admin/pupils/retention/{missing}/propose",
+        "propose_deletion",
+    ),
+    (
+        "other_dsl",
+        "POST",
+        "/retention-deletions/{proposal_id}/confirm",
+        "/retention-deletions/{missing}/confirm",
+        "retention_deletion",
+    ),
+    (
+        "other_admin",
+        "POST",
+        "/retention-deletions/{proposal_id}/withdraw",
+        "/retention-deletions/{missing}/withdraw",
+        "retention_deletion",
+    ),
     ("other_admin", "GET", "/admin/users/{user_id}", "/admin/users/{missing}", "user"),
     ("other_admin", "POST", "/admin/users/{user_id}/deactivate", "/admin/users/{missing}/deactivate", "user"),
     ("other_admin", "POST", "/admin/users/{user_id}/unlock", "/admin/users/{missing}/unlock", "user"),
-    ("admin", "POST", "/admin/users/{user_id}/roles/{dsl_role}/remove", "/admin/users/{user_id}/roles/{missing}/remove",
-     "role"),
+    (
+        "admin",
+        "POST",
+        "/admin/users/{user_id}/roles/{dsl_role}/remove",
+        "/admin/users/{user_id}/roles/{missing}/remove",
+        "role",
+    ),
     ("far_admin", "POST", "/admin/schools/{home_school}", "/admin/schools/{missing}", "school"),
     ("other_dsl", "GET", "/guidance/versions/{version_id}", "/guidance/versions/{missing}", "guidance version"),
     ("teacher1", "GET", "/guidance/versions/{elsewhere_version}", "/guidance/versions/{missing}", "guidance version"),
@@ -188,13 +233,17 @@ REFUSED_LOOKS_MISSING = [
 
 
 def denials(user_id: int) -> list[dict]:
-    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied", AuditEvent.user_id == user_id)
-                              .order_by(AuditEvent.id))
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "denied", AuditEvent.user_id == user_id).order_by(AuditEvent.id)
+    )
     return [{**json.loads(row.detail or "{}"), "entry_id": row.entry_id, "pupil_id": row.pupil_id} for row in rows]
 
 
-@pytest.mark.parametrize("role, method, refused, missing, what", REFUSED_LOOKS_MISSING,
-                         ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in REFUSED_LOOKS_MISSING])
+@pytest.mark.parametrize(
+    "role, method, refused, missing, what",
+    REFUSED_LOOKS_MISSING,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in REFUSED_LOOKS_MISSING],
+)
 def test_a_refused_record_is_a_missing_one(app, client, auth, world, more, role, method, refused, missing, what):
     user = who(world, more, role)
     auth.as_(user)
@@ -220,7 +269,8 @@ def test_a_refused_attachment_names_the_file_asked_for(app, client, auth, world,
     with app.app_context():
         # On the entry's record too, so whoever reviews that child's record sees the attempt.
         assert [(d["what"], d["attachment"], d["entry_id"]) for d in denials(world["governor"].id)] == [
-            ("attachment", sample["attachment_id"], sample["entry_id"])]
+            ("attachment", sample["attachment_id"], sample["entry_id"])
+        ]
 
 
 def test_a_refused_link_target_is_a_missing_one(app, client, auth, world, make_entry, sample):
@@ -234,7 +284,9 @@ def test_a_refused_link_target_is_a_missing_one(app, client, auth, world, make_e
     assert text in refused.get_data(as_text=True) and text in missing.get_data(as_text=True)
     with app.app_context():
         assert [(d["what"], d["entry_id"]) for d in denials(world["dsl"].id)] == [
-            ("link_to", other_school_entry), ("link_to", MISSING_ID)]
+            ("link_to", other_school_entry),
+            ("link_to", MISSING_ID),
+        ]
 
 
 # --- a write on a record the user may read: 403, on record ------------------------------
@@ -257,18 +309,22 @@ def test_a_refused_write_is_403_and_on_record(app, client, auth, world, more, ro
 
 # --- addresses no record could have ----------------------------------------------
 
-@pytest.mark.parametrize("role, url", [
-    ("admin", "/admin/pupils/import/" + "a" * 33),
-    ("admin", "/admin/pupils/import/a%27b"),
-    ("admin", "/admin/pupils/import/%C2%B2"),
-    ("teacher1", "/guidance?school=99999999999999999999999"),
-    ("teacher1", "/guidance?school=-1"),
-    ("teacher1", "/guidance?school=%C2%B2"),
-    ("teacher1", "/guidance/history?trust=1e3"),
-    ("teacher1", "/guidance/history?school="),
-    ("dsl", "/entries/99999999999999999999999"),
-    ("dsl", "/pupils/2147483648/chronology"),
-])
+
+@pytest.mark.parametrize(
+    "role, url",
+    [
+        ("admin", "/admin/pupils/import/" + "a" * 33),
+        ("admin", "/admin/pupils/import/a%27b"),
+        ("admin", "/admin/pupils/import/%C2%B2"),
+        ("teacher1", "/guidance?school=99999999999999999999999"),
+        ("teacher1", "/guidance?school=-1"),
+        ("teacher1", "/guidance?school=%C2%B2"),
+        ("teacher1", "/guidance/history?trust=1e3"),
+        ("teacher1", "/guidance/history?school="),
+        ("dsl", "/entries/99999999999999999999999"),
+        ("dsl", "/pupils/2147483648/chronology"),
+    ],
+)
 def test_an_id_no_record_could_have_is_404(app, client, auth, world, more, role, url):
     auth.as_(who(world, more, role))
     assert client.get(url).status_code == 404
@@ -281,8 +337,14 @@ def test_an_id_no_record_could_have_is_refused_without_touching_the_database(app
     from cpoms.models import Entry, PupilImport
 
     with app.test_request_context():
-        for model, key in ((Entry, "9" * 30), (Entry, "-3"), (Entry, 2**31), (PupilImport, "x" * 33),
-                           (PupilImport, "a/b"), (PupilImport, "")):
+        for model, key in (
+            (Entry, "9" * 30),
+            (Entry, "-3"),
+            (Entry, 2**31),
+            (PupilImport, "x" * 33),
+            (PupilImport, "a/b"),
+            (PupilImport, ""),
+        ):
             with pytest.raises(NotFound):
                 loaders.load(model, key, lambda user, record: True, what="probe")
         db.session.rollback()

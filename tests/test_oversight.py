@@ -1,5 +1,6 @@
 """The governors' and trust's review: leads with what happened and what the school
 did, read-only, pupils by initials, filtered or sampled, every view audited."""
+
 from __future__ import annotations
 
 import re
@@ -27,10 +28,15 @@ def page(client, **query) -> str:
 
 @pytest.fixture
 def recorded(world, auth, make_entry):
-    bruise = make_entry(narrative="A bruise on the forearm, seen at PE.", child_words="Dad grabbed me.",
-                        source="pupil_disclosure", pupils=[world.pupils[0], world.pupils[1]])
-    auth.as_(world["dsl"]).post(f"/entries/{bruise}/follow-ups",
-                                data={"kind": "action", "text": "Spoke to the social worker on duty."})
+    bruise = make_entry(
+        narrative="A bruise on the forearm, seen at PE.",
+        child_words="Dad grabbed me.",
+        source="pupil_disclosure",
+        pupils=[world.pupils[0], world.pupils[1]],
+    )
+    auth.as_(world["dsl"]).post(
+        f"/entries/{bruise}/follow-ups", data={"kind": "action", "text": "Spoke to the social worker on duty."}
+    )
     behaviour = make_entry(category="Behaviour", narrative="Pushed another child in the lunch queue.")
     other = make_entry(recorder="other_teacher", pupils=world.other_pupils, narrative="Brookfield's entry.")
     return {"bruise": bruise, "behaviour": behaviour, "other": other}
@@ -40,7 +46,7 @@ def test_leads_with_what_happened_and_what_the_school_did(world, auth, recorded)
     html = page(auth.as_(world["governor"]))
     body = html.split('id="entries"', 1)[1]
     assert shown(html) == [recorded["behaviour"], recorded["bruise"]]  # newest first; not Brookfield's
-    bruise = body[body.index(f'id="entry-{recorded["bruise"]}-title"'):]
+    bruise = body[body.index(f'id="entry-{recorded["bruise"]}-title"') :]
     assert bruise.index("What happened") < bruise.index("A bruise on the forearm") < bruise.index("What the school did")
     assert "Dad grabbed me." in bruise and "Spoke to the social worker on duty." in bruise
     assert "Reached the school by: Pupil disclosure" in bruise

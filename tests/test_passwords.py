@@ -1,5 +1,6 @@
 """Passwords: the rules, changing one's own, and the forgotten-password link by
 real email (single use, expiring, ending every session)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,15 +26,19 @@ LINK = re.compile(r"http://127\.0\.0\.1:5000(/login/reset/[A-Za-z0-9_-]+)")
 
 # --- the rules ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password, why", [
-    ("short-one", "at least 12 characters"),
-    ("password1234", "too common"),
-    ("Qwertyuiop123", "too common"),
-    ("aaaaaaaaaaaaaaaa", "too common"),
-    ("teacher1@ashgrove.example.org", "your own name or email"),
-    ("Teacher1 Teacher1", "your own name or email"),
-    ("i-am-mrs-hartley!!", "your own name or email"),
-])
+
+@pytest.mark.parametrize(
+    "password, why",
+    [
+        ("short-one", "at least 12 characters"),
+        ("password1234", "too common"),
+        ("Qwertyuiop123", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        ("teacher1@ashgrove.example.org", "your own name or email"),
+        ("Teacher1 Teacher1", "your own name or email"),
+        ("i-am-mrs-hartley!!", "your own name or email"),
+    ],
+)
 def test_a_weak_password_is_refused_with_the_reason(password, why):
     reason = passwords.problem(password, "teacher1@ashgrove.example.org", "Sam Hartley")
     assert reason and why in reason
@@ -51,6 +56,7 @@ def test_the_common_list_ships_with_the_app():
 
 # --- changing one's own ----------------------------------------------------------------------------
 
+
 def test_change_password(app, client, auth, world):
     teacher = world["teacher1"]
     auth.login(teacher)
@@ -58,18 +64,22 @@ def test_change_password(app, client, auth, world):
     elsewhere.as_(teacher)
     assert elsewhere.client.get("/").status_code == 200
 
-    wrong = client.post("/account/password", data={"current": "not it", "password": NEW_PASSWORD,
-                                                   "confirm": NEW_PASSWORD})
+    wrong = client.post(
+        "/account/password", data={"current": "not it", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert wrong.status_code == 422 and "That is not your current password." in wrong.get_data(as_text=True)
-    weak = client.post("/account/password", data={"current": PASSWORD, "password": "password1234",
-                                                  "confirm": "password1234"})
+    weak = client.post(
+        "/account/password", data={"current": PASSWORD, "password": "password1234", "confirm": "password1234"}
+    )
     assert weak.status_code == 422 and "too common" in weak.get_data(as_text=True)
-    mismatch = client.post("/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD,
-                                                      "confirm": NEW_PASSWORD + "x"})
+    mismatch = client.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"}
+    )
     assert mismatch.status_code == 422 and "not the same" in mismatch.get_data(as_text=True)
 
-    done = client.post("/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD})
+    done = client.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert done.status_code == 303
     assert client.get("/").status_code == 200  # this session stays
     assert elsewhere.client.get("/").status_code == 302  # the other device is signed out
@@ -79,6 +89,7 @@ def test_change_password(app, client, auth, world):
 
 
 # --- forgotten password, by real email --------------------------------------------------------------
+
 
 def worker(app) -> str:
     """One pass of the outbox worker, as `flask send-alerts` runs it."""
@@ -165,11 +176,14 @@ def test_without_a_mail_server_the_page_says_the_same_and_the_email_waits(app, c
     with app.app_context():
         [alert] = db.session.scalars(select(Alert)).all()
         assert (alert.reason, alert.status, alert.recipient_id, alert.school_id) == (
-            "password_reset", "pending", world["teacher1"].id, None)
+            "password_reset",
+            "pending",
+            world["teacher1"].id,
+            None,
+        )
 
 
-def test_a_mail_server_that_is_down_changes_nothing_on_the_page_and_the_worker_retries(mail_app, client, world,
-                                                                                        smtp):
+def test_a_mail_server_that_is_down_changes_nothing_on_the_page_and_the_worker_retries(mail_app, client, world, smtp):
     smtp.stop()
     response = client.post("/login/forgot", data={"email": world["teacher1"].email})
     assert response.status_code == 303
@@ -194,8 +208,11 @@ def test_a_known_and_an_unknown_address_cost_the_same_work(mail_app, client, wor
         db.session.commit()
     client.post("/login/forgot", data={"email": "warm-up@example.org"})
     runs = {}
-    for who, email in [("known", world["dsl"].email), ("unknown", "nobody@ashgrove.example.org"),
-                       ("inactive", world["teacher2"].email)]:
+    for who, email in [
+        ("known", world["dsl"].email),
+        ("unknown", "nobody@ashgrove.example.org"),
+        ("inactive", world["teacher2"].email),
+    ]:
         with count_queries() as statements:
             response = client.post("/login/forgot", data={"email": email})
         assert response.status_code == 303 and response.headers["Location"] == "/login"
@@ -220,8 +237,10 @@ def test_the_outbox_row_does_not_hold_the_link(mail_app, client, world, smtp):
     rebuilt by the worker with SECRET_KEY."""
     client.post("/login/forgot", data={"email": world["dsl"].email})
     with mail_app.app_context():
-        rows = [*db.session.execute(select(Alert.__table__)).all(),
-                *db.session.execute(select(PasswordResetToken.__table__)).all()]
+        rows = [
+            *db.session.execute(select(Alert.__table__)).all(),
+            *db.session.execute(select(PasswordResetToken.__table__)).all(),
+        ]
     path = reset_link(smtp, mail_app)
     token = path.rsplit("/", 1)[1]
     assert not any(token in str(value) for row in rows for value in row)

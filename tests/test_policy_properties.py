@@ -12,6 +12,7 @@ school's copy of a pupil's file as it is handed on. And "who may X at this schoo
 Each example builds its own trust in the one test database, so examples never see
 each other's rows (which is why the function-scoped app fixture is safe here).
 Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,24 @@ from cpoms.chronology.queries import Filters, everything
 from cpoms.demo import ensure_categories
 from cpoms.extensions import db
 from cpoms.models import (
-    Alert, Entry, EntryPupil, EntryShare, EntryState, FollowUp, Kind, MonitoringEvent, Pupil, Role,
-    RoleAssignment, School, Task, Transfer, TransferEvent, TransferStatus, Trust, User,
+    Alert,
+    Entry,
+    EntryPupil,
+    EntryShare,
+    EntryState,
+    FollowUp,
+    Kind,
+    MonitoringEvent,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    Task,
+    Transfer,
+    TransferEvent,
+    TransferStatus,
+    Trust,
+    User,
 )
 from cpoms.timefmt import now_utc
 
@@ -48,6 +65,7 @@ TRUST = "trust"
 
 # --- generated worlds ----------------------------------------------------------------------
 
+
 def assignments():
     at_school = st.tuples(st.sampled_from(Role.ALL), st.integers(0, SCHOOLS - 1))
     across = st.tuples(st.sampled_from(sorted(HELD_ACROSS_TRUST)), st.just(TRUST))
@@ -61,9 +79,14 @@ step = st.one_of(
     st.tuples(st.just("entry"), st.integers(0, 9), st.integers(0, 9), st.booleans()),
     st.tuples(st.just("entry"), st.integers(0, 9), st.integers(0, 9), st.booleans()),
     # a pupil's file sent to another school of the trust: accepted, declined or not answered yet
-    st.tuples(st.just("transfer"), st.integers(0, 9), st.integers(0, SCHOOLS - 1),
-              st.sampled_from([TransferStatus.ACCEPTED, TransferStatus.ACCEPTED, TransferStatus.DECLINED,
-                               TransferStatus.SENT])),
+    st.tuples(
+        st.just("transfer"),
+        st.integers(0, 9),
+        st.integers(0, SCHOOLS - 1),
+        st.sampled_from(
+            [TransferStatus.ACCEPTED, TransferStatus.ACCEPTED, TransferStatus.DECLINED, TransferStatus.SENT]
+        ),
+    ),
     st.tuples(st.just("transfer"), st.integers(0, 9), st.integers(0, SCHOOLS - 1), st.just(TransferStatus.ACCEPTED)),
     # someone alerted to an entry by its recorder, given a task on it, or emailed as the team
     st.tuples(st.sampled_from(["share", "task", "alert"]), st.integers(0, 99), st.integers(0, 9)),
@@ -78,8 +101,12 @@ class Script:
     steps: list
 
 
-scripts = st.builds(Script, people=people, pupils=st.lists(st.integers(0, SCHOOLS - 1), min_size=1, max_size=3),
-                    steps=st.lists(step, min_size=2, max_size=14))
+scripts = st.builds(
+    Script,
+    people=people,
+    pupils=st.lists(st.integers(0, SCHOOLS - 1), min_size=1, max_size=3),
+    steps=st.lists(step, min_size=2, max_size=14),
+)
 
 _serial = itertools.count()
 
@@ -117,12 +144,26 @@ def build(script: Script, category_id: int) -> Built:
     for i, (roles, active) in enumerate(script.people):
         user = User(email=f"gen{n}.{i}@example.org", name=f"Person {i}", password_hash=password_hash(), active=active)
         for role, where in roles:
-            user.roles.append(RoleAssignment(role=role, school_id=None if where == TRUST else schools[where].id,
-                                             trust_id=trust.id if where == TRUST else None))
+            user.roles.append(
+                RoleAssignment(
+                    role=role,
+                    school_id=None if where == TRUST else schools[where].id,
+                    trust_id=trust.id if where == TRUST else None,
+                )
+            )
         users.append(user)
-    pupils = [Pupil(school_id=schools[s].id, upn=f"G{n:06d}{i:06d}"[:13], first_name=f"Pupil{i}", last_name="Gen",
-                    date_of_birth=now_utc().date() - timedelta(days=3000), year_group=3, class_name="3A")
-              for i, s in enumerate(script.pupils)]
+    pupils = [
+        Pupil(
+            school_id=schools[s].id,
+            upn=f"G{n:06d}{i:06d}"[:13],
+            first_name=f"Pupil{i}",
+            last_name="Gen",
+            date_of_birth=now_utc().date() - timedelta(days=3000),
+            year_group=3,
+            class_name="3A",
+        )
+        for i, s in enumerate(script.pupils)
+    ]
     db.session.add_all(users + pupils)
     db.session.flush()
     at = now_utc() - timedelta(days=2)
@@ -135,9 +176,18 @@ def build(script: Script, category_id: int) -> Built:
         if kind == "entry":
             first, recorder, classmates = args[0] % len(pupils), args[1] % len(users), args[2]
             school = holder[first]
-            about = [first] + ([p for p in range(len(pupils)) if p != first and holder[p] == school] if classmates else [])
-            entry = Entry(school_id=schools[school].id, category_id=category_id, recorded_by_id=users[recorder].id,
-                          source="staff_observation", occurred_at=at, created_at=at, narrative=f"Step {number}")
+            about = [first] + (
+                [p for p in range(len(pupils)) if p != first and holder[p] == school] if classmates else []
+            )
+            entry = Entry(
+                school_id=schools[school].id,
+                category_id=category_id,
+                recorded_by_id=users[recorder].id,
+                source="staff_observation",
+                occurred_at=at,
+                created_at=at,
+                narrative=f"Step {number}",
+            )
             db.session.add(entry)
             db.session.flush()
             db.session.add(EntryState(entry_id=entry.id, school_id=entry.school_id, status="open"))
@@ -149,14 +199,23 @@ def build(script: Script, category_id: int) -> Built:
             pupil, to, status = args[0] % len(pupils), args[1], args[2]
             if to == holder[pupil]:
                 continue
-            transfer = Transfer(pupil_id=pupils[pupil].id, from_school_id=schools[holder[pupil]].id,
-                                to_school_id=schools[to].id, method="cp_system", started_by_id=users[0].id,
-                                started_at=at, status=status, sent_on=at.date(),
-                                closed_at=at if status != TransferStatus.SENT else None)
+            transfer = Transfer(
+                pupil_id=pupils[pupil].id,
+                from_school_id=schools[holder[pupil]].id,
+                to_school_id=schools[to].id,
+                method="cp_system",
+                started_by_id=users[0].id,
+                started_at=at,
+                status=status,
+                sent_on=at.date(),
+                closed_at=at if status != TransferStatus.SENT else None,
+            )
             db.session.add(transfer)
             db.session.flush()
-            db.session.add_all(TransferEvent(transfer_id=transfer.id, kind=k, by_id=users[0].id, at=at)
-                               for k in ("started", "sent", *([status] if status != TransferStatus.SENT else [])))
+            db.session.add_all(
+                TransferEvent(transfer_id=transfer.id, kind=k, by_id=users[0].id, at=at)
+                for k in ("started", "sent", *([status] if status != TransferStatus.SENT else []))
+            )
             if status == TransferStatus.ACCEPTED:
                 sent = copies.get((holder[pupil], pupil), set())
                 copies.setdefault((to, pupil), set()).update(sent)
@@ -164,8 +223,14 @@ def build(script: Script, category_id: int) -> Built:
                 pupils[pupil].school_id = schools[to].id
         elif kind == "monitor":
             pupil = args[0] % len(pupils)
-            event = MonitoringEvent(pupil_id=pupils[pupil].id, school_id=schools[holder[pupil]].id, kind="started",
-                                    by_id=users[0].id, at=at, text=f"Step {number}")
+            event = MonitoringEvent(
+                pupil_id=pupils[pupil].id,
+                school_id=schools[holder[pupil]].id,
+                kind="started",
+                by_id=users[0].id,
+                at=at,
+                text=f"Step {number}",
+            )
             db.session.add(event)
             db.session.flush()
             monitoring.append(Record(event.id, holder[pupil], [pupil]))
@@ -173,22 +238,48 @@ def build(script: Script, category_id: int) -> Built:
         elif entries:
             record, person = entries[args[0] % len(entries)], args[1] % len(users)
             entry_id, user_id = record.id, users[person].id
-            alert = Alert(entry_id=entry_id, school_id=schools[record.school].id, recipient_id=user_id,
-                          email=users[person].email, reason="safeguarding_team", created_at=at, next_attempt_at=at)
+            alert = Alert(
+                entry_id=entry_id,
+                school_id=schools[record.school].id,
+                recipient_id=user_id,
+                email=users[person].email,
+                reason="safeguarding_team",
+                created_at=at,
+                next_attempt_at=at,
+            )
             db.session.add(alert)
             db.session.flush()
             if kind == "share":
-                if db.session.scalar(select(EntryShare.id).where(EntryShare.entry_id == entry_id,
-                                                                 EntryShare.user_id == user_id)) is None:
-                    db.session.add(EntryShare(entry_id=entry_id, user_id=user_id, shared_by_id=users[0].id,
-                                              alert_id=alert.id, created_at=at))
+                if (
+                    db.session.scalar(
+                        select(EntryShare.id).where(EntryShare.entry_id == entry_id, EntryShare.user_id == user_id)
+                    )
+                    is None
+                ):
+                    db.session.add(
+                        EntryShare(
+                            entry_id=entry_id,
+                            user_id=user_id,
+                            shared_by_id=users[0].id,
+                            alert_id=alert.id,
+                            created_at=at,
+                        )
+                    )
             elif kind == "task":
-                follow_up = FollowUp(entry_id=entry_id, author_id=users[0].id, kind=Kind.TASK, occurred_at=at,
-                                     text="Do this")
+                follow_up = FollowUp(
+                    entry_id=entry_id, author_id=users[0].id, kind=Kind.TASK, occurred_at=at, text="Do this"
+                )
                 db.session.add(follow_up)
                 db.session.flush()
-                db.session.add(Task(follow_up_id=follow_up.id, entry_id=entry_id, school_id=alert.school_id,
-                                    assignee_id=user_id, due_on=at.date()))
+                db.session.add(
+                    Task(
+                        follow_up_id=follow_up.id,
+                        entry_id=entry_id,
+                        school_id=alert.school_id,
+                        assignee_id=user_id,
+                        due_on=at.date(),
+                    )
+                )
             record.alerted.add(person)
             db.session.flush()
     db.session.commit()
@@ -196,6 +287,7 @@ def build(script: Script, category_id: int) -> Built:
 
 
 # --- the reference model ---------------------------------------------------------------------
+
 
 def held(script: Script, person: int) -> dict[str, set[int]]:
     """role -> the school indexes where this person holds it."""
@@ -219,15 +311,22 @@ def model_reads(script: Script, built: Built, person: int, record: Record, kind:
     roles = held(script, person)
     if record.school in schools_for(roles, READS_SCHOOL):
         return True
-    if kind == "entry" and record.school in schools_for(roles, STAFF_LIKE) and (
-            record.recorder == person or person in record.alerted):
+    if (
+        kind == "entry"
+        and record.school in schools_for(roles, STAFF_LIKE)
+        and (record.recorder == person or person in record.alerted)
+    ):
         return True
     # The copies of the file this person's school holds: what it was handed, while it held the pupil.
-    return any((kind, record.id) in built.copies.get((school, pupil), set())
-               for school in schools_for(roles, RECEIVES_FILES) for pupil in record.pupils)
+    return any(
+        (kind, record.id) in built.copies.get((school, pupil), set())
+        for school in schools_for(roles, RECEIVES_FILES)
+        for pupil in record.pupils
+    )
 
 
 # --- the properties ---------------------------------------------------------------------------
+
 
 def signed_in(user: User) -> User:
     """As after the two-factor step: access() reads the session's row."""
@@ -235,8 +334,9 @@ def signed_in(user: User) -> User:
     return user
 
 
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @PROPERTY
@@ -249,12 +349,17 @@ def test_lists_single_checks_and_the_model_agree_on_every_record(app, script):
         event_ids = [r.id for r in built.monitoring]
         for person, user in enumerate(built.users):
             user = signed_in(db.session.get(User, user.id))
-            listed = set(db.session.scalars(
-                select(Entry.id).where(Entry.id.in_(entry_ids), policy.visible_entries(user))))
-            events = set(db.session.scalars(select(MonitoringEvent.id).where(
-                MonitoringEvent.id.in_(event_ids), policy.visible_monitoring(user))))
-            chronologies = {pupil.id: {e.id for e in everything(user, pupil, Filters()).items}
-                            for pupil in built.pupils}
+            listed = set(
+                db.session.scalars(select(Entry.id).where(Entry.id.in_(entry_ids), policy.visible_entries(user)))
+            )
+            events = set(
+                db.session.scalars(
+                    select(MonitoringEvent.id).where(MonitoringEvent.id.in_(event_ids), policy.visible_monitoring(user))
+                )
+            )
+            chronologies = {
+                pupil.id: {e.id for e in everything(user, pupil, Filters()).items} for pupil in built.pupils
+            }
             for record in built.entries:
                 expected = model_reads(script, built, person, record, "entry")
                 single = policy.can_view_entry(user, db.session.get(Entry, record.id))
@@ -283,6 +388,9 @@ def test_who_holds_a_capability_is_whom_access_says_may(app, script):
             rows = db.session.execute(policy.holders_with_roles(capability, [school.id])).all()
             assert {u.id for u, s, _ in rows} & set(user_ids) == holders
             assert all(s.id == school.id and role in policy.CAPABILITIES[capability] for _, s, role in rows)
-            holding = set(db.session.scalars(select(User.id).where(
-                User.id.in_(user_ids), policy.holds(capability, User.id, school.id))))
+            holding = set(
+                db.session.scalars(
+                    select(User.id).where(User.id.in_(user_ids), policy.holds(capability, User.id, school.id))
+                )
+            )
             assert holding == may, (capability, school.slug)

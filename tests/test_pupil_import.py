@@ -1,5 +1,6 @@
 """Pupils from the MIS: reading the CSV, the preview of every row, confirming,
 re-importing, leavers, siblings, and the same from the command line."""
+
 from __future__ import annotations
 
 import io
@@ -61,37 +62,60 @@ def upload(client, data: bytes, school="ashgrove", full=True, filename="pupils.c
 
 # --- reading the file ------------------------------------------------------------
 
+
 def test_headings_in_any_order_and_case_with_other_names():
-    rows = pupils.parse(b"dob,FORENAME,surname,nc year,registration group,upn\n2018-03-14,Amelia,Hassan,4,4Oak,A204210010001\n")
+    rows = pupils.parse(
+        b"dob,FORENAME,surname,nc year,registration group,upn\n2018-03-14,Amelia,Hassan,4,4Oak,A204210010001\n"
+    )
     assert rows[0].line == 2
-    assert rows[0].values == {"upn": "A204210010001", "first_name": "Amelia", "last_name": "Hassan",
-                              "date_of_birth": "2018-03-14", "year_group": "4", "class_name": "4Oak"}
+    assert rows[0].values == {
+        "upn": "A204210010001",
+        "first_name": "Amelia",
+        "last_name": "Hassan",
+        "date_of_birth": "2018-03-14",
+        "year_group": "4",
+        "class_name": "4Oak",
+    }
 
 
 def test_legal_forename_is_preferred_to_forename():
-    rows = pupils.parse(b"Forename,Legal Forename,Surname,UPN,DOB,Year,Class\nMillie,Amelia,Hassan,A204210010001,14/03/2018,4,4Oak\n")
+    rows = pupils.parse(
+        b"Forename,Legal Forename,Surname,UPN,DOB,Year,Class\nMillie,Amelia,Hassan,A204210010001,14/03/2018,4,4Oak\n"
+    )
     assert rows[0].values["first_name"] == "Amelia"
 
 
-@pytest.mark.parametrize("encoded", [
-    "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("utf-8"),
-    "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("utf-8-sig"),
-    "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("cp1252"),
-], ids=["utf-8", "utf-8-bom", "windows-1252"])
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("utf-8"),
+        "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("utf-8-sig"),
+        "UPN,Surname,Forename,DOB,Year,Class\nA204210010001,Brontë,Zoë,14/03/2018,4,4Oak\n".encode("cp1252"),
+    ],
+    ids=["utf-8", "utf-8-bom", "windows-1252"],
+)
 def test_encodings(encoded):
     row = pupils.parse(encoded)[0]
     assert (row.values["upn"], row.values["first_name"], row.values["last_name"]) == ("A204210010001", "Zoë", "Brontë")
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "The file is empty"),
-    (b"Name,Class\nAmelia,4Oak\n", "Line 1: the file has no column for UPN, Legal Forename, Legal Surname, "
-                                   "Date of Birth or Year. Its headings are: Name, Class."),
-    (HEADINGS.encode() + b'A204210010001,"Hassan,Amelia,14/03/2018,4,4Oak\n', "could not be read as CSV"),
-    (HEADINGS.encode() + b"A204210010001,Hassan,Amelia,14/03/2018,4,4Oak\nA2,\x81\x8d,x\n",
-     "Line 3 has characters that are neither UTF-8 nor Windows-1252"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "This is not a CSV file"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "The file is empty"),
+        (
+            b"Name,Class\nAmelia,4Oak\n",
+            "Line 1: the file has no column for UPN, Legal Forename, Legal Surname, "
+            "Date of Birth or Year. Its headings are: Name, Class.",
+        ),
+        (HEADINGS.encode() + b'A204210010001,"Hassan,Amelia,14/03/2018,4,4Oak\n', "could not be read as CSV"),
+        (
+            HEADINGS.encode() + b"A204210010001,Hassan,Amelia,14/03/2018,4,4Oak\nA2,\x81\x8d,x\n",
+            "Line 3 has characters that are neither UTF-8 nor Windows-1252",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "This is not a CSV file"),
+    ],
+)
 def test_a_malformed_file_gets_a_message_naming_the_line(data, message):
     with pytest.raises(FileProblem, match=None) as raised:
         pupils.parse(data)
@@ -105,6 +129,7 @@ def test_a_stray_quote_names_its_line():
 
 
 # --- the preview ----------------------------------------------------------------------
+
 
 def test_every_row_gets_its_outcome_and_the_reason_for_an_error(app, world):
     data = (DATA / "pupils-malformed.csv").read_bytes()
@@ -126,20 +151,33 @@ def test_a_upn_of_another_schools_pupil_is_an_error(app, world):
     with app.app_context():
         plan = pupils.plan(db.session.get(School, world.school.id), pupils.parse(data), full=False)
     assert [(o.kind, o.detail) for o in plan.outcomes] == [
-        ("error", f"the UPN {world.other_pupils[0].upn} is on roll at Brookfield Primary School, another school "
-                  "of the trust: a pupil moving school keeps their record there; ask the trust's administrator")]
+        (
+            "error",
+            f"the UPN {world.other_pupils[0].upn} is on roll at Brookfield Primary School, another school "
+            "of the trust: a pupil moving school keeps their record there; ask the trust's administrator",
+        )
+    ]
 
 
 def test_blank_names_and_implausible_dates_are_errors(app, world):
-    data = csv_of("C000000000001,,Jo,01/01/2019,3,3Ash", "C000000000002,Lee,Jo,01/01/1970,3,3Ash",
-                  "C000000000003,Lee,Jo,01/01/2019,3,", "C000000000004,Lee,Jo,1/1/2019 00:00,Y3,3Ash")
+    data = csv_of(
+        "C000000000001,,Jo,01/01/2019,3,3Ash",
+        "C000000000002,Lee,Jo,01/01/1970,3,3Ash",
+        "C000000000003,Lee,Jo,01/01/2019,3,",
+        "C000000000004,Lee,Jo,1/1/2019 00:00,Y3,3Ash",
+    )
     with app.app_context():
         plan = pupils.plan(db.session.get(School, world.school.id), pupils.parse(data), full=False)
     assert [o.detail or o.kind for o in plan.outcomes] == [
-        "the Legal Surname is blank", "the date of birth 01/01/1970 is not a pupil's", "the Reg Group is blank", "new"]
+        "the Legal Surname is blank",
+        "the date of birth 01/01/1970 is not a pupil's",
+        "the Reg Group is blank",
+        "new",
+    ]
 
 
 # --- the pages: upload, preview, confirm, result ------------------------------------------
+
 
 def test_upload_preview_confirm_and_result(app, client, auth, world):
     auth.as_(world["admin"])
@@ -170,8 +208,13 @@ def test_upload_preview_confirm_and_result(app, client, auth, world):
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pupils_imported"))
         assert event.user_id == world["admin"].id and event.school_id == world.school.id
         detail = json.loads(event.detail)
-    assert {k: detail[k] for k in ("new", "updated", "left", "error", "file")} == \
-        {"new": 2, "updated": 2, "left": 1, "error": 0, "file": "sims.csv"}
+    assert {k: detail[k] for k in ("new", "updated", "left", "error", "file")} == {
+        "new": 2,
+        "updated": 2,
+        "left": 1,
+        "error": 0,
+        "file": "sims.csv",
+    }
 
 
 def test_a_two_row_file_imports_two_pupils_unless_a_full_import_is_chosen(app, client, auth, world):
@@ -198,7 +241,9 @@ def test_a_two_row_file_imports_two_pupils_unless_a_full_import_is_chosen(app, c
     assert 'name="leavers"' in preview
     refused = client.post(location)
     assert refused.status_code == 422
-    assert "Nothing has been imported: tick the box to confirm that 58 pupils have left" in refused.get_data(as_text=True)
+    assert "Nothing has been imported: tick the box to confirm that 58 pupils have left" in refused.get_data(
+        as_text=True
+    )
     assert all(p.active for p in by_upn(app).values())
     assert client.post(location, data=LEAVERS_CONFIRMED).status_code == 303
     assert sum(not p.active for p in by_upn(app).values()) == 58
@@ -233,8 +278,9 @@ def test_reimporting_the_same_file_changes_nothing(app, client, auth, world):
     assert "This file changes nothing" in again and "Unchanged (4)" in again
     assert "mis.confirm" not in again and 'class="button button-primary">Import' not in again
     after = by_upn(app)
-    assert {k: (p.first_name, p.active, p.left_on, p.family_id) for k, p in before.items()} == \
-           {k: (p.first_name, p.active, p.left_on, p.family_id) for k, p in after.items()}
+    assert {k: (p.first_name, p.active, p.left_on, p.family_id) for k, p in before.items()} == {
+        k: (p.first_name, p.active, p.left_on, p.family_id) for k, p in after.items()
+    }
 
 
 def test_a_leaver_who_reappears_is_back_on_roll(app, client, auth, world):
@@ -249,8 +295,11 @@ def test_a_leaver_who_reappears_is_back_on_roll(app, client, auth, world):
 
 
 def test_a_pupil_whose_row_has_an_error_is_not_marked_as_left(app, world):
-    data = csv_of("A204210010001,Hassan,Amelia,31/02/2018,4,4Oak", "A204210010002,Nowak,Oliver",
-                  "A204210010003,Hartley,Isla,14/03/2016,6,6Oak")
+    data = csv_of(
+        "A204210010001,Hassan,Amelia,31/02/2018,4,4Oak",
+        "A204210010002,Nowak,Oliver",
+        "A204210010003,Hartley,Isla,14/03/2016,6,6Oak",
+    )
     with app.app_context():
         plan = pupils.plan(db.session.get(School, world.school.id), pupils.parse(data), full=True)
     assert plan.counts() == {"error": 2, "left": 0, "new": 0, "updated": 0, "unchanged": 1}
@@ -272,16 +321,20 @@ def test_rows_with_errors_are_left_out_and_the_rest_imported(app, client, auth, 
     assert "C000000000001" in found and "C000000000002" not in found
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"Name,Class\nAmelia,4Oak\n", "Line 1: the file has no column for UPN"),
-    (HEADINGS.encode(), "The file has headings but no pupils"),
-    (None, "Choose the CSV file to import."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"Name,Class\nAmelia,4Oak\n", "Line 1: the file has no column for UPN"),
+        (HEADINGS.encode(), "The file has headings but no pupils"),
+        (None, "Choose the CSV file to import."),
+    ],
+)
 def test_an_unreadable_upload_is_refused_with_its_reason(app, client, auth, world, data, message):
     auth.as_(world["admin"])
     if data is None:
-        response = client.post("/admin/pupils/import", data={"school": "ashgrove", "full": "y"},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/admin/pupils/import", data={"school": "ashgrove", "full": "y"}, content_type="multipart/form-data"
+        )
     else:
         response = upload(client, data)
     assert response.status_code == 422
@@ -335,14 +388,17 @@ def test_ten_thousand_rows_preview_and_import_in_reasonable_time(app, client, au
     imported = time.perf_counter()
     reimport = client.get(upload(client, data, full=False).headers["Location"]).get_data(as_text=True)
     again = time.perf_counter()
-    print(f"\n10,000 rows ({len(data):,} bytes): upload+preview {previewed - started:.2f} s, "
-          f"confirm {imported - previewed:.2f} s, re-import preview {again - imported:.2f} s")
+    print(
+        f"\n10,000 rows ({len(data):,} bytes): upload+preview {previewed - started:.2f} s, "
+        f"confirm {imported - previewed:.2f} s, re-import preview {again - imported:.2f} s"
+    )
     assert "Unchanged (10000)" in reimport
     assert len(by_upn(app)) == 10_004
     assert again - started < 30
 
 
 # --- the command line ------------------------------------------------------------------
+
 
 def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
@@ -384,6 +440,7 @@ def test_the_windows_1252_sample_imports(app, world):
 
 
 # --- staff from the command line -------------------------------------------------------
+
 
 def test_cli_imports_staff_adding_people_and_roles(app, world):
     path = DATA / "staff.csv"

@@ -1,5 +1,6 @@
 """Pupils' roles on an entry, adding siblings on the log form, and alerting colleagues
 when logging: real HTTP posts of the log form, the real database, a real SMTP server."""
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,10 @@ def rows(app, model, *where):
 
 def table_counts(app) -> dict[str, int]:
     with app.app_context():
-        return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
-                for m in (Entry, EntryPupil, Alert, EntryShare)}
+        return {
+            m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Entry, EntryPupil, Alert, EntryShare)
+        }
 
 
 @pytest.fixture
@@ -52,10 +55,12 @@ def family(app, world):
     """Amelia (pupils[0]) and Oliver (pupils[1]) are siblings; so, by the same MIS family id,
     is a pupil at the other school (another family there), and a sibling who has left."""
     with app.app_context():
-        db.session.execute(update(Pupil).where(Pupil.id.in_([world.pupils[0].id, world.pupils[1].id]))
-                           .values(family_id="F100"))
-        elsewhere = make_pupil(db.session.get(type(world.other_school), world.other_school.id),
-                               "Zara", "Hassan", "B205210110009")
+        db.session.execute(
+            update(Pupil).where(Pupil.id.in_([world.pupils[0].id, world.pupils[1].id])).values(family_id="F100")
+        )
+        elsewhere = make_pupil(
+            db.session.get(type(world.other_school), world.other_school.id), "Zara", "Hassan", "B205210110009"
+        )
         elsewhere.family_id = "F100"
         left = make_pupil(db.session.get(type(world.school), world.school.id), "Yasmin", "Hassan", "A204210010009")
         left.family_id, left.active = "F100", False
@@ -64,34 +69,49 @@ def family(app, world):
 
 # --- 3. pupils' roles ---------------------------------------------------------------------
 
+
 def test_each_pupil_is_on_the_entry_with_their_role(app, client, auth, world):
     victim, pusher = world.pupils[0], world.pupils[1]
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=log_data(world, [victim, pusher], **{
-        f"role_{victim.id}": "alleged_victim", f"role_{pusher.id}": "alleged_perpetrator"}))
+    response = client.post(
+        "/log",
+        data=log_data(
+            world,
+            [victim, pusher],
+            **{f"role_{victim.id}": "alleged_victim", f"role_{pusher.id}": "alleged_perpetrator"},
+        ),
+    )
     entry_id = entry_id_from(response)
     links = rows(app, EntryPupil, EntryPupil.entry_id == entry_id)
     assert {(link.pupil_id, link.role) for link in links} == {
-        (victim.id, "alleged_victim"), (pusher.id, "alleged_perpetrator")}
+        (victim.id, "alleged_victim"),
+        (pusher.id, "alleged_perpetrator"),
+    }
     [created] = rows(app, AuditEvent, AuditEvent.action == "create_entry")
-    assert json.loads(created.detail)["roles"] == {str(victim.id): "alleged_victim",
-                                                   str(pusher.id): "alleged_perpetrator"}
+    assert json.loads(created.detail)["roles"] == {
+        str(victim.id): "alleged_victim",
+        str(pusher.id): "alleged_perpetrator",
+    }
 
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert "Amelia Hassan: alleged victim" in page and "Oliver Nowak: alleged perpetrator" in page
 
     auth.as_(world["dsl"])
-    for pupil, mine, other in ((victim, "Alleged victim", "Oliver Nowak (alleged perpetrator)"),
-                               (pusher, "Alleged perpetrator", "Amelia Hassan (alleged victim)")):
+    for pupil, mine, other in (
+        (victim, "Alleged victim", "Oliver Nowak (alleged perpetrator)"),
+        (pusher, "Alleged perpetrator", "Amelia Hassan (alleged victim)"),
+    ):
         for view in ("", "?view=timeline"):
             html = client.get(f"/pupils/{pupil.id}/chronology{view}").get_data(as_text=True)
             assert f'<span class="tag tag-role">{mine}</span>' in html, (pupil.first_name, view)
         assert other in client.get(f"/pupils/{pupil.id}/chronology").get_data(as_text=True)
-        exported = list(csv.reader(io.StringIO(client.get(f"/pupils/{pupil.id}/chronology.csv").get_data(as_text=True))))
+        exported = list(
+            csv.reader(io.StringIO(client.get(f"/pupils/{pupil.id}/chronology.csv").get_data(as_text=True)))
+        )
         assert exported[0][-1] == "Pupil's role" and exported[1][-1] == mine
     queue = client.get("/review").get_data(as_text=True)
-    assert "Amelia Hassan <span class=\"entry-row-role\">(alleged victim)</span>" in queue
-    assert "Oliver Nowak <span class=\"entry-row-role\">(alleged perpetrator)</span>" in queue
+    assert 'Amelia Hassan <span class="entry-row-role">(alleged victim)</span>' in queue
+    assert 'Oliver Nowak <span class="entry-row-role">(alleged perpetrator)</span>' in queue
 
 
 def test_the_pdf_chronology_gives_the_pupils_own_role(app, client, auth, world, make_entry):
@@ -99,8 +119,14 @@ def test_the_pdf_chronology_gives_the_pupils_own_role(app, client, auth, world, 
 
     victim, pusher = world.pupils[0], world.pupils[1]
     auth.as_(world["teacher1"])
-    entry_id_from(client.post("/log", data=log_data(world, [victim, pusher], **{
-        f"role_{victim.id}": "witness", f"role_{pusher.id}": "alleged_perpetrator"})))
+    entry_id_from(
+        client.post(
+            "/log",
+            data=log_data(
+                world, [victim, pusher], **{f"role_{victim.id}": "witness", f"role_{pusher.id}": "alleged_perpetrator"}
+            ),
+        )
+    )
     auth.as_(world["dsl"])
     pdf = client.get(f"/pupils/{pusher.id}/chronology.pdf")
     text_of = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
@@ -117,7 +143,8 @@ def test_a_pupil_without_a_role_chosen_is_the_subject_of_concern(app, client, au
     assert [link.role for link in rows(app, EntryPupil, EntryPupil.entry_id == entry_id)] == ["subject"]
     auth.as_(world["dsl"])
     assert '<span class="tag tag-role">Subject of concern</span>' in client.get(
-        f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
+        f"/pupils/{world.pupils[0].id}/chronology"
+    ).get_data(as_text=True)
     # One pupil who is simply the subject: the queue row does not repeat it.
     assert "entry-row-role" not in client.get("/review").get_data(as_text=True)
 
@@ -138,10 +165,17 @@ def test_a_role_not_in_the_list_is_refused_and_nothing_is_written(app, client, a
 
 def test_roles_of_pupils_not_on_the_entry_are_ignored(app, client, auth, world):
     auth.as_(world["teacher1"])
-    entry_id = entry_id_from(client.post("/log", data=log_data(world, **{
-        f"role_{world.pupils[1].id}": "nonsense", f"role_{world.other_pupils[0].id}": "witness"})))
+    entry_id = entry_id_from(
+        client.post(
+            "/log",
+            data=log_data(
+                world, **{f"role_{world.pupils[1].id}": "nonsense", f"role_{world.other_pupils[0].id}": "witness"}
+            ),
+        )
+    )
     assert [(l.pupil_id, l.role) for l in rows(app, EntryPupil, EntryPupil.entry_id == entry_id)] == [
-        (world.pupils[0].id, "subject")]
+        (world.pupils[0].id, "subject")
+    ]
 
 
 def test_entries_logged_before_roles_become_the_subject_of_concern(empty_app):
@@ -150,7 +184,7 @@ def test_entries_logged_before_roles_become_the_subject_of_concern(empty_app):
         "INSERT INTO schools (id, trust_id, slug, name) VALUES (1, 1, 'a', 'A')",
         "INSERT INTO users (id, email, name, password_hash, active, created_at, failed_sign_ins) "
         "VALUES (1, 't@a.example.org', 'T', 'x', true, '2026-01-05 09:00:00', 0)",
-        "INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, \"order\") "
+        'INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, "order") '
         "VALUES (1, 'Behaviour', '', false, true, 0)",
         "INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, year_group, "
         "class_name, active) VALUES (1, 1, 'A123456789012', 'P', 'Q', '2019-03-01', 2, '2A', true)",
@@ -167,11 +201,19 @@ def test_entries_logged_before_roles_become_the_subject_of_concern(empty_app):
         flask_migrate.upgrade()
         assert db.session.scalar(select(EntryPupil.role)) == "subject"
         with db.engine.begin() as conn:  # the migration's triggers guard the new table
-            conn.execute(text("INSERT INTO alerts (id, entry_id, school_id, recipient_id, email, reason, status, "
-                              "attempts, created_at, next_attempt_at) VALUES (1, 1, 1, 1, 't@a.example.org', "
-                              "'chosen_by_recorder', 'sent', 1, '2026-02-01 10:05:00', '2026-02-01 10:05:00')"))
-            conn.execute(text("INSERT INTO entry_shares (entry_id, user_id, shared_by_id, created_at, alert_id) "
-                              "VALUES (1, 1, 1, '2026-02-01 10:05:00', 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO alerts (id, entry_id, school_id, recipient_id, email, reason, status, "
+                    "attempts, created_at, next_attempt_at) VALUES (1, 1, 1, 1, 't@a.example.org', "
+                    "'chosen_by_recorder', 'sent', 1, '2026-02-01 10:05:00', '2026-02-01 10:05:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO entry_shares (entry_id, user_id, shared_by_id, created_at, alert_id) "
+                    "VALUES (1, 1, 1, '2026-02-01 10:05:00', 1)"
+                )
+            )
         for statement in ("UPDATE entry_shares SET user_id = 1", "DELETE FROM entry_shares"):
             with pytest.raises(Exception, match="append-only"):
                 with db.engine.begin() as conn:
@@ -179,6 +221,7 @@ def test_entries_logged_before_roles_become_the_subject_of_concern(empty_app):
 
 
 # --- 3. adding siblings ----------------------------------------------------------------------
+
 
 def test_one_click_adds_the_siblings_keeping_everything_typed(app, client, auth, world, family):
     amelia, oliver = world.pupils[0], world.pupils[1]
@@ -213,17 +256,24 @@ def test_siblings_of_a_pupil_not_on_the_form_are_never_added(app, client, auth, 
         db.session.commit()
     auth.as_(world["teacher1"])
     for target in (world.other_pupils[0].id, world.pupils[1].id):  # another school's; ours but not chosen
-        html = client.post("/log", data=log_data(world, [world.pupils[2]], add_siblings=str(target))).get_data(as_text=True)
+        html = client.post("/log", data=log_data(world, [world.pupils[2]], add_siblings=str(target))).get_data(
+            as_text=True
+        )
         assert "Zara" not in html and "Noah" not in html
         assert f'name="pupil_ids" value="{world.pupils[0].id}"' not in html
 
 
 # --- 4. alerting colleagues ------------------------------------------------------------------
 
+
 def test_the_form_offers_the_schools_active_staff_only(app, client, auth, world):
     with app.app_context():
-        make_user("Left School", "left@ashgrove.example.org",
-                  roles=[(Role.STAFF, db.session.get(type(world.school), world.school.id), None)], active=False)
+        make_user(
+            "Left School",
+            "left@ashgrove.example.org",
+            roles=[(Role.STAFF, db.session.get(type(world.school), world.school.id), None)],
+            active=False,
+        )
         db.session.commit()
     auth.as_(world["teacher1"])
     html = client.get("/log").get_data(as_text=True)
@@ -237,8 +287,9 @@ def test_alerted_colleague_gets_an_email_and_reads_that_entry_only(mail_app, smt
     app = mail_app
     other = make_entry(recorder="teacher1", category="Behaviour", narrative="Another entry entirely.")
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id)]),
-                           follow_redirects=False)
+    response = client.post(
+        "/log", data=log_data(world, alert_staff=[str(world["teacher2"].id)]), follow_redirects=False
+    )
     entry_id = entry_id_from(response)
 
     # The email: to teacher2 alone, with a link and no narrative or names.
@@ -256,7 +307,10 @@ def test_alerted_colleague_gets_an_email_and_reads_that_entry_only(mail_app, smt
     assert (alert.reason, alert.status, alert.recipient_id) == ("chosen_by_recorder", "sent", world["teacher2"].id)
     [event] = rows(app, AuditEvent, AuditEvent.action == "alerted_staff")
     assert (event.user_id, event.entry_id, json.loads(event.detail)["alerted"]) == (
-        world["teacher1"].id, entry_id, [world["teacher2"].id])
+        world["teacher1"].id,
+        entry_id,
+        [world["teacher2"].id],
+    )
 
     # The recorder's page says who was alerted and that the email went.
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
@@ -274,17 +328,29 @@ def test_alerted_colleague_gets_an_email_and_reads_that_entry_only(mail_app, smt
 
 def test_after_saving_the_recorder_is_told_who_is_alerted(client, auth, world):
     auth.as_(world["teacher1"])
-    response = client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id), str(world["slt"].id)]),
-                           follow_redirects=True)
-    assert "Your entry has been saved. Teacher2 and Slt will be alerted: the emails are queued." in response.get_data(as_text=True)
+    response = client.post(
+        "/log",
+        data=log_data(world, alert_staff=[str(world["teacher2"].id), str(world["slt"].id)]),
+        follow_redirects=True,
+    )
+    assert "Your entry has been saved. Teacher2 and Slt will be alerted: the emails are queued." in response.get_data(
+        as_text=True
+    )
 
 
 def test_a_team_member_chosen_on_a_safeguarding_entry_gets_one_email(mail_app, smtp, client, auth, world):
     auth.as_(world["teacher1"])
-    entry_id = entry_id_from(client.post("/log", data=log_data(
-        world, category="Safeguarding", alert_staff=[str(world["dsl"].id), str(world["slt"].id)])))
-    assert smtp.inbox.recipients == ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org",
-                                     "slt@ashgrove.example.org"]
+    entry_id = entry_id_from(
+        client.post(
+            "/log",
+            data=log_data(world, category="Safeguarding", alert_staff=[str(world["dsl"].id), str(world["slt"].id)]),
+        )
+    )
+    assert smtp.inbox.recipients == [
+        "deputy@ashgrove.example.org",
+        "dsl@ashgrove.example.org",
+        "slt@ashgrove.example.org",
+    ]
     shares = rows(mail_app, EntryShare, EntryShare.entry_id == entry_id)
     assert {s.user_id for s in shares} == {world["dsl"].id, world["slt"].id}
     auth.as_(world["dsl"])
@@ -302,7 +368,10 @@ def test_only_the_schools_staff_can_be_alerted(app, client, auth, world, who):
     assert response.status_code == 422
     assert "Some of the staff chosen could not be found at Ashgrove Primary School." in html
     assert '<details class="alert-staff" id="alert_staff" open>' in html and NARRATIVE in html
-    assert f'name="alert_staff" value="{world["teacher2"].id}" id="alert-{world["teacher2"].id}-{world.school.id}" checked' in html
+    assert (
+        f'name="alert_staff" value="{world["teacher2"].id}" id="alert-{world["teacher2"].id}-{world.school.id}" checked'
+        in html
+    )
     assert table_counts(app) == before
 
 
@@ -330,26 +399,35 @@ def test_a_colleague_who_leaves_the_school_no_longer_reads_the_entry(app, client
 
 # --- the log form stays fast -------------------------------------------------------------------
 
+
 @pytest.fixture
 def colleagues(app, world) -> list[int]:
     """Four more members of staff at ashgrove, to alert."""
     with app.app_context():
         school = db.session.get(type(world.school), world.school.id)
-        made = [make_user(f"Colleague {n}", f"colleague{n}@ashgrove.example.org", roles=[(Role.STAFF, school, None)])
-                for n in range(4)]
+        made = [
+            make_user(f"Colleague {n}", f"colleague{n}@ashgrove.example.org", roles=[(Role.STAFF, school, None)])
+            for n in range(4)
+        ]
         db.session.commit()
         return [u.id for u in made]
 
 
-def test_saving_costs_the_same_queries_however_many_pupils_and_colleagues(client, auth, world, count_queries,
-                                                                          colleagues):
+def test_saving_costs_the_same_queries_however_many_pupils_and_colleagues(
+    client, auth, world, count_queries, colleagues
+):
     extra_ids = colleagues
     auth.as_(world["teacher1"])
     client.get("/log")
 
     def post(pupils, staff):
-        data = log_data(world, pupils, category="Safeguarding", alert_staff=[str(i) for i in staff],
-                        **{f"role_{p.id}": "witness" for p in pupils})
+        data = log_data(
+            world,
+            pupils,
+            category="Safeguarding",
+            alert_staff=[str(i) for i in staff],
+            **{f"role_{p.id}": "witness" for p in pupils},
+        )
         with count_queries() as statements:
             entry_id_from(client.post("/log", data=data))
         return list(statements)
@@ -360,19 +438,22 @@ def test_saving_costs_the_same_queries_however_many_pupils_and_colleagues(client
     print(f"\nlog POST: {len(small)} queries with 1 pupil and 1 colleague, {len(large)} with 3 and 6")
 
 
-def test_entry_and_home_pages_cost_the_same_queries_however_many_shares(client, auth, world, count_queries,
-                                                                       colleagues):
+def test_entry_and_home_pages_cost_the_same_queries_however_many_shares(client, auth, world, count_queries, colleagues):
     from test_query_counts import assert_flat, queries_for
 
     extra_ids = colleagues
     auth.as_(world["teacher1"])
     one = entry_id_from(client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id)])))
-    many = entry_id_from(client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id),
-                                                                             *map(str, extra_ids)])))
+    many = entry_id_from(
+        client.post("/log", data=log_data(world, alert_staff=[str(world["teacher2"].id), *map(str, extra_ids)]))
+    )
     for who in ("teacher1", "dsl", "teacher2"):
         auth.as_(world[who])
-        assert_flat(queries_for(client, count_queries, f"/entries/{one}"),
-                    queries_for(client, count_queries, f"/entries/{many}"), f"entry page as {who}")
+        assert_flat(
+            queries_for(client, count_queries, f"/entries/{one}"),
+            queries_for(client, count_queries, f"/entries/{many}"),
+            f"entry page as {who}",
+        )
     auth.as_(world["teacher2"])
     small = queries_for(client, count_queries, "/")
     auth.as_(world["teacher1"])

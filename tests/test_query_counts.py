@@ -4,6 +4,7 @@ Each page is requested once to warm up, then counted with a small and a large
 amount of data behind it. Each request gets its own app context (and so its own
 session), as in production, so nothing is served from a previous request's
 identity map."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -49,8 +50,7 @@ def add_entries(app, world, count: int, follow_ups_every: int = 3, recorders=("t
             if n % follow_ups_every == 0:
                 at = base + timedelta(minutes=17 * n + 5)
                 add_follow_up(users["dsl"], entry, Kind.REVIEWED, "", recorded_at=at)
-                add_follow_up(users["deputy"], entry, Kind.RISK, "Assessed.", recorded_at=at,
-                              risk_level="low")
+                add_follow_up(users["deputy"], entry, Kind.RISK, "Assessed.", recorded_at=at, risk_level="low")
                 if n % (2 * follow_ups_every) == 0:
                     add_follow_up(users["dsl"], entry, Kind.CLOSED, "Resolved.", recorded_at=at)
             ids.append(entry.id)
@@ -86,8 +86,7 @@ def queries_for(client, count_queries, path: str) -> list[str]:
 def assert_flat(small: list[str], large: list[str], label: str) -> None:
     print(f"\n{label}: {len(small)} queries (small), {len(large)} queries (large)")
     assert len(small) == len(large), (
-        f"{label}: {len(small)} queries with little data, {len(large)} with more:\n"
-        + "\n---\n".join(large)
+        f"{label}: {len(small)} queries with little data, {len(large)} with more:\n" + "\n---\n".join(large)
     )
     assert len(large) <= MAX_QUERIES, "\n---\n".join(large)
 
@@ -105,8 +104,11 @@ LIST_PAGES = [
     ("trust_rep", "chronology", "/pupils/{pupil}/chronology"),
     ("dsl", "chronology timeline", "/pupils/{pupil}/chronology?view=timeline"),
     ("governor", "chronology timeline", "/pupils/{pupil}/chronology?view=timeline"),
-    ("dsl", "chronology, filtered", "/pupils/{pupil}/chronology?status=open&kind=risk_assessment"
-     "&from=2000-01-01&to=2100-01-01"),
+    (
+        "dsl",
+        "chronology, filtered",
+        "/pupils/{pupil}/chronology?status=open&kind=risk_assessment&from=2000-01-01&to=2100-01-01",
+    ),
     ("dsl", "chronology, one category", "/pupils/{pupil}/chronology?category={safeguarding}&view=timeline"),
     ("dsl", "chronology timeline, page 1", "/pupils/{pupil}/chronology?page=1&view=timeline"),
     ("dsl", "chronology CSV", "/pupils/{pupil}/chronology.csv"),
@@ -124,7 +126,9 @@ def test_list_pages_do_not_grow(app, client, auth, world, count_queries):
         counts = {}
         for who, label, path in LIST_PAGES:
             auth.as_(world[who])
-            counts[(who, label)] = queries_for(client, count_queries, path.format(pupil=pupil, safeguarding=world.categories["Safeguarding"].id))
+            counts[(who, label)] = queries_for(
+                client, count_queries, path.format(pupil=pupil, safeguarding=world.categories["Safeguarding"].id)
+            )
         return counts
 
     add_entries(app, world, 5)
@@ -141,11 +145,17 @@ def test_list_pages_do_not_grow(app, client, auth, world, count_queries):
     assert chronology.count('class="chronology-entry"') == 50  # the latest page
     review = client.get("/review?status=all").get_data(as_text=True)
     assert review.count('class="entry-row"') == 25
-    assert_flat(large[("dsl", "chronology")],
-                queries_for(client, count_queries, f"/pupils/{pupil}/chronology?page=1"), "chronology page 1 as dsl")
+    assert_flat(
+        large[("dsl", "chronology")],
+        queries_for(client, count_queries, f"/pupils/{pupil}/chronology?page=1"),
+        "chronology page 1 as dsl",
+    )
     # A later page of a long queue costs what the first does.
-    assert_flat(large[("dsl", "review, all")],
-                queries_for(client, count_queries, "/review?status=all&page=5"), "review page 5 as dsl")
+    assert_flat(
+        large[("dsl", "review, all")],
+        queries_for(client, count_queries, "/review?status=all&page=5"),
+        "review page 5 as dsl",
+    )
 
 
 @pytest.mark.parametrize("who", ["dsl", "teacher1", "governor"])
@@ -163,6 +173,7 @@ def test_entry_page_does_not_grow_with_follow_ups(app, client, auth, world, coun
 
 # --- rows: what a page fetches does not grow with the data either --------------------
 
+
 def rows_for(client, count_rows, path: str) -> list[list]:
     assert client.get(path).status_code == 200, path
     with count_rows() as fetched:
@@ -174,8 +185,10 @@ def rows_for(client, count_rows, path: str) -> list[list]:
 def assert_rows_flat(small: list[list], large: list[list], label: str, slack: float = 0) -> None:
     counts = [sum(n for _, n in fetched) for fetched in (small, large)]
     print(f"\n{label}: {counts[0]} rows (small), {counts[1]} rows (large)")
-    assert counts[1] <= counts[0] * (1 + slack), f"{label}: {counts[0]} rows with little data, {counts[1]} with more:\n" + "\n---\n".join(
-        f"{n} rows: {statement}" for statement, n in large if n)
+    assert counts[1] <= counts[0] * (1 + slack), (
+        f"{label}: {counts[0]} rows with little data, {counts[1]} with more:\n"
+        + "\n---\n".join(f"{n} rows: {statement}" for statement, n in large if n)
+    )
 
 
 @pytest.mark.parametrize("who", ["dsl", "slt", "teacher1"])
@@ -193,9 +206,15 @@ def test_entry_page_rows_do_not_grow_with_the_pupils_history(app, client, auth, 
 # Pages that show one page of a list: flat once the data fills a page. A chronology opens
 # at its latest page, which holds what is left over after full pages, so its first page
 # is measured; the exports are the whole record by design, and are left out.
-ROW_PAGES = [(who, label, path if "chronology" not in path or "page=" in path
-              else path + ("&" if "?" in path else "?") + "page=1")
-             for who, label, path in LIST_PAGES if "CSV" not in label and "PDF" not in label]
+ROW_PAGES = [
+    (
+        who,
+        label,
+        path if "chronology" not in path or "page=" in path else path + ("&" if "?" in path else "?") + "page=1",
+    )
+    for who, label, path in LIST_PAGES
+    if "CSV" not in label and "PDF" not in label
+]
 
 
 def test_list_pages_rows_do_not_grow(app, client, auth, world, count_rows):
@@ -205,8 +224,9 @@ def test_list_pages_rows_do_not_grow(app, client, auth, world, count_rows):
         counts = {}
         for who, label, path in ROW_PAGES:
             auth.as_(world[who])
-            counts[(who, label)] = rows_for(client, count_rows, path.format(
-                pupil=pupil, safeguarding=world.categories["Safeguarding"].id))
+            counts[(who, label)] = rows_for(
+                client, count_rows, path.format(pupil=pupil, safeguarding=world.categories["Safeguarding"].id)
+            )
         auth.as_(world["teacher1"])
         counts[("teacher1", "log form")] = rows_for(client, count_rows, f"/log?pupil={pupil}")
         return counts

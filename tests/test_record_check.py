@@ -2,6 +2,7 @@
 
 The check warns once about a very short account, initials for people, or a
 disclosure without the child's words; it never blocks: the next save stands."""
+
 from __future__ import annotations
 
 import re
@@ -17,11 +18,15 @@ from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import make_user
 
-GOOD = ("At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. I saw a bruise "
-        "on her left forearm and told Tom Okafor, the deputy DSL, at 10:50.")
+GOOD = (
+    "At 10:40 in the Year 4 classroom Amelia Hassan said her arm hurt. I saw a bruise "
+    "on her left forearm and told Tom Okafor, the deputy DSL, at 10:50."
+)
 SHORT = "Upset at lunch."
-WITH_INITIALS = ("At morning break by the climbing frame JS pushed Amelia Hassan over and "
-                 "she grazed her knee; MK saw it happen and fetched me.")
+WITH_INITIALS = (
+    "At morning break by the climbing frame JS pushed Amelia Hassan over and "
+    "she grazed her knee; MK saw it happen and fetched me."
+)
 HX = {"HX-Request": "true"}
 
 
@@ -43,23 +48,26 @@ def form(world, **overrides) -> dict:
 
 
 def is_checked(html: str, name: str, value) -> bool:
-    tags = [t for t in re.findall(r"<input[^>]*>", html)
-            if f'name="{name}"' in t and f'value="{value}"' in t]
+    tags = [t for t in re.findall(r"<input[^>]*>", html) if f'name="{name}"' in t and f'value="{value}"' in t]
     assert len(tags) == 1, (name, value, tags)
     return " checked" in tags[0]
 
 
 # --- what the check finds ---------------------------------------------------------------
 
-@pytest.mark.parametrize("text, found", [
-    ("JS said he was hit", ["JS"]),
-    ("Told by A.B. at 9am, then J. S. ran off", ["A.B.", "J. S."]),
-    ("I told the DSL, the SENCO and the TA after PE; CSC and MASH were called, and the GP", []),
-    ("Year 4 (KS2) class, 10:40 AM, reported to SLT and NHS 111", []),
-    ("He shouted NO and GO AWAY at Amelia Hassan", []),
-    ("Amelia Hassan told Mrs Okafor", []),
-    ("JS and JS again, then MK", ["JS", "MK"]),
-])
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("JS said he was hit", ["JS"]),
+        ("Told by A.B. at 9am, then J. S. ran off", ["A.B.", "J. S."]),
+        ("I told the DSL, the SENCO and the TA after PE; CSC and MASH were called, and the GP", []),
+        ("Year 4 (KS2) class, 10:40 AM, reported to SLT and NHS 111", []),
+        ("He shouted NO and GO AWAY at Amelia Hassan", []),
+        ("Amelia Hassan told Mrs Okafor", []),
+        ("JS and JS again, then MK", ["JS", "MK"]),
+    ],
+)
 def test_initials_are_found_and_school_words_are_not(text, found):
     assert initials_used(text) == found
 
@@ -78,10 +86,16 @@ def test_warnings_name_each_point_and_a_good_record_has_none():
 
 # --- on the form ---------------------------------------------------------------------
 
+
 def test_a_warning_is_shown_once_keeps_everything_typed_and_never_blocks(app, client, auth, world):
     auth.as_(world["teacher1"])
-    data = form(world, narrative=SHORT, source="pupil_disclosure",
-                category=str(world.categories["General welfare"].id), told_dsl_in_person="y")
+    data = form(
+        world,
+        narrative=SHORT,
+        source="pupil_disclosure",
+        category=str(world.categories["General welfare"].id),
+        told_dsl_in_person="y",
+    )
     response = client.post("/log", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -145,9 +159,10 @@ def test_with_htmx_the_form_alone_comes_back_then_a_redirect(app, client, auth, 
 
 # --- speak to a DSL in person: the right school's team --------------------------------------
 
+
 def urgent_panel(html: str) -> str:
     start = html.index('<section class="urgent"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_urgent_panel_names_the_dsl_and_deputy_of_the_recorders_school(client, auth, world):
@@ -171,8 +186,11 @@ def test_urgent_panel_names_the_dsl_and_deputy_of_the_recorders_school(client, a
 
 def test_urgent_panel_follows_the_chosen_pupils_school_and_skips_inactive_staff(app, client, auth, world):
     with app.app_context():
-        both = make_user("Supply Teacher", "supply@trust.example.org",
-                         roles=[(Role.STAFF, world.school, None), (Role.STAFF, world.other_school, None)])
+        both = make_user(
+            "Supply Teacher",
+            "supply@trust.example.org",
+            roles=[(Role.STAFF, world.school, None), (Role.STAFF, world.other_school, None)],
+        )
         db.session.get(User, world["deputy"].id).active = False
         db.session.commit()
         db.session.refresh(both)
@@ -189,6 +207,7 @@ def test_urgent_panel_follows_the_chosen_pupils_school_and_skips_inactive_staff(
 
 
 # --- how it reached the school ----------------------------------------------------------------
+
 
 def test_how_it_reached_the_school_shows_on_the_entry_and_the_chronology(client, auth, world, make_entry):
     entry_id = make_entry(source="parent_carer", narrative=GOOD)

@@ -1,6 +1,7 @@
 """The person who logged a concern hears what happened: their "What I logged" list (without
 two-factor sign-in too), an email and a home-page line when the team reviews it, and the
 team's messages. Real SMTP (aiosmtpd), the outbox in the real database, real requests."""
+
 from __future__ import annotations
 
 import email
@@ -122,8 +123,9 @@ def test_review_emails_the_recorder_once_with_no_narrative(mail_app, smtp, app, 
     assert f"Your concern of {today} about A.H. was reviewed by the safeguarding team" in home
 
 
-def test_no_email_when_the_recorder_reviews_their_own_entry_or_has_left(mail_app, smtp, app, client, auth, world,
-                                                                         make_entry):
+def test_no_email_when_the_recorder_reviews_their_own_entry_or_has_left(
+    mail_app, smtp, app, client, auth, world, make_entry
+):
     own = make_entry("dsl", [world.pupils[0]], "Behaviour")
     left = make_entry("teacher2", [world.pupils[1]], "Behaviour")
     with app.app_context():
@@ -164,9 +166,9 @@ def test_the_team_messages_the_recorder_end_to_end(mail_app, smtp, app, client, 
     html = client.get("/logged").get_data(as_text=True)
     assert "Thank you for logging this. A.H. is fine now" in html
     assert "Amelia" not in html and "bruise" not in html
-    row = html[html.index(f'id="logged-{entry_id}"'):]
+    row = html[html.index(f'id="logged-{entry_id}"') :]
     assert row.index("Thank you") < row.index("</li>")
-    assert "Thank you" not in html[html.index(f'id="logged-{other}"'):html.index(f'id="logged-{entry_id}"')]
+    assert "Thank you" not in html[html.index(f'id="logged-{other}"') : html.index(f'id="logged-{entry_id}"')]
     assert "sent you a message about your concern" in client.get("/").get_data(as_text=True)
     # Nobody else sees it on their list.
     auth.as_(world["teacher2"], verified=False)
@@ -176,12 +178,16 @@ def test_the_team_messages_the_recorder_end_to_end(mail_app, smtp, app, client, 
         assert event.user_id == world["dsl"].id and event.entry_id == entry_id
         assert "Thank" not in event.detail
         message_id = db.session.scalar(select(RecorderMessage.id))
-        assert db.session.scalar(select(Alert.reason).where(Alert.recipient_id == world["teacher1"].id)) \
+        assert (
+            db.session.scalar(select(Alert.reason).where(Alert.recipient_id == world["teacher1"].id))
             == "recorder_message"
+        )
     # Append-only: the database refuses to change or remove it.
     with app.app_context():
-        for statement in (f"UPDATE recorder_messages SET text = 'changed' WHERE id = {message_id}",
-                          f"DELETE FROM recorder_messages WHERE id = {message_id}"):
+        for statement in (
+            f"UPDATE recorder_messages SET text = 'changed' WHERE id = {message_id}",
+            f"DELETE FROM recorder_messages WHERE id = {message_id}",
+        ):
             with pytest.raises(DBAPIError):
                 db.session.execute(text(statement))
             db.session.rollback()
@@ -201,8 +207,11 @@ def test_who_may_send_a_message(app, client, auth, world, make_entry):
     assert client.post(f"/entries/{own}/recorder-messages", data=data).status_code == 403
     # A recorder who has left the school could not read it: the team is told, nothing is saved.
     with app.app_context():
-        db.session.execute(update(RoleAssignment).where(RoleAssignment.user_id == world["teacher1"].id)
-                           .values(school_id=world.other_school.id))
+        db.session.execute(
+            update(RoleAssignment)
+            .where(RoleAssignment.user_id == world["teacher1"].id)
+            .values(school_id=world.other_school.id)
+        )
         db.session.commit()
     refused = client.post(f"/entries/{entry_id}/recorder-messages", data=data)
     assert refused.status_code == 422
@@ -236,12 +245,17 @@ def test_the_list_is_paged_with_a_fixed_number_of_queries(app, client, auth, wor
 def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logged, browser):
     follow_up_text = "Thank you for telling us. Please pop in to see me after school."
     with app.test_request_context():
-        db.session.add(RecorderMessage(entry_id=logged["reviewed"], school_id=world.school.id,
-                                       author_id=world["dsl"].id, recipient_id=world["teacher1"].id,
-                                       text=follow_up_text))
+        db.session.add(
+            RecorderMessage(
+                entry_id=logged["reviewed"],
+                school_id=world.school.id,
+                author_id=world["dsl"].id,
+                recipient_id=world["teacher1"].id,
+                text=follow_up_text,
+            )
+        )
         db.session.commit()
-    context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en-GB",
-                                  timezone_id="Europe/London")
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en-GB", timezone_id="Europe/London")
     page = context.new_page()
     page.goto(f"{live_server}/login")
     page.get_by_label("Email address").fill(TEACHER1)
@@ -261,6 +275,7 @@ def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logg
 
 def test_a_message_sent_twice_is_saved_once(app, client, auth, world, make_entry):
     from cpoms.models import RecorderMessage
+
     entry_id = make_entry(recorder="teacher1")
     auth.as_(world["dsl"])
     data = {"text": "Thank you for telling us.", "submission_key": "same-key-for-both-taps-0001"}

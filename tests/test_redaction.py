@@ -2,6 +2,7 @@
 received see no pupil's name in any text (narrative, the child's words,
 follow-ups, amendments), on any page, htmx partial or export, and governors see
 no class. The pupils named need not be linked to the entry, nor be at its school."""
+
 from __future__ import annotations
 
 import io
@@ -51,16 +52,30 @@ def story(app, client, auth, world, make_entry) -> dict:
         db.session.commit()
     entry_id = make_entry(narrative=NARRATIVE, child_words=CHILD_WORDS)
     dsl = auth.as_(world["dsl"])
-    assert dsl.post(f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": FOLLOW_UP}).status_code in (200, 303)
+    assert dsl.post(f"/entries/{entry_id}/follow-ups", data={"kind": "action", "text": FOLLOW_UP}).status_code in (
+        200,
+        303,
+    )
     with app.test_request_context():
-        add_follow_up(db.session.get(User, world["dsl"].id), db.session.get(Entry, entry_id), Kind.INFO_SHARING,
-                      "Shared with the school nurse.", shared_with="School nurse", shared_what=SHARED_WHAT,
-                      share_purpose="To keep Amelia safe.", share_basis="Public task", consent_sought=True)
+        add_follow_up(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Entry, entry_id),
+            Kind.INFO_SHARING,
+            "Shared with the school nurse.",
+            shared_with="School nurse",
+            shared_what=SHARED_WHAT,
+            share_purpose="To keep Amelia safe.",
+            share_basis="Public task",
+            consent_sought=True,
+        )
         db.session.commit()
         follow_up_id = db.session.scalars(
-            db.select(FollowUp.id).where(FollowUp.entry_id == entry_id, FollowUp.kind == Kind.ACTION)).one()
-    for target, text, reason in (("narrative", AMENDMENT, AMENDMENT_WHY),
-                                 (str(follow_up_id), FOLLOW_UP_AMENDMENT, "Checked with Amelia.")):
+            db.select(FollowUp.id).where(FollowUp.entry_id == entry_id, FollowUp.kind == Kind.ACTION)
+        ).one()
+    for target, text, reason in (
+        ("narrative", AMENDMENT, AMENDMENT_WHY),
+        (str(follow_up_id), FOLLOW_UP_AMENDMENT, "Checked with Amelia."),
+    ):
         response = dsl.post(f"/entries/{entry_id}/amendments", data={"target": target, "text": text, "reason": reason})
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return {"entry": entry_id, "pupil": world.pupils[0].id}
@@ -69,9 +84,14 @@ def story(app, client, auth, world, make_entry) -> dict:
 def received(client, auth, world, pupil_id: int) -> None:
     """Amelia's file sent from Ashgrove to Brookfield and accepted there."""
     auth.as_(world["dsl"])
-    response = client.post(f"/pupils/{pupil_id}/transfer", data={
-        "destination": str(world.other_school.id), "method": "cp_system",
-        "sent_on": to_uk(now_utc()).date().isoformat()})
+    response = client.post(
+        f"/pupils/{pupil_id}/transfer",
+        data={
+            "destination": str(world.other_school.id),
+            "method": "cp_system",
+            "sent_on": to_uk(now_utc()).date().isoformat(),
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     transfer_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     auth.as_(world["other_dsl"])
@@ -114,8 +134,9 @@ EXPORTS = [
 
 @pytest.mark.parametrize("who", ["governor", "trust_rep"])
 @pytest.mark.parametrize("what, method, path, headers, kind", OVERSEERS)
-def test_governors_and_trust_reps_see_initials_in_every_text(client, auth, world, story, who, what, method, path,
-                                                            headers, kind):
+def test_governors_and_trust_reps_see_initials_in_every_text(
+    client, auth, world, story, who, what, method, path, headers, kind
+):
     auth.as_(world[who])
     body = text_of(getattr(client, method)(path.format(**story), headers=headers), kind)
     assert named(body, AMELIA + OLIVER + NOAH + ZARA) == [], what
@@ -129,19 +150,23 @@ def test_every_text_of_the_entry_is_there_with_initials(client, auth, world, sto
     """Not hidden: each text is shown, with every pupil it names by initials."""
     auth.as_(world[who])
     html = client.get(f"/entries/{story['entry']}").get_data(as_text=True).replace("&#39;", "'")
-    for redacted in ("A.H. flinched when O.N. raised his hand. N.B. and Z.O. saw it.",  # the narrative
-                     "O.N. pushed me. Z.O. said tell Miss.",  # the child's words
-                     "Spoke to A.H.'s mum about O.N.; N.B.'s teacher told us Z.O. was there.",  # a follow-up
-                     "That O.N. and O.N.'s brother were involved.",  # information shared
-                     "It was A.H.'s left arm, and O.N. was there too.", "O.N.'s name was missed out.",  # amendment
-                     "It was Z.O., not N.B."):  # an amendment to the follow-up
+    for redacted in (
+        "A.H. flinched when O.N. raised his hand. N.B. and Z.O. saw it.",  # the narrative
+        "O.N. pushed me. Z.O. said tell Miss.",  # the child's words
+        "Spoke to A.H.'s mum about O.N.; N.B.'s teacher told us Z.O. was there.",  # a follow-up
+        "That O.N. and O.N.'s brother were involved.",  # information shared
+        "It was A.H.'s left arm, and O.N. was there too.",
+        "O.N.'s name was missed out.",  # amendment
+        "It was Z.O., not N.B.",
+    ):  # an amendment to the follow-up
         assert redacted in html
 
 
 @pytest.mark.parametrize("who", ["governor", "trust_rep"])
 @pytest.mark.parametrize("what, method, path, headers, kind", EXPORTS)
-def test_governors_and_trust_reps_exports_name_nobody(client, auth, world, story, who, what, method, path, headers,
-                                                      kind):
+def test_governors_and_trust_reps_exports_name_nobody(
+    client, auth, world, story, who, what, method, path, headers, kind
+):
     auth.as_(world[who])
     body = text_of(getattr(client, method)(path.format(**story), headers=headers), kind)
     assert named(body, AMELIA + OLIVER + NOAH + ZARA) == [], what
@@ -150,10 +175,13 @@ def test_governors_and_trust_reps_exports_name_nobody(client, auth, world, story
     assert not re.search(rf"\d{CLASS}\b", body), what
 
 
-@pytest.mark.parametrize("what, method, path, headers, kind", [
-    *PAGES, *EXPORTS, ("subject-access export", "post", "/pupils/{pupil}/subject-access", {}, "zip")])
-def test_a_receiving_school_sees_no_name_of_the_sending_schools_other_pupils(client, auth, world, story, what, method,
-                                                                             path, headers, kind):
+@pytest.mark.parametrize(
+    "what, method, path, headers, kind",
+    [*PAGES, *EXPORTS, ("subject-access export", "post", "/pupils/{pupil}/subject-access", {}, "zip")],
+)
+def test_a_receiving_school_sees_no_name_of_the_sending_schools_other_pupils(
+    client, auth, world, story, what, method, path, headers, kind
+):
     received(client, auth, world, story["pupil"])
     body = text_of(getattr(client, method)(path.format(**story), headers=headers), kind)
     # Amelia is now Brookfield's pupil, and Noah always was: Oliver and Zara are no one it knows.
@@ -179,6 +207,7 @@ def test_the_schools_own_staff_read_the_text_as_written(client, auth, world, sto
 
 # --- the function itself, on names that are hard to match --------------------------------
 
+
 @pytest.fixture
 def tricky(app, world) -> dict:
     with app.app_context():
@@ -199,23 +228,27 @@ def redacted_by_initials(monkeypatch, text: str, entry=None, school_id=None) -> 
     monkeypatch.setattr(policy, "shows_full_names", lambda user, school_id: False)
     monkeypatch.setattr(policy, "pupil_naming", lambda user, pupil, entry=None: policy.INITIALS)
     from cpoms import redaction  # here, so that the pages' tests above run on code without it
+
     return redaction.redact(text, entry, school_id=school_id)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Amelia cried", "another pupil cried"),  # two Amelias, neither on an entry: nobody's initials
-    ("Amelia Hassan cried", "A.H. cried"),  # the longest name first: the full name says which
-    ("Hassan cried", "A.H. cried"),
-    ("HASSAN's coat; hassanah's coat", "A.H.'s coat; hassanah's coat"),  # whole words only
-    ("Anne-Marie O'Brien and anne-marie and O’Brien", "A.O. and A.O. and A.O."),
-    ("Anne and Marie", "Anne and Marie"),  # parts of a hyphenated name are not names
-    ("Amelia\n  Hassan sat with Oliver Nowak", "A.H. sat with O.N."),  # a full name across a line break
-    ("J.J. (Jay) and JxJx (Jay)", "J.S. and JxJx (Jay)"),  # regex characters are literal
-    # A pupil called Will May: "will" and "may" go too. Whole-word and case-insensitive is what
-    # safeguarding needs (a lower-case name must not slip through); the cost is readability.
-    ("She will come in May.", "She W.M. come in W.M.."),
-    ("Zhou", "A.Z."),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Amelia cried", "another pupil cried"),  # two Amelias, neither on an entry: nobody's initials
+        ("Amelia Hassan cried", "A.H. cried"),  # the longest name first: the full name says which
+        ("Hassan cried", "A.H. cried"),
+        ("HASSAN's coat; hassanah's coat", "A.H.'s coat; hassanah's coat"),  # whole words only
+        ("Anne-Marie O'Brien and anne-marie and O’Brien", "A.O. and A.O. and A.O."),
+        ("Anne and Marie", "Anne and Marie"),  # parts of a hyphenated name are not names
+        ("Amelia\n  Hassan sat with Oliver Nowak", "A.H. sat with O.N."),  # a full name across a line break
+        ("J.J. (Jay) and JxJx (Jay)", "J.S. and JxJx (Jay)"),  # regex characters are literal
+        # A pupil called Will May: "will" and "may" go too. Whole-word and case-insensitive is what
+        # safeguarding needs (a lower-case name must not slip through); the cost is readability.
+        ("She will come in May.", "She W.M. come in W.M.."),
+        ("Zhou", "A.Z."),
+    ],
+)
 def test_redact_handles_tricky_names(app, world, tricky, monkeypatch, text, expected):
     with app.test_request_context():
         assert redacted_by_initials(monkeypatch, text, school_id=world.school.id) == expected
@@ -240,7 +273,7 @@ def test_a_full_name_reader_costs_nothing(app, world, monkeypatch, count_queries
     with app.test_request_context():
         monkeypatch.setattr(policy, "shows_full_names", lambda user, school_id: True)
         from cpoms import redaction
+
         with count_queries() as queries:
             assert redaction.redact("Amelia Hassan", school_id=world.school.id) == "Amelia Hassan"
         assert queries == []
-

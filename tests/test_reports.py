@@ -1,5 +1,6 @@
 """Reports: counts by month, term and category, waiting times, per school; SVG
 charts with tables beside them; CSV downloads; never a pupil's name."""
+
 from __future__ import annotations
 
 import csv
@@ -27,17 +28,27 @@ def uk(*args) -> datetime:
 def logged(app, world):
     """Entries logged at known times (2025/26), some reviewed and acted on."""
 
-    def add(when, category="Safeguarding", pupil=None, school=None, reviewed_after=None, acted_after=None,
-            status="open"):
+    def add(
+        when, category="Safeguarding", pupil=None, school=None, reviewed_after=None, acted_after=None, status="open"
+    ):
         with app.app_context():
             pupil = db.session.get(Pupil, (pupil or world.pupils[0]).id)
-            entry = Entry(school_id=pupil.school_id, category_id=world.categories[category].id,
-                          recorded_by_id=world["teacher1"].id, source="staff_observation",
-                          occurred_at=when, created_at=when, narrative="Synthetic.")
+            entry = Entry(
+                school_id=pupil.school_id,
+                category_id=world.categories[category].id,
+                recorded_by_id=world["teacher1"].id,
+                source="staff_observation",
+                occurred_at=when,
+                created_at=when,
+                narrative="Synthetic.",
+            )
             entry.entry_pupils.append(EntryPupil(pupil=pupil))
-            entry.state = EntryState(school_id=pupil.school_id, status=status,
-                                     reviewed_at=when + reviewed_after if reviewed_after else None,
-                                     first_action_at=when + acted_after if acted_after else None)
+            entry.state = EntryState(
+                school_id=pupil.school_id,
+                status=status,
+                reviewed_at=when + reviewed_after if reviewed_after else None,
+                first_action_at=when + acted_after if acted_after else None,
+            )
             db.session.add(entry)
             db.session.commit()
 
@@ -61,10 +72,12 @@ def report(client, **query):
 def table(html: str, caption: str) -> list[list[str]]:
     """The rows of the table with this caption, as text cells."""
     start = html.index(f">{caption}</caption>")
-    body = html[start:html.index("</table>", start)]
+    body = html[start : html.index("</table>", start)]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, flags=re.S)]
-            for r in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, flags=re.S)]
+        for r in rows
+    ]
 
 
 def test_counts_by_month_in_uk_time(app, world, auth, logged):
@@ -105,8 +118,10 @@ def test_median_waits(app, world, auth, logged):
 def test_trust_rep_sees_every_school_and_can_pick_one(app, world, auth, logged):
     client = auth.as_(world["trust_rep"])
     schools = {row[0]: row[1:] for row in table(report(client, year="2025"), "Open and closed entries by school")[1:]}
-    assert schools == {"Ashgrove Primary School": ["5", "3", "2", "4.0"],
-                       "Brookfield Primary School": ["1", "1", "0", "–"]}
+    assert schools == {
+        "Ashgrove Primary School": ["5", "3", "2", "4.0"],
+        "Brookfield Primary School": ["1", "1", "0", "–"],
+    }
     only = report(client, year="2025", school="brookfield")
     assert "1 entry logged" in only and "Ashgrove Primary School" not in only.split('id="report"')[1]
 
@@ -115,8 +130,10 @@ def test_no_pupil_name_or_initials_in_any_report(app, world, auth, logged):
     for who in ("governor", "trust_rep", "slt"):
         client = auth.as_(world[who])
         pages = [report(client, year="2025")]
-        pages += [client.get(f"/reports/{key}.csv?year=2025").get_data(as_text=True)
-                  for key in ("months", "terms", "timings", "schools")]
+        pages += [
+            client.get(f"/reports/{key}.csv?year=2025").get_data(as_text=True)
+            for key in ("months", "terms", "timings", "schools")
+        ]
         for pupil in world.pupils + world.other_pupils:
             for text in pages:
                 assert pupil.first_name not in text and pupil.last_name not in text and pupil.upn not in text
@@ -137,7 +154,7 @@ def test_csv_download_matches_the_table(app, world, auth, logged):
 
 def test_charts_are_svg_with_a_text_alternative(app, world, auth, logged):
     html = report(auth.as_(world["governor"]), year="2025")
-    assert html.count('<svg viewBox') == 4  # by month, by category, time to review, overdue tasks
+    assert html.count("<svg viewBox") == 4  # by month, by category, time to review, overdue tasks
     assert '<title id="chart-months-title">Entries logged each month, 2025/26</title>' in html
     assert "Sep 2025: 2 entries; Oct 2025: 1 entries" in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
@@ -161,7 +178,9 @@ def test_with_no_entries_only_this_year_is_offered(app, world, auth):
 
 def test_wide_tables_scroll_in_a_labelled_focusable_region_with_a_cue(app, world, auth, logged):
     html = report(auth.as_(world["slt"]), year="2025")
-    region = re.search(r'<div class="table-scroll table-wide"[^>]*>\s*<table[^>]*>\s*<caption[^>]*>Entries by month', html)
+    region = re.search(
+        r'<div class="table-scroll table-wide"[^>]*>\s*<table[^>]*>\s*<caption[^>]*>Entries by month', html
+    )
     assert region, "the month table is in a scrolling region"
     opening = region.group(0)
     assert 'tabindex="0"' in opening and 'role="region"' in opening
@@ -171,13 +190,16 @@ def test_wide_tables_scroll_in_a_labelled_focusable_region_with_a_cue(app, world
     assert narrow, "a table that fits has no cue"
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"year": "1999"}, "Not a valid choice"),
-    ({"year": "twenty"}, "Not a valid choice"),
-    ({"term": "winter"}, "Not a valid choice"),
-    ({"category": "99999"}, "Not a valid choice"),
-    ({"school": "brookfield"}, "Not a valid choice"),  # not the SLT's school
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"year": "1999"}, "Not a valid choice"),
+        ({"year": "twenty"}, "Not a valid choice"),
+        ({"term": "winter"}, "Not a valid choice"),
+        ({"category": "99999"}, "Not a valid choice"),
+        ({"school": "brookfield"}, "Not a valid choice"),  # not the SLT's school
+    ],
+)
 def test_bad_filters_get_a_clear_message(app, world, auth, query, message):
     response = auth.as_(world["slt"]).get("/reports", query_string=query)
     assert response.status_code == 422
@@ -221,7 +243,7 @@ def test_csv_cells_never_start_a_formula(app, world, auth, logged):
         db.session.commit()
     text = auth.as_(world["slt"]).get("/reports/timings.csv?year=2025").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert ["'=HYPERLINK(\"http://evil.example\",\"x\")", "2", "0", "", ""] in rows
+    assert ['\'=HYPERLINK("http://evil.example","x")', "2", "0", "", ""] in rows
     assert not any(cell.startswith("=") for row in rows for cell in row)
 
 
@@ -237,5 +259,5 @@ def test_csv_headers_never_start_a_formula(app, world, auth, logged, key):
         db.session.commit()
     text = auth.as_(world["slt"]).get(f"/reports/{key}.csv?year=2025").get_data(as_text=True)
     header = next(csv.reader(io.StringIO(text)))
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in header
+    assert '\'=HYPERLINK("http://evil.example","x")' in header
     assert not any(cell[:1] in ("=", "+", "-", "@") for cell in header)

@@ -1,6 +1,7 @@
 """Deleting a pupil's records after the retention review: an admin proposes, a DSL of
 the school who did not propose it confirms; only then do the records go, through the
 append-only triggers' one opening (retention_deletion_grants)."""
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,40 @@ from cpoms.extensions import db
 from cpoms.common import uk_today as today
 from cpoms.mis.retention import add_years
 from cpoms.models import (
-    Alert, Amendment, Attachment, AuditEvent, BodyMapMark, Draft, Entry, EntryCategory, EntryLink, EntryPupil, EntryShare,
-    EntryState, FollowUp, KeyEvent, Kind, MonitoringEvent, MonitoringState, Pupil, RecorderMessage,
-    RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant, Role, RoleAssignment, School,
-    SubjectAccessExport, Task, TaskCompletion, TaskReminder, Transfer, TransferEvent, TransferReminder, User,
+    Alert,
+    Amendment,
+    Attachment,
+    AuditEvent,
+    BodyMapMark,
+    Draft,
+    Entry,
+    EntryCategory,
+    EntryLink,
+    EntryPupil,
+    EntryShare,
+    EntryState,
+    FollowUp,
+    KeyEvent,
+    Kind,
+    MonitoringEvent,
+    MonitoringState,
+    Pupil,
+    RecorderMessage,
+    RetentionDeletion,
+    RetentionDeletionGrant,
+    RetentionDeletionPupilGrant,
+    Role,
+    RoleAssignment,
+    School,
+    SubjectAccessExport,
+    Task,
+    TaskCompletion,
+    TaskReminder,
+    Transfer,
+    TransferEvent,
+    TransferReminder,
+    User,
 )
-
 
 
 def count(app, model, *where) -> int:
@@ -41,14 +70,16 @@ def due(app, world, make_entry):
     """Amelia's records are past the retention period: one entry about her alone (with a
     follow-up marked as a key event, an alert and a state), one shared with Oliver."""
     with app.app_context():
-        db.session.execute(update(Pupil).where(Pupil.id == world.pupils[0].id)
-                           .values(date_of_birth=add_years(today(), -26)))
+        db.session.execute(
+            update(Pupil).where(Pupil.id == world.pupils[0].id).values(date_of_birth=add_years(today(), -26))
+        )
         db.session.commit()
     alone = make_entry(narrative="Amelia said something private.")
     shared = make_entry(pupils=world.pupils[:2], narrative="Amelia and Oliver argued.", category="Behaviour")
     with app.test_request_context():
-        follow_up = add_follow_up(db.session.get(User, world["dsl"].id), db.session.get(Entry, alone),
-                                  Kind.ACTION, "Called home.")
+        follow_up = add_follow_up(
+            db.session.get(User, world["dsl"].id), db.session.get(Entry, alone), Kind.ACTION, "Called home."
+        )
         db.session.flush()
         db.session.add(KeyEvent(follow_up_id=follow_up.id, marked_by_id=world["dsl"].id))
         db.session.commit()
@@ -92,8 +123,12 @@ def test_proposed_by_an_admin_confirmed_by_a_dsl_then_deleted(app, client, auth,
         assert proposal.confirmed_by_id == world["dsl"].id and proposal.confirmed_at is not None
         assert db.session.scalar(select(func.count()).select_from(RetentionDeletionGrant)) == 0
         if db.engine.dialect.name == "sqlite":
-            assert db.session.execute(text("SELECT count(*) FROM search_index WHERE search_index MATCH 'private'")
-                                      ).scalar() == 0, "the narrative is gone from the search index too"
+            assert (
+                db.session.execute(
+                    text("SELECT count(*) FROM search_index WHERE search_index MATCH 'private'")
+                ).scalar()
+                == 0
+            ), "the narrative is gone from the search index too"
 
     [proposed] = events(app, "retention_deletion_proposed")
     [confirmed] = events(app, "retention_deletion_confirmed")
@@ -101,13 +136,22 @@ def test_proposed_by_an_admin_confirmed_by_a_dsl_then_deleted(app, client, auth,
     assert confirmed.user_id == world["dsl"].id and confirmed.pupil_id == due["pupil"]
     detail = json.loads(confirmed.detail)
     assert detail["entries"] == 1 and detail["shared_entries_kept"] == 1
-    assert detail["deleted"] == {"alerts": 2, "entries": 1, "entry_pupils": 1, "entry_states": 1, "follow_ups": 1,
-                                 "key_events": 1, "pupils": 1, "shared_entry_links": 1}
+    assert detail["deleted"] == {
+        "alerts": 2,
+        "entries": 1,
+        "entry_pupils": 1,
+        "entry_states": 1,
+        "follow_ups": 1,
+        "key_events": 1,
+        "pupils": 1,
+        "shared_entry_links": 1,
+    }
     for event in (proposed, confirmed):
         assert "Amelia" not in (event.detail or "") and "private" not in (event.detail or "")
     # The audit chain still holds after the deletion.
     with app.app_context():
         from cpoms.audit import verify_chain
+
         assert verify_chain().intact
 
 
@@ -172,6 +216,7 @@ def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
     propose(client, due["pupil"])
     with app.test_request_context():
         from cpoms.mis import deletion
+
         proposal = db.session.get(RetentionDeletion, proposal_id(app))
         stale = db.session.get(RetentionDeletion, proposal.id)
         dsl = db.session.get(User, world["dsl"].id)
@@ -183,6 +228,7 @@ def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
 
 
 # --- everything a pupil's record can hold, on today's schema -------------------------------
+
 
 def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_through():
     """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
@@ -214,36 +260,74 @@ def everything(app, world, due, make_entry):
         task = give_task(dsl, task_follow_up, world["teacher1"].id, today() + timedelta(days=3))
         complete(dsl, task)
         add_follow_up(dsl, db.session.get(Entry, olivers), Kind.ACTION, "Spoke to Oliver.")
-        add_follow_up(dsl, entry, Kind.INFO_SHARING, "Shared with the health visitor.", shared_with="Health visitor",
-                      shared_what="The concern", share_purpose="Support", share_basis="Public task",
-                      consent_sought=True)
+        add_follow_up(
+            dsl,
+            entry,
+            Kind.INFO_SHARING,
+            "Shared with the health visitor.",
+            shared_with="Health visitor",
+            shared_what="The concern",
+            share_purpose="Support",
+            share_basis="Public task",
+            consent_sought=True,
+        )
         alert_id = db.session.scalar(select(Alert.id).where(Alert.entry_id == entry.id))
-        db.session.add_all([
-            TaskReminder(task_id=task.id, sent_on=today(), alert_id=alert_id),
-            Amendment(entry_id=entry.id, author_id=dsl_id, text="Left arm, not right.", reason="Misremembered."),
-            EntryCategory(entry_id=entry.id, category_id=world.categories["Behaviour"].id, added_by_id=dsl_id,
-                          reason="Also behaviour."),
-            EntryLink(entry_id=entry.id, other_entry_id=second, linked_by_id=dsl_id, reason="Same week."),
-            EntryLink(entry_id=entry.id, other_entry_id=olivers, linked_by_id=dsl_id, reason="Same playtime."),
-            EntryShare(entry_id=entry.id, user_id=world["deputy"].id, shared_by_id=dsl_id, alert_id=alert_id),
-            Draft(user_id=dsl_id, path=f"/entries/{entry.id}", data='{"text": "Half a follow-up"}'),
-            Draft(user_id=dsl_id, path=f"/pupils/{amelia.id}/monitoring", data='{"reason": "Half a reason"}'),
-            Draft(user_id=dsl_id, path=f"/entries/{olivers}", data='{"text": "About Oliver"}'),
-            BodyMapMark(entry_id=entry.id, number=1, view="front", x=0.3, y=0.4, area="left_forearm",
-                        description="Bruise, 2 cm."),
-            RecorderMessage(entry_id=entry.id, school_id=entry.school_id, author_id=dsl_id,
-                            recipient_id=world["teacher1"].id, text="Thank you for logging this."),
-        ])
+        db.session.add_all(
+            [
+                TaskReminder(task_id=task.id, sent_on=today(), alert_id=alert_id),
+                Amendment(entry_id=entry.id, author_id=dsl_id, text="Left arm, not right.", reason="Misremembered."),
+                EntryCategory(
+                    entry_id=entry.id,
+                    category_id=world.categories["Behaviour"].id,
+                    added_by_id=dsl_id,
+                    reason="Also behaviour.",
+                ),
+                EntryLink(entry_id=entry.id, other_entry_id=second, linked_by_id=dsl_id, reason="Same week."),
+                EntryLink(entry_id=entry.id, other_entry_id=olivers, linked_by_id=dsl_id, reason="Same playtime."),
+                EntryShare(entry_id=entry.id, user_id=world["deputy"].id, shared_by_id=dsl_id, alert_id=alert_id),
+                Draft(user_id=dsl_id, path=f"/entries/{entry.id}", data='{"text": "Half a follow-up"}'),
+                Draft(user_id=dsl_id, path=f"/pupils/{amelia.id}/monitoring", data='{"reason": "Half a reason"}'),
+                Draft(user_id=dsl_id, path=f"/entries/{olivers}", data='{"text": "About Oliver"}'),
+                BodyMapMark(
+                    entry_id=entry.id,
+                    number=1,
+                    view="front",
+                    x=0.3,
+                    y=0.4,
+                    area="left_forearm",
+                    description="Bruise, 2 cm.",
+                ),
+                RecorderMessage(
+                    entry_id=entry.id,
+                    school_id=entry.school_id,
+                    author_id=dsl_id,
+                    recipient_id=world["teacher1"].id,
+                    text="Thank you for logging this.",
+                ),
+            ]
+        )
         monitoring.start(dsl, amelia, "Watching attendance.", today(), today() + timedelta(days=14))
         monitoring.review(dsl, amelia, "Better.", today() + timedelta(days=28))
         monitoring.end(dsl, amelia, "Settled.")
-        transfer = transfers.start(dsl, amelia, to_school=db.session.get(School, world.other_school.id),
-                                   destination_name=None, contact_name=None, contact_email=None,
-                                   method="cp_system", sent_on=today())
+        transfer = transfers.start(
+            dsl,
+            amelia,
+            to_school=db.session.get(School, world.other_school.id),
+            destination_name=None,
+            contact_name=None,
+            contact_email=None,
+            method="cp_system",
+            sent_on=today(),
+        )
         db.session.flush()
-        db.session.add_all([TransferReminder(transfer_id=transfer.id, on_date=today()),
-                            SubjectAccessExport(pupil_id=amelia.id, produced_by_id=dsl_id, entries=2, follow_ups=3,
-                                                sha256="0" * 64)])
+        db.session.add_all(
+            [
+                TransferReminder(transfer_id=transfer.id, on_date=today()),
+                SubjectAccessExport(
+                    pupil_id=amelia.id, produced_by_id=dsl_id, entries=2, follow_ups=3, sha256="0" * 64
+                ),
+            ]
+        )
         db.session.commit()
         stored = db.session.scalar(select(Attachment.stored_name))
     return {**due, "second": second, "olivers": olivers, "file": Path(app.config["ATTACHMENT_DIR"]) / stored}
@@ -277,7 +361,9 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
         if postgresql:
             assert refused(app, f"TRUNCATE {table} CASCADE"), table
     with app.app_context():
-        transfer_alerts = db.session.scalar(select(func.count()).select_from(Alert).where(Alert.transfer_id.is_not(None)))
+        transfer_alerts = db.session.scalar(
+            select(func.count()).select_from(Alert).where(Alert.transfer_id.is_not(None))
+        )
     assert transfer_alerts > 0, "the transfer emailed the receiving school"
 
     auth.as_(world["admin"])
@@ -287,9 +373,27 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
     assert "2 entries about them alone, and their link to 1 entries shared" in response.get_data(as_text=True)
 
     # Every row about Amelia is gone: hers were the only rows in these tables.
-    for model in (Transfer, TransferEvent, TransferReminder, SubjectAccessExport, MonitoringEvent, MonitoringState,
-                  Task, TaskCompletion, TaskReminder, Amendment, EntryCategory, EntryLink, EntryShare, KeyEvent,
-                  Attachment, BodyMapMark, RecorderMessage, RetentionDeletionGrant, RetentionDeletionPupilGrant):
+    for model in (
+        Transfer,
+        TransferEvent,
+        TransferReminder,
+        SubjectAccessExport,
+        MonitoringEvent,
+        MonitoringState,
+        Task,
+        TaskCompletion,
+        TaskReminder,
+        Amendment,
+        EntryCategory,
+        EntryLink,
+        EntryShare,
+        KeyEvent,
+        Attachment,
+        BodyMapMark,
+        RecorderMessage,
+        RetentionDeletionGrant,
+        RetentionDeletionPupilGrant,
+    ):
         assert count(app, model) == 0, model
     assert count(app, Pupil, Pupil.id == everything["pupil"]) == 0
     assert count(app, EntryPupil, EntryPupil.pupil_id == everything["pupil"]) == 0
@@ -326,6 +430,7 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
         assert words not in confirmed.detail
     with app.app_context():
         from cpoms.audit import verify_chain
+
         assert verify_chain().intact
     runner = app.test_cli_runner()
     result = runner.invoke(args=["verify-audit"])
@@ -337,11 +442,14 @@ def test_a_grant_for_one_entry_lets_no_other_entry_go(app, world, everything):
         db.session.add(RetentionDeletionGrant(entry_id=everything["second"]))
         db.session.add(RetentionDeletionPupilGrant(pupil_id=world.pupils[1].id))
         db.session.flush()
-        for statement in (f"DELETE FROM follow_ups WHERE entry_id = {everything['alone']}",
-                          f"DELETE FROM entry_links WHERE entry_id = {everything['alone']} "
-                          f"AND other_entry_id = {everything['olivers']}",
-                          "DELETE FROM monitoring_events", "DELETE FROM transfer_events",
-                          "UPDATE entries SET narrative = 'rewritten'"):
+        for statement in (
+            f"DELETE FROM follow_ups WHERE entry_id = {everything['alone']}",
+            f"DELETE FROM entry_links WHERE entry_id = {everything['alone']} "
+            f"AND other_entry_id = {everything['olivers']}",
+            "DELETE FROM monitoring_events",
+            "DELETE FROM transfer_events",
+            "UPDATE entries SET narrative = 'rewritten'",
+        ):
             with pytest.raises(DatabaseError, match="append-only"):
                 with db.session.begin_nested():
                     db.session.execute(text(statement))
@@ -355,8 +463,11 @@ def test_a_deletion_rolled_back_leaves_the_files_and_rows(app, world, everything
     from cpoms.mis import deletion
 
     with app.test_request_context():
-        proposal = deletion.propose(db.session.get(User, world["admin"].id),
-                                    db.session.get(Pupil, everything["pupil"]), "Retention period ended.")
+        proposal = deletion.propose(
+            db.session.get(User, world["admin"].id),
+            db.session.get(Pupil, everything["pupil"]),
+            "Retention period ended.",
+        )
         db.session.commit()
         assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 1
         assert count(app, Attachment) == 1  # another connection: nothing committed yet

@@ -1,4 +1,5 @@
 """The review queue and a pupil's chronology."""
+
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -43,9 +44,15 @@ def logged_days_ago(app, world, days: int, category: str, narrative: str) -> int
     with app.app_context():
         when = now_utc() - timedelta(days=days)
         pupil = db.session.get(Pupil, world.pupils[0].id)
-        entry = Entry(school_id=pupil.school_id, category_id=world.categories[category].id,
-                      recorded_by_id=world["teacher1"].id, source="staff_observation",
-                      occurred_at=when, created_at=when, narrative=narrative)
+        entry = Entry(
+            school_id=pupil.school_id,
+            category_id=world.categories[category].id,
+            recorded_by_id=world["teacher1"].id,
+            source="staff_observation",
+            occurred_at=when,
+            created_at=when,
+            narrative=narrative,
+        )
         entry.entry_pupils.append(EntryPupil(pupil=pupil))
         entry.state = EntryState(school_id=pupil.school_id, status="open")
         db.session.add(entry)
@@ -74,8 +81,12 @@ def test_a_category_added_later_that_alerts_moves_an_entry_up(app, client, auth,
     behaviour = make_entry(narrative="Lashed out at break.", category="Behaviour")
     make_entry(narrative="Threw a chair.", category="Behaviour")
     with app.test_request_context():
-        add_category(db.session.get(User, world["dsl"].id), db.session.get(Entry, behaviour),
-                     db.session.get(Category, world.categories["Safeguarding"].id), "Mum spoke of arguments at home.")
+        add_category(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Entry, behaviour),
+            db.session.get(Category, world.categories["Safeguarding"].id),
+            "Mum spoke of arguments at home.",
+        )
         db.session.commit()
     rows = queue_rows(review(auth.as_(world["dsl"])).get_data(as_text=True))
     assert ["Lashed out" in rows[0], "Tired and hungry" in rows[1], "Threw a chair" in rows[2]] == [True] * 3
@@ -94,7 +105,9 @@ def test_each_row_shows_the_highest_risk_recorded_in_words(app, client, auth, wo
                 add_follow_up(dsl, db.session.get(Entry, entry_id), Kind.RISK, "Assessed.", risk_level=level)
         db.session.commit()
     rows = queue_rows(review(auth.as_(world["dsl"])).get_data(as_text=True))
-    by_text = {text: next(r for r in rows if text in r) for text in ("Assessed high", "Assessed medium", "Not assessed")}
+    by_text = {
+        text: next(r for r in rows if text in r) for text in ("Assessed high", "Assessed medium", "Not assessed")
+    }
     assert '<strong class="risk risk-high">Risk: High</strong>' in by_text["Assessed high"]
     assert '<strong class="risk risk-medium">Risk: Medium</strong>' in by_text["Assessed medium"]
     assert "Risk:" not in by_text["Not assessed"]
@@ -116,7 +129,9 @@ def test_the_queue_is_ordered_from_entry_states_indexes(app, world):
         finally:
             event.remove(db.engine, "before_cursor_execute", keep)
         statement, params = next(s for s in seen if "FROM entries" in s[0])
-        plan = " / ".join(row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+        plan = " / ".join(
+            row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+        )
     assert "SCAN entries" not in plan and "SCAN entry_states" not in plan, plan
     assert "entry_states USING INDEX ix_entry_states_school" in plan, plan
 
@@ -178,8 +193,15 @@ def test_queue_pages(client, auth, world, make_entry):
 def test_bad_filters_are_ignored_not_errors(client, auth, world, make_entry):
     make_entry(narrative="Still here.")
     auth.as_(world["dsl"])
-    for params in ({"category": "abc"}, {"category": "99999"}, {"status": "<b>"}, {"page": "-4"},
-                   {"page": "x"}, {"school": "nowhere"}, {"page": "999999999999"}):
+    for params in (
+        {"category": "abc"},
+        {"category": "99999"},
+        {"status": "<b>"},
+        {"page": "-4"},
+        {"page": "x"},
+        {"school": "nowhere"},
+        {"page": "999999999999"},
+    ):
         response = review(client, **params)
         assert response.status_code == 200, params
     assert "Still here." in review(client, category="abc").get_data(as_text=True)
@@ -226,8 +248,9 @@ def test_chronology_filters_by_category(client, auth, world, make_entry):
     first_aid = world.categories["First aid / medical"].id
     html = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}").get_data(as_text=True)
     assert "A first aid matter." in html and "A safeguarding matter." not in html
-    partial = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}",
-                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    partial = client.get(
+        f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert partial.lstrip().startswith('<section id="chronology"')
 
 
@@ -299,6 +322,7 @@ def test_a_long_chronology_is_paged_oldest_first_landing_on_the_latest(app, clie
     filtered = client.get(f"/pupils/{pupil}/chronology?category={behaviour}").get_data(as_text=True)
     assert "oldest first" in filtered
     with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view_chronology")
-                                   .order_by(AuditEvent.seq)).first()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "view_chronology").order_by(AuditEvent.seq)
+        ).first()
         assert '"page": 3' in event.detail

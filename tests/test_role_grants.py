@@ -2,6 +2,7 @@
 command line, create-user) goes through one rule (policy.grant_refusal) and one operation
 (admin/operations.add_role): nobody gives themselves a role, nobody gives one they could
 not give on the users page, and each grant is an audit event of its own."""
+
 from __future__ import annotations
 
 import io
@@ -29,17 +30,17 @@ def roles_of(app, email: str) -> set[tuple]:
 
 def role_events(app, action: str = "role_added") -> list[dict]:
     with app.app_context():
-        return [json.loads(e.detail) | {"_by": e.user_id, "_school": e.school_id}
-                for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                            .order_by(AuditEvent.seq))]
+        return [
+            json.loads(e.detail) | {"_by": e.user_id, "_school": e.school_id}
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+        ]
 
 
 def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
 
 
-def test_a_school_admin_cannot_make_themselves_a_dsl_through_the_staff_import(app, client, auth, world,
-                                                                             make_entry):
+def test_a_school_admin_cannot_make_themselves_a_dsl_through_the_staff_import(app, client, auth, world, make_entry):
     """The attack: an admin imports a file making themselves a DSL, then reads an entry."""
     entry = make_entry(narrative="Amelia said something at home frightened her.")
     admin = world["admin"]
@@ -58,13 +59,18 @@ def test_a_school_admin_cannot_make_themselves_a_dsl_through_the_staff_import(ap
 
 def test_each_role_the_staff_import_gives_is_audited_as_given_by_the_importer(app, client, auth, world):
     auth.as_(world["admin"])
-    response = post_staff(client, b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
-                                  b"Teacher2,teacher2@ashgrove.example.org,Deputy DSL\r\n")
+    response = post_staff(
+        client,
+        b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
+        b"Teacher2,teacher2@ashgrove.example.org,Deputy DSL\r\n",
+    )
     assert client.post(response.headers["Location"]).status_code == 303
     with app.app_context():
         priya = db.session.scalar(select(User).where(User.email == "priya@ashgrove.example.org"))
-        given = {a.role: a for a in db.session.scalars(select(RoleAssignment).where(
-            RoleAssignment.granted_by_id == world["admin"].id))}
+        given = {
+            a.role: a
+            for a in db.session.scalars(select(RoleAssignment).where(RoleAssignment.granted_by_id == world["admin"].id))
+        }
         assert set(given) == {Role.STAFF, Role.DEPUTY_DSL}
         assert given[Role.STAFF].user_id == priya.id and given[Role.STAFF].granted_at is not None
     events = role_events(app)
@@ -79,18 +85,24 @@ def test_the_users_page_refuses_a_grant_to_oneself_and_audits_a_new_accounts_rol
     me = world["admin"].id
     role = f"dsl@school:{world.school.id}"
     assert client.post(f"/admin/users/{me}/roles", data={"grant": role}).status_code == 404
-    response = client.post("/admin/users/new", data={"name": "Sam Jones", "email": "sam@ashgrove.example.org",
-                                                     "grant": role})
+    response = client.post(
+        "/admin/users/new", data={"name": "Sam Jones", "email": "sam@ashgrove.example.org", "grant": role}
+    )
     assert response.status_code == 303
     [event] = role_events(app)
     assert (event["role"], event["_school"], event["_by"], event["via"]) == (
-        Role.DSL, world.school.id, me, "users page")
+        Role.DSL,
+        world.school.id,
+        me,
+        "users page",
+    )
 
 
 def test_the_import_staff_command_acts_as_a_named_admin_under_the_same_rule(app, world, tmp_path):
     path = tmp_path / "staff.csv"
-    path.write_text("Name,Email,Role\r\nAdmin,admin@ashgrove.example.org,DSL\r\n"
-                    "Priya Shah,priya@ashgrove.example.org,Teacher\r\n")
+    path.write_text(
+        "Name,Email,Role\r\nAdmin,admin@ashgrove.example.org,DSL\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
+    )
     nobody = run(app, "import-staff", str(path), "--school", "ashgrove")
     assert nobody.exit_code == 2 and "--as" in nobody.output
     not_admin = run(app, "import-staff", str(path), "--school", "ashgrove", "--as", "dsl@ashgrove.example.org")
@@ -108,12 +120,22 @@ def test_the_import_staff_command_acts_as_a_named_admin_under_the_same_rule(app,
 
 
 def test_create_user_is_the_operators_path_and_audited_as_such(app, world):
-    result = run(app, "create-user", "ops@trust.example.org", "--name", "Trust Admin", "--role", Role.ADMIN,
-                 "--school", "ashgrove", "--password", "a long passphrase for ops")
+    result = run(
+        app,
+        "create-user",
+        "ops@trust.example.org",
+        "--name",
+        "Trust Admin",
+        "--role",
+        Role.ADMIN,
+        "--school",
+        "ashgrove",
+        "--password",
+        "a long passphrase for ops",
+    )
     assert result.exit_code == 0, result.output
     [event] = role_events(app)
-    assert (event["role"], event["_by"], event["operator"], event["via"]) == (Role.ADMIN, None, True,
-                                                                              "command line")
+    assert (event["role"], event["_by"], event["operator"], event["via"]) == (Role.ADMIN, None, True, "command line")
     with app.app_context():
         [held] = db.session.scalar(select(User).where(User.email == "ops@trust.example.org")).roles
         assert held.granted_by_id is None

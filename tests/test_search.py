@@ -1,5 +1,6 @@
 """Search of narratives and follow-ups: the database's own full-text index
 (FTS5 on SQLite, tsvector on PostgreSQL), permission-filtered and paged."""
+
 from __future__ import annotations
 
 import re
@@ -26,12 +27,13 @@ def search(client, q, **more):
 @pytest.fixture
 def records(app, world, auth, make_entry):
     bruise = make_entry(narrative="Amelia had a bruise on her left arm and said she fell off her bike.")
-    hungry = make_entry(category="General welfare", narrative="Oliver came in hungry again, no breakfast.",
-                        pupils=[world.pupils[1]])
-    other = make_entry(recorder="other_teacher", pupils=world.other_pupils,
-                       narrative="Noah had a bruise on his cheek.")
-    auth.as_(world["dsl"]).post(f"/entries/{hungry}/follow-ups",
-                                data={"kind": "action", "text": "Phoned mum about the breakfast club."})
+    hungry = make_entry(
+        category="General welfare", narrative="Oliver came in hungry again, no breakfast.", pupils=[world.pupils[1]]
+    )
+    other = make_entry(recorder="other_teacher", pupils=world.other_pupils, narrative="Noah had a bruise on his cheek.")
+    auth.as_(world["dsl"]).post(
+        f"/entries/{hungry}/follow-ups", data={"kind": "action", "text": "Phoned mum about the breakfast club."}
+    )
     return {"bruise": bruise, "hungry": hungry, "other": other}
 
 
@@ -65,11 +67,26 @@ def test_other_school_searches_its_own(app, world, auth, records):
     assert found_ids(search(auth.as_(world["other_dsl"]), "bruise")[1]) == [records["other"]]
 
 
-@pytest.mark.parametrize("q", [
-    "' OR 1=1 --", '"; DROP TABLE entries; --', "bruise OR hungry", "NEAR(bruise hungry)", "bruise*",
-    "body:bruise", "-bruise", "^bruise", '"unbalanced', "entry_id:1", "%", "_", "\\", "((((",
-    "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "' OR 1=1 --",
+        '"; DROP TABLE entries; --',
+        "bruise OR hungry",
+        "NEAR(bruise hungry)",
+        "bruise*",
+        "body:bruise",
+        "-bruise",
+        "^bruise",
+        '"unbalanced',
+        "entry_id:1",
+        "%",
+        "_",
+        "\\",
+        "((((",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_search_syntax_and_sql_are_just_text(app, world, auth, records, q):
     status, html = search(auth.as_(world["dsl"]), q)
     assert status in (200, 422)
@@ -80,17 +97,20 @@ def test_search_syntax_and_sql_are_just_text(app, world, auth, records, q):
         assert found_ids(html) == [records["bruise"]]
 
 
-@pytest.mark.parametrize("q, message", [
-    ("!!! ???", "Type a word to search for"),
-    ("x" * 201, "at most 200 characters"),
-])
+@pytest.mark.parametrize(
+    "q, message",
+    [
+        ("!!! ???", "Type a word to search for"),
+        ("x" * 201, "at most 200 characters"),
+    ],
+)
 def test_nothing_searchable_gets_a_clear_message(app, world, auth, q, message):
     status, html = search(auth.as_(world["dsl"]), q)
     assert status == 422 and message in html
 
 
 def test_html_in_a_narrative_is_inert_in_results(app, world, auth, make_entry):
-    make_entry(narrative='Wrote <img src=x onerror=alert(1)> on the board, then a bruise.')
+    make_entry(narrative="Wrote <img src=x onerror=alert(1)> on the board, then a bruise.")
     html = search(auth.as_(world["dsl"]), "board")[1]
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -140,9 +160,15 @@ def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make
         old = []
         for years_ago in (3, 2):
             when = now_utc() - timedelta(days=365 * years_ago)
-            entry = Entry(school_id=pupil.school_id, category_id=world.categories["Behaviour"].id,
-                          recorded_by_id=world["teacher1"].id, source="staff_observation",
-                          occurred_at=when, created_at=when, narrative="An old playground scuffle.")
+            entry = Entry(
+                school_id=pupil.school_id,
+                category_id=world.categories["Behaviour"].id,
+                recorded_by_id=world["teacher1"].id,
+                source="staff_observation",
+                occurred_at=when,
+                created_at=when,
+                narrative="An old playground scuffle.",
+            )
             entry.entry_pupils.append(EntryPupil(pupil=pupil))
             entry.state = EntryState(school_id=pupil.school_id, status="closed")
             db.session.add(entry)
@@ -156,7 +182,6 @@ def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make
     assert second == old[::-1]  # two years ago, then three
     only_old = found_ids(search(client, "old playground")[1])
     assert only_old == old[::-1]
-
 
 
 def test_words_between_angle_brackets_are_found(app, world, auth, make_entry):

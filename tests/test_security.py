@@ -1,6 +1,7 @@
 """Security over HTTP with CSRF protection switched on, as in production: tokens,
 signing in and out, redirects after sign-in, response headers, cookies, error pages
 and hostile input."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,11 @@ def entry_id(make_entry) -> int:
 def csrf_cases(world, entry_id):
     return {
         "log": ("/log", "/log", log_form(world)),
-        "follow-up": (f"/entries/{entry_id}", f"/entries/{entry_id}/follow-ups",
-                      {"kind": "note", "text": "Seemed happier today."}),
+        "follow-up": (
+            f"/entries/{entry_id}",
+            f"/entries/{entry_id}/follow-ups",
+            {"kind": "note", "text": "Seemed happier today."},
+        ),
         "logout": ("/", "/logout", {}),
     }
 
@@ -83,6 +87,7 @@ def assert_effect(app, client, name: str, before: tuple[int, int]) -> None:
 
 
 # --- CSRF ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["log", "follow-up", "logout"])
 def test_post_without_token_is_refused_and_writes_nothing(app, client, auth, world, entry_id, name):
@@ -163,6 +168,7 @@ def test_sign_in_without_token_is_refused(client, world):
 
 # --- signing in and out ------------------------------------------------------------
 
+
 def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = None):
     """The sign-in form, then the code step when the account has two-factor sign-in."""
     url = "/login" if next_ is None else f"/login?next={quote(next_, safe='')}"
@@ -238,10 +244,18 @@ def test_sign_in_follows_a_local_next(client, world):
     assert response.headers["Location"] == "/review"
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example", "/\\evil.example", "\\\\evil.example",
-    "/\t/evil.example", "http:/evil.example", "javascript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_sign_in_ignores_a_next_to_another_site(client, world, target):
     response = sign_in(client, world["dsl"].email, next_=target)
     assert response.status_code == 303
@@ -267,9 +281,18 @@ def test_logout_ends_the_session(client, world):
 
 # --- headers and cookies -------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [
-    "/", "/log", "/review", "/entries/{entry_id}", "/pupils/{pupil_id}/chronology", "/entries/999999",
-])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/log",
+        "/review",
+        "/entries/{entry_id}",
+        "/pupils/{pupil_id}/chronology",
+        "/entries/999999",
+    ],
+)
 def test_security_headers_on_signed_in_pages(client, auth, world, entry_id, path):
     auth.as_(world["dsl"])
     response = client.get(path.format(entry_id=entry_id, pupil_id=world.pupils[0].id))
@@ -299,6 +322,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, client, world):
 
 # --- error pages and hostile input ------------------------------------------------------
 
+
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_missing_route_gives_a_friendly_404(client, auth, world, signed_in):
     auth.as_(world["teacher1"] if signed_in else None)
@@ -313,23 +337,26 @@ def test_missing_route_gives_a_friendly_404(client, auth, world, signed_in):
 BIG = "99999999999999999999"
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/review?category=abc&page=-5&status=<script>", 200),
-    ("/review?page=" + BIG + "&category=" + BIG + "&school=nowhere", 200),
-    ("/pupils/999999/chronology", 404),
-    ("/pupils/{pupil_id}/chronology?category=<script>", 200),
-    ("/log?q=%27%20OR%201=1--", 200),
-    ("/log?q=%00%25_%5C", 200),
-    ("/log?q=<script>alert(1)</script>", 200),
-    ("/log?pupil=abc&pupil=-1", 200),
-    ("/entries/abc", 404),
-    ("/entries/-1", 404),
-    ("/entries/" + BIG, 404),
-    ("/pupils/" + BIG + "/chronology", 404),
-    ("/log/pupils/" + BIG, 404),
-    ("/log?pupil=" + BIG, 200),
-    ("/log?pupil=%C2%B2", 200),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/review?category=abc&page=-5&status=<script>", 200),
+        ("/review?page=" + BIG + "&category=" + BIG + "&school=nowhere", 200),
+        ("/pupils/999999/chronology", 404),
+        ("/pupils/{pupil_id}/chronology?category=<script>", 200),
+        ("/log?q=%27%20OR%201=1--", 200),
+        ("/log?q=%00%25_%5C", 200),
+        ("/log?q=<script>alert(1)</script>", 200),
+        ("/log?pupil=abc&pupil=-1", 200),
+        ("/entries/abc", 404),
+        ("/entries/-1", 404),
+        ("/entries/" + BIG, 404),
+        ("/pupils/" + BIG + "/chronology", 404),
+        ("/log/pupils/" + BIG, 404),
+        ("/log?pupil=" + BIG, 200),
+        ("/log?pupil=%C2%B2", 200),
+    ],
+)
 def test_hostile_query_never_500(client, auth, world, path, status):
     auth.as_(world["dsl"])
     response = client.get(path.format(pupil_id=world.pupils[0].id))
@@ -337,13 +364,16 @@ def test_hostile_query_never_500(client, auth, world, path, status):
     assert "<script>" not in response.get_data(as_text=True).split("</head>", 1)[1]
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"find": "1", "q": "' OR 1=1--"}, 200),
-    ({"pupil_ids": ["abc", "²", "-3"]}, 422),
-    ({"add_pupil": "²"}, 200),
-    ({"add_pupil": BIG}, 200),
-    ({"pupil_ids": BIG}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"find": "1", "q": "' OR 1=1--"}, 200),
+        ({"pupil_ids": ["abc", "²", "-3"]}, 422),
+        ({"add_pupil": "²"}, 200),
+        ({"add_pupil": BIG}, 200),
+        ({"pupil_ids": BIG}, 422),
+    ],
+)
 def test_hostile_log_form_never_500(app, client, auth, world, body, status):
     auth.as_(world["teacher1"])
     token = csrf_token_from(client.get("/log").get_data(as_text=True))

@@ -1,5 +1,6 @@
 """Server-side sessions on shared tablets: timeouts, rotation, sign-out that kills
 the cookie, and what was typed kept across a timeout (drafts)."""
+
 from __future__ import annotations
 
 import re
@@ -36,13 +37,15 @@ def age_session(app, token: str, idle: timedelta = timedelta(0), age: timedelta 
     now = now_utc()
     with app.app_context():
         db.session.execute(
-            update(UserSession).where(UserSession.token_hash == hash_token(token))
+            update(UserSession)
+            .where(UserSession.token_hash == hash_token(token))
             .values(last_seen_at=now - idle, created_at=now - max(age, idle))
         )
         db.session.commit()
 
 
 # --- timeouts ------------------------------------------------------------------------
+
 
 def test_idle_timeout_ends_the_session(app, client, auth, world):
     auth.as_(world["dsl"])
@@ -87,6 +90,7 @@ def test_last_seen_is_written_at_most_once_a_minute(app, client, auth, world):
 
 
 # --- rotation and sign-out ----------------------------------------------------------------
+
 
 def test_sign_in_and_the_code_step_each_issue_a_new_session(app, client, world):
     user = world["dsl"]
@@ -144,6 +148,7 @@ def test_one_query_loads_the_session_and_its_user(app, client, auth, world, coun
 
 
 # --- what was typed survives a timeout ----------------------------------------------------------
+
 
 def log_form(world, narrative: str) -> dict:
     return {
@@ -233,9 +238,11 @@ def test_a_follow_up_typed_through_htmx_comes_back_on_the_entry_page(app, client
     assert client.get(page).status_code == 200
     age_session(app, cookie_token(client), idle=timedelta(minutes=20))
     text = "Rang mum; she will come in tomorrow at 9."
-    response = client.post(f"{page}/follow-ups",
-                           data={"form_name": "FollowUpForm", "kind": "action", "text": text},
-                           headers={**HX, "HX-Current-URL": f"http://localhost{page}"})
+    response = client.post(
+        f"{page}/follow-ups",
+        data={"form_name": "FollowUpForm", "kind": "action", "text": text},
+        headers={**HX, "HX-Current-URL": f"http://localhost{page}"},
+    )
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == f"/login?next=%2Fentries%2F{entry_id}"
 

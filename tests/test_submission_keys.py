@@ -4,6 +4,7 @@ arrives: at the same moment (a double tap: threads against a live server), later
 same partial), after a validation error (the same key, counted once). A key is its
 user's: another user's is refused as a new submission, saying nothing of the record.
 Run with TEST_DATABASE_URL set for PostgreSQL (tests/conftest.py)."""
+
 from __future__ import annotations
 
 import http.client
@@ -22,8 +23,20 @@ from sqlalchemy import func, select
 from cpoms import submissions
 from cpoms.extensions import db
 from cpoms.log import routes as log_routes
-from cpoms.models import (Alert, Amendment, Attachment, Entry, EntryCategory, EntryLink, FollowUp, MonitoringEvent,
-                          SubmissionKey, Task, Transfer, TransferEvent)
+from cpoms.models import (
+    Alert,
+    Amendment,
+    Attachment,
+    Entry,
+    EntryCategory,
+    EntryLink,
+    FollowUp,
+    MonitoringEvent,
+    SubmissionKey,
+    Task,
+    Transfer,
+    TransferEvent,
+)
 from cpoms.common import uk_today
 from tests.conftest import Auth
 from tests.sample_files import png
@@ -49,6 +62,7 @@ def flashed(client, location: str) -> str:
 
 # --- every form that creates a record ---------------------------------------------
 
+
 @dataclass
 class Case:
     user: str
@@ -61,6 +75,7 @@ def _entry_form(user, make, model):
     def prepare(app, world, make_entry):
         entry_id = make_entry()
         return f"/entries/{entry_id}/{make[0]}", lambda: dict(make[1](world))
+
     return Case(user, model, prepare)
 
 
@@ -75,13 +90,19 @@ def _monitoring(route, data, already_on):
         if already_on:
             monitor(app, world, pupil)
         return f"/pupils/{pupil.id}/monitoring/{route}", lambda: dict(data)
+
     return Case("dsl", MonitoringEvent, prepare)
 
 
 def _transfer(app, world, make_entry):
     return f"/pupils/{world.pupils[0].id}/transfer", lambda: {
-        "destination": "outside", "destination_name": "St Anne's Primary, Leeds", "contact_name": "Ms Patel",
-        "contact_email": "dsl@stannes.example.org", "method": "secure_email", "sent_on": uk_today().isoformat()}
+        "destination": "outside",
+        "destination_name": "St Anne's Primary, Leeds",
+        "contact_name": "Ms Patel",
+        "contact_email": "dsl@stannes.example.org",
+        "method": "secure_email",
+        "sent_on": uk_today().isoformat(),
+    }
 
 
 def _receipt(app, world, make_entry):
@@ -101,23 +122,58 @@ def _attachment(app, world, make_entry):
 CASES = {
     "log form": Case("teacher1", Entry, lambda app, world, make_entry: ("/log", lambda: form_data(world))),
     "follow-up": _entry_form("dsl", ("follow-ups", lambda w: {"kind": "action", "text": "Called mum."}), FollowUp),
-    "task": _entry_form("dsl", ("follow-ups", lambda w: {
-        "kind": "task", "text": "Phone mum about the missed appointment.", "assignee": str(w["teacher2"].id),
-        "due_on": (uk_today() + timedelta(days=2)).isoformat()}), Task),
-    "information sharing": _entry_form("dsl", ("follow-ups", lambda w: {
-        "kind": "information_sharing", "text": "Phoned the duty social worker.",
-        "shared_with": "Children's social care (MASH)", "shared_what": "The disclosure of 3 March.",
-        "share_purpose": "To ask for a strategy discussion.", "share_basis": "Safeguarding: public task, KCSIE.",
-        "consent_sought": "no", "consent_note": "Asking the parent would place the child at risk."}), FollowUp),
-    "amendment": _entry_form("teacher1", ("amendments", lambda w: {
-        "target": "narrative", "text": "The bruise was on the right arm.", "reason": "I wrote the wrong side."}),
-        Amendment),
-    "later category": _entry_form("dsl", ("categories", lambda w: {
-        "category": str(w.categories["SEN"].id), "reason": "EHCP in progress."}), EntryCategory),
+    "task": _entry_form(
+        "dsl",
+        (
+            "follow-ups",
+            lambda w: {
+                "kind": "task",
+                "text": "Phone mum about the missed appointment.",
+                "assignee": str(w["teacher2"].id),
+                "due_on": (uk_today() + timedelta(days=2)).isoformat(),
+            },
+        ),
+        Task,
+    ),
+    "information sharing": _entry_form(
+        "dsl",
+        (
+            "follow-ups",
+            lambda w: {
+                "kind": "information_sharing",
+                "text": "Phoned the duty social worker.",
+                "shared_with": "Children's social care (MASH)",
+                "shared_what": "The disclosure of 3 March.",
+                "share_purpose": "To ask for a strategy discussion.",
+                "share_basis": "Safeguarding: public task, KCSIE.",
+                "consent_sought": "no",
+                "consent_note": "Asking the parent would place the child at risk.",
+            },
+        ),
+        FollowUp,
+    ),
+    "amendment": _entry_form(
+        "teacher1",
+        (
+            "amendments",
+            lambda w: {
+                "target": "narrative",
+                "text": "The bruise was on the right arm.",
+                "reason": "I wrote the wrong side.",
+            },
+        ),
+        Amendment,
+    ),
+    "later category": _entry_form(
+        "dsl",
+        ("categories", lambda w: {"category": str(w.categories["SEN"].id), "reason": "EHCP in progress."}),
+        EntryCategory,
+    ),
     "entry link": Case("dsl", EntryLink, _linked),
     "monitoring start": _monitoring("start", start_form(), already_on=False),
-    "monitoring review": _monitoring("review", {"note": "Attendance better.",
-                                                "review_on": (uk_today() + timedelta(days=14)).isoformat()}, True),
+    "monitoring review": _monitoring(
+        "review", {"note": "Attendance better.", "review_on": (uk_today() + timedelta(days=14)).isoformat()}, True
+    ),
     "monitoring end": _monitoring("end", {"reason": "Breakfast club in place."}, already_on=True),
     "transfer": Case("dsl", Transfer, _transfer),
     "transfer receipt": Case("dsl", TransferEvent, _receipt),
@@ -172,6 +228,7 @@ def _page_of(url: str) -> str:
 
 # --- the log form: htmx, validation errors, another user's key, no key ----------------
 
+
 def test_a_validation_error_keeps_the_key_so_the_corrected_save_counts_once(app, client, auth, world):
     auth.as_(world["teacher1"])
     key = keys_on(client.get("/log").get_data(as_text=True))[0]
@@ -215,8 +272,9 @@ def test_a_key_submitted_by_another_user_is_refused_as_a_new_submission(app, cli
     entry_id = count(app, Entry)
 
     auth.as_(world["teacher2"])
-    theirs = client.post("/log", data=form_data(world, narrative="Another account of the same lunch.",
-                                                submission_key=key))
+    theirs = client.post(
+        "/log", data=form_data(world, narrative="Another account of the same lunch.", submission_key=key)
+    )
     html = theirs.get_data(as_text=True)
     assert theirs.status_code == 422
     assert "Location" not in theirs.headers and f"/entries/{entry_id}" not in html
@@ -253,6 +311,7 @@ def test_the_claim_records_who_what_and_where(app, client, auth, world):
 
 # --- at the same moment: threads against a live server ---------------------------------
 
+
 def _cookie(app, user) -> str:
     client = app.test_client()
     Auth(app, client).as_(user)
@@ -263,8 +322,12 @@ def _post(base: str, path: str, fields: dict, cookie: str) -> tuple[int, str]:
     url = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
     try:
-        connection.request("POST", path, body=urllib.parse.urlencode(fields, doseq=True), headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        connection.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(fields, doseq=True),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
         response = connection.getresponse()
         response.read()
         return response.status, response.getheader("Location") or ""
@@ -303,8 +366,9 @@ def test_identical_posts_at_once_create_one_entry_and_one_set_of_alerts(app, wor
 
     monkeypatch.setattr(submissions, "claim", counting_claim)
     cookie = _cookie(app, world["teacher1"])
-    fields = form_data(world, category=str(world.categories["Safeguarding"].id), checked="1",
-                       submission_key=submissions_key())
+    fields = form_data(
+        world, category=str(world.categories["Safeguarding"].id), checked="1", submission_key=submissions_key()
+    )
     start = threading.Barrier(N)
     answers: list[tuple[int, str]] = []
 

@@ -1,6 +1,7 @@
 """Tasks: given on an entry to a member of its school, shown on their home page,
 completed in place (htmx) or by a plain post, reminded of by email, counted overdue
 in the reports."""
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,13 @@ HX = {"HX-Request": "true"}
 
 
 def task_form(world, **changes) -> dict:
-    return {"kind": "task", "text": "Phone mum about the missed appointment.",
-            "assignee": str(world["teacher2"].id), "due_on": (uk_today() + timedelta(days=2)).isoformat(), **changes}
+    return {
+        "kind": "task",
+        "text": "Phone mum about the missed appointment.",
+        "assignee": str(world["teacher2"].id),
+        "due_on": (uk_today() + timedelta(days=2)).isoformat(),
+        **changes,
+    }
 
 
 def make_task(app, world, entry_id, who="teacher2", due_in=2, text_="Check in with the child daily.") -> int:
@@ -45,6 +51,7 @@ def count(model) -> int:
 
 # --- giving a task ----------------------------------------------------------------------
 
+
 def test_the_team_gives_a_task_and_the_person_sees_it_and_may_read_the_entry(app, client, auth, world, make_entry):
     entry_id = make_entry()
     auth.as_(world["teacher2"])
@@ -58,7 +65,9 @@ def test_the_team_gives_a_task_and_the_person_sees_it_and_may_read_the_entry(app
         task = db.session.scalar(select(Task))
         assert (task.assignee_id, task.entry_id, task.school_id) == (world["teacher2"].id, entry_id, world.school.id)
         assert task.follow_up.kind == Kind.TASK and task.follow_up.text.startswith("Phone mum")
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "give_task")) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "give_task")) == 1
+        )
     shown = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert "For Teacher2" in shown and "Due in 2 days" in shown
     auth.as_(world["teacher2"])
@@ -69,28 +78,33 @@ def test_the_team_gives_a_task_and_the_person_sees_it_and_may_read_the_entry(app
     assert "Mark as done" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"assignee": ""}, "Choose who the task is for."),
-    ({"assignee": "other_teacher"}, "Choose a member of staff of this school from the list."),
-    ({"assignee": "governor"}, "Choose a member of staff of this school from the list."),
-    ({"assignee": "admin"}, "Choose a member of staff of this school from the list."),
-    ({"assignee": "abc"}, "Choose a member of staff of this school from the list."),
-    ({"due_on": ""}, "Enter the date the task is due by."),
-    ({"due_on": "yesterday"}, "Not a valid date value."),
-    ({"due_on": "past"}, "The due date cannot be in the past."),
-    ({"due_on": "far"}, "Choose a due date within the next year."),
-    ({"text": ""}, "Write the details."),
-])
-def test_a_task_needs_a_member_of_the_schools_staff_and_a_due_date(app, client, auth, world, make_entry,
-                                                                    changes, message):
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"assignee": ""}, "Choose who the task is for."),
+        ({"assignee": "other_teacher"}, "Choose a member of staff of this school from the list."),
+        ({"assignee": "governor"}, "Choose a member of staff of this school from the list."),
+        ({"assignee": "admin"}, "Choose a member of staff of this school from the list."),
+        ({"assignee": "abc"}, "Choose a member of staff of this school from the list."),
+        ({"due_on": ""}, "Enter the date the task is due by."),
+        ({"due_on": "yesterday"}, "Not a valid date value."),
+        ({"due_on": "past"}, "The due date cannot be in the past."),
+        ({"due_on": "far"}, "Choose a due date within the next year."),
+        ({"text": ""}, "Write the details."),
+    ],
+)
+def test_a_task_needs_a_member_of_the_schools_staff_and_a_due_date(
+    app, client, auth, world, make_entry, changes, message
+):
     entry_id = make_entry()
     auth.as_(world["dsl"])
     values = dict(changes)
     if values.get("assignee") in world.users:
         values["assignee"] = str(world[values["assignee"]].id)
-    values["due_on"] = {"past": (uk_today() - timedelta(days=1)).isoformat(),
-                        "far": (uk_today() + timedelta(days=500)).isoformat()}.get(values.get("due_on"),
-                                                                                    values.get("due_on"))
+    values["due_on"] = {
+        "past": (uk_today() - timedelta(days=1)).isoformat(),
+        "far": (uk_today() + timedelta(days=500)).isoformat(),
+    }.get(values.get("due_on"), values.get("due_on"))
     data = {k: v for k, v in {**task_form(world), **values}.items() if v is not None}
     response = client.post(f"/entries/{entry_id}/follow-ups", data=data)
     assert response.status_code == 422
@@ -126,6 +140,7 @@ def test_slt_gives_tasks_and_the_recorder_does_not(app, client, auth, world, mak
 
 # --- my tasks and overdue ------------------------------------------------------------------
 
+
 def test_home_lists_my_open_tasks_soonest_first_and_says_which_are_overdue(app, client, auth, world, make_entry):
     entry_id = make_entry()
     make_task(app, world, entry_id, due_in=5, text_="Later task.")
@@ -141,8 +156,9 @@ def test_home_lists_my_open_tasks_soonest_first_and_says_which_are_overdue(app, 
     assert home.count('class="status status-overdue"') == 1  # in words, not only colour
 
 
-def test_tasks_at_a_school_one_has_left_are_not_shown_and_their_entry_is_not_readable(app, client, auth, world,
-                                                                                         make_entry):
+def test_tasks_at_a_school_one_has_left_are_not_shown_and_their_entry_is_not_readable(
+    app, client, auth, world, make_entry
+):
     entry_id = make_entry()
     make_task(app, world, entry_id)
     with app.app_context():
@@ -156,6 +172,7 @@ def test_tasks_at_a_school_one_has_left_are_not_shown_and_their_entry_is_not_rea
 
 # --- completing ------------------------------------------------------------------------------
 
+
 def test_completing_without_javascript_records_who_and_when_and_goes_back(app, client, auth, world, make_entry):
     entry_id = make_entry()
     task_id = make_task(app, world, entry_id)
@@ -165,8 +182,14 @@ def test_completing_without_javascript_records_who_and_when_and_goes_back(app, c
     with app.app_context():
         done = db.session.scalar(select(TaskCompletion))
         assert done.task_id == task_id and done.completed_by_id == world["teacher2"].id
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "complete_task", AuditEvent.entry_id == entry_id)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "complete_task", AuditEvent.entry_id == entry_id)
+            )
+            == 1
+        )
     assert "My tasks" not in client.get("/").get_data(as_text=True)
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
     assert "Completed by Teacher2" in page and "Mark as done" not in page
@@ -196,14 +219,25 @@ def test_only_the_assignee_and_reviewers_complete_a_task(app, client, auth, worl
     assert client.post("/tasks/999999/complete").status_code == 404
     with app.app_context():
         assert count(TaskCompletion) == 0
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "denied", AuditEvent.user_id == world[who].id)) == 2
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "denied", AuditEvent.user_id == world[who].id)
+            )
+            == 2
+        )
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE tasks SET due_on = '2030-01-01'", "DELETE FROM tasks",
-    "UPDATE task_completions SET completed_by_id = 1", "DELETE FROM task_completions",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE tasks SET due_on = '2030-01-01'",
+        "DELETE FROM tasks",
+        "UPDATE task_completions SET completed_by_id = 1",
+        "DELETE FROM task_completions",
+    ],
+)
 def test_the_database_refuses_to_change_a_task_or_its_completion(app, client, auth, world, make_entry, statement):
     entry_id = make_entry()
     task_id = make_task(app, world, entry_id)
@@ -217,8 +251,8 @@ def test_the_database_refuses_to_change_a_task_or_its_completion(app, client, au
 
 # --- reminders ------------------------------------------------------------------------------
 
-def test_send_reminders_emails_due_tomorrow_and_overdue_once_a_day_without_details(mail_app, smtp, world,
-                                                                                      make_entry):
+
+def test_send_reminders_emails_due_tomorrow_and_overdue_once_a_day_without_details(mail_app, smtp, world, make_entry):
     app = mail_app
     entry_id = make_entry(narrative="Secret narrative words.")
     tomorrow = make_task(app, world, entry_id, due_in=1, text_="Secret task words.")
@@ -233,8 +267,10 @@ def test_send_reminders_emails_due_tomorrow_and_overdue_once_a_day_without_detai
     assert result.exit_code == 0, result.output
     assert "2 task reminders queued" in result.output and "sent 2, failed 0" in result.output
     assert smtp.inbox.recipients == ["teacher1@ashgrove.example.org", "teacher2@ashgrove.example.org"]
-    bodies = {m.rcpt_tos[0]: email.message_from_bytes(m.original_content, policy=email.policy.default)
-              for m in smtp.inbox.messages}
+    bodies = {
+        m.rcpt_tos[0]: email.message_from_bytes(m.original_content, policy=email.policy.default)
+        for m in smtp.inbox.messages
+    }
     to_teacher2 = bodies["teacher2@ashgrove.example.org"]
     plain = to_teacher2.get_body(preferencelist=("plain",)).get_content()
     assert "due tomorrow" in to_teacher2["Subject"] and "due tomorrow" in plain and "A.H." in plain
@@ -278,6 +314,7 @@ def test_reminders_are_not_counted_as_the_entrys_alerts(app, client, auth, world
 
 # --- reports ------------------------------------------------------------------------------
 
+
 def test_reports_count_open_and_overdue_tasks_per_school_and_in_all(app, client, auth, world, make_entry):
     here = make_entry()
     there = make_entry(recorder="other_teacher", pupils=world.other_pupils)
@@ -289,8 +326,12 @@ def test_reports_count_open_and_overdue_tasks_per_school_and_in_all(app, client,
         db.session.add(TaskCompletion(task_id=done, completed_by_id=world["dsl"].id))
         entry = db.session.get(Entry, there)
         follow_up = add_follow_up(db.session.get(User, world["other_dsl"].id), entry, Kind.TASK, "Call.")
-        give_task(db.session.get(User, world["other_dsl"].id), follow_up, world["other_teacher"].id,
-                  uk_today() - timedelta(days=1))
+        give_task(
+            db.session.get(User, world["other_dsl"].id),
+            follow_up,
+            world["other_teacher"].id,
+            uk_today() - timedelta(days=1),
+        )
         db.session.commit()
     auth.as_(world["trust_rep"])
     page = client.get("/reports").get_data(as_text=True)
@@ -309,18 +350,23 @@ def test_reports_count_open_and_overdue_tasks_per_school_and_in_all(app, client,
 
 def test_the_overdue_count_is_one_aggregate_query_on_the_tasks_index(app, world):
     from cpoms.tasks.queries import counts_by_school
+
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("the plan checked is SQLite's")
-        plan = db.session.execute(text(
-            "EXPLAIN QUERY PLAN SELECT tasks.school_id, count(tasks.id) FROM tasks LEFT OUTER JOIN task_completions "
-            "ON task_completions.task_id = tasks.id WHERE tasks.school_id IN (1, 2) AND task_completions.id IS NULL "
-            "GROUP BY tasks.school_id")).all()
+        plan = db.session.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT tasks.school_id, count(tasks.id) FROM tasks LEFT OUTER JOIN task_completions "
+                "ON task_completions.task_id = tasks.id WHERE tasks.school_id IN (1, 2) AND task_completions.id IS NULL "
+                "GROUP BY tasks.school_id"
+            )
+        ).all()
         assert "ix_tasks_school_due" in " ".join(str(row) for row in plan)
         assert counts_by_school([world.school.id], uk_today()) == {}
 
 
 # --- query counts ------------------------------------------------------------------------------
+
 
 def test_home_runs_the_same_queries_with_one_task_or_many(app, client, auth, world, make_entry, count_queries):
     entries = [make_entry() for _ in range(3)]
@@ -344,8 +390,7 @@ def test_entry_page_runs_the_same_queries_with_tasks(app, client, auth, world, m
     assert_flat(small, queries_for(client, count_queries, f"/entries/{entry_id}"), "entry page with tasks")
 
 
-def test_the_review_page_lists_overdue_tasks_longest_overdue_first(app, client, auth, world, make_entry,
-                                                                   count_queries):
+def test_the_review_page_lists_overdue_tasks_longest_overdue_first(app, client, auth, world, make_entry, count_queries):
     entry_id = make_entry()
     make_task(app, world, entry_id, due_in=-1, text_="Late by one.")
     auth.as_(world["dsl"])
@@ -367,6 +412,7 @@ def test_the_review_page_lists_overdue_tasks_longest_overdue_first(app, client, 
 
 def test_exports_say_whom_a_task_was_for_when_due_and_whether_done(app, client, auth, world, make_entry):
     from pypdf import PdfReader
+
     entry_id = make_entry()
     done = make_task(app, world, entry_id, due_in=1, text_="Done task.")
     make_task(app, world, entry_id, who="teacher1", due_in=-1, text_="Late task.")
@@ -374,8 +420,13 @@ def test_exports_say_whom_a_task_was_for_when_due_and_whether_done(app, client, 
     client.post(f"/tasks/{done}/complete")
     auth.as_(world["dsl"])
     pupil = world.pupils[0].id
-    rows = {r["Text"]: r for r in csv.DictReader(io.StringIO(client.get(f"/pupils/{pupil}/chronology.csv").get_data(as_text=True)))}
+    rows = {
+        r["Text"]: r
+        for r in csv.DictReader(io.StringIO(client.get(f"/pupils/{pupil}/chronology.csv").get_data(as_text=True)))
+    }
     assert rows["Done task."]["Task for"] == "Teacher2" and rows["Done task."]["Task done"].endswith("by Teacher2")
     assert rows["Late task."]["Task for"] == "Teacher1" and rows["Late task."]["Task done"] == "Not yet (overdue)"
-    text_ = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/pupils/{pupil}/chronology.pdf").data)).pages)
+    text_ = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/pupils/{pupil}/chronology.pdf").data)).pages
+    )
     assert "Task for Teacher1" in text_ and "Done: Not yet (overdue)" in text_

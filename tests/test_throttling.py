@@ -1,5 +1,6 @@
 """Guessing passwords: a per-address limit on the sign-in, code and reset posts
 (Flask-Limiter), and a per-account lock that grows with each further failure."""
+
 from __future__ import annotations
 
 import re
@@ -44,10 +45,14 @@ def let_the_lock_pass(app, user) -> None:
 
 # --- per address -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, body", [
-    ("/login", {"email": UNKNOWN, "password": "x"}),
-    ("/login/forgot", {"email": UNKNOWN}),
-])
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/login", {"email": UNKNOWN, "password": "x"}),
+        ("/login/forgot", {"email": UNKNOWN}),
+    ],
+)
 def test_too_many_posts_from_one_address_get_a_clear_429(app, client, path, body):
     app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
     for _ in range(3):
@@ -74,6 +79,7 @@ def config_overrides():
 
 
 # --- per account ------------------------------------------------------------------------------------
+
 
 def test_five_failures_lock_the_account_and_each_further_one_doubles_the_lock(app, client, world):
     teacher = world["teacher1"]
@@ -147,9 +153,12 @@ def test_every_failure_costs_one_password_hash(app, client, world, monkeypatch):
     with app.app_context():
         db.session.execute(update(User).where(User.id == world["teacher2"].id).values(password_hash="!"))
         db.session.commit()
-    for name, email, password in [("unknown", UNKNOWN, "x"), ("wrong", world["dsl"].email, "x"),
-                                  ("locked", teacher.email, PASSWORD),
-                                  ("unusable", world["teacher2"].email, "x")]:
+    for name, email, password in [
+        ("unknown", UNKNOWN, "x"),
+        ("wrong", world["dsl"].email, "x"),
+        ("locked", teacher.email, PASSWORD),
+        ("unusable", world["teacher2"].email, "x"),
+    ]:
         calls.clear()
         attempt(client, email, password)
         assert len(calls) == 1, name

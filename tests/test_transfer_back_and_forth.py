@@ -2,6 +2,7 @@
 school it left would: a school reads what it recorded itself and what it received
 with the file while it held the pupil, never what is written after the pupil left
 it (entries, their exports, and the monitoring list's reasons and notes)."""
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,10 @@ def people(app, world) -> dict:
     """Brookfield's senior leader and governor, and Ashgrove's senior leader is the world's."""
     with app.app_context():
         school = db.session.get(School, world.other_school.id)
-        found = {key: make_user(f"Brookfield {key}", f"{key}@brookfield.example.org", roles=[(role, school, None)])
-                 for key, role in (("slt", Role.SLT), ("governor", Role.GOVERNOR))}
+        found = {
+            key: make_user(f"Brookfield {key}", f"{key}@brookfield.example.org", roles=[(role, school, None)])
+            for key, role in (("slt", Role.SLT), ("governor", Role.GOVERNOR))
+        }
         db.session.commit()
         for user in found.values():
             db.session.refresh(user)
@@ -38,8 +41,10 @@ def people(app, world) -> dict:
 def move(client, auth, sender, receiver, pupil_id: int, to_school_id: int) -> int:
     """The sender's DSL sends the file in the app; the receiving DSL accepts it."""
     auth.as_(sender)
-    response = client.post(f"/pupils/{pupil_id}/transfer", data={
-        "destination": str(to_school_id), "method": "cp_system", "sent_on": uk_today().isoformat()})
+    response = client.post(
+        f"/pupils/{pupil_id}/transfer",
+        data={"destination": str(to_school_id), "method": "cp_system", "sent_on": uk_today().isoformat()},
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     transfer_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     auth.as_(receiver)
@@ -105,20 +110,43 @@ def test_a_second_transfer_sends_what_was_written_since(app, client, auth, world
 def test_the_receiving_schools_monitoring_notes_stay_there(app, client, auth, world, make_entry, people):
     pupil = world.pupils[0]
     auth.as_(world["dsl"])
-    assert client.post(f"/pupils/{pupil.id}/monitoring/start", data={
-        "reason": "Ashgrove's reason: indigo-badger.", "starts_on": uk_today().isoformat(),
-        "review_on": (uk_today() + timedelta(days=14)).isoformat()}).status_code == 303
+    assert (
+        client.post(
+            f"/pupils/{pupil.id}/monitoring/start",
+            data={
+                "reason": "Ashgrove's reason: indigo-badger.",
+                "starts_on": uk_today().isoformat(),
+                "review_on": (uk_today() + timedelta(days=14)).isoformat(),
+            },
+        ).status_code
+        == 303
+    )
     assert client.post(f"/pupils/{pupil.id}/monitoring/end", data={"reason": "Ashgrove ends it."}).status_code == 303
     move(client, auth, world["dsl"], world["other_dsl"], pupil.id, world.other_school.id)
     # Brookfield received Ashgrove's monitoring with the file.
     auth.as_(world["other_dsl"])
     assert "indigo-badger" in client.get(f"/pupils/{pupil.id}/chronology").get_data(as_text=True)
-    assert client.post(f"/pupils/{pupil.id}/monitoring/start", data={
-        "reason": "Brookfield's reason: vermilion-stoat.", "starts_on": uk_today().isoformat(),
-        "review_on": (uk_today() + timedelta(days=7)).isoformat()}).status_code == 303
-    assert client.post(f"/pupils/{pupil.id}/monitoring/review", data={
-        "note": "Brookfield's note: ochre-marten.",
-        "review_on": (uk_today() + timedelta(days=21)).isoformat()}).status_code == 303
+    assert (
+        client.post(
+            f"/pupils/{pupil.id}/monitoring/start",
+            data={
+                "reason": "Brookfield's reason: vermilion-stoat.",
+                "starts_on": uk_today().isoformat(),
+                "review_on": (uk_today() + timedelta(days=7)).isoformat(),
+            },
+        ).status_code
+        == 303
+    )
+    assert (
+        client.post(
+            f"/pupils/{pupil.id}/monitoring/review",
+            data={
+                "note": "Brookfield's note: ochre-marten.",
+                "review_on": (uk_today() + timedelta(days=21)).isoformat(),
+            },
+        ).status_code
+        == 303
+    )
     for who in (world["dsl"], world["slt"], world["governor"]):
         auth.as_(who)
         page = client.get(f"/pupils/{pupil.id}/chronology")

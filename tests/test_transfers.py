@@ -1,6 +1,7 @@
 """Child-protection file transfers and subject-access exports (cpoms/transfers/):
 the states, who sees the records before and after a transfer, the transfer pack,
 the 5-school-day overdue rule, the reminders, and real SMTP for the emails."""
+
 from __future__ import annotations
 
 import email
@@ -18,8 +19,18 @@ from sqlalchemy import func, select
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.models import (
-    Alert, AuditEvent, Entry, Kind, Pupil, Role, School, SubjectAccessExport, Transfer, TransferEvent,
-    TransferReminder, User,
+    Alert,
+    AuditEvent,
+    Entry,
+    Kind,
+    Pupil,
+    Role,
+    School,
+    SubjectAccessExport,
+    Transfer,
+    TransferEvent,
+    TransferReminder,
+    User,
 )
 from cpoms.timefmt import now_utc, to_uk
 from cpoms.transfers.reminders import queue_reminders
@@ -47,8 +58,9 @@ def records(app, world, make_entry) -> dict:
     own = make_entry(narrative=NARRATIVE)
     shared = make_entry(pupils=world.pupils[:2], narrative=SHARED, category="Behaviour")
     with app.test_request_context():
-        add_follow_up(db.session.get(User, world["dsl"].id), db.session.get(Entry, own), Kind.ACTION,
-                      "Spoke to mum at pick-up.")
+        add_follow_up(
+            db.session.get(User, world["dsl"].id), db.session.get(Entry, own), Kind.ACTION, "Spoke to mum at pick-up."
+        )
         db.session.commit()
     return {"own": own, "shared": shared, "pupil": world.pupils[0].id}
 
@@ -60,8 +72,10 @@ def cedar(app, world) -> dict:
         school = School(slug="cedar", name="Cedar Primary School", trust_id=world.trust.id)
         db.session.add(school)
         db.session.flush()
-        people = {key: make_user(f"Cedar {key}", f"{key}@cedar.example.org", roles=[(role, school, None)])
-                  for key, role in (("dsl", Role.DSL), ("slt", Role.SLT))}
+        people = {
+            key: make_user(f"Cedar {key}", f"{key}@cedar.example.org", roles=[(role, school, None)])
+            for key, role in (("dsl", Role.DSL), ("slt", Role.SLT))
+        }
         db.session.commit()
         for user in people.values():
             db.session.refresh(user)
@@ -74,8 +88,10 @@ def brookfield_people(app, world) -> dict:
     """Brookfield's deputy, senior leader and governor (the world gives it a DSL and a teacher)."""
     with app.app_context():
         school = db.session.get(School, world.other_school.id)
-        people = {key: make_user(f"Brookfield {key}", f"{key}@brookfield.example.org", roles=[(role, school, None)])
-                  for key, role in (("deputy", Role.DEPUTY_DSL), ("slt", Role.SLT), ("governor", Role.GOVERNOR))}
+        people = {
+            key: make_user(f"Brookfield {key}", f"{key}@brookfield.example.org", roles=[(role, school, None)])
+            for key, role in (("deputy", Role.DEPUTY_DSL), ("slt", Role.SLT), ("governor", Role.GOVERNOR))
+        }
         db.session.commit()
         for user in people.values():
             db.session.refresh(user)
@@ -85,14 +101,22 @@ def brookfield_people(app, world) -> dict:
 
 def start_in_trust(client, world, pupil_id, sent_on=None):
     sent = (sent_on or today()).isoformat()
-    return client.post(f"/pupils/{pupil_id}/transfer", data={
-        "destination": str(world.other_school.id), "method": "cp_system", "sent_on": sent})
+    return client.post(
+        f"/pupils/{pupil_id}/transfer",
+        data={"destination": str(world.other_school.id), "method": "cp_system", "sent_on": sent},
+    )
 
 
 def start_outside(client, pupil_id, sent_on=None, **changes):
-    data = {"destination": "outside", "destination_name": "St Anne's Primary, Leeds", "contact_name": "Ms Patel",
-            "contact_email": "dsl@stannes.example.org", "method": "secure_email",
-            "sent_on": (sent_on or today()).isoformat(), **changes}
+    data = {
+        "destination": "outside",
+        "destination_name": "St Anne's Primary, Leeds",
+        "contact_name": "Ms Patel",
+        "contact_email": "dsl@stannes.example.org",
+        "method": "secure_email",
+        "sent_on": (sent_on or today()).isoformat(),
+        **changes,
+    }
     return client.post(f"/pupils/{pupil_id}/transfer", data=data)
 
 
@@ -119,8 +143,11 @@ def the_transfer(app, transfer_id) -> Transfer:
 
 def event_kinds(app, transfer_id) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(select(TransferEvent.kind).where(TransferEvent.transfer_id == transfer_id)
-                                       .order_by(TransferEvent.id)))
+        return list(
+            db.session.scalars(
+                select(TransferEvent.kind).where(TransferEvent.transfer_id == transfer_id).order_by(TransferEvent.id)
+            )
+        )
 
 
 def actions(app, action) -> list[AuditEvent]:
@@ -129,6 +156,7 @@ def actions(app, action) -> list[AuditEvent]:
 
 
 # --- school days ----------------------------------------------------------------------------------
+
 
 def test_the_bank_holidays_are_weekdays_eight_a_year():
     assert all(day.weekday() < 5 for day in BANK_HOLIDAYS)
@@ -161,8 +189,10 @@ def test_nothing_sent_is_never_overdue():
 
 # --- within the trust ------------------------------------------------------------------------------
 
-def test_in_trust_transfer_emails_the_receiving_team_by_real_smtp(mail_app, smtp, client, auth, world, records,
-                                                                   brookfield_people):
+
+def test_in_trust_transfer_emails_the_receiving_team_by_real_smtp(
+    mail_app, smtp, client, auth, world, records, brookfield_people
+):
     auth.as_(world["dsl"])
     transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))
     assert sorted(smtp.inbox.recipients) == ["deputy@brookfield.example.org", "other_dsl@brookfield.example.org"]
@@ -176,8 +206,9 @@ def test_in_trust_transfer_emails_the_receiving_team_by_real_smtp(mail_app, smtp
     assert event_kinds(mail_app, transfer_id) == ["started", "sent"]
 
 
-def test_receiving_school_reads_the_file_only_after_accepting(app, client, auth, world, records, cedar,
-                                                              brookfield_people):
+def test_receiving_school_reads_the_file_only_after_accepting(
+    app, client, auth, world, records, cedar, brookfield_people
+):
     pupil = records["pupil"]
     auth.as_(world["dsl"])
     transfer_id = transfer_id_from(start_in_trust(client, world, pupil))
@@ -288,8 +319,10 @@ def test_events_cannot_be_changed_or_deleted(app, client, auth, world, records):
     auth.as_(world["dsl"])
     transfer_id = transfer_id_from(start_in_trust(client, world, records["pupil"]))
     with app.app_context():
-        for statement in (f"UPDATE transfer_events SET kind = 'accepted' WHERE transfer_id = {transfer_id}",
-                          f"DELETE FROM transfer_events WHERE transfer_id = {transfer_id}"):
+        for statement in (
+            f"UPDATE transfer_events SET kind = 'accepted' WHERE transfer_id = {transfer_id}",
+            f"DELETE FROM transfer_events WHERE transfer_id = {transfer_id}",
+        ):
             with pytest.raises(Exception, match="append-only"):
                 db.session.execute(db.text(statement))
             db.session.rollback()
@@ -297,8 +330,10 @@ def test_events_cannot_be_changed_or_deleted(app, client, auth, world, records):
 
 def test_a_started_transfer_is_pending_until_sent(app, mail_app, smtp, client, auth, world, records):
     auth.as_(world["dsl"])
-    response = client.post(f"/pupils/{records['pupil']}/transfer", data={
-        "destination": str(world.other_school.id), "method": "in_person", "sent_on": ""})
+    response = client.post(
+        f"/pupils/{records['pupil']}/transfer",
+        data={"destination": str(world.other_school.id), "method": "in_person", "sent_on": ""},
+    )
     transfer_id = transfer_id_from(response)
     assert smtp.inbox.messages == []  # nobody is asked to accept a file not yet sent
     board = client.get("/transfers").get_data(as_text=True)
@@ -317,6 +352,7 @@ def test_only_one_open_transfer_per_pupil(client, auth, world, records):
 
 
 # --- outside the trust --------------------------------------------------------------------------------
+
 
 def open_zip(response) -> dict[str, bytes]:
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
@@ -358,8 +394,10 @@ def test_outside_transfer_pack_and_receipt(app, client, auth, world, records):
     [event] = actions(app, "export_transfer_pack")
     assert event.pupil_id == records["pupil"] and json.loads(event.detail)["entries"] == 2
     assert client.post(f"/transfers/{transfer_id}/receipt", data={"confirmed_by": "", "on_date": ""}).status_code == 422
-    response = client.post(f"/transfers/{transfer_id}/receipt", data={
-        "confirmed_by": "Ms Patel (DSL)", "on_date": today().isoformat(), "note": "Signed for by the office."})
+    response = client.post(
+        f"/transfers/{transfer_id}/receipt",
+        data={"confirmed_by": "Ms Patel (DSL)", "on_date": today().isoformat(), "note": "Signed for by the office."},
+    )
     assert response.status_code == 303
     assert the_transfer(app, transfer_id).status == "received"
     page = client.get(f"/transfers/{transfer_id}").get_data(as_text=True)
@@ -394,6 +432,7 @@ def test_no_pack_for_a_trust_school_and_no_receipt_there(client, auth, world, re
 
 # --- the dashboard and overdue reminders ---------------------------------------------------------------
 
+
 def backdate(app, transfer_id, sent_on: date):
     """The state row is the one writable row: move its sent date back as if sent then."""
     with app.app_context():
@@ -425,8 +464,18 @@ def test_dashboard_runs_a_fixed_number_of_queries(app, client, auth, world, make
         assert client.get("/transfers").status_code == 200
     with app.app_context():
         school = db.session.get(School, world.school.id)
-        more = [Pupil(school=school, first_name=f"P{n}", last_name="Test", upn=f"Z{n:012d}", year_group=3,
-                      class_name="3Oak", date_of_birth=date(2019, 1, 1)) for n in range(12)]
+        more = [
+            Pupil(
+                school=school,
+                first_name=f"P{n}",
+                last_name="Test",
+                upn=f"Z{n:012d}",
+                year_group=3,
+                class_name="3Oak",
+                date_of_birth=date(2019, 1, 1),
+            )
+            for n in range(12)
+        ]
         db.session.add_all(more)
         db.session.commit()
         ids = [p.id for p in more]
@@ -475,6 +524,7 @@ def test_no_reminder_once_received(app, client, auth, world, records):
 
 # --- subject access --------------------------------------------------------------------------------------
 
+
 def test_subject_access_export_is_produced_recorded_and_listed(app, client, auth, world, records):
     auth.as_(world["dsl"])
     files = open_zip(client.post(f"/pupils/{records['pupil']}/subject-access"))
@@ -484,7 +534,11 @@ def test_subject_access_export_is_produced_recorded_and_listed(app, client, auth
     with app.app_context():
         [made] = db.session.scalars(select(SubjectAccessExport)).all()
         assert (made.pupil_id, made.produced_by_id, made.entries, made.follow_ups) == (
-            records["pupil"], world["dsl"].id, 2, 1)
+            records["pupil"],
+            world["dsl"].id,
+            2,
+            1,
+        )
     [event] = actions(app, "export_subject_access")
     assert event.pupil_id == records["pupil"]
     page = client.get(f"/pupils/{records['pupil']}/chronology").get_data(as_text=True)

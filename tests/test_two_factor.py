@@ -1,5 +1,6 @@
 """Two-factor sign-in: enrolment, the code step, replay, recovery codes, who must
 enrol, and what a member of staff without it may do."""
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,8 @@ def enrol(app, client, user) -> list[str]:
 
 # --- enrolment -----------------------------------------------------------------------
 
-def test_enrolment_shows_an_inline_qr_code_and_the_secret_and_a_code_confirms_it(app, client, auth, world,
-                                                                                  make_entry):
+
+def test_enrolment_shows_an_inline_qr_code_and_the_secret_and_a_code_confirms_it(app, client, auth, world, make_entry):
     teacher = world["teacher1"]
     entry_id = make_entry(recorder="teacher1")
     assert auth.login(teacher).headers["Location"] == "/"  # optional for staff: straight in
@@ -70,7 +71,7 @@ def test_enrolment_shows_an_inline_qr_code_and_the_secret_and_a_code_confirms_it
     assert svg, "no inline SVG QR code"
     assert "<path" in svg.group(0) and 'role="img"' in svg.group(0)
     assert "data:" not in html and "<script" not in svg.group(0)
-    assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in html
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in html
     # Each showing is a new attempt with a new key; a wrong code keeps the key shown.
     secret = shown_secret(client.get("/account/two-factor").get_data(as_text=True))
     wrong = client.post("/account/two-factor", data={"code": "000000"})
@@ -92,6 +93,7 @@ def test_enrolment_shows_an_inline_qr_code_and_the_secret_and_a_code_confirms_it
 
 
 # --- the code step ----------------------------------------------------------------------
+
 
 def test_sign_in_with_a_code(app, client, world):
     dsl = world["dsl"]
@@ -127,8 +129,12 @@ def test_a_code_works_once(app, client, world):
     # Counted as a failed attempt, as before: the lock works the same.
     assert fresh(app, dsl).failed_sign_ins == failures + 1
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "two_factor_failed")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "two_factor_failed")
+            )
+            == 1
+        )
 
 
 def test_a_code_used_a_moment_ago_on_the_account_page_says_so(app, client, auth, world):
@@ -157,6 +163,7 @@ def test_an_older_code_is_refused_after_a_newer_one(app, client, world):
 
 # --- recovery codes -------------------------------------------------------------------------
 
+
 def test_each_recovery_code_works_once(app, client, auth, world):
     teacher = world["teacher1"]
     auth.login(teacher)
@@ -173,8 +180,9 @@ def test_each_recovery_code_works_once(app, client, auth, world):
     typed_loosely = f"  {codes[1].upper().replace('-', ' ')} "
     assert client.post("/login/two-factor", data={"code": typed_loosely}).status_code == 303
     with app.app_context():
-        used_count = db.session.scalar(select(func.count()).select_from(RecoveryCode)
-                                       .where(RecoveryCode.used_at.is_not(None)))
+        used_count = db.session.scalar(
+            select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_not(None))
+        )
     assert used_count == 2
 
 
@@ -194,6 +202,7 @@ def test_new_recovery_codes_need_a_current_code_and_replace_the_old(app, client,
 
 
 # --- who must enrol, who may turn it off -------------------------------------------------------
+
 
 def test_a_privileged_user_without_two_factor_must_enrol_before_anything_else(app, client, world):
     with app.app_context():
@@ -219,8 +228,9 @@ def test_a_privileged_user_without_two_factor_must_enrol_before_anything_else(ap
 def test_sign_out_works_before_enrolling(app, client, world):
     with app.app_context():
         school = db.session.merge(world.school)
-        user = make_user("New Gov", "gov2@ashgrove.example.org", roles=[(Role.GOVERNOR, school, None)],
-                         two_factor=False)
+        user = make_user(
+            "New Gov", "gov2@ashgrove.example.org", roles=[(Role.GOVERNOR, school, None)], two_factor=False
+        )
         db.session.commit()
         db.session.refresh(user)
         db.session.expunge(user)
@@ -251,6 +261,7 @@ def test_staff_may_turn_two_factor_off_but_the_safeguarding_team_may_not(app, cl
 
 # --- staff without two-factor sign-in: log, but read nothing ----------------------------------------
 
+
 def test_unenrolled_staff_can_log_but_not_read(app, client, auth, world, make_entry):
     earlier = make_entry(recorder="teacher1")
     auth.login(world["teacher1"])
@@ -260,14 +271,17 @@ def test_unenrolled_staff_can_log_but_not_read(app, client, auth, world, make_en
 
     form = client.get("/log")
     assert form.status_code == 200
-    response = client.post("/log", data={
-        "pupil_ids": str(world.pupils[1].id),
-        "category": str(world.categories["Safeguarding"].id),
-        "source": "staff_observation",
-        "occurred_at": uk_local_input(now_utc() - timedelta(minutes=5)),
-        "narrative": "Bruise on the arm at PE.",
-        "checked": "1",  # past the gentle check on a short narrative
-    })
+    response = client.post(
+        "/log",
+        data={
+            "pupil_ids": str(world.pupils[1].id),
+            "category": str(world.categories["Safeguarding"].id),
+            "source": "staff_observation",
+            "occurred_at": uk_local_input(now_utc() - timedelta(minutes=5)),
+            "narrative": "Bruise on the arm at PE.",
+            "checked": "1",  # past the gentle check on a short narrative
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/"  # not the entry page they cannot read
     with app.app_context():

@@ -2,6 +2,7 @@
 set-up page before the colleague does and notes the key. The key they saw must
 never sign in as the colleague, nor be confirmable from the colleague's session;
 each showing of a key is audited."""
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,10 @@ def test_a_key_noted_before_the_real_person_enrols_never_signs_in(app, world):
     # The noted key's codes are refused at sign-in, now and in the next time steps.
     for ahead in (0, 1):
         browser = app.test_client()
-        assert browser.post("/login", data={"email": head.email, "password": PASSWORD}
-                            ).headers["Location"] == "/login/two-factor"
+        assert (
+            browser.post("/login", data={"email": head.email, "password": PASSWORD}).headers["Location"]
+            == "/login/two-factor"
+        )
         refused = browser.post("/login/two-factor", data={"code": code_for(planted, ahead)})
         assert refused.status_code == 422
         assert browser.get("/review").status_code != 200
@@ -96,8 +99,10 @@ def test_a_confirmed_key_cannot_be_confirmed_again_and_a_new_attempt_gets_a_new_
     assert person.post("/account/two-factor", data={"code": pyotp.TOTP(first).now()}).status_code == 422
     assert person.post("/account/two-factor", data={"code": pyotp.TOTP(second).now()}).status_code == 200
     with app.app_context():
-        assert all(row.totp_setup_secret is None for row in db.session.scalars(
-            select(UserSession).where(UserSession.user_id == head.id)))
+        assert all(
+            row.totp_setup_secret is None
+            for row in db.session.scalars(select(UserSession).where(UserSession.user_id == head.id))
+        )
 
 
 def test_each_showing_of_a_key_is_audited_with_the_session(app, world):
@@ -108,8 +113,9 @@ def test_each_showing_of_a_key_is_audited_with_the_session(app, world):
     person.get("/account/two-factor")
     person.post("/account/two-factor", data={"code": "000000"})
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == audit.TWO_FACTOR_SETUP_SHOWN)
-                                    .order_by(AuditEvent.seq)).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == audit.TWO_FACTOR_SETUP_SHOWN).order_by(AuditEvent.seq)
+        ).all()
         sessions = [json.loads(e.detail)["session_id"] for e in events]
         assert [e.user_id for e in events] == [head.id] * 3
         assert sessions[0] != sessions[1] == sessions[2]

@@ -1,6 +1,7 @@
 """The two-person deletion after the retention review holds against one admin acting
 alone: an earlier date of birth from the MIS is not counted until a DSL accepts it, and
 a confirmer (or an accepter) is a DSL who held the role before, given by someone else."""
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,10 @@ from cpoms.timefmt import now_utc
 
 # Amelia (conftest: born 14/03/2018, year 4, 4Oak) as the MIS would give her, born in 1995:
 # her records would look past the 25-year retention period.
-AMELIA_1995 = (b"UPN,Legal Forename,Legal Surname,Date of Birth,Year,Reg Group\r\n"
-               b"A204210010001,Amelia,Hassan,14/03/1995,4,4Oak\r\n")
+AMELIA_1995 = (
+    b"UPN,Legal Forename,Legal Surname,Date of Birth,Year,Reg Group\r\n"
+    b"A204210010001,Amelia,Hassan,14/03/1995,4,4Oak\r\n"
+)
 
 
 def upload(client, data: bytes, path: str = "/admin/pupils/import"):
@@ -33,14 +36,16 @@ def upload(client, data: bytes, path: str = "/admin/pupils/import"):
 
 
 def propose(client, pupil_id: int):
-    return client.post(f"/admin/pupils/retention/{pupil_id}/propose",
-                       data={f"p{pupil_id}-reason": "Retention period ended."})
+    return client.post(
+        f"/admin/pupils/retention/{pupil_id}/propose", data={f"p{pupil_id}-reason": "Retention period ended."}
+    )
 
 
 def new_dsl_account(client, world, email: str) -> int:
     """The admin makes a DSL account on the users page for an address they control."""
-    response = client.post("/admin/users/new", data={"name": "Helper", "email": email,
-                                                     "grant": f"dsl@school:{world.school.id}"})
+    response = client.post(
+        "/admin/users/new", data={"name": "Helper", "email": email, "grant": f"dsl@school:{world.school.id}"}
+    )
     assert response.status_code == 303
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
@@ -64,8 +69,7 @@ def entries(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Entry))
 
 
-def test_one_admin_cannot_delete_a_record_alone_through_a_changed_date_of_birth(app, client, auth, world,
-                                                                                make_entry):
+def test_one_admin_cannot_delete_a_record_alone_through_a_changed_date_of_birth(app, client, auth, world, make_entry):
     """The whole attack, step by step, as the admin did it."""
     make_entry(narrative="Amelia said something private.")
     amelia = world.pupils[0].id
@@ -107,8 +111,10 @@ def test_a_dsl_the_proposer_made_cannot_confirm(app, client, auth, world, make_e
     [proposal] = proposals(app)
     made_after = new_dsl_account(client, world, "after@ashgrove.example.org")
 
-    for helper, why in ((made_before, "the person who proposed it gave you your role"),
-                        (made_after, "you became a designated safeguarding lead after")):
+    for helper, why in (
+        (made_before, "the person who proposed it gave you your role"),
+        (made_after, "you became a designated safeguarding lead after"),
+    ):
         as_user(app, auth, helper)
         assert client.post(f"/retention-deletions/{proposal.id}/confirm").status_code == 403
         assert why in client.get("/retention-deletions").get_data(as_text=True)
@@ -125,7 +131,7 @@ def test_the_schools_dsl_accepts_an_earlier_date_of_birth_then_it_counts(app, cl
     client.post(upload(client, AMELIA_1995))
     auth.as_(world["dsl"])
     page = client.get("/retention-deletions").get_data(as_text=True)
-    assert "Earlier dates of birth to check" in page and "14 Mar 2018 → 14 Mar 1995" in page, page[page.find("<main"):]
+    assert "Earlier dates of birth to check" in page and "14 Mar 2018 → 14 Mar 1995" in page, page[page.find("<main") :]
     assert client.post(f"/retention-deletions/dates-of-birth/{amelia}/accept").status_code == 303
     with app.app_context():
         pupil = db.session.get(Pupil, amelia)
@@ -159,8 +165,13 @@ def test_the_rule_compares_the_role_with_the_proposal(app, world, when):
         dsl = db.session.get(User, world["dsl"].id)
         dsl.session_row = type("Verified", (), {"two_factor_at": now_utc()})()
         [held] = [a for a in dsl.roles if a.role == Role.DSL]
-        proposal = RetentionDeletion(pupil_id=world.pupils[0].id, school_id=world.school.id, reason="r",
-                                     proposed_by_id=world["admin"].id, proposed_at=held.granted_at - when)
+        proposal = RetentionDeletion(
+            pupil_id=world.pupils[0].id,
+            school_id=world.school.id,
+            reason="r",
+            proposed_by_id=world["admin"].id,
+            proposed_at=held.granted_at - when,
+        )
         assert policy.can_confirm_deletion(dsl, proposal) is (when < timedelta(0))
         held.granted_by_id = world["admin"].id
         assert not policy.can_confirm_deletion(dsl, proposal)

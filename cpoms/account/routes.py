@@ -1,4 +1,5 @@
 """The signed-in person's own account: two-factor sign-in and their password."""
+
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
@@ -24,8 +25,13 @@ def _manage_page(status: int = 200, **forms):
         "off_form": CodeForm(formdata=None, prefix=TURN_OFF),
         **forms,
     }
-    return render("account/two_factor.html", mode="manage",
-                  can_turn_off=policy.can_turn_off_two_factor(current_user), status_code=status, **context)
+    return render(
+        "account/two_factor.html",
+        mode="manage",
+        can_turn_off=policy.can_turn_off_two_factor(current_user),
+        status_code=status,
+        **context,
+    )
 
 
 def _codes_page(codes: list[str], first_time: bool):
@@ -48,11 +54,13 @@ def two_factor_page():
             audit.record(audit.TWO_FACTOR_ENROLLED, user=user)
             return _codes_page(codes, first_time=True)
         if row.totp_setup_secret is None:
-            form.code.errors.append("This set-up has ended. Scan the new QR code below, then enter the code "
-                                    "your app shows for it.")
+            form.code.errors.append(
+                "This set-up has ended. Scan the new QR code below, then enter the code your app shows for it."
+            )
         else:
-            form.code.errors.append("That code did not work. Check the time on your phone and enter the code "
-                                    "it shows now.")
+            form.code.errors.append(
+                "That code did not work. Check the time on your phone and enter the code it shows now."
+            )
         status = 422
     elif form.is_submitted():
         status = 422
@@ -61,10 +69,15 @@ def two_factor_page():
     again = status == 422 and row.totp_setup_secret is not None
     secret = row.totp_setup_secret if again else two_factor.begin_setup(row)
     audit.record(audit.TWO_FACTOR_SETUP_SHOWN, user=user, session_id=row.id, again=again)
-    return render("account/two_factor.html", mode="enrol", form=form,
-                  qr=two_factor.qr_svg(two_factor.provisioning_uri(user, secret)),
-                  secret=two_factor.grouped(secret), required=policy.two_factor_required(user),
-                  status_code=status)
+    return render(
+        "account/two_factor.html",
+        mode="enrol",
+        form=form,
+        qr=two_factor.qr_svg(two_factor.provisioning_uri(user, secret)),
+        secret=two_factor.grouped(secret),
+        required=policy.two_factor_required(user),
+        status_code=status,
+    )
 
 
 def _code_checked(form: CodeForm) -> bool:
@@ -73,8 +86,11 @@ def _code_checked(form: CodeForm) -> bool:
     checked = two_factor.check_code(_me(), form.code.data)
     if checked == two_factor.ACCEPTED:
         return True
-    form.code.errors.append(two_factor.CODE_USED if checked == two_factor.ALREADY_USED
-                            else "That code did not work. Enter the code your app shows now.")
+    form.code.errors.append(
+        two_factor.CODE_USED
+        if checked == two_factor.ALREADY_USED
+        else "That code did not work. Enter the code your app shows now."
+    )
     return False
 
 

@@ -1,6 +1,7 @@
 """Making accounts and giving roles: an admin gives only the roles policy.grantable_roles()
 lists for them, and deactivates (never deletes) an account. Nobody who recorded
 anything can be deleted: there is no deletion of accounts at all."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -24,14 +25,26 @@ def grant_value(role: str, school_id: int | None, trust_id: int | None) -> str:
 
 def grant_choices(user) -> list[tuple[str, str]]:
     grants = policy.grantable_roles(user)
-    schools = {s.id: s.name for s in db.session.scalars(
-        select(School).where(School.id.in_({g[1] for g in grants if g[1] is not None})))}
-    trusts = {t.id: t.name for t in db.session.scalars(
-        select(Trust).where(Trust.id.in_({g[2] for g in grants if g[2] is not None})))}
+    schools = {
+        s.id: s.name
+        for s in db.session.scalars(select(School).where(School.id.in_({g[1] for g in grants if g[1] is not None})))
+    }
+    trusts = {
+        t.id: t.name
+        for t in db.session.scalars(select(Trust).where(Trust.id.in_({g[2] for g in grants if g[2] is not None})))
+    }
     return sorted(
-        ((grant_value(*g), f"{Role.LABELS[g[0]]} at {schools[g[1]]}" if g[1] is not None
-          else f"{Role.LABELS[g[0]]} across {trusts[g[2]]} (every school)") for g in grants),
-        key=lambda choice: (choice[1].split(" at ")[-1], choice[1]))
+        (
+            (
+                grant_value(*g),
+                f"{Role.LABELS[g[0]]} at {schools[g[1]]}"
+                if g[1] is not None
+                else f"{Role.LABELS[g[0]]} across {trusts[g[2]]} (every school)",
+            )
+            for g in grants
+        ),
+        key=lambda choice: (choice[1].split(" at ")[-1], choice[1]),
+    )
 
 
 def chosen_grant(value: str) -> tuple[str, int | None, int | None]:
@@ -54,14 +67,19 @@ def new_user():
         if grant is None:
             form.grant.errors = ["Choose the role they have, and where."]
         elif db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data)) is not None:
-            form.email.errors = ["There is already an account with this email address. If they work at another "
-                                 "school too, give them a role from their page on the users list."]
+            form.email.errors = [
+                "There is already an account with this email address. If they work at another "
+                "school too, give them a role from their page on the users list."
+            ]
         elif policy.grant_refusal(current_user, None, *grant) is None:
             user, mailed = operations.create_user(current_user, form.name.data, form.email.data, grant)
-            flash(f"{user.name} has an account and has been emailed a link to choose a password."
-                  if mailed else f"{user.name} has an account, but the email with the link to choose a password "
-                  "could not be sent: check the mail settings, then use Force password reset on the users list.",
-                  "success" if mailed else "warning")
+            flash(
+                f"{user.name} has an account and has been emailed a link to choose a password."
+                if mailed
+                else f"{user.name} has an account, but the email with the link to choose a password "
+                "could not be sent: check the mail settings, then use Force password reset on the users list.",
+                "success" if mailed else "warning",
+            )
             return redirect(url_for(".user", user_id=user.id), 303)
         else:
             refuse("grant role", grant=form.grant.data)
@@ -75,8 +93,7 @@ def user(user_id: int):
 
 
 def _user_page(person: User, form: RoleForm, status: int = 200):
-    return render("admin/user.html", person=person, form=form, button=BaseForm(formdata=None),
-                  status_code=status)
+    return render("admin/user.html", person=person, form=form, button=BaseForm(formdata=None), status_code=status)
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
@@ -88,8 +105,12 @@ def add_role(user_id: int):
             form.grant.errors = ["Choose the role to give, and where."]
         return _user_page(person, form, 422)
     grant = chosen_grant(form.grant.data)
-    refuse_unless(policy.grant_refusal(current_user, person, *grant) is None, "grant role",
-                  target_user_id=person.id, grant=form.grant.data)
+    refuse_unless(
+        policy.grant_refusal(current_user, person, *grant) is None,
+        "grant role",
+        target_user_id=person.id,
+        grant=form.grant.data,
+    )
     added = operations.add_role(current_user, person, grant)
     flash(f"{person.name} now has this role." if added else f"{person.name} already had this role.", "success")
     return redirect(url_for(".user", user_id=person.id), 303)
@@ -99,12 +120,17 @@ def add_role(user_id: int):
 def remove_role(user_id: int, role_id: int):
     person = administered_user_or_404(user_id)
     assignment = role_or_404(person, role_id)
-    refuse_unless(policy.grant_refusal(current_user, person, assignment.role, assignment.school_id,
-                                       assignment.trust_id) is None,
-                  "remove role", target_user_id=person.id, role=assignment.id)
+    refuse_unless(
+        policy.grant_refusal(current_user, person, assignment.role, assignment.school_id, assignment.trust_id) is None,
+        "remove role",
+        target_user_id=person.id,
+        role=assignment.id,
+    )
     if len(person.roles) == 1:
-        flash(f"This is {person.name}'s only role: deactivate the account instead, so that it stays on the "
-              "users list.", "warning")
+        flash(
+            f"This is {person.name}'s only role: deactivate the account instead, so that it stays on the users list.",
+            "warning",
+        )
     else:
         operations.remove_role(current_user, person, assignment)
         flash(f"The role has been removed from {person.name}. The audit log keeps that they held it.", "success")
@@ -116,8 +142,12 @@ def _set_active(user_id: int):
     refuse_unless(policy.can_deactivate_user(current_user, person), "deactivate", target_user_id=person.id)
     active = request.endpoint.endswith("reactivate")
     operations.set_active(current_user, person, active)
-    flash(f"{person.name} can sign in again." if active
-          else f"{person.name} is deactivated and signed out everywhere. What they recorded stays.", "success")
+    flash(
+        f"{person.name} can sign in again."
+        if active
+        else f"{person.name} is deactivated and signed out everywhere. What they recorded stays.",
+        "success",
+    )
     return redirect(url_for(".user", user_id=person.id), 303)
 
 

@@ -1,5 +1,6 @@
 """The administration blueprint and its one gate: every page under /admin is for administrators.
 Its routes live in routes.py, accounts.py, categories.py and schools.py (routes.py gathers them)."""
+
 from flask import Blueprint
 from flask_login import current_user, login_required
 

@@ -2,6 +2,7 @@
 deleted (entries keep it), and an entry shows the name its category had when it was
 recorded (models.CategoryRename, Entry.category_name). They are shared by every school:
 the trust's administrators change them (policy.can_edit_categories)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -34,12 +35,22 @@ def _name_taken(name: str, category_id: int | None = None) -> bool:
 
 def _page(form: NewCategoryForm, status: int = 200, changing: tuple[int, ChangeCategoryForm] | None = None):
     found = _categories()
-    forms = {c.id: ChangeCategoryForm(formdata=None, prefix=f"c{c.id}", obj=c, meta=ONE_OF_MANY,
-                                      data={"alerts": c.alerts_safeguarding_team}) for c in found}
+    forms = {
+        c.id: ChangeCategoryForm(
+            formdata=None, prefix=f"c{c.id}", obj=c, meta=ONE_OF_MANY, data={"alerts": c.alerts_safeguarding_team}
+        )
+        for c in found
+    }
     if changing is not None:
         forms[changing[0]] = changing[1]
-    return render("admin/categories.html", categories=found, forms=forms, form=form,
-                  button=BaseForm(formdata=None), status_code=status)
+    return render(
+        "admin/categories.html",
+        categories=found,
+        forms=forms,
+        form=form,
+        button=BaseForm(formdata=None),
+        status_code=status,
+    )
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -49,13 +60,24 @@ def categories():
     if request.method == "POST":
         if _valid(form):
             last = db.session.scalar(select(func.max(Category.order))) or 0
-            category = Category(name=form.name.data, description=form.description.data,
-                                alerts_safeguarding_team=form.alerts.data, active=True, order=last + 1)
+            category = Category(
+                name=form.name.data,
+                description=form.description.data,
+                alerts_safeguarding_team=form.alerts.data,
+                active=True,
+                order=last + 1,
+            )
             db.session.add(category)
             db.session.flush()
-            audit.record(audit.CATEGORY_ADDED, category_id=category.id,
-                         new={"name": category.name, "alerts": category.alerts_safeguarding_team,
-                              "description": category.description})
+            audit.record(
+                audit.CATEGORY_ADDED,
+                category_id=category.id,
+                new={
+                    "name": category.name,
+                    "alerts": category.alerts_safeguarding_team,
+                    "description": category.description,
+                },
+            )
             flash(f"{category.name} is added at the end of the list, and offered on the log form.", "success")
             return redirect(url_for(".categories"), 303)
         return _page(form, 422)
@@ -84,8 +106,9 @@ def change_category(category_id: int):
     if not _valid(form, category.id):
         return _page(NewCategoryForm(formdata=None), 422, changing=(category.id, form))
     try:
-        changed = operations.change_category(current_user, category, form.name.data, form.alerts.data,
-                                             form.active.data, form.reason.data or "")
+        changed = operations.change_category(
+            current_user, category, form.name.data, form.alerts.data, form.active.data, form.reason.data or ""
+        )
     except operations.CategoryRefused as refused:
         field = form.alerts if category.always_alerts else form.reason
         field.errors = [*field.errors, str(refused)]
@@ -93,8 +116,15 @@ def change_category(category_id: int):
     if changed is None:
         flash(f"Nothing was changed on {category.name}.", "info")
         return redirect(url_for(".categories"), 303)
-    flash(f"{category.name} is saved." + ("" if category.active else " It is no longer offered on the log form; "
-                                          "entries keep it and it stays in the filters."), "success")
+    flash(
+        f"{category.name} is saved."
+        + (
+            ""
+            if category.active
+            else " It is no longer offered on the log form; entries keep it and it stays in the filters."
+        ),
+        "success",
+    )
     return redirect(url_for(".categories"), 303)
 
 
@@ -113,6 +143,11 @@ def move_category(category_id: int):
         before = [c.id for c in _categories()]
         for number, c in enumerate(found, start=1):
             c.order = number
-        audit.record(audit.CATEGORY_MOVED, category_id=category.id, direction=direction,
-                     old={"order": before}, new={"order": [c.id for c in found]})
+        audit.record(
+            audit.CATEGORY_MOVED,
+            category_id=category.id,
+            direction=direction,
+            old={"order": before},
+            new={"order": [c.id for c in found]},
+        )
     return redirect(url_for(".categories", _anchor=f"category-{category.id}"), 303)

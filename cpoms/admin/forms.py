@@ -1,4 +1,5 @@
 """The administrators' forms: accounts, roles, categories, schools."""
+
 import re
 
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -24,39 +25,54 @@ def lowered(value):
 class RoleForm(BaseForm):
     """One role somewhere: the choices are "role@school:ID" or "role@trust:ID", only
     those policy.grantable_roles() allows this admin."""
+
     grant = SelectField("Role, and where", coerce=str, validate_choice=True)
 
 
 class NewUserForm(RoleForm):
-    name = StringField("Full name", filters=[stripped],
-                       validators=[DataRequired("Enter the person's name."), Length(max=200), person_name])
-    email = StringField("Work email address", filters=[lowered],
-                        validators=[DataRequired("Enter their work email address."), Length(max=254),
-                                    Email("Enter an email address like name@school.org.uk.")])
+    name = StringField(
+        "Full name",
+        filters=[stripped],
+        validators=[DataRequired("Enter the person's name."), Length(max=200), person_name],
+    )
+    email = StringField(
+        "Work email address",
+        filters=[lowered],
+        validators=[
+            DataRequired("Enter their work email address."),
+            Length(max=254),
+            Email("Enter an email address like name@school.org.uk."),
+        ],
+    )
 
 
 class CategoryForm(BaseForm):
-    name = StringField("Name", filters=[stripped],
-                       validators=[DataRequired("Give the category a name."), Length(max=80)])
+    name = StringField(
+        "Name", filters=[stripped], validators=[DataRequired("Give the category a name."), Length(max=80)]
+    )
     alerts = BooleanField("Alerts the safeguarding team")
 
 
 class NewCategoryForm(CategoryForm):
-    description = TextAreaField("What the category is for", filters=[stripped],
-                                validators=[Length(max=2000)])
+    description = TextAreaField("What the category is for", filters=[stripped], validators=[Length(max=2000)])
 
 
 class ChangeCategoryForm(CategoryForm):
     active = BooleanField("Offered on the log form")
-    reason = StringField("Why the alerting changes (needed when it does)", filters=[stripped],
-                         validators=[Length(max=500)])
+    reason = StringField(
+        "Why the alerting changes (needed when it does)", filters=[stripped], validators=[Length(max=500)]
+    )
 
 
 class SchoolForm(BaseForm):
-    name = StringField("Name", filters=[stripped],
-                       validators=[DataRequired("Enter the school's name."), Length(max=200)])
-    slug = StringField("Short name for addresses and imports", filters=[lowered],
-                       validators=[DataRequired("Enter a short name, like ashgrove."), Length(max=80)])
+    name = StringField(
+        "Name", filters=[stripped], validators=[DataRequired("Enter the school's name."), Length(max=200)]
+    )
+    slug = StringField(
+        "Short name for addresses and imports",
+        filters=[lowered],
+        validators=[DataRequired("Enter a short name, like ashgrove."), Length(max=80)],
+    )
 
     def validate_slug(self, field):
         if not SLUG.fullmatch(field.data or ""):

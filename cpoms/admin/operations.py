@@ -1,4 +1,5 @@
 """What an admin does to another person's account: one function each."""
+
 from .. import audit, policy
 from ..auth import reset, sessions, two_factor
 from ..extensions import db
@@ -48,16 +49,25 @@ def _check(granter: User | None, user: User | None, grant: tuple) -> None:
             raise GrantRefused(refusal)
 
 
-def create_user(admin: User | None, name: str, email: str, grant: tuple, via: str = USERS_PAGE,
-                mail: bool = True) -> tuple[User, bool]:
+def create_user(
+    admin: User | None, name: str, email: str, grant: tuple, via: str = USERS_PAGE, mail: bool = True
+) -> tuple[User, bool]:
     """A new account with no usable password and one role; they get the usual link to
     set a password (unless mail is False). Returns the user and whether the mail went."""
     _check(admin, None, grant)
     user = User(name=name, email=email, password_hash=UNUSABLE_PASSWORD)
     db.session.add(user)
     db.session.flush()
-    audit.record(audit.USER_CREATED, user=admin, school_id=grant[1], target_user_id=user.id, name=name,
-                 email=email, via=via, **where(grant))
+    audit.record(
+        audit.USER_CREATED,
+        user=admin,
+        school_id=grant[1],
+        target_user_id=user.id,
+        name=name,
+        email=email,
+        via=via,
+        **where(grant),
+    )
     add_role(admin, user, grant, via)
     return user, mail and reset.send_link(user, forced_by=admin, new_account=True)
 
@@ -68,8 +78,13 @@ def set_active(admin: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         sessions.end_all(user.id, DEACTIVATED)
-    audit.record(audit.USER_REACTIVATED if active else audit.USER_DEACTIVATED, user=admin,
-                 target_user_id=user.id, old={"active": before}, new={"active": active})
+    audit.record(
+        audit.USER_REACTIVATED if active else audit.USER_DEACTIVATED,
+        user=admin,
+        target_user_id=user.id,
+        old={"active": before},
+        new={"active": active},
+    )
 
 
 def add_role(granter: User | None, user: User, grant: tuple, via: str = USERS_PAGE) -> bool:
@@ -79,11 +94,25 @@ def add_role(granter: User | None, user: User, grant: tuple, via: str = USERS_PA
     role, school_id, trust_id = grant
     if any((a.role, a.school_id, a.trust_id) == grant for a in user.roles):
         return False
-    user.roles.append(RoleAssignment(role=role, school_id=school_id, trust_id=trust_id, granted_at=now_utc(),
-                                     granted_by_id=granter.id if granter is not None else None))
+    user.roles.append(
+        RoleAssignment(
+            role=role,
+            school_id=school_id,
+            trust_id=trust_id,
+            granted_at=now_utc(),
+            granted_by_id=granter.id if granter is not None else None,
+        )
+    )
     db.session.flush()
-    audit.record(audit.ROLE_ADDED, user=granter, school_id=school_id, target_user_id=user.id, via=via,
-                 operator=granter is None, **where(grant))
+    audit.record(
+        audit.ROLE_ADDED,
+        user=granter,
+        school_id=school_id,
+        target_user_id=user.id,
+        via=via,
+        operator=granter is None,
+        **where(grant),
+    )
     return True
 
 
@@ -95,22 +124,33 @@ def remove_role(granter: User | None, user: User, assignment: RoleAssignment, vi
     db.session.flush()
     # Their sessions' rights are worked out afresh on each request (policy.access), so
     # the role is gone from the next request on.
-    audit.record(audit.ROLE_REMOVED, user=granter, school_id=assignment.school_id, target_user_id=user.id,
-                 via=via, operator=granter is None, **where(grant))
+    audit.record(
+        audit.ROLE_REMOVED,
+        user=granter,
+        school_id=assignment.school_id,
+        target_user_id=user.id,
+        via=via,
+        operator=granter is None,
+        **where(grant),
+    )
 
 
 # --- the trust-wide categories ---------------------------------------------------------
+
 
 class CategoryRefused(Exception):
     """A change to a category nobody may make, or not without a reason; says why."""
 
 
-ALWAYS_ALERTS = ("The school's policy is that every safeguarding entry alerts every member of the safeguarding "
-                 "team: {name}'s alert cannot be switched off.")
+ALWAYS_ALERTS = (
+    "The school's policy is that every safeguarding entry alerts every member of the safeguarding "
+    "team: {name}'s alert cannot be switched off."
+)
 
 
-def change_category(admin: User, category: Category, name: str, alerts: bool, active: bool,
-                    reason: str = "") -> dict | None:
+def change_category(
+    admin: User, category: Category, name: str, alerts: bool, active: bool, reason: str = ""
+) -> dict | None:
     """Rename, retire or change whom a category alerts; returns what changed (None:
     nothing did). Entries recorded until now keep showing the old name."""
     if category.always_alerts and not alerts:
@@ -120,14 +160,27 @@ def change_category(admin: User, category: Category, name: str, alerts: bool, ac
     if old == new:
         return None
     if new["alerts"] != old["alerts"] and not reason:
-        raise CategoryRefused("Say why the alerting changes: it decides who hears of every entry of this "
-                              "category, at every school.")
+        raise CategoryRefused(
+            "Say why the alerting changes: it decides who hears of every entry of this category, at every school."
+        )
     if new["name"] != old["name"]:
-        db.session.add(CategoryRename(category_id=category.id, old_name=old["name"], new_name=new["name"],
-                                      renamed_at=now_utc(), renamed_by_id=admin.id))
+        db.session.add(
+            CategoryRename(
+                category_id=category.id,
+                old_name=old["name"],
+                new_name=new["name"],
+                renamed_at=now_utc(),
+                renamed_by_id=admin.id,
+            )
+        )
     category.name, category.alerts_safeguarding_team, category.active = name, alerts, active
     changed = {k for k in old if old[k] != new[k]}
-    audit.record(audit.CATEGORY_CHANGED, user=admin, category_id=category.id,
-                 old={k: old[k] for k in changed}, new={k: new[k] for k in changed},
-                 **({"reason": reason} if "alerts" in changed else {}))
+    audit.record(
+        audit.CATEGORY_CHANGED,
+        user=admin,
+        category_id=category.id,
+        old={k: old[k] for k in changed},
+        new={k: new[k] for k in changed},
+        **({"reason": reason} if "alerts" in changed else {}),
+    )
     return new

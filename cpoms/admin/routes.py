@@ -1,5 +1,6 @@
 """The school's accounts, for its administrators: who has two-factor sign-in,
 who is locked out, and the three things an admin may do about it."""
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,8 +28,7 @@ def users():
             .order_by(User.name, User.id)
         )
     )
-    return render("admin/users.html", people=people, button=BaseForm(formdata=None),
-                  locked=lockout.is_locked)
+    return render("admin/users.html", people=people, button=BaseForm(formdata=None), locked=lockout.is_locked)
 
 
 def _back(message: str, category: str = "success"):
@@ -38,8 +38,11 @@ def _back(message: str, category: str = "success"):
 
 # endpoint: (what it does, its audit action, what the admin is told)
 SIMPLE_ACTIONS = {
-    "reset_two_factor": (operations.reset_two_factor, audit.ADMIN_RESET_TWO_FACTOR,
-                         "Two-factor sign-in for {name} has been reset: they set it up again at their next sign-in."),
+    "reset_two_factor": (
+        operations.reset_two_factor,
+        audit.ADMIN_RESET_TWO_FACTOR,
+        "Two-factor sign-in for {name} has been reset: they set it up again at their next sign-in.",
+    ),
     "unlock": (lockout.unlock, audit.ADMIN_UNLOCKED_ACCOUNT, "{name}'s account is unlocked."),
 }
 
@@ -65,9 +68,11 @@ def force_reset(user_id: int):
     audit.record(audit.ADMIN_FORCED_PASSWORD_RESET, target_user_id=user.id, mailed=mailed)
     if mailed:
         return _back(f"{user.name} has been signed out everywhere and emailed a link to set a new password.")
-    return _back(f"{user.name} has been signed out everywhere and their password no longer works, but the "
-                 "email with the link could not be sent. Check the mail settings, then force a reset again.",
-                 "warning")
+    return _back(
+        f"{user.name} has been signed out everywhere and their password no longer works, but the "
+        "email with the link could not be sent. Check the mail settings, then force a reset again.",
+        "warning",
+    )
 
 
 def _simple_action(user_id: int):

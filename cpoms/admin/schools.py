@@ -1,5 +1,6 @@
 """The schools of a trust, for its trust-wide admins: add and rename. A school is
 never deleted: its records are the trust's."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -18,8 +19,14 @@ from .blueprint import bp
 
 def _trusts() -> list[Trust]:
     require(policy.can_manage_schools(current_user))
-    return list(db.session.scalars(select(Trust).where(Trust.id.in_(policy.manageable_trust_ids(current_user)))
-                                   .options(selectinload(Trust.schools)).order_by(Trust.name)))
+    return list(
+        db.session.scalars(
+            select(Trust)
+            .where(Trust.id.in_(policy.manageable_trust_ids(current_user)))
+            .options(selectinload(Trust.schools))
+            .order_by(Trust.name)
+        )
+    )
 
 
 def _valid(form: SchoolForm, school_id: int | None = None) -> bool:
@@ -36,7 +43,9 @@ def _valid(form: SchoolForm, school_id: int | None = None) -> bool:
 
 
 def _page(trusts, form: SchoolForm, status: int = 200, changing: tuple[int, SchoolForm] | None = None):
-    forms = {s.id: SchoolForm(formdata=None, prefix=f"s{s.id}", obj=s, meta=ONE_OF_MANY) for t in trusts for s in t.schools}
+    forms = {
+        s.id: SchoolForm(formdata=None, prefix=f"s{s.id}", obj=s, meta=ONE_OF_MANY) for t in trusts for s in t.schools
+    }
     if changing is not None:
         forms[changing[0]] = changing[1]
     return render("admin/schools.html", trusts=trusts, form=form, forms=forms, status_code=status)
@@ -70,7 +79,11 @@ def change_school(school_id: int):
     new = {"name": form.name.data, "slug": form.slug.data}
     if old != new:
         school.name, school.slug = new["name"], new["slug"]
-        audit.record(audit.SCHOOL_CHANGED, school_id=school.id, old={k: v for k, v in old.items() if new[k] != v},
-                     new={k: v for k, v in new.items() if old[k] != v})
+        audit.record(
+            audit.SCHOOL_CHANGED,
+            school_id=school.id,
+            old={k: v for k, v in old.items() if new[k] != v},
+            new={k: v for k, v in new.items() if old[k] != v},
+        )
     flash(f"{school.name} is saved." if old != new else "Nothing was changed.", "success")
     return redirect(url_for(".schools"), 303)

@@ -1,5 +1,6 @@
 """flask verify-attachments: every stored file still matches its SHA-256, and no file
 is on disk without a row (a server killed between writing a file and committing)."""
+
 from __future__ import annotations
 
 import time
@@ -27,8 +28,11 @@ def register(app: Flask) -> None:
 def verify_attachments_command(remove_unreferenced: bool) -> None:
     """Check every attachment's file against its recorded SHA-256; list files nothing refers to."""
     damaged, known = [], set()
-    rows = db.session.execute(select(Attachment.id, Attachment.entry_id, Attachment.stored_name, Attachment.sha256)
-                              .order_by(Attachment.id).execution_options(yield_per=1000))
+    rows = db.session.execute(
+        select(Attachment.id, Attachment.entry_id, Attachment.stored_name, Attachment.sha256)
+        .order_by(Attachment.id)
+        .execution_options(yield_per=1000)
+    )
     for attachment_id, entry_id, stored_name, sha256 in rows:
         known.add(stored_name)
         try:
@@ -36,8 +40,9 @@ def verify_attachments_command(remove_unreferenced: bool) -> None:
         except storage.Damaged as problem:
             damaged.append(f"attachment {attachment_id} (entry {entry_id}): {problem}")
     settled = time.time() - SETTLE_SECONDS
-    unreferenced = sorted(p for p in storage.directory().iterdir()
-                          if p.is_file() and p.name not in known and p.stat().st_mtime < settled)
+    unreferenced = sorted(
+        p for p in storage.directory().iterdir() if p.is_file() and p.name not in known and p.stat().st_mtime < settled
+    )
     for path in unreferenced:
         if remove_unreferenced:
             path.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
 """The uploaded file's name, made safe to show: it is display text only, never a path."""
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,9 @@ def display_name(raw: str | None) -> str:
     if len(name) > MAX_NAME:
         stem, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 10:
-            name = stem[:MAX_NAME - len(ext) - 2].rstrip(" .") + "…." + ext
+            name = stem[: MAX_NAME - len(ext) - 2].rstrip(" .") + "…." + ext
         else:
-            name = name[:MAX_NAME - 1] + "…"
+            name = name[: MAX_NAME - 1] + "…"
     return name
 
 
@@ -36,5 +37,5 @@ def extension(name: str) -> str:
 def ascii_fallback(name: str) -> str:
     """For the old `filename=` parameter of Content-Disposition: plain ASCII, no quotes."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    folded = re.sub(r"\s+", " ", re.sub(r'[^A-Za-z0-9 ._()-]', "_", folded)).strip(" .")
+    folded = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9 ._()-]", "_", folded)).strip(" .")
     return folded or "attachment"

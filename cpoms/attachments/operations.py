@@ -1,4 +1,5 @@
 """Adding attachments: files first (synced to disk), then their rows, then the audit."""
+
 from __future__ import annotations
 
 from sqlalchemy import insert, select
@@ -18,14 +19,30 @@ def attach(user: User, entry: Entry, uploads: list[Upload], follow_up: FollowUp 
         return
     now = now_utc()
     rows = [
-        {"entry_id": entry.id, "follow_up_id": follow_up.id if follow_up else None, "uploaded_by_id": user.id,
-         "uploaded_at": now, "filename": u.filename, "content_type": u.kind.content_type, "size": u.size,
-         "sha256": u.sha256, "stored_name": storage.write(db.session, u.data)}
+        {
+            "entry_id": entry.id,
+            "follow_up_id": follow_up.id if follow_up else None,
+            "uploaded_by_id": user.id,
+            "uploaded_at": now,
+            "filename": u.filename,
+            "content_type": u.kind.content_type,
+            "size": u.size,
+            "sha256": u.sha256,
+            "stored_name": storage.write(db.session, u.data),
+        }
         for u in uploads
     ]
     db.session.execute(insert(Attachment), rows)
-    audit.record(audit.ADD_ATTACHMENT, entry=entry, user=user, follow_up=rows[0]["follow_up_id"],
-                 files=[{"name": r["filename"], "sha256": r["sha256"], "size": r["size"]} for r in rows])
+    audit.record(
+        audit.ADD_ATTACHMENT,
+        entry=entry,
+        user=user,
+        follow_up=rows[0]["follow_up_id"],
+        files=[{"name": r["filename"], "sha256": r["sha256"], "size": r["size"]} for r in rows],
+    )
     if "attachments" in entry.__dict__:  # a page rendered from this entry shows them at once
-        set_committed_value(entry, "attachments", list(db.session.scalars(
-            select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.id))))
+        set_committed_value(
+            entry,
+            "attachments",
+            list(db.session.scalars(select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.id))),
+        )

@@ -1,6 +1,7 @@
 """Attachments: adding files to an entry after it was saved, downloading them, and
 previews of images. Every file is served only through here, after policy.py says
 the user may read its entry, and every download is audited."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -29,8 +30,9 @@ TEXT_PART_MAX = 512 * 1024
 def allow_files(endpoint, values):
     # Runs before every before_request hook (the CSRF check reads the body first).
     if endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
-        request.max_content_length = (uploads.max_bytes() * uploads.max_files()
-                                      + current_app.config["MAX_CONTENT_LENGTH"])
+        request.max_content_length = (
+            uploads.max_bytes() * uploads.max_files() + current_app.config["MAX_CONTENT_LENGTH"]
+        )
         request.max_form_memory_size = TEXT_PART_MAX
 
 
@@ -38,8 +40,10 @@ def allow_files(endpoint, values):
 def too_large(exc):
     detail = "Please shorten it and try again."
     if request.endpoint in UPLOAD_ENDPOINTS:
-        detail = (f"Files can be up to {size_label(uploads.max_bytes())} each, "
-                  f"{uploads.max_files()} at a time. Nothing was saved: please go back and choose smaller files.")
+        detail = (
+            f"Files can be up to {size_label(uploads.max_bytes())} each, "
+            f"{uploads.max_files()} at a time. Nothing was saved: please go back and choose smaller files."
+        )
     return render_template("errors/error.html", code=413, title="That was too large to send", detail=detail), 413
 
 
@@ -61,10 +65,11 @@ bp.add_app_template_global(body_areas.title_of, "body_area_title")
 def _damaged(attachment: Attachment, entry: Entry, problem: storage.Damaged):
     audit.record(audit.ATTACHMENT_DAMAGED, entry=entry, attachment=attachment.id, problem=str(problem))
     current_app.logger.error("Attachment %s of entry %s: %s", attachment.id, entry.id, problem)
-    detail = (f"“{attachment.filename}” cannot be opened: {problem}. It has not been sent to you, so that "
-              "nothing altered is passed on. Please tell your school's administrator.")
-    return render_template("errors/error.html", code=409, title="This file cannot be opened safely",
-                           detail=detail), 409
+    detail = (
+        f"“{attachment.filename}” cannot be opened: {problem}. It has not been sent to you, so that "
+        "nothing altered is passed on. Please tell your school's administrator."
+    )
+    return render_template("errors/error.html", code=409, title="This file cannot be opened safely", detail=detail), 409
 
 
 def _disposition(kind: str, filename: str) -> str:
@@ -126,8 +131,9 @@ def add(entry_id: int):
     if checked.valid and not checked.uploads:
         checked.errors.append("Choose a file to attach.")
     if not (valid and checked.valid):
-        return entry_page(entry, status=422, attachment_form=form,
-                          attachment_errors=[*checked.errors, *form.submission_key.errors])
+        return entry_page(
+            entry, status=422, attachment_form=form, attachment_errors=[*checked.errors, *form.submission_key.errors]
+        )
     operations.attach(current_user, entry, checked.uploads)
     target = url_for("entries.show", entry_id=entry.id, _anchor="attachments")
     submissions.claim(form.submission_key.data, None, target)

@@ -4,6 +4,7 @@ Accepted: PDF, PNG, JPEG and DOCX. Each is checked for its own structure, and fo
 the tricks that make a file two things at once (HTML in an image, a ZIP behind a
 PDF, a PDF in front of a ZIP), so that what is stored is what it claims to be.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,10 +26,10 @@ class Refused(Exception):
 IMAGES = (PNG, JPEG)
 ACCEPTED = "PDF, JPEG, PNG or Word (.docx)"
 
-MAX_PIXELS = 60_000_000          # a 60-megapixel photo; more is a decompression bomb
+MAX_PIXELS = 60_000_000  # a 60-megapixel photo; more is a decompression bomb
 MAX_DOCX_UNPACKED = 200 * 1024 * 1024
 MAX_DOCX_MEMBERS = 2000
-MAX_RATIO = 200                  # uncompressed / compressed, per member: beyond it, a zip bomb
+MAX_RATIO = 200  # uncompressed / compressed, per member: beyond it, a zip bomb
 # Markup that makes a browser (or a careless viewer) treat bytes as a page.
 MARKUP = (b"<script", b"<html", b"<!doctype html", b"<iframe", b"<?php", b"<body")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -85,17 +86,20 @@ def _check_png(data: bytes) -> None:
     while True:
         if pos + 12 > len(data):
             raise Refused("it is not a complete PNG image")
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         end = pos + 12 + length
-        if end > len(data) or zlib.crc32(data[pos + 4:pos + 8 + length]) != struct.unpack(">I", data[end - 4:end])[0]:
+        if (
+            end > len(data)
+            or zlib.crc32(data[pos + 4 : pos + 8 + length]) != struct.unpack(">I", data[end - 4 : end])[0]
+        ):
             raise Refused("it is a damaged PNG image")
         if first and kind != b"IHDR":
             raise Refused("it is a damaged PNG image")
         if first:
-            width, height = struct.unpack(">II", data[pos + 8:pos + 16])
+            width, height = struct.unpack(">II", data[pos + 8 : pos + 16])
             _check_pixels(width, height)
         if kind in (b"tEXt", b"zTXt", b"iTXt"):
-            _no_markup(data[pos + 8:end - 4], "PNG image")
+            _no_markup(data[pos + 8 : end - 4], "PNG image")
         first = False
         pos = end
         if kind == b"IEND":
@@ -110,7 +114,7 @@ def _check_jpeg(data: bytes) -> None:
         raise Refused("it is not a complete JPEG image, or has something else hidden after it")
     # Metadata segments come before the image data (start of scan): that is where text hides.
     scan = data.find(b"\xff\xda")
-    _no_markup(data[:scan if scan > 0 else len(data)], "JPEG image")
+    _no_markup(data[: scan if scan > 0 else len(data)], "JPEG image")
 
 
 def _check_pixels(width: int, height: int) -> None:
@@ -136,7 +140,7 @@ def _check_docx(data: bytes) -> None:
     end = data.rfind(ZIP_END)
     if end < 0 or end + 22 > len(data):
         raise Refused("it is not a complete Word document")
-    comment = struct.unpack("<H", data[end + 20:end + 22])[0]
+    comment = struct.unpack("<H", data[end + 20 : end + 22])[0]
     if end + 22 + comment != len(data):
         raise Refused("it is a Word document with something else hidden after it")
     try:
@@ -173,9 +177,11 @@ def _check_docx(data: bytes) -> None:
 
 # Parts a Word document can fetch from another computer as it opens (a remote template,
 # an embedded object, a frame): links in the text are external too, and are fine.
-FETCHED = re.compile(rb'<Relationship\b[^>]*Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|'
-                     rb'package)"[^>]*TargetMode="External"|<Relationship\b[^>]*TargetMode="External"[^>]*'
-                     rb'Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|package)"')
+FETCHED = re.compile(
+    rb'<Relationship\b[^>]*Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|'
+    rb'package)"[^>]*TargetMode="External"|<Relationship\b[^>]*TargetMode="External"[^>]*'
+    rb'Type="[^"]*/(?:attachedTemplate|oleObject|frame|subDocument|package)"'
+)
 
 
 def _loads_from_outside(relations: bytes) -> bool:

@@ -1,6 +1,7 @@
 """Files chosen on the log form survive the form being shown again (a missing field,
 the gentle check on save): a browser cannot refill a file input, so the checked file
 waits on the server and the form carries a signed token naming it, for its user only."""
+
 from __future__ import annotations
 
 import time

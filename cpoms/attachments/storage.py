@@ -1,5 +1,6 @@
 """Attachment files on disk: outside static/, under random names, written and synced
 before the database row is committed, removed again if that commit never happens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +62,7 @@ def read_verified(stored_name: str, sha256: str, staged: bool = False) -> bytes:
 def remove_after_commit(stored_name: str, staged: bool = False) -> None:
     """A staged file, copied into an entry: gone once that entry is committed."""
     from ..extensions import db
+
     db.session.info.setdefault(_SPENT, []).append(directory(staged) / stored_name)
 
 

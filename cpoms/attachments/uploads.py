@@ -1,4 +1,5 @@
 """Files sent with a form: read (to a limit), identified by content, named safely."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,10 @@ def from_request() -> Checked:
         shown = names.display_name(storage.filename) or "the file"
         if names.has_path(storage.filename):
             # Browsers send a file's own name, never a folder path: this one was made up.
-            checked.errors.append(f"“{shown}” was not attached: its name contains a folder path. "
-                                  "Attach the file itself, with a plain name.")
+            checked.errors.append(
+                f"“{shown}” was not attached: its name contains a folder path. "
+                "Attach the file itself, with a plain name."
+            )
             continue
         data = storage.stream.read(max_bytes() + 1)
         if len(data) > max_bytes():
@@ -73,8 +76,10 @@ def from_request() -> Checked:
         if not claimed:
             shown = (shown if shown != "the file" else "attachment") + kind.extensions[0]
         elif claimed not in kind.extensions:
-            checked.errors.append(f"“{shown}” was not attached: its name ends {claimed} but it is a "
-                                  f"{kind.label}. Rename it to end {kind.extensions[0]} and attach it again.")
+            checked.errors.append(
+                f"“{shown}” was not attached: its name ends {claimed} but it is a "
+                f"{kind.label}. Rename it to end {kind.extensions[0]} and attach it again."
+            )
             continue
         checked.uploads.append(Upload(data, shown, kind, hashlib.sha256(data).hexdigest()))
     return checked

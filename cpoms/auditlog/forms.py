@@ -35,6 +35,7 @@ class AuditFilterForm(BaseForm):
 
     def filters(self) -> Filters:
         """The filters in UTC: a day runs from midnight to midnight UK time."""
+
         def day_start(day):
             return from_uk_local(datetime.combine(day, time())) if day else None
 
@@ -44,6 +45,7 @@ class AuditFilterForm(BaseForm):
             action=self.action.data or "",
             since=day_start(self.since.data),
             # The last day a date can hold has no day after it: no end at all.
-            until=day_start(self.until.data + timedelta(days=1)) if self.until.data and self.until.data < date.max
+            until=day_start(self.until.data + timedelta(days=1))
+            if self.until.data and self.until.data < date.max
             else None,
         )

@@ -2,6 +2,7 @@
 
 Pages are keyed on the chain's sequence number (`before=`), not an offset, so a
 page costs the same on the millionth event as on the first."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """Reading the audit log: who has viewed a pupil's record (safeguarding team),
 and the whole log with filters (admins)."""
+
 from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
@@ -19,6 +20,7 @@ def _before() -> int | None:
 
 def _pager_links(page: Page) -> list[tuple[str, str]]:
     """Back to the newest, and on to older events, keeping the filters."""
+
     def here(before):
         return url_for(request.endpoint, **request.view_args, **{**request.args.to_dict(), "before": before})
 
@@ -34,8 +36,7 @@ def viewers(pupil_id: int):
     pupil = viewers_pupil_or_404(pupil_id)
     page = record_views(pupil.id, audit.VIEWS_OF_A_RECORD, _before())
     audit.record(audit.VIEW_VIEWERS, pupil=pupil)
-    return render("auditlog/viewers.html", block="events", pupil=pupil, page=page,
-                  pager_links=_pager_links(page))
+    return render("auditlog/viewers.html", block="events", pupil=pupil, page=page, pager_links=_pager_links(page))
 
 
 @bp.route("/admin/audit")
@@ -48,5 +49,11 @@ def log():
     filters = form.filters() if valid else Filters()
     page = audit_log(school_ids, scope, filters, _before())
     audit.record(audit.VIEW_AUDIT_LOG, filters={k: v for k, v in vars(filters).items() if v})
-    return render("auditlog/log.html", block="events", form=form, page=page, pager_links=_pager_links(page),
-                  status_code=200 if valid else 422)
+    return render(
+        "auditlog/log.html",
+        block="events",
+        form=form,
+        page=page,
+        pager_links=_pager_links(page),
+        status_code=200 if valid else 422,
+    )

@@ -27,8 +27,10 @@ class NewPasswordForm(BaseForm):
     password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
     confirm = PasswordField(
         "New password again",
-        validators=[InputRequired("Enter the new password again."),
-                    EqualTo("password", "The two passwords are not the same.")],
+        validators=[
+            InputRequired("Enter the new password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
     )
 
     def __init__(self, *args, owner=None, **kwargs):
@@ -42,8 +44,9 @@ class NewPasswordForm(BaseForm):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = PasswordField("Current password", validators=[InputRequired("Enter your current password."),
-                                                            Length(max=200)])
+    current = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password."), Length(max=200)]
+    )
 
     def validate_current(self, field):
         if not self.owner.check_password(field.data or ""):

@@ -1,5 +1,6 @@
 """Where a request goes when its session cannot use the page it asked for: to sign
 in (no session), or to the two-factor step or enrolment that must come first."""
+
 from __future__ import annotations
 
 from flask import flash, g, make_response, redirect, request, url_for

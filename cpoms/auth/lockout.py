@@ -2,6 +2,7 @@
 lock the account for a minute, each further failure doubles it, up to
 LOCKOUT_MAX_MINUTES. Kept on the user row, so it holds across app servers.
 Password and two-factor code failures count alike."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,7 +37,8 @@ def record_failure(user: User) -> None:
     minutes = lock_minutes(failures)
     if minutes:
         db.session.execute(
-            update(User.__table__).where(User.__table__.c.id == user.id)
+            update(User.__table__)
+            .where(User.__table__.c.id == user.id)
             .values(locked_until=now_utc() + timedelta(minutes=minutes))
         )
     db.session.expire(user, ["failed_sign_ins", "locked_until"])

@@ -1,5 +1,6 @@
 """What makes a password acceptable: long, not a common one, not the person's own
 name or email address (NCSC guidance: length over complexity rules)."""
+
 from __future__ import annotations
 
 import re

@@ -9,6 +9,7 @@ with no active account), and the mail server is not waited for. The outbox row
 does not hold the link: the worker rebuilds the token from the token row's
 mail_key and SECRET_KEY, so neither the table nor a backup of it opens an account.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,8 +33,7 @@ RESET, FORCED, NEW_ACCOUNT = "password_reset", "password_reset_forced", "passwor
 
 
 def _token(mail_key: str) -> str:
-    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), b"password-reset\0" + mail_key.encode(),
-                   hashlib.sha256)
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), b"password-reset\0" + mail_key.encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
@@ -42,10 +42,15 @@ def issue(user: User) -> str:
     mail_key = secrets.token_urlsafe(32)
     token = _token(mail_key)
     now = now_utc()
-    db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=sessions.hash_token(token), mail_key=mail_key, created_at=now,
-        expires_at=now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
-    ))
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=sessions.hash_token(token),
+            mail_key=mail_key,
+            created_at=now,
+            expires_at=now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+        )
+    )
     db.session.flush()
     return token
 
@@ -69,18 +74,49 @@ def queue_link(user_id: int | None, reason: str = RESET) -> list[int]:
     expires = now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
     # A bound parameter even for None (no account): "= NULL" matches nothing, and
     # the statement's text does not tell the two cases apart.
-    account = select(User.id, literal(token_hash), literal(mail_key), literal(now, UTCDateTime),
-                     literal(expires, UTCDateTime)) \
-        .where(User.id == bindparam("account", user_id, type_=Integer), User.active.is_(True))
-    db.session.execute(insert(PasswordResetToken).from_select(
-        ["user_id", "token_hash", "mail_key", "created_at", "expires_at"], account))
-    mail = select(PasswordResetToken.id, User.id, User.email, literal(reason), literal(alerts.PENDING),
-                  literal(0), literal(now, UTCDateTime), literal(now, UTCDateTime),
-                  literal(alerts.queued_from(), String)) \
-        .join(User, User.id == PasswordResetToken.user_id).where(PasswordResetToken.token_hash == token_hash)
-    return list(db.session.scalars(insert(Alert).from_select(
-        ["password_reset_id", "recipient_id", "email", "reason", "status", "attempts", "created_at",
-         "next_attempt_at", "base_url"], mail).returning(Alert.id)))
+    account = select(
+        User.id, literal(token_hash), literal(mail_key), literal(now, UTCDateTime), literal(expires, UTCDateTime)
+    ).where(User.id == bindparam("account", user_id, type_=Integer), User.active.is_(True))
+    db.session.execute(
+        insert(PasswordResetToken).from_select(
+            ["user_id", "token_hash", "mail_key", "created_at", "expires_at"], account
+        )
+    )
+    mail = (
+        select(
+            PasswordResetToken.id,
+            User.id,
+            User.email,
+            literal(reason),
+            literal(alerts.PENDING),
+            literal(0),
+            literal(now, UTCDateTime),
+            literal(now, UTCDateTime),
+            literal(alerts.queued_from(), String),
+        )
+        .join(User, User.id == PasswordResetToken.user_id)
+        .where(PasswordResetToken.token_hash == token_hash)
+    )
+    return list(
+        db.session.scalars(
+            insert(Alert)
+            .from_select(
+                [
+                    "password_reset_id",
+                    "recipient_id",
+                    "email",
+                    "reason",
+                    "status",
+                    "attempts",
+                    "created_at",
+                    "next_attempt_at",
+                    "base_url",
+                ],
+                mail,
+            )
+            .returning(Alert.id)
+        )
+    )
 
 
 def send_link(user: User, forced_by: User | None = None, new_account: bool = False) -> bool:
@@ -95,9 +131,13 @@ def send_link(user: User, forced_by: User | None = None, new_account: bool = Fal
 
 def reset_message(alert: Alert) -> Message:
     user, row = alert.recipient, alert.password_reset
-    context = {"user": user, "link": alerts.link(alert, "auth.reset", token=_token(row.mail_key)),
-               "forced": alert.reason in (FORCED, NEW_ACCOUNT),
-               "new_account": alert.reason == NEW_ACCOUNT, "hours": current_app.config["PASSWORD_RESET_HOURS"]}
+    context = {
+        "user": user,
+        "link": alerts.link(alert, "auth.reset", token=_token(row.mail_key)),
+        "forced": alert.reason in (FORCED, NEW_ACCOUNT),
+        "new_account": alert.reason == NEW_ACCOUNT,
+        "hours": current_app.config["PASSWORD_RESET_HOURS"],
+    }
     return Message(
         subject="Set a new password for the concern log",
         recipients=[alert.email],
@@ -112,12 +152,15 @@ for _reason in (RESET, FORCED, NEW_ACCOUNT):
 
 def complete(row: PasswordResetToken, password: str) -> bool:
     """Set the new password once: the token is claimed with a conditional UPDATE."""
-    claimed = db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now_utc())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(PasswordResetToken)
+            .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+            .values(used_at=now_utc())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not claimed:
         return False
     user = row.user

@@ -17,11 +17,15 @@ bp = Blueprint("auth", __name__)
 bp.before_app_request(gate.step_first)
 
 # One message for an unknown address, a wrong password and a locked account.
-FAILED = ("That email address and password do not match an active account, or there have been "
-          "too many attempts: wait a few minutes and try again.")
+FAILED = (
+    "That email address and password do not match an active account, or there have been "
+    "too many attempts: wait a few minutes and try again."
+)
 CODE_FAILED = "That code did not work. Enter the current code from your app, or a recovery code."
-RESET_SENT = ("If that address belongs to an account, we have emailed it a link to set a new password. "
-              "The link works once, within the hour. Check your junk folder if it does not arrive.")
+RESET_SENT = (
+    "If that address belongs to an account, we have emailed it a link to set a new password. "
+    "The link works once, within the hour. Check your junk folder if it does not arrive."
+)
 
 
 def sign_in_limit() -> str:
@@ -111,8 +115,11 @@ def code_step():
             lockout.record_success(user)
             audit.record(audit.TWO_FACTOR_PASSED, user=user, method=used.method)
             if used.method == "recovery_code":
-                flash("You signed in with a recovery code; it will not work again. If your phone is lost, "
-                      "set up two-factor sign-in again and make new recovery codes.", "info")
+                flash(
+                    "You signed in with a recovery code; it will not work again. If your phone is lost, "
+                    "set up two-factor sign-in again and make new recovery codes.",
+                    "info",
+                )
             return redirect(_next() or url_for("main.home"), 303)
         audit.record(audit.TWO_FACTOR_FAILED, user=user)
         if not lockout.is_locked(user):
@@ -176,8 +183,11 @@ def reset_password(token: str):
                 sessions.end_current(sessions.PASSWORD_RESET)
             session.clear()
             audit.record(audit.PASSWORD_RESET_DONE, user=row.user)
-            flash("Your new password is set, and every session of your account has been signed out. "
-                  "Sign in with the new password.", "success")
+            flash(
+                "Your new password is set, and every session of your account has been signed out. "
+                "Sign in with the new password.",
+                "success",
+            )
             return redirect(url_for("auth.login"), 303)
         return render("auth/reset_expired.html", status_code=404)
     return render("auth/reset.html", form=form, status_code=422 if form.is_submitted() else 200)

@@ -6,6 +6,7 @@ makes the cookie worthless, wherever a copy of it is.
 Flask-Login's alternative-token pattern: User.get_id() is the token, and the
 user loader reads the session row joined with its user in one query.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,12 @@ def start(user: User, two_factor: bool = False) -> UserSession:
     token = secrets.token_urlsafe(32)
     now = now_utc()
     row = UserSession(
-        token_hash=hash_token(token), user=user, created_at=now, last_seen_at=now,
-        two_factor_at=now if two_factor else None, ip=request.remote_addr,
+        token_hash=hash_token(token),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        two_factor_at=now if two_factor else None,
+        ip=request.remote_addr,
         user_agent=(request.user_agent.string or "")[:300],
     )
     db.session.add(row)
@@ -107,8 +112,13 @@ def load(token) -> User | None:
         return None
     now = now_utc()
     if row.ended_at is None:
-        timed_out = (IDLE if now - row.last_seen_at > idle_limit()
-                     else ABSOLUTE if now - row.created_at > absolute_limit() else None)
+        timed_out = (
+            IDLE
+            if now - row.last_seen_at > idle_limit()
+            else ABSOLUTE
+            if now - row.created_at > absolute_limit()
+            else None
+        )
         if timed_out:
             row.ended_at, row.end_reason = now, timed_out
             audit.record(audit.SESSION_TIMED_OUT, user=row.user, reason=timed_out)
@@ -131,7 +141,9 @@ def _ended(row: UserSession) -> None:
         path = drafts.save_from_request(row.user_id)
         if path:
             g.draft_path = path
-            flash("Your session ended before this was saved. What you typed has been kept: "
-                  "sign in again to carry on.", "info")
+            flash(
+                "Your session ended before this was saved. What you typed has been kept: sign in again to carry on.",
+                "info",
+            )
             return
         flash("Your session ended. Please sign in again.", "info")

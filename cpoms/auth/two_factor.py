@@ -5,6 +5,7 @@ drifts), and only for a step later than the last one used: a code seen over a
 shoulder cannot be used again. Recovery codes are random, so a SHA-256 of each is
 all that is kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -70,7 +71,7 @@ def qr_svg(uri: str) -> Markup:
 
 def grouped(secret: str) -> str:
     """The secret in fours, easier to type into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def _digits(code: str) -> str:
@@ -92,8 +93,10 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
 # What became of a one-time code: taken; right, but its 30 seconds (or later ones) already
 # used, so only the next code will do; or wrong.
 ACCEPTED, ALREADY_USED, WRONG = "accepted", "already_used", "wrong"
-CODE_USED = ("That code has already been used: each code works once. Wait for your app to show the next "
-             "code (a new one every 30 seconds), then enter that.")
+CODE_USED = (
+    "That code has already been used: each code works once. Wait for your app to show the next "
+    "code (a new one every 30 seconds), then enter that."
+)
 
 
 def check_code(user: User, code: str, secret: str | None = None) -> str:
@@ -106,8 +109,7 @@ def check_code(user: User, code: str, secret: str | None = None) -> str:
     table = User.__table__
     result = db.session.execute(
         update(table)
-        .where(table.c.id == user.id,
-               or_(table.c.totp_last_step.is_(None), table.c.totp_last_step < step))
+        .where(table.c.id == user.id, or_(table.c.totp_last_step.is_(None), table.c.totp_last_step < step))
         .values(totp_last_step=step)
     )
     db.session.expire(user, ["totp_last_step"])
@@ -153,8 +155,11 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     result = db.session.execute(
         update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == hash_recovery_code(code),
-               RecoveryCode.used_at.is_(None))
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == hash_recovery_code(code),
+            RecoveryCode.used_at.is_(None),
+        )
         .values(used_at=now_utc())
         .execution_options(synchronize_session=False)
     )

@@ -4,6 +4,7 @@ The draft lives on the server, for the signed-in user only (cpoms/drafts.py says
 why not the browser); the page it was typed on gives it back until the form is
 saved, after a reload, in a new tab, or after signing in again.
 """
+
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 

@@ -4,6 +4,7 @@ Both outlines share one 200 x 440 drawing. On the front view the child's right i
 on the viewer's left; on the back view it is on the viewer's right. Each area has a
 centre: a mark placed by choosing an area goes there, and a mark placed on the
 picture is named after the nearest area."""
+
 from __future__ import annotations
 
 import math
@@ -15,10 +16,10 @@ VIEWS = {"front": "Front", "back": "Back"}
 
 @dataclass(frozen=True)
 class Area:
-    key: str     # "front-left-forearm"
-    view: str    # front or back
-    label: str   # "left forearm"
-    x: float     # the centre, in the drawing's units
+    key: str  # "front-left-forearm"
+    view: str  # front or back
+    label: str  # "left forearm"
+    x: float  # the centre, in the drawing's units
     y: float
 
     @property
@@ -28,10 +29,15 @@ class Area:
 
 def _sided(view: str, name: str, x_left_of_viewer: float, y: float) -> list[Area]:
     """A pair of areas, the child's right and left, placed for this view."""
-    right_x, left_x = (x_left_of_viewer, WIDTH - x_left_of_viewer) if view == "front" else \
-        (WIDTH - x_left_of_viewer, x_left_of_viewer)
-    return [Area(f"{view}-right-{name.replace(' ', '-')}", view, f"right {name}", right_x, y),
-            Area(f"{view}-left-{name.replace(' ', '-')}", view, f"left {name}", left_x, y)]
+    right_x, left_x = (
+        (x_left_of_viewer, WIDTH - x_left_of_viewer)
+        if view == "front"
+        else (WIDTH - x_left_of_viewer, x_left_of_viewer)
+    )
+    return [
+        Area(f"{view}-right-{name.replace(' ', '-')}", view, f"right {name}", right_x, y),
+        Area(f"{view}-left-{name.replace(' ', '-')}", view, f"left {name}", left_x, y),
+    ]
 
 
 def _areas() -> list[Area]:
@@ -50,8 +56,16 @@ def _areas() -> list[Area]:
         Area("back-lower-back", "back", "lower back", 100, 185),
         Area("back-buttocks", "back", "buttocks", 100, 232),
     ]
-    limbs = [("shoulder", 70, 104), ("upper arm", 52, 140), ("forearm", 44, 200), ("hand", 44, 248),
-             ("thigh", 84, 285), ("knee", 85, 332), ("lower leg", 86, 372), ("foot", 84, 414)]
+    limbs = [
+        ("shoulder", 70, 104),
+        ("upper arm", 52, 140),
+        ("forearm", 44, 200),
+        ("hand", 44, 248),
+        ("thigh", 84, 285),
+        ("knee", 85, 332),
+        ("lower leg", 86, 372),
+        ("foot", 84, 414),
+    ]
     for view, listed in (("front", front), ("back", back)):
         for name, x, y in limbs:
             if view == "back" and name == "knee":

@@ -3,6 +3,7 @@
 Each row has an area (a select, which works without JavaScript and from the
 keyboard) and a description; a mark placed by tapping the picture also sends its
 exact place (x and y, fractions of the drawing). Rows left wholly empty are ignored."""
+
 from __future__ import annotations
 
 import math
@@ -20,6 +21,7 @@ FIELDS = ("mark_area", "mark_x", "mark_y", "mark_note")
 @dataclass
 class MarkRow:
     """One posted row, kept as typed so the form can show it again."""
+
     area: str = ""
     x: str = ""
     y: str = ""

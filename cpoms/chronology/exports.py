@@ -4,6 +4,7 @@ An export is about one child: other pupils on a shared entry, and their names
 where the narrative uses them, become "another pupil". Readers who see pupils
 by initials (governors, trust representatives) get initials in the export too.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,10 @@ def shown_ids(page: Page) -> dict[str, list[int]]:
         entries = page.items
         follow_ups = [fu.id for e in entries for fu in shown_follow_ups(e, page.filters, page.key_ids)]
         return {"entries": [e.id for e in entries], "follow_ups": follow_ups}
-    return {"entries": [t.id for kind, t in page.items if kind == "entry"],
-            "follow_ups": [t.id for kind, t in page.items if kind == "follow_up"]}
+    return {
+        "entries": [t.id for kind, t in page.items if kind == "entry"],
+        "follow_ups": [t.id for kind, t in page.items if kind == "follow_up"],
+    }
 
 
 class Redactor:
@@ -72,13 +75,36 @@ def rows(page: Page):
 
 
 # Information sharing and tasks (issue 4): their columns, filled by sharing_and_task_cells().
-SHARING_AND_TASK_HEADER = ["Shared with", "What was shared", "Why shared", "Lawful basis or reason",
-                           "Consent sought", "Task for", "Task due by", "Task done"]
+SHARING_AND_TASK_HEADER = [
+    "Shared with",
+    "What was shared",
+    "Why shared",
+    "Lawful basis or reason",
+    "Consent sought",
+    "Task for",
+    "Task due by",
+    "Task done",
+]
 
 
-CSV_HEADER = ["When (UK time)", "What", "Entry", "Category", "How it reached the school", "Status",
-              "Recorded by", "Text", "Child's words", "Also about", "Key event", "Risk level",
-              "Agency", "Reason", *SHARING_AND_TASK_HEADER, "Pupil's role"]
+CSV_HEADER = [
+    "When (UK time)",
+    "What",
+    "Entry",
+    "Category",
+    "How it reached the school",
+    "Status",
+    "Recorded by",
+    "Text",
+    "Child's words",
+    "Also about",
+    "Key event",
+    "Risk level",
+    "Agency",
+    "Reason",
+    *SHARING_AND_TASK_HEADER,
+    "Pupil's role",
+]
 
 
 def csv_text(pupil: Pupil, page: Page) -> str:
@@ -89,21 +115,56 @@ def csv_text(pupil: Pupil, page: Page) -> str:
     for kind, entry, fu in rows(page):
         common = [entry.id, _categories(entry), Source.LABELS.get(entry.source, entry.source), _status(entry)]
         if fu is None:
-            cells = [uk_datetime(entry.occurred_at), "Entry", *common, entry.recorded_by.name,
-                     redactor.text(entry.narrative, entry), redactor.text(entry.child_words, entry),
-                     redactor.also_about(entry), "", "", "", "", *[""] * len(SHARING_AND_TASK_HEADER)]
+            cells = [
+                uk_datetime(entry.occurred_at),
+                "Entry",
+                *common,
+                entry.recorded_by.name,
+                redactor.text(entry.narrative, entry),
+                redactor.text(entry.child_words, entry),
+                redactor.also_about(entry),
+                "",
+                "",
+                "",
+                "",
+                *[""] * len(SHARING_AND_TASK_HEADER),
+            ]
         else:
-            agency = redactor.text(" ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"])), entry)
-            cells = [uk_datetime(fu.occurred_at), fu.label, *common, fu.author.name,
-                     redactor.text(fu.text, entry), "", "", "Yes" if fu.id in page.key_ids else "",
-                     Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""), agency,
-                     redactor.text(fu.reason, entry), *sharing_and_task_cells(fu, entry, redactor)]
+            agency = redactor.text(
+                " ".join(filter(None, [fu.agency_name, fu.agency_reference and f"(ref. {fu.agency_reference})"])), entry
+            )
+            cells = [
+                uk_datetime(fu.occurred_at),
+                fu.label,
+                *common,
+                fu.author.name,
+                redactor.text(fu.text, entry),
+                "",
+                "",
+                "Yes" if fu.id in page.key_ids else "",
+                Kind.RISK_LEVELS.get(fu.risk_level, fu.risk_level or ""),
+                agency,
+                redactor.text(fu.reason, entry),
+                *sharing_and_task_cells(fu, entry, redactor),
+            ]
         role = entry.role_of(pupil.id)
         writer.writerow([spreadsheet_safe(c) for c in cells] + [role])
         for fix in amendments_of(entry, fu):
             what = "Amendment to the entry" if fu is None else f"Amendment to: {fu.label}"
-            cells = [uk_datetime(fix.created_at), what, *common, fix.author.name, redactor.text(fix.text, entry),
-                     "", "", "", "", "", redactor.text(fix.reason, entry), *[""] * len(SHARING_AND_TASK_HEADER)]
+            cells = [
+                uk_datetime(fix.created_at),
+                what,
+                *common,
+                fix.author.name,
+                redactor.text(fix.text, entry),
+                "",
+                "",
+                "",
+                "",
+                "",
+                redactor.text(fix.reason, entry),
+                *[""] * len(SHARING_AND_TASK_HEADER),
+            ]
             writer.writerow([spreadsheet_safe(c) for c in cells] + [role])
     return out.getvalue()
 
@@ -138,7 +199,9 @@ def csv_response(pupil: Pupil, page: Page):
 def date_range(page: Page) -> str:
     f = page.filters
     if f.date_from or f.date_to:
-        return f"{uk_date(f.date_from) if f.date_from else 'the start'} to {uk_date(f.date_to) if f.date_to else 'today'}"
+        return (
+            f"{uk_date(f.date_from) if f.date_from else 'the start'} to {uk_date(f.date_to) if f.date_to else 'today'}"
+        )
     times = [fu.occurred_at if fu else entry.occurred_at for _, entry, fu in rows(page)]
     if not times:
         return "no entries"
@@ -148,9 +211,15 @@ def date_range(page: Page) -> str:
 def pdf_html(pupil: Pupil, page: Page) -> str:
     redactor = Redactor(pupil)
     return render_template(
-        "chronology/export.html", pupil=pupil, chronology=page, rows=list(rows(page)),
-        consent_words=consent_words, task_done_words=task_done_words,
-        redactor=redactor, date_range=date_range(page), exported_at=uk_datetime(now_utc()),
+        "chronology/export.html",
+        pupil=pupil,
+        chronology=page,
+        rows=list(rows(page)),
+        consent_words=consent_words,
+        task_done_words=task_done_words,
+        redactor=redactor,
+        date_range=date_range(page),
+        exported_at=uk_datetime(now_utc()),
         amendments_of=amendments_of,
     )
 
@@ -169,6 +238,7 @@ def pdf_response(pupil: Pupil, page: Page):
 
 # --- information sharing and tasks (issue 4, items 5 and 6) ---------------------------
 
+
 def consent_words(fu) -> str:
     if fu.kind != Kind.INFO_SHARING:
         return ""
@@ -184,9 +254,12 @@ def task_done_words(task) -> str:
 def sharing_and_task_cells(fu, entry: Entry, redactor: Redactor) -> list[str]:
     task = fu.task
     return [
-        redactor.text(fu.shared_with, entry), redactor.text(fu.shared_what, entry),
-        redactor.text(fu.share_purpose, entry), redactor.text(fu.share_basis, entry),
+        redactor.text(fu.shared_with, entry),
+        redactor.text(fu.shared_what, entry),
+        redactor.text(fu.share_purpose, entry),
+        redactor.text(fu.share_basis, entry),
         redactor.text(consent_words(fu), entry),
-        task.assignee.name if task else "", uk_date(task.due_on) if task else "",
+        task.assignee.name if task else "",
+        uk_date(task.due_on) if task else "",
         task_done_words(task) if task else "",
     ]

@@ -6,6 +6,7 @@ follow-ups together, so a follow-up months after its entry sits where it
 happened. Each page costs the same few queries however long the chronology is:
 the page's ids first (narrow columns), then the rows for those ids only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -124,9 +125,12 @@ def _entry_ids(user, pupil: Pupil, f: Filters):
 def _timeline_ids(user, pupil: Pupil, f: Filters):
     """Entries and follow-ups as (kind, id, when): one sortable list."""
     follow_ups = _entries_of(
-        user, pupil, f,
+        user,
+        pupil,
+        f,
         select(literal("follow_up").label("kind"), FollowUp.id.label("id"), FollowUp.occurred_at.label("at"))
-        .select_from(FollowUp).join(Entry, Entry.id == FollowUp.entry_id),
+        .select_from(FollowUp)
+        .join(Entry, Entry.id == FollowUp.entry_id),
     ).where(*f.between(FollowUp.occurred_at), *_follow_up_filters(f))
     if f.about_follow_ups:
         return follow_ups
@@ -170,19 +174,31 @@ def _load(rows, f: Filters) -> list:
         ids = [r.id for r in rows]
         if not ids:
             return []
-        by_id = {e.id: e for e in db.session.scalars(
-            select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *EVOLVED, *ENTRY_PARTS)
-        ).unique()}
+        by_id = {
+            e.id: e
+            for e in db.session.scalars(
+                select(Entry).where(Entry.id.in_(ids)).options(selectinload(Entry.follow_ups), *EVOLVED, *ENTRY_PARTS)
+            ).unique()
+        }
         return [by_id[i] for i in ids]
     follow_up_ids = [r.id for r in rows if r.kind == "follow_up"]
-    follow_ups = {fu.id: fu for fu in db.session.scalars(
-        select(FollowUp).where(FollowUp.id.in_(follow_up_ids))
-    ).unique()} if follow_up_ids else {}
+    follow_ups = (
+        {fu.id: fu for fu in db.session.scalars(select(FollowUp).where(FollowUp.id.in_(follow_up_ids))).unique()}
+        if follow_up_ids
+        else {}
+    )
     # The page's entries and the entries of its follow-ups, in one query.
     entry_ids = {r.id for r in rows if r.kind == "entry"} | {fu.entry_id for fu in follow_ups.values()}
-    entries = {e.id: e for e in db.session.scalars(
-        select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED, *ENTRY_PARTS)
-        ).unique()} if entry_ids else {}
+    entries = (
+        {
+            e.id: e
+            for e in db.session.scalars(
+                select(Entry).where(Entry.id.in_(entry_ids)).options(*EVOLVED, *ENTRY_PARTS)
+            ).unique()
+        }
+        if entry_ids
+        else {}
+    )
     for fu in follow_ups.values():
         # Hand each follow-up its entry as loaded here: the session holds objects weakly, and
         # an entry shown only through its follow-ups would otherwise be loaded again, bare.
@@ -227,5 +243,4 @@ def everything(user, pupil: Pupil, f: Filters) -> Page:
 
 def shown_follow_ups(entry: Entry, f: Filters, key_ids) -> list[FollowUp]:
     """An entry's follow-ups in the grouped view, narrowed by the follow-up filters."""
-    return [fu for fu in entry.follow_ups
-            if (not f.kind or fu.kind == f.kind) and (not f.key_only or fu.id in key_ids)]
+    return [fu for fu in entry.follow_ups if (not f.kind or fu.kind == f.kind) and (not f.key_only or fu.id in key_ids)]

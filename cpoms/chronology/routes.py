@@ -6,6 +6,7 @@ logged; without a page asked for, the reader lands on the latest page (what
 happened most recently, in order) and pages back through "Earlier entries".
 With htmx, reaching the end of a page fetches the next one into place.
 """
+
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -40,8 +41,9 @@ def show(pupil_id: int):
     categories = _categories()
     filters = _filters(request.args, categories)
     page = page_of(current_user, pupil, filters, request.args.get("page", type=int))
-    audit.record(audit.VIEW_CHRONOLOGY, pupil=pupil, category=filters.category_id, page=page.page,
-                 **exports.shown_ids(page))
+    audit.record(
+        audit.VIEW_CHRONOLOGY, pupil=pupil, category=filters.category_id, page=page.page, **exports.shown_ids(page)
+    )
     more = wants_partial() and request.headers.get("HX-Trigger") == MORE_TRIGGER
     return render(
         "chronology/show.html",

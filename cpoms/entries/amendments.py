@@ -1,6 +1,7 @@
 """Amendments: a correction appended to an entry's narrative or to a follow-up,
 with its reason. Nothing saved is rewritten: the original stays, marked as
 amended, and the correction is shown beneath it (who, when, why)."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -16,12 +17,17 @@ NARRATIVE = "narrative"
 
 
 def amend(user: User, entry: Entry, follow_up: FollowUp | None, text: str, reason: str) -> Amendment:
-    row = Amendment(entry=entry, follow_up_id=follow_up.id if follow_up else None, author=user,
-                    created_at=now_utc(), text=text.strip(), reason=reason.strip())
+    row = Amendment(
+        entry=entry,
+        follow_up_id=follow_up.id if follow_up else None,
+        author=user,
+        created_at=now_utc(),
+        text=text.strip(),
+        reason=reason.strip(),
+    )
     db.session.add(row)
     db.session.flush()
-    audit.record(audit.AMEND, entry=entry, user=user, amendment=row.id,
-                 follow_up=follow_up.id if follow_up else None)
+    audit.record(audit.AMEND, entry=entry, user=user, amendment=row.id, follow_up=follow_up.id if follow_up else None)
     return row
 
 
@@ -45,9 +51,13 @@ def form_for(entry: Entry, posted: bool = False) -> AmendmentForm | None:
     if not allowed:
         return None
     form = AmendmentForm() if posted else AmendmentForm(formdata=None)
-    form.target.choices = choices([
-        ("", "Choose what to correct"),
-        *((key, "What happened (the account first recorded)" if fu is None else _label(fu))
-          for key, fu in allowed.items()),
-    ])
+    form.target.choices = choices(
+        [
+            ("", "Choose what to correct"),
+            *(
+                (key, "What happened (the account first recorded)" if fu is None else _label(fu))
+                for key, fu in allowed.items()
+            ),
+        ]
+    )
     return form

@@ -1,6 +1,7 @@
 """Later categorisation: the safeguarding team adds a category to an entry
 ("now also: safeguarding") with its reason. The category the entry was recorded
 as never changes; an alerting category alerts the team as creating the entry does."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -26,7 +27,9 @@ def add_category(user: User, entry: Entry, category: Category, reason: str) -> E
 def addable(entry: Entry) -> list[Category]:
     """Active categories the entry has neither been recorded as nor been given since."""
     taken = {entry.category_id, *(c.category_id for c in entry.later_categories)}
-    active = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name))
+    active = db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name)
+    )
     return [c for c in active if c.id not in taken]
 
 
@@ -41,4 +44,5 @@ def form_for(entry: Entry, posted: bool = False) -> LaterCategoryForm | None:
 def alerts_team(entry: Entry) -> bool:
     """Whether the entry's category, or one added later, alerts the safeguarding team."""
     return entry.category.alerts_safeguarding_team or any(
-        c.category.alerts_safeguarding_team for c in entry.later_categories)
+        c.category.alerts_safeguarding_team for c in entry.later_categories
+    )

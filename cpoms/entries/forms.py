@@ -42,9 +42,7 @@ class ReviewForm(BaseForm):
 
 
 class CloseForm(BaseForm):
-    outcome = TextAreaField(
-        "Final outcome", validators=[DataRequired("Record the outcome before closing."), LONG]
-    )
+    outcome = TextAreaField("Final outcome", validators=[DataRequired("Record the outcome before closing."), LONG])
     rationale = TextAreaField(
         "Why it can be closed now", validators=[DataRequired("Give the reason it can be closed now."), LONG]
     )
@@ -52,27 +50,37 @@ class CloseForm(BaseForm):
 
 class ReopenForm(BaseForm):
     reason = TextAreaField(
-        "Why is this being reopened?", validators=[DataRequired("Give the reason for reopening."), LONG],
+        "Why is this being reopened?",
+        validators=[DataRequired("Give the reason for reopening."), LONG],
         id="reopen-reason",  # the follow-up form beside it has a "reason" too: ids must differ
     )
 
 
 # --- concerns that evolve: later categories, amendments, linked entries ------------
 
+
 class LaterCategoryForm(OnceForm):
     # Ids of their own: the entry page holds several forms with a "reason".
-    category = SelectField("Category to add", validators=[InputRequired("Choose the category to add.")],
-                           id="later_category")
-    reason = TextAreaField("Why it now also belongs in this category", id="category_reason",
-                           validators=[DataRequired("Give the reason for adding this category."), LONG])
+    category = SelectField(
+        "Category to add", validators=[InputRequired("Choose the category to add.")], id="later_category"
+    )
+    reason = TextAreaField(
+        "Why it now also belongs in this category",
+        id="category_reason",
+        validators=[DataRequired("Give the reason for adding this category."), LONG],
+    )
 
 
 class AmendmentForm(OnceForm):
-    target = SelectField("What are you correcting?", validators=[InputRequired("Choose what you are correcting.")],
-                         id="amend_target")
+    target = SelectField(
+        "What are you correcting?", validators=[InputRequired("Choose what you are correcting.")], id="amend_target"
+    )
     text = TextAreaField("The correction", validators=[DataRequired("Write the correction."), LONG], id="amend_text")
-    reason = TextAreaField("Why it needs correcting", id="amend_reason",
-                           validators=[DataRequired("Give the reason for the correction."), LONG])
+    reason = TextAreaField(
+        "Why it needs correcting",
+        id="amend_reason",
+        validators=[DataRequired("Give the reason for the correction."), LONG],
+    )
 
 
 NOT_A_NUMBER = "Type the entry number in digits, for example 42."
@@ -80,10 +88,14 @@ NOT_A_NUMBER = "Type the entry number in digits, for example 42."
 
 class LinkForm(OnceForm):
     other = SelectField("Another entry about the same pupil", validators=[Optional()], id="link_other")
-    number = StringField("Or the entry number", validators=[Optional(), Length(max=12, message=NOT_A_NUMBER)],
-                         id="link_number")
-    reason = TextAreaField("How the entries are related", id="link_reason",
-                           validators=[DataRequired("Give the reason for linking these entries."), LONG])
+    number = StringField(
+        "Or the entry number", validators=[Optional(), Length(max=12, message=NOT_A_NUMBER)], id="link_number"
+    )
+    reason = TextAreaField(
+        "How the entries are related",
+        id="link_reason",
+        validators=[DataRequired("Give the reason for linking these entries."), LONG],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

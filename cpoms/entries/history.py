@@ -1,5 +1,6 @@
 """An entry's status history: opened, reviewed, closed and reopened, by whom,
 when and why, read from the entry and its follow-ups (nothing stored twice)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,6 +30,13 @@ def _why(follow_up) -> list[tuple[str, str]]:
 
 def status_history(entry: Entry) -> list[Change]:
     opened = Change("Opened", entry.recorded_by, entry.created_at, [])
-    return [opened, *(Change(CHANGES[fu.kind], fu.author, fu.created_at,
-                             [(label, text) for label, text in _why(fu) if text], fu.id)
-                      for fu in entry.follow_ups if fu.kind in CHANGES)]
+    return [
+        opened,
+        *(
+            Change(
+                CHANGES[fu.kind], fu.author, fu.created_at, [(label, text) for label, text in _why(fu) if text], fu.id
+            )
+            for fu in entry.follow_ups
+            if fu.kind in CHANGES
+        ),
+    ]

@@ -1,5 +1,6 @@
 """Linked entries: the safeguarding team links related entries of one school,
 with the reason. A link is stored once and shown on both entries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,17 +36,23 @@ def links_of(entry: Entry) -> list[Link]:
     """Both directions, only to entries this user may read: one query."""
     other_id = case((EntryLink.entry_id == entry.id, EntryLink.other_entry_id), else_=EntryLink.entry_id)
     rows = db.session.execute(
-        select(EntryLink, Entry).join(Entry, Entry.id == other_id)
-        .where(or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id),
-               policy.visible_entries(current_user))
+        select(EntryLink, Entry)
+        .join(Entry, Entry.id == other_id)
+        .where(
+            or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id),
+            policy.visible_entries(current_user),
+        )
         .order_by(EntryLink.linked_at, EntryLink.id)
     ).unique()
     return [Link(other, link.reason, link.linked_by, link.linked_at) for link, other in rows]
 
 
 def _linked_ids(entry: Entry) -> set[int]:
-    rows = db.session.execute(select(EntryLink.entry_id, EntryLink.other_entry_id).where(
-        or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id)))
+    rows = db.session.execute(
+        select(EntryLink.entry_id, EntryLink.other_entry_id).where(
+            or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id)
+        )
+    )
     return {i for pair in rows for i in pair} - {entry.id}
 
 
@@ -72,9 +79,15 @@ def candidates(entry: Entry, exclude: set[int]) -> list[Entry]:
     """The same pupils' other entries this user may read, most recent first."""
     shared = select(EntryPupil.entry_id).where(EntryPupil.pupil_id.in_([p.id for p in entry.pupils]))
     rows = db.session.scalars(
-        select(Entry).where(Entry.id.in_(shared), Entry.id != entry.id, Entry.school_id == entry.school_id,
-                            policy.visible_entries(current_user))
-        .order_by(Entry.occurred_at.desc(), Entry.id.desc()).limit(CANDIDATES)
+        select(Entry)
+        .where(
+            Entry.id.in_(shared),
+            Entry.id != entry.id,
+            Entry.school_id == entry.school_id,
+            policy.visible_entries(current_user),
+        )
+        .order_by(Entry.occurred_at.desc(), Entry.id.desc())
+        .limit(CANDIDATES)
     ).unique()
     return [e for e in rows if e.id not in exclude]
 
@@ -92,6 +105,10 @@ def form_for(entry: Entry, links: list[Link], posted: bool = False, choosing: bo
     form = LinkForm() if posted else LinkForm(formdata=None)
     form.choosing, form.asked = posted or choosing, choosing and not posted
     offered = candidates(entry, {l.other.id for l in links}) if form.choosing else []
-    form.other.choices = choices([("", "Choose an entry" if offered else "No other entries about these pupils to link"),
-                                  *((str(e.id), _label(e)) for e in offered)])
+    form.other.choices = choices(
+        [
+            ("", "Choose an entry" if offered else "No other entries about these pupils to link"),
+            *((str(e.id), _label(e)) for e in offered),
+        ]
+    )
     return form

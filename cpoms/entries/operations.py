@@ -1,5 +1,6 @@
 """Everything appended to an entry after it was saved. Each function adds a
 follow-up, moves the entry's state on, writes the audit row and flushes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,13 +19,23 @@ class WrongState(Exception):
     """The entry is not in a state where this makes sense (closing a closed entry)."""
 
 
-def add_follow_up(author: User, entry: Entry, kind: str, text: str,
-                  occurred_at: datetime | None = None, recorded_at: datetime | None = None,
-                  **fields) -> FollowUp:
+def add_follow_up(
+    author: User,
+    entry: Entry,
+    kind: str,
+    text: str,
+    occurred_at: datetime | None = None,
+    recorded_at: datetime | None = None,
+    **fields,
+) -> FollowUp:
     now = recorded_at or now_utc()
     follow_up = FollowUp(
-        entry=entry, author=author, kind=kind, text=text.strip(),
-        occurred_at=occurred_at or now, created_at=now,
+        entry=entry,
+        author=author,
+        kind=kind,
+        text=text.strip(),
+        occurred_at=occurred_at or now,
+        created_at=now,
         # Blank text is None; False (consent not sought) stays False.
         **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()},
     )

@@ -1,4 +1,5 @@
 """One entry: reading it, and everything the team appends to it."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -40,12 +41,23 @@ def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, cho
         **_evolving(entry, forms, choose_link),
     }
     context.update(forms)
-    delivery = alerts.delivery_summary([entry.id]).get(entry.id, {}) if policy.sees_alert_delivery(current_user, entry) else None
+    delivery = (
+        alerts.delivery_summary([entry.id]).get(entry.id, {})
+        if policy.sees_alert_delivery(current_user, entry)
+        else None
+    )
     failed_emails = alerts.failed_about_entry(entry.id) if policy.can_retry_alerts(current_user, entry) else 0
-    return render("entries/show.html", block="activity", status_code=status, entry=entry,
-                  delivery=delivery, failed_emails=failed_emails, conflict=conflict,
-                  shares=[] if wants_partial() else shares_of(entry),  # the header: not in the activity block
-                  **context)
+    return render(
+        "entries/show.html",
+        block="activity",
+        status_code=status,
+        entry=entry,
+        delivery=delivery,
+        failed_emails=failed_emails,
+        conflict=conflict,
+        shares=[] if wants_partial() else shares_of(entry),  # the header: not in the activity block
+        **context,
+    )
 
 
 def _evolving(entry: Entry, posted: dict, choose_link: bool) -> dict:
@@ -98,7 +110,11 @@ def add_follow_up(entry_id: int):
     files = uploads.from_request()
     if form.validate_on_submit() & files.valid:
         follow_up = operations.add_follow_up(
-            current_user, entry, form.kind.data, form.text.data, **form.sharing_values(),
+            current_user,
+            entry,
+            form.kind.data,
+            form.text.data,
+            **form.sharing_values(),
             occurred_at=form.occurred_at.utc,
             risk_level=form.risk_level.data if form.kind.data == Kind.RISK else None,
             reason=form.reason.data if form.kind.data == Kind.DECISION else None,
@@ -129,15 +145,20 @@ def review(entry_id: int):
 @bp.route("/entries/<int:entry_id>/close", methods=["POST"])
 @login_required
 def close(entry_id: int):
-    return _change_state(entry_id, CloseForm, "close_form",
-                         lambda user, entry, form: operations.close(user, entry, form.outcome.data, form.rationale.data))
+    return _change_state(
+        entry_id,
+        CloseForm,
+        "close_form",
+        lambda user, entry, form: operations.close(user, entry, form.outcome.data, form.rationale.data),
+    )
 
 
 @bp.route("/entries/<int:entry_id>/reopen", methods=["POST"])
 @login_required
 def reopen(entry_id: int):
-    return _change_state(entry_id, ReopenForm, "reopen_form",
-                         lambda user, entry, form: operations.reopen(user, entry, form.reason.data))
+    return _change_state(
+        entry_id, ReopenForm, "reopen_form", lambda user, entry, form: operations.reopen(user, entry, form.reason.data)
+    )
 
 
 def _change_state(entry_id: int, form_class, form_name: str, change):
@@ -165,6 +186,7 @@ def retry_alerts(entry_id: int):
 
 
 # --- an entry that evolves: a later category, an amendment, a link (the operations: their modules)
+
 
 @bp.route("/entries/<int:entry_id>/categories", methods=["POST"])
 @login_required

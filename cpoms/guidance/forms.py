@@ -28,16 +28,23 @@ def category_descriptions_form(categories):
 
     for category in categories:
         required = f"Write a short description of {category.name}."
-        setattr(CategoryDescriptionsForm, field_name(category), TextAreaField(
-            category.name,
-            default=category.description,
-            validators=[
-                # Sent (the default would stand in for a missing field), and not just spaces.
-                InputRequired(required), DataRequired(required),
-                Length(max=DESCRIPTION_MAX,
-                       message=f"Keep the description of {category.name} under {DESCRIPTION_MAX} characters."),
-            ],
-        ))
+        setattr(
+            CategoryDescriptionsForm,
+            field_name(category),
+            TextAreaField(
+                category.name,
+                default=category.description,
+                validators=[
+                    # Sent (the default would stand in for a missing field), and not just spaces.
+                    InputRequired(required),
+                    DataRequired(required),
+                    Length(
+                        max=DESCRIPTION_MAX,
+                        message=f"Keep the description of {category.name} under {DESCRIPTION_MAX} characters.",
+                    ),
+                ],
+            ),
+        )
     return CategoryDescriptionsForm()
 
 

@@ -1,4 +1,5 @@
 """Finding guidance pages and their versions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,12 @@ def _of(scope: Scope):
 
 
 def versions(scope: Scope, limit: int | None = None) -> list[GuidanceVersion]:
-    query = (select(GuidanceVersion).where(_of(scope))
-             .order_by(GuidanceVersion.created_at.desc(), GuidanceVersion.id.desc()).limit(limit))
+    query = (
+        select(GuidanceVersion)
+        .where(_of(scope))
+        .order_by(GuidanceVersion.created_at.desc(), GuidanceVersion.id.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 

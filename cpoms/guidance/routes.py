@@ -1,5 +1,6 @@
 """The school's recording guidance, where staff record: the page, its history,
 and the category descriptions the log form shows."""
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -68,8 +69,9 @@ def version(version_id: int):
     require(policy.can_read_guidance(current_user))
     found = guidance_version_or_404(version_id)
     scope = Scope(school=found.school, trust=found.trust)
-    return render("guidance/version.html", version=found, scope=scope,
-                  body=render_markdown(found.body), current=newest(scope))
+    return render(
+        "guidance/version.html", version=found, scope=scope, body=render_markdown(found.body), current=newest(scope)
+    )
 
 
 def _editable_scope() -> Scope:
@@ -109,9 +111,15 @@ def edit():
                 return redirect(url_for("guidance.history", **scope.args), 303)
         else:
             status = 422
-    return render("guidance/edit.html", form=form, scope=scope, current=current,
-                  inherited=starting if current is None else None, preview=preview,
-                  status_code=status)
+    return render(
+        "guidance/edit.html",
+        form=form,
+        scope=scope,
+        current=current,
+        inherited=starting if current is None else None,
+        preview=preview,
+        status_code=status,
+    )
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -123,11 +131,15 @@ def categories():
     status = 200
     if request.method == "POST":
         if form.validate():
-            changed = operations.describe_categories(
-                current_user, {c: form[field_name(c)].data.strip() for c in found})
-            flash(f"{len(changed)} description{'' if len(changed) == 1 else 's'} changed."
-                  if changed else "Nothing was changed.", "success")
+            changed = operations.describe_categories(current_user, {c: form[field_name(c)].data.strip() for c in found})
+            flash(
+                f"{len(changed)} description{'' if len(changed) == 1 else 's'} changed."
+                if changed
+                else "Nothing was changed.",
+                "success",
+            )
             return redirect(url_for("guidance.categories"), 303)
         status = 422
-    return render("guidance/categories.html", form=form,
-                  fields=[(c, form[field_name(c)]) for c in found], status_code=status)
+    return render(
+        "guidance/categories.html", form=form, fields=[(c, form[field_name(c)]) for c in found], status_code=status
+    )

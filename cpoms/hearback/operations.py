@@ -1,6 +1,7 @@
 """Telling the recorder: an email when the team has reviewed their entry, and the team's
 messages. Each function flushes, audits and queues its email in the outbox (sent once the
 request has committed); the emails (below) carry no text of the record and no names."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -34,18 +35,25 @@ def tell_recorder_reviewed(entry: Entry, reviewer: User) -> None:
 def message_recorder(author: User, entry: Entry, text: str) -> RecorderMessage:
     """Record the team's message on the entry and email the recorder that there is one
     (policy.message_recorder_refusal has said they can still read it)."""
-    message = RecorderMessage(entry_id=entry.id, school_id=entry.school_id, author_id=author.id,
-                              recipient_id=entry.recorded_by_id, text=text.strip())
+    message = RecorderMessage(
+        entry_id=entry.id,
+        school_id=entry.school_id,
+        author_id=author.id,
+        recipient_id=entry.recorded_by_id,
+        text=text.strip(),
+    )
     db.session.add(message)
     db.session.flush()
     queued = alerts.queue_about_entry(entry, _recorder(entry), MESSAGE)
     # The text stays out of the audit log, as every record's text does.
-    audit.record(audit.MESSAGE_RECORDER, entry=entry, user=author, message=message.id,
-                 alert=next(iter(queued.values()), None))
+    audit.record(
+        audit.MESSAGE_RECORDER, entry=entry, user=author, message=message.id, alert=next(iter(queued.values()), None)
+    )
     return message
 
 
 # --- the emails: what the recorder logged, when, about whose initials; a link to sign in
+
 
 def _email(alert: Alert) -> Message:
     entry = alert.entry
@@ -62,12 +70,14 @@ def _email(alert: Alert) -> Message:
         subject = f"The safeguarding team has sent you a message about your concern of {context['logged_on']}"
     else:
         subject = f"Your concern of {context['logged_on']} was reviewed by the safeguarding team"
-    return Message(subject=subject, recipients=[alert.email],
-                   body=render_template("email/recorder.txt", **context),
-                   html=render_template("email/recorder.html", **context))
+    return Message(
+        subject=subject,
+        recipients=[alert.email],
+        body=render_template("email/recorder.txt", **context),
+        html=render_template("email/recorder.html", **context),
+    )
 
 
 alerts.MESSAGES[REVIEWED] = alerts.MESSAGES[MESSAGE] = _email
 # Not alerts about a new entry: the entry page's delivery line counts the team's alerts only.
 alerts.NOT_ABOUT_THE_ENTRY = (*alerts.NOT_ABOUT_THE_ENTRY, REVIEWED, MESSAGE)
-

@@ -1,5 +1,6 @@
 """The gentle check on save: points that reviewers of school records find again and
 again. It only ever warns; the person recording decides, and a second save stands."""
+
 from __future__ import annotations
 
 import re
@@ -8,14 +9,16 @@ SHORT_WORDS = 15
 
 # Capitals that are not someone's initials: school and agency words, and short
 # words written in capitals (a child's shout quoted in the narrative).
-NOT_INITIALS = frozenset("""
+NOT_INITIALS = frozenset(
+    """
     SEN SEND SENCO SENDCO DSL DDSL SLT PE RE TA HLTA LSA MDSA SMSA ICT IT DT PSHE RSE EHCP EYFS KS
     SATS PPA PTA HT DHT CEO UK GP NHS CSC MASH LADO CAMHS ASD ADHD OT SALT CP CIN TAC TAF EHA DV FGM
     CSE CCE PCSO AM PM BST GMT TV PC ID OK WC MFL CPR DFE LA SW YOS EAL FSM PP CLA LAC PLAC
     A AN AS AT BE BY DO GO HE IF IN IS ME MY NO OF ON OR SO TO UP US WE
     ALL AND ARE BUT CAN DAD DID FOR GET GOT HAS HER HIM HIS HOW ITS LET MUM NAN NOT NOW OFF OUT SAY
     SHE THE TOO WAS WAY WHO WHY YES YOU
-""".split())
+""".split()
+)
 CAPITALS = re.compile(r"\b[A-Z]{2,3}\b")
 DOTTED = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,3}(?!\w)")
 
@@ -34,14 +37,20 @@ def initials_used(text: str) -> list[str]:
 def record_warnings(narrative: str, child_words: str | None, source: str | None) -> list[str]:
     warnings = []
     if len(narrative.split()) < SHORT_WORDS:
-        warnings.append("The account is very short. Could you add when and where it happened, "
-                        "who was there, and what you saw and heard?")
+        warnings.append(
+            "The account is very short. Could you add when and where it happened, "
+            "who was there, and what you saw and heard?"
+        )
     initials = initials_used(narrative)
     if initials:
         shown = ", ".join(initials[:5])
-        warnings.append(f"It looks as if initials are used for people ({shown}). Please write full "
-                        "names: years from now, nobody may know who initials meant.")
+        warnings.append(
+            f"It looks as if initials are used for people ({shown}). Please write full "
+            "names: years from now, nobody may know who initials meant."
+        )
     if source == "pupil_disclosure" and not (child_words or "").strip():
-        warnings.append("This is a pupil disclosure, but the child's own words are empty. If you "
-                        "can, write what the child said, exactly as they said it.")
+        warnings.append(
+            "This is a pupil disclosure, but the child's own words are empty. If you "
+            "can, write what the child said, exactly as they said it."
+        )
     return warnings

@@ -1,6 +1,7 @@
 """The optional parts of the log form: attachments and the body map. Checked with
 the form, saved with the entry (after it, in the same transaction), and shown again
 as they were when the form comes back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ class Extras:
     def from_request(cls, user: User) -> Extras:
         extras = cls(files=uploads.from_request(), marks=body_marks.from_request())
         kept = []
-        for token in request.form.getlist(staging.FIELD)[:uploads.max_files() + 1]:
+        for token in request.form.getlist(staging.FIELD)[: uploads.max_files() + 1]:
             try:
                 kept.append(staging.unstage(token, user.id))
             except ValueError:
@@ -56,8 +57,11 @@ class Extras:
     def keep_files(self, user: User) -> None:
         """The form is shown again: the good files wait on the server for the next save."""
         self.files.uploads = [
-            u if u.staged_token else uploads.Upload(u.data, u.filename, u.kind, u.sha256,
-                                                    staged_token=staging.stage(db.session, user.id, u))
+            u
+            if u.staged_token
+            else uploads.Upload(
+                u.data, u.filename, u.kind, u.sha256, staged_token=staging.stage(db.session, user.id, u)
+            )
             for u in self.files.uploads
         ]
 

@@ -21,7 +21,7 @@ class PupilRolesField(Field):
         if formdata is None:
             return
         for key in formdata:
-            pupil_id = as_id(key[len(ROLE_PREFIX):]) if key.startswith(ROLE_PREFIX) else None
+            pupil_id = as_id(key[len(ROLE_PREFIX) :]) if key.startswith(ROLE_PREFIX) else None
             if pupil_id is not None:
                 self.data[pupil_id] = formdata.get(key)
 
@@ -40,9 +40,7 @@ class LogEntryForm(OnceForm):
         choices=choices(Source.LABELS.items()),
         validators=[InputRequired("Choose how this came to your attention.")],
     )
-    occurred_at = UKDateTimeField(
-        "When did it happen?", validators=[InputRequired("Enter when it happened.")]
-    )
+    occurred_at = UKDateTimeField("When did it happen?", validators=[InputRequired("Enter when it happened.")])
     narrative = TextAreaField(
         "What happened",
         validators=[
@@ -91,7 +89,9 @@ class LogEntryForm(OnceForm):
         if len(asked) > MAX_ALERTED:
             problem = f"Alert {MAX_ALERTED} people at most. The safeguarding team can tell others."
         elif self.alert_staff.unreadable or any(i not in allowed for i in asked):
-            problem = f"Some of the staff chosen could not be found at {school_name}. Check who to alert and save again."
+            problem = (
+                f"Some of the staff chosen could not be found at {school_name}. Check who to alert and save again."
+            )
         if problem:
             self.alert_staff.errors = [problem]
             return []

@@ -39,11 +39,14 @@ def create_entry(
     db.session.add(entry)
     db.session.flush()
     # One INSERT for all the pupils: an entry about a whole class costs what one about a child does.
-    db.session.execute(insert(EntryPupil), [
-        {"entry_id": entry.id, "pupil_id": p.id, "role": roles.get(p.id, PupilRole.DEFAULT)} for p in pupils])
+    db.session.execute(
+        insert(EntryPupil),
+        [{"entry_id": entry.id, "pupil_id": p.id, "role": roles.get(p.id, PupilRole.DEFAULT)} for p in pupils],
+    )
     named = {str(p.id): roles[p.id] for p in pupils if roles.get(p.id, PupilRole.DEFAULT) != PupilRole.DEFAULT}
-    audit.record(audit.CREATE_ENTRY, entry=entry, user=recorded_by, category=category.name,
-                 **({"roles": named} if named else {}))
+    audit.record(
+        audit.CREATE_ENTRY, entry=entry, user=recorded_by, category=category.name, **({"roles": named} if named else {})
+    )
     team_alerts = alerts.queue_for_entry(entry)
     alert_staff(entry, recorded_by, list(alerted), team_alerts)
     db.session.flush()

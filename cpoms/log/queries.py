@@ -41,9 +41,7 @@ def pupils_by_id(school_ids, ids: list[int]) -> list[Pupil]:
     found = {
         p.id: p
         for p in db.session.scalars(
-            select(Pupil).where(
-                Pupil.id.in_(ids), Pupil.school_id.in_(school_ids), Pupil.active.is_(True)
-            )
+            select(Pupil).where(Pupil.id.in_(ids), Pupil.school_id.in_(school_ids), Pupil.active.is_(True))
         )
     }
     return [found[i] for i in ids if i in found]
@@ -68,6 +66,7 @@ def schools_by_id(school_ids) -> list[School]:
 
 # --- siblings and colleagues to alert -------------------------------------------------------
 
+
 def families(school_ids, pupils: list[Pupil]) -> dict[tuple[int, str], list[Pupil]]:
     """The MIS families of these pupils, as (school, family id) -> the family's pupils on
     roll at schools the user logs at, in one query whatever the number of pupils."""
@@ -77,8 +76,9 @@ def families(school_ids, pupils: list[Pupil]) -> dict[tuple[int, str], list[Pupi
     found: dict[tuple[int, str], list[Pupil]] = {}
     rows = db.session.scalars(
         select(Pupil)
-        .where(Pupil.family_id.in_({family for _, family in keys}), Pupil.school_id.in_(school_ids),
-               Pupil.active.is_(True))
+        .where(
+            Pupil.family_id.in_({family for _, family in keys}), Pupil.school_id.in_(school_ids), Pupil.active.is_(True)
+        )
         .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
     )
     for pupil in rows:
@@ -91,8 +91,7 @@ def families(school_ids, pupils: list[Pupil]) -> dict[tuple[int, str], list[Pupi
 def siblings_not_chosen(pupils: list[Pupil], family: dict[tuple[int, str], list[Pupil]]) -> dict[int, list[Pupil]]:
     """Each chosen pupil's siblings that are not on the entry yet."""
     chosen = {p.id for p in pupils}
-    return {p.id: [s for s in family.get((p.school_id, p.family_id), []) if s.id not in chosen]
-            for p in pupils}
+    return {p.id: [s for s in family.get((p.school_id, p.family_id), []) if s.id not in chosen] for p in pupils}
 
 
 def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, list[str]]]:
@@ -101,7 +100,8 @@ def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, li
     if not school_ids:
         return []
     rows = db.session.execute(
-        policy.holders_with_roles(policy.ALERTABLE, school_ids).where(User.id != recorder_id)
+        policy.holders_with_roles(policy.ALERTABLE, school_ids)
+        .where(User.id != recorder_id)
         .order_by(User.name, User.id, RoleAssignment.role)
     )
     people: dict[tuple[int, int], tuple[User, School, list[str]]] = {}
@@ -112,9 +112,9 @@ def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, li
 
 def shares_of(entry: Entry) -> list[EntryShare]:
     """Who was alerted to this entry by its recorder, with their email's fate: one query."""
-    return list(db.session.scalars(
-        select(EntryShare).where(EntryShare.entry_id == entry.id).order_by(EntryShare.id)
-    ).unique())
+    return list(
+        db.session.scalars(select(EntryShare).where(EntryShare.entry_id == entry.id).order_by(EntryShare.id)).unique()
+    )
 
 
 def shared_with(user) -> list[tuple[EntryShare, Entry]]:

@@ -1,4 +1,5 @@
 """Logging a concern: the form, and the pupil search it uses."""
+
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,17 +15,14 @@ from . import operations
 from .checks import record_warnings
 from .extras import Extras
 from .forms import MAX_PUPILS, LogEntryForm
-from .queries import (alertable_staff, families, pupils_by_id, safeguarding_contacts, search_pupils,
-                      siblings_not_chosen)
+from .queries import alertable_staff, families, pupils_by_id, safeguarding_contacts, search_pupils, siblings_not_chosen
 
 bp = Blueprint("log", __name__)
 
 
 def _categories() -> list[Category]:
     return list(
-        db.session.scalars(
-            select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name)
-        )
+        db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name))
     )
 
 
@@ -75,8 +73,9 @@ def new():
             alerted = form.validate_alerted(allowed, school.name)
         if not valid or form.alert_staff.errors:
             status = 422
-        elif form.checked.data != "1" and (warnings := record_warnings(
-                form.narrative.data, form.child_words.data, form.source.data)):
+        elif form.checked.data != "1" and (
+            warnings := record_warnings(form.narrative.data, form.child_words.data, form.source.data)
+        ):
             # Valid, but worth a second look: shown once, then a save stands as it is.
             form.checked.data = "1"
         else:
@@ -144,8 +143,13 @@ def pupil_search():
         return redirect(url_for("log.new", q=query))
     results = search_pupils(policy.loggable_school_ids(current_user), query)
     chosen = _chosen()
-    return partial("log/_pupil_results.html", results=[p for p in results if p.id not in chosen], query=query,
-                   searched=bool(query), matches_chosen=any(p.id in chosen for p in results))
+    return partial(
+        "log/_pupil_results.html",
+        results=[p for p in results if p.id not in chosen],
+        query=query,
+        searched=bool(query),
+        matches_chosen=any(p.id in chosen for p in results),
+    )
 
 
 @bp.route("/log/pupils/<int:pupil_id>")

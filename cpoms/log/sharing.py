@@ -1,5 +1,6 @@
 """Colleagues a recorder alerts when logging: an email through the outbox, and the
 right to read that one entry, recorded as an append-only share."""
+
 from __future__ import annotations
 
 from sqlalchemy import insert
@@ -17,8 +18,23 @@ def alert_staff(entry: Entry, recorded_by: User, users: list[User], team_alerts:
         return
     alert_for = alerts.queue_for_staff(entry, users, team_alerts)
     now = now_utc()
-    db.session.execute(insert(EntryShare), [
-        {"entry_id": entry.id, "user_id": user.id, "shared_by_id": recorded_by.id, "created_at": now,
-         "alert_id": alert_for[user.id]} for user in users])
-    audit.record(audit.ALERTED_STAFF, entry=entry, user=recorded_by,
-                 alerted=[user.id for user in users], names=[user.name for user in users])
+    db.session.execute(
+        insert(EntryShare),
+        [
+            {
+                "entry_id": entry.id,
+                "user_id": user.id,
+                "shared_by_id": recorded_by.id,
+                "created_at": now,
+                "alert_id": alert_for[user.id],
+            }
+            for user in users
+        ],
+    )
+    audit.record(
+        audit.ALERTED_STAFF,
+        entry=entry,
+        user=recorded_by,
+        alerted=[user.id for user in users],
+        names=[user.name for user in users],
+    )

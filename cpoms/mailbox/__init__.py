@@ -4,6 +4,7 @@ written as an .eml file in MAILBOX_DIR (instance/mailbox/) and listed at /mailbo
 It is a demo aid, on only when the dev launcher (cpoms/devserver.py) sets
 MAIL_BACKEND=mailbox and no MAIL_SERVER is configured; a real mail server wins.
 """
+
 from __future__ import annotations
 
 import email
@@ -72,8 +73,9 @@ def _read(path: Path, with_body: bool) -> Letter:
     if with_body:
         part = parsed.get_body(preferencelist=("plain",))
         body = part.get_content() if part is not None else ""
-    return Letter(name=path.stem, to=str(parsed["To"] or ""), subject=str(parsed["Subject"] or ""),
-                  sent=sent, body=body)
+    return Letter(
+        name=path.stem, to=str(parsed["To"] or ""), subject=str(parsed["Subject"] or ""), sent=sent, body=body
+    )
 
 
 def letters(limit: int = 200) -> list[Letter]:

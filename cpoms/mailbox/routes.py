@@ -7,6 +7,7 @@ reset links it holds open every account. What protects it is that it exists only
 under the dev launcher, with no mail server, and never for a request that came
 from elsewhere or through a proxy.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -21,8 +22,11 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 @bp.before_request
 def only_from_this_computer():
-    found_or_404(request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers
-                  and "Forwarded" not in request.headers)
+    found_or_404(
+        request.remote_addr in LOOPBACK
+        and "X-Forwarded-For" not in request.headers
+        and "Forwarded" not in request.headers
+    )
 
 
 @bp.route("/mailbox")

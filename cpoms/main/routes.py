@@ -43,8 +43,14 @@ def home():
         )
     shared = shared_with(current_user)
     my_tasks = my_open_tasks(current_user.id, policy.task_school_ids(current_user))
-    audit.record_excerpts({"recent": recent, "latest": latest, "shared": [entry for _, entry in shared],
-                           "tasks": [task.entry for task in my_tasks]})
+    audit.record_excerpts(
+        {
+            "recent": recent,
+            "latest": latest,
+            "shared": [entry for _, entry in shared],
+            "tasks": [task.entry for task in my_tasks],
+        }
+    )
     return render(
         "main/home.html",
         recent=recent,
@@ -52,7 +58,8 @@ def home():
         waiting=unreviewed_count(review_schools),
         undelivered=alerts.undelivered_count(review_schools),
         failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
-        mail_health=alerts.mail_health(mail_schools) if (mail_schools := policy.alert_retry_school_ids(current_user))
+        mail_health=alerts.mail_health(mail_schools)
+        if (mail_schools := policy.alert_retry_school_ids(current_user))
         else None,
         shared=shared,
         my_tasks=my_tasks,

@@ -1,6 +1,7 @@
 """Backup and restore of the SQLite database with SQLite's online backup API: the
 copy is one consistent moment even while the app writes. PostgreSQL has its own
 tools (pg_dump, pg_restore: see the README), so these refuse it."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,10 @@ class BackupProblem(Exception):
 
 def database_file(url: URL) -> Path:
     if url.get_backend_name() != "sqlite":
-        raise BackupProblem(f"The database is {url.get_backend_name()}, not SQLite: use pg_dump and "
-                            "pg_restore for PostgreSQL (see the README, 'Backup and restore').")
+        raise BackupProblem(
+            f"The database is {url.get_backend_name()}, not SQLite: use pg_dump and "
+            "pg_restore for PostgreSQL (see the README, 'Backup and restore')."
+        )
     if not url.database or url.database == ":memory:":
         raise BackupProblem("The database is in memory: there is no file to back up or restore.")
     return Path(url.database)
@@ -41,8 +44,10 @@ def restore(url: URL, src: Path, force: bool = False) -> None:
     target = database_file(url)
     _check_backup(src)
     if not force and _has_tables(target):
-        raise BackupProblem(f"The database {target} already holds data: add --force to replace it "
-                            "(stop the app first, and back it up if in doubt).")
+        raise BackupProblem(
+            f"The database {target} already holds data: add --force to replace it "
+            "(stop the app first, and back it up if in doubt)."
+        )
     _copy(src, target)
 
 

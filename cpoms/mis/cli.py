@@ -1,4 +1,5 @@
 """flask import-pupils, import-staff, backup and restore: the MIS import and the database copy from the command line."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,10 +39,15 @@ def import_pupils_command(file: Path, slug: str, dry_run: bool, partial: bool) -
 @click.command("import-staff")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--school", "slug", required=True, help="The school's slug.")
-@click.option("--as", "admin_email", required=True, metavar="EMAIL",
-              help="The email of the school's administrator who gives these roles. The import acts with "
-                   "their authority, under the same rules as the users page: nobody gives themselves a role, "
-                   "and a row asking for a role they could not give there is an error. The audit log names them.")
+@click.option(
+    "--as",
+    "admin_email",
+    required=True,
+    metavar="EMAIL",
+    help="The email of the school's administrator who gives these roles. The import acts with "
+    "their authority, under the same rules as the users page: nobody gives themselves a role, "
+    "and a row asking for a role they could not give there is an error. The audit log names them.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @with_appcontext
 def import_staff_command(file: Path, slug: str, admin_email: str, dry_run: bool) -> None:
@@ -80,8 +86,9 @@ def _rows(parse, file: Path):
         raise click.ClickException(f"{file.name}: {problem}") from None
 
 
-def _finish(plan, kind: imports.ImportKind, school: School, file: Path, dry_run: bool, by: User | None = None,
-            **detail) -> None:
+def _finish(
+    plan, kind: imports.ImportKind, school: School, file: Path, dry_run: bool, by: User | None = None, **detail
+) -> None:
     for outcome in plan.of(pupils.ERROR):
         click.echo(f"line {outcome.line}: {outcome.detail}", err=True)
     counts = plan.counts()

@@ -1,5 +1,6 @@
 """Reading a CSV file exported from an MIS (SIMS, Arbor, Bromcom): whatever its
 encoding, whatever order and spelling its headings come in."""
+
 from __future__ import annotations
 
 import codecs
@@ -30,7 +31,7 @@ def decode(data: bytes) -> str:
     """UTF-8 (with or without the byte order mark Excel writes), else Windows-1252,
     which is what an MIS export opened and saved in Excel on Windows usually is."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -39,8 +40,10 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise FileProblem(f"Line {line} has characters that are neither UTF-8 nor Windows-1252: "
-                          "save the file from the MIS as CSV (UTF-8) and try again.") from None
+        raise FileProblem(
+            f"Line {line} has characters that are neither UTF-8 nor Windows-1252: "
+            "save the file from the MIS as CSV (UTF-8) and try again."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ def read(text: str, columns: tuple[Column, ...]) -> list[Row]:
                 rows.append(_row(start, cells, headings, positions))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise FileProblem(f"Line {reader.line_num} could not be read as CSV ({error}): "
-                          "check for a stray quotation mark.") from None
+        raise FileProblem(
+            f"Line {reader.line_num} could not be read as CSV ({error}): check for a stray quotation mark."
+        ) from None
     return rows
 
 
@@ -86,8 +90,7 @@ def _positions(headings: list[str], columns: tuple[Column, ...]) -> dict[str, in
             missing.append(column.label)
     if missing:
         shown = ", ".join(h.strip() for h in headings if h.strip())[:300]
-        raise FileProblem(f"Line 1: the file has no column for {_join(missing)}. "
-                          f"Its headings are: {shown}.")
+        raise FileProblem(f"Line 1: the file has no column for {_join(missing)}. Its headings are: {shown}.")
     return positions
 
 

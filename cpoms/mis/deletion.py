@@ -19,6 +19,7 @@ retention_deletion_grants, or the pupil named in retention_deletion_pupil_grants
 (append_only.RETENTION_GRANTED), which this function fills and empties again before
 the commit. The audit log keeps the proposal, the
 confirmation and the counts, with the pupil's id, never a name or a narrative."""
+
 from __future__ import annotations
 
 import json
@@ -29,15 +30,23 @@ from .. import audit
 from ..attachments import storage
 from ..extensions import db
 from ..models import (
-    Attachment, Draft, Entry, EntryPupil, Pupil, RetentionDeletion, RetentionDeletionGrant,
-    RetentionDeletionPupilGrant, User,
+    Attachment,
+    Draft,
+    Entry,
+    EntryPupil,
+    Pupil,
+    RetentionDeletion,
+    RetentionDeletionGrant,
+    RetentionDeletionPupilGrant,
+    User,
 )
 from ..timefmt import now_utc
 
 
 def propose(admin: User, pupil: Pupil, reason: str) -> RetentionDeletion:
-    proposal = RetentionDeletion(pupil_id=pupil.id, school_id=pupil.school_id, reason=reason,
-                                 proposed_by_id=admin.id, proposed_at=now_utc())
+    proposal = RetentionDeletion(
+        pupil_id=pupil.id, school_id=pupil.school_id, reason=reason, proposed_by_id=admin.id, proposed_at=now_utc()
+    )
     db.session.add(proposal)
     db.session.flush()
     audit.record(audit.RETENTION_DELETION_PROPOSED, pupil=pupil, user=admin, proposal_id=proposal.id)
@@ -45,13 +54,24 @@ def propose(admin: User, pupil: Pupil, reason: str) -> RetentionDeletion:
 
 
 def pending_for(pupil_ids) -> dict[int, RetentionDeletion]:
-    return {p.pupil_id: p for p in db.session.scalars(select(RetentionDeletion).where(
-        RetentionDeletion.pupil_id.in_(pupil_ids), RetentionDeletion.confirmed_at.is_(None)))}
+    return {
+        p.pupil_id: p
+        for p in db.session.scalars(
+            select(RetentionDeletion).where(
+                RetentionDeletion.pupil_id.in_(pupil_ids), RetentionDeletion.confirmed_at.is_(None)
+            )
+        )
+    }
 
 
 def withdraw(user: User, proposal: RetentionDeletion) -> None:
-    audit.record(audit.RETENTION_DELETION_WITHDRAWN, pupil_id=proposal.pupil_id, school_id=proposal.school_id,
-                 user=user, proposal_id=proposal.id)
+    audit.record(
+        audit.RETENTION_DELETION_WITHDRAWN,
+        pupil_id=proposal.pupil_id,
+        school_id=proposal.school_id,
+        user=user,
+        proposal_id=proposal.id,
+    )
     db.session.delete(proposal)
     db.session.flush()
 
@@ -59,10 +79,15 @@ def withdraw(user: User, proposal: RetentionDeletion) -> None:
 def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     """Delete the pupil's records; returns how many rows of each table went, or None
     when another confirmation got there first (claimed as an upload is: imports.confirm)."""
-    claimed = db.session.execute(
-        update(RetentionDeletion).where(RetentionDeletion.id == proposal.id, RetentionDeletion.confirmed_at.is_(None))
-        .values(confirmed_by_id=dsl.id, confirmed_at=now_utc()).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(RetentionDeletion)
+            .where(RetentionDeletion.id == proposal.id, RetentionDeletion.confirmed_at.is_(None))
+            .values(confirmed_by_id=dsl.id, confirmed_at=now_utc())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not claimed:
         return None
     db.session.refresh(proposal)
@@ -79,13 +104,16 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     counts: dict[str, int] = {}
     for table in reversed(db.metadata.sorted_tables):  # children before their parents
         if table in doomed:
-            counts[table.name] = sum(db.session.execute(delete(table).where(_key(table).in_(ids))).rowcount
-                                     for ids in _chunks(doomed[table]))
+            counts[table.name] = sum(
+                db.session.execute(delete(table).where(_key(table).in_(ids))).rowcount for ids in _chunks(doomed[table])
+            )
     if only_theirs and db.session.get_bind().dialect.name == "sqlite":
         # The FTS5 copy of the deleted narratives (cpoms/search/index.py); PostgreSQL's
         # search indexes are over the rows themselves and went with them.
-        db.session.execute(text("DELETE FROM search_index WHERE entry_id IN :ids")
-                           .bindparams(bindparam("ids", expanding=True)), {"ids": only_theirs})
+        db.session.execute(
+            text("DELETE FROM search_index WHERE entry_id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"ids": only_theirs},
+        )
     counts["drafts"] = _delete_drafts(pupil_id, only_theirs)
     # Of the entry_pupils rows, the pupil's one link (entry, pupil is unique) to each entry kept for others.
     counts["entry_pupils"] = counts.get("entry_pupils", 0) - len(shared_ids)
@@ -96,9 +124,17 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     if files:
         counts["attachment_files"] = files
     proposal.result = json.dumps(counts, sort_keys=True)
-    audit.record(audit.RETENTION_DELETION_CONFIRMED, pupil_id=pupil_id, school_id=proposal.school_id, user=dsl,
-                 proposal_id=proposal.id, proposed_by=proposal.proposed_by_id, entries=len(only_theirs),
-                 shared_entries_kept=len(shared_ids), deleted=counts)
+    audit.record(
+        audit.RETENTION_DELETION_CONFIRMED,
+        pupil_id=pupil_id,
+        school_id=proposal.school_id,
+        user=dsl,
+        proposal_id=proposal.id,
+        proposed_by=proposal.proposed_by_id,
+        entries=len(only_theirs),
+        shared_entries_kept=len(shared_ids),
+        deleted=counts,
+    )
     db.session.flush()
     db.session.expire_all()
     return counts
@@ -118,8 +154,11 @@ def _doomed(pupil_id: int, entry_ids: list[int]) -> dict[Table, list]:
     from their entries (entry_links) go."""
     doomed: dict[Table, list] = {Pupil.__table__: [pupil_id], Entry.__table__: entry_ids}
     for table in db.metadata.sorted_tables:  # parents before their children
-        pointing = [fk.parent.in_(doomed[fk.column.table]) for fk in table.foreign_keys
-                    if doomed.get(fk.column.table) and fk.column is _key(fk.column.table)]
+        pointing = [
+            fk.parent.in_(doomed[fk.column.table])
+            for fk in table.foreign_keys
+            if doomed.get(fk.column.table) and fk.column is _key(fk.column.table)
+        ]
         if table not in doomed and pointing:
             doomed[table] = list(db.session.scalars(select(_key(table)).where(or_(*pointing))))
     return {table: ids for table, ids in doomed.items() if ids}
@@ -127,7 +166,7 @@ def _doomed(pupil_id: int, entry_ids: list[int]) -> dict[Table, list]:
 
 def _chunks(ids: list, size: int = 500):
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def _remove_files_after_commit(attachment_ids: list[int]) -> int:
@@ -142,5 +181,8 @@ def _remove_files_after_commit(attachment_ids: list[int]) -> int:
 def _delete_drafts(pupil_id: int, entry_ids: list[int]) -> int:
     """Text someone was typing on the pupil's or these entries' pages (cpoms/drafts.py)."""
     pages = [f"/pupils/{pupil_id}", f"/log/pupils/{pupil_id}", *(f"/entries/{i}" for i in entry_ids)]
-    return db.session.execute(delete(Draft).where(or_(
-        *(Draft.path == page for page in pages), *(Draft.path.startswith(f"{page}/") for page in pages)))).rowcount
+    return db.session.execute(
+        delete(Draft).where(
+            or_(*(Draft.path == page for page in pages), *(Draft.path.startswith(f"{page}/") for page in pages))
+        )
+    ).rowcount

@@ -1,5 +1,6 @@
 """The second person of a deletion after the retention review: a DSL of the pupil's
 school sees what an admin proposed, and confirms or withdraws it."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, url_for
@@ -28,18 +29,30 @@ def signed_in():
 def pending():
     school_ids = policy.deletion_confirm_school_ids(current_user)
     require(bool(school_ids))
-    proposals = list(db.session.scalars(
-        select(RetentionDeletion).where(RetentionDeletion.school_id.in_(school_ids),
-                                        RetentionDeletion.confirmed_at.is_(None))
-        .order_by(RetentionDeletion.proposed_at)))
+    proposals = list(
+        db.session.scalars(
+            select(RetentionDeletion)
+            .where(RetentionDeletion.school_id.in_(school_ids), RetentionDeletion.confirmed_at.is_(None))
+            .order_by(RetentionDeletion.proposed_at)
+        )
+    )
     ids = [p.pupil_id for p in proposals]
     pupils = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.id.in_(ids)))}
-    entries = dict(db.session.execute(select(EntryPupil.pupil_id, func.count()).where(EntryPupil.pupil_id.in_(ids))
-                                      .group_by(EntryPupil.pupil_id)).all())
+    entries = dict(
+        db.session.execute(
+            select(EntryPupil.pupil_id, func.count()).where(EntryPupil.pupil_id.in_(ids)).group_by(EntryPupil.pupil_id)
+        ).all()
+    )
     flagged = retention.flagged(school_ids)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(proposals), deletions=True, flagged=len(flagged))
-    return render("mis/deletions.html", proposals=proposals, pupils=pupils, entries=entries, flagged=flagged,
-                  button=BaseForm(formdata=None))
+    return render(
+        "mis/deletions.html",
+        proposals=proposals,
+        pupils=pupils,
+        entries=entries,
+        flagged=flagged,
+        button=BaseForm(formdata=None),
+    )
 
 
 def _proposal(proposal_id: int, allowed, what: str) -> RetentionDeletion:
@@ -55,9 +68,11 @@ def confirm(proposal_id: int):
     if counts is None:
         flash("Another confirmation deleted these records a moment ago: nothing more was done.", "info")
         return redirect(url_for(".pending"), 303)
-    flash(f"The pupil's records are deleted: {counts.get('entries', 0)} entries about them alone, and their link "
-          f"to {counts.get('shared_entry_links', 0)} entries shared with other pupils. The audit log records it.",
-          "success")
+    flash(
+        f"The pupil's records are deleted: {counts.get('entries', 0)} entries about them alone, and their link "
+        f"to {counts.get('shared_entry_links', 0)} entries shared with other pupils. The audit log records it.",
+        "success",
+    )
     return redirect(url_for(".pending"), 303)
 
 
@@ -81,6 +96,9 @@ def accept_date_of_birth(pupil_id: int):
         flash(f"The date of birth is not accepted: {refusal}.", "warning")
     else:
         accept(current_user, pupil)
-        flash(f"{pupil.first_name} {pupil.last_name}'s retention period is now counted from "
-              f"{pupil.date_of_birth:%d/%m/%Y}.", "success")
+        flash(
+            f"{pupil.first_name} {pupil.last_name}'s retention period is now counted from "
+            f"{pupil.date_of_birth:%d/%m/%Y}.",
+            "success",
+        )
     return redirect(url_for(".pending"), 303)

@@ -1,5 +1,6 @@
 """Parsed uploads kept for their admin until confirmed: the preview's rows are the
 ones applied, and the file is never sent twice."""
+
 from __future__ import annotations
 
 import json
@@ -35,19 +36,33 @@ class ImportKind:
 
 
 KINDS = {
-    "pupils": ImportKind("pupils", pupils.parse, pupils.plan,
-                         pupils.apply, audit.PUPILS_IMPORTED, pupils.COLUMNS),
-    "staff": ImportKind("staff", staff.parse, lambda school, rows, full, by: staff.plan(school, rows, by),
-                        staff.apply,
-                        audit.STAFF_IMPORTED, staff.COLUMNS),
+    "pupils": ImportKind("pupils", pupils.parse, pupils.plan, pupils.apply, audit.PUPILS_IMPORTED, pupils.COLUMNS),
+    "staff": ImportKind(
+        "staff",
+        staff.parse,
+        lambda school, rows, full, by: staff.plan(school, rows, by),
+        staff.apply,
+        audit.STAFF_IMPORTED,
+        staff.COLUMNS,
+    ),
 }
 
 
 def store(user: User, school: School, filename: str, rows, full: bool, kind: str = "pupils") -> PupilImport:
-    db.session.execute(delete(PupilImport).where(PupilImport.applied_at.is_(None),
-                                                 PupilImport.created_at < now_utc() - KEEP_UNCONFIRMED))
-    upload = PupilImport(id=secrets.token_urlsafe(24), school=school, uploaded_by_id=user.id,
-                         filename=filename[:255], full=full, rows=pupils.rows_to_json(rows), kind=kind)
+    db.session.execute(
+        delete(PupilImport).where(
+            PupilImport.applied_at.is_(None), PupilImport.created_at < now_utc() - KEEP_UNCONFIRMED
+        )
+    )
+    upload = PupilImport(
+        id=secrets.token_urlsafe(24),
+        school=school,
+        uploaded_by_id=user.id,
+        filename=filename[:255],
+        full=full,
+        rows=pupils.rows_to_json(rows),
+        kind=kind,
+    )
     db.session.add(upload)
     db.session.flush()
     return upload
@@ -64,10 +79,15 @@ def confirm(upload: PupilImport, user: User) -> dict[str, int] | None:
     The conditional UPDATE claims the upload before anything is applied. A second
     confirmation at the same moment waits on it (the row lock on PostgreSQL, the write
     lock on SQLite), then finds applied_at set and matches no row."""
-    claimed = db.session.execute(
-        update(PupilImport).where(PupilImport.id == upload.id, PupilImport.applied_at.is_(None))
-        .values(applied_at=now_utc()).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(PupilImport)
+            .where(PupilImport.id == upload.id, PupilImport.applied_at.is_(None))
+            .values(applied_at=now_utc())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not claimed:
         db.session.refresh(upload)
         audit.record(audit.IMPORT_ALREADY_APPLIED, school_id=upload.school_id, user=user, file=upload.filename)
@@ -81,6 +101,12 @@ def confirm(upload: PupilImport, user: User) -> dict[str, int] | None:
     return counts
 
 
-def record(school: School, counts: dict[str, int], filename: str, user: User | None,
-           action: str = audit.PUPILS_IMPORTED, **detail) -> None:
+def record(
+    school: School,
+    counts: dict[str, int],
+    filename: str,
+    user: User | None,
+    action: str = audit.PUPILS_IMPORTED,
+    **detail,
+) -> None:
     audit.record(action, school_id=school.id, user=user, file=filename, **counts, **detail)

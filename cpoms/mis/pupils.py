@@ -3,6 +3,7 @@
 A row's outcome is decided against the school's pupils as they are when asked, so
 the preview and the confirmation agree unless someone changed the pupils between
 them, and importing the same file twice changes nothing the second time."""
+
 from __future__ import annotations
 
 import json
@@ -31,11 +32,18 @@ COLUMNS = (
     Column("family_id", "Family ID", ("familyid", "family", "familygroup", "siblinggroup", "contactsfamilyid"), False),
 )
 # What an import sets on a pupil, in the order a change is described.
-FIELDS = ("first_name", "last_name", "preferred_name", "date_of_birth", "year_group", "class_name",
-          "gender", "family_id")
+FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "year_group",
+    "class_name",
+    "gender",
+    "family_id",
+)
 LABELS = {c.key: c.label for c in COLUMNS} | {"active": "back on roll"}
-LENGTHS = {"first_name": 100, "last_name": 100, "preferred_name": 100, "class_name": 50, "gender": 20,
-           "family_id": 50}
+LENGTHS = {"first_name": 100, "last_name": 100, "preferred_name": 100, "class_name": 50, "gender": 20, "family_id": 50}
 # A UPN: a check letter, eleven digits, and a digit (or a letter for a temporary UPN).
 UPN = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
@@ -109,11 +117,15 @@ def plan(school: School, rows: list[Row], full: bool, by: User | None = None) ->
     existing = {p.upn: p for p in _pupils(Pupil.school_id == school.id)}
     # A UPN is one child's for life (unique in the whole database): a pupil on roll at
     # another school is an error row naming that school, if it is one of the trust's.
-    elsewhere = {upn: name if trust_id == school.trust_id else None
-                 for chunk in _chunks([u for u in upns if u not in existing])
-                 for upn, name, trust_id in db.session.execute(
-                     select(Pupil.upn, School.name, School.trust_id).join(School, School.id == Pupil.school_id)
-                     .where(Pupil.upn.in_(chunk)))}
+    elsewhere = {
+        upn: name if trust_id == school.trust_id else None
+        for chunk in _chunks([u for u in upns if u not in existing])
+        for upn, name, trust_id in db.session.execute(
+            select(Pupil.upn, School.name, School.trust_id)
+            .join(School, School.id == Pupil.school_id)
+            .where(Pupil.upn.in_(chunk))
+        )
+    }
     outcomes = []
     for row, values, problem in checked:
         upn = _upn(row)
@@ -122,9 +134,12 @@ def plan(school: School, rows: list[Row], full: bool, by: User | None = None) ->
         if not problem and others:
             problem = f"the UPN {upn} is also on line {_and(others)}"
         if not problem and upn in elsewhere:
-            problem = (f"the UPN {upn} is on roll at {elsewhere[upn]}, another school of the trust: a pupil "
-                       "moving school keeps their record there; ask the trust's administrator"
-                       if elsewhere[upn] else f"the UPN {upn} belongs to a pupil of a school outside the trust")
+            problem = (
+                f"the UPN {upn} is on roll at {elsewhere[upn]}, another school of the trust: a pupil "
+                "moving school keeps their record there; ask the trust's administrator"
+                if elsewhere[upn]
+                else f"the UPN {upn} belongs to a pupil of a school outside the trust"
+            )
         if problem:
             outcomes.append(Outcome(row.line, upn[:20], name, ERROR, problem))
             continue
@@ -138,15 +153,24 @@ def plan(school: School, rows: list[Row], full: bool, by: User | None = None) ->
         if "date_of_birth" in changed:
             values = {**values, **_retention(pupil, values["date_of_birth"], by)}
             if values["retention_date_of_birth"] is not None:
-                detail += (f" (earlier: the retention period stays counted from "
-                           f"{values['retention_date_of_birth']:%d/%m/%Y} until a DSL accepts it)")
+                detail += (
+                    f" (earlier: the retention period stays counted from "
+                    f"{values['retention_date_of_birth']:%d/%m/%Y} until a DSL accepts it)"
+                )
         outcomes.append(Outcome(row.line, upn, name, kind, detail, values, pupil.id))
     if full:
         for upn, pupil in sorted(existing.items(), key=lambda item: (item[1].last_name, item[1].first_name)):
             if pupil.active and upn not in lines_of:
-                outcomes.append(Outcome(None, upn, f"{pupil.first_name} {pupil.last_name}", LEFT,
-                                        "on roll here but not in the file: will be marked as left",
-                                        record_id=pupil.id))
+                outcomes.append(
+                    Outcome(
+                        None,
+                        upn,
+                        f"{pupil.first_name} {pupil.last_name}",
+                        LEFT,
+                        "on roll here but not in the file: will be marked as left",
+                        record_id=pupil.id,
+                    )
+                )
     return Plan(school.id, outcomes, on_roll=sum(p.active for p in existing.values()))
 
 
@@ -160,14 +184,23 @@ def _retention(pupil: Pupil, born: date, by: User | None) -> dict:
         return {"retention_date_of_birth": None, "retention_flagged_at": None, "retention_flagged_by_id": None}
     if pupil.retention_date_of_birth is not None:  # flagged already: who first brought it stays
         return {"retention_date_of_birth": counted_from}
-    return {"retention_date_of_birth": counted_from, "retention_flagged_at": now_utc(),
-            "retention_flagged_by_id": by.id if by is not None else None}
+    return {
+        "retention_date_of_birth": counted_from,
+        "retention_flagged_at": now_utc(),
+        "retention_flagged_by_id": by.id if by is not None else None,
+    }
 
 
 def accept_date_of_birth(dsl: User, pupil: Pupil) -> None:
     """A DSL accepts the MIS's earlier date of birth: the retention period is counted from it."""
-    audit.record(audit.DATE_OF_BIRTH_ACCEPTED, pupil=pupil, user=dsl, old=pupil.retention_date_of_birth,
-                 new=pupil.date_of_birth, imported_by=pupil.retention_flagged_by_id)
+    audit.record(
+        audit.DATE_OF_BIRTH_ACCEPTED,
+        pupil=pupil,
+        user=dsl,
+        old=pupil.retention_date_of_birth,
+        new=pupil.date_of_birth,
+        imported_by=pupil.retention_flagged_by_id,
+    )
     pupil.retention_date_of_birth = pupil.retention_flagged_at = pupil.retention_flagged_by_id = None
     db.session.flush()
 
@@ -177,8 +210,14 @@ def apply(plan: Plan, by: User | None = None) -> dict[str, int]:
     deleted: their records stay). Flushes; the caller commits, so it is all or nothing."""
     for o in plan.of(UPDATED):
         if o.values.get("retention_flagged_at") is not None:
-            audit.record(audit.DATE_OF_BIRTH_FLAGGED, pupil_id=o.record_id, school_id=plan.school_id, user=by,
-                         new=o.values["date_of_birth"], retention_counted_from=o.values["retention_date_of_birth"])
+            audit.record(
+                audit.DATE_OF_BIRTH_FLAGGED,
+                pupil_id=o.record_id,
+                school_id=plan.school_id,
+                user=by,
+                new=o.values["date_of_birth"],
+                retention_counted_from=o.values["retention_date_of_birth"],
+            )
     new = [{**o.values, "school_id": plan.school_id, "active": True} for o in plan.of(NEW)]
     if new:
         db.session.execute(insert(Pupil), new)
@@ -200,7 +239,7 @@ def _pupils(where) -> list[Pupil]:
 
 def _chunks(items: list[str], size: int = 500):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _upn(row: Row) -> str:
@@ -216,7 +255,9 @@ def _check(row: Row) -> tuple[dict, str | None]:
     if not upn:
         return {}, "the UPN is blank"
     if not UPN.fullmatch(upn):
-        return {"upn": upn}, f"the UPN {v['upn'][:20]!r} is not a letter followed by 12 digits (or 11 digits and a letter)"
+        return {
+            "upn": upn
+        }, f"the UPN {v['upn'][:20]!r} is not a letter followed by 12 digits (or 11 digits and a letter)"
     values: dict = {"upn": upn}
     for key in ("first_name", "last_name", "class_name"):
         if not v[key]:
@@ -286,10 +327,8 @@ def summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[k]} {k}" for k in (NEW, UPDATED, UNCHANGED, LEFT)) + f", {counts[ERROR]} with errors"
 
 
-
 def siblings(pupil: Pupil) -> list[Pupil]:
     """The pupil's brothers and sisters at the school: those the MIS gives the same family id."""
     if not pupil.family_id:
         return []
-    return _pupils((Pupil.school_id == pupil.school_id) & (Pupil.family_id == pupil.family_id)
-                   & (Pupil.id != pupil.id))
+    return _pupils((Pupil.school_id == pupil.school_id) & (Pupil.family_id == pupil.family_id) & (Pupil.id != pupil.id))

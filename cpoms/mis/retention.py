@@ -1,6 +1,7 @@
 """The retention review: pupils whose records have reached, or will reach within a
 year, the end of the retention period (date of birth + RETENTION_YEARS). A list
 for people to review; nothing here deletes anything."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,15 +41,23 @@ def ends(pupil: Pupil, years: int) -> date:
 
 def flagged(school_ids) -> list[Pupil]:
     """Pupils the MIS gives an earlier date of birth that no DSL has accepted yet."""
-    return list(db.session.scalars(select(Pupil).where(Pupil.school_id.in_(school_ids),
-                                                       Pupil.retention_date_of_birth.is_not(None))
-                                   .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)))
+    return list(
+        db.session.scalars(
+            select(Pupil)
+            .where(Pupil.school_id.in_(school_ids), Pupil.retention_date_of_birth.is_not(None))
+            .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+        )
+    )
 
 
 def due(school_ids, years: int, today: date) -> list[Due]:
     horizon = add_years(today + LOOK_AHEAD, -years)  # born on or before it: due within a year
-    entries = (select(EntryPupil.pupil_id, func.count(Entry.id).label("n"))
-               .join(Entry, Entry.id == EntryPupil.entry_id).group_by(EntryPupil.pupil_id).subquery())
+    entries = (
+        select(EntryPupil.pupil_id, func.count(Entry.id).label("n"))
+        .join(Entry, Entry.id == EntryPupil.entry_id)
+        .group_by(EntryPupil.pupil_id)
+        .subquery()
+    )
     born = func.coalesce(Pupil.retention_date_of_birth, Pupil.date_of_birth)
     rows = db.session.execute(
         select(Pupil, func.coalesce(entries.c.n, 0))

@@ -1,5 +1,6 @@
 """Importing a school's pupils from a CSV exported from its MIS: upload, preview
 every row's outcome, confirm, see what was done."""
+
 from __future__ import annotations
 
 import json
@@ -87,14 +88,22 @@ def staff_upload():
 def preview(upload_id: str):
     upload = pupil_import_or_404(upload_id)
     if upload.applied_at is not None:
-        return render("mis/result.html", upload=upload, counts=json.loads(upload.result),
-                      noun=NOUNS[upload.kind])
+        return render("mis/result.html", upload=upload, counts=json.loads(upload.result), noun=NOUNS[upload.kind])
     return _preview(upload, imports.preview(upload, current_user), ConfirmImportForm(formdata=None))
 
 
 def _preview(upload, plan, form: ConfirmImportForm, status: int = 200):
-    return render("mis/preview.html", upload=upload, plan=plan, counts=plan.counts(), outcomes=pupils.OUTCOMES,
-                  noun=NOUNS[upload.kind], shown=PREVIEW_ROWS, form=form, status_code=status)
+    return render(
+        "mis/preview.html",
+        upload=upload,
+        plan=plan,
+        counts=plan.counts(),
+        outcomes=pupils.OUTCOMES,
+        noun=NOUNS[upload.kind],
+        shown=PREVIEW_ROWS,
+        form=form,
+        status_code=status,
+    )
 
 
 @bp.route("/pupils/import/<upload_id>", methods=["POST"])
@@ -105,13 +114,18 @@ def confirm(upload_id: str):
         plan = imports.preview(upload, current_user)
         if plan.many_leave and not form.leavers.data:
             left = plan.counts()[pupils.LEFT]
-            form.leavers.errors = [f"Nothing has been imported: tick the box to confirm that {left} "
-                                   f"{'pupil has' if left == 1 else 'pupils have'} left, or choose another file."]
+            form.leavers.errors = [
+                f"Nothing has been imported: tick the box to confirm that {left} "
+                f"{'pupil has' if left == 1 else 'pupils have'} left, or choose another file."
+            ]
             return _preview(upload, plan, form, 422)
         counts = imports.confirm(upload, current_user)
         if counts is None:
-            flash("This file was imported a moment ago, by another confirmation: it has not been applied twice. "
-                  "Here is what that import did.", "info")
+            flash(
+                "This file was imported a moment ago, by another confirmation: it has not been applied twice. "
+                "Here is what that import did.",
+                "info",
+            )
         else:
             flash(f"Import done: {pupils.summary(counts)}.", "success")
     return redirect(url_for(".preview", upload_id=upload.id), 303)
@@ -127,14 +141,25 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
     today = uk_today()
     found = due(policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
-    forms = {d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY) for d in found
-             if d.until <= today}
+    forms = {
+        d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY)
+        for d in found
+        if d.until <= today
+    }
     if failed is not None:
         forms[failed[0]] = failed[1]
-    return render("mis/retention.html", due=found, years=years, today=today, horizon=today + LOOK_AHEAD,
-                  flagged=flagged(policy.pupil_import_school_ids(current_user)),
-                  forms=forms, proposed=deletion.pending_for([d.pupil.id for d in found]),
-                  button=BaseForm(formdata=None), status_code=status)
+    return render(
+        "mis/retention.html",
+        due=found,
+        years=years,
+        today=today,
+        horizon=today + LOOK_AHEAD,
+        flagged=flagged(policy.pupil_import_school_ids(current_user)),
+        forms=forms,
+        proposed=deletion.pending_for([d.pupil.id for d in found]),
+        button=BaseForm(formdata=None),
+        status_code=status,
+    )
 
 
 @bp.route("/pupils/retention/<int:pupil_id>/propose", methods=["POST"])
@@ -143,15 +168,21 @@ def propose_deletion(pupil_id: int):
     pupil = proposable_pupil_or_404(pupil_id)
     form = ProposeDeletionForm(prefix=f"p{pupil.id}", meta=ONE_OF_MANY)
     if ends(pupil, current_app.config["RETENTION_YEARS"]) > uk_today():
-        flash(f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
-              "they cannot be proposed for deletion yet.", "warning")
+        flash(
+            f"{pupil.first_name} {pupil.last_name}'s records are still within the retention period: "
+            "they cannot be proposed for deletion yet.",
+            "warning",
+        )
     elif deletion.pending_for([pupil.id]):
         flash("A deletion of these records is already proposed, waiting for a DSL.", "info")
     elif not form.validate():
         return _retention(status=422, failed=(pupil.id, form))
     else:
         deletion.propose(current_user, pupil, form.reason.data)
-        flash(f"Deleting {pupil.first_name} {pupil.last_name}'s records is proposed. A designated safeguarding "
-              f"lead of {pupil.school.name} must confirm it, on the page {url_for('deletion.pending', _external=True)}, "
-              "before anything is deleted: send them that address.", "success")
+        flash(
+            f"Deleting {pupil.first_name} {pupil.last_name}'s records is proposed. A designated safeguarding "
+            f"lead of {pupil.school.name} must confirm it, on the page {url_for('deletion.pending', _external=True)}, "
+            "before anything is deleted: send them that address.",
+            "success",
+        )
     return redirect(url_for(".retention", _anchor=f"pupil-{pupil.id}"), 303)

@@ -19,8 +19,9 @@ def _review_date_ok(field, after, after_words: str) -> bool:
 
 
 class StartMonitoringForm(OnceForm):
-    reason = TextAreaField("Why is this pupil being monitored?",
-                           validators=[DataRequired("Give the reason for monitoring."), LONG])
+    reason = TextAreaField(
+        "Why is this pupil being monitored?", validators=[DataRequired("Give the reason for monitoring."), LONG]
+    )
     starts_on = DateField("Monitoring starts on", validators=[InputRequired("Enter the date monitoring starts.")])
     review_on = DateField("Review by", validators=[InputRequired("Enter the date of the first review.")])
 
@@ -53,5 +54,6 @@ class ReviewMonitoringForm(OnceForm):
 
 
 class EndMonitoringForm(OnceForm):
-    reason = TextAreaField("Why is monitoring ending?",
-                           validators=[DataRequired("Give the reason for ending monitoring."), LONG])
+    reason = TextAreaField(
+        "Why is monitoring ending?", validators=[DataRequired("Give the reason for ending monitoring."), LONG]
+    )

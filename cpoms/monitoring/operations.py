@@ -1,5 +1,6 @@
 """Starting, reviewing and ending a pupil's monitoring: an event added, the
 pupil's state row moved on, audited, flushed."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,9 @@ def state_of(pupil: Pupil) -> MonitoringState | None:
 
 
 def _event(user: User, pupil: Pupil, kind: str, text: str, **dates) -> MonitoringEvent:
-    event = MonitoringEvent(pupil_id=pupil.id, school_id=pupil.school_id, kind=kind, by_id=user.id,
-                            at=now_utc(), text=text.strip(), **dates)
+    event = MonitoringEvent(
+        pupil_id=pupil.id, school_id=pupil.school_id, kind=kind, by_id=user.id, at=now_utc(), text=text.strip(), **dates
+    )
     db.session.add(event)
     return event
 

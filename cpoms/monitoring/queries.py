@@ -1,4 +1,5 @@
 """A pupil's monitoring periods, and the monitored pupils of schools: one query each."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,10 @@ def periods_of(pupil_id: int, user) -> list[Period]:
     are added in order, so their ids order them."""
     periods: list[Period] = []
     events = db.session.scalars(
-        select(MonitoringEvent).where(MonitoringEvent.pupil_id == pupil_id, policy.visible_monitoring(user))
-        .order_by(MonitoringEvent.id))
+        select(MonitoringEvent)
+        .where(MonitoringEvent.pupil_id == pupil_id, policy.visible_monitoring(user))
+        .order_by(MonitoringEvent.id)
+    )
     for event in events:
         if event.kind == MonitoringEvent.STARTED:
             periods.append(Period(started=event))
@@ -54,7 +57,12 @@ def monitored(school_ids) -> list[MonitoringState]:
     monitoring still on is the new school's to review, and no longer the old one's."""
     if not school_ids:
         return []
-    return list(db.session.scalars(
-        select(MonitoringState).join(Pupil, Pupil.id == MonitoringState.pupil_id)
-        .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True))
-        .order_by(MonitoringState.review_on, MonitoringState.pupil_id).limit(LIST_SHOWN)))
+    return list(
+        db.session.scalars(
+            select(MonitoringState)
+            .join(Pupil, Pupil.id == MonitoringState.pupil_id)
+            .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True))
+            .order_by(MonitoringState.review_on, MonitoringState.pupil_id)
+            .limit(LIST_SHOWN)
+        )
+    )

@@ -1,5 +1,6 @@
 """A pupil's monitoring: the page where the safeguarding team starts, reviews and
 ends it. Each form posts to its own route; an error shows the page again with it."""
+
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
@@ -22,8 +23,15 @@ def _page(pupil: Pupil, status: int = 200, conflict: str | None = None, **forms)
         "end_form": EndMonitoringForm(formdata=None),
     }
     context.update(forms)
-    return render("monitoring/show.html", status_code=status, pupil=pupil, state=operations.state_of(pupil),
-                  periods=periods_of(pupil.id, current_user), conflict=conflict, **context)
+    return render(
+        "monitoring/show.html",
+        status_code=status,
+        pupil=pupil,
+        state=operations.state_of(pupil),
+        periods=periods_of(pupil.id, current_user),
+        conflict=conflict,
+        **context,
+    )
 
 
 @bp.route("/pupils/<int:pupil_id>/monitoring")
@@ -58,21 +66,30 @@ def _change(pupil_id: int, form_class, form_name: str, change):
 @login_required
 @submissions.once()
 def start(pupil_id: int):
-    return _change(pupil_id, StartMonitoringForm, "start_form", lambda pupil, f: operations.start(
-        current_user, pupil, f.reason.data, f.starts_on.data, f.review_on.data))
+    return _change(
+        pupil_id,
+        StartMonitoringForm,
+        "start_form",
+        lambda pupil, f: operations.start(current_user, pupil, f.reason.data, f.starts_on.data, f.review_on.data),
+    )
 
 
 @bp.route("/pupils/<int:pupil_id>/monitoring/review", methods=["POST"])
 @login_required
 @submissions.once()
 def review(pupil_id: int):
-    return _change(pupil_id, ReviewMonitoringForm, "review_form", lambda pupil, f: operations.review(
-        current_user, pupil, f.note.data, f.review_on.data))
+    return _change(
+        pupil_id,
+        ReviewMonitoringForm,
+        "review_form",
+        lambda pupil, f: operations.review(current_user, pupil, f.note.data, f.review_on.data),
+    )
 
 
 @bp.route("/pupils/<int:pupil_id>/monitoring/end", methods=["POST"])
 @login_required
 @submissions.once()
 def end(pupil_id: int):
-    return _change(pupil_id, EndMonitoringForm, "end_form", lambda pupil, f: operations.end(
-        current_user, pupil, f.reason.data))
+    return _change(
+        pupil_id, EndMonitoringForm, "end_form", lambda pupil, f: operations.end(current_user, pupil, f.reason.data)
+    )

@@ -15,8 +15,9 @@ SHUFFLE_PRIME = 2_147_483_659
 SPREAD = 2_654_435_761  # Knuth's multiplicative hash constant: makes m large for any seed
 
 
-def oversight_entries(school_ids, period: Period, category_id: int | None, sample: int | None, seed: int,
-                      page: int) -> tuple[list[Entry], bool]:
+def oversight_entries(
+    school_ids, period: Period, category_id: int | None, sample: int | None, seed: int, page: int
+) -> tuple[list[Entry], bool]:
     """A page of the period's entries, newest first; or a repeatable random sample."""
     query = (
         select(Entry)

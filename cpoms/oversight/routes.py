@@ -1,5 +1,6 @@
 """The governors' and trust's review: what happened, how each child was
 supported and what the school did, read-only, pupils by initials."""
+
 import secrets
 
 from flask import Blueprint, request, url_for
@@ -25,16 +26,21 @@ def index():
         return render("oversight/index.html", block="entries", form=form, entries=None, status_code=422)
     seed = form.seed(request.args.get("seed"))
     page = page_number(MAX_PAGE)
-    entries, has_more = oversight_entries([s.id for s in form.chosen_schools()], form.period(),
-                                          form.category_id(), form.sample_size(), seed, page)
-    audit.record(audit.VIEW_OVERSIGHT, entries=[e.id for e in entries], page=page, seed=seed if form.sample_size() else None)
+    entries, has_more = oversight_entries(
+        [s.id for s in form.chosen_schools()], form.period(), form.category_id(), form.sample_size(), seed, page
+    )
+    audit.record(
+        audit.VIEW_OVERSIGHT, entries=[e.id for e in entries], page=page, seed=seed if form.sample_size() else None
+    )
     here = {k: v for k, v in request.args.items() if k not in ("page", "seed")}
     links = {
         "newer": url_for("oversight.index", **here, page=page - 1) if page > 1 else None,
         "older": url_for("oversight.index", **here, page=page + 1) if has_more else None,
         # A new sample: the seed comes from the server, so nobody picks which entries are shown.
         "another": url_for("oversight.index", **here, seed=secrets.randbelow(2**31 - 2) + 1)
-        if form.sample_size() else None,
+        if form.sample_size()
+        else None,
     }
-    return render("oversight/index.html", block="entries", form=form, entries=entries, period=form.period(),
-                  links=links)
+    return render(
+        "oversight/index.html", block="entries", form=form, entries=entries, period=form.period(), links=links
+    )

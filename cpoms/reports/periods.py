@@ -3,6 +3,7 @@
 Terms are taken by month so that every school in a trust reports on the same
 periods: Autumn is September to December, Spring January to March, Summer
 April to August. Boundaries are midnight UK time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,16 +37,18 @@ def year_label(start_year: int) -> str:
 
 
 def academic_year(start_year: int) -> Period:
-    return Period(year_label(start_year), _midnight(date(start_year, 9, 1)),
-                  _midnight(date(start_year + 1, 9, 1)), start_year)
+    return Period(
+        year_label(start_year), _midnight(date(start_year, 9, 1)), _midnight(date(start_year + 1, 9, 1)), start_year
+    )
 
 
 def term(start_year: int, key: str) -> Period:
     name, first_month, end_month = TERMS[key]
     year = start_year if first_month >= 9 else start_year + 1
     end_year = year + 1 if end_month < first_month else year
-    return Period(f"{name} {year}", _midnight(date(year, first_month, 1)),
-                  _midnight(date(end_year, end_month, 1)), start_year)
+    return Period(
+        f"{name} {year}", _midnight(date(year, first_month, 1)), _midnight(date(end_year, end_month, 1)), start_year
+    )
 
 
 def terms_of(start_year: int) -> list[Period]:

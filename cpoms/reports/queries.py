@@ -3,6 +3,7 @@
 The database counts entries by category, school, status and UK month; terms
 are made of months. Medians need each wait, so those come back as plain numbers
 of seconds (a year of a whole trust: about a hundred thousand)."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -89,9 +90,12 @@ class Waits:
 def _waits_anywhere(scope, dialect: str) -> Waits:
     """Every wait, as a plain number of seconds; the medians taken here."""
     query = (
-        select(Entry.category_id, Entry.school_id,
-               _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
-               _seconds(Entry.created_at, EntryState.first_action_at, dialect))
+        select(
+            Entry.category_id,
+            Entry.school_id,
+            _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
+            _seconds(Entry.created_at, EntryState.first_action_at, dialect),
+        )
         .join(EntryState, EntryState.entry_id == Entry.id)
         .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
     )
@@ -118,12 +122,26 @@ def _postgresql(scope, month) -> tuple[list, Waits]:
     action = _seconds(Entry.created_at, EntryState.first_action_at, "postgresql")
     detail = func.grouping(Entry.category_id, Entry.school_id, EntryState.status, month)
     query = (
-        select(detail, Entry.category_id, Entry.school_id, EntryState.status, month, func.count(),
-               func.percentile_cont(0.5).within_group(review), func.percentile_cont(0.5).within_group(action),
-               func.count(review))
-        .join(EntryState, EntryState.entry_id == Entry.id).where(*scope)
-        .group_by(func.grouping_sets(tuple_(Entry.category_id, Entry.school_id, EntryState.status, month),
-                                     tuple_(Entry.category_id), tuple_(Entry.school_id)))
+        select(
+            detail,
+            Entry.category_id,
+            Entry.school_id,
+            EntryState.status,
+            month,
+            func.count(),
+            func.percentile_cont(0.5).within_group(review),
+            func.percentile_cont(0.5).within_group(action),
+            func.count(review),
+        )
+        .join(EntryState, EntryState.entry_id == Entry.id)
+        .where(*scope)
+        .group_by(
+            func.grouping_sets(
+                tuple_(Entry.category_id, Entry.school_id, EntryState.status, month),
+                tuple_(Entry.category_id),
+                tuple_(Entry.school_id),
+            )
+        )
     )
     counts, waits = [], Waits()
     for level, category, school, status, month_of_entry, n, to_review, to_act, reviewed in db.session.execute(query):
@@ -142,8 +160,11 @@ def _postgresql(scope, month) -> tuple[list, Waits]:
 
 def build(schools: list[School], categories: list[Category], period: Period, category_id: int | None) -> Report:
     dialect = db.engine.dialect.name
-    scope = [Entry.school_id.in_([s.id for s in schools]),
-             Entry.created_at >= period.start, Entry.created_at < period.end]
+    scope = [
+        Entry.school_id.in_([s.id for s in schools]),
+        Entry.created_at >= period.start,
+        Entry.created_at < period.end,
+    ]
     if category_id:
         scope.append(Entry.category_id == category_id)
         categories = [c for c in categories if c.id == category_id]
@@ -151,8 +172,9 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     first, last = month_key(period.start), month_key(period.end - timedelta(microseconds=1))
     months = [m for m in months_of(period.start_year) if first <= m <= last]
     terms = [t for t in terms_of(period.start_year) if t.start < period.end and t.end > period.start]
-    term_of_month = {m: t.label for t in terms for m in months_of(period.start_year)
-                     if t.start <= _month_start(m) < t.end}
+    term_of_month = {
+        m: t.label for t in terms for m in months_of(period.start_year) if t.start <= _month_start(m) < t.end
+    }
     per_month: dict[str, Counter] = defaultdict(Counter)
     per_term: dict[str, Counter] = defaultdict(Counter)
     per_category: Counter = Counter()
@@ -165,7 +187,8 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     else:
         counts = db.session.execute(
             select(Entry.category_id, Entry.school_id, EntryState.status, month, func.count())
-            .join(EntryState, EntryState.entry_id == Entry.id).where(*scope)
+            .join(EntryState, EntryState.entry_id == Entry.id)
+            .where(*scope)
             .group_by(Entry.category_id, Entry.school_id, EntryState.status, month)
         ).all()
         waits = _waits_anywhere(scope, dialect)
@@ -184,23 +207,47 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
         return Table(key, title, [first, *names, "Total"], rows)
 
     tables = {
-        "months": counts_table("months", "Entries by month and category", "Month",
-                               [(m, month_label(m)) for m in months], per_month),
-        "terms": counts_table("terms", "Entries by term and category", "Term",
-                              [(t.label, t.label) for t in terms], per_term),
-        "timings": Table("timings", "Median hours from logging to first review and to first action",
-                         ["Category", "Entries", "Reviewed", "Median hours to review", "Median hours to first action"],
-                         [[c.name, per_category[c.id], waits.reviewed.get(c.id, 0),
-                           hours(waits.review.get(c.id)), hours(waits.action.get(c.id))] for c in categories]),
-        "schools": Table("schools", "Open and closed entries by school",
-                         ["School", "Entries", "Open", "Closed", "Median hours to review"],
-                         [[s.name, sum(per_school[s.id].values()), per_school[s.id]["open"],
-                           per_school[s.id]["closed"], hours(waits.school_review.get(s.id))] for s in schools]),
+        "months": counts_table(
+            "months", "Entries by month and category", "Month", [(m, month_label(m)) for m in months], per_month
+        ),
+        "terms": counts_table(
+            "terms", "Entries by term and category", "Term", [(t.label, t.label) for t in terms], per_term
+        ),
+        "timings": Table(
+            "timings",
+            "Median hours from logging to first review and to first action",
+            ["Category", "Entries", "Reviewed", "Median hours to review", "Median hours to first action"],
+            [
+                [
+                    c.name,
+                    per_category[c.id],
+                    waits.reviewed.get(c.id, 0),
+                    hours(waits.review.get(c.id)),
+                    hours(waits.action.get(c.id)),
+                ]
+                for c in categories
+            ],
+        ),
+        "schools": Table(
+            "schools",
+            "Open and closed entries by school",
+            ["School", "Entries", "Open", "Closed", "Median hours to review"],
+            [
+                [
+                    s.name,
+                    sum(per_school[s.id].values()),
+                    per_school[s.id]["open"],
+                    per_school[s.id]["closed"],
+                    hours(waits.school_review.get(s.id)),
+                ]
+                for s in schools
+            ],
+        ),
     }
     tables["tasks"], overdue = tasks_table(schools, category_id)
     return Report(
         overdue_tasks=overdue,
-        overdue_by_school=[(row[0], row[2]) for row in tables["tasks"].rows[:len(schools)]],
+        overdue_by_school=[(row[0], row[2]) for row in tables["tasks"].rows[: len(schools)]],
         total=sum(per_category.values()),
         tables=tables,
         by_month=[(month_label(m), sum(per_month[m].values())) for m in months],
@@ -211,6 +258,7 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
 
 # --- overdue tasks (issue 4, item 6) ------------------------------------------------
 
+
 def tasks_table(schools: list[School], category_id: int | None) -> tuple[Table, int]:
     """Open and overdue tasks today, per school and for all the schools shown: a
     count as things stand, whatever period is chosen. Names no one."""
@@ -219,5 +267,6 @@ def tasks_table(schools: list[School], category_id: int | None) -> tuple[Table, 
     open_all, overdue_all = sum(r[1] for r in rows), sum(r[2] for r in rows)
     if len(schools) > 1:
         rows.append(["All schools shown", open_all, overdue_all])
-    return Table("tasks", "Open and overdue tasks today, by school", ["School", "Open tasks", "Overdue tasks"],
-                 rows), overdue_all
+    return Table(
+        "tasks", "Open and overdue tasks today, by school", ["School", "Open tasks", "Overdue tasks"], rows
+    ), overdue_all

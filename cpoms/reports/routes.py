@@ -1,5 +1,6 @@
 """Reports for senior leaders, governors and the trust: counts and waiting
 times by category, month, term and school. No pupil appears in any of them."""
+
 import csv
 import io
 
@@ -31,8 +32,14 @@ def index():
     form, report = _report()
     if report is not None:
         audit.record(audit.VIEW_REPORTS, filters=_filters(form))
-    return render("reports/index.html", block="report", form=form, report=report,
-                  period=form.period() if report else None, status_code=200 if report else 422)
+    return render(
+        "reports/index.html",
+        block="report",
+        form=form,
+        report=report,
+        period=form.period() if report else None,
+        status_code=200 if report else 422,
+    )
 
 
 @bp.route("/reports/<key>.csv")
@@ -48,8 +55,9 @@ def download(key: str):
     writer.writerow([spreadsheet_safe(h) for h in table.headers])  # category names head columns
     writer.writerows([[spreadsheet_safe(v) for v in row] for row in table.rows])
     name = f"{key}-{form.period().label.replace('/', '-').replace(' ', '-').lower()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _filters(form) -> dict:

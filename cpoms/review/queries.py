@@ -21,8 +21,10 @@ def _alerts_team():
     """A WHERE clause on Entry: recorded as, or given later, a category that alerts the
     safeguarding team now (as entries.categories.alerts_team asks of one entry)."""
     alerting = select(Category.id).where(Category.alerts_safeguarding_team.is_(True))
-    return or_(Entry.category_id.in_(alerting), exists().where(
-        EntryCategory.entry_id == Entry.id, EntryCategory.category_id.in_(alerting)))
+    return or_(
+        Entry.category_id.in_(alerting),
+        exists().where(EntryCategory.entry_id == Entry.id, EntryCategory.category_id.in_(alerting)),
+    )
 
 
 def review_queue(school_ids, category_id: int | None, status: str, page: int):
@@ -49,11 +51,15 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
     # follow-ups or sort on entries' timestamps; the category test runs only for the
     # waiting rows, against the few alerting categories and entry_categories' unique index.
     waiting = and_(EntryState.reviewed_at.is_(None), EntryState.status == "open")
-    query = query.order_by(
-        case((waiting, case((_alerts_team(), 0), else_=1)), else_=2),
-        case((waiting, EntryState.entry_id)),  # oldest first while waiting (NULL for the rest)
-        EntryState.entry_id.desc(),
-    ).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
+    query = (
+        query.order_by(
+            case((waiting, case((_alerts_team(), 0), else_=1)), else_=2),
+            case((waiting, EntryState.entry_id)),  # oldest first while waiting (NULL for the rest)
+            EntryState.entry_id.desc(),
+        )
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE + 1)
+    )
     rows = list(db.session.scalars(query).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
@@ -64,7 +70,8 @@ def highest_risks(entry_ids) -> dict[int, str]:
         return {}
     found: dict[int, str] = {}
     for entry_id, level in db.session.execute(
-        select(FollowUp.entry_id, FollowUp.risk_level).distinct()
+        select(FollowUp.entry_id, FollowUp.risk_level)
+        .distinct()
         .where(FollowUp.entry_id.in_(entry_ids), FollowUp.kind == Kind.RISK, FollowUp.risk_level.is_not(None))
     ):
         if RISK_RANK.get(level, -1) > RISK_RANK.get(found.get(entry_id), -1):
@@ -75,7 +82,11 @@ def highest_risks(entry_ids) -> dict[int, str]:
 def unreviewed_count(school_ids) -> int:
     if not school_ids:
         return 0
-    return db.session.scalar(
-        select(func.count(EntryState.entry_id))
-        .where(EntryState.school_id.in_(school_ids), EntryState.reviewed_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(EntryState.entry_id)).where(
+                EntryState.school_id.in_(school_ids), EntryState.reviewed_at.is_(None)
+            )
+        )
+        or 0
+    )

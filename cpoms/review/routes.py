@@ -1,4 +1,5 @@
 """The safeguarding team's queue: what is waiting, and for how long."""
+
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -37,9 +38,16 @@ def queue():
     watched = monitored(policy.monitoring_list_school_ids(current_user) & set(school_ids))
     late = overdue_tasks(policy.monitoring_list_school_ids(current_user) & set(school_ids), uk_today())
     # The queue shows excerpts of narratives: which ones each person saw is kept.
-    audit.record(audit.VIEW_QUEUE, school_id=school.id if school else None,
-                 entries=[e.id for e in entries], status=status, category=category_id, page=page,
-                 monitored=[m.pupil_id for m in watched], overdue_tasks=[t.id for t in late])
+    audit.record(
+        audit.VIEW_QUEUE,
+        school_id=school.id if school else None,
+        entries=[e.id for e in entries],
+        status=status,
+        category=category_id,
+        page=page,
+        monitored=[m.pupil_id for m in watched],
+        overdue_tasks=[t.id for t in late],
+    )
     return render(
         "review/queue.html",
         block="queue",

@@ -8,6 +8,7 @@ Created by db.create_all() from the statements below, and by the migrations
 (tests/test_migrations.py compares the two). These objects are not models:
 Alembic's autogenerate is told to leave anything named search_* alone (see
 `is_search_object`)."""
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,11 @@ def fill_statements(dialect: str) -> list[str]:
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return ["DROP INDEX IF EXISTS search_entries", "DROP INDEX IF EXISTS search_follow_ups"]
-    return ["DROP TRIGGER IF EXISTS search_index_entries", "DROP TRIGGER IF EXISTS search_index_follow_ups",
-            "DROP TABLE IF EXISTS search_index"]
+    return [
+        "DROP TRIGGER IF EXISTS search_index_entries",
+        "DROP TRIGGER IF EXISTS search_index_follow_ups",
+        "DROP TABLE IF EXISTS search_index",
+    ]
 
 
 def _new(expression: str) -> str:
@@ -102,8 +106,9 @@ def postgresql_matches(words: list[str], school_ids, since=None) -> Select:
         scope.append(Entry.created_at >= since)
     return union(
         select(Entry.id).where(*scope, func.to_tsvector(english, literal_column(PG_ENTRY_TEXT)).op("@@")(query)),
-        select(FollowUp.entry_id).join(Entry, Entry.id == FollowUp.entry_id).where(
-            *scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
+        select(FollowUp.entry_id)
+        .join(Entry, Entry.id == FollowUp.entry_id)
+        .where(*scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
     )
 
 

@@ -30,21 +30,22 @@ def search(user, school_ids, words: list[str], page: int) -> tuple[list[Entry], 
     )
     if dialect == "sqlite":
         wanted = newest_matches_sqlite(words, school_ids, page * PER_PAGE + 1)
-        ids = wanted[(page - 1) * PER_PAGE:]
+        ids = wanted[(page - 1) * PER_PAGE :]
         found = {e.id: e for e in db.session.scalars(query.where(Entry.id.in_(ids))).unique()}
         rows = [found[i] for i in ids if i in found]
     else:
-        query = query.order_by(Entry.created_at.desc(), Entry.id.desc()).offset((page - 1) * PER_PAGE).limit(
-            PER_PAGE + 1)
+        query = (
+            query.order_by(Entry.created_at.desc(), Entry.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
+        )
         # The last year first: a common word then costs a year of one school's
         # matches, not ten years of the trust's. Only a page that reaches further
         # back looks at everything (still newest first, so the pages agree).
         since = now_utc() - RECENT
-        rows = list(db.session.scalars(query.where(
-            Entry.id.in_(postgresql_matches(words, school_ids, since)))).unique())
+        rows = list(
+            db.session.scalars(query.where(Entry.id.in_(postgresql_matches(words, school_ids, since)))).unique()
+        )
         if len(rows) <= PER_PAGE:
-            rows = list(db.session.scalars(query.where(
-                Entry.id.in_(postgresql_matches(words, school_ids)))).unique())
+            rows = list(db.session.scalars(query.where(Entry.id.in_(postgresql_matches(words, school_ids)))).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
 
@@ -54,16 +55,20 @@ def newest_matches_sqlite(words: list[str], school_ids, wanted: int) -> list[int
 
     FTS5 reads its index newest row first and the query stops as soon as it has
     enough distinct entries, so a common word costs no more than a rare one."""
-    return list(db.session.scalars(SQLITE_NEWEST_MATCHES, {
-        "match": fts_match(words), "schools": list(school_ids), "limit": wanted}))
+    return list(
+        db.session.scalars(
+            SQLITE_NEWEST_MATCHES, {"match": fts_match(words), "schools": list(school_ids), "limit": wanted}
+        )
+    )
 
 
 def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
     """Where the words were found, and the text around the first of them, marked."""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
     places = [("Narrative", redact(entry.narrative, entry)), ("The child's words", redact(entry.child_words, entry))]
-    places += [(f.label, redact(" ".join(filter(None, [f.text, f.reason, f.agency_name])), entry))
-               for f in entry.follow_ups]
+    places += [
+        (f.label, redact(" ".join(filter(None, [f.text, f.reason, f.agency_name])), entry)) for f in entry.follow_ups
+    ]
     for where, body in places:
         found = pattern.search(body)
         if found:

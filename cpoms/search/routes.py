@@ -1,4 +1,5 @@
 """Search of narratives and follow-ups, for the safeguarding team and SLT."""
+
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
@@ -32,6 +33,15 @@ def results():
             entries, has_more = search(current_user, school_ids, words, page)
             # What each person found and saw excerpts of is kept, as for the review queue.
             audit.record(audit.SEARCH, query=query, entries=[e.id for e in entries], page=page)
-    return render("search/results.html", block="results", query=query, words=words, entries=entries,
-                  has_more=has_more, page=page, problem=problem, excerpt=excerpt,
-                  status_code=422 if problem else 200)
+    return render(
+        "search/results.html",
+        block="results",
+        query=query,
+        words=words,
+        entries=entries,
+        has_more=has_more,
+        page=page,
+        problem=problem,
+        excerpt=excerpt,
+        status_code=422 if problem else 200,
+    )

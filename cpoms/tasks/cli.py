@@ -1,4 +1,5 @@
 """flask send-reminders: run once a day (cron), or more often: it never repeats a day's reminder."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """How far ahead tasks and monitoring reviews may fall due (the day itself: common.uk_today)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,5 +1,6 @@
 """The fields a follow-up form gains for a task and for information sharing, and
 their checks: required only for their own kind, each with its own message."""
+
 from __future__ import annotations
 
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
@@ -80,8 +81,10 @@ class SharingFields:
         if self.kind.data != Kind.INFO_SHARING:
             return {}
         return {
-            "shared_with": self.shared_with.data, "shared_what": self.shared_what.data,
-            "share_purpose": self.share_purpose.data, "share_basis": self.share_basis.data,
+            "shared_with": self.shared_with.data,
+            "shared_what": self.shared_what.data,
+            "share_purpose": self.share_purpose.data,
+            "share_basis": self.share_basis.data,
             "consent_sought": self.consent_sought.data == "yes",
             "consent_note": self.consent_note.data if self.consent_sought.data == "no" else None,
         }
@@ -105,5 +108,6 @@ def staff_of(school_id: int) -> list[User]:
 
 def offer_staff(form, entry: Entry) -> None:
     """The people the task can go to; asked only where the form offers tasks."""
-    form.assignee.choices = choices([("", "Choose a member of staff"),
-                                     *((str(u.id), u.name) for u in staff_of(entry.school_id))])
+    form.assignee.choices = choices(
+        [("", "Choose a member of staff"), *((str(u.id), u.name) for u in staff_of(entry.school_id))]
+    )

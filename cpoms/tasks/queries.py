@@ -1,4 +1,5 @@
 """Tasks as lists and counts: each one query, whatever the number of tasks."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,14 +15,16 @@ MY_TASKS_SHOWN = 50
 
 def _open_tasks(*where) -> list[Task]:
     """Open tasks matching `where`, soonest due first, each with its entry and follow-up."""
-    return list(db.session.scalars(
-        select(Task)
-        .outerjoin(TaskCompletion, TaskCompletion.task_id == Task.id)
-        .options(contains_eager(Task.completion), joinedload(Task.entry), joinedload(Task.follow_up))
-        .where(TaskCompletion.id.is_(None), *where)
-        .order_by(Task.due_on, Task.id)
-        .limit(MY_TASKS_SHOWN)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Task)
+            .outerjoin(TaskCompletion, TaskCompletion.task_id == Task.id)
+            .options(contains_eager(Task.completion), joinedload(Task.entry), joinedload(Task.follow_up))
+            .where(TaskCompletion.id.is_(None), *where)
+            .order_by(Task.due_on, Task.id)
+            .limit(MY_TASKS_SHOWN)
+        ).unique()
+    )
 
 
 def my_open_tasks(user_id: int, school_ids) -> list[Task]:

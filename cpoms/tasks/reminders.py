@@ -4,6 +4,7 @@ before it is due and each day it is overdue; never twice for a task on one day.
 Reminders go through the alert outbox (cpoms/alerts.py), so they are retried
 like alerts. A TaskReminder row per task and UK day, unique, makes a second run
 on the same day queue nothing, even when two runs race."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -42,8 +43,13 @@ def queue_reminders(today: date) -> list[int]:
     """Queue today's reminders and commit; the ids of the alerts queued."""
     queued = []
     for task in db.session.scalars(due_for_reminder(today)):
-        alert = Alert(entry_id=task.entry_id, school_id=task.school_id, recipient_id=task.assignee_id,
-                      email=task.assignee.email, reason=TASK_REMINDER)
+        alert = Alert(
+            entry_id=task.entry_id,
+            school_id=task.school_id,
+            recipient_id=task.assignee_id,
+            email=task.assignee.email,
+            reason=TASK_REMINDER,
+        )
         db.session.add(alert)
         db.session.flush()
         db.session.add(TaskReminder(task_id=task.id, sent_on=today, alert_id=alert.id))
@@ -61,13 +67,17 @@ def queue_reminders(today: date) -> list[int]:
 
 def reminder_message(alert: Alert) -> Message:
     """Which task, when due, where: no narrative and no task text, initials only."""
-    task = db.session.scalar(select(Task).join(TaskReminder, TaskReminder.task_id == Task.id)
-                             .where(TaskReminder.alert_id == alert.id))
+    task = db.session.scalar(
+        select(Task).join(TaskReminder, TaskReminder.task_id == Task.id).where(TaskReminder.alert_id == alert.id)
+    )
     entry = task.entry
     context = {
-        "task": task, "entry": entry, "recipient": alert.recipient,
+        "task": task,
+        "entry": entry,
+        "recipient": alert.recipient,
         "initials": ", ".join(p.initials for p in entry.pupils),
-        "when": due_words(task.due_on), "link": alerts.link(alert, "entries.show", entry_id=entry.id),
+        "when": due_words(task.due_on),
+        "link": alerts.link(alert, "entries.show", entry_id=entry.id),
     }
     return Message(
         subject=f"Task reminder: {context['when'].lower()} ({entry.school.name})",

@@ -1,4 +1,5 @@
 """Completing a task: in place with htmx, or a plain form post and back."""
+
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 

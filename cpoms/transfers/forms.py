@@ -30,17 +30,25 @@ class PastDateField(DateField):
 def _text(label, max_length, required=None, **kwargs):
     # Not Optional(): it would stop the checks that make these required for an outside school.
     checks = [DataRequired(required)] if required else []
-    return StringField(label, validators=[*checks, Length(max=max_length, message=f"Keep this under {max_length} characters.")],
-                       **kwargs)
+    return StringField(
+        label,
+        validators=[*checks, Length(max=max_length, message=f"Keep this under {max_length} characters.")],
+        **kwargs,
+    )
 
 
 class StartTransferForm(OnceForm):
-    destination = SelectField("Destination school", validators=[InputRequired("Choose the school the pupil is going to.")])
+    destination = SelectField(
+        "Destination school", validators=[InputRequired("Choose the school the pupil is going to.")]
+    )
     destination_name = _text("School name", 200)
     contact_name = _text("Contact at that school (usually their DSL)", 200)
     contact_email = EmailField("Contact's email address", validators=[Length(max=254)])
-    method = RadioField("How the file goes", choices=choices(TransferMethod.LABELS.items()),
-                        validators=[InputRequired("Choose how the file is sent.")])
+    method = RadioField(
+        "How the file goes",
+        choices=choices(TransferMethod.LABELS.items()),
+        validators=[InputRequired("Choose how the file is sent.")],
+    )
     sent_on = PastDateField("Date sent", validators=[Optional()])
 
     def validate_destination_name(self, field):
@@ -70,15 +78,21 @@ class AcceptForm(BaseForm):
 
 
 class DeclineForm(BaseForm):
-    reason = TextAreaField("Why you are declining it", validators=[
-        DataRequired("Say why you are declining the file."), Length(max=2000, message="Keep this under 2,000 characters.")])
+    reason = TextAreaField(
+        "Why you are declining it",
+        validators=[
+            DataRequired("Say why you are declining the file."),
+            Length(max=2000, message="Keep this under 2,000 characters."),
+        ],
+    )
 
 
 class ReceiptForm(OnceForm):
     confirmed_by = _text("Who confirmed receipt", 200, required="Enter who at the receiving school confirmed receipt.")
     on_date = PastDateField("Date received", validators=[InputRequired("Enter the date receipt was confirmed.")])
-    note = TextAreaField("Note (optional)", validators=[
-        Optional(), Length(max=2000, message="Keep this under 2,000 characters.")])
+    note = TextAreaField(
+        "Note (optional)", validators=[Optional(), Length(max=2000, message="Keep this under 2,000 characters.")]
+    )
 
 
 class SubjectAccessForm(BaseForm):

@@ -1,5 +1,6 @@
 """One change to a transfer each: an append-only event, the state row moved on, the audit line.
 Each flushes; the request commits."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,10 @@ from ..models import Pupil, School, Transfer, TransferEvent, TransferStatus, Use
 from ..timefmt import now_utc
 
 STARTED, SENT, ACCEPTED, DECLINED, RECEIVED = (
-    TransferStatus.STARTED, TransferStatus.SENT, TransferStatus.ACCEPTED, TransferStatus.DECLINED,
+    TransferStatus.STARTED,
+    TransferStatus.SENT,
+    TransferStatus.ACCEPTED,
+    TransferStatus.DECLINED,
     TransferStatus.RECEIVED,
 )
 
@@ -22,20 +26,41 @@ def _event(transfer: Transfer, kind: str, by: User, **details) -> TransferEvent:
     return event
 
 
-def start(by: User, pupil: Pupil, *, to_school: School | None, destination_name: str | None,
-          contact_name: str | None, contact_email: str | None, method: str, sent_on: date | None) -> Transfer:
+def start(
+    by: User,
+    pupil: Pupil,
+    *,
+    to_school: School | None,
+    destination_name: str | None,
+    contact_name: str | None,
+    contact_email: str | None,
+    method: str,
+    sent_on: date | None,
+) -> Transfer:
     transfer = Transfer(
-        pupil_id=pupil.id, from_school_id=pupil.school_id, to_school_id=to_school.id if to_school else None,
+        pupil_id=pupil.id,
+        from_school_id=pupil.school_id,
+        to_school_id=to_school.id if to_school else None,
         destination_name=None if to_school else destination_name,
-        contact_name=None if to_school else contact_name, contact_email=None if to_school else contact_email,
-        method=method, started_by_id=by.id, started_at=now_utc(), status=STARTED,
+        contact_name=None if to_school else contact_name,
+        contact_email=None if to_school else contact_email,
+        method=method,
+        started_by_id=by.id,
+        started_at=now_utc(),
+        status=STARTED,
     )
     transfer.pupil, transfer.to_school, transfer.started_by = pupil, to_school, by
     db.session.add(transfer)
     _event(transfer, STARTED, by)
     db.session.flush()
-    audit.record(audit.START_TRANSFER, pupil=pupil, transfer=transfer.id,
-                 to_school=transfer.to_school_id, destination=transfer.destination, method=method)
+    audit.record(
+        audit.START_TRANSFER,
+        pupil=pupil,
+        transfer=transfer.id,
+        to_school=transfer.to_school_id,
+        destination=transfer.destination,
+        method=method,
+    )
     if sent_on is not None:
         mark_sent(by, transfer, sent_on)
     return transfer
@@ -46,8 +71,13 @@ def mark_sent(by: User, transfer: Transfer, sent_on: date) -> None:
     transfer.sent_on = sent_on
     _event(transfer, SENT, by, on_date=sent_on)
     db.session.flush()
-    audit.record(audit.SEND_TRANSFER, pupil=transfer.pupil, school_id=transfer.from_school_id,
-                 transfer=transfer.id, sent_on=sent_on)
+    audit.record(
+        audit.SEND_TRANSFER,
+        pupil=transfer.pupil,
+        school_id=transfer.from_school_id,
+        transfer=transfer.id,
+        sent_on=sent_on,
+    )
     if transfer.in_trust:
         alerts.queue_for_transfer(transfer, transfer.to_school_id, alerts.TRANSFER_RECEIVED)
 
@@ -59,16 +89,20 @@ def accept(by: User, transfer: Transfer) -> None:
     pupil = transfer.pupil
     pupil.school_id, pupil.active, pupil.left_on = transfer.to_school_id, True, None
     db.session.flush()
-    audit.record(audit.ACCEPT_TRANSFER, pupil=pupil, school_id=transfer.to_school_id, transfer=transfer.id,
-                 from_school=transfer.from_school_id)
+    audit.record(
+        audit.ACCEPT_TRANSFER,
+        pupil=pupil,
+        school_id=transfer.to_school_id,
+        transfer=transfer.id,
+        from_school=transfer.from_school_id,
+    )
 
 
 def decline(by: User, transfer: Transfer, reason: str) -> None:
     _event(transfer, DECLINED, by, note=reason)
     transfer.closed_at = now_utc()
     db.session.flush()
-    audit.record(audit.DECLINE_TRANSFER, pupil=transfer.pupil, school_id=transfer.to_school_id,
-                 transfer=transfer.id)
+    audit.record(audit.DECLINE_TRANSFER, pupil=transfer.pupil, school_id=transfer.to_school_id, transfer=transfer.id)
     alerts.queue_for_transfer(transfer, transfer.from_school_id, alerts.TRANSFER_DECLINED)
 
 
@@ -76,5 +110,11 @@ def record_receipt(by: User, transfer: Transfer, *, confirmed_by: str, on_date: 
     _event(transfer, RECEIVED, by, confirmed_by=confirmed_by, on_date=on_date, note=note)
     transfer.closed_at = now_utc()
     db.session.flush()
-    audit.record(audit.RECORD_TRANSFER_RECEIPT, pupil=transfer.pupil, school_id=transfer.from_school_id,
-                 transfer=transfer.id, confirmed_by=confirmed_by, on_date=on_date)
+    audit.record(
+        audit.RECORD_TRANSFER_RECEIPT,
+        pupil=transfer.pupil,
+        school_id=transfer.from_school_id,
+        transfer=transfer.id,
+        confirmed_by=confirmed_by,
+        on_date=on_date,
+    )

@@ -5,6 +5,7 @@ the receiver can check nothing was altered or lost on the way.
 Used for a transfer to a school outside the trust and for a subject-access
 export. Other pupils on shared entries are "another pupil" in both files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,31 +43,61 @@ def records(pupil: Pupil, page: Page, transfers: list[Transfer] = ()) -> dict:
     redactor = exports.Redactor(pupil)
     entries = []
     for entry in page.items:
-        follow_ups = [{
-            "id": fu.id, "kind": fu.kind, "kind_label": Kind.LABELS.get(fu.kind, fu.kind),
-            "occurred_at": _iso(fu.occurred_at), "recorded_at": _iso(fu.created_at), "author": fu.author.name,
-            "text": redactor.text(fu.text, entry), "reason": redactor.text(fu.reason, entry) or None,
-            "risk_level": fu.risk_level, "agency": redactor.text(fu.agency_name, entry) or None,
-            "agency_reference": redactor.text(fu.agency_reference, entry) or None,
-            "key_event": fu.id in page.key_ids,
-        } for fu in shown_follow_ups(entry, page.filters, page.key_ids)]
-        entries.append({
-            "id": entry.id, "school": entry.school.name, "category": entry.category.name,
-            "how_it_reached_the_school": Source.LABELS.get(entry.source, entry.source),
-            "status": entry.state.status if entry.state else None,
-            "occurred_at": _iso(entry.occurred_at), "recorded_at": _iso(entry.created_at),
-            "recorded_by": entry.recorded_by.name, "narrative": redactor.text(entry.narrative, entry),
-            "child_words": redactor.text(entry.child_words, entry) or None,
-            "also_about": redactor.also_about(entry) or None, "follow_ups": follow_ups,
-        })
+        follow_ups = [
+            {
+                "id": fu.id,
+                "kind": fu.kind,
+                "kind_label": Kind.LABELS.get(fu.kind, fu.kind),
+                "occurred_at": _iso(fu.occurred_at),
+                "recorded_at": _iso(fu.created_at),
+                "author": fu.author.name,
+                "text": redactor.text(fu.text, entry),
+                "reason": redactor.text(fu.reason, entry) or None,
+                "risk_level": fu.risk_level,
+                "agency": redactor.text(fu.agency_name, entry) or None,
+                "agency_reference": redactor.text(fu.agency_reference, entry) or None,
+                "key_event": fu.id in page.key_ids,
+            }
+            for fu in shown_follow_ups(entry, page.filters, page.key_ids)
+        ]
+        entries.append(
+            {
+                "id": entry.id,
+                "school": entry.school.name,
+                "category": entry.category.name,
+                "how_it_reached_the_school": Source.LABELS.get(entry.source, entry.source),
+                "status": entry.state.status if entry.state else None,
+                "occurred_at": _iso(entry.occurred_at),
+                "recorded_at": _iso(entry.created_at),
+                "recorded_by": entry.recorded_by.name,
+                "narrative": redactor.text(entry.narrative, entry),
+                "child_words": redactor.text(entry.child_words, entry) or None,
+                "also_about": redactor.also_about(entry) or None,
+                "follow_ups": follow_ups,
+            }
+        )
     return {
-        "pupil": {"name": redactor.pupil_name, "upn": pupil.upn, "date_of_birth": _iso(pupil.date_of_birth),
-                  "year": pupil.year_label, "class": redaction.pupil_class(pupil) or None, "school": pupil.school.name},
+        "pupil": {
+            "name": redactor.pupil_name,
+            "upn": pupil.upn,
+            "date_of_birth": _iso(pupil.date_of_birth),
+            "year": pupil.year_label,
+            "class": redaction.pupil_class(pupil) or None,
+            "school": pupil.school.name,
+        },
         "entries": entries,
-        "transfers": [{
-            "id": t.id, "from": t.from_school.name, "to": t.destination, "method": t.method_label,
-            "status": t.status_label, "started_at": _iso(t.started_at), "sent_on": _iso(t.sent_on),
-        } for t in transfers],
+        "transfers": [
+            {
+                "id": t.id,
+                "from": t.from_school.name,
+                "to": t.destination,
+                "method": t.method_label,
+                "status": t.status_label,
+                "started_at": _iso(t.started_at),
+                "sent_on": _iso(t.sent_on),
+            }
+            for t in transfers
+        ],
     }
 
 
@@ -76,16 +107,28 @@ def build(pupil: Pupil, purpose: str, transfers: list[Transfer] = ()) -> Pack:
     data = records(pupil, page, transfers)
     produced = {"purpose": purpose, "by": current_user.name, "at": now_utc().isoformat()}
     data = {"produced": produced, **data}
-    files = {PDF_NAME: exports.pdf_bytes(pupil, page),
-             JSON_NAME: json.dumps(data, indent=2, ensure_ascii=False).encode()}
+    files = {
+        PDF_NAME: exports.pdf_bytes(pupil, page),
+        JSON_NAME: json.dumps(data, indent=2, ensure_ascii=False).encode(),
+    }
     follow_ups = sum(len(e["follow_ups"]) for e in data["entries"])
-    manifest = {**produced, "pupil_id": pupil.id, "entries": len(data["entries"]), "follow_ups": follow_ups,
-                "sha256": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}}
+    manifest = {
+        **produced,
+        "pupil_id": pupil.id,
+        "entries": len(data["entries"]),
+        "follow_ups": follow_ups,
+        "sha256": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             archive.writestr(name, content)
         archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
     body = out.getvalue()
-    return Pack(body=body, sha256=hashlib.sha256(body).hexdigest(), entries=len(data["entries"]),
-                follow_ups=follow_ups, file_name=f"{purpose}-{pupil.id}-{uk_date(now_utc()).replace(' ', '-')}.zip")
+    return Pack(
+        body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        entries=len(data["entries"]),
+        follow_ups=follow_ups,
+        file_name=f"{purpose}-{pupil.id}-{uk_date(now_utc()).replace(' ', '-')}.zip",
+    )

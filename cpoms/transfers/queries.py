@@ -1,4 +1,5 @@
 """The transfer dashboard and a pupil's transfers: a fixed number of queries whatever the data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,14 +32,21 @@ def overdue(transfer: Transfer, today: date | None = None) -> bool:
 def dashboard(school_ids: frozenset[int], today: date | None = None) -> Dashboard:
     today = today or uk_today()
     involved = or_(Transfer.from_school_id.in_(school_ids), Transfer.to_school_id.in_(school_ids))
-    open_ = list(db.session.scalars(
-        select(Transfer).where(involved, Transfer.status.in_((TransferStatus.STARTED, TransferStatus.SENT)))
-        .order_by(Transfer.sent_on, Transfer.id)
-    ))
-    closed = list(db.session.scalars(
-        select(Transfer).where(involved, Transfer.closed_at.is_not(None))
-        .order_by(Transfer.closed_at.desc(), Transfer.id.desc()).limit(CLOSED_SHOWN)
-    ))
+    open_ = list(
+        db.session.scalars(
+            select(Transfer)
+            .where(involved, Transfer.status.in_((TransferStatus.STARTED, TransferStatus.SENT)))
+            .order_by(Transfer.sent_on, Transfer.id)
+        )
+    )
+    closed = list(
+        db.session.scalars(
+            select(Transfer)
+            .where(involved, Transfer.closed_at.is_not(None))
+            .order_by(Transfer.closed_at.desc(), Transfer.id.desc())
+            .limit(CLOSED_SHOWN)
+        )
+    )
     board = Dashboard()
     for transfer in open_:
         if transfer.from_school_id not in school_ids:
@@ -60,8 +68,11 @@ def of_pupil(pupil_id: int) -> list[Transfer]:
 
 
 def open_transfer(pupil_id: int) -> Transfer | None:
-    return db.session.scalar(select(Transfer).where(
-        Transfer.pupil_id == pupil_id, Transfer.status.in_((TransferStatus.STARTED, TransferStatus.SENT))))
+    return db.session.scalar(
+        select(Transfer).where(
+            Transfer.pupil_id == pupil_id, Transfer.status.in_((TransferStatus.STARTED, TransferStatus.SENT))
+        )
+    )
 
 
 def file_history(pupil_id: int) -> tuple[list[Transfer], list[SubjectAccessExport]]:
@@ -69,7 +80,8 @@ def file_history(pupil_id: int) -> tuple[list[Transfer], list[SubjectAccessExpor
     chronology page, in one query so the page keeps within its query budget: both are joined
     to the pupil, so the rows are their product, and a pupil has a handful of each at most."""
     rows = db.session.execute(
-        select(Transfer, SubjectAccessExport).select_from(Pupil)
+        select(Transfer, SubjectAccessExport)
+        .select_from(Pupil)
         .outerjoin(Transfer, Transfer.pupil_id == Pupil.id)
         .outerjoin(SubjectAccessExport, SubjectAccessExport.pupil_id == Pupil.id)
         .where(Pupil.id == pupil_id)
@@ -81,8 +93,7 @@ def file_history(pupil_id: int) -> tuple[list[Transfer], list[SubjectAccessExpor
             transfers[transfer.id] = transfer
         if export is not None:
             exports[export.id] = export
-    return ([transfers[i] for i in sorted(transfers)],
-            [exports[i] for i in sorted(exports, reverse=True)])
+    return ([transfers[i] for i in sorted(transfers)], [exports[i] for i in sorted(exports, reverse=True)])
 
 
 def overdue_transfers(today: date) -> list[Transfer]:

@@ -4,6 +4,7 @@ declines) the file in the app, outside it the sender downloads a transfer pack
 and records the receipt. The dashboard shows what is pending, sent, overdue,
 received and declined. A subject-access export hands over everything held
 about one pupil, recorded each time it is produced."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, url_for
@@ -40,8 +41,13 @@ def dashboard():
 
 
 def _destinations(pupil: Pupil) -> list[School]:
-    return list(db.session.scalars(select(School).where(School.trust_id == pupil.school.trust_id,
-                                                        School.id != pupil.school_id).order_by(School.name)))
+    return list(
+        db.session.scalars(
+            select(School)
+            .where(School.trust_id == pupil.school.trust_id, School.id != pupil.school_id)
+            .order_by(School.name)
+        )
+    )
 
 
 @bp.route("/pupils/<int:pupil_id>/transfer", methods=["GET", "POST"])
@@ -52,8 +58,9 @@ def start(pupil_id: int):
     refuse_unless(policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
     form = StartTransferForm()
     destinations = _destinations(pupil)
-    form.destination.choices = choices([("", "Choose a school"), *((str(s.id), s.name) for s in destinations),
-                                        (OUTSIDE, "A school outside the trust")])
+    form.destination.choices = choices(
+        [("", "Choose a school"), *((str(s.id), s.name) for s in destinations), (OUTSIDE, "A school outside the trust")]
+    )
     already = queries.open_transfer(pupil.id)
     if already is None and form.validate_on_submit():
         to_school = None
@@ -61,9 +68,14 @@ def start(pupil_id: int):
             # The form accepted only a school offered: one of these.
             to_school = next(s for s in destinations if str(s.id) == form.destination.data)
         transfer = operations.start(
-            current_user, pupil, to_school=to_school, destination_name=(form.destination_name.data or "").strip(),
-            contact_name=(form.contact_name.data or "").strip(), contact_email=(form.contact_email.data or "").strip(),
-            method=form.method.data, sent_on=form.sent_on.data,
+            current_user,
+            pupil,
+            to_school=to_school,
+            destination_name=(form.destination_name.data or "").strip(),
+            contact_name=(form.contact_name.data or "").strip(),
+            contact_email=(form.contact_email.data or "").strip(),
+            method=form.method.data,
+            sent_on=form.sent_on.data,
         )
         target = url_for("transfers.show", transfer_id=transfer.id)
         submissions.claim(form.submission_key.data, transfer.id, target)
@@ -76,10 +88,22 @@ def start(pupil_id: int):
 
 
 def _show(transfer: Transfer, status: int = 200, conflict: str | None = None, **forms):
-    forms = {"sent_form": SentForm(formdata=None), "accept_form": AcceptForm(formdata=None),
-             "decline_form": DeclineForm(formdata=None), "receipt_form": ReceiptForm(formdata=None), **forms}
-    return render("transfers/show.html", status_code=status, transfer=transfer, conflict=conflict,
-                  overdue=queries.overdue(transfer), receipt_due=receipt_due, **forms)
+    forms = {
+        "sent_form": SentForm(formdata=None),
+        "accept_form": AcceptForm(formdata=None),
+        "decline_form": DeclineForm(formdata=None),
+        "receipt_form": ReceiptForm(formdata=None),
+        **forms,
+    }
+    return render(
+        "transfers/show.html",
+        status_code=status,
+        transfer=transfer,
+        conflict=conflict,
+        overdue=queries.overdue(transfer),
+        receipt_due=receipt_due,
+        **forms,
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>")
@@ -94,13 +118,27 @@ def _acting(transfer_id: int, allowed, what: str, in_trust: bool | None = None) 
     """The transfer, for a step this user may take; 403 (audited) when they may not.
     A step the transfer is past (a second click, a stale page) is a 409 by the caller."""
     transfer = transfer_or_404(transfer_id)
-    refuse_unless(allowed(current_user, transfer) and (in_trust is None or transfer.in_trust == in_trust), what,
-                  pupil=transfer.pupil, transfer=transfer.id)
+    refuse_unless(
+        allowed(current_user, transfer) and (in_trust is None or transfer.in_trust == in_trust),
+        what,
+        pupil=transfer.pupil,
+        transfer=transfer.id,
+    )
     return transfer
 
 
-def _step(transfer_id: int, *, allowed, what: str, expected: str, form_class, form_name: str | None, act, done,
-          in_trust: bool | None = None):
+def _step(
+    transfer_id: int,
+    *,
+    allowed,
+    what: str,
+    expected: str,
+    form_class,
+    form_name: str | None,
+    act,
+    done,
+    in_trust: bool | None = None,
+):
     """One step a transfer takes (sent, accepted, declined, received): for a user who may
     take it (else 403), while the transfer waits for it (else 409: a second click, a stale
     page), with a valid form (else 422, the form shown again). act(transfer, form) takes the
@@ -109,8 +147,9 @@ def _step(transfer_id: int, *, allowed, what: str, expected: str, form_class, fo
     form = form_class()
     shown = {form_name: form} if form_name else {}
     if transfer.status != expected:
-        return _show(transfer, 409, conflict=f"This transfer is now “{transfer.status_label}”: nothing was changed.",
-                     **shown)
+        return _show(
+            transfer, 409, conflict=f"This transfer is now “{transfer.status_label}”: nothing was changed.", **shown
+        )
     if not form.validate_on_submit():
         return _show(transfer, 422, **shown)
     act(transfer, form)
@@ -128,43 +167,72 @@ def _to_transfer(transfer: Transfer) -> str:
 @bp.route("/transfers/<int:transfer_id>/sent", methods=["POST"])
 @login_required
 def mark_sent(transfer_id: int):
-    return _step(transfer_id, allowed=policy.can_send_transfer, what="mark transfer sent",
-                 expected=TransferStatus.STARTED, form_class=SentForm, form_name="sent_form",
-                 act=lambda transfer, form: operations.mark_sent(current_user, transfer, form.sent_on.data),
-                 done=lambda transfer: ("Recorded as sent.", _to_transfer(transfer)))
+    return _step(
+        transfer_id,
+        allowed=policy.can_send_transfer,
+        what="mark transfer sent",
+        expected=TransferStatus.STARTED,
+        form_class=SentForm,
+        form_name="sent_form",
+        act=lambda transfer, form: operations.mark_sent(current_user, transfer, form.sent_on.data),
+        done=lambda transfer: ("Recorded as sent.", _to_transfer(transfer)),
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
 @login_required
 def accept(transfer_id: int):
-    return _step(transfer_id, allowed=policy.can_receive_transfer, what="accept transfer",
-                 expected=TransferStatus.SENT, form_class=AcceptForm, form_name=None,
-                 act=lambda transfer, form: operations.accept(current_user, transfer),
-                 done=lambda transfer: (f"File accepted: {transfer.pupil.full_name}'s records are now with "
-                                        f"{transfer.to_school.name}.",
-                                        url_for("chronology.show", pupil_id=transfer.pupil_id)))
+    return _step(
+        transfer_id,
+        allowed=policy.can_receive_transfer,
+        what="accept transfer",
+        expected=TransferStatus.SENT,
+        form_class=AcceptForm,
+        form_name=None,
+        act=lambda transfer, form: operations.accept(current_user, transfer),
+        done=lambda transfer: (
+            f"File accepted: {transfer.pupil.full_name}'s records are now with {transfer.to_school.name}.",
+            url_for("chronology.show", pupil_id=transfer.pupil_id),
+        ),
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
 @login_required
 def decline(transfer_id: int):
-    return _step(transfer_id, allowed=policy.can_receive_transfer, what="decline transfer",
-                 expected=TransferStatus.SENT, form_class=DeclineForm, form_name="decline_form",
-                 act=lambda transfer, form: operations.decline(current_user, transfer, form.reason.data.strip()),
-                 done=lambda transfer: ("File declined. The sending school sees your reason.",
-                                        url_for("transfers.dashboard")))
+    return _step(
+        transfer_id,
+        allowed=policy.can_receive_transfer,
+        what="decline transfer",
+        expected=TransferStatus.SENT,
+        form_class=DeclineForm,
+        form_name="decline_form",
+        act=lambda transfer, form: operations.decline(current_user, transfer, form.reason.data.strip()),
+        done=lambda transfer: ("File declined. The sending school sees your reason.", url_for("transfers.dashboard")),
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
 @login_required
 @submissions.once()
 def record_receipt(transfer_id: int):
-    return _step(transfer_id, allowed=policy.can_send_transfer, what="record transfer receipt", in_trust=False,
-                 expected=TransferStatus.SENT, form_class=ReceiptForm, form_name="receipt_form",
-                 act=lambda transfer, form: operations.record_receipt(
-                     current_user, transfer, confirmed_by=form.confirmed_by.data.strip(), on_date=form.on_date.data,
-                     note=(form.note.data or "").strip() or None),
-                 done=lambda transfer: ("Receipt recorded.", _to_transfer(transfer)))
+    return _step(
+        transfer_id,
+        allowed=policy.can_send_transfer,
+        what="record transfer receipt",
+        in_trust=False,
+        expected=TransferStatus.SENT,
+        form_class=ReceiptForm,
+        form_name="receipt_form",
+        act=lambda transfer, form: operations.record_receipt(
+            current_user,
+            transfer,
+            confirmed_by=form.confirmed_by.data.strip(),
+            on_date=form.on_date.data,
+            note=(form.note.data or "").strip() or None,
+        ),
+        done=lambda transfer: ("Receipt recorded.", _to_transfer(transfer)),
+    )
 
 
 def _zip(built: pack.Pack):
@@ -181,8 +249,15 @@ def download_pack(transfer_id: int):
     """For a school outside the trust: the PDF chronology and the same records as JSON."""
     transfer = _acting(transfer_id, policy.can_send_transfer, "transfer pack", in_trust=False)
     built = pack.build(transfer.pupil, "transfer-pack", queries.of_pupil(transfer.pupil_id))
-    audit.record(audit.EXPORT_TRANSFER_PACK, pupil=transfer.pupil, school_id=transfer.from_school_id,
-                 transfer=transfer.id, entries=built.entries, follow_ups=built.follow_ups, sha256=built.sha256)
+    audit.record(
+        audit.EXPORT_TRANSFER_PACK,
+        pupil=transfer.pupil,
+        school_id=transfer.from_school_id,
+        transfer=transfer.id,
+        entries=built.entries,
+        follow_ups=built.follow_ups,
+        sha256=built.sha256,
+    )
     return _zip(built)
 
 
@@ -196,8 +271,20 @@ def subject_access(pupil_id: int):
         flash("The export could not be produced: please try again.", "error")
         return redirect(url_for("chronology.show", pupil_id=pupil.id), 303)
     built = pack.build(pupil, "subject-access", queries.of_pupil(pupil.id))
-    db.session.add(SubjectAccessExport(pupil_id=pupil.id, produced_by_id=current_user.id, entries=built.entries,
-                                       follow_ups=built.follow_ups, sha256=built.sha256))
-    audit.record(audit.EXPORT_SUBJECT_ACCESS, pupil=pupil, entries=built.entries, follow_ups=built.follow_ups,
-                 sha256=built.sha256)
+    db.session.add(
+        SubjectAccessExport(
+            pupil_id=pupil.id,
+            produced_by_id=current_user.id,
+            entries=built.entries,
+            follow_ups=built.follow_ups,
+            sha256=built.sha256,
+        )
+    )
+    audit.record(
+        audit.EXPORT_SUBJECT_ACCESS,
+        pupil=pupil,
+        entries=built.entries,
+        follow_ups=built.follow_ups,
+        sha256=built.sha256,
+    )
     return _zip(built)

@@ -7,10 +7,11 @@ Create Date: 2026-11-28 14:00:00
 SQLite: an FTS5 table kept by insert triggers, filled with what is already
 there. PostgreSQL: GIN indexes over to_tsvector() of the same text.
 """
+
 from alembic import op
 
-revision = '0003_search'
-down_revision = '0002_audit_chain'
+revision = "0003_search"
+down_revision = "0002_audit_chain"
 branch_labels = None
 depends_on = None
 
@@ -19,7 +20,7 @@ depends_on = None
 # this revision does may not. 0020 re-creates the PostgreSQL indexes over the text the search
 # has read since (angle brackets as spaces).
 SEARCH_INDEX = {
-    'sqlite': (
+    "sqlite": (
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(body, entry_id UNINDEXED, tokenize = "
         "'porter unicode61 remove_diacritics 2')",
         "CREATE TRIGGER IF NOT EXISTS search_index_entries AFTER INSERT ON entries BEGIN INSERT INTO "
@@ -33,7 +34,7 @@ SEARCH_INDEX = {
         "INSERT INTO search_index (body, entry_id) SELECT coalesce(text, '') || ' ' || coalesce(reason, "
         "'') || ' ' || coalesce(agency_name, ''), entry_id FROM follow_ups",
     ),
-    'postgresql': (
+    "postgresql": (
         "CREATE INDEX IF NOT EXISTS search_entries ON entries USING gin (to_tsvector('english', narrative "
         "|| ' ' || coalesce(child_words, '')))",
         "CREATE INDEX IF NOT EXISTS search_follow_ups ON follow_ups USING gin (to_tsvector('english', "
@@ -42,12 +43,12 @@ SEARCH_INDEX = {
 }
 
 DROP_SEARCH_INDEX = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS search_index_entries",
         "DROP TRIGGER IF EXISTS search_index_follow_ups",
         "DROP TABLE IF EXISTS search_index",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP INDEX IF EXISTS search_entries",
         "DROP INDEX IF EXISTS search_follow_ups",
     ),

@@ -5,6 +5,7 @@ Revises: 0003_search
 Create Date: 2026-11-29 10:00:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -26,14 +27,10 @@ def upgrade():
         sa.Column("note", sa.String(length=200), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("(school_id IS NULL) <> (trust_id IS NULL)",
-                           name=op.f("ck_guidance_versions_one_owner")),
-        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"],
-                                name=op.f("fk_guidance_versions_created_by_id_users")),
-        sa.ForeignKeyConstraint(["school_id"], ["schools.id"],
-                                name=op.f("fk_guidance_versions_school_id_schools")),
-        sa.ForeignKeyConstraint(["trust_id"], ["trusts.id"],
-                                name=op.f("fk_guidance_versions_trust_id_trusts")),
+        sa.CheckConstraint("(school_id IS NULL) <> (trust_id IS NULL)", name=op.f("ck_guidance_versions_one_owner")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_guidance_versions_created_by_id_users")),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_guidance_versions_school_id_schools")),
+        sa.ForeignKeyConstraint(["trust_id"], ["trusts.id"], name=op.f("fk_guidance_versions_trust_id_trusts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_guidance_versions")),
     )
     with op.batch_alter_table("guidance_versions", schema=None) as batch_op:

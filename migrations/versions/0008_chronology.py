@@ -4,11 +4,12 @@ Revision ID: 0008_chronology
 Revises: 0007_report_index
 Create Date: 2026-11-28 14:40:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_chronology'
-down_revision = '0007_report_index'
+revision = "0008_chronology"
+down_revision = "0007_report_index"
 branch_labels = None
 depends_on = None
 
@@ -22,13 +23,13 @@ END $$
 """
 
 TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be changed'); END",
         "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         REFUSE_CHANGE,
         "CREATE TRIGGER key_events_append_only BEFORE UPDATE OR DELETE ON key_events FOR EACH ROW EXECUTE "
         "FUNCTION refuse_change()",
@@ -38,11 +39,11 @@ TRIGGERS = {
 }
 
 DROP_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS key_events_no_update",
         "DROP TRIGGER IF EXISTS key_events_no_delete",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
         "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
     ),
@@ -51,15 +52,15 @@ DROP_TRIGGERS = {
 
 def upgrade():
     op.create_table(
-        'key_events',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('follow_up_id', sa.Integer(), nullable=False),
-        sa.Column('marked_by_id', sa.Integer(), nullable=False),
-        sa.Column('marked_at', sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(['follow_up_id'], ['follow_ups.id']),
-        sa.ForeignKeyConstraint(['marked_by_id'], ['users.id']),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('follow_up_id'),
+        "key_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("follow_up_id", sa.Integer(), nullable=False),
+        sa.Column("marked_by_id", sa.Integer(), nullable=False),
+        sa.Column("marked_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["follow_up_id"], ["follow_ups.id"]),
+        sa.ForeignKeyConstraint(["marked_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("follow_up_id"),
     )
     for statement in TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
@@ -68,4 +69,4 @@ def upgrade():
 def downgrade():
     for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
-    op.drop_table('key_events')
+    op.drop_table("key_events")

@@ -4,10 +4,11 @@ Revision ID: 0015_attachments_body_map
 Revises: 0014_transfers
 Create Date: 2026-11-28 16:00:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_attachments_body_map'
+revision = "0015_attachments_body_map"
 down_revision = "0014_transfers"
 branch_labels = None
 depends_on = None
@@ -23,7 +24,7 @@ END $$
 """
 
 TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "CREATE TRIGGER attachments_no_update BEFORE UPDATE ON attachments BEGIN SELECT RAISE(ABORT, "
         "'attachments is append-only, rows cannot be changed'); END",
         "CREATE TRIGGER attachments_no_delete BEFORE DELETE ON attachments BEGIN SELECT RAISE(ABORT, "
@@ -33,7 +34,7 @@ TRIGGERS = {
         "CREATE TRIGGER body_map_marks_no_delete BEFORE DELETE ON body_map_marks BEGIN SELECT "
         "RAISE(ABORT, 'body_map_marks is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         REFUSE_CHANGE,
         "CREATE TRIGGER attachments_append_only BEFORE UPDATE OR DELETE ON attachments FOR EACH ROW "
         "EXECUTE FUNCTION refuse_change()",
@@ -48,13 +49,13 @@ TRIGGERS = {
 }
 
 DROP_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS attachments_no_update",
         "DROP TRIGGER IF EXISTS attachments_no_delete",
         "DROP TRIGGER IF EXISTS body_map_marks_no_update",
         "DROP TRIGGER IF EXISTS body_map_marks_no_delete",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS attachments_append_only ON attachments",
         "DROP TRIGGER IF EXISTS attachments_no_truncate ON attachments",
         "DROP TRIGGER IF EXISTS body_map_marks_append_only ON body_map_marks",
@@ -64,36 +65,40 @@ DROP_TRIGGERS = {
 
 
 def upgrade():
-    op.create_table('attachments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('entry_id', sa.Integer(), nullable=False),
-    sa.Column('follow_up_id', sa.Integer(), nullable=True),
-    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
-    sa.Column('filename', sa.String(length=150), nullable=False),
-    sa.Column('content_type', sa.String(length=100), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('stored_name', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_attachments_entry_id_entries')),
-    sa.ForeignKeyConstraint(['follow_up_id'], ['follow_ups.id'], name=op.f('fk_attachments_follow_up_id_follow_ups')),
-    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_attachments_uploaded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_attachments_stored_name'))
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("follow_up_id", sa.Integer(), nullable=True),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(), nullable=False),
+        sa.Column("filename", sa.String(length=150), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["entry_id"], ["entries.id"], name=op.f("fk_attachments_entry_id_entries")),
+        sa.ForeignKeyConstraint(
+            ["follow_up_id"], ["follow_ups.id"], name=op.f("fk_attachments_follow_up_id_follow_ups")
+        ),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"], name=op.f("fk_attachments_uploaded_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_attachments_stored_name")),
     )
-    op.create_index('ix_attachments_entry', 'attachments', ['entry_id', 'id'], unique=False)
-    op.create_table('body_map_marks',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('entry_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('view', sa.String(length=8), nullable=False),
-    sa.Column('x', sa.Float(), nullable=False),
-    sa.Column('y', sa.Float(), nullable=False),
-    sa.Column('area', sa.String(length=40), nullable=False),
-    sa.Column('description', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_body_map_marks_entry_id_entries')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_body_map_marks')),
-    sa.UniqueConstraint('entry_id', 'number', name=op.f('uq_body_map_marks_entry_id'))
+    op.create_index("ix_attachments_entry", "attachments", ["entry_id", "id"], unique=False)
+    op.create_table(
+        "body_map_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("view", sa.String(length=8), nullable=False),
+        sa.Column("x", sa.Float(), nullable=False),
+        sa.Column("y", sa.Float(), nullable=False),
+        sa.Column("area", sa.String(length=40), nullable=False),
+        sa.Column("description", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(["entry_id"], ["entries.id"], name=op.f("fk_body_map_marks_entry_id_entries")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_body_map_marks")),
+        sa.UniqueConstraint("entry_id", "number", name=op.f("uq_body_map_marks_entry_id")),
     )
     for statement in TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
@@ -102,6 +107,6 @@ def upgrade():
 def downgrade():
     for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
-    op.drop_table('body_map_marks')
-    op.drop_index('ix_attachments_entry', table_name='attachments')
-    op.drop_table('attachments')
+    op.drop_table("body_map_marks")
+    op.drop_index("ix_attachments_entry", table_name="attachments")
+    op.drop_table("attachments")

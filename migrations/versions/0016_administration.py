@@ -8,11 +8,12 @@ UPNs: pupils.upn has been unique across the whole database since 0001 (uq_pupils
 which is stricter than unique within a trust, so there are no duplicates to resolve
 and no new constraint to add.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_administration'
-down_revision = '0015_attachments_body_map'
+revision = "0016_administration"
+down_revision = "0015_attachments_body_map"
 branch_labels = None
 depends_on = None
 
@@ -29,7 +30,7 @@ END $$
 """
 
 UPGRADE_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS key_events_no_update",
         "DROP TRIGGER IF EXISTS key_events_no_delete",
         "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
@@ -39,7 +40,7 @@ UPGRADE_TRIGGERS = {
         "OLD.follow_up_id)) BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
         "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
         """CREATE OR REPLACE FUNCTION key_events_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -60,7 +61,7 @@ END $$""",
 }
 
 DOWNGRADE_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS key_events_no_update",
         "DROP TRIGGER IF EXISTS key_events_no_delete",
         "CREATE TRIGGER key_events_no_update BEFORE UPDATE ON key_events BEGIN SELECT RAISE(ABORT, "
@@ -68,7 +69,7 @@ DOWNGRADE_TRIGGERS = {
         "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS key_events_no_delete ON key_events",
         "DROP TRIGGER IF EXISTS key_events_append_only ON key_events",
         "DROP TRIGGER IF EXISTS key_events_no_truncate ON key_events",
@@ -83,43 +84,52 @@ DOWNGRADE_TRIGGERS = {
 
 
 def upgrade():
-    with op.batch_alter_table('pupil_imports', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=16), server_default='pupils', nullable=False))
+    with op.batch_alter_table("pupil_imports", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=16), server_default="pupils", nullable=False))
 
-    op.create_table('category_renames',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=False),
-    sa.Column('old_name', sa.String(length=80), nullable=False),
-    sa.Column('new_name', sa.String(length=80), nullable=False),
-    sa.Column('renamed_at', sa.DateTime(), nullable=False),
-    sa.Column('renamed_by_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_category_renames_category_id_categories')),
-    sa.ForeignKeyConstraint(['renamed_by_id'], ['users.id'], name=op.f('fk_category_renames_renamed_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_category_renames'))
+    op.create_table(
+        "category_renames",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("old_name", sa.String(length=80), nullable=False),
+        sa.Column("new_name", sa.String(length=80), nullable=False),
+        sa.Column("renamed_at", sa.DateTime(), nullable=False),
+        sa.Column("renamed_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"], ["categories.id"], name=op.f("fk_category_renames_category_id_categories")
+        ),
+        sa.ForeignKeyConstraint(["renamed_by_id"], ["users.id"], name=op.f("fk_category_renames_renamed_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_category_renames")),
     )
-    op.create_index('ix_category_renames_category', 'category_renames', ['category_id', 'renamed_at'], unique=False)
+    op.create_index("ix_category_renames_category", "category_renames", ["category_id", "renamed_at"], unique=False)
 
-    op.create_table('retention_deletions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('pupil_id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('proposed_by_id', sa.Integer(), nullable=False),
-    sa.Column('proposed_at', sa.DateTime(), nullable=False),
-    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
-    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
-    sa.Column('result', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_retention_deletions_confirmed_by_id_users')),
-    sa.ForeignKeyConstraint(['proposed_by_id'], ['users.id'], name=op.f('fk_retention_deletions_proposed_by_id_users')),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_retention_deletions_school_id_schools')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_deletions'))
+    op.create_table(
+        "retention_deletions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("proposed_by_id", sa.Integer(), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(), nullable=False),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(), nullable=True),
+        sa.Column("result", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["users.id"], name=op.f("fk_retention_deletions_confirmed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_id"], ["users.id"], name=op.f("fk_retention_deletions_proposed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_retention_deletions_school_id_schools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_deletions")),
     )
-    op.create_index(op.f('ix_retention_deletions_pupil_id'), 'retention_deletions', ['pupil_id'], unique=False)
-    op.create_index(op.f('ix_retention_deletions_school_id'), 'retention_deletions', ['school_id'], unique=False)
+    op.create_index(op.f("ix_retention_deletions_pupil_id"), "retention_deletions", ["pupil_id"], unique=False)
+    op.create_index(op.f("ix_retention_deletions_school_id"), "retention_deletions", ["school_id"], unique=False)
 
-    op.create_table('retention_deletion_grants',
-    sa.Column('entry_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_retention_deletion_grants'))
+    op.create_table(
+        "retention_deletion_grants",
+        sa.Column("entry_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_retention_deletion_grants")),
     )
 
     for statement in UPGRADE_TRIGGERS[op.get_bind().dialect.name]:
@@ -129,11 +139,11 @@ def upgrade():
 def downgrade():
     for statement in DOWNGRADE_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
-    op.drop_table('retention_deletion_grants')
-    op.drop_index(op.f('ix_retention_deletions_school_id'), table_name='retention_deletions')
-    op.drop_index(op.f('ix_retention_deletions_pupil_id'), table_name='retention_deletions')
-    op.drop_table('retention_deletions')
-    op.drop_index('ix_category_renames_category', table_name='category_renames')
-    op.drop_table('category_renames')
-    with op.batch_alter_table('pupil_imports', schema=None) as batch_op:
-        batch_op.drop_column('kind')
+    op.drop_table("retention_deletion_grants")
+    op.drop_index(op.f("ix_retention_deletions_school_id"), table_name="retention_deletions")
+    op.drop_index(op.f("ix_retention_deletions_pupil_id"), table_name="retention_deletions")
+    op.drop_table("retention_deletions")
+    op.drop_index("ix_category_renames_category", table_name="category_renames")
+    op.drop_table("category_renames")
+    with op.batch_alter_table("pupil_imports", schema=None) as batch_op:
+        batch_op.drop_column("kind")

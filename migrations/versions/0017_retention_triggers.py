@@ -9,11 +9,12 @@ Every other append-only table that holds rows about an entry or a pupil gets the
 triggers (append_only.RETENTION_GRANTED): UPDATE and TRUNCATE refused as before, DELETE
 only for a row whose entry (or pupil) the confirming transaction has granted.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017_retention_triggers'
-down_revision = '0016_administration'
+revision = "0017_retention_triggers"
+down_revision = "0016_administration"
 branch_labels = None
 depends_on = None
 
@@ -29,7 +30,7 @@ END $$
 """
 
 UPGRADE_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS amendments_no_update",
         "DROP TRIGGER IF EXISTS amendments_no_delete",
         "CREATE TRIGGER amendments_no_update BEFORE UPDATE ON amendments BEGIN SELECT RAISE(ABORT, "
@@ -140,7 +141,7 @@ UPGRADE_TRIGGERS = {
         "transfers t WHERE t.id = OLD.transfer_id)) BEGIN SELECT RAISE(ABORT, "
         "'transfer_reminders is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS amendments_append_only ON amendments",
         "DROP TRIGGER IF EXISTS amendments_no_truncate ON amendments",
         """CREATE OR REPLACE FUNCTION amendments_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -199,8 +200,7 @@ BEGIN
     RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
 END $$""",
         REFUSE_CHANGE,
-        "CREATE TRIGGER entries_append_only BEFORE UPDATE ON entries FOR EACH ROW EXECUTE FUNCTION "
-        "refuse_change()",
+        "CREATE TRIGGER entries_append_only BEFORE UPDATE ON entries FOR EACH ROW EXECUTE FUNCTION refuse_change()",
         "CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries FOR EACH STATEMENT EXECUTE "
         "FUNCTION refuse_change()",
         "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries FOR EACH ROW EXECUTE FUNCTION "
@@ -343,12 +343,9 @@ BEGIN
     RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
 END $$""",
         REFUSE_CHANGE,
-        "CREATE TRIGGER tasks_append_only BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION "
-        "refuse_change()",
-        "CREATE TRIGGER tasks_no_truncate BEFORE TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION "
-        "refuse_change()",
-        "CREATE TRIGGER tasks_no_delete BEFORE DELETE ON tasks FOR EACH ROW EXECUTE FUNCTION "
-        "tasks_delete_if_granted()",
+        "CREATE TRIGGER tasks_append_only BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER tasks_no_truncate BEFORE TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()",
+        "CREATE TRIGGER tasks_no_delete BEFORE DELETE ON tasks FOR EACH ROW EXECUTE FUNCTION tasks_delete_if_granted()",
         "DROP TRIGGER IF EXISTS transfer_events_append_only ON transfer_events",
         "DROP TRIGGER IF EXISTS transfer_events_no_truncate ON transfer_events",
         """CREATE OR REPLACE FUNCTION transfer_events_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -385,7 +382,7 @@ END $$""",
 }
 
 DOWNGRADE_TRIGGERS = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS amendments_no_update",
         "DROP TRIGGER IF EXISTS amendments_no_delete",
         "CREATE TRIGGER amendments_no_update BEFORE UPDATE ON amendments BEGIN SELECT RAISE(ABORT, "
@@ -477,7 +474,7 @@ DOWNGRADE_TRIGGERS = {
         "CREATE TRIGGER transfer_reminders_no_delete BEFORE DELETE ON transfer_reminders BEGIN SELECT "
         "RAISE(ABORT, 'transfer_reminders is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP TRIGGER IF EXISTS amendments_no_delete ON amendments",
         "DROP TRIGGER IF EXISTS amendments_append_only ON amendments",
         "DROP TRIGGER IF EXISTS amendments_no_truncate ON amendments",
@@ -593,8 +590,7 @@ DOWNGRADE_TRIGGERS = {
         REFUSE_CHANGE,
         "CREATE TRIGGER tasks_append_only BEFORE UPDATE OR DELETE ON tasks FOR EACH ROW EXECUTE FUNCTION "
         "refuse_change()",
-        "CREATE TRIGGER tasks_no_truncate BEFORE TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION "
-        "refuse_change()",
+        "CREATE TRIGGER tasks_no_truncate BEFORE TRUNCATE ON tasks FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()",
         "DROP TRIGGER IF EXISTS transfer_events_no_delete ON transfer_events",
         "DROP TRIGGER IF EXISTS transfer_events_append_only ON transfer_events",
         "DROP TRIGGER IF EXISTS transfer_events_no_truncate ON transfer_events",
@@ -618,9 +614,10 @@ DOWNGRADE_TRIGGERS = {
 
 
 def upgrade():
-    op.create_table('retention_deletion_pupil_grants',
-    sa.Column('pupil_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.PrimaryKeyConstraint('pupil_id', name=op.f('pk_retention_deletion_pupil_grants'))
+    op.create_table(
+        "retention_deletion_pupil_grants",
+        sa.Column("pupil_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("pupil_id", name=op.f("pk_retention_deletion_pupil_grants")),
     )
     for statement in UPGRADE_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
@@ -629,4 +626,4 @@ def upgrade():
 def downgrade():
     for statement in DOWNGRADE_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
-    op.drop_table('retention_deletion_pupil_grants')
+    op.drop_table("retention_deletion_pupil_grants")

@@ -19,24 +19,25 @@ newer SQL gets it again):
 - key_events' delete trigger (0016): a row's entry granted by "g.entry_id IN (...)" like
   every other table's since 0017, instead of "g.entry_id = ..." (the same rows).
 """
+
 from alembic import op
 
-revision = '0020_frozen_sql_catch_up'
-down_revision = '0019_hardening'
+revision = "0020_frozen_sql_catch_up"
+down_revision = "0019_hardening"
 branch_labels = None
 depends_on = None
 
 # As cpoms/search/index.py and cpoms/append_only.py write them at this revision; the
 # downgrade puts back what 0003 and 0016 made.
 UPGRADE = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS key_events_no_delete",
         "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events WHEN NOT EXISTS (SELECT 1 FROM "
         "retention_deletion_grants g WHERE g.entry_id IN ((SELECT f.entry_id FROM follow_ups f WHERE f.id "
         "= OLD.follow_up_id))) BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP INDEX IF EXISTS search_entries",
         "CREATE INDEX search_entries ON entries USING gin (to_tsvector('english', translate(narrative || "
         "' ' || coalesce(child_words, ''), '<>', '  ')))",
@@ -55,14 +56,14 @@ END $$""",
 }
 
 DOWNGRADE = {
-    'sqlite': (
+    "sqlite": (
         "DROP TRIGGER IF EXISTS key_events_no_delete",
         "CREATE TRIGGER key_events_no_delete BEFORE DELETE ON key_events WHEN NOT EXISTS (SELECT 1 FROM "
         "retention_deletion_grants g WHERE g.entry_id = (SELECT f.entry_id FROM follow_ups f WHERE f.id = "
         "OLD.follow_up_id)) BEGIN SELECT RAISE(ABORT, "
         "'key_events is append-only, rows cannot be deleted'); END",
     ),
-    'postgresql': (
+    "postgresql": (
         "DROP INDEX IF EXISTS search_entries",
         "CREATE INDEX search_entries ON entries USING gin (to_tsvector('english', narrative || ' ' || "
         "coalesce(child_words, '')))",
