@@ -51,7 +51,8 @@ send-alerts: $(VENV)/.installed
 
 ## Benchmarks (bench/): a generated database outside the repo, then the pages timed on it.
 # make bench-data BENCH_DB=sqlite:////tmp/bench-1m.sqlite3 BENCH_ENTRIES=1000000
-# make bench BENCH_DB=... [BENCH_JSON=results.json]; make load BENCH_DB=... [LOAD_ARGS=--kill-after 10]
+# make bench BENCH_DB=... [BENCH_JSON=results.json] (also writes its figures into README.md and
+# docs/performance.md, from docs/bench/<database>.json); make load BENCH_DB=... [LOAD_ARGS=--kill-after 10]
 BENCH_DB ?= sqlite:////tmp/cpoms-bench.sqlite3
 BENCH_ENTRIES ?= 100000
 BENCH_JSON ?= /tmp/cpoms-bench.json
@@ -62,7 +63,7 @@ bench-data: $(VENV)/.installed
 	DATABASE_URL='$(BENCH_DB)' $(FLASK) generate --schools 20 --pupils 8000 --entries $(BENCH_ENTRIES) --seed 1
 
 bench: $(VENV)/.installed
-	$(VENV)/bin/python -m bench.run --database '$(BENCH_DB)' --json '$(BENCH_JSON)'
+	$(VENV)/bin/python -m bench.run --database '$(BENCH_DB)' --json '$(BENCH_JSON)' --figures
 
 load: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.load --database '$(BENCH_DB)' $(LOAD_ARGS)

@@ -9,8 +9,36 @@ to the same app, measured in the same run, shows what the test client and the
 request hooks cost on their own.
 
 A page is one function decorated with @page: it gets the Context (a signed-in
-client and sample ids) and returns the response. Reports and search are not
-built yet; each will be one more @page function with its target.
+client and sample ids) and returns the response, and may set its p95 target.
+
+The verdict. A target is for this machine's size (2 cores) when it is quiet, but
+the bench also runs on shared and loaded machines (CI, a laptop in use), where
+every request takes longer for reasons that are not the page's. So each page
+request follows one request of the bare route, and the bare requests measure
+the load while that page is measured: load = their wall time / their CPU time
+(about 1 on a quiet machine: the bare route's one query, the session, is its
+only wait; 2.5 and more when other processes take the cores), counted between
+1 and MAX_LOAD (2). Then
+
+    limit = target x (1 + MARGIN) x load            (MARGIN = 0.25)
+
+and a page's verdict is "met" (p95 under its target), "margin" (over the target,
+under the limit) or "MISSED" (over the limit). A page that misses is measured
+again (--retries, 1 by default) and fails only if it misses every time: one
+burst of another process's work fails nothing, a page that is really slower
+misses both times. The run exits 1 when any page MISSED.
+
+What the rule absorbs: p95 noise up to a quarter of the target on a quiet
+machine, and up to twice that when the bare route shows the machine loaded. What
+it catches: a page over 1.25 x its target on a quiet machine, over 2.5 x under
+any load (the cap: a loaded machine never excuses more, so a sleep or an N+1
+that doubles a page near its target still fails). The bare route is the
+yardstick because it is measured in the same process, seconds apart from the
+page, and pays the test client and request hooks the pages pay too.
+
+With --figures (`make bench` sets it) the results are also stored as
+docs/bench/<database>.json and written into README.md and docs/performance.md
+(bench/figures.py): SQLite and PostgreSQL each keep their own figures.
 """
 
 from __future__ import annotations
@@ -38,6 +66,7 @@ from cpoms.reports.periods import current_academic_year
 from cpoms.models import Category, Entry, EntryPupil, FollowUp, Pupil, User
 from cpoms.timefmt import now_utc, uk_local_input
 
+from . import figures
 from .generate import DEFAULT_PASSWORD
 
 BARE = "/_bench/bare"
@@ -242,13 +271,44 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
 
 
+# --- the verdict: the rule written in the module's docstring ------------------------
+
+MARGIN = 0.25  # a page's p95 may exceed its target by a quarter before it fails
+MAX_LOAD = 2.0  # a loaded machine excuses at most twice the time: beyond that, a regression shows
+
+
+def load_factor(bare_wall_ms: list[float], bare_cpu_ms: list[float]) -> float:
+    """How much longer than its own CPU time the bare route took while a page was measured
+    (about 1 on a quiet machine; the verdict counts it between 1 and MAX_LOAD)."""
+    return round(sum(bare_wall_ms) / max(sum(bare_cpu_ms), 1e-6), 2)
+
+
+def verdict(p95_ms: float, target_ms: float | None, load: float) -> tuple[float | None, str | None]:
+    """The page's limit and its verdict: "met" (p95 under the target), "margin" (over the
+    target, under the limit: noise or a loaded machine), "MISSED" (fails the run)."""
+    if target_ms is None:
+        return None, None
+    limit = round(target_ms * (1 + MARGIN) * min(MAX_LOAD, max(1.0, load)), 1)
+    if p95_ms < target_ms:
+        return limit, "met"
+    return limit, "margin" if p95_ms <= limit else "MISSED"
+
+
+def timed(call) -> tuple:
+    """The response, and the wall and CPU (this process) milliseconds it took."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = call()
+    return response, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
 def measure(ctx: Context, item: Page, iterations: int, statements: list) -> dict:
-    times, queries = [], []
+    """Each request of the page follows one of the bare route: the bare requests say how
+    loaded the machine was while this page, not another, was measured."""
+    times, queries, bare_wall, bare_cpu = [], [], [], []
     for n in range(iterations + 2):  # two warm-up requests
+        _, probe_wall, probe_cpu = timed(lambda: ctx.client.get(BARE))
         statements.clear()
-        started = time.perf_counter()
-        response = item.run(ctx)
-        took = (time.perf_counter() - started) * 1000
+        response, took, _ = timed(lambda: item.run(ctx))
         if response.status_code != item.expect:
             raise SystemExit(
                 f"{item.name}: HTTP {response.status_code}, expected {item.expect}\n"
@@ -257,19 +317,44 @@ def measure(ctx: Context, item: Page, iterations: int, statements: list) -> dict
         if n >= 2:
             times.append(took)
             queries.append(len(statements))
+            bare_wall.append(probe_wall)
+            bare_cpu.append(probe_cpu)
+    p95 = round(percentile(times, 0.95), 2)
+    load = load_factor(bare_wall, bare_cpu)
+    limit, judged = verdict(p95, item.target_ms, load)
     return {
         "page": item.name,
         "n": iterations,
         "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
+        "p95_ms": p95,
         "max_ms": round(max(times), 2),
         "queries": max(queries),
         "target_p95_ms": item.target_ms,
-        "ok": None if item.target_ms is None else percentile(times, 0.95) < item.target_ms,
+        "bare_p50_ms": round(statistics.median(bare_wall), 2),
+        "load": load,
+        "limit_ms": limit,
+        "verdict": judged,
+        "ok": None if judged is None else judged != "MISSED",
     }
 
 
-def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
+def measure_page(ctx: Context, item: Page, iterations: int, statements: list, retries: int) -> dict:
+    """A page that misses is measured again (up to `retries` times): it fails only when every
+    measurement misses, so one burst of another process's work does not fail a healthy page."""
+    result = measure(ctx, item, iterations, statements)
+    for attempt in range(retries):
+        if result["ok"] is not False:
+            break
+        print(
+            f"  {item.name}: p95 {result['p95_ms']:g} ms over {result['limit_ms']:g}, measuring again", file=sys.stderr
+        )
+        again = measure(ctx, item, iterations, statements)
+        result = again if again["p95_ms"] / again["limit_ms"] < result["p95_ms"] / result["limit_ms"] else result
+        result["attempts"] = attempt + 2
+    return result
+
+
+def run(database: str, iterations: int, password: str, only: list[str], retries: int = 1) -> dict:
     class Configured(BenchConfig):
         SQLALCHEMY_DATABASE_URI = database
 
@@ -284,6 +369,7 @@ def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
         trust_rep = db.session.scalar(select(User).where(User.email.like("trust@%")))
         db.session.expunge(trust_rep)
         engine = db.engine
+        machine = figures.machine(db.session.connection())
     statements: list = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     if not sign_in_fully(ctx.client, ctx.dsl, password):
@@ -291,12 +377,14 @@ def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
     ctx.trust_client = app.test_client()
     if not sign_in_fully(ctx.trust_client, trust_rep, password):
         raise SystemExit(f"could not sign in as {trust_rep.email} with the password given")
+    commit = figures.commit()
+    started = now_utc()
     results = []
     try:
         for item in PAGES:
             if only and not any(word in item.name for word in only):
                 continue
-            results.append(measure(ctx, item, item.iterations or iterations, statements))
+            results.append(measure_page(ctx, item, item.iterations or iterations, statements, retries))
             print(f"  measured {item.name}", file=sys.stderr)
     finally:
         with app.app_context():
@@ -310,24 +398,35 @@ def run(database: str, iterations: int, password: str, only: list[str]) -> dict:
         "signed_in_as": ctx.dsl.email,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "measured_at": now_utc().isoformat(timespec="seconds"),
+        "machine": machine,
+        "commit": commit,
+        "measured_at": started.isoformat(timespec="seconds"),
+        "iterations": iterations,
+        "partial": bool(only),
+        "rule": {"margin": MARGIN, "max_load": MAX_LOAD, "retries": retries},
         "results": results,
     }
 
 
 def table(report: dict) -> str:
     sizes = report["sizes"]
+    rule = report["rule"]
     lines = [
         f"{report['database']}: {sizes['entries']:,} entries, {sizes['follow_ups']:,} follow-ups, "
         f"{sizes['pupils']:,} pupils; busiest pupil {report['busiest_pupil_entries']:,} entries; "
-        f"{report['cpus']} CPUs",
-        f"{'page':<50} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'target':>7}  ok",
+        f"{report['cpus']} CPUs; commit {report['commit']}",
+        f"limit = target x {1 + rule['margin']:g} x load (load: the bare route's wall/CPU time beside "
+        f"each page, 1 to {rule['max_load']:g}); a miss is measured again {rule['retries']} time(s)",
+        f"{'page':<50} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'target':>7} {'load':>5} "
+        f"{'limit':>6}  verdict",
     ]
     for r in report["results"]:
         target = f"<{r['target_p95_ms']:g}" if r["target_p95_ms"] else ""
-        ok = {True: "yes", False: "NO", None: ""}[r["ok"]]
+        limit = f"{r['limit_ms']:g}" if r["limit_ms"] else ""
+        again = f" ({r['attempts']} runs)" if r.get("attempts") else ""
         lines.append(
-            f"{r['page']:<50} {r['n']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['queries']:>7} {target:>7}  {ok}"
+            f"{r['page']:<50} {r['n']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['queries']:>7} {target:>7} "
+            f"{r['load']:>5.2f} {limit:>6}  {r['verdict'] or ''}{again}"
         )
     return "\n".join(lines)
 
@@ -337,17 +436,31 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--database", default=os.environ.get("DATABASE_URL"), required=not os.environ.get("DATABASE_URL")
     )
-    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--iterations", type=int, default=100, help="requests a page (pages may set fewer)")
+    parser.add_argument("--retries", type=int, default=1, help="measure a page that misses again this many times")
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="store the results in docs/bench/ and rewrite the generated parts of README.md and docs/performance.md",
+    )
     parser.add_argument("--only", action="append", default=[], help="measure pages whose name contains this")
     args = parser.parse_args(argv)
-    report = run(args.database, args.iterations, args.password, args.only)
+    report = run(args.database, args.iterations, args.password, args.only, args.retries)
     print(table(report))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=2)
+    if args.figures:
+        if args.only:
+            print("figures not written: --only measured some pages, the docs show every page", file=sys.stderr)
+        else:
+            for path in figures.publish(report):
+                print(f"wrote {path}", file=sys.stderr)
     missed = [r["page"] for r in report["results"] if r["ok"] is False]
+    if missed:
+        print(f"MISSED (p95 over its limit): {', '.join(missed)}", file=sys.stderr)
     return 1 if missed else 0
 
 
