@@ -159,9 +159,9 @@ def readme_part(reports: list[dict]) -> str:
     p95 = {(report["database"], r["page"]): r for report in reports for r in report["results"]}
     names = [DATABASES[report["database"]] for report in reports]
     lines = [
-        "Server time per page, p95 in milliseconds, from the last `make bench` on each database; "
-        "(margin): over the target but within the noise margin "
-        "([how it is measured, the rule, the machine, every figure](docs/performance.md#latest-figures)):",
+        "Server time per page, p95 in milliseconds, from the last `make bench` on each database "
+        "(margin: over the target, within the margin a loaded machine is allowed; "
+        "[the rule, the machine, every figure](docs/performance.md#latest-figures)):",
         "",
         "| page | target | " + " | ".join(names) + " |",
         "|---|---:|" + "---:|" * len(names),
@@ -175,7 +175,8 @@ def readme_part(reports: list[dict]) -> str:
     lines.append("")
     lines.append(
         "; ".join(
-            f"{DATABASES[r['database']]}: {r['sizes']['entries']:,} entries, {_when(r)}, `{r['commit']}`"
+            f"{DATABASES[r['database']]}: {r['sizes']['entries']:,} entries, {_when(r)}, `{r['commit']}`, "
+            f"load average {r['machine']['load_average']:g}"
             for r in reports
         )
         + "."

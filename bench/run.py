@@ -12,29 +12,32 @@ A page is one function decorated with @page: it gets the Context (a signed-in
 client and sample ids) and returns the response, and may set its p95 target.
 
 The verdict. A target is for this machine's size (2 cores) when it is quiet, but
-the bench also runs on shared and loaded machines (CI, a laptop in use), where
-every request takes longer for reasons that are not the page's. So each page
-request follows one request of the bare route, and the bare requests measure
-the load while that page is measured: load = their wall time / their CPU time
-(about 1 on a quiet machine: the bare route's one query, the session, is its
-only wait; 2.5 and more when other processes take the cores), counted between
-1 and MAX_LOAD (2). Then
+the bench also runs on shared and loaded machines (CI beside other work, a laptop
+in use), where every request takes longer for reasons that are not the page's.
+So each page request follows one request of the bare route, and those bare
+requests measure the load while that page, not another, is measured:
 
-    limit = target x (1 + MARGIN) x load            (MARGIN = 0.25)
+    load  = their wall time / their CPU time (this process's)
+    limit = target x (1 + MARGIN) x load, load counted between 1 and MAX_LOAD
+            (MARGIN = 0.25, MAX_LOAD = 8)
 
-and a page's verdict is "met" (p95 under its target), "margin" (over the target,
-under the limit) or "MISSED" (over the limit). A page that misses is measured
-again (--retries, 1 by default) and fails only if it misses every time: one
-burst of another process's work fails nothing, a page that is really slower
-misses both times. The run exits 1 when any page MISSED.
+On a quiet machine load is about 1 (the bare route's one query, the session, is
+its only wait); when other processes hold the cores it is 2 to 15, and it grows
+as the page's own time does: waiting for a core, and for a database server that
+waits for one too. A page's verdict is "met" (p95 under its target), "margin"
+(over the target, under the limit) or "MISSED" (over the limit). A page that
+misses is measured again (--retries, 1 by default) and fails only if it misses
+every time: one burst of another process's work fails nothing, a page that is
+really slower misses both times. The run exits 1 when any page MISSED.
 
-What the rule absorbs: p95 noise up to a quarter of the target on a quiet
-machine, and up to twice that when the bare route shows the machine loaded. What
-it catches: a page over 1.25 x its target on a quiet machine, over 2.5 x under
-any load (the cap: a loaded machine never excuses more, so a sleep or an N+1
-that doubles a page near its target still fails). The bare route is the
-yardstick because it is measured in the same process, seconds apart from the
-page, and pays the test client and request hooks the pages pay too.
+So on a quiet machine a page fails at 1.25 x its target; on a loaded one, when it
+is slower than the load measured beside it explains; and past a load of 8 (a
+machine too busy to judge) the limit stops growing, so a page over 10 x its
+target fails anywhere. The bare route is the yardstick because it runs in the
+same process, milliseconds from each page request, and pays the test client and
+the request hooks the pages pay too. Its blind spot: a regression in what every
+request does (a hook that waits) raises the load it measures; its own p50 is in
+the JSON (bare_p50_ms) beside its CPU time (bare_cpu_p50_ms) to compare.
 
 With --figures (`make bench` sets it) the results are also stored as
 docs/bench/<database>.json and written into README.md and docs/performance.md
@@ -274,7 +277,7 @@ def percentile(values: list[float], share: float) -> float:
 # --- the verdict: the rule written in the module's docstring ------------------------
 
 MARGIN = 0.25  # a page's p95 may exceed its target by a quarter before it fails
-MAX_LOAD = 2.0  # a loaded machine excuses at most twice the time: beyond that, a regression shows
+MAX_LOAD = 8.0  # past this a machine is too busy to excuse more: a page over its limit fails
 
 
 def load_factor(bare_wall_ms: list[float], bare_cpu_ms: list[float]) -> float:
@@ -331,6 +334,7 @@ def measure(ctx: Context, item: Page, iterations: int, statements: list) -> dict
         "queries": max(queries),
         "target_p95_ms": item.target_ms,
         "bare_p50_ms": round(statistics.median(bare_wall), 2),
+        "bare_cpu_p50_ms": round(statistics.median(bare_cpu), 2),
         "load": load,
         "limit_ms": limit,
         "verdict": judged,
@@ -415,8 +419,8 @@ def table(report: dict) -> str:
         f"{report['database']}: {sizes['entries']:,} entries, {sizes['follow_ups']:,} follow-ups, "
         f"{sizes['pupils']:,} pupils; busiest pupil {report['busiest_pupil_entries']:,} entries; "
         f"{report['cpus']} CPUs; commit {report['commit']}",
-        f"limit = target x {1 + rule['margin']:g} x load (load: the bare route's wall/CPU time beside "
-        f"each page, 1 to {rule['max_load']:g}); a miss is measured again {rule['retries']} time(s)",
+        f"limit = target x {1 + rule['margin']:g} x load (load: the bare route's wall time over its CPU time "
+        f"beside each page, counted 1 to {rule['max_load']:g}); a miss is measured again {rule['retries']} time(s)",
         f"{'page':<50} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'target':>7} {'load':>5} "
         f"{'limit':>6}  verdict",
     ]
