@@ -256,3 +256,18 @@ def test_the_commit_says_dirty_when_code_differs_but_not_for_the_figures_it_writ
     assert figures.commit(docs) == head
     (docs / "app.py").write_text("x = 2\n")
     assert figures.commit(docs) == f"{head} dirty"
+
+
+def test_make_bench_exits_1_on_a_missed_page_and_writes_figures_only_for_a_whole_run(monkeypatch, capsys):
+    report = fake_report("sqlite", 80.0)
+    report["results"][0]["ok"] = False
+    report["cpus"] = 2
+    monkeypatch.setattr(bench, "run", lambda *args: report)
+    published = []
+    monkeypatch.setattr(figures, "publish", lambda r: published.append(r) or [])
+    assert bench.main(["--database", "sqlite://", "--figures"]) == 1
+    assert published == [report] and "MISSED" in capsys.readouterr().err
+    assert bench.main(["--database", "sqlite://", "--figures", "--only", "log"]) == 1
+    assert published == [report]  # a partial run leaves the docs' figures alone
+    report["results"][0].update(ok=True, verdict="margin")
+    assert bench.main(["--database", "sqlite://"]) == 0
