@@ -29,6 +29,7 @@ WIDTH = PAGE_WIDTH - 2 * SIDE
 BODY_HEIGHT = PAGE_HEIGHT - TOP - BOTTOM - INSET
 
 INK, GREY, RULE = HexColor("#0b0c0c"), HexColor("#505a5f"), HexColor("#b1b4b6")
+CELL_BORDER = HexColor("#999999")
 
 # DejaVu: the fonts the HTML export used, with the accents, curly quotes and other
 # scripts that pupils' and staff names are written in.
@@ -236,53 +237,77 @@ class Document:
 
     def _draw(self, canvas: Canvas, rows: list[tuple]) -> None:
         top = PAGE_HEIGHT - TOP - INSET
+        pen = _Pen(canvas)
+        running: dict[int, tuple[Bar, float]] = {}  # the bars drawn down the rows so far: where each began
         for height, kind, payload, bars in rows:
+            self._bars(pen, running, bars, top)
             bottom = top - height
-            for bar in bars:
-                canvas.setStrokeColor(bar.color)
-                canvas.setLineWidth(bar.width)
-                canvas.setDash(2, 2) if bar.dashed else canvas.setDash()
-                canvas.line(bar.x, top, bar.x, bottom)
-            canvas.setDash()
             if kind == "text":
                 x, font, size, color, line, mark = payload
-                baseline = top - height + (height - size) / 2 + size * 0.22
+                baseline = bottom + (height - size) / 2 + size * 0.22
                 if mark:
                     words, ground, tail = mark
-                    start = x + tail
-                    canvas.setFillColor(ground)
-                    canvas.rect(start, bottom + 0.5, self.width(words, font, size) + 2 * MM, height - 1, 0, 1)
-                    canvas.setFillColor(color)
-                    canvas.setFont(font, size)
-                    canvas.drawString(start + MM, baseline, words)
-                canvas.setFillColor(color)
-                canvas.setFont(font, size)
+                    pen.fill(ground)
+                    canvas.rect(x + tail, bottom + 0.5, self.width(words, font, size) + 2 * MM, height - 1, 0, 1)
+                    pen.text(x + tail + MM, baseline, words, font, size, color)
                 if line:
-                    canvas.drawString(x, baseline, line)
+                    pen.text(x, baseline, line, font, size, color)
             elif kind == "pair":
                 label, label_width, line = payload
-                baseline = top - height + (height - 10) / 2 + 10 * 0.22
-                canvas.setFillColor(INK)
+                baseline = bottom + (height - 10) / 2 + 10 * 0.22
                 if label:
-                    canvas.setFont(BOLD, 10)
-                    canvas.drawString(SIDE, baseline, label)
-                canvas.setFont(REGULAR, 10)
-                canvas.drawString(SIDE + label_width, baseline, line)
+                    pen.text(SIDE, baseline, label, BOLD, 10, INK)
+                pen.text(SIDE + label_width, baseline, line, REGULAR, 10, INK)
             elif kind == "rule":
                 color, width = payload
-                canvas.setStrokeColor(color)
-                canvas.setLineWidth(width)
+                pen.stroke(color, width)
                 canvas.line(SIDE, top - width / 2, SIDE + WIDTH, top - width / 2)
             elif kind == "cells":
                 laid, leading, pad = payload
-                canvas.setStrokeColor(HexColor("#999999"))
-                canvas.setLineWidth(0.5)
-                canvas.setFillColor(INK)
+                pen.stroke(CELL_BORDER, 0.5)
                 for x, width, lines, font, size in laid:
                     canvas.rect(x, bottom, width, height, 1, 0)
-                    canvas.setFont(font, size)
                     y = top - pad - size
                     for line in lines:
-                        canvas.drawString(x + pad, y, line)
+                        pen.text(x + pad, y, line, font, size, INK)
                         y -= leading
             top = bottom
+        self._bars(pen, running, (), top)
+
+    @staticmethod
+    def _bars(pen: _Pen, running: dict, bars: tuple[Bar, ...], top: float) -> None:
+        """Each bar as one line down the rows that carry it, ended where they end."""
+        for key in [key for key in running if all(id(bar) != key for bar in bars)]:
+            bar, began = running.pop(key)
+            pen.stroke(bar.color, bar.width, bar.dashed)
+            pen.canvas.line(bar.x, began, bar.x, top)
+        for bar in bars:
+            running.setdefault(id(bar), (bar, top))
+
+
+class _Pen:
+    """The canvas's font, colours and line style, set only when they change: a page of
+    a chronology is a few hundred lines in three or four styles."""
+
+    def __init__(self, canvas: Canvas):
+        self.canvas = canvas
+        self.font = self.filled = self.stroked = None
+
+    def fill(self, color) -> None:
+        if self.filled is not color:
+            self.canvas.setFillColor(color)
+            self.filled = color
+
+    def text(self, x: float, y: float, line: str, font: str, size: float, color) -> None:
+        if self.font != (font, size):
+            self.canvas.setFont(font, size)
+            self.font = (font, size)
+        self.fill(color)
+        self.canvas.drawString(x, y, line)
+
+    def stroke(self, color, width: float, dashed: bool = False) -> None:
+        if self.stroked != (color, width, dashed):
+            self.canvas.setStrokeColor(color)
+            self.canvas.setLineWidth(width)
+            self.canvas.setDash(2, 2) if dashed else self.canvas.setDash()
+            self.stroked = (color, width, dashed)
