@@ -15,7 +15,9 @@ from cpoms.extensions import db
 from cpoms.models import Entry, Kind, User
 from cpoms.timefmt import now_utc
 
-LONG = " ".join(f"Sentence {n} of a long account in which Amelia Hassan told Oliver's mum what happened." for n in range(90))
+LONG = " ".join(
+    f"Sentence {n} of a long account in which Amelia Hassan told Oliver's mum what happened." for n in range(90)
+)
 
 
 @pytest.fixture
@@ -51,7 +53,9 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-FRAME = re.compile(r".* · Chronology of .* · Confidential|Exported by .*|Confidential: safeguarding record|Page \d+ of \d+")
+FRAME = re.compile(
+    r".* · Chronology of .* · Confidential|Exported by .*|Confidential: safeguarding record|Page \d+ of \d+"
+)
 
 
 def body(reader: PdfReader) -> str:

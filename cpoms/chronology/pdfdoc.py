@@ -273,6 +273,7 @@ class Document:
                         y -= leading
             top = bottom
         self._bars(pen, running, (), top)
+        pen.finish()
 
     @staticmethod
     def _bars(pen: _Pen, running: dict, bars: tuple[Bar, ...], top: float) -> None:
@@ -286,12 +287,14 @@ class Document:
 
 
 class _Pen:
-    """The canvas's font, colours and line style, set only when they change: a page of
-    a chronology is a few hundred lines in three or four styles."""
+    """The canvas's font, colours and line style, set only when they change (a page of a
+    chronology is a few hundred lines in three or four styles), and a page's text as one
+    text object, drawn over the page's lines and grounds once the page is laid."""
 
     def __init__(self, canvas: Canvas):
         self.canvas = canvas
-        self.font = self.filled = self.stroked = None
+        self.words = canvas.beginText()
+        self.font = self.inked = self.filled = self.stroked = None
 
     def fill(self, color) -> None:
         if self.filled is not color:
@@ -300,10 +303,13 @@ class _Pen:
 
     def text(self, x: float, y: float, line: str, font: str, size: float, color) -> None:
         if self.font != (font, size):
-            self.canvas.setFont(font, size)
+            self.words.setFont(font, size)
             self.font = (font, size)
-        self.fill(color)
-        self.canvas.drawString(x, y, line)
+        if self.inked is not color:
+            self.words.setFillColor(color)
+            self.inked = color
+        self.words.setTextOrigin(x, y)
+        self.words.textOut(line)
 
     def stroke(self, color, width: float, dashed: bool = False) -> None:
         if self.stroked != (color, width, dashed):
@@ -311,3 +317,6 @@ class _Pen:
             self.canvas.setLineWidth(width)
             self.canvas.setDash(2, 2) if dashed else self.canvas.setDash()
             self.stroked = (color, width, dashed)
+
+    def finish(self) -> None:
+        self.canvas.drawText(self.words)
