@@ -8,11 +8,12 @@ by initials (governors, trust representatives) get initials in the export too.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 
 from flask import current_app, make_response, render_template
 from flask_login import current_user
-from markupsafe import Markup
 from reportlab.lib.colors import HexColor
 
 from .. import policy, redaction
@@ -26,6 +27,7 @@ from .pdfdoc import MM
 from .queries import GROUPED, STATUSES, TIMELINE, Page, shown_follow_ups
 
 ANOTHER_PUPIL = redaction.ANOTHER_PUPIL
+TAG = re.compile(r"<[^>]*>")
 FOLLOW_UP_BAR, AMENDMENT_BAR, KEY_GROUND = HexColor("#5b7f95"), HexColor("#a86d00"), HexColor("#fff2c2")
 
 
@@ -357,7 +359,7 @@ def _pdf_parts(doc: pdfdoc.Document, entry: Entry, redactor: Redactor) -> None:
     if files and not policy.can_open_attachments(current_user, entry.school_id):
         # A file's name may name the child, and its checksum confirms a guess at a copy of it.
         hidden = render_template("attachments/_hidden_count.html", files=files)
-        doc.text(" ".join(Markup(hidden).striptags().split()))
+        doc.text(" ".join(html.unescape(TAG.sub(" ", hidden)).split()))  # the page's words, without markup
     elif files:
         _meta(doc, "Attachments:")
         widths = [62 * MM, 28 * MM, 18 * MM, pdfdoc.WIDTH - 108 * MM]
