@@ -240,7 +240,8 @@ class Document:
         pen = _Pen(canvas)
         running: dict[int, tuple[Bar, float]] = {}  # the bars drawn down the rows so far: where each began
         for height, kind, payload, bars in rows:
-            self._bars(pen, running, bars, top)
+            if bars or running:
+                self._bars(pen, running, bars, top)
             bottom = top - height
             if kind == "text":
                 x, font, size, color, line, mark = payload
