@@ -206,6 +206,16 @@ def reports_one_school(ctx: Context):
     return ctx.client.get("/reports", query_string={"year": str(current_academic_year() - 1)})
 
 
+@page("chronology PDF, 500-entry pupil", target_ms=1500, iterations=5)
+def chronology_pdf(ctx: Context):
+    return ctx.client.get(f"/pupils/{ctx.pupil_500}/chronology.pdf")
+
+
+@page("chronology PDF, busiest pupil", target_ms=5000, iterations=5)
+def busiest_chronology_pdf(ctx: Context):
+    return ctx.client.get(f"/pupils/{ctx.busiest_pupil}/chronology.pdf")
+
+
 SEARCH_WORDS = ["bruise", "hungry", "upset", "parent", "late", "tired", "pushed", "phoned"]
 
 

@@ -65,10 +65,16 @@ class _Named:
 WORD = re.compile(r"\w+")
 
 
+SPACES = re.compile(r"\s+")
+TO_APOSTROPHE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+
+
 def _fold(between: str) -> str:
     """What lies between or around the words of a name, as compared: any run of spaces is
     one space, any apostrophe is ', and case does not count."""
-    return re.sub(r"\s+", " ", re.sub(f"[{APOSTROPHES}]", "'", between)).casefold()
+    if not between or between == " ":  # most of what lies between words: nothing to fold
+        return between
+    return SPACES.sub(" ", between.translate(TO_APOSTROPHE)).casefold()
 
 
 @dataclass(frozen=True)

@@ -275,9 +275,10 @@ def test_pdf_has_the_header_page_numbers_and_content_and_names_no_other_pupil(ap
     assert "Exported by" in text and "Dsl" in text
     assert "Dates" in text and "(everything recorded)" in text
     assert f"Page 1 of {len(pages)}" in pages[0]
-    assert "argued" in text and "Spoke to another pupil's parents." in text
-    assert "also about another pupil" in text
-    assert "came to the school's attention by another pupil" in text
+    flat = " ".join(text.split())  # where a line wraps is the layout's business
+    assert "argued" in flat and "Spoke to another pupil's parents." in flat
+    assert "also about another pupil" in flat
+    assert "came to the school's attention by another pupil" in flat
     assert "Oliver" not in text and "Nowak" not in text
 
 
