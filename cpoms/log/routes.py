@@ -12,7 +12,7 @@ from ..models import PupilRole
 from . import operations
 from .extras import Extras
 from .forms import LogEntryForm, PupilPick, picking_pupils
-from .queries import active_categories, families, log_form_page, picked_pupils, search_pupils, siblings_not_chosen
+from .queries import families, log_form_page, ordered_categories, picked_pupils, search_pupils, siblings_not_chosen
 
 bp = Blueprint("log", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("log", __name__)
 @submissions.once(saving=lambda: not picking_pupils(request.form))
 def new():
     require(policy.can_log(current_user))
-    categories = active_categories()
+    categories = ordered_categories(active_only=True)
     form = LogEntryForm()
     form.offer(categories)
     pick = PupilPick.from_request(form, request)

@@ -102,10 +102,6 @@ def reviewed_schools(user) -> list[School]:
     )
 
 
-def all_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-
-
 def queue_page(user, chosen, categories: list[Category]) -> dict:
     """The queue's page of entries, with the team's other worklists at the chosen schools:
     pupils monitored, tasks overdue, alerts not delivered."""
