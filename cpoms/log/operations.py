@@ -15,23 +15,11 @@ from .queries import alertable_staff
 from .sharing import alert_staff
 
 
-def create_entry(
-    recorded_by: User,
-    pupils: list[Pupil],
-    category: Category,
-    source: str,
-    occurred_at: datetime,
-    narrative: str,
-    child_words: str | None,
-    told_dsl_in_person: bool,
-    roles: dict[int, str] | None = None,
-    alerted: list[User] = (),
-) -> Entry:
-    """A new entry, its pupils (each with their role), its state, its audit rows, its
-    alerts to the safeguarding team and to the colleagues chosen, in one transaction."""
-    entry = record_entry(
-        recorded_by, pupils, category, source, occurred_at, narrative, child_words, told_dsl_in_person, roles
-    )
+def create_entry(recorded_by: User, alerted: list[User] = (), **details) -> Entry:
+    """A new entry as record_entry makes it from `details` (its pupils with their roles,
+    its state, its audit row), with its alerts to the safeguarding team and to the
+    colleagues chosen, in one transaction."""
+    entry = record_entry(recorded_by, **details)
     team_alerts = alerts.queue_for_entry(entry)
     alert_staff(entry, recorded_by, list(alerted), team_alerts)
     db.session.flush()
