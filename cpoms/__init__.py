@@ -48,6 +48,7 @@ def create_app(config_object=None) -> Flask:
     _register_input_guard(app)
     _register_error_pages(app)
     _register_templates(app)
+    _register_emails(app)
 
     from .cli import register as register_cli
 
@@ -114,6 +115,16 @@ def _register_blueprints(app: Flask) -> None:
         from .mailbox.routes import bp as mailbox_bp
 
         app.register_blueprint(mailbox_bp)
+
+
+def _register_emails(app: Flask) -> None:
+    """Every kind of email the outbox sends, by reason, from the area that sends it."""
+    from .auth import reset
+    from .hearback import operations as hearback
+    from .tasks import reminders
+    from .transfers import emails as transfers
+
+    alerts.register_emails(app, (*alerts.EMAILS, *reset.EMAILS, *reminders.EMAILS, *hearback.EMAILS, *transfers.EMAILS))
 
 
 @event.listens_for(Engine, "connect")

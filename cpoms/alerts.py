@@ -14,9 +14,12 @@ A mail outage delays alerts but never drops them.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 
-from flask import current_app, g, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_mail import Connection, Message
 from sqlalchemy import and_, case, func, insert, or_, select, update
@@ -29,6 +32,60 @@ from .timefmt import now_utc
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 CLAIM_EXPIRES = timedelta(minutes=10)  # a worker that died mid-send gives its rows back
+
+# The reasons of the alerts about a new entry (its page's delivery line counts these only).
+SAFEGUARDING_TEAM, STAFF_CHOSEN = "safeguarding_team", "chosen_by_recorder"
+ABOUT_A_NEW_ENTRY = (SAFEGUARDING_TEAM, STAFF_CHOSEN)
+
+
+# --- what each kind of email says: declared by its area, registered by create_app -------
+
+
+@dataclass(frozen=True)
+class Email:
+    """The email sent for outbox rows of one reason: templates/email/<template>.subject.txt,
+    .txt and .html, filled from what context(alert) gathers. Several reasons may share
+    templates, which then tell them apart by the context."""
+
+    reason: str
+    template: str
+    context: Callable[[Alert], dict]
+
+    def render(self, alert: Alert) -> Message:
+        context = self.context(alert)
+        return Message(
+            # A subject is one line: the template's own line breaks around its {% if %}s are not part of it.
+            subject=render_template(f"email/{self.template}.subject.txt", **context).strip(),
+            recipients=[alert.email],
+            body=render_template(f"email/{self.template}.txt", **context),
+            html=render_template(f"email/{self.template}.html", **context),
+        )
+
+
+class UnregisteredReason(LookupError):
+    """An outbox row whose reason no area registered an email for: it is never sent as
+    some other kind of email; it fails, with this message, where the admins see it."""
+
+
+def register_emails(app: Flask, emails) -> None:
+    """The app's emails, by reason (create_app calls this once with every area's)."""
+    registry = app.extensions.setdefault("outbox_emails", {})
+    for email in emails:
+        if email.reason in registry:
+            raise ValueError(f"Two emails are registered for the outbox reason {email.reason!r}")
+        registry[email.reason] = email
+
+
+def registered_emails(app: Flask | None = None) -> Mapping[str, Email]:
+    return MappingProxyType((app or current_app).extensions.get("outbox_emails", {}))
+
+
+def render(alert: Alert) -> Message:
+    """The email for an outbox row, as its reason's registered templates say."""
+    email = registered_emails().get(alert.reason)
+    if email is None:
+        raise UnregisteredReason(f"No email is registered for the outbox reason {alert.reason!r}")
+    return email.render(alert)
 
 
 def safeguarding_team(school_id: int) -> list[User]:
@@ -44,7 +101,7 @@ def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dic
     return _queue(
         entry,
         safeguarding_team(entry.school_id),
-        "safeguarding_team",
+        SAFEGUARDING_TEAM,
         category_id=later_category.id if later_category else None,
     )
 
@@ -209,7 +266,7 @@ def _send(claimed: list[int], counts: dict[str, int]) -> None:
         for alert_id in claimed:
             alert = db.session.get(Alert, alert_id)
             try:
-                connection.send(_message(alert))
+                connection.send(render(alert))
             except Exception as exc:  # noqa: BLE001
                 # Anything this one message raises (a header refused for a line break in
                 # a name, a template error) is its failure alone: it is recorded and
@@ -293,16 +350,13 @@ def link(alert: Alert, endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def _message(alert: Alert) -> Message:
-    if alert.reason in MESSAGES:
-        return MESSAGES[alert.reason](alert)
-    if alert.transfer_id is not None:
-        return _transfer_message(alert)
+def entry_alert_context(alert: Alert) -> dict:
+    """The team's alert about a new entry (or one now also in an alerting category), and a
+    colleague's the recorder chose: initials only, and no word of the narrative."""
     entry = alert.entry
-    category = alert.category or entry.category
-    context = {
+    return {
         "entry": entry,
-        "category": category,
+        "category": alert.category or entry.category,
         # An entry shows the name its category had when it was recorded; a later one, its own.
         "category_name": alert.category.name if alert.category else entry.category_name,
         "later": alert.category is not None,
@@ -311,18 +365,9 @@ def _message(alert: Alert) -> Message:
         "recipient": alert.recipient,
         "shared": alert.reason == STAFF_CHOSEN,
     }
-    if alert.reason == STAFF_CHOSEN:
-        subject = f"{entry.recorded_by.name} has alerted you to an entry at {entry.school.name}"
-    elif alert.category:
-        subject = f"Entry now also {category.name.lower()} at {entry.school.name}: please review"
-    else:
-        subject = f"New {entry.category_name.lower()} entry at {entry.school.name}: please review"
-    return Message(
-        subject=subject,
-        recipients=[alert.email],
-        body=render_template("email/alert.txt", **context),
-        html=render_template("email/alert.html", **context),
-    )
+
+
+EMAILS = (Email(SAFEGUARDING_TEAM, "alert", entry_alert_context), Email(STAFF_CHOSEN, "alert", entry_alert_context))
 
 
 def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -333,7 +378,7 @@ def delivery_summary(entry_ids: list[int]) -> dict[int, dict[str, int]]:
         return summary
     rows = db.session.execute(
         select(Alert.entry_id, Alert.status, func.count())
-        .where(Alert.entry_id.in_(entry_ids), Alert.reason.not_in((STAFF_CHOSEN, *NOT_ABOUT_THE_ENTRY)))
+        .where(Alert.entry_id.in_(entry_ids), Alert.reason == SAFEGUARDING_TEAM)
         .group_by(Alert.entry_id, Alert.status)
     )
     for entry_id, status, count in rows:
@@ -347,7 +392,7 @@ def entry_alert_statuses(entry_id: int) -> list[tuple[int, str, str]]:
         tuple(row)
         for row in db.session.execute(
             select(Alert.recipient_id, Alert.reason, Alert.status)
-            .where(Alert.entry_id == entry_id, Alert.reason.not_in(NOT_ABOUT_THE_ENTRY))
+            .where(Alert.entry_id == entry_id, Alert.reason.in_(ABOUT_A_NEW_ENTRY))
             .order_by(Alert.id)
         )
     ]
@@ -436,8 +481,6 @@ def send_message(message: Message) -> None:
 
 # --- staff alerted by the recorder when logging ------------------------------------------
 
-STAFF_CHOSEN = "chosen_by_recorder"
-
 
 def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]) -> dict[int, int]:
     """Outbox rows for the colleagues a recorder chose, sent once committed: {user id:
@@ -446,14 +489,7 @@ def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]
     return {**team_alerts, **_queue(entry, fresh, STAFF_CHOSEN)}
 
 
-# --- other emails through the outbox (issue 4: task reminders) ----------------------
-# Builders of the message for an alert whose reason is not the team's alert, by reason.
-MESSAGES: dict = {}
-# Reasons that are not alerts about a new entry (the entry page's delivery line skips them).
-NOT_ABOUT_THE_ENTRY = ("task_reminder",)
-
-# --- child-protection file transfers (cpoms/transfers/) ---
-TRANSFER_RECEIVED, TRANSFER_OVERDUE, TRANSFER_DECLINED = "transfer_received", "transfer_overdue", "transfer_declined"
+# --- child-protection file transfers (cpoms/transfers/emails.py says what they say) ---
 
 
 def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
@@ -476,33 +512,10 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
     return alerts
 
 
-def _transfer_message(alert: Alert) -> Message:
-    transfer = alert.transfer
-    context = {
-        "transfer": transfer,
-        "initials": transfer.pupil.initials,
-        "link": link(alert, "transfers.show", transfer_id=transfer.id),
-        "recipient": alert.recipient,
-        "reason": alert.reason,
-    }
-    if alert.reason == TRANSFER_OVERDUE:
-        subject = f"Overdue: no receipt yet for a child-protection file sent by {transfer.from_school.name}"
-    elif alert.reason == TRANSFER_DECLINED:
-        subject = f"{transfer.to_school.name} declined a child-protection file you sent"
-    else:
-        subject = f"A child-protection file is being transferred to {transfer.to_school.name}: please accept it"
-    return Message(
-        subject=subject,
-        recipients=[alert.email],
-        body=render_template("email/transfer.txt", **context),
-        html=render_template("email/transfer.html", **context),
-    )
-
-
 # --- other kinds of email about an entry (cpoms/hearback/: the recorder hears back) ---
 
 
 def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int, int]:
-    """Outbox rows about an entry to these people for a reason of MESSAGES, sent once
+    """Outbox rows about an entry to these people for a registered reason, sent once
     committed: {user id: alert id}."""
     return _queue(entry, users, reason)

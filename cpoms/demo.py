@@ -9,6 +9,7 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import func, select
 
+from .admin.operations import COMMAND_LINE, add_role, create_user
 from .entries.operations import add_follow_up
 from .extensions import db
 from .models import (
@@ -17,17 +18,15 @@ from .models import (
     Entry,
     EntryCategory,
     EntryLink,
-    EntryPupil,
-    EntryState,
     GuidanceVersion,
     Kind,
     Pupil,
     Role,
-    RoleAssignment,
     School,
     Trust,
     User,
 )
+from .log.operations import record_entry
 from .policy import REQUIRES_TWO_FACTOR
 from .timefmt import UK, now_utc
 
@@ -291,20 +290,16 @@ def ensure_categories() -> list[Category]:
     return [existing[name] for name, _, _ in CATEGORIES]
 
 
-def _user(email: str, name: str, password: str) -> User:
+def _user(email: str, name: str, password: str, role: str, school: School | None = None, trust: Trust | None = None):
+    """The demo's account with this role, made as the operator's create-user makes one (audited)."""
+    grant = (role, school.id if school else None, trust.id if trust else None)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name)
+        user, _ = create_user(None, name, email, grant, via=COMMAND_LINE, mail=False)
         user.set_password(password)
-        db.session.add(user)
+    else:
+        add_role(None, user, grant, via=COMMAND_LINE)
     return user
-
-
-def _grant(user: User, role: str, school: School | None = None, trust: Trust | None = None) -> None:
-    for a in user.roles:
-        if a.role == role and a.school_id == (school.id if school else None):
-            return
-    user.roles.append(RoleAssignment(role=role, school=school, trust_id=trust.id if trust else None))
 
 
 def _two_factor(user: User, role: str) -> str | None:
@@ -339,16 +334,14 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
         staff = {}
         for (local, role, title), person in zip(STAFF, STAFF_NAMES[slug]):
             email = f"{local}@{slug}.example.org"
-            user = _user(email, person, password)
-            _grant(user, role, school=school)
+            user = _user(email, person, password, role, school=school)
             staff[local] = user
             accounts.append((email, f"{Role.LABELS[role]}, {name} ({person})", _two_factor(user, role)))
         db.session.flush()
         pupils = _pupils(rng, school, index)
         if not db.session.scalar(select(func.count(Entry.id)).where(Entry.school_id == school.id)):
             _entries(rng, school, pupils, staff, categories)
-    rep = _user(TRUST_REP[0], TRUST_REP[1], password)
-    _grant(rep, Role.TRUST_REP, trust=trust)
+    rep = _user(TRUST_REP[0], TRUST_REP[1], password, Role.TRUST_REP, trust=trust)
     accounts.append(
         (
             TRUST_REP[0],
@@ -356,8 +349,7 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
             _two_factor(rep, Role.TRUST_REP),
         )
     )
-    trust_admin = _user(TRUST_ADMIN[0], TRUST_ADMIN[1], password)
-    _grant(trust_admin, Role.ADMIN, trust=trust)
+    trust_admin = _user(TRUST_ADMIN[0], TRUST_ADMIN[1], password, Role.ADMIN, trust=trust)
     accounts.append(
         (
             TRUST_ADMIN[0],
@@ -440,21 +432,20 @@ def _entries(rng, school, pupils, staff, categories) -> None:
         narrative, words = rng.choice(NARRATIVES[category_name])
         day = (now - timedelta(days=30 - n * 2.5)).astimezone(UK)
         occurred = day.replace(hour=8, minute=40) + timedelta(minutes=rng.randint(0, 390))
-        entry = Entry(
-            school=school,
-            category=by_name[category_name],
-            recorded_by=rng.choice(recorders),
-            source="pupil_disclosure" if words else rng.choice(["staff_observation", "parent_carer"]),
-            occurred_at=occurred,
-            created_at=occurred + timedelta(minutes=rng.randint(5, 90)),
-            narrative=narrative,
-            child_words=words,
+        recorder = rng.choice(recorders)
+        source = "pupil_disclosure" if words else rng.choice(["staff_observation", "parent_carer"])
+        recorded_at = occurred + timedelta(minutes=rng.randint(5, 90))
+        entry = record_entry(
+            recorder,
+            rng.sample(pupils, 2 if n % 5 == 4 else 1),
+            by_name[category_name],
+            source,
+            occurred,
+            narrative,
+            words,
             told_dsl_in_person=category_name == "Safeguarding",
+            recorded_at=recorded_at,
         )
-        entry.entry_pupils = [EntryPupil(pupil=p) for p in rng.sample(pupils, 2 if n % 5 == 4 else 1)]
-        entry.state = EntryState(status="open", school_id=school.id, updated_at=entry.created_at)
-        db.session.add(entry)
-        db.session.flush()
         if n < len(plan) - 4:  # the newest few are still waiting for review
             _review(entry, staff, category_name)
         entries.append(entry)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cpoms import demo
 from cpoms.alerts import safeguarding_team
 from cpoms.extensions import db
-from cpoms.models import Entry, Pupil, Role, RoleAssignment, School, Trust, User
+from cpoms.models import Alert, AuditEvent, Entry, Pupil, Role, RoleAssignment, School, Trust, User
 from cpoms.policy import SAFEGUARDING_TEAM
 
 DEMO_PASSWORD = "demo-password-for-tests"
@@ -123,6 +123,24 @@ def test_demo_creates_the_trust_and_is_idempotent(app, client):
     assert sign_in(client, "teacher1@ashgrove.example.org", DEMO_PASSWORD).headers["Location"] == "/"
     client.post("/logout")
     assert sign_in(client, "teacher1@ashgrove.example.org", "not the password").status_code == 422
+
+
+def test_the_demo_records_its_entries_and_accounts_through_the_apps_operations(app):
+    """As the log form and the operator's create-user do: each entry and each account has
+    its audit row, while the demo's history (a month back) alerts nobody."""
+    assert run(app, "demo", "--password", DEMO_PASSWORD).exit_code == 0
+    with app.app_context():
+        entries = db.session.execute(select(Entry.id, Entry.recorded_by_id)).all()
+        logged = db.session.execute(
+            select(AuditEvent.entry_id, AuditEvent.user_id).where(AuditEvent.action == "create_entry")
+        ).all()
+        assert entries and sorted(logged) == sorted(entries)
+        users = set(db.session.scalars(select(User.id)))
+        created = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "user_created")).all()
+        assert len(created) == len(users) and all("command line" in detail for detail in created)
+        roles = db.session.scalar(select(func.count(RoleAssignment.id)))
+        assert db.session.scalar(select(func.count()).where(AuditEvent.action == "role_added")) == roles
+        assert db.session.scalar(select(func.count(Alert.id))) == 0
 
 
 def test_demo_if_empty_leaves_a_database_with_schools_alone(app, world):

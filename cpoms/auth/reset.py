@@ -18,8 +18,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, render_template
-from flask_mail import Message
+from flask import current_app, g
 from sqlalchemy import Integer, String, bindparam, insert, literal, select, update
 
 from .. import alerts
@@ -129,25 +128,18 @@ def send_link(user: User, forced_by: User | None = None, new_account: bool = Fal
     return alerts.mail_configured()
 
 
-def reset_message(alert: Alert) -> Message:
-    user, row = alert.recipient, alert.password_reset
-    context = {
-        "user": user,
-        "link": alerts.link(alert, "auth.reset", token=_token(row.mail_key)),
+def reset_context(alert: Alert) -> dict:
+    """The link is rebuilt here, by the worker, from the token row: the outbox row never holds it."""
+    return {
+        "user": alert.recipient,
+        "link": alerts.link(alert, "auth.reset", token=_token(alert.password_reset.mail_key)),
         "forced": alert.reason in (FORCED, NEW_ACCOUNT),
         "new_account": alert.reason == NEW_ACCOUNT,
         "hours": current_app.config["PASSWORD_RESET_HOURS"],
     }
-    return Message(
-        subject="Set a new password for the concern log",
-        recipients=[alert.email],
-        body=render_template("email/password_reset.txt", **context),
-        html=render_template("email/password_reset.html", **context),
-    )
 
 
-for _reason in (RESET, FORCED, NEW_ACCOUNT):
-    alerts.MESSAGES[_reason] = reset_message
+EMAILS = tuple(alerts.Email(reason, "password_reset", reset_context) for reason in (RESET, FORCED, NEW_ACCOUNT))
 
 
 def complete(row: PasswordResetToken, password: str) -> bool:

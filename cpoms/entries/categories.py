@@ -5,11 +5,11 @@ as never changes; an alerting category alerts the team as creating the entry doe
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import alerts, audit, policy
 from ..extensions import db
 from ..formfields import choices
+from ..log.queries import ordered_categories
 from ..models import Category, Entry, EntryCategory, User
 from ..timefmt import now_utc
 from .forms import LaterCategoryForm
@@ -27,10 +27,7 @@ def add_category(user: User, entry: Entry, category: Category, reason: str) -> E
 def addable(entry: Entry) -> list[Category]:
     """Active categories the entry has neither been recorded as nor been given since."""
     taken = {entry.category_id, *(c.category_id for c in entry.later_categories)}
-    active = db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.order, Category.name)
-    )
-    return [c for c in active if c.id not in taken]
+    return [c for c in ordered_categories(active_only=True) if c.id not in taken]
 
 
 def form_for(entry: Entry, posted: bool = False) -> LaterCategoryForm | None:

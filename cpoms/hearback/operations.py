@@ -4,9 +4,6 @@ request has committed); the emails (below) carry no text of the record and no na
 
 from __future__ import annotations
 
-from flask import render_template
-from flask_mail import Message
-
 from .. import alerts, audit
 from ..extensions import db
 from ..models import Alert, Entry, RecorderMessage, User
@@ -55,9 +52,9 @@ def message_recorder(author: User, entry: Entry, text: str) -> RecorderMessage:
 # --- the emails: what the recorder logged, when, about whose initials; a link to sign in
 
 
-def _email(alert: Alert) -> Message:
+def recorder_context(alert: Alert) -> dict:
     entry = alert.entry
-    context = {
+    return {
         "entry": entry,
         "logged_on": uk_date(entry.created_at),
         "category_name": entry.category_name,
@@ -66,18 +63,6 @@ def _email(alert: Alert) -> Message:
         "link": alerts.link(alert, "hearback.logged"),
         "message": alert.reason == MESSAGE,
     }
-    if context["message"]:
-        subject = f"The safeguarding team has sent you a message about your concern of {context['logged_on']}"
-    else:
-        subject = f"Your concern of {context['logged_on']} was reviewed by the safeguarding team"
-    return Message(
-        subject=subject,
-        recipients=[alert.email],
-        body=render_template("email/recorder.txt", **context),
-        html=render_template("email/recorder.html", **context),
-    )
 
 
-alerts.MESSAGES[REVIEWED] = alerts.MESSAGES[MESSAGE] = _email
-# Not alerts about a new entry: the entry page's delivery line counts the team's alerts only.
-alerts.NOT_ABOUT_THE_ENTRY = (*alerts.NOT_ABOUT_THE_ENTRY, REVIEWED, MESSAGE)
+EMAILS = (alerts.Email(REVIEWED, "recorder", recorder_context), alerts.Email(MESSAGE, "recorder", recorder_context))

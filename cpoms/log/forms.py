@@ -1,9 +1,14 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from wtforms import BooleanField, Field, HiddenField, RadioField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..formfields import OnceForm, IdListField, UKDateTimeField, as_id, choices
 from ..models import PupilRole, Source
+from ..timefmt import now_utc, to_uk
 
 MAX_PUPILS = 100  # a whole year group; more is a mistake or an attack, not one concern
 MAX_ALERTED = 30  # a class team and the leaders; more is a mailing list, not an alert
@@ -58,6 +63,12 @@ class LogEntryForm(OnceForm):
     # Set once the gentle check on save has been shown: the next save stands as it is.
     checked = HiddenField()
 
+    def offer(self, categories) -> None:
+        """The categories to choose from; on a new form, now as when it happened (unless a kept draft says)."""
+        self.category.choices = choices((c.id, c.name) for c in categories)
+        if not self.is_submitted() and self.occurred_at.data is None:
+            self.occurred_at.data = to_uk(now_utc()).replace(tzinfo=None, second=0, microsecond=0)
+
     def validate_with(self, pupils) -> bool:
         """Validate the fields, and the pupils they resolved to (which the view
         loads through the policy, so a pupil the user may not log about is absent)."""
@@ -96,3 +107,40 @@ class LogEntryForm(OnceForm):
             self.alert_staff.errors = [problem]
             return []
         return [allowed[i] for i in asked]
+
+
+# "Find", "Add" and "Add siblings" are the no-JavaScript pupil picker: they post the form
+# to show it again (with htmx too, for siblings), never to save it.
+PICKER_BUTTONS = ("find", "add_pupil", "add_siblings")
+
+
+def picking_pupils(formdata) -> bool:
+    return any(name in formdata for name in PICKER_BUTTONS)
+
+
+@dataclass(frozen=True)
+class PupilPick:
+    """What the pupil picker was asked: the pupils on the form (with the one "Add" adds),
+    whose siblings to add, and the search typed; `picking` when that is all the post is."""
+
+    ids: list[int]
+    siblings_of: int | None
+    query: str
+    picking: bool
+
+    @classmethod
+    def from_request(cls, form: LogEntryForm, request) -> PupilPick:
+        posted = request.method == "POST"
+        if posted or form.pupil_ids.data:  # posted, or a kept draft
+            ids = list(form.pupil_ids.data or [])
+        else:  # /log?pupil=ID starts an entry about that pupil
+            ids = [i for i in map(as_id, request.args.getlist("pupil")) if i is not None]
+        adding = as_id(request.form.get("add_pupil", ""))
+        if adding is not None and adding not in ids:
+            ids.append(adding)
+        return cls(
+            ids=ids,
+            siblings_of=as_id(request.form.get("add_siblings", "")),
+            query=request.values.get("q", "").strip(),
+            picking=posted and picking_pupils(request.form),
+        )

@@ -5,10 +5,55 @@ from sqlalchemy import func, or_, select
 from .. import policy
 from ..common import escape_like
 from ..extensions import db
-from ..models import Entry, EntryShare, Pupil, Role, RoleAssignment, School, User
+from ..models import Category, Entry, EntryShare, Pupil, PupilRole, Role, RoleAssignment, School, User
+from .forms import MAX_PUPILS, PupilPick
 
 MAX_RESULTS = 10
 SHARED_WITH_ME = 10  # the home page's list; the entries stay readable whatever their age
+
+
+def ordered_categories(active_only: bool = False) -> list[Category]:
+    """Categories in the order the school set: those still offered, or with the retired too (filters)."""
+    query = select(Category).order_by(Category.order, Category.name)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def picked_pupils(school_ids, pick: PupilPick) -> list[Pupil]:
+    """The pupils the picker stands at, of the schools the user logs at; siblings are
+    added only of a pupil on the form, so never another school's family."""
+    pupils = pupils_by_id(school_ids, pick.ids[:MAX_PUPILS])
+    if pick.siblings_of is not None:
+        found = siblings_not_chosen(pupils, families(school_ids, pupils)).get(pick.siblings_of, [])
+        pupils = (pupils + found)[:MAX_PUPILS]
+    return pupils
+
+
+def log_form_page(user, categories: list[Category], pupils: list[Pupil], query: str) -> dict:
+    """What the log form shows around the fields: the search's results, each pupil's
+    siblings, the colleagues one may alert, and the DSLs to find in person (at the
+    chosen pupils' school, else the recorder's)."""
+    schools = policy.loggable_school_ids(user)
+    chosen_schools = {p.school_id for p in pupils}
+    results = search_pupils(schools, query) if query else []
+    staff = alertable_staff(policy.alertable_school_ids(user) & (chosen_schools or schools), user.id)
+    return {
+        "categories": categories,
+        "category_help": {c.id: c.description for c in categories},
+        "pupils": pupils,
+        "siblings": siblings_not_chosen(pupils, families(schools, pupils)),
+        "roles": PupilRole.LABELS,
+        "staff": staff,
+        "staff_schools": len({school.id for _, school, _ in staff}) > 1,
+        "query": query,
+        "results": [p for p in results if p not in pupils],
+        "matches_chosen": any(p in pupils for p in results),
+        "searched": bool(query),
+        "alerting": {c.id for c in categories if c.alerts_safeguarding_team},
+        "alerting_names": [c.name for c in categories if c.alerts_safeguarding_team],
+        "contacts": safeguarding_contacts(chosen_schools or schools),
+    }
 
 
 def search_pupils(school_ids, text: str, limit: int = MAX_RESULTS, active_only: bool = True) -> list[Pupil]:

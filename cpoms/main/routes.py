@@ -2,17 +2,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import alerts, audit, policy
 from ..common import safe_next
-from ..extensions import db
 from ..htmx import render
 from ..loaders import require
-from ..log.queries import shared_with
-from ..models import Entry
-from ..review.queries import unreviewed_count
-from ..tasks.queries import my_open_tasks
+from .queries import home_page
 
 bp = Blueprint("main", __name__)
 
@@ -20,50 +15,16 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    recent = list(
-        db.session.scalars(
-            select(Entry)
-            .where(Entry.recorded_by_id == current_user.id, policy.visible_entries(current_user))
-            .order_by(Entry.created_at.desc(), Entry.id.desc())
-            .limit(10)
-        )
-    )
-    review_schools = policy.review_school_ids(current_user)
-    # Governors and trust representatives log nothing and have no queue: they
-    # start from the latest entries of their schools (read-only, by initials).
-    latest = []
-    if not recent and not review_schools and policy.reads_whole_school(current_user):
-        latest = list(
-            db.session.scalars(
-                select(Entry)
-                .where(policy.visible_entries(current_user))
-                .order_by(Entry.created_at.desc(), Entry.id.desc())
-                .limit(25)
-            )
-        )
-    shared = shared_with(current_user)
-    my_tasks = my_open_tasks(current_user.id, policy.task_school_ids(current_user))
+    page = home_page(current_user)
     audit.record_excerpts(
         {
-            "recent": recent,
-            "latest": latest,
-            "shared": [entry for _, entry in shared],
-            "tasks": [task.entry for task in my_tasks],
+            "recent": page["recent"],
+            "latest": page["latest"],
+            "shared": [entry for _, entry in page["shared"]],
+            "tasks": [task.entry for task in page["my_tasks"]],
         }
     )
-    return render(
-        "main/home.html",
-        recent=recent,
-        latest=latest,
-        waiting=unreviewed_count(review_schools),
-        undelivered=alerts.undelivered_count(review_schools),
-        failed=alerts.failed_count(policy.alert_retry_school_ids(current_user)),
-        mail_health=alerts.mail_health(mail_schools)
-        if (mail_schools := policy.alert_retry_school_ids(current_user))
-        else None,
-        shared=shared,
-        my_tasks=my_tasks,
-    )
+    return render("main/home.html", **page)
 
 
 @bp.route("/alerts/retry", methods=["POST"])

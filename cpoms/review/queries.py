@@ -3,8 +3,12 @@ from __future__ import annotations
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from .. import alerts, policy
+from ..common import uk_today
 from ..extensions import db
-from ..models import Category, Entry, EntryCategory, EntryState, FollowUp, Kind, in_category
+from ..models import Category, Entry, EntryCategory, EntryState, FollowUp, Kind, School, in_category
+from ..monitoring.queries import monitored
+from ..tasks.queries import overdue_tasks
 
 STATUSES = {
     "open": "Open",
@@ -90,3 +94,34 @@ def unreviewed_count(school_ids) -> int:
         )
         or 0
     )
+
+
+def reviewed_schools(user) -> list[School]:
+    return list(
+        db.session.scalars(select(School).where(School.id.in_(policy.review_school_ids(user))).order_by(School.name))
+    )
+
+
+def queue_page(user, chosen, categories: list[Category]) -> dict:
+    """The queue's page of entries, with the team's other worklists at the chosen schools:
+    pupils monitored, tasks overdue, alerts not delivered."""
+    school_ids = chosen.school_ids
+    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page)
+    watching = policy.monitoring_list_school_ids(user) & set(school_ids)
+    return {
+        "entries": entries,
+        "risks": highest_risks([e.id for e in entries]),
+        "has_more": has_more,
+        "page": chosen.page,
+        "schools": chosen.schools,
+        "school": chosen.school,
+        "categories": categories,
+        "category_id": chosen.category_id,
+        "status": chosen.status,
+        "statuses": STATUSES,
+        "waiting": unreviewed_count(school_ids),
+        "undelivered": alerts.undelivered_count(school_ids),
+        "failed": alerts.failed_count(policy.alert_retry_school_ids(user) & set(school_ids)),
+        "monitored": monitored(watching),
+        "overdue_tasks": overdue_tasks(watching, uk_today()),
+    }

@@ -2,18 +2,13 @@
 
 from flask import Blueprint, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from .. import alerts, audit, policy
-from ..common import uk_today
-from ..extensions import db
-from ..formfields import page_number
+from .. import audit, policy
 from ..htmx import render
 from ..loaders import require
-from ..models import Category, School
-from ..monitoring.queries import monitored
-from ..tasks.queries import overdue_tasks
-from .queries import STATUSES, highest_risks, review_queue, unreviewed_count
+from .forms import QueueFilter
+from ..log.queries import ordered_categories
+from .queries import queue_page, reviewed_schools
 
 bp = Blueprint("review", __name__)
 
@@ -21,49 +16,19 @@ bp = Blueprint("review", __name__)
 @bp.route("/review")
 @login_required
 def queue():
-    allowed = policy.review_school_ids(current_user)
-    require(bool(allowed))
-    schools = list(db.session.scalars(select(School).where(School.id.in_(allowed)).order_by(School.name)))
-    school = next((s for s in schools if s.slug == request.args.get("school")), None)
-    school_ids = [school.id] if school else [s.id for s in schools]
-    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-    category_id = request.args.get("category", type=int)
-    if category_id not in {c.id for c in categories}:
-        category_id = None
-    status = request.args.get("status", "open")
-    if status not in STATUSES:
-        status = "open"
-    page = page_number(10_000)
-    entries, has_more = review_queue(school_ids, category_id, status, page)
-    watched = monitored(policy.monitoring_list_school_ids(current_user) & set(school_ids))
-    late = overdue_tasks(policy.monitoring_list_school_ids(current_user) & set(school_ids), uk_today())
+    require(bool(policy.review_school_ids(current_user)))
+    categories = ordered_categories()
+    chosen = QueueFilter.from_args(request.args, reviewed_schools(current_user), categories)
+    page = queue_page(current_user, chosen, categories)
     # The queue shows excerpts of narratives: which ones each person saw is kept.
     audit.record(
         audit.VIEW_QUEUE,
-        school_id=school.id if school else None,
-        entries=[e.id for e in entries],
-        status=status,
-        category=category_id,
-        page=page,
-        monitored=[m.pupil_id for m in watched],
-        overdue_tasks=[t.id for t in late],
+        school_id=chosen.school.id if chosen.school else None,
+        entries=[e.id for e in page["entries"]],
+        status=chosen.status,
+        category=chosen.category_id,
+        page=chosen.page,
+        monitored=[m.pupil_id for m in page["monitored"]],
+        overdue_tasks=[t.id for t in page["overdue_tasks"]],
     )
-    return render(
-        "review/queue.html",
-        block="queue",
-        entries=entries,
-        risks=highest_risks([e.id for e in entries]),
-        has_more=has_more,
-        page=page,
-        schools=schools,
-        school=school,
-        categories=categories,
-        category_id=category_id,
-        status=status,
-        statuses=STATUSES,
-        waiting=unreviewed_count(school_ids),
-        undelivered=alerts.undelivered_count(school_ids),
-        failed=alerts.failed_count(policy.alert_retry_school_ids(current_user) & set(school_ids)),
-        monitored=watched,
-        overdue_tasks=late,
-    )
+    return render("review/queue.html", block="queue", **page)

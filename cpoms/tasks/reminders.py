@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import render_template
-from flask_mail import Message
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,13 +63,13 @@ def queue_reminders(today: date) -> list[int]:
     return queued
 
 
-def reminder_message(alert: Alert) -> Message:
+def reminder_context(alert: Alert) -> dict:
     """Which task, when due, where: no narrative and no task text, initials only."""
     task = db.session.scalar(
         select(Task).join(TaskReminder, TaskReminder.task_id == Task.id).where(TaskReminder.alert_id == alert.id)
     )
     entry = task.entry
-    context = {
+    return {
         "task": task,
         "entry": entry,
         "recipient": alert.recipient,
@@ -79,12 +77,6 @@ def reminder_message(alert: Alert) -> Message:
         "when": due_words(task.due_on),
         "link": alerts.link(alert, "entries.show", entry_id=entry.id),
     }
-    return Message(
-        subject=f"Task reminder: {context['when'].lower()} ({entry.school.name})",
-        recipients=[alert.email],
-        body=render_template("email/task_reminder.txt", **context),
-        html=render_template("email/task_reminder.html", **context),
-    )
 
 
-alerts.MESSAGES[TASK_REMINDER] = reminder_message
+EMAILS = (alerts.Email(TASK_REMINDER, "task_reminder", reminder_context),)

@@ -9,6 +9,7 @@ from .. import alerts, audit
 from ..extensions import db
 from ..models import Pupil, School, Transfer, TransferEvent, TransferStatus, User
 from ..timefmt import now_utc
+from . import emails
 
 STARTED, SENT, ACCEPTED, DECLINED, RECEIVED = (
     TransferStatus.STARTED,
@@ -79,7 +80,7 @@ def mark_sent(by: User, transfer: Transfer, sent_on: date) -> None:
         sent_on=sent_on,
     )
     if transfer.in_trust:
-        alerts.queue_for_transfer(transfer, transfer.to_school_id, alerts.TRANSFER_RECEIVED)
+        alerts.queue_for_transfer(transfer, transfer.to_school_id, emails.RECEIVED)
 
 
 def accept(by: User, transfer: Transfer) -> None:
@@ -103,7 +104,7 @@ def decline(by: User, transfer: Transfer, reason: str) -> None:
     transfer.closed_at = now_utc()
     db.session.flush()
     audit.record(audit.DECLINE_TRANSFER, pupil=transfer.pupil, school_id=transfer.to_school_id, transfer=transfer.id)
-    alerts.queue_for_transfer(transfer, transfer.from_school_id, alerts.TRANSFER_DECLINED)
+    alerts.queue_for_transfer(transfer, transfer.from_school_id, emails.DECLINED)
 
 
 def record_receipt(by: User, transfer: Transfer, *, confirmed_by: str, on_date: date, note: str | None) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import alerts, audit
 from ..extensions import db
 from ..models import TransferReminder
+from . import emails
 from .queries import overdue_transfers
 
 
@@ -27,7 +28,7 @@ def queue_reminders(today: date) -> list[int]:
         if already is not None:
             continue
         db.session.add(TransferReminder(transfer_id=transfer.id, on_date=today))
-        rows = alerts.queue_for_transfer(transfer, transfer.from_school_id, alerts.TRANSFER_OVERDUE)
+        rows = alerts.queue_for_transfer(transfer, transfer.from_school_id, emails.OVERDUE)
         audit.record(
             audit.TRANSFER_REMINDERS_QUEUED,
             pupil=transfer.pupil,
