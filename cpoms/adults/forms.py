@@ -15,7 +15,7 @@ class RaiseForm(OnceForm):
         choices=choices(AdultKind.LABELS.items()),
         validators=[InputRequired("Say who the concern is about.")],
     )
-    staff_member = SelectField("Member of staff", coerce=str, validate_choice=False)
+    staff_member = SelectField("Choose them from the school's staff", coerce=str, validate_choice=False)
     subject_name = StringField(
         "Their name, if they are not in the list",
         validators=[Optional(), Length(max=200, message="Keep the name under 200 characters."), person_name],

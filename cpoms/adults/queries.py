@@ -18,8 +18,6 @@ from . import policy
 from .models import AdultConcern, AdultConcernPupil, AdultFollowUp, FollowUpKind, Level
 
 LADO_WITHIN = 1  # working day after the concern was raised, for an allegation
-PATTERN_DAYS = 365  # ADULT_PATTERN_DAYS: the period in which low-level concerns make a pattern
-PATTERN_COUNT = 3  # ADULT_PATTERN_COUNT: how many make one
 
 
 @dataclass
@@ -101,10 +99,9 @@ class Pattern:
 
 
 def patterns(rows: list[Standing]) -> list[Pattern]:
-    """Adults with PATTERN_COUNT or more low-level concerns raised within PATTERN_DAYS:
+    """Adults with ADULT_PATTERN_COUNT or more low-level concerns raised within ADULT_PATTERN_DAYS:
     a pattern may itself meet the harm threshold."""
-    days = current_app.config.get("ADULT_PATTERN_DAYS", PATTERN_DAYS)
-    needed = current_app.config.get("ADULT_PATTERN_COUNT", PATTERN_COUNT)
+    days, needed = current_app.config["ADULT_PATTERN_DAYS"], current_app.config["ADULT_PATTERN_COUNT"]
     since = now_utc() - timedelta(days=days)
     groups: dict[tuple, list[AdultConcern]] = {}
     for row in rows:
