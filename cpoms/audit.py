@@ -160,6 +160,7 @@ class Action(StrEnum):
     VIEW_ADULT_CONCERN = "view_adult_concern", "Viewed a concern about an adult"
     ADD_ADULT_FOLLOW_UP = "add_adult_follow_up", "Recorded on a concern about an adult"
     SET_ADULT_CASE_MANAGERS = "set_adult_case_managers", "Decided who manages concerns about adults"
+    VIEW_ADULT_RETENTION = "view_adult_retention", "Viewed the retention review of concerns about adults"
 
 
 # Every area writes `audit.CREATE_ENTRY`: the members by name, at module level too.
@@ -174,6 +175,7 @@ KEPT_APART = (
     Action.VIEW_ADULT_CONCERN.value,
     Action.ADD_ADULT_FOLLOW_UP.value,
     Action.SET_ADULT_CASE_MANAGERS.value,
+    Action.VIEW_ADULT_RETENTION.value,
 )
 VIEWS_OF_A_RECORD = tuple(action.value for action in Action if action.views_a_record)
 LABELS = {action.value: action.label for action in Action}

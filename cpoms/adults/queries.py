@@ -9,13 +9,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..common import uk_today
+from ..mis.retention import add_years
 from ..extensions import db
 from ..models import Pupil, User
-from ..policy import holders, MEMBER
-from ..timefmt import now_utc, to_uk
+from ..policy import MEMBER, holders, holders_with_roles
+from ..timefmt import now_utc, to_uk, uk_date
 from ..transfers.schooldays import add_school_days
 from . import policy
-from .models import AdultConcern, AdultConcernPupil, AdultFollowUp, FollowUpKind, Level
+from .models import AdultConcern, AdultConcernPupil, AdultFollowUp, FollowUpKind, Level, Outcome
 
 LADO_WITHIN = 1  # working day after the concern was raised, for an allegation
 
@@ -140,3 +141,54 @@ def concerns_involving(user, pupil_id: int) -> int:
             AdultConcern.id.in_(select(AdultConcernPupil.concern_id).where(AdultConcernPupil.pupil_id == pupil_id)),
         )
     )
+
+
+# --- retention (KCSIE part 4) ------------------------------------------------------
+
+ALLEGATION_YEARS = 10  # or to the person's normal retirement age, whichever is later
+KEPT = (Outcome.SUBSTANTIATED, Outcome.UNSUBSTANTIATED, Outcome.FALSE, Outcome.UNFOUNDED)
+
+
+@dataclass
+class Retention:
+    row: Standing
+    rule: str
+    due: bool  # the review the rule asks for can be held now
+
+
+def retention(user) -> list[Retention]:
+    """Each concern this user manages, with its retention rule and whether its review is due:
+    low-level concerns when the person leaves (their account no longer at the school: a typed
+    name the case manager judges); allegations kept to the person's normal retirement age or
+    ten years, whichever is later (the app does not know their age: the ten years are shown);
+    malicious allegations removed after review. Three queries."""
+    rows = managed(user)
+    schools = {row.concern.school_id for row in rows}
+    still_there = set()
+    if schools:
+        still_there = {(school.id, u.id) for u, school, _ in db.session.execute(holders_with_roles(MEMBER, schools))}
+    out = []
+    for row in rows:
+        c = row.concern
+        if row.outcome == Outcome.MALICIOUS:
+            out.append(Retention(row, "Malicious: remove after review", True))
+        elif row.outcome in KEPT and row.level == Level.HARM:
+            until = add_years(to_uk(c.raised_at).date(), ALLEGATION_YEARS)
+            out.append(
+                Retention(
+                    row, f"Keep to their normal retirement age, or to {uk_date(until)}, whichever is later", False
+                )
+            )
+        elif row.level == Level.LOW:
+            if c.subject_user_id is None:
+                out.append(
+                    Retention(row, "Low-level: review when they stop working with the school (no account)", False)
+                )
+            else:
+                left = (c.school_id, c.subject_user_id) not in still_there
+                out.append(
+                    Retention(row, "Low-level: review when they leave" + (" (they have left)" if left else ""), left)
+                )
+        else:
+            out.append(Retention(row, "Kept: not yet assessed, or no outcome yet", False))
+    return out

@@ -108,6 +108,15 @@ def index():
     )
 
 
+@bp.route("/adult-concerns/retention")
+@login_required
+def retention():
+    require(policy.is_case_manager(current_user))
+    rows = queries.retention(current_user)
+    audit.record(audit.VIEW_ADULT_RETENTION, concerns=[r.row.concern.id for r in rows])
+    return render("adults/retention.html", rows=rows, Level=Level, Outcome=Outcome)
+
+
 def concern_or_404(concern_id: int) -> AdultConcern:
     return load(AdultConcern, concern_id, policy.can_view_concern, what="adult concern", audit_as="concern")
 
