@@ -98,6 +98,10 @@ class Config:
 
     # The retention review lists pupils whose records reach date of birth + this many years.
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "25"))
+    # Concerns about adults: this many low-level concerns about one adult within this many
+    # days are flagged to the case manager as a pattern.
+    ADULT_PATTERN_COUNT = int(os.environ.get("ADULT_PATTERN_COUNT", "3"))
+    ADULT_PATTERN_DAYS = int(os.environ.get("ADULT_PATTERN_DAYS", "365"))
 
     TIMEZONE = "Europe/London"
     HTMX_VERSION = "2.0.11"

@@ -66,6 +66,7 @@ class IdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from .account.routes import bp as account_bp
+    from .adults.routes import bp as adults_bp
     from .admin.routes import bp as admin_bp
     from .attachments.routes import bp as attachments_bp
     from .auditlog.routes import bp as auditlog_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         attachments_bp,
         deletion_bp,
         hearback_bp,
+        adults_bp,
     ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up

@@ -519,3 +519,17 @@ def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int,
     """Outbox rows about an entry to these people for a registered reason, sent once
     committed: {user id: alert id}."""
     return _queue(entry, users, reason)
+
+
+def queue_to(users: list[User], school_id: int, reason: str) -> list[Alert]:
+    """Outbox rows about no entry or transfer (a concern about an adult), to these people
+    for a reason of MESSAGES, whose builder puts nothing of the record in the email."""
+    alerts = [
+        Alert(school_id=school_id, recipient=user, email=user.email, reason=reason, base_url=queued_from())
+        for user in users
+    ]
+    db.session.add_all(alerts)
+    db.session.flush()
+    if has_request_context():
+        g.setdefault("alerts_after_commit", []).extend(alert.id for alert in alerts)
+    return alerts

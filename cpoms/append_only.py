@@ -106,6 +106,8 @@ RETENTION_GRANTED = {
     "transfer_events": _pupil_granted(_TRANSFER_PUPIL),
     "transfer_reminders": _pupil_granted(_TRANSFER_PUPIL),
     "subject_access_exports": _pupil_granted("OLD.pupil_id"),
+    # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays.
+    "adult_concern_pupils": _pupil_granted("OLD.pupil_id"),
 }
 
 

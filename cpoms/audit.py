@@ -154,10 +154,29 @@ class Action(StrEnum):
     ATTACHMENT_DAMAGED = "attachment_damaged", "Refused a damaged attachment"
     ADD_BODY_MAP = "add_body_map", "Recorded a body map"
 
+    # --- Concerns about adults (adults/): kept apart, see KEPT_APART
+    RAISE_ADULT_CONCERN = "raise_adult_concern", "Raised a concern about an adult"
+    VIEW_ADULT_CONCERNS = "view_adult_concerns", "Viewed the list of concerns about adults"
+    VIEW_ADULT_CONCERN = "view_adult_concern", "Viewed a concern about an adult"
+    ADD_ADULT_FOLLOW_UP = "add_adult_follow_up", "Recorded on a concern about an adult"
+    SET_ADULT_CASE_MANAGERS = "set_adult_case_managers", "Decided who manages concerns about adults"
+    VIEW_ADULT_RETENTION = "view_adult_retention", "Viewed the retention review of concerns about adults"
+
 
 # Every area writes `audit.CREATE_ENTRY`: the members by name, at module level too.
 globals().update(Action.__members__)
 
+# Events about concerns about adults stay out of the school's audit log pages: an
+# administrator may be the person a concern names (policy.audit_log_scope). The case
+# manager reads a concern's own events on its page.
+KEPT_APART = (
+    Action.RAISE_ADULT_CONCERN.value,
+    Action.VIEW_ADULT_CONCERNS.value,
+    Action.VIEW_ADULT_CONCERN.value,
+    Action.ADD_ADULT_FOLLOW_UP.value,
+    Action.SET_ADULT_CASE_MANAGERS.value,
+    Action.VIEW_ADULT_RETENTION.value,
+)
 VIEWS_OF_A_RECORD = tuple(action.value for action in Action if action.views_a_record)
 LABELS = {action.value: action.label for action in Action}
 

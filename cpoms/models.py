@@ -70,6 +70,10 @@ class Role:
     GOVERNOR = "governor"
     TRUST_REP = "trust_rep"
     ADMIN = "admin"
+    # Case managers of concerns about adults (cpoms/adults/): the headteacher, and the
+    # chair of governors for a concern about the headteacher.
+    HEADTEACHER = "headteacher"
+    CHAIR_OF_GOVERNORS = "chair_of_governors"
 
     LABELS = {
         STAFF: "Staff",
@@ -79,6 +83,8 @@ class Role:
         GOVERNOR: "Governor",
         TRUST_REP: "Trust representative",
         ADMIN: "Administrator",
+        HEADTEACHER: "Headteacher",
+        CHAIR_OF_GOVERNORS: "Chair of governors",
     }
     ALL = tuple(LABELS)
     TRUST_WIDE = frozenset({TRUST_REP})

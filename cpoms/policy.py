@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
+from .audit import KEPT_APART
 from .extensions import db
 from .models import (
     Alert,
@@ -51,6 +52,12 @@ CONFIRMS_DELETION = "confirms_deletion"  # the second person of a deletion after
 # and the safeguarding team's messages to them: never the record's text, so held without
 # two-factor sign-in (_resolve).
 RECORDED_STATE = "recorded_state"
+# Concerns about adults (cpoms/adults/policy.py decides which concern each may manage):
+# the headteacher manages them; a DSL only where the headteacher allows it; the chair of
+# governors those about the headteacher. Nobody ever manages a concern naming them.
+CASE_MANAGER = "case_manager"
+CASE_MANAGER_IF_ALLOWED = "case_manager_if_allowed"
+CASE_MANAGER_FOR_HEAD = "case_manager_for_head"
 
 _STAFF = frozenset({Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT})
 _SAFEGUARDING_TEAM = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -71,6 +78,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ASSIGNABLE: _STAFF,
     CONFIRMS_DELETION: frozenset({Role.DSL}),
     RECORDED_STATE: _STAFF,
+    CASE_MANAGER: frozenset({Role.HEADTEACHER}),
+    CASE_MANAGER_IF_ALLOWED: frozenset({Role.DSL}),
+    CASE_MANAGER_FOR_HEAD: frozenset({Role.CHAIR_OF_GOVERNORS}),
 }
 
 # The same sets by their older names, for callers outside policy that name a role set.
@@ -82,7 +92,13 @@ SAFEGUARDING_TEAM = CAPABILITIES[TEAM]
 ADMINISTERS = CAPABILITIES[ADMIN]
 OVERSEES = CAPABILITIES[OVERSEE]
 # Everyone who reads beyond their own entries, or runs the school's accounts.
-REQUIRES_TWO_FACTOR = READS_WHOLE_SCHOOL | ADMINISTERS
+REQUIRES_TWO_FACTOR = (
+    READS_WHOLE_SCHOOL
+    | ADMINISTERS
+    | CAPABILITIES[CASE_MANAGER]
+    | CAPABILITIES[CASE_MANAGER_IF_ALLOWED]
+    | CAPABILITIES[CASE_MANAGER_FOR_HEAD]
+)
 # Roles held across a trust when assigned to the trust rather than a school.
 TRUST_WIDE = Role.TRUST_WIDE | ADMINISTERS
 
@@ -109,6 +125,9 @@ class Access:
     assignable: frozenset[int] = frozenset()
     confirms_deletion: frozenset[int] = frozenset()
     recorded_state: frozenset[int] = frozenset()
+    case_manager: frozenset[int] = frozenset()
+    case_manager_if_allowed: frozenset[int] = frozenset()
+    case_manager_for_head: frozenset[int] = frozenset()
     admin_trusts: frozenset[int] = frozenset()
 
     def schools(self, capability: str) -> frozenset[int]:
@@ -454,7 +473,8 @@ def audit_log_scope(user):
     ]
     if a.admin_trusts:
         scope.append(and_(AuditEvent.school_id.is_(None), AuditEvent.user_id.is_(None)))
-    return a.admin, or_(*scope)
+    # Never the events of concerns about adults: the admin may be the person named.
+    return a.admin, and_(or_(*scope), AuditEvent.action.not_in(KEPT_APART))
 
 
 # --- the recording guidance and category descriptions ------------------------
@@ -850,7 +870,16 @@ def can_read_attachment(user, entry: Entry) -> bool:
 
 # Roles an admin gives at a school. Trust representatives and trust-wide admins are
 # given across a trust, by that trust's admins only.
-SCHOOL_ROLES = (Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.SLT, Role.GOVERNOR, Role.ADMIN)
+SCHOOL_ROLES = (
+    Role.STAFF,
+    Role.DSL,
+    Role.DEPUTY_DSL,
+    Role.SLT,
+    Role.GOVERNOR,
+    Role.ADMIN,
+    Role.HEADTEACHER,
+    Role.CHAIR_OF_GOVERNORS,
+)
 TRUST_ROLES = (Role.TRUST_REP, Role.ADMIN)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from flask_mail import Message
 
 from cpoms import mailbox
+from cpoms.adults.operations import raise_concern, set_dsl_allowed
 from cpoms.auth import reset
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
@@ -38,6 +39,7 @@ from cpoms.models import (
     GuidanceVersion,
     Kind,
     RetentionDeletion,
+    Role,
     RoleAssignment,
     School,
     Transfer,
@@ -1488,6 +1490,128 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=404,
         trust_rep=404,
     ),
+    # Concerns about adults. The sample concern was raised by teacher2 about teacher1 at ashgrove,
+    # whose headteacher is slt (given the role for the sweep) and whose DSLs the headteacher allows
+    # to manage them too. Anyone who logs raises one; only its case managers read it, never
+    # teacher1 (the person named): to everyone else it is missing (404).
+    ("adults.new", "GET"): row(
+        anonymous=302,
+        teacher1=200,
+        teacher2=200,
+        dsl=200,
+        deputy=200,
+        slt=200,
+        governor=403,
+        admin=403,
+        other_dsl=200,
+        other_teacher=200,
+        trust_rep=403,
+    ),
+    ("adults.new", "POST"): row(
+        anonymous=302,
+        teacher1=422,
+        teacher2=422,
+        dsl=422,
+        deputy=422,
+        slt=422,
+        governor=403,
+        admin=403,
+        other_dsl=422,
+        other_teacher=422,
+        trust_rep=403,
+    ),
+    ("adults.received", "GET"): row(
+        anonymous=302,
+        teacher1=200,
+        teacher2=200,
+        dsl=200,
+        deputy=200,
+        slt=200,
+        governor=403,
+        admin=403,
+        other_dsl=200,
+        other_teacher=200,
+        trust_rep=403,
+    ),
+    ("adults.index", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=200,
+        deputy=403,
+        slt=200,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("adults.retention", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=200,
+        deputy=403,
+        slt=200,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("adults.show", "GET"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=200,
+        deputy=404,
+        slt=200,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("adults.add_follow_up", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=404,
+        slt=422,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    # Whether the DSLs manage them too: the headteacher decides.
+    ("adults.settings", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=200,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("adults.settings", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=422,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -1585,8 +1709,35 @@ def sample(app, world, make_entry):
         "token": token,
         "upload_id": upload,
         "transfer_id": sent_transfer(app, world),
+        "concern_id": sample_concern(app, world),
+        "kind": "decision",
         **administration,
     }
+
+
+def sample_concern(app, world) -> int:
+    """slt is also ashgrove's headteacher, who lets its DSLs manage concerns about adults;
+    teacher2 raised a concern about teacher1."""
+    with app.test_request_context():
+        slt = db.session.get(User, world["slt"].id)
+        slt.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id))
+        db.session.flush()
+        set_dsl_allowed(slt, world.school.id, True)
+        concern = raise_concern(
+            db.session.get(User, world["teacher2"].id),
+            db.session.get(School, world.school.id),
+            subject_kind="staff",
+            person=db.session.get(User, world["teacher1"].id),
+            typed_name="",
+            subject_role="",
+            happened_at=now_utc() - timedelta(hours=1),
+            location="The hall",
+            what_happened="Raised his voice at a pupil.",
+            what_was_said="",
+            pupils=[world.pupils[0]],
+        )
+        db.session.commit()
+        return concern.id
 
 
 def sent_transfer(app, world) -> int:

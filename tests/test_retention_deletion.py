@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from cpoms.adults.models import OWN_RETENTION
+from cpoms.adults.operations import raise_concern
 from cpoms import append_only
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.common import uk_today as today
+from cpoms.timefmt import now_utc
 from cpoms.mis.retention import add_years
 from cpoms.models import (
     Alert,
@@ -232,7 +235,9 @@ def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
 
 def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_through():
     """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
-    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {"audit_events"}
+    # The audit log, and the records of concerns about adults, which point at no pupil or entry
+    # (their own retention rules apply; a child's link to one is granted like a pupil's rows).
+    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {"audit_events", *OWN_RETENTION}
     assert set(append_only.RETENTION_GRANTED) <= append_only.PROTECTED
 
 
@@ -320,6 +325,19 @@ def everything(app, world, due, make_entry):
             sent_on=today(),
         )
         db.session.flush()
+        raise_concern(
+            dsl,
+            db.session.get(School, world.school.id),
+            subject_kind="visitor",
+            person=None,
+            typed_name="Vic Visitor",
+            subject_role="",
+            happened_at=now_utc(),
+            location="The hall",
+            what_happened="Took a photo of Amelia.",
+            what_was_said="",
+            pupils=[amelia],
+        )
         db.session.add_all(
             [
                 TransferReminder(transfer_id=transfer.id, on_date=today()),
@@ -414,6 +432,8 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
     with app.app_context():
         assert list(db.session.scalars(select(Draft.path))) == [f"/entries/{everything['olivers']}"]
     assert count(app, Alert, Alert.entry_id == everything["olivers"]) > 0
+    # A concern about an adult stays (its own record): only Amelia's link to it goes.
+    assert rows_of(app, "adult_concerns") == 1 and rows_of(app, "adult_concern_pupils") == 0
 
     # Outside the deletion the tables are as append-only as before, on the rows left.
     for table in ("entries", "follow_ups", "audit_events"):

@@ -1,0 +1,188 @@
+"""Concerns about adults: raising one (anyone who logs), and the case manager's pages."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import audit, submissions
+from ..extensions import db
+from ..formfields import as_id, choices
+from ..htmx import render
+from ..loaders import found_or_404, load, require
+from ..models import School
+from . import operations, policy, queries
+from .forms import FORMS, DslAllowedForm, RaiseForm
+from .models import AdultConcern, AdultKind, FollowUpKind, Level, Outcome
+
+bp = Blueprint("adults", __name__)
+
+
+@bp.app_context_processor
+def adult_pieces():
+    """For the partials this area adds to the home page, the menu and a pupil's
+    chronology, whose own views do not know about it: built only when shown."""
+    return {
+        "adults_policy": policy,
+        "adult_concern_home": lambda: _home(current_user),
+        "adult_concerns_involving": lambda pupil: queries.concerns_involving(current_user, pupil.id),
+    }
+
+
+def _home(user):
+    if not policy.is_case_manager(user):
+        return None
+    rows = queries.managed(user)
+    return {
+        "open": sum(1 for row in rows if row.outcome is None),
+        "overdue": [row for row in rows if row.lado_overdue],
+        "patterns": queries.patterns(rows),
+    }
+
+
+def _schools(school_ids) -> list[School]:
+    return list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
+
+
+def _chosen_school(schools: list[School]) -> School:
+    """The school asked for (?school= or the form's), else the first: only ever one of these."""
+    asked = as_id(request.form.get("school_id") or request.args.get("school") or "")
+    return next((s for s in schools if s.id == asked), schools[0])
+
+
+@bp.route("/adult-concerns/new", methods=["GET", "POST"])
+@login_required
+@submissions.once()
+def new():
+    require(policy.can_raise(current_user))
+    schools = _schools(policy.raise_school_ids(current_user))
+    school = _chosen_school(schools)
+    staff, pupils = queries.staff_of(school.id), queries.pupils_of(school.id)
+    form = RaiseForm()
+    form.staff_member.choices = choices(
+        [("", "Not in the list (type their name below)"), *((str(i), u.name) for i, u in staff.items())]
+    )
+    form.pupil_ids.choices = choices((str(i), f"{p.full_name} (year {p.year_group})") for i, p in pupils.items())
+    if form.validate_on_submit():
+        person, chosen = form.chosen(staff, pupils)
+        if not (form.staff_member.errors or form.pupil_ids.errors):
+            concern = operations.raise_concern(
+                current_user,
+                school,
+                subject_kind=form.subject_kind.data,
+                person=person,
+                typed_name=form.subject_name.data or "",
+                subject_role=form.subject_role.data or "",
+                happened_at=form.happened_at.utc,
+                location=form.location.data,
+                what_happened=form.what_happened.data,
+                what_was_said=form.what_was_said.data or "",
+                pupils=chosen,
+            )
+            target = url_for("adults.received")
+            submissions.claim(form.submission_key.data, concern.id, target)
+            return redirect(target, 303)
+    status = 422 if form.is_submitted() else 200
+    return render("adults/new.html", status_code=status, form=form, schools=schools, school=school)
+
+
+@bp.route("/adult-concerns/received")
+@login_required
+def received():
+    require(policy.can_raise(current_user))
+    return render("adults/received.html")
+
+
+@bp.route("/adult-concerns")
+@login_required
+def index():
+    require(policy.is_case_manager(current_user))
+    rows = queries.managed(current_user)
+    audit.record(audit.VIEW_ADULT_CONCERNS, concerns=[row.concern.id for row in rows])
+    return render(
+        "adults/index.html",
+        rows=rows,
+        patterns=queries.patterns(rows),
+        Level=Level,
+        Outcome=Outcome,
+        settings_schools=policy.settings_school_ids(current_user),
+    )
+
+
+@bp.route("/adult-concerns/retention")
+@login_required
+def retention():
+    require(policy.is_case_manager(current_user))
+    rows = queries.retention(current_user)
+    audit.record(audit.VIEW_ADULT_RETENTION, concerns=[r.row.concern.id for r in rows])
+    return render("adults/retention.html", rows=rows, Level=Level, Outcome=Outcome)
+
+
+def concern_or_404(concern_id: int) -> AdultConcern:
+    return load(AdultConcern, concern_id, policy.can_view_concern, what="adult concern", audit_as="concern")
+
+
+def concern_page(concern: AdultConcern, adding: str | None = None, form=None, status: int = 200):
+    row = queries.concern_page(concern)
+    audit.record(audit.VIEW_ADULT_CONCERN, school_id=concern.school_id, concern=concern.id)
+    if adding is not None and form is None:
+        form = FORMS[adding]()
+    return render(
+        "adults/show.html",
+        status_code=status,
+        row=row,
+        concern=concern,
+        adding=adding,
+        form=form,
+        kinds=FollowUpKind.LABELS,
+        Level=Level,
+        Outcome=Outcome,
+        AdultKind=AdultKind,
+    )
+
+
+@bp.route("/adult-concerns/<int:concern_id>")
+@login_required
+def show(concern_id: int):
+    concern = concern_or_404(concern_id)
+    adding = request.args.get("add")
+    return concern_page(concern, adding if adding in FORMS else None)
+
+
+@bp.route("/adult-concerns/<int:concern_id>/<kind>", methods=["POST"])
+@login_required
+@submissions.once()
+def add_follow_up(concern_id: int, kind: str):
+    concern = concern_or_404(concern_id)
+    found_or_404(kind in FORMS)
+    form = FORMS[kind]()
+    if form.validate_on_submit():
+        follow_up = operations.add_follow_up(current_user, concern, kind, form)
+        target = url_for("adults.show", concern_id=concern.id, _anchor=f"follow-up-{follow_up.id}")
+        submissions.claim(form.submission_key.data, follow_up.id, target)
+        flash(f"{FollowUpKind.LABELS[kind]} saved.", "success")
+        return redirect(target, 303)
+    return concern_page(concern, kind, form, status=422)
+
+
+@bp.route("/adult-concerns/settings", methods=["GET", "POST"])
+@login_required
+@submissions.once()
+def settings():
+    school_ids = policy.settings_school_ids(current_user)
+    require(bool(school_ids))
+    schools = _schools(school_ids)
+    school = _chosen_school(schools)
+    form = DslAllowedForm()
+    if form.validate_on_submit():
+        operations.set_dsl_allowed(current_user, school.id, form.dsl_allowed.data == "yes")
+        target = url_for("adults.settings", school=school.id)
+        submissions.claim(form.submission_key.data, None, target)
+        flash("Saved.", "success")
+        return redirect(target, 303)
+    allowed = school.id in policy.dsl_allowed_at([school.id])
+    if not form.is_submitted():
+        form.dsl_allowed.data = "yes" if allowed else "no"
+    status = 422 if form.is_submitted() else 200
+    return render(
+        "adults/settings.html", status_code=status, form=form, schools=schools, school=school, allowed=allowed
+    )

@@ -1,0 +1,123 @@
+"""Concerns about adults in a real browser (Chromium) at a tablet's 768 px, with htmx and
+without JavaScript: a member of staff raises one, the headteacher assesses it, records the
+LADO consultation and the outcome. Screenshots (checked with axe) go to
+test-artifacts/screenshots/; the 768 px and 390 px pages to docs/screenshots/ too."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cpoms.extensions import db
+from cpoms.models import Role, RoleAssignment
+from cpoms.timefmt import now_utc, uk_local_input
+from tests.conftest import make_user
+from tests.test_browser import (
+    SCREENSHOTS,
+    block_cdn,
+    browser_context_args,  # noqa: F401
+    check_page,
+    fill_sign_in,
+    page,  # noqa: F401
+)
+
+pytestmark = pytest.mark.browser
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve."
+
+
+@pytest.fixture
+def head(app, world):
+    with app.app_context():
+        user = make_user("Hana Head", "head@ashgrove.example.org", two_factor=True)
+        user.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id))
+        db.session.commit()
+    return app
+
+
+def signed_in(new_context, base: str, who: str, app, javascript: bool) -> Page:
+    context = new_context(java_script_enabled=javascript)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def shot(page: Page, name: str, report: list, problems: list, docs: bool, javascript: bool = True) -> None:
+    if javascript:  # axe runs as a script in the page
+        check_page(page, name, report, problems)
+    else:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    if docs:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, live_server, world, head, javascript):
+    report: list[str] = []
+    problems: list[str] = []
+    suffix = "" if javascript else "-nojs"
+    # A member of staff (without two-factor sign-in) raises it from the home page.
+    staff = signed_in(new_context, live_server, "teacher2", None, javascript)
+    staff.get_by_role("link", name="Raise a concern about an adult").click()
+    expect(staff.get_by_role("heading", name="Raise a concern about an adult")).to_be_visible()
+    expect(staff.locator('input[name="submission_key"]')).to_be_hidden()  # the form's one-time key
+    staff.get_by_role("radio", name="A member of staff").check()
+    staff.get_by_label("Choose them from the school's staff").select_option(label="Teacher1")
+    staff.get_by_label("When did it happen?").fill(uk_local_input(now_utc() - timedelta(hours=1)))
+    staff.get_by_label("Where did it happen?").fill("Upper corridor")
+    staff.get_by_label("What happened").fill(WHAT)
+    staff.get_by_label("What was said, in the words used (optional)").fill("Get back in line.")
+    staff.get_by_label("Children involved (optional)").select_option(label="Amelia Hassan (year 4)")
+    if javascript:
+        shot(staff, "adult-concern-raise-768", report, problems, docs=True)
+    staff.get_by_role("button", name="Send to the case manager").click()
+    expect(staff.get_by_role("heading", name="Your concern was received")).to_be_visible()
+    assert WHAT not in staff.content()
+    if javascript:
+        shot(staff, "adult-concern-received-768", report, problems, docs=True)
+    staff.context.close()
+
+    # The headteacher: home page, the list, the concern, then the follow-ups.
+    manager = signed_in(new_context, live_server, "head", app, javascript)
+    manager.get_by_role("link", name="1 concern without an outcome").click()
+    manager.get_by_role("link", name="Teacher1").click()
+    expect(manager.get_by_text(WHAT)).to_be_visible()
+    manager.get_by_role("link", name="Assessment", exact=True).click()
+    manager.get_by_role("radio", name="Allegation: may meet the harm threshold").check()
+    manager.get_by_label("Why").fill("Physical handling of a child.")
+    manager.get_by_role("button", name="Save assessment").click()
+    expect(manager.get_by_text("Assessment saved.")).to_be_visible()
+    expect(manager.get_by_text("LADO consultation due")).to_be_visible()
+    manager.get_by_role("link", name="LADO consultation", exact=True).click()
+    manager.get_by_label("Date of the consultation").fill(now_utc().date().isoformat())
+    manager.get_by_label("LADO's name").fill("Lee Lado")
+    manager.get_by_label("LADO's reference (optional)").fill("LADO/42")
+    manager.get_by_label("The LADO's advice").fill("Consider suspension; strategy meeting.")
+    manager.get_by_role("button", name="Save lado consultation").click()
+    expect(manager.get_by_text("LADO consultation saved.")).to_be_visible()
+    manager.get_by_role("link", name="Outcome", exact=True).click()
+    manager.get_by_role("radio", name=re.compile("^Substantiated")).check()
+    manager.get_by_label("How the outcome was reached").fill("Two witnesses.")
+    manager.get_by_role("button", name="Save outcome").click()
+    expect(manager.get_by_text("Outcome saved.")).to_be_visible()
+    expect(manager.get_by_text("Outcome: Substantiated").first).to_be_visible()
+    shot(manager, f"adult-concern-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    # The same page on a phone.
+    narrow = manager.context.new_page()
+    narrow.set_viewport_size({"width": 390, "height": 844})
+    narrow.goto(manager.url)
+    shot(narrow, f"adult-concern-390{suffix}", report, problems, docs=javascript, javascript=javascript)
+    if javascript:  # a page without JavaScript runs no script, the test's neither
+        assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not problems, "\n".join(problems)
