@@ -121,12 +121,15 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_emails(app: Flask) -> None:
     """Every kind of email the outbox sends, by reason, from the area that sends it."""
+    from .adults import operations as adults
     from .auth import reset
     from .hearback import operations as hearback
     from .tasks import reminders
     from .transfers import emails as transfers
 
-    alerts.register_emails(app, (*alerts.EMAILS, *reset.EMAILS, *reminders.EMAILS, *hearback.EMAILS, *transfers.EMAILS))
+    alerts.register_emails(
+        app, (*alerts.EMAILS, *adults.EMAILS, *reset.EMAILS, *reminders.EMAILS, *hearback.EMAILS, *transfers.EMAILS)
+    )
 
 
 @event.listens_for(Engine, "connect")

@@ -523,7 +523,7 @@ def queue_about_entry(entry: Entry, users: list[User], reason: str) -> dict[int,
 
 def queue_to(users: list[User], school_id: int, reason: str) -> list[Alert]:
     """Outbox rows about no entry or transfer (a concern about an adult), to these people
-    for a reason of MESSAGES, whose builder puts nothing of the record in the email."""
+    for a registered reason whose email puts nothing of the record in it."""
     alerts = [
         Alert(school_id=school_id, recipient=user, email=user.email, reason=reason, base_url=queued_from())
         for user in users

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cpoms import alerts
+from cpoms.adults import operations as adults
 from cpoms.auth import reset
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
@@ -79,5 +80,8 @@ def make_sample_alerts(app, world, make_entry) -> dict[str, int]:
 
         for reason in (reset.RESET, reset.FORCED, reset.NEW_ACCOUNT):
             [samples[reason]] = reset.queue_link(world["teacher1"].id, reason)
+        [samples[adults.ALERT_REASON]] = [
+            a.id for a in alerts.queue_to([dsl], dsl.roles[0].school_id, adults.ALERT_REASON)
+        ]
         db.session.commit()
     return samples

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template
-from flask_mail import Message
 from sqlalchemy import select
 
 from .. import alerts, audit
@@ -102,14 +100,9 @@ def set_dsl_allowed(headteacher: User, school_id: int, allowed: bool) -> CaseMan
     return setting
 
 
-def _email(alert: Alert) -> Message:
-    context = {"school": db.session.get(School, alert.school_id).name, "link": alerts.link(alert, "adults.index")}
-    return Message(
-        subject=f"A concern about an adult has been raised at {context['school']}",
-        recipients=[alert.email],
-        body=render_template("email/adult_concern.txt", **context),
-        html=render_template("email/adult_concern.html", **context),
-    )
+def email_context(alert: Alert) -> dict:
+    """The school and a link: nothing of the concern, nor whom it is about."""
+    return {"school": db.session.get(School, alert.school_id).name, "link": alerts.link(alert, "adults.index")}
 
 
-alerts.MESSAGES[ALERT_REASON] = _email
+EMAILS = (alerts.Email(ALERT_REASON, "adult_concern", email_context),)
