@@ -161,6 +161,7 @@ class Action(StrEnum):
     ADD_ADULT_FOLLOW_UP = "add_adult_follow_up", "Recorded on a concern about an adult"
     SET_ADULT_CASE_MANAGERS = "set_adult_case_managers", "Decided who manages concerns about adults"
     VIEW_ADULT_RETENTION = "view_adult_retention", "Viewed the retention review of concerns about adults"
+    DENIED_ADULT_CONCERN = "denied_adult_concern", "Was refused a concern about an adult"
 
 
 # Every area writes `audit.CREATE_ENTRY`: the members by name, at module level too.
@@ -176,6 +177,8 @@ KEPT_APART = (
     Action.ADD_ADULT_FOLLOW_UP.value,
     Action.SET_ADULT_CASE_MANAGERS.value,
     Action.VIEW_ADULT_RETENTION.value,
+    # Even a refusal: "refused concern 7" would tell the person it names that it exists.
+    Action.DENIED_ADULT_CONCERN.value,
 )
 VIEWS_OF_A_RECORD = tuple(action.value for action in Action if action.views_a_record)
 LABELS = {action.value: action.label for action in Action}

@@ -58,6 +58,7 @@ def find(
     options=(),
     within: dict | None = None,
     context=None,
+    refusal: str = audit.DENIED,
 ):
     """The record, or None (audited as DENIED) when it is missing or `allowed(current_user,
     record)` refuses it. For a record named inside a form (the entry a link goes to),
@@ -67,7 +68,8 @@ def find(
     audit columns, any other name goes into the detail (default: `what`). `within` pins
     the record to the parent the address names (a role of the user in the URL).
     `context(record)` names the entry or pupil a refused record belongs to, so that the
-    refusal is on that child's record too (a missing one has none)."""
+    refusal is on that child's record too (a missing one has none). `refusal` is the audit
+    action a refusal writes: an area whose events are kept apart has its own."""
     key = _key(model, record_id)
     record = db.session.get(model, key, options=options) if key is not None else None
     if (
@@ -78,7 +80,7 @@ def find(
         asked = {audit_as or what: key} if key is not None else {"asked": str(record_id)[:100]}
         if record is not None and context is not None:
             asked.update(context(record))
-        audit.record(audit.DENIED, what=what, **asked)
+        audit.record(refusal, what=what, **asked)
         return None
     return record
 
@@ -93,10 +95,19 @@ def load(
     options=(),
     within: dict | None = None,
     context=None,
+    refusal: str = audit.DENIED,
 ):
     """The record if policy lets the current user have it; otherwise 404, audited (see `find`)."""
     record = find(
-        model, record_id, allowed, what=what, audit_as=audit_as, options=options, within=within, context=context
+        model,
+        record_id,
+        allowed,
+        what=what,
+        audit_as=audit_as,
+        options=options,
+        within=within,
+        context=context,
+        refusal=refusal,
     )
     if record is None:
         abort(404)

@@ -407,3 +407,18 @@ def test_the_retention_review_applies_each_rule(app, client, auth, world, cast):
     assert page.count("Review due") == 2 and "(they have left)" in page
     auth.as_(world["teacher1"])
     assert client.get("/adult-concerns/retention").status_code == 403
+
+
+def test_a_refusal_does_not_tell_the_audit_log_pages_that_a_concern_exists(app, client, auth, world, cast):
+    """The admin may be the person named: the school's audit log must not say "refused
+    adult concern 7", not even for someone else's attempt."""
+    auth.as_(world["teacher2"], verified=False)
+    raise_concern(client, person_id=world["admin"].id)
+    [concern_id] = concern_ids(app)
+    assert client.get(f"/adult-concerns/{concern_id}").status_code == 404
+    with app.app_context():
+        refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "denied_adult_concern"))
+        assert refused is not None and refused.user_id == world["teacher2"].id
+    auth.as_(world["admin"])
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "adult concern" not in page.lower() and "concern about an adult" not in page.lower()

@@ -118,7 +118,14 @@ def retention():
 
 
 def concern_or_404(concern_id: int) -> AdultConcern:
-    return load(AdultConcern, concern_id, policy.can_view_concern, what="adult concern", audit_as="concern")
+    return load(
+        AdultConcern,
+        concern_id,
+        policy.can_view_concern,
+        what="adult concern",
+        audit_as="concern",
+        refusal=audit.DENIED_ADULT_CONCERN,
+    )
 
 
 def concern_page(concern: AdultConcern, adding: str | None = None, form=None, status: int = 200):

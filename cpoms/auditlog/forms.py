@@ -23,7 +23,9 @@ class AuditFilterForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = choices([("", "Anything"), *sorted(audit.LABELS.items(), key=lambda kv: kv[1])])
+        # Events kept apart never show here: offering them would only advertise them.
+        shown = [(action, label) for action, label in audit.LABELS.items() if action not in audit.KEPT_APART]
+        self.action.choices = choices([("", "Anything"), *sorted(shown, key=lambda kv: kv[1])])
 
     def validate_since(self, field):
         if field.data and field.data < EARLIEST.date():
