@@ -31,6 +31,7 @@ from werkzeug.security import generate_password_hash
 from cpoms.demo import FIRST_NAMES, LAST_NAMES, ensure_categories
 from cpoms.entries.operations import ACTIONS
 from cpoms.extensions import db
+from cpoms.reports import counters
 from cpoms.models import (
     Alert,
     Entry,
@@ -191,6 +192,8 @@ class Generator:
         started = time.monotonic()
         self.schools = self._people(prefix)
         self._entries(started)
+        counters.recount()  # the reports' counts of everything inserted, in one INSERT ... SELECT
+        db.session.commit()
         self._move_sequences()
         took = time.monotonic() - started
         self.echo(f"Done in {took:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in self.rows.items()))

@@ -29,6 +29,7 @@ from .models import (
     User,
 )
 from .policy import REQUIRES_TWO_FACTOR
+from .reports import counters
 from .timefmt import UK, now_utc
 
 DEMO_TRUST = "West London Primary Schools"
@@ -455,6 +456,7 @@ def _entries(rng, school, pupils, staff, categories) -> None:
         entry.state = EntryState(status="open", school_id=school.id, updated_at=entry.created_at)
         db.session.add(entry)
         db.session.flush()
+        counters.entry_logged(entry)
         if n < len(plan) - 4:  # the newest few are still waiting for review
             _review(entry, staff, category_name)
         entries.append(entry)

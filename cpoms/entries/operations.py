@@ -9,6 +9,7 @@ from .. import audit
 from ..hearback.operations import tell_recorder_reviewed
 from ..extensions import db
 from ..models import Entry, FollowUp, Kind, User
+from ..reports import counters
 from ..timefmt import now_utc
 
 # Kinds that count as the school acting on a concern (time-to-first-action).
@@ -41,6 +42,7 @@ def add_follow_up(
     )
     db.session.add(follow_up)
     state = entry.state
+    was = state.status
     state.updated_at = now
     if kind in ACTIONS and state.first_action_at is None:
         state.first_action_at = now
@@ -50,6 +52,7 @@ def add_follow_up(
         state.status = "closed"
     if kind == Kind.REOPENED:
         state.status = "open"
+    counters.status_changed(entry, was, state.status)
     db.session.flush()
     audit.record(audit.ADD_FOLLOW_UP, entry=entry, user=author, kind=kind, follow_up=follow_up.id)
     return follow_up

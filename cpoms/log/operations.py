@@ -7,6 +7,7 @@ from sqlalchemy import insert
 from .. import alerts, audit
 from ..extensions import db
 from ..models import Category, Entry, EntryPupil, EntryState, Pupil, PupilRole, User
+from ..reports import counters
 from .sharing import alert_staff
 
 
@@ -38,6 +39,7 @@ def create_entry(
     entry.state = EntryState(status="open", school_id=entry.school_id)
     db.session.add(entry)
     db.session.flush()
+    counters.entry_logged(entry)
     # One INSERT for all the pupils: an entry about a whole class costs what one about a child does.
     db.session.execute(
         insert(EntryPupil),

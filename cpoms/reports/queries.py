@@ -1,8 +1,9 @@
 """The numbers behind the reports: counts and waiting times, never a pupil.
 
-The database counts entries by category, school, status and UK month; terms
-are made of months. Medians need each wait, so those come back as plain numbers
-of seconds (a year of a whole trust: about a hundred thousand)."""
+Counts come from report_counts (counters.py), kept by school, UK month, category
+and status as entries are written; terms and years are made of months. Medians
+need each wait, so those are worked out from the entries reviewed or acted on
+in the period."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 
 from ..common import uk_today
 from ..extensions import db
 from ..models import Category, Entry, EntryState, School
-from ..timefmt import from_uk_local, to_uk
 from ..tasks.queries import counts_by_school
+from ..timefmt import from_uk_local, to_uk
+from .counters import COUNTS
 from .periods import Period, current_academic_year, month_key, month_label, months_of, terms_of
 
 
@@ -47,19 +49,6 @@ class Report:
     review_hours: list[tuple[str, float | None]]
     overdue_tasks: int = 0
     overdue_by_school: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _uk_month(column, dialect: str):
-    """The UK calendar month (YYYY-MM) of a stored UTC time, worked out by the database.
-
-    PostgreSQL knows the time zone. SQLite does not, but only the last hour of a
-    UTC month can fall in the next UK month, and only while British Summer Time
-    is on, which it is at the end of March to September and not at the end of
-    October to February: so those months' times move on an hour first."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Europe/London", func.timezone("UTC", column)), "YYYY-MM")
-    in_summer_time = cast(func.strftime("%m", column), Integer).between(3, 9)
-    return func.strftime("%Y-%m", column, case((in_summer_time, "+1 hour"), else_="+0 hours"))
 
 
 def _seconds(start, end, dialect: str):
@@ -114,40 +103,26 @@ def _waits_anywhere(scope, dialect: str) -> Waits:
     )
 
 
-def _postgresql(scope, month) -> tuple[list, Waits]:
-    """Counts and medians from PostgreSQL in one scan: grouping sets give the
-    counts by category, school, status and month, and the medians by category
-    and by school."""
+def _waits_postgresql(scope) -> Waits:
+    """The medians from PostgreSQL in one scan: by category and by school."""
     review = _seconds(Entry.created_at, EntryState.reviewed_at, "postgresql")
     action = _seconds(Entry.created_at, EntryState.first_action_at, "postgresql")
-    detail = func.grouping(Entry.category_id, Entry.school_id, EntryState.status, month)
     query = (
         select(
-            detail,
+            func.grouping(Entry.category_id),
             Entry.category_id,
             Entry.school_id,
-            EntryState.status,
-            month,
-            func.count(),
             func.percentile_cont(0.5).within_group(review),
             func.percentile_cont(0.5).within_group(action),
             func.count(review),
         )
         .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope)
-        .group_by(
-            func.grouping_sets(
-                tuple_(Entry.category_id, Entry.school_id, EntryState.status, month),
-                tuple_(Entry.category_id),
-                tuple_(Entry.school_id),
-            )
-        )
+        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
+        .group_by(func.grouping_sets(tuple_(Entry.category_id), tuple_(Entry.school_id)))
     )
-    counts, waits = [], Waits()
-    for level, category, school, status, month_of_entry, n, to_review, to_act, reviewed in db.session.execute(query):
-        if level == 0:  # every column grouped on: a count
-            counts.append((category, school, status, month_of_entry, n))
-        elif category is not None:
+    waits = Waits()
+    for by_school, category, school, to_review, to_act, reviewed in db.session.execute(query):
+        if not by_school:
             if to_review is not None:
                 waits.review[category] = float(to_review)
             if to_act is not None:
@@ -155,7 +130,17 @@ def _postgresql(scope, month) -> tuple[list, Waits]:
             waits.reviewed[category] = reviewed
         elif to_review is not None:
             waits.school_review[school] = float(to_review)
-    return counts, waits
+    return waits
+
+
+def _counts(school_ids: list[int], first_month: str, last_month: str, category_id: int | None):
+    """(category, school, status, month, entries) for the schools and months, from the kept counts."""
+    query = select(COUNTS.c.category_id, COUNTS.c.school_id, COUNTS.c.status, COUNTS.c.month, COUNTS.c.entries).where(
+        COUNTS.c.school_id.in_(school_ids), COUNTS.c.month.between(first_month, last_month)
+    )
+    if category_id:
+        query = query.where(COUNTS.c.category_id == category_id)
+    return db.session.execute(query).all()
 
 
 def build(schools: list[School], categories: list[Category], period: Period, category_id: int | None) -> Report:
@@ -180,18 +165,9 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     per_category: Counter = Counter()
     per_school: dict[int, Counter] = defaultdict(Counter)
 
-    # Counted by the database: a few hundred groups, whatever the number of entries.
-    month = _uk_month(Entry.created_at, dialect)
-    if dialect == "postgresql":
-        counts, waits = _postgresql(scope, month)
-    else:
-        counts = db.session.execute(
-            select(Entry.category_id, Entry.school_id, EntryState.status, month, func.count())
-            .join(EntryState, EntryState.entry_id == Entry.id)
-            .where(*scope)
-            .group_by(Entry.category_id, Entry.school_id, EntryState.status, month)
-        ).all()
-        waits = _waits_anywhere(scope, dialect)
+    # A period is whole UK months, so its counts are its months' rows: a few thousand at most.
+    counts = _counts([s.id for s in schools], first, last, category_id)
+    waits = _waits_postgresql(scope) if dialect == "postgresql" else _waits_anywhere(scope, dialect)
     for category, school, status, month_of_entry, n in counts:
         per_month[month_of_entry][category] += n
         if month_of_entry in term_of_month:
