@@ -1,9 +1,8 @@
 """The numbers behind the reports: counts and waiting times, never a pupil.
 
-Counts come from report_counts (counters.py), kept by school, UK month, category
-and status as entries are written; terms and years are made of months. Medians
-need each wait, so those are worked out from the entries reviewed or acted on
-in the period."""
+Counts and waits are kept by school, UK month and category as entries are
+written (counters.py); terms and years are made of months, so a report reads
+its months' rows, a few thousand at most, whatever the number of entries."""
 
 from __future__ import annotations
 
@@ -12,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, select
 
 from ..common import uk_today
 from ..extensions import db
-from ..models import Category, Entry, EntryState, School
+from ..models import Category, Entry, School
 from ..tasks.queries import counts_by_school
 from ..timefmt import from_uk_local, to_uk
-from .counters import COUNTS
+from .counters import COUNTS, WAITS, parsed
 from .periods import Period, current_academic_year, month_key, month_label, months_of, terms_of
 
 
@@ -51,12 +50,6 @@ class Report:
     overdue_by_school: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _seconds(start, end, dialect: str):
-    if dialect == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
 def _month_start(key: str):
     year, month = map(int, key.split("-"))
     return from_uk_local(datetime(year, month, 1))
@@ -76,61 +69,39 @@ class Waits:
     school_review: dict[int, float] = field(default_factory=dict)  # by school
 
 
-def _waits_anywhere(scope, dialect: str) -> Waits:
-    """Every wait, as a plain number of seconds; the medians taken here."""
-    query = (
-        select(
-            Entry.category_id,
-            Entry.school_id,
-            _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
-            _seconds(Entry.created_at, EntryState.first_action_at, dialect),
-        )
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
+def _median(values: list[float], dialect: str) -> float | None:
+    """The median as each database's own gave it before the waits were kept: PostgreSQL's
+    percentile_cont(0.5) goes half way from the lower middle value, Python's median
+    halves their sum (the same but for the last bit of a float)."""
+    if not values:
+        return None
+    if dialect != "postgresql" or len(values) % 2:
+        return median(values)
+    values.sort()
+    lower, upper = values[len(values) // 2 - 1], values[len(values) // 2]
+    return lower + (upper - lower) * 0.5
+
+
+def _waits(school_ids: list[int], first_month: str, last_month: str, category_id: int | None) -> Waits:
+    """The medians, from the kept waits of the schools and months (counters.py)."""
+    query = select(WAITS.c.category_id, WAITS.c.school_id, WAITS.c.review, WAITS.c.action).where(
+        WAITS.c.school_id.in_(school_ids), WAITS.c.month.between(first_month, last_month)
     )
+    if category_id:
+        query = query.where(WAITS.c.category_id == category_id)
     review, action, school_review = defaultdict(list), defaultdict(list), defaultdict(list)
-    for category, school, reviewed, acted in db.session.execute(query):
-        if reviewed is not None:
-            review[category].append(reviewed)
-            school_review[school].append(reviewed)
-        if acted is not None:
-            action[category].append(acted)
+    for category, school, to_review, to_act in db.session.execute(query):
+        reviewed = parsed(to_review)
+        review[category] += reviewed
+        school_review[school] += reviewed
+        action[category] += parsed(to_act)
+    dialect = db.engine.dialect.name
     return Waits(
-        review={k: median(v) for k, v in review.items()},
-        action={k: median(v) for k, v in action.items()},
-        reviewed={k: len(v) for k, v in review.items()},
-        school_review={k: median(v) for k, v in school_review.items()},
+        review={k: _median(v, dialect) for k, v in review.items() if v},
+        action={k: _median(v, dialect) for k, v in action.items() if v},
+        reviewed={k: len(v) for k, v in review.items() if v},
+        school_review={k: _median(v, dialect) for k, v in school_review.items() if v},
     )
-
-
-def _waits_postgresql(scope) -> Waits:
-    """The medians from PostgreSQL in one scan: by category and by school."""
-    review = _seconds(Entry.created_at, EntryState.reviewed_at, "postgresql")
-    action = _seconds(Entry.created_at, EntryState.first_action_at, "postgresql")
-    query = (
-        select(
-            func.grouping(Entry.category_id),
-            Entry.category_id,
-            Entry.school_id,
-            func.percentile_cont(0.5).within_group(review),
-            func.percentile_cont(0.5).within_group(action),
-            func.count(review),
-        )
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
-        .group_by(func.grouping_sets(tuple_(Entry.category_id), tuple_(Entry.school_id)))
-    )
-    waits = Waits()
-    for by_school, category, school, to_review, to_act, reviewed in db.session.execute(query):
-        if not by_school:
-            if to_review is not None:
-                waits.review[category] = float(to_review)
-            if to_act is not None:
-                waits.action[category] = float(to_act)
-            waits.reviewed[category] = reviewed
-        elif to_review is not None:
-            waits.school_review[school] = float(to_review)
-    return waits
 
 
 def _counts(school_ids: list[int], first_month: str, last_month: str, category_id: int | None):
@@ -144,14 +115,7 @@ def _counts(school_ids: list[int], first_month: str, last_month: str, category_i
 
 
 def build(schools: list[School], categories: list[Category], period: Period, category_id: int | None) -> Report:
-    dialect = db.engine.dialect.name
-    scope = [
-        Entry.school_id.in_([s.id for s in schools]),
-        Entry.created_at >= period.start,
-        Entry.created_at < period.end,
-    ]
     if category_id:
-        scope.append(Entry.category_id == category_id)
         categories = [c for c in categories if c.id == category_id]
 
     first, last = month_key(period.start), month_key(period.end - timedelta(microseconds=1))
@@ -167,7 +131,7 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
 
     # A period is whole UK months, so its counts are its months' rows: a few thousand at most.
     counts = _counts([s.id for s in schools], first, last, category_id)
-    waits = _waits_postgresql(scope) if dialect == "postgresql" else _waits_anywhere(scope, dialect)
+    waits = _waits([s.id for s in schools], first, last, category_id)
     for category, school, status, month_of_entry, n in counts:
         per_month[month_of_entry][category] += n
         if month_of_entry in term_of_month:
