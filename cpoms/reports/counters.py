@@ -239,7 +239,8 @@ def waits_recounted(*where):
 
 
 def parsed(text: str) -> list[float]:
-    return [float(w) for w in text.split(",") if w]
+    """The waits of a group's text ("12.5,3600.0,"): each followed by a comma."""
+    return list(map(float, text[:-1].split(","))) if text else []
 
 
 def stored() -> dict[Key, int]:
