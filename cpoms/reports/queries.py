@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import chain
 
 from sqlalchemy import func, select
 
@@ -77,40 +78,49 @@ def _sorted(text: str) -> tuple[float, ...]:
     return tuple(sorted(parsed(text)))
 
 
-def _median(values: list[float], dialect: str) -> float | None:
-    """The median as each database's own gave it before the waits were kept: PostgreSQL's
+@lru_cache(maxsize=2_000)
+def _median(texts: tuple[str, ...], dialect: str) -> tuple[float | None, int]:
+    """The median of the waits of these groups, and how many there are; the median as
+    each database's own gave it before the waits were kept: PostgreSQL's
     percentile_cont(0.5) goes half way from the lower middle value, Python's median
-    halves their sum (the same but for the last bit of a float). Sorted runs of each
-    group make the one sort here a merge."""
+    halves their sum (the same but for the last bit of a float). The same texts give
+    the same median, so a period over is worked out once per process."""
+    values = sorted(chain.from_iterable(map(_sorted, texts)))  # sorted runs: a merge
     if not values:
-        return None
-    values.sort()
+        return None, 0
     middle = len(values) // 2
     if len(values) % 2:
-        return values[middle]
+        return values[middle], len(values)
     lower, upper = values[middle - 1], values[middle]
-    return lower + (upper - lower) * 0.5 if dialect == "postgresql" else (lower + upper) / 2
+    return (lower + (upper - lower) * 0.5 if dialect == "postgresql" else (lower + upper) / 2), len(values)
 
 
 def _waits(school_ids: list[int], first_month: str, last_month: str, category_id: int | None) -> Waits:
     """The medians, from the kept waits of the schools and months (counters.py)."""
-    query = select(WAITS.c.category_id, WAITS.c.school_id, WAITS.c.review, WAITS.c.action).where(
-        WAITS.c.school_id.in_(school_ids), WAITS.c.month.between(first_month, last_month)
+    query = (
+        select(WAITS.c.category_id, WAITS.c.school_id, WAITS.c.review, WAITS.c.action)
+        .where(WAITS.c.school_id.in_(school_ids), WAITS.c.month.between(first_month, last_month))
+        .order_by(*WAITS.primary_key.columns)
     )
     if category_id:
         query = query.where(WAITS.c.category_id == category_id)
     review, action, school_review = defaultdict(list), defaultdict(list), defaultdict(list)
     for category, school, to_review, to_act in db.session.execute(query):
-        reviewed = _sorted(to_review)
-        review[category] += reviewed
-        school_review[school] += reviewed
-        action[category] += _sorted(to_act)
+        review[category].append(to_review)
+        school_review[school].append(to_review)
+        action[category].append(to_act)
     dialect = db.engine.dialect.name
+
+    def medians(texts_by_key) -> dict:
+        found = {k: _median(tuple(texts), dialect) for k, texts in texts_by_key.items()}
+        return {k: m for k, m in found.items() if m[1]}
+
+    by_category, by_school, acted = medians(review), medians(school_review), medians(action)
     return Waits(
-        review={k: _median(v, dialect) for k, v in review.items() if v},
-        action={k: _median(v, dialect) for k, v in action.items() if v},
-        reviewed={k: len(v) for k, v in review.items() if v},
-        school_review={k: _median(v, dialect) for k, v in school_review.items() if v},
+        review={k: m for k, (m, _) in by_category.items()},
+        action={k: m for k, (m, _) in acted.items()},
+        reviewed={k: n for k, (_, n) in by_category.items()},
+        school_review={k: m for k, (m, _) in by_school.items()},
     )
 
 
