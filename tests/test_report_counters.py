@@ -158,6 +158,22 @@ def test_retention_deletion_uncounts_the_pupils_own_entries_and_keeps_shared_one
     assert consistent()
 
 
+def test_the_years_offered_start_at_the_first_entry_still_counted(ctx):
+    teacher, pupil = ctx["users"]["teacher1"], ctx["pupils"][0]
+    school_ids = [pupil.school_id]
+    assert queries.first_year(school_ids) is None
+    log(teacher, pupil, ctx["categories"]["Behaviour"], datetime(2019, 9, 2, 9, tzinfo=UTC))
+    log(teacher, ctx["pupils"][1], ctx["categories"]["Behaviour"], datetime(2022, 8, 31, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    assert queries.first_year(school_ids) == 2019
+    proposal = deletion.propose(ctx["users"]["admin"], pupil, "Retention period ended.")
+    db.session.commit()
+    deletion.confirm(ctx["users"]["dsl"], proposal)
+    db.session.commit()
+    # The 2019 row is kept at nought; 23:30 UTC on 31 August 2022 is September in the UK.
+    assert queries.first_year(school_ids) == 2022
+
+
 def test_a_transfer_moves_the_pupil_not_the_counts_of_the_school_that_recorded(ctx):
     pupil, other_school = ctx["pupils"][0], db.session.get(School, ctx["pupils"][-1].school_id)
     entry = log(ctx["users"]["teacher1"], pupil, ctx["categories"]["Safeguarding"])

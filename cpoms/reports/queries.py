@@ -17,18 +17,23 @@ from sqlalchemy import func, select
 
 from ..common import uk_today
 from ..extensions import db
-from ..models import Category, Entry, School
+from ..models import Category, School
 from ..tasks.queries import counts_by_school
-from ..timefmt import from_uk_local, to_uk
+from ..timefmt import from_uk_local
 from .counters import COUNTS, WAITS, parsed
-from .periods import Period, current_academic_year, month_key, month_label, months_of, terms_of
+from .periods import Period, month_key, month_label, months_of, terms_of
 
 
 def first_year(school_ids) -> int | None:
-    """The academic year the first of these schools' entries was logged in (None: none yet).
-    One MIN over the (school, when logged) index: the reports offer no empty years before it."""
-    first = db.session.scalar(select(func.min(Entry.created_at)).where(Entry.school_id.in_(school_ids)))
-    return current_academic_year(to_uk(first).date()) if first else None
+    """The academic year the first of these schools' entries was logged in (None: none yet),
+    from the kept counts: the reports offer no empty years before it."""
+    first = db.session.scalar(
+        select(func.min(COUNTS.c.month)).where(COUNTS.c.school_id.in_(school_ids), COUNTS.c.entries > 0)
+    )
+    if first is None:
+        return None
+    year, month = map(int, first.split("-"))
+    return year if month >= 9 else year - 1
 
 
 @dataclass
