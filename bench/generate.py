@@ -31,7 +31,6 @@ from werkzeug.security import generate_password_hash
 from cpoms.demo import FIRST_NAMES, LAST_NAMES, ensure_categories
 from cpoms.entries.operations import ACTIONS
 from cpoms.extensions import db
-from cpoms.reports import counters
 from cpoms.models import (
     Alert,
     Entry,
@@ -46,6 +45,7 @@ from cpoms.models import (
     Trust,
     User,
 )
+from cpoms.reports import counters
 
 DEFAULT_PASSWORD = "concern-log-bench"
 YEARS = 10
@@ -192,7 +192,7 @@ class Generator:
         started = time.monotonic()
         self.schools = self._people(prefix)
         self._entries(started)
-        counters.recount()  # the reports' counts of everything inserted, in one INSERT ... SELECT
+        counters.recount()  # the reports' counts and waits of everything inserted, set-based
         db.session.commit()
         self._move_sequences()
         took = time.monotonic() - started
