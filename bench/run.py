@@ -196,12 +196,12 @@ def busiest_chronology(ctx: Context):
     return ctx.client.get(f"/pupils/{ctx.busiest_pupil}/chronology")
 
 
-@page("reports, whole trust, previous academic year", target_ms=500, iterations=30)
+@page("reports, whole trust, previous academic year", target_ms=300, iterations=30)
 def reports(ctx: Context):
     return ctx.trust_client.get("/reports", query_string={"year": str(current_academic_year() - 1)})
 
 
-@page("reports, one school, previous academic year", target_ms=500, iterations=30)
+@page("reports, one school, previous academic year", target_ms=300, iterations=30)
 def reports_one_school(ctx: Context):
     return ctx.client.get("/reports", query_string={"year": str(current_academic_year() - 1)})
 

@@ -70,6 +70,7 @@ class Action(StrEnum):
     VIEW_QUEUE = "view_review_queue", "Viewed the review queue"
     VIEW_REPORTS = "view_reports", "Viewed reports"
     EXPORT_REPORT = "export_report", "Downloaded a report table"
+    RECOUNT_REPORTS = "recount_reports", "Checked the reports' counts against the entries"
     SEARCH = "search", "Searched records"
     VIEW_OVERSIGHT = "view_oversight", "Read the governors' review"
     SAVE_GUIDANCE = "save_guidance", "Saved recording guidance"

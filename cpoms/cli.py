@@ -39,6 +39,10 @@ def register(app: Flask) -> None:
 
     register_attachments(app)
 
+    from .reports.cli import recount_reports_command
+
+    app.cli.add_command(recount_reports_command)
+
 
 @click.command("demo")
 @click.option("--password", required=True, help="Password for every demo account.")

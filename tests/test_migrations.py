@@ -363,3 +363,52 @@ def test_migrations_give_the_search_index_create_all_gives(empty_app):
             if db.engine.dialect.name == "postgresql"
             else "search_index_entries" in migrated
         )
+
+
+def test_upgrade_fills_the_report_counts_and_waits_from_the_entries_a_school_has(empty_app):
+    """0024: a school upgrading sees the figures it saw before, counted from its entries
+    in the migration, by UK month (an entry at 23:30 UTC on 31 March counts in April)."""
+    from cpoms.reports import counters
+
+    rows = [
+        "INSERT INTO trusts (id, name) VALUES (1, 'T')",
+        "INSERT INTO schools (id, trust_id, slug, name) VALUES (1, 1, 'a', 'A'), (2, 1, 'b', 'B')",
+        "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+        "VALUES (1, 'dsl@a.example.org', 'D', 'x', true, '2026-01-05 09:00:00')",
+        'INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, "order") '
+        "VALUES (1, 'Safeguarding', '', true, true, 0), (2, 'Behaviour', '', false, true, 1)",
+    ]
+    # id, school, category, logged (UTC), status, reviewed, first action
+    entries = [
+        (1, 1, 1, "2025-03-31 23:30:00.000000", "open", "2025-04-01 01:30:00.250000", None),
+        (2, 1, 1, "2025-04-02 10:00:00.000000", "closed", "2025-04-02 12:00:00.000000", "2025-04-03 10:00:00.000000"),
+        (3, 1, 2, "2025-04-02 11:00:00.000000", "open", None, None),
+        (4, 2, 1, "2025-10-31 23:30:00.000000", "open", None, "2025-11-01 00:00:00.000000"),
+    ]
+    for n, school, category, logged, status, reviewed, acted in entries:
+        rows += [
+            "INSERT INTO entries (id, school_id, category_id, recorded_by_id, source, occurred_at, created_at, "
+            f"narrative, told_dsl_in_person) VALUES ({n}, {school}, {category}, 1, 'other', '{logged}', "
+            f"'{logged}', 'Narrative {n}', false)",
+            "INSERT INTO entry_states (entry_id, school_id, status, reviewed_at, first_action_at, updated_at) "
+            f"VALUES ({n}, {school}, '{status}', {repr(reviewed) if reviewed else 'NULL'}, "
+            f"{repr(acted) if acted else 'NULL'}, '{logged}')",
+        ]
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0023_submission_keys")
+        with db.engine.begin() as conn:
+            for statement in rows:
+                conn.execute(text(statement))
+        flask_migrate.upgrade()
+        assert counters.stored() == {
+            counters.Key(1, "2025-04", 1, "open"): 1,
+            counters.Key(1, "2025-04", 1, "closed"): 1,
+            counters.Key(1, "2025-04", 2, "open"): 1,
+            counters.Key(2, "2025-10", 1, "open"): 1,
+        }
+        # Seconds as the reports always worked them out (SQLite's julianday is a float of days).
+        assert counters.stored_waits() == {
+            counters.Group(1, "2025-04", 1): ([pytest.approx(7200.0), pytest.approx(7200.25)], [pytest.approx(86400)]),
+            counters.Group(2, "2025-10", 1): ([], [pytest.approx(1800.0)]),
+        }
+        assert counters.differences() == {}

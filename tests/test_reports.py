@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cpoms import audit
 from cpoms.extensions import db
 from cpoms.models import AuditEvent, Entry, EntryPupil, EntryState, Pupil
+from cpoms.reports import counters
 from cpoms.reports.periods import academic_year, current_academic_year, term
 from cpoms.timefmt import from_uk_local
 
@@ -50,6 +51,8 @@ def logged(app, world):
                 first_action_at=when + acted_after if acted_after else None,
             )
             db.session.add(entry)
+            db.session.flush()
+            counters.entry_logged(entry)  # as every operation that logs an entry does
             db.session.commit()
 
     hour = timedelta(hours=1)

@@ -9,6 +9,7 @@ from .. import audit
 from ..hearback.operations import tell_recorder_reviewed
 from ..extensions import db
 from ..models import Entry, FollowUp, Kind, User
+from ..reports import counters
 from ..timefmt import now_utc
 
 # Kinds that count as the school acting on a concern (time-to-first-action).
@@ -41,16 +42,21 @@ def add_follow_up(
     )
     db.session.add(follow_up)
     state = entry.state
+    was = state.status
     state.updated_at = now
-    if kind in ACTIONS and state.first_action_at is None:
+    first_action = kind in ACTIONS and state.first_action_at is None
+    if first_action:
         state.first_action_at = now
-    if kind == Kind.REVIEWED and state.reviewed_at is None:
+    first_review = kind == Kind.REVIEWED and state.reviewed_at is None
+    if first_review:
         state.reviewed_at, state.reviewed_by_id = now, author.id
     if kind == Kind.CLOSED:
         state.status = "closed"
     if kind == Kind.REOPENED:
         state.status = "open"
+    counters.status_changed(entry, was, state.status)
     db.session.flush()
+    counters.waits_started(entry, first_review, first_action)
     audit.record(audit.ADD_FOLLOW_UP, entry=entry, user=author, kind=kind, follow_up=follow_up.id)
     return follow_up
 

@@ -12,6 +12,7 @@ from .checks import record_warnings
 from .extras import Extras
 from .forms import LogEntryForm
 from .queries import alertable_staff
+from ..reports import counters
 from .sharing import alert_staff
 
 
@@ -57,6 +58,7 @@ def record_entry(
         entry.created_at = entry.state.updated_at = recorded_at
     db.session.add(entry)
     db.session.flush()
+    counters.entry_logged(entry)
     # One INSERT for all the pupils: an entry about a whole class costs what one about a child does.
     db.session.execute(
         insert(EntryPupil),

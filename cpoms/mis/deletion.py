@@ -40,6 +40,7 @@ from ..models import (
     RetentionDeletionPupilGrant,
     User,
 )
+from ..reports import counters
 from ..timefmt import now_utc
 
 
@@ -100,6 +101,7 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
         db.session.execute(insert(RetentionDeletionGrant), [{"entry_id": i} for i in only_theirs])
     db.session.execute(insert(RetentionDeletionPupilGrant), [{"pupil_id": pupil_id}])
     doomed = _doomed(pupil_id, only_theirs)
+    counters.entries_deleted(only_theirs)
     files = _remove_files_after_commit(doomed.get(Attachment.__table__, []))
     counts: dict[str, int] = {}
     for table in reversed(db.metadata.sorted_tables):  # children before their parents

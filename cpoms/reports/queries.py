@@ -1,31 +1,39 @@
 """The numbers behind the reports: counts and waiting times, never a pupil.
 
-The database counts entries by category, school, status and UK month; terms
-are made of months. Medians need each wait, so those come back as plain numbers
-of seconds (a year of a whole trust: about a hundred thousand)."""
+Counts and waits are kept by school, UK month and category as entries are
+written (counters.py); terms and years are made of months, so a report reads
+its months' rows, a few thousand at most, whatever the number of entries."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from statistics import median
+from functools import lru_cache
+from itertools import chain
 
-from sqlalchemy import Integer, case, cast, func, or_, select, tuple_
+from sqlalchemy import func, select
 
 from ..common import uk_today
 from ..extensions import db
-from ..models import Category, Entry, EntryState, School
-from ..timefmt import from_uk_local, to_uk
+from ..models import Category, School
 from ..tasks.queries import counts_by_school
-from .periods import Period, current_academic_year, month_key, month_label, months_of, terms_of
+from ..timefmt import from_uk_local
+from .counters import COUNTS, WAITS, parsed
+from .periods import Period, month_key, month_label, months_of, terms_of
 
 
 def first_year(school_ids) -> int | None:
-    """The academic year the first of these schools' entries was logged in (None: none yet).
-    One MIN over the (school, when logged) index: the reports offer no empty years before it."""
-    first = db.session.scalar(select(func.min(Entry.created_at)).where(Entry.school_id.in_(school_ids)))
-    return current_academic_year(to_uk(first).date()) if first else None
+    """The academic year the first of these schools' entries was logged in (None: none yet),
+    from the kept counts: the reports offer no empty years before it."""
+    first = db.session.scalar(
+        select(func.min(COUNTS.c.month)).where(COUNTS.c.school_id.in_(school_ids), COUNTS.c.entries > 0)
+    )
+    if first is None:
+        return None
+    year, month = map(int, first.split("-"))
+    return year if month >= 9 else year - 1
 
 
 @dataclass
@@ -49,25 +57,6 @@ class Report:
     overdue_by_school: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _uk_month(column, dialect: str):
-    """The UK calendar month (YYYY-MM) of a stored UTC time, worked out by the database.
-
-    PostgreSQL knows the time zone. SQLite does not, but only the last hour of a
-    UTC month can fall in the next UK month, and only while British Summer Time
-    is on, which it is at the end of March to September and not at the end of
-    October to February: so those months' times move on an hour first."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Europe/London", func.timezone("UTC", column)), "YYYY-MM")
-    in_summer_time = cast(func.strftime("%m", column), Integer).between(3, 9)
-    return func.strftime("%Y-%m", column, case((in_summer_time, "+1 hour"), else_="+0 hours"))
-
-
-def _seconds(start, end, dialect: str):
-    if dialect == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
 def _month_start(key: str):
     year, month = map(int, key.split("-"))
     return from_uk_local(datetime(year, month, 1))
@@ -87,86 +76,76 @@ class Waits:
     school_review: dict[int, float] = field(default_factory=dict)  # by school
 
 
-def _waits_anywhere(scope, dialect: str) -> Waits:
-    """Every wait, as a plain number of seconds; the medians taken here."""
+@lru_cache(maxsize=20_000)
+def _sorted(text: str) -> tuple[float, ...]:
+    """One group's waits, read and sorted once per process: a group's text only changes
+    by growing (or by a retention deletion), so the same text means the same waits, and
+    the years already over are read from this memo, not parsed again on every report.
+    A year of a 20-school trust is about 3,400 texts (a review and an action text per
+    school, month and category) and some 10 MB here: the memo holds about six."""
+    return tuple(sorted(parsed(text)))
+
+
+@lru_cache(maxsize=500)
+def _median(texts: tuple[str, ...], dialect: str) -> tuple[float | None, int]:
+    """The median of the waits of these groups, and how many there are; the median as
+    each database's own gave it before the waits were kept: PostgreSQL's
+    percentile_cont(0.5) goes half way from the lower middle value, Python's median
+    halves their sum (the same but for the last bit of a float). The same texts give
+    the same median, so a period over is worked out once per process."""
+    values = sorted(chain.from_iterable(map(_sorted, texts)))  # sorted runs: a merge
+    if not values:
+        return None, 0
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle], len(values)
+    lower, upper = values[middle - 1], values[middle]
+    return (lower + (upper - lower) * 0.5 if dialect == "postgresql" else (lower + upper) / 2), len(values)
+
+
+def _waits(school_ids: list[int], first_month: str, last_month: str, category_id: int | None) -> Waits:
+    """The medians, from the kept waits of the schools and months (counters.py)."""
     query = (
-        select(
-            Entry.category_id,
-            Entry.school_id,
-            _seconds(Entry.created_at, EntryState.reviewed_at, dialect),
-            _seconds(Entry.created_at, EntryState.first_action_at, dialect),
-        )
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope, or_(EntryState.reviewed_at.is_not(None), EntryState.first_action_at.is_not(None)))
+        select(WAITS.c.category_id, WAITS.c.school_id, WAITS.c.review, WAITS.c.action)
+        .where(WAITS.c.school_id.in_(school_ids), WAITS.c.month.between(first_month, last_month))
+        .order_by(*WAITS.primary_key.columns)
     )
+    if category_id:
+        query = query.where(WAITS.c.category_id == category_id)
     review, action, school_review = defaultdict(list), defaultdict(list), defaultdict(list)
-    for category, school, reviewed, acted in db.session.execute(query):
-        if reviewed is not None:
-            review[category].append(reviewed)
-            school_review[school].append(reviewed)
-        if acted is not None:
-            action[category].append(acted)
+    for category, school, to_review, to_act in db.session.execute(query):
+        # One object per text, however many reports held it: a memo's key costs pointers, not copies.
+        to_review, to_act = sys.intern(to_review), sys.intern(to_act)
+        review[category].append(to_review)
+        school_review[school].append(to_review)
+        action[category].append(to_act)
+    dialect = db.engine.dialect.name
+
+    def medians(texts_by_key) -> dict:
+        found = {k: _median(tuple(texts), dialect) for k, texts in texts_by_key.items()}
+        return {k: m for k, m in found.items() if m[1]}
+
+    by_category, by_school, acted = medians(review), medians(school_review), medians(action)
     return Waits(
-        review={k: median(v) for k, v in review.items()},
-        action={k: median(v) for k, v in action.items()},
-        reviewed={k: len(v) for k, v in review.items()},
-        school_review={k: median(v) for k, v in school_review.items()},
+        review={k: m for k, (m, _) in by_category.items()},
+        action={k: m for k, (m, _) in acted.items()},
+        reviewed={k: n for k, (_, n) in by_category.items()},
+        school_review={k: m for k, (m, _) in by_school.items()},
     )
 
 
-def _postgresql(scope, month) -> tuple[list, Waits]:
-    """Counts and medians from PostgreSQL in one scan: grouping sets give the
-    counts by category, school, status and month, and the medians by category
-    and by school."""
-    review = _seconds(Entry.created_at, EntryState.reviewed_at, "postgresql")
-    action = _seconds(Entry.created_at, EntryState.first_action_at, "postgresql")
-    detail = func.grouping(Entry.category_id, Entry.school_id, EntryState.status, month)
-    query = (
-        select(
-            detail,
-            Entry.category_id,
-            Entry.school_id,
-            EntryState.status,
-            month,
-            func.count(),
-            func.percentile_cont(0.5).within_group(review),
-            func.percentile_cont(0.5).within_group(action),
-            func.count(review),
-        )
-        .join(EntryState, EntryState.entry_id == Entry.id)
-        .where(*scope)
-        .group_by(
-            func.grouping_sets(
-                tuple_(Entry.category_id, Entry.school_id, EntryState.status, month),
-                tuple_(Entry.category_id),
-                tuple_(Entry.school_id),
-            )
-        )
+def _counts(school_ids: list[int], first_month: str, last_month: str, category_id: int | None):
+    """(category, school, status, month, entries) for the schools and months, from the kept counts."""
+    query = select(COUNTS.c.category_id, COUNTS.c.school_id, COUNTS.c.status, COUNTS.c.month, COUNTS.c.entries).where(
+        COUNTS.c.school_id.in_(school_ids), COUNTS.c.month.between(first_month, last_month)
     )
-    counts, waits = [], Waits()
-    for level, category, school, status, month_of_entry, n, to_review, to_act, reviewed in db.session.execute(query):
-        if level == 0:  # every column grouped on: a count
-            counts.append((category, school, status, month_of_entry, n))
-        elif category is not None:
-            if to_review is not None:
-                waits.review[category] = float(to_review)
-            if to_act is not None:
-                waits.action[category] = float(to_act)
-            waits.reviewed[category] = reviewed
-        elif to_review is not None:
-            waits.school_review[school] = float(to_review)
-    return counts, waits
+    if category_id:
+        query = query.where(COUNTS.c.category_id == category_id)
+    return db.session.execute(query).all()
 
 
 def build(schools: list[School], categories: list[Category], period: Period, category_id: int | None) -> Report:
-    dialect = db.engine.dialect.name
-    scope = [
-        Entry.school_id.in_([s.id for s in schools]),
-        Entry.created_at >= period.start,
-        Entry.created_at < period.end,
-    ]
     if category_id:
-        scope.append(Entry.category_id == category_id)
         categories = [c for c in categories if c.id == category_id]
 
     first, last = month_key(period.start), month_key(period.end - timedelta(microseconds=1))
@@ -180,18 +159,9 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     per_category: Counter = Counter()
     per_school: dict[int, Counter] = defaultdict(Counter)
 
-    # Counted by the database: a few hundred groups, whatever the number of entries.
-    month = _uk_month(Entry.created_at, dialect)
-    if dialect == "postgresql":
-        counts, waits = _postgresql(scope, month)
-    else:
-        counts = db.session.execute(
-            select(Entry.category_id, Entry.school_id, EntryState.status, month, func.count())
-            .join(EntryState, EntryState.entry_id == Entry.id)
-            .where(*scope)
-            .group_by(Entry.category_id, Entry.school_id, EntryState.status, month)
-        ).all()
-        waits = _waits_anywhere(scope, dialect)
+    # A period is whole UK months, so its counts are its months' rows: a few thousand at most.
+    counts = _counts([s.id for s in schools], first, last, category_id)
+    waits = _waits([s.id for s in schools], first, last, category_id)
     for category, school, status, month_of_entry, n in counts:
         per_month[month_of_entry][category] += n
         if month_of_entry in term_of_month:

@@ -1,7 +1,7 @@
 """concerns about adults: their records, follow-ups, the pupils involved and who manages them (append-only)
 
 Revision ID: 0025_concerns_about_adults
-Revises: 0023_submission_keys
+Revises: 0024_report_counters
 Create Date: 2026-12-06 01:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 revision = "0025_concerns_about_adults"
 # To be rechained onto 0024_report_counters once that migration lands.
-down_revision = "0023_submission_keys"
+down_revision = "0024_report_counters"
 branch_labels = None
 depends_on = None
 
