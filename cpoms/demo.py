@@ -9,17 +9,15 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import func, select
 
+from .entries.models import Amendment, EntryCategory, EntryLink
 from .entries.operations import add_follow_up
 from .extensions import db
+from .guidance.models import GuidanceVersion
 from .models import (
-    Amendment,
     Category,
     Entry,
-    EntryCategory,
-    EntryLink,
     EntryPupil,
     EntryState,
-    GuidanceVersion,
     Kind,
     Pupil,
     Role,

@@ -12,45 +12,35 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from cpoms import append_only
+from cpoms.attachments.models import Attachment
+from cpoms.audit import AuditEvent
+from cpoms.bodymap.models import BodyMapMark
+from cpoms.chronology.models import KeyEvent
+from cpoms.common import uk_today as today
+from cpoms.drafts import Draft
+from cpoms.entries.models import Amendment, EntryCategory, EntryLink
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.common import uk_today as today
+from cpoms.hearback.models import RecorderMessage
+from cpoms.log.models import EntryShare
+from cpoms.mis.models import RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant
 from cpoms.mis.retention import add_years
 from cpoms.models import (
     Alert,
-    Amendment,
-    Attachment,
-    AuditEvent,
-    BodyMapMark,
-    Draft,
     Entry,
-    EntryCategory,
-    EntryLink,
     EntryPupil,
-    EntryShare,
     EntryState,
     FollowUp,
-    KeyEvent,
     Kind,
-    MonitoringEvent,
-    MonitoringState,
     Pupil,
-    RecorderMessage,
-    RetentionDeletion,
-    RetentionDeletionGrant,
-    RetentionDeletionPupilGrant,
     Role,
     RoleAssignment,
     School,
-    SubjectAccessExport,
-    Task,
-    TaskCompletion,
-    TaskReminder,
-    Transfer,
-    TransferEvent,
-    TransferReminder,
     User,
 )
+from cpoms.monitoring.models import MonitoringEvent, MonitoringState
+from cpoms.tasks.models import Task, TaskCompletion, TaskReminder
+from cpoms.transfers.models import SubjectAccessExport, Transfer, TransferEvent, TransferReminder
 
 
 def count(app, model, *where) -> int:
@@ -242,11 +232,11 @@ def everything(app, world, due, make_entry):
     entry of his own that one of hers links to."""
     from datetime import timedelta
 
-    from sample_files import attach_png
-
     from cpoms.monitoring import operations as monitoring
     from cpoms.tasks.operations import complete, give_task
     from cpoms.transfers import operations as transfers
+
+    from sample_files import attach_png
 
     dsl_id = world["dsl"].id
     second = make_entry(narrative="Amelia again, a week later.")

@@ -5,7 +5,8 @@ from sqlalchemy import func, or_, select
 from .. import policy
 from ..common import escape_like
 from ..extensions import db
-from ..models import Entry, EntryShare, Pupil, Role, RoleAssignment, School, User
+from ..models import Entry, Pupil, Role, RoleAssignment, School, User
+from .models import EntryShare
 
 MAX_RESULTS = 10
 SHARED_WITH_ME = 10  # the home page's list; the entries stay readable whatever their age

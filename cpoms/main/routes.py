@@ -12,6 +12,7 @@ from ..loaders import require
 from ..log.queries import shared_with
 from ..models import Entry
 from ..review.queries import unreviewed_count
+from ..tasks import policy as tasks_policy
 from ..tasks.queries import my_open_tasks
 
 bp = Blueprint("main", __name__)
@@ -42,7 +43,7 @@ def home():
             )
         )
     shared = shared_with(current_user)
-    my_tasks = my_open_tasks(current_user.id, policy.task_school_ids(current_user))
+    my_tasks = my_open_tasks(current_user.id, tasks_policy.task_school_ids(current_user))
     audit.record_excerpts(
         {
             "recent": recent,

@@ -3,8 +3,9 @@ from __future__ import annotations
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from ..entries.models import EntryCategory, in_category
 from ..extensions import db
-from ..models import Category, Entry, EntryCategory, EntryState, FollowUp, Kind, in_category
+from ..models import Category, Entry, EntryState, FollowUp, Kind
 
 STATUSES = {
     "open": "Open",

@@ -11,6 +11,7 @@ from ..formfields import page_number
 from ..htmx import render
 from ..loaders import require
 from ..models import Category, School
+from ..monitoring import policy as monitoring_policy
 from ..monitoring.queries import monitored
 from ..tasks.queries import overdue_tasks
 from .queries import STATUSES, highest_risks, review_queue, unreviewed_count
@@ -35,8 +36,8 @@ def queue():
         status = "open"
     page = page_number(10_000)
     entries, has_more = review_queue(school_ids, category_id, status, page)
-    watched = monitored(policy.monitoring_list_school_ids(current_user) & set(school_ids))
-    late = overdue_tasks(policy.monitoring_list_school_ids(current_user) & set(school_ids), uk_today())
+    watched = monitored(monitoring_policy.monitoring_list_school_ids(current_user) & set(school_ids))
+    late = overdue_tasks(monitoring_policy.monitoring_list_school_ids(current_user) & set(school_ids), uk_today())
     # The queue shows excerpts of narratives: which ones each person saw is kept.
     audit.record(
         audit.VIEW_QUEUE,

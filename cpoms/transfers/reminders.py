@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import TransferReminder
+from .models import TransferReminder
 from .queries import overdue_transfers
 
 
