@@ -446,7 +446,7 @@ def queue_for_staff(entry: Entry, users: list[User], team_alerts: dict[int, int]
     return {**team_alerts, **_queue(entry, fresh, STAFF_CHOSEN)}
 
 
-# --- other emails through the outbox (issue 4: task reminders) ----------------------
+# --- other emails through the outbox (task reminders) ------------------------------
 # Builders of the message for an alert whose reason is not the team's alert, by reason.
 MESSAGES: dict = {}
 # Reasons that are not alerts about a new entry (the entry page's delivery line skips them).

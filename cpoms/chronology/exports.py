@@ -74,7 +74,7 @@ def rows(page: Page):
         yield (kind, thing, None) if kind == "entry" else (kind, thing.entry, thing)
 
 
-# Information sharing and tasks (issue 4): their columns, filled by sharing_and_task_cells().
+# Information sharing and tasks: their columns, filled by sharing_and_task_cells().
 SHARING_AND_TASK_HEADER = [
     "Shared with",
     "What was shared",
@@ -236,7 +236,7 @@ def pdf_response(pupil: Pupil, page: Page):
     return _download(pdf_bytes(pupil, page), "application/pdf", _file_name(pupil, "pdf"))
 
 
-# --- information sharing and tasks (issue 4, items 5 and 6) ---------------------------
+# --- information sharing and tasks ----------------------------------------------------
 
 
 def consent_words(fu) -> str:
