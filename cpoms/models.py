@@ -264,6 +264,10 @@ class Category(db.Model):
 
 
 class Entry(db.Model):
+    """A concern as recorded: never changed. Areas add what they keep of it to the class
+    in their models.py: later_categories, amendments and category_name (entries/),
+    attachments, body_marks, recorder_messages; FollowUp.task (tasks/) likewise."""
+
     __tablename__ = "entries"
     __table_args__ = (
         Index("ix_entries_school_created", "school_id", "created_at"),
@@ -375,7 +379,9 @@ class FollowUp(db.Model):
 
 
 class Alert(db.Model):
-    """The outbox: written with the entry, sent after the commit, retried until sent."""
+    """The outbox: written with the entry, sent after the commit, retried until sent.
+    In the core because every area mails through it and the record rule asks who was
+    alerted; Alert.transfer (transfers/) and Alert.password_reset (auth/) are added there."""
 
     __tablename__ = "alerts"
     __table_args__ = (
