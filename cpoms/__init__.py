@@ -13,6 +13,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import alerts, audit, mailbox, policy, redaction, security_headers
+from . import schema  # noqa: F401  every table, for the mappers, create_all and Alembic
+from .admin import policy as admin_policy
+from .attachments import policy as attachments_policy
+from .auditlog import policy as auditlog_policy
+from .chronology import policy as chronology_policy
+from .entries import policy as entries_policy
+from .guidance import policy as guidance_policy
+from .hearback import policy as hearback_policy
+from .mis import policy as mis_policy
+from .monitoring import policy as monitoring_policy
+from .tasks import policy as tasks_policy
+from .transfers import policy as transfers_policy
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .formfields import MAX_ID
@@ -22,6 +34,23 @@ from .timefmt import uk_date, uk_datetime, uk_time, waited
 from config import INSTANCE_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Each area's rules, for templates by the name its callers give it: {{ transfers_policy.can_send_transfer(...) }}.
+AREA_POLICIES = {
+    module.__name__.split(".")[1] + "_policy": module
+    for module in (
+        admin_policy,
+        attachments_policy,
+        auditlog_policy,
+        chronology_policy,
+        entries_policy,
+        guidance_policy,
+        hearback_policy,
+        mis_policy,
+        monitoring_policy,
+        tasks_policy,
+        transfers_policy,
+    )
+}
 
 
 def create_app(config_object=None) -> Flask:
@@ -245,6 +274,7 @@ def _register_templates(app: Flask) -> None:
             "pupil_on_entry": redaction.name,
             "pupil_class": redaction.pupil_class,
             "policy": policy,
+            **AREA_POLICIES,
             "Kind": Kind,
             "Role": Role,
             "Source": Source,

@@ -15,18 +15,65 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from enum import StrEnum
+from typing import Optional
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import append_only
 from .extensions import db
-from .models import AUDIT_GENESIS, AuditChainHead, AuditEvent
+from .models import UTCDateTime, utcnow
 from .timefmt import now_utc
+
+# The hash before the first audit event.
+AUDIT_GENESIS = "0" * 64
+
+
+class AuditEvent(db.Model):
+    """One line of the audit log. Append-only (database triggers refuse UPDATE and
+    DELETE) and hash-chained: `seq` numbers the chain without gaps, `hash` covers
+    this row's content and `prev_hash`, so an altered, removed or inserted row
+    breaks every link after it (`flask verify-audit`)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    entry_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    pupil_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    school_id: Mapped[Optional[int]] = mapped_column(Integer)
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(300))
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class AuditChainHead(db.Model):
+    """The end of the audit chain: one row, locked by every append so that
+    concurrent requests chain one after another, and compared with the last
+    event so that cutting rows off the end is noticed too."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+append_only.protect(AuditEvent.__table__)
+
+
+@sa_event.listens_for(AuditChainHead.__table__, "after_create")
+def _chain_genesis(target, connection, **kw):
+    connection.execute(target.insert().values(id=1, seq=0, hash=AUDIT_GENESIS))
+
 
 # Marks an action that shows some of a child's record to someone: it is listed on that
 # pupil's "who has viewed this record" page.

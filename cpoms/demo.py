@@ -10,23 +10,12 @@ import pyotp
 from sqlalchemy import func, select
 
 from .admin.operations import COMMAND_LINE, add_role, create_user
+from .entries.models import Amendment, EntryCategory, EntryLink
 from .entries.operations import add_follow_up
 from .extensions import db
-from .models import (
-    Amendment,
-    Category,
-    Entry,
-    EntryCategory,
-    EntryLink,
-    GuidanceVersion,
-    Kind,
-    Pupil,
-    Role,
-    School,
-    Trust,
-    User,
-)
+from .guidance.models import GuidanceVersion
 from .log.operations import record_entry
+from .models import Category, Entry, Kind, Pupil, Role, School, Trust, User
 from .policy import REQUIRES_TWO_FACTOR
 from .timefmt import UK, now_utc
 

@@ -10,16 +10,17 @@ the form was on, and lives DRAFT_HOURS (24 by default).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, request, session
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 
 from .extensions import db
-from .models import Draft
+from .models import UTCDateTime, utcnow
 from .timefmt import now_utc, uk_time
 
 # Fields whose text is worth keeping when a session ends mid-form.
@@ -27,6 +28,20 @@ FREE_TEXT_FIELDS = ("narrative", "child_words", "text", "reason", "outcome", "no
 FORM_NAME = "form_name"  # the hidden field naming which form of a page the text came from
 NOT_KEPT = {"csrf_token", "find", "add_pupil"}
 SESSION_KEY = "draft_paths"
+
+
+class Draft(db.Model):
+    """What someone was typing when their session ended, kept for them to carry on."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    path: Mapped[str] = mapped_column(String(500))
+    data: Mapped[str] = mapped_column(Text)  # the posted form, as JSON
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # Marks a draft saved while typing (the autosave): it stays until the form is saved,
 # rather than being handed back once like the text of a session that timed out.
 AUTOSAVED = "_autosaved"

@@ -16,24 +16,22 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import audit, policy
+from .admin import policy as admin_policy
+from .attachments import policy as attachments_policy
+from .attachments.models import Attachment
+from .chronology import policy as chronology_policy
 from .extensions import db
 from .formfields import as_id
-from .models import (
-    Attachment,
-    Category,
-    Entry,
-    FollowUp,
-    GuidanceVersion,
-    Pupil,
-    PupilImport,
-    RetentionDeletion,
-    RoleAssignment,
-    School,
-    Task,
-    Transfer,
-    Trust,
-    User,
-)
+from .guidance import policy as guidance_policy
+from .guidance.models import GuidanceVersion
+from .mis import policy as mis_policy
+from .mis.models import PupilImport, RetentionDeletion
+from .models import Category, Entry, FollowUp, Pupil, RoleAssignment, School, Trust, User
+from .monitoring import policy as monitoring_policy
+from .tasks import policy as tasks_policy
+from .tasks.models import Task
+from .transfers import policy as transfers_policy
+from .transfers.models import Transfer
 
 # A text key (an import's preview address) is URL-safe random text of this length at most.
 TEXT_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -192,12 +190,14 @@ def follow_up_or_404(follow_up_id: int) -> FollowUp:
 
 
 def task_or_404(task_id: int) -> Task:
-    return load(Task, task_id, policy.can_view_task, what="task", context=_of_entry)
+    return load(Task, task_id, tasks_policy.can_view_task, what="task", context=_of_entry)
 
 
 def attachment_or_404(attachment_id: int) -> tuple[Attachment, Entry]:
     """A file and its entry, for whoever may open the entry's files."""
-    attachment = load(Attachment, attachment_id, policy.can_open_attachment, what="attachment", context=_of_entry)
+    attachment = load(
+        Attachment, attachment_id, attachments_policy.can_open_attachment, what="attachment", context=_of_entry
+    )
     return attachment, db.session.get(Entry, attachment.entry_id)
 
 
@@ -209,7 +209,7 @@ def chronology_pupil_or_404(pupil_id: int) -> Pupil:
 
 
 def viewers_pupil_or_404(pupil_id: int) -> Pupil:
-    return load(Pupil, pupil_id, policy.can_see_record_viewers, what="record viewers", audit_as="pupil_id")
+    return load(Pupil, pupil_id, chronology_policy.can_see_record_viewers, what="record viewers", audit_as="pupil_id")
 
 
 def loggable_pupil_or_404(pupil_id: int) -> Pupil:
@@ -217,14 +217,14 @@ def loggable_pupil_or_404(pupil_id: int) -> Pupil:
 
 
 def monitoring_pupil_or_404(pupil_id: int) -> Pupil:
-    return load(Pupil, pupil_id, policy.can_manage_monitoring, what="monitoring", audit_as="pupil_id")
+    return load(Pupil, pupil_id, monitoring_policy.can_manage_monitoring, what="monitoring", audit_as="pupil_id")
 
 
 def transfer_or_404(transfer_id: int) -> Transfer:
     return load(
         Transfer,
         transfer_id,
-        policy.can_view_transfer,
+        transfers_policy.can_view_transfer,
         what="transfer",
         options=[selectinload(Transfer.events)],
         context=_of_pupil,
@@ -235,18 +235,18 @@ def transfer_or_404(transfer_id: int) -> Transfer:
 
 
 def pupil_import_or_404(upload_id: str) -> PupilImport:
-    return load(PupilImport, upload_id, policy.can_see_pupil_import, what="pupil import", audit_as="upload")
+    return load(PupilImport, upload_id, mis_policy.can_see_pupil_import, what="pupil import", audit_as="upload")
 
 
 def proposable_pupil_or_404(pupil_id: int) -> Pupil:
-    return load(Pupil, pupil_id, policy.can_propose_deletion, what="propose_deletion", audit_as="pupil_id")
+    return load(Pupil, pupil_id, mis_policy.can_propose_deletion, what="propose_deletion", audit_as="pupil_id")
 
 
 def deletion_or_404(proposal_id: int) -> RetentionDeletion:
     return load(
         RetentionDeletion,
         proposal_id,
-        policy.can_see_deletion_proposal,
+        mis_policy.can_see_deletion_proposal,
         what="retention_deletion",
         audit_as="proposal_id",
         context=_of_pupil,
@@ -257,20 +257,22 @@ def deletion_or_404(proposal_id: int) -> RetentionDeletion:
 
 
 def administered_user_or_404(user_id: int) -> User:
-    return load(User, user_id, policy.can_administer_user, what="user", audit_as="target_user_id")
+    return load(User, user_id, admin_policy.can_administer_user, what="user", audit_as="target_user_id")
 
 
 def role_or_404(person: User, role_id: int) -> RoleAssignment:
     """One role of the person the address names."""
-    return load(RoleAssignment, role_id, policy.can_see_role_assignment, what="role", within={"user_id": person.id})
+    return load(
+        RoleAssignment, role_id, admin_policy.can_see_role_assignment, what="role", within={"user_id": person.id}
+    )
 
 
 def category_or_404(category_id: int) -> Category:
-    return load(Category, category_id, policy.can_view_category, what="category", audit_as="category_id")
+    return load(Category, category_id, admin_policy.can_view_category, what="category", audit_as="category_id")
 
 
 def managed_school_or_404(school_id: int) -> School:
-    return load(School, school_id, policy.can_manage_school, what="school", audit_as="school")
+    return load(School, school_id, admin_policy.can_manage_school, what="school", audit_as="school")
 
 
 # --- the recording guidance -------------------------------------------------------
@@ -278,7 +280,11 @@ def managed_school_or_404(school_id: int) -> School:
 
 def guidance_version_or_404(version_id: int) -> GuidanceVersion:
     return load(
-        GuidanceVersion, version_id, policy.can_read_guidance_version, what="guidance version", audit_as="version"
+        GuidanceVersion,
+        version_id,
+        guidance_policy.can_read_guidance_version,
+        what="guidance version",
+        audit_as="version",
     )
 
 
@@ -295,4 +301,4 @@ def guidance_trust_or_404(trust_id, allowed) -> Trust:
 
 def date_of_birth_pupil_or_404(pupil_id: int) -> Pupil:
     """A pupil whose changed date of birth a DSL may accept (mis/deletion_routes.py)."""
-    return load(Pupil, pupil_id, policy.sees_date_of_birth_change, what="accept_date_of_birth", audit_as="pupil_id")
+    return load(Pupil, pupil_id, mis_policy.sees_date_of_birth_change, what="accept_date_of_birth", audit_as="pupil_id")

@@ -1,5 +1,13 @@
-"""Who may see and do what: the one place. Routes and templates ask these
-functions; nothing else looks at role assignments to decide a permission."""
+"""Who may see and do what: the core every area's rules build on. It holds the
+capability table, a user's access resolved once per request (access), who holds a
+capability where (holders, holds), and the one rule of which records a user reads
+(visible_entries, can_view_entry, received_with_file), which every list and
+single-record check asks. Each area's own rules live in its package's policy.py
+(cpoms/transfers/policy.py ...), built on these public functions; nothing else looks
+at role assignments to decide a permission.
+
+The record rule reads who was alerted, shared with or given a task, and which files were
+received: it imports those areas' models (never their policy), which import only the core."""
 
 from __future__ import annotations
 
@@ -9,26 +17,11 @@ from flask import g
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
-from .audit import KEPT_APART
 from .extensions import db
-from .models import (
-    Alert,
-    AuditEvent,
-    Entry,
-    EntryPupil,
-    EntryShare,
-    Kind,
-    MonitoringEvent,
-    Pupil,
-    Role,
-    RoleAssignment,
-    School,
-    Task,
-    Transfer,
-    TransferEvent,
-    TransferStatus,
-    User,
-)
+from .log.models import EntryShare
+from .models import Alert, Entry, EntryPupil, Kind, Pupil, Role, RoleAssignment, School, User
+from .tasks.models import Task
+from .transfers.models import Transfer, TransferEvent, TransferStatus
 
 # --- capabilities: what each role grants, per school it is held at ----------------
 # The one table. access(user) reads it one way ("where may this person ..."), holders()
@@ -275,29 +268,6 @@ def recorded_by_them(user):
     return and_(Entry.recorded_by_id == a.user_id, Entry.school_id.in_(a.recorded_state))
 
 
-def sees_recorder_messages(user, entry: Entry) -> bool:
-    """The messages sent to an entry's recorder, on the entry page: the safeguarding team."""
-    return entry.school_id in access(user).team
-
-
-def can_message_recorder(user, entry: Entry) -> bool:
-    """A short message to the person who logged an entry: the safeguarding team, about
-    someone else's entry (whether they can still receive it: message_recorder_refusal)."""
-    a = access(user)
-    return entry.school_id in a.team and entry.recorded_by_id != a.user_id
-
-
-def message_recorder_refusal(user, entry: Entry) -> str | None:
-    """Why this message cannot go; None when it can. The recorder must still be told at
-    that school (active, holding RECORDED_STATE there), or the message would go unread."""
-    if not can_message_recorder(user, entry):
-        return "only the safeguarding team sends a message to the person who logged an entry"
-    still_there = db.session.scalar(select(holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id)))
-    if not still_there:
-        return "the person who logged this no longer works at the school, so they could not read a message"
-    return None
-
-
 # --- reading entries -------------------------------------------------------
 
 
@@ -379,6 +349,12 @@ def follow_up_kinds(user, entry: Entry) -> tuple[str, ...]:
     return ()
 
 
+def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
+    """Whoever reviews an entry may give a task on it; sharing information about a
+    child is the safeguarding team's decision."""
+    return (Kind.TASK, Kind.INFO_SHARING) if entry.school_id in a.team else (Kind.TASK,)
+
+
 def can_review(user, entry: Entry) -> bool:
     return entry.school_id in access(user).review
 
@@ -414,16 +390,6 @@ def can_view_chronology(user, pupil: Pupil) -> bool:
     return pupil.school_id in access(user).read_all or kept_after_transfer(user, pupil)
 
 
-def can_see_record_viewers(user, pupil: Pupil) -> bool:
-    """Who has looked at a child's record is itself sensitive: the safeguarding team only."""
-    return pupil.school_id in access(user).team
-
-
-def can_mark_key_events(user, entry: Entry) -> bool:
-    """What counts as a key event in a child's chronology: the safeguarding team decides."""
-    return entry.school_id in access(user).team
-
-
 def search_school_ids(user) -> frozenset[int]:
     """Searching every narrative of a school: the safeguarding team and SLT."""
     return access(user).review
@@ -437,90 +403,6 @@ def oversight_school_ids(user) -> frozenset[int]:
 def report_school_ids(user) -> frozenset[int]:
     """Reports are counts, no pupils: for everyone who reads a whole school."""
     return access(user).read_all
-
-
-# --- administration ---------------------------------------------------------
-
-
-def audit_log_scope(user):
-    """The schools whose audit log this user may read, and a WHERE clause on AuditEvent
-    matching exactly their events. An event belongs to the school it names (audit.record
-    takes it from the entry or pupil). One that names none (signing in, a password
-    change) belongs to a school's admins only when its actor works at their schools
-    alone, and names no pupil or entry: what someone also did elsewhere is not theirs.
-    A trust admin also reads the events of nobody at no school (the command line's)."""
-    a = access(user)
-    if not a.admin:
-        return a.admin, false()
-    elsewhere = select(RoleAssignment.user_id).where(
-        or_(
-            RoleAssignment.school_id.not_in(a.admin),
-            and_(RoleAssignment.school_id.is_(None), RoleAssignment.trust_id.not_in(a.admin_trusts)),
-        )
-    )
-    only_here = select(RoleAssignment.user_id).where(
-        or_(RoleAssignment.school_id.in_(a.admin), RoleAssignment.trust_id.in_(a.admin_trusts)),
-        RoleAssignment.user_id.not_in(elsewhere),
-    )
-    scope = [
-        AuditEvent.school_id.in_(a.admin),
-        and_(
-            AuditEvent.school_id.is_(None),
-            AuditEvent.pupil_id.is_(None),
-            AuditEvent.entry_id.is_(None),
-            AuditEvent.user_id.in_(only_here),
-        ),
-    ]
-    if a.admin_trusts:
-        scope.append(and_(AuditEvent.school_id.is_(None), AuditEvent.user_id.is_(None)))
-    # Never the events of concerns about adults: the admin may be the person named.
-    return a.admin, and_(or_(*scope), AuditEvent.action.not_in(KEPT_APART))
-
-
-# --- the recording guidance and category descriptions ------------------------
-
-
-def guidance_school_ids(user) -> frozenset[int]:
-    """Every signed-in member of staff reads the guidance of each school they work at."""
-    return access(user).member
-
-
-def can_read_guidance(user) -> bool:
-    return bool(access(user).member)
-
-
-def guidance_trust_ids(user) -> frozenset[int]:
-    """The trusts whose guidance this user reads: those of their schools."""
-    member = access(user).member
-    if not member:
-        return frozenset()
-    return frozenset(db.session.scalars(select(School.trust_id).where(School.id.in_(member)).distinct()))
-
-
-def can_read_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
-    if school_id is not None:
-        return school_id in access(user).member
-    return trust_id is not None and trust_id in guidance_trust_ids(user)
-
-
-def can_edit_guidance_of(user, school_id: int | None, trust_id: int | None) -> bool:
-    """A school's page: its admins (a trust-level admin is one at every school of
-    the trust). The trust's page: trust-level admins only."""
-    a = access(user)
-    if school_id is not None:
-        return school_id in a.admin
-    return trust_id is not None and trust_id in a.admin_trusts
-
-
-def can_edit_guidance(user) -> bool:
-    a = access(user)
-    return bool(a.admin or a.admin_trusts)
-
-
-def can_edit_categories(user) -> bool:
-    """Categories are shared by every school of the trust: a trust-wide setting, changed by
-    the trust's administrators only, never by one school's (DESIGN.md)."""
-    return bool(access(user).admin_trusts)
 
 
 # --- signing in ---------------------------------------------------------------
@@ -556,86 +438,12 @@ def reads_records(user) -> bool:
     return session_verified(user)
 
 
-# --- administering accounts ------------------------------------------------------
-
-
 def can_administer(user) -> bool:
     a = access(user)
     return bool(a.admin or a.admin_trusts)
 
 
-def administered_users(user):
-    """A WHERE clause on User: the people with a role where this user is an admin."""
-    a = access(user)
-    if not (a.admin or a.admin_trusts):
-        return false()
-    return User.id.in_(
-        select(RoleAssignment.user_id).where(
-            or_(
-                RoleAssignment.school_id.in_(a.admin),
-                RoleAssignment.trust_id.in_(a.admin_trusts),
-                RoleAssignment.school_id.in_(select(School.id).where(School.trust_id.in_(a.admin_trusts))),
-            )
-        )
-    )
-
-
-def can_administer_user(user, target) -> bool:
-    """An admin of a school acts on the accounts of people with a role there (a
-    trust admin, across the trust); never on their own account from here."""
-    a = access(user)
-    if target is None or a.user_id in (None, target.id):
-        return False
-    for role in target.roles:
-        school_trust = role.school.trust_id if role.school is not None else None
-        if role.school_id in a.admin or role.trust_id in a.admin_trusts or school_trust in a.admin_trusts:
-            return True
-    return False
-
-
-# --- pupils from the MIS ----------------------------------------------------------
-
-
-def pupil_import_school_ids(user) -> frozenset[int]:
-    """Schools whose pupil list this user may import: their admins (trust admins, the trust's)."""
-    return access(user).admin
-
-
-def can_see_pupil_import(user, upload) -> bool:
-    """An uploaded file's preview: only the admin who uploaded it, while they administer the school."""
-    a = access(user)
-    return upload.uploaded_by_id == a.user_id and upload.school_id in a.admin
-
-
-# --- concerns that evolve: later categories, amendments, linked entries -------------
-
-
-def can_add_category(user, entry: Entry) -> bool:
-    """A later categorisation ("now also: safeguarding"): the safeguarding team."""
-    return entry.school_id in access(user).team
-
-
-def can_amend(user, entry: Entry, follow_up=None) -> bool:
-    """A correction to the narrative (no follow-up) or to a follow-up: the safeguarding
-    team, or the recorder on their own entry (for follow-ups, only those they wrote)."""
-    a = access(user)
-    if entry.school_id in a.team:
-        return True
-    if entry.recorded_by_id != a.user_id or entry.school_id not in a.read_own:
-        return False
-    return follow_up is None or follow_up.author_id == a.user_id
-
-
-def can_link_entries(user, entry: Entry) -> bool:
-    return entry.school_id in access(user).team
-
-
-def can_link_to(user, entry: Entry, other: Entry) -> bool:
-    """The other end of a link: an entry of the same school that this user may read."""
-    return other.school_id == entry.school_id and can_view_entry(user, other)
-
-
-# --- pupils' roles and alerting staff when logging -------------------------------------
+# --- alerting colleagues when logging -------------------------------------------------
 
 
 def alertable_school_ids(user) -> frozenset[int]:
@@ -648,40 +456,7 @@ def reads_shared_entries(user) -> bool:
     return bool(access(user).read_own)
 
 
-# --- tasks, information sharing and monitoring ------------------------------------
-
-
-def _task_and_sharing_kinds(a: Access, entry: Entry) -> tuple[str, ...]:
-    """Whoever reviews an entry may give a task on it; sharing information about a
-    child is the safeguarding team's decision."""
-    return (Kind.TASK, Kind.INFO_SHARING) if entry.school_id in a.team else (Kind.TASK,)
-
-
-def task_school_ids(user) -> frozenset[int]:
-    """Schools whose tasks a user sees on their home page: those they still log at
-    (someone who has left keeps no tasks there)."""
-    return access(user).read_own
-
-
-def can_complete_task(user, task) -> bool:
-    """The person the task was given to, while at that school; and the school's reviewers."""
-    a = access(user)
-    if task.school_id in a.review:
-        return True
-    return task.assignee_id == a.user_id and task.school_id in a.read_own
-
-
-def can_manage_monitoring(user, pupil: Pupil) -> bool:
-    """Putting a pupil on the monitoring list, reviewing and ending it: the safeguarding team."""
-    return pupil.school_id in access(user).team
-
-
-def monitoring_list_school_ids(user) -> frozenset[int]:
-    """The monitored pupils on the review page: whoever uses it (the team and SLT)."""
-    return access(user).review
-
-
-# --- child-protection file transfers and subject-access exports (cpoms/transfers/) ---
+# --- records received with a pupil's file (cpoms/transfers/) -----------------------------
 # A pupil's file moves to a trust school when that school's safeguarding team accepts
 # it: the pupil then belongs to the receiving school (pupil.school_id), while every
 # record keeps the school that recorded it (entries' and monitoring events' school_id,
@@ -723,17 +498,6 @@ def _received_entry(a: Access):
         select(link.id)
         .where(link.entry_id == Entry.id, received_with_file(a, link.pupil_id, Entry.created_at))
         .correlate_except(link)
-    )
-
-
-def visible_monitoring(user):
-    """A WHERE clause on MonitoringEvent, as for entries: recorded by a school this
-    user reads as a whole, or received with the pupil's file."""
-    a = access(user)
-    if a.user_id is None:
-        return false()
-    return or_(
-        MonitoringEvent.school_id.in_(a.read_all), received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at)
     )
 
 
@@ -782,37 +546,6 @@ def sees_transferred_entry(user, entry: Entry) -> bool:
     return db.session.scalar(select(Entry.id).where(Entry.id == entry.id, _received_entry(a))) is not None
 
 
-def transfer_school_ids(user) -> frozenset[int]:
-    """The transfer dashboard: the safeguarding team, of the schools it sends from and receives at."""
-    return access(user).team
-
-
-def can_start_transfer(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
-
-
-def can_view_transfer(user, transfer) -> bool:
-    team = access(user).team
-    return transfer.from_school_id in team or (transfer.to_school_id is not None and transfer.to_school_id in team)
-
-
-def can_send_transfer(user, transfer) -> bool:
-    """Mark as sent, download the pack, record the receipt: the sending school's team."""
-    return transfer.from_school_id in access(user).team
-
-
-def can_receive_transfer(user, transfer) -> bool:
-    """Accept or decline a file sent to a trust school: that school's safeguarding team."""
-    return transfer.to_school_id is not None and transfer.to_school_id in access(user).team
-
-
-def sees_pupil_transfers(user, pupil: Pupil) -> bool:
-    """The transfers of a pupil's file, listed on their chronology: the safeguarding team and SLT of
-    the pupil's school, and the safeguarding team of a school the file was accepted from."""
-    a = access(user)
-    return pupil.school_id in a.review or (bool(a.team) and kept_after_transfer(user, pupil))
-
-
 FULL_NAME, INITIALS, ANOTHER_PUPIL = "full name", "initials", "another pupil"
 
 
@@ -840,202 +573,9 @@ def recorded_state_naming(pupil_id: int, entry: Entry) -> str:
     return INITIALS if any(link.pupil_id == pupil_id for link in entry.entry_pupils) else ANOTHER_PUPIL
 
 
-def can_produce_subject_access(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
-
-
-# --- attachments and the body map ----------------------------------------------------
-
-
-def can_add_attachment(user, entry: Entry) -> bool:
-    """Whoever may add a follow-up to an entry may attach files to it."""
-    return bool(follow_up_kinds(user, entry))
-
-
-def can_open_attachments(user, school_id: int) -> bool:
-    """Governors and trust representatives see pupils by initials only; a photo, a letter
-    or even a file's name may well show the child's full name, so they see only how many
-    files an entry has (unless they also work at the school)."""
-    a = access(user)
-    return school_id in a.full_names or school_id not in a.oversee
-
-
-def can_read_attachment(user, entry: Entry) -> bool:
-    """An attachment is part of its entry: whoever may read the entry with pupils' full
-    names may read it."""
-    return can_open_attachments(user, entry.school_id) and can_view_entry(user, entry)
-
-
-# --- administration: accounts, roles, categories, schools -----------------------------
-
-# Roles an admin gives at a school. Trust representatives and trust-wide admins are
-# given across a trust, by that trust's admins only.
-SCHOOL_ROLES = (
-    Role.STAFF,
-    Role.DSL,
-    Role.DEPUTY_DSL,
-    Role.SLT,
-    Role.GOVERNOR,
-    Role.ADMIN,
-    Role.HEADTEACHER,
-    Role.CHAIR_OF_GOVERNORS,
-)
-TRUST_ROLES = (Role.TRUST_REP, Role.ADMIN)
-
-
-def grantable_roles(user) -> list[tuple[str, int | None, int | None]]:
-    """(role, school_id, trust_id) this user may give or take away: school roles at the
-    schools they administer, trust-wide roles in the trusts they administer."""
-    a = access(user)
-    at_schools = [(role, school_id, None) for school_id in sorted(a.admin) for role in SCHOOL_ROLES]
-    across_trusts = [(role, None, trust_id) for trust_id in sorted(a.admin_trusts) for role in TRUST_ROLES]
-    return at_schools + across_trusts
-
-
-def can_grant(user, role: str, school_id: int | None, trust_id: int | None) -> bool:
-    a = access(user)
-    if school_id is not None:
-        return trust_id is None and role in SCHOOL_ROLES and school_id in a.admin
-    return trust_id is not None and role in TRUST_ROLES and trust_id in a.admin_trusts
-
-
-def grant_refusal(user, target, role: str, school_id: int | None, trust_id: int | None) -> str | None:
-    """Why this user may not give this role to target, or take it away (target None: an
-    account about to be made); None when they may. The one rule for every way a role
-    changes hands: the users page and the staff import, on the web and the command line."""
-    a = access(user)
-    if a.user_id is None:
-        return "only a signed-in administrator gives or removes roles"
-    if target is not None and target.id == a.user_id:
-        return "nobody gives themselves a role or removes their own: another administrator must"
-    if not can_grant(user, role, school_id, trust_id):
-        return f"you cannot give or remove the role {Role.LABELS.get(role, role)} there"
-    return None
-
-
-def can_deactivate_user(user, target) -> bool:
-    """Deactivating ends a whole account: only for someone every role of whom this
-    admin administers. Anyone else loses their role here instead."""
-    return can_administer_user(user, target) and all(
-        can_grant(user, r.role, r.school_id, r.trust_id) for r in target.roles
-    )
-
-
-def can_manage_schools(user) -> bool:
-    return bool(access(user).admin_trusts)
-
-
-def manageable_trust_ids(user) -> frozenset[int]:
-    return access(user).admin_trusts
-
-
-# --- deletion after the retention review ------------------------------------------------
-
-
-def can_propose_deletion(user, pupil) -> bool:
-    return pupil is not None and pupil.school_id in access(user).admin
-
-
-def deletion_confirm_school_ids(user) -> frozenset[int]:
-    """Where a user is a DSL (deputies and admins are not): whose proposals they see."""
-    return access(user).confirms_deletion
-
-
-def deletion_confirm_refusal(user, proposal) -> str | None:
-    """Why this user may not confirm this proposal; None when they may. Two people: a DSL of
-    the pupil's school who did not propose it, who held that role before it was proposed,
-    and was not given it by the proposer (who could otherwise make a DSL to confirm)."""
-    if proposal is None or proposal.confirmed_at is not None:
-        return "this proposal is no longer waiting"
-    if proposal.school_id not in deletion_confirm_school_ids(user):
-        return "only a designated safeguarding lead of the pupil's school confirms"
-    if proposal.proposed_by_id == access(user).user_id:
-        return "you proposed it"
-    return _dependence(user, proposal.school_id, proposal.proposed_at, proposal.proposed_by_id, "proposed it")
-
-
-def _dependence(user, school_id: int, since, by_id: int | None, what: str) -> str | None:
-    """Why a DSL is not a second person to what by_id did at since: they became a DSL
-    only afterwards, or by_id gave them the role."""
-    held = [a for a in user.roles if a.role == Role.DSL and a.school_id == school_id]
-    before = [a for a in held if since is not None and a.granted_at < since]
-    if not before:
-        return f"you became a designated safeguarding lead after the person who {what} did so"
-    if all(a.granted_by_id is not None and a.granted_by_id == by_id for a in before):
-        return f"the person who {what} gave you your role"
-    return None
-
-
-def can_confirm_deletion(user, proposal) -> bool:
-    return deletion_confirm_refusal(user, proposal) is None
-
-
-def can_withdraw_deletion(user, proposal) -> bool:
-    """The proposer's school's admins, or the DSL asked to confirm, may withdraw it."""
-    return (
-        proposal is not None
-        and proposal.confirmed_at is None
-        and (proposal.school_id in access(user).admin or proposal.school_id in deletion_confirm_school_ids(user))
-    )
-
-
 # --- one record each, for loaders.py -------------------------------------------------
 
 
 def can_view_follow_up(user, follow_up) -> bool:
     """A follow-up is part of its entry."""
     return can_view_entry(user, follow_up.entry)
-
-
-def can_view_task(user, task) -> bool:
-    """A task is part of its entry: whoever reads the entry sees it (completing it is can_complete_task)."""
-    return can_view_entry(user, task.entry)
-
-
-def can_open_attachment(user, attachment) -> bool:
-    entry = db.session.get(Entry, attachment.entry_id)
-    return entry is not None and can_read_attachment(user, entry)
-
-
-def can_see_deletion_proposal(user, proposal) -> bool:
-    """A deletion still waiting for its second person, to the admins who propose and the
-    DSLs who confirm at its school (what each may do with it: can_confirm/can_withdraw_deletion)."""
-    return proposal.confirmed_at is None and (
-        proposal.school_id in deletion_confirm_school_ids(user) or proposal.school_id in pupil_import_school_ids(user)
-    )
-
-
-def can_see_role_assignment(user, assignment) -> bool:
-    """A role is seen by whoever administers its holder (taking it away is can_grant)."""
-    return can_administer_user(user, assignment.user)
-
-
-def can_view_category(user, category) -> bool:
-    """Categories are shared by every school: everyone with a role sees them (changing them: can_edit_categories)."""
-    return bool(access(user).member or access(user).admin_trusts)
-
-
-def can_manage_school(user, school) -> bool:
-    return school.trust_id in manageable_trust_ids(user)
-
-
-def can_read_guidance_version(user, version) -> bool:
-    return can_read_guidance_of(user, version.school_id, version.trust_id)
-
-
-def sees_date_of_birth_change(user, pupil) -> bool:
-    """The DSLs of a pupil's school see an earlier date of birth from the MIS, to accept it."""
-    return pupil is not None and pupil.school_id in deletion_confirm_school_ids(user)
-
-
-def date_of_birth_refusal(user, pupil) -> str | None:
-    """Why this user may not accept an earlier date of birth from the MIS, which brings a
-    deletion closer; None when they may: a DSL of the pupil's school, a second person to
-    whoever imported it, as for confirming a deletion."""
-    if not sees_date_of_birth_change(user, pupil):
-        return "only a designated safeguarding lead of the pupil's school accepts it"
-    if pupil.retention_date_of_birth is None:
-        return "there is no changed date of birth to accept"
-    if pupil.retention_flagged_by_id == access(user).user_id:
-        return "you imported it"
-    return _dependence(user, pupil.school_id, pupil.retention_flagged_at, pupil.retention_flagged_by_id, "imported it")

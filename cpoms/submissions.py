@@ -9,20 +9,39 @@ answers a repeat that arrives after the save before anything else is done."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
+from typing import Optional
 
 from flask import abort, flash, g, make_response, redirect, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from . import alerts
 from .extensions import db
 from .htmx import wants_partial
-from .models import SubmissionKey
+from .models import UTCDateTime, utcnow
 
 FIELD = "submission_key"
 ALREADY_SAVED = "This was already saved."
+
+
+class SubmissionKey(db.Model):
+    """A form's one-time key, claimed in the transaction that saves what the form
+    created: the unique key lets one submission create one record, however often
+    it arrives (a double tap, Back and Save, a retried POST). No foreign key to the
+    record: kinds differ, and a record deleted after its retention period may go."""
+
+    __tablename__ = "submission_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the endpoint that saved it
+    record_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(500))  # where its save led
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AlreadySaved(Exception):

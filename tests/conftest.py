@@ -19,20 +19,21 @@ from functools import cache
 import pyotp
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
-from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from config import TestConfig
 from cpoms import create_app
+from cpoms.auth.models import UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.demo import ensure_categories
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
-from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, User, UserSession
+from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, User
 from cpoms.policy import REQUIRES_TWO_FACTOR
 from cpoms.timefmt import now_utc
 

@@ -108,9 +108,10 @@ def attach_png(app, entry_id: int, user_id: int, name: str = "arm.png", data: by
     from sqlalchemy import select
 
     from cpoms.attachments import operations, sniff
+    from cpoms.attachments.models import Attachment
     from cpoms.attachments.uploads import Upload
     from cpoms.extensions import db
-    from cpoms.models import Attachment, Entry, User
+    from cpoms.models import Entry, User
 
     data = png() if data is None else data
     with app.test_request_context():

@@ -9,8 +9,10 @@ from email import message_from_bytes
 import pytest
 from sqlalchemy import select, update
 
+from cpoms.audit import AuditEvent
+from cpoms.auth.models import RecoveryCode
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, RecoveryCode, Role, User
+from cpoms.models import Role, User
 from cpoms.timefmt import now_utc
 
 from conftest import PASSWORD, Auth, make_user

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from cpoms.admin import operations
+from cpoms.audit import AuditEvent
+from cpoms.auth.models import UserSession
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Category, Role, RoleAssignment, School, User, UserSession
+from cpoms.models import Category, Role, RoleAssignment, School, User
 
 from conftest import Auth, make_user
 
@@ -502,7 +504,8 @@ def test_school_admins_do_not_manage_schools(app, client, auth, world):
 def test_admin_pages_do_not_grow_with_the_data(app, client, auth, world, trust_admin, count_queries):
     from datetime import date
 
-    from cpoms.models import Pupil, RetentionDeletion, Trust
+    from cpoms.mis.models import RetentionDeletion
+    from cpoms.models import Pupil, Trust
 
     pages = [
         ("admin", "/admin/users"),

@@ -8,20 +8,20 @@ import email
 import io
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from types import SimpleNamespace
-
 from cpoms.adults import operations
 from cpoms.adults import policy as adults_policy
 from cpoms.adults.models import AdultConcern, AdultFollowUp
 from cpoms.adults.operations import ALERT_REASON
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Pupil, Role, RoleAssignment, School, User
+from cpoms.models import Alert, Pupil, Role, RoleAssignment, School, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import make_user

@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from cpoms import alerts
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent
+from cpoms.models import Alert
 
 from test_alerts import BASE_URL, entry_ids_in, message_texts
 

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from cpoms.attachments import names
+from cpoms.attachments.models import Attachment
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Attachment, AuditEvent, Entry, FollowUp
+from cpoms.models import Entry, FollowUp
 
 from sample_files import BAD_FILES, docx, jpeg, pdf, png
 from test_log import form_data

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from cpoms import append_only, audit
+from cpoms.audit import AuditChainHead, AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditChainHead, AuditEvent
 
 
 def run(app, *args):

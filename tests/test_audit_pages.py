@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.auditlog.queries import PAGE_SIZE
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Role, RoleAssignment, User
+from cpoms.models import Role, RoleAssignment, User
 
 from conftest import Auth
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.mis import backup
-from cpoms.models import AuditEvent
 
 from conftest import POSTGRES_URL
 

@@ -9,9 +9,11 @@ import io
 import pytest
 from sqlalchemy import func, select, text
 
+from cpoms.audit import AuditEvent
 from cpoms.bodymap.areas import AREAS, HEIGHT, WIDTH, nearest
+from cpoms.bodymap.models import BodyMapMark
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, BodyMapMark, Entry
+from cpoms.models import Entry
 
 from sample_files import png
 from test_log import form_data

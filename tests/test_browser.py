@@ -22,8 +22,9 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select, update
 
+from cpoms.auth.models import UserSession
 from cpoms.extensions import db
-from cpoms.models import Entry, User, UserSession
+from cpoms.models import Entry, User
 from cpoms.timefmt import now_utc
 from tests.conftest import CHROMIUM, PASSWORD, totp_code
 

@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select, update
 
+from cpoms.auth.models import UserSession
+from cpoms.drafts import Draft
 from cpoms.extensions import db
-from cpoms.models import Draft, UserSession
 from cpoms.timefmt import now_utc
 from tests.test_browser import (  # noqa: F401  (fixtures)
     block_cdn,

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from cpoms.extensions import db
-from cpoms.models import EntryPupil, EntryShare
+from cpoms.log.models import EntryShare
+from cpoms.models import EntryPupil
 
 from test_browser import (  # noqa: F401  (fixtures: a 768x1024 tablet, the CDN blocked, a teacher with two-factor)
     SCREENSHOTS,

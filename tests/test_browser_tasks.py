@@ -15,7 +15,9 @@ from sqlalchemy import select, update
 
 from cpoms.common import uk_today
 from cpoms.extensions import db
-from cpoms.models import MonitoringState, TaskCompletion, User
+from cpoms.models import User
+from cpoms.monitoring.models import MonitoringState
+from cpoms.tasks.models import TaskCompletion
 from cpoms.timefmt import now_utc
 from tests.test_browser import (
     assert_no_reload,

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cpoms.extensions import db
-from cpoms.models import Transfer
 from cpoms.timefmt import now_utc, to_uk
-
+from cpoms.transfers.models import Transfer
 from tests.conftest import PASSWORD, totp_code
+
 from test_browser import SCREENSHOTS, VIEWPORT, assert_htmx_loaded, block_cdn
 
 pytestmark = pytest.mark.browser

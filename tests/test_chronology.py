@@ -13,9 +13,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from cpoms.audit import AuditEvent
+from cpoms.chronology.models import KeyEvent
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, KeyEvent, Kind, User
+from cpoms.models import Entry, Kind, User
 from cpoms.timefmt import now_utc
 
 from test_query_counts import add_entries

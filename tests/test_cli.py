@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from cpoms import demo
 from cpoms.alerts import safeguarding_team
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Entry, Pupil, Role, RoleAssignment, School, Trust, User
+from cpoms.models import Alert, Entry, Pupil, Role, RoleAssignment, School, Trust, User
 from cpoms.policy import SAFEGUARDING_TEAM
 
 DEMO_PASSWORD = "demo-password-for-tests"

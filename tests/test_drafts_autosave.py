@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from cpoms.drafts import Draft
 from cpoms.extensions import db
-from cpoms.models import Draft
 from cpoms.timefmt import now_utc, uk_local_input
 
 HX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/log"}

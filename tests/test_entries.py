@@ -5,8 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, EntryState, FollowUp
+from cpoms.models import EntryState, FollowUp
 
 
 def follow_ups(app, entry_id):

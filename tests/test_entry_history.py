@@ -13,17 +13,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from cpoms import alerts
+from cpoms.audit import AuditEvent
+from cpoms.entries.models import Amendment, EntryCategory, EntryLink
 from cpoms.extensions import db
-from cpoms.models import (
-    Alert,
-    Amendment,
-    AuditEvent,
-    EntryCategory,
-    EntryLink,
-    EntryState,
-    FollowUp,
-    RoleAssignment,
-)
+from cpoms.models import Alert, EntryState, FollowUp, RoleAssignment
 
 HX = {"HX-Request": "true", "HX-Target": "activity"}
 

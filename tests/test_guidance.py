@@ -8,11 +8,12 @@ from html.parser import HTMLParser
 
 from sqlalchemy import select
 
+from cpoms.audit import AuditEvent
 from cpoms.demo import load_demo
 from cpoms.extensions import db
+from cpoms.guidance.models import GuidanceVersion
 from cpoms.markdown_text import render_markdown
-from cpoms.models import AuditEvent, Category, GuidanceVersion, Role, Trust, User
-
+from cpoms.models import Category, Role, Trust, User
 
 HOSTILE = """# Our guidance
 

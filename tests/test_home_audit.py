@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from cpoms import alerts, audit
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, EntryShare, User
+from cpoms.log.models import EntryShare
+from cpoms.models import Entry, User
 
 from test_query_counts import assert_flat, queries_for
 from test_tasks import make_task

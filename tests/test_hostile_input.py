@@ -30,31 +30,31 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from cpoms import append_only
+from cpoms.auth.models import PasswordResetToken, UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.formfields import MAX_ID
+from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
+from cpoms.mis.models import RetentionDeletion
 from cpoms.models import (
     Category,
     Entry,
     EntryPupil,
     EntryState,
     FollowUp,
-    GuidanceVersion,
-    PasswordResetToken,
     Pupil,
-    RetentionDeletion,
     Role,
     RoleAssignment,
     School,
-    Transfer,
     User,
-    UserSession,
 )
-from cpoms.models import MonitoringEvent, MonitoringState, Task
+from cpoms.monitoring.models import MonitoringEvent, MonitoringState
 from cpoms.reports.periods import current_academic_year
+from cpoms.tasks.models import Task
 from cpoms.timefmt import now_utc, uk_local_input
+from cpoms.transfers.models import Transfer
 
 from conftest import PASSWORD, make_user
 from hostile_support import (
@@ -214,6 +214,7 @@ def make_sample(app, world) -> dict:
 def a_letter_in_the_mailbox() -> str:
     """One email in the local mailbox (for its page), as the app would have sent it."""
     from flask_mail import Message
+
     from cpoms import mailbox
 
     with mailbox.Connection() as connection:
@@ -315,10 +316,11 @@ SMALL_FILES = {"ATTACHMENT_MAX_BYTES": 256 * 1024}  # oversize cases stay cheap:
 def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
     """An image and a PDF on the open entry, an image on brookfield's, and a file
     waiting on the log form of teacher2 (whose token nobody else may use)."""
-    from cpoms.attachments import staging
-    from cpoms.attachments.uploads import Upload
-    from cpoms.attachments.sniff import PNG
     import hashlib
+
+    from cpoms.attachments import staging
+    from cpoms.attachments.sniff import PNG
+    from cpoms.attachments.uploads import Upload
 
     data = png()
     with app.test_request_context():

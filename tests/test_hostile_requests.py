@@ -14,14 +14,14 @@ from __future__ import annotations
 import io
 
 import pytest
-from werkzeug.exceptions import HTTPException
 from flask import Flask
 from sqlalchemy import update
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import EnvironBuilder
 
+from cpoms.auth.models import UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.extensions import db
-from cpoms.models import UserSession
 from cpoms.timefmt import now_utc
 
 from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, per_module, sign_in_as, snapshot

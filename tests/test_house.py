@@ -13,6 +13,25 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "cpoms"
 # The core every area builds on: it imports nothing else of the app (models owns its labels).
 CORE = {"cpoms.append_only", "cpoms.common", "cpoms.extensions", "cpoms.models", "cpoms.timefmt"}
+# The record kernel in cpoms/models.py: an area's own tables live in its package's models.py.
+CORE_MODELS = {
+    "UTCDateTime",
+    "Role",
+    "Source",
+    "Kind",
+    "PupilRole",
+    "Trust",
+    "School",
+    "User",
+    "RoleAssignment",
+    "Pupil",
+    "Category",
+    "Entry",
+    "EntryPupil",
+    "EntryState",
+    "FollowUp",
+    "Alert",
+}
 
 
 def modules(root: Path) -> dict[str, Path]:
@@ -145,6 +164,42 @@ def test_the_core_imports_no_area():
         f"{module} imports {target}" for module in sorted(CORE) for target in sorted(edges.get(module, set()) - CORE)
     ]
     assert not upward, "the core must not depend on an area: " + "; ".join(upward)
+
+
+def test_the_core_models_are_the_record_kernel_alone():
+    tree = ast.parse((APP / "models.py").read_text(encoding="utf-8"))
+    classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    assert classes == CORE_MODELS, (
+        f"cpoms/models.py is the core; an area's tables go in its package's models.py "
+        f"(added: {sorted(classes - CORE_MODELS)}, gone: {sorted(CORE_MODELS - classes)})"
+    )
+
+
+def _defines_tables(path: Path) -> bool:
+    return any(
+        isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "db.Model" for base in node.bases)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+    )
+
+
+def test_the_schema_imports_every_table():
+    """create_all, Alembic and the mappers see a table only once its module is imported:
+    cpoms/schema.py (imported by the app factory) imports each module that defines one."""
+    mods = modules(APP)
+    edges, _ = dependencies(mods)
+    defining = {name for name, path in mods.items() if _defines_tables(path)}
+    assert defining, "no tables found: the check no longer reads the models"
+    assert defining - edges["cpoms.schema"] == set(), "import them in cpoms/schema.py"
+
+
+def test_area_rules_build_on_the_core_policy_alone():
+    """An area's policy.py asks the core's public functions (access, holders, the record
+    rule); the core asks no area's rules, and no area's rules ask another's."""
+    edges, _ = dependencies(modules(APP))
+    rules = {m for m in edges if m.endswith(".policy")}
+    assert {"cpoms.policy", "cpoms.transfers.policy"} <= rules
+    found = [f"{m} imports {t}" for m in sorted(rules) for t in sorted(edges[m] & rules) if t != "cpoms.policy"]
+    assert not found, "; ".join(found)
 
 
 def test_the_app_does_not_depend_on_its_benchmarks_or_tests():

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.mis import imports, pupils
-from cpoms.models import UNUSABLE_PASSWORD, AuditEvent, Pupil, PupilImport, Role, RoleAssignment, User
+from cpoms.mis.models import PupilImport
+from cpoms.models import UNUSABLE_PASSWORD, Pupil, Role, RoleAssignment, User
 
 from conftest import Auth
 

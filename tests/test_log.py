@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Entry, EntryState
+from cpoms.models import Alert, Entry, EntryState
 from cpoms.timefmt import UK
 
 

@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from cpoms.audit import AuditEvent
 from cpoms.common import uk_today
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, MonitoringEvent, MonitoringState, Pupil, User
+from cpoms.models import Pupil, User
 from cpoms.monitoring import operations
+from cpoms.monitoring.models import MonitoringEvent, MonitoringState
 
 from test_query_counts import assert_flat, queries_for
 

@@ -18,8 +18,10 @@ import textwrap
 import pytest
 from sqlalchemy import select
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, GuidanceVersion, Role, RoleAssignment, Trust, User
+from cpoms.guidance.models import GuidanceVersion
+from cpoms.models import Role, RoleAssignment, Trust, User
 
 from conftest import make_user
 from test_permissions import MISSING_ID, config_overrides, sample, strip_tokens  # noqa: F401  (fixtures)
@@ -334,7 +336,8 @@ def test_an_id_no_record_could_have_is_refused_without_touching_the_database(app
     from werkzeug.exceptions import NotFound
 
     from cpoms import loaders
-    from cpoms.models import Entry, PupilImport
+    from cpoms.mis.models import PupilImport
+    from cpoms.models import Entry
 
     with app.test_request_context():
         for model, key in (

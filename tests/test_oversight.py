@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent
 from cpoms.oversight.queries import PER_PAGE
 from cpoms.reports.periods import TERMS, current_academic_year, term
 from cpoms.timefmt import now_utc

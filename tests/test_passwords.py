@@ -12,10 +12,12 @@ from html import unescape
 import pytest
 from sqlalchemy import select, update
 
+from cpoms.audit import AuditEvent
 from cpoms.auth import passwords
+from cpoms.auth.models import PasswordResetToken
 from cpoms.auth.routes import RESET_SENT
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, PasswordResetToken, User
+from cpoms.models import Alert, User
 from cpoms.timefmt import now_utc
 
 from conftest import PASSWORD, Auth

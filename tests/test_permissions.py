@@ -21,32 +21,23 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import func, select
-
 from flask_mail import Message
+from sqlalchemy import func, select
 
 from cpoms import mailbox
 from cpoms.adults.operations import raise_concern, set_dsl_allowed
+from cpoms.audit import AuditEvent
 from cpoms.auth import reset
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
+from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
-from cpoms.models import (
-    AuditEvent,
-    Entry,
-    FollowUp,
-    GuidanceVersion,
-    Kind,
-    RetentionDeletion,
-    Role,
-    RoleAssignment,
-    School,
-    Transfer,
-    User,
-)
+from cpoms.mis.models import RetentionDeletion
+from cpoms.models import Entry, FollowUp, Kind, Role, RoleAssignment, School, User
 from cpoms.tasks.operations import give_task
 from cpoms.timefmt import now_utc, uk_local_input
+from cpoms.transfers.models import Transfer
 
 from conftest import POSTGRES_URL
 from sample_files import attach_png

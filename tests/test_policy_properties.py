@@ -28,27 +28,26 @@ from cpoms import policy
 from cpoms.chronology.queries import Filters, everything
 from cpoms.demo import ensure_categories
 from cpoms.extensions import db
+from cpoms.log.models import EntryShare
 from cpoms.models import (
     Alert,
     Entry,
     EntryPupil,
-    EntryShare,
     EntryState,
     FollowUp,
     Kind,
-    MonitoringEvent,
     Pupil,
     Role,
     RoleAssignment,
     School,
-    Task,
-    Transfer,
-    TransferEvent,
-    TransferStatus,
     Trust,
     User,
 )
+from cpoms.monitoring import policy as monitoring_policy
+from cpoms.monitoring.models import MonitoringEvent
+from cpoms.tasks.models import Task
 from cpoms.timefmt import now_utc
+from cpoms.transfers.models import Transfer, TransferEvent, TransferStatus
 
 from conftest import password_hash
 
@@ -354,7 +353,9 @@ def test_lists_single_checks_and_the_model_agree_on_every_record(app, script):
             )
             events = set(
                 db.session.scalars(
-                    select(MonitoringEvent.id).where(MonitoringEvent.id.in_(event_ids), policy.visible_monitoring(user))
+                    select(MonitoringEvent.id).where(
+                        MonitoringEvent.id.in_(event_ids), monitoring_policy.visible_monitoring(user)
+                    )
                 )
             )
             chronologies = {

@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.mis import pupils
 from cpoms.mis.csvfile import FileProblem
-from cpoms.models import UNUSABLE_PASSWORD, AuditEvent, Pupil, PupilImport, Role, School, User
+from cpoms.mis.models import PupilImport
+from cpoms.models import UNUSABLE_PASSWORD, Pupil, Role, School, User
 
 from conftest import make_user
 

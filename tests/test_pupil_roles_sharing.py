@@ -11,8 +11,10 @@ import flask_migrate
 import pytest
 from sqlalchemy import func, select, text, update
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Entry, EntryPupil, EntryShare, Pupil, Role, RoleAssignment
+from cpoms.log.models import EntryShare
+from cpoms.models import Alert, Entry, EntryPupil, Pupil, Role, RoleAssignment
 
 from conftest import make_pupil, make_user
 from test_alerts import entry_id_from, message_texts, uk_now_input

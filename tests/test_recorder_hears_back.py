@@ -14,9 +14,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from cpoms import alerts
+from cpoms.audit import AuditEvent
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Entry, Kind, RecorderMessage, RoleAssignment, User
+from cpoms.hearback.models import RecorderMessage
+from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_date
 
 from test_query_counts import add_entries, assert_flat, queries_for
@@ -274,7 +276,7 @@ def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logg
 
 
 def test_a_message_sent_twice_is_saved_once(app, client, auth, world, make_entry):
-    from cpoms.models import RecorderMessage
+    from cpoms.hearback.models import RecorderMessage
 
     entry_id = make_entry(recorder="teacher1")
     auth.as_(world["dsl"])

@@ -7,9 +7,9 @@ the reports show the numbers they showed when they counted the entries per view.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 import re
 import threading
+from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from statistics import median
@@ -19,13 +19,14 @@ from sqlalchemy import Integer, case, cast, func, select, update
 
 from bench.generate import Generator
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.demo import load_demo
 from cpoms.entries import categories as later_categories
 from cpoms.entries.operations import ACTIONS, WrongState, add_follow_up, close, mark_reviewed, reopen
 from cpoms.extensions import db
 from cpoms.log.operations import record_entry
 from cpoms.mis import deletion
-from cpoms.models import AuditEvent, Category, Entry, EntryPupil, EntryState, Pupil, School, User
+from cpoms.models import Category, Entry, EntryPupil, EntryState, Pupil, School, User
 from cpoms.reports import counters, queries
 from cpoms.reports.models import ReportCount
 from cpoms.reports.periods import academic_year, current_academic_year, term

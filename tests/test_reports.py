@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, EntryPupil, EntryState, Pupil
+from cpoms.models import Entry, EntryPupil, EntryState, Pupil
 from cpoms.reports import counters
 from cpoms.reports.periods import academic_year, current_academic_year, term
 from cpoms.timefmt import from_uk_local

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from cpoms.extensions import db
+from cpoms.audit import AuditEvent
 from cpoms.common import uk_today as today
+from cpoms.extensions import db
 from cpoms.mis.retention import add_years
-from cpoms.models import AuditEvent, Pupil
+from cpoms.models import Pupil
 
 
 def born(app, pupil, when: date):

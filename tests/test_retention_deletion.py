@@ -11,49 +11,39 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from cpoms import append_only
 from cpoms.adults.models import OWN_RETENTION
 from cpoms.adults.operations import raise_concern
-from cpoms import append_only
+from cpoms.attachments.models import Attachment
+from cpoms.audit import AuditEvent
+from cpoms.bodymap.models import BodyMapMark
+from cpoms.chronology.models import KeyEvent
+from cpoms.common import uk_today as today
+from cpoms.drafts import Draft
+from cpoms.entries.models import Amendment, EntryCategory, EntryLink
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.common import uk_today as today
-from cpoms.timefmt import now_utc
+from cpoms.hearback.models import RecorderMessage
+from cpoms.log.models import EntryShare
+from cpoms.mis.models import RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant
 from cpoms.mis.retention import add_years
 from cpoms.models import (
     Alert,
-    Amendment,
-    Attachment,
-    AuditEvent,
-    BodyMapMark,
-    Draft,
     Entry,
-    EntryCategory,
-    EntryLink,
     EntryPupil,
-    EntryShare,
     EntryState,
     FollowUp,
-    KeyEvent,
     Kind,
-    MonitoringEvent,
-    MonitoringState,
     Pupil,
-    RecorderMessage,
-    RetentionDeletion,
-    RetentionDeletionGrant,
-    RetentionDeletionPupilGrant,
     Role,
     RoleAssignment,
     School,
-    SubjectAccessExport,
-    Task,
-    TaskCompletion,
-    TaskReminder,
-    Transfer,
-    TransferEvent,
-    TransferReminder,
     User,
 )
+from cpoms.monitoring.models import MonitoringEvent, MonitoringState
+from cpoms.tasks.models import Task, TaskCompletion, TaskReminder
+from cpoms.timefmt import now_utc
+from cpoms.transfers.models import SubjectAccessExport, Transfer, TransferEvent, TransferReminder
 
 
 def count(app, model, *where) -> int:
@@ -247,11 +237,11 @@ def everything(app, world, due, make_entry):
     entry of his own that one of hers links to."""
     from datetime import timedelta
 
-    from sample_files import attach_png
-
     from cpoms.monitoring import operations as monitoring
     from cpoms.tasks.operations import complete, give_task
     from cpoms.transfers import operations as transfers
+
+    from sample_files import attach_png
 
     dsl_id = world["dsl"].id
     second = make_entry(narrative="Amelia again, a week later.")

@@ -4,13 +4,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from sqlalchemy import event, select
 
+from cpoms.audit import AuditEvent
 from cpoms.entries.categories import add_category
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Category, Entry, EntryPupil, EntryState, Kind, Pupil, User
+from cpoms.models import Category, Entry, EntryPupil, EntryState, Kind, Pupil, User
 from cpoms.review.queries import review_queue
 from cpoms.timefmt import now_utc, uk_date, uk_datetime, waited
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, RoleAssignment, Role, User
+from cpoms.models import Role, RoleAssignment, User
 
 
 def post_staff(client, data: bytes, school: str = "ashgrove"):

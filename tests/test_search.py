@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry
+from cpoms.models import Entry
 from cpoms.search.index import terms
 from cpoms.search.queries import PER_PAGE
 

@@ -13,9 +13,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select, update
 
+from cpoms.audit import AuditEvent
 from cpoms.auth.routes import FAILED
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, FollowUp, User
+from cpoms.models import Entry, FollowUp, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, POSTGRES_URL, Auth, csrf_token_from, totp_code

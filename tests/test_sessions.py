@@ -10,9 +10,11 @@ from html import unescape
 import pytest
 from sqlalchemy import select, update
 
+from cpoms.auth.models import UserSession
 from cpoms.auth.sessions import hash_token
+from cpoms.drafts import Draft
 from cpoms.extensions import db
-from cpoms.models import Draft, Entry, UserSession
+from cpoms.models import Entry
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, totp_code

@@ -21,23 +21,16 @@ import pytest
 from sqlalchemy import func, select
 
 from cpoms import submissions
+from cpoms.attachments.models import Attachment
+from cpoms.common import uk_today
+from cpoms.entries.models import Amendment, EntryCategory, EntryLink
 from cpoms.extensions import db
 from cpoms.log import routes as log_routes
-from cpoms.models import (
-    Alert,
-    Amendment,
-    Attachment,
-    Entry,
-    EntryCategory,
-    EntryLink,
-    FollowUp,
-    MonitoringEvent,
-    SubmissionKey,
-    Task,
-    Transfer,
-    TransferEvent,
-)
-from cpoms.common import uk_today
+from cpoms.models import Alert, Entry, FollowUp
+from cpoms.monitoring.models import MonitoringEvent
+from cpoms.submissions import SubmissionKey
+from cpoms.tasks.models import Task
+from cpoms.transfers.models import Transfer, TransferEvent
 from tests.conftest import Auth
 from tests.sample_files import png
 from tests.test_log import form_data

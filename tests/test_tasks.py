@@ -13,10 +13,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from cpoms.audit import AuditEvent
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import Alert, AuditEvent, Entry, Kind, RoleAssignment, Task, TaskCompletion, TaskReminder, User
+from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
+from cpoms.tasks.models import Task, TaskCompletion, TaskReminder
 from cpoms.tasks.operations import give_task
 
 from test_query_counts import assert_flat, queries_for

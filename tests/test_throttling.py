@@ -10,10 +10,11 @@ from html import unescape
 import pytest
 from sqlalchemy import select, update
 
+from cpoms.audit import AuditEvent
 from cpoms.auth import routes as auth_routes
 from cpoms.auth.routes import FAILED
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, User
+from cpoms.models import User
 from cpoms.timefmt import now_utc
 
 from conftest import PASSWORD, totp_code

@@ -16,23 +16,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from cpoms.audit import AuditEvent
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.models import (
-    Alert,
-    AuditEvent,
-    Entry,
-    Kind,
-    Pupil,
-    Role,
-    School,
-    SubjectAccessExport,
-    Transfer,
-    TransferEvent,
-    TransferReminder,
-    User,
-)
+from cpoms.models import Alert, Entry, Kind, Pupil, Role, School, User
 from cpoms.timefmt import now_utc, to_uk
+from cpoms.transfers.models import SubjectAccessExport, Transfer, TransferEvent, TransferReminder
 from cpoms.transfers.reminders import queue_reminders
 from cpoms.transfers.schooldays import BANK_HOLIDAYS, add_school_days, is_overdue, receipt_due
 

@@ -11,10 +11,12 @@ from html import unescape
 import pyotp
 from sqlalchemy import func, select
 
+from cpoms.audit import AuditEvent
+from cpoms.auth.models import RecoveryCode
 from cpoms.auth.routes import CODE_FAILED
 from cpoms.auth.two_factor import CODE_USED
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Entry, RecoveryCode, Role, User
+from cpoms.models import Entry, Role, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user, totp_code

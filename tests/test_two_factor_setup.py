@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from cpoms import audit
+from cpoms.audit import AuditEvent
+from cpoms.auth.models import UserSession
 from cpoms.extensions import db
-from cpoms.models import AuditEvent, Role, User, UserSession
+from cpoms.models import Role, User
 
 from conftest import PASSWORD, make_user
 from test_two_factor import RECOVERY, shown_secret

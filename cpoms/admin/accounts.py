@@ -8,15 +8,15 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import administered_user_or_404, refuse, refuse_unless, role_or_404
 from ..models import Role, School, Trust, User
 from . import operations
-from .forms import NewUserForm, RoleForm
+from . import policy as admin_policy
 from .blueprint import bp
+from .forms import NewUserForm, RoleForm
 
 
 def grant_value(role: str, school_id: int | None, trust_id: int | None) -> str:
@@ -24,7 +24,7 @@ def grant_value(role: str, school_id: int | None, trust_id: int | None) -> str:
 
 
 def grant_choices(user) -> list[tuple[str, str]]:
-    grants = policy.grantable_roles(user)
+    grants = admin_policy.grantable_roles(user)
     schools = {
         s.id: s.name
         for s in db.session.scalars(select(School).where(School.id.in_({g[1] for g in grants if g[1] is not None})))
@@ -71,7 +71,7 @@ def new_user():
                 "There is already an account with this email address. If they work at another "
                 "school too, give them a role from their page on the users list."
             ]
-        elif policy.grant_refusal(current_user, None, *grant) is None:
+        elif admin_policy.grant_refusal(current_user, None, *grant) is None:
             user, mailed = operations.create_user(current_user, form.name.data, form.email.data, grant)
             flash(
                 f"{user.name} has an account and has been emailed a link to choose a password."
@@ -106,7 +106,7 @@ def add_role(user_id: int):
         return _user_page(person, form, 422)
     grant = chosen_grant(form.grant.data)
     refuse_unless(
-        policy.grant_refusal(current_user, person, *grant) is None,
+        admin_policy.grant_refusal(current_user, person, *grant) is None,
         "grant role",
         target_user_id=person.id,
         grant=form.grant.data,
@@ -121,7 +121,8 @@ def remove_role(user_id: int, role_id: int):
     person = administered_user_or_404(user_id)
     assignment = role_or_404(person, role_id)
     refuse_unless(
-        policy.grant_refusal(current_user, person, assignment.role, assignment.school_id, assignment.trust_id) is None,
+        admin_policy.grant_refusal(current_user, person, assignment.role, assignment.school_id, assignment.trust_id)
+        is None,
         "remove role",
         target_user_id=person.id,
         role=assignment.id,
@@ -139,7 +140,7 @@ def remove_role(user_id: int, role_id: int):
 
 def _set_active(user_id: int):
     person = administered_user_or_404(user_id)
-    refuse_unless(policy.can_deactivate_user(current_user, person), "deactivate", target_user_id=person.id)
+    refuse_unless(admin_policy.can_deactivate_user(current_user, person), "deactivate", target_user_id=person.id)
     active = request.endpoint.endswith("reactivate")
     operations.set_active(current_user, person, active)
     flash(

@@ -9,15 +9,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import audit, policy
+from .. import audit
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import category_or_404, refuse_unless, require
 from ..models import Category
 from . import operations
-from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
+from . import policy as admin_policy
 from .blueprint import bp
+from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
 
 TAKEN = "There is already a category called {name!r}: choose another name."
 
@@ -56,7 +57,7 @@ def _page(form: NewCategoryForm, status: int = 200, changing: tuple[int, ChangeC
 @bp.route("/categories", methods=["GET", "POST"])
 def categories():
     form = NewCategoryForm(formdata=request.form if request.method == "POST" else None)
-    require(policy.can_edit_categories(current_user))
+    require(admin_policy.can_edit_categories(current_user))
     if request.method == "POST":
         if _valid(form):
             last = db.session.scalar(select(func.max(Category.order))) or 0
@@ -95,7 +96,7 @@ def _valid(form, category_id: int | None = None) -> bool:
 
 def _category(category_id: int) -> Category:
     category = category_or_404(category_id)
-    refuse_unless(policy.can_edit_categories(current_user), "change category", category_id=category.id)
+    refuse_unless(admin_policy.can_edit_categories(current_user), "change category", category_id=category.id)
     return category
 
 

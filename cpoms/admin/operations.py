@@ -1,10 +1,12 @@
 """What an admin does to another person's account: one function each."""
 
-from .. import audit, policy
+from .. import audit
 from ..auth import reset, sessions, two_factor
+from ..entries.models import CategoryRename
 from ..extensions import db
-from ..models import UNUSABLE_PASSWORD, Category, CategoryRename, RoleAssignment, User
+from ..models import UNUSABLE_PASSWORD, Category, RoleAssignment, User
 from ..timefmt import now_utc
+from . import policy as admin_policy
 
 DEACTIVATED = "deactivated"  # why their sessions ended
 
@@ -44,7 +46,7 @@ def _check(granter: User | None, user: User | None, grant: tuple) -> None:
     """granter None is the operator at the server (create-user): they hold the database
     itself, so no rule binds them, and the audit says it was them."""
     if granter is not None:
-        refusal = policy.grant_refusal(granter, user, *grant)
+        refusal = admin_policy.grant_refusal(granter, user, *grant)
         if refusal:
             raise GrantRefused(refusal)
 

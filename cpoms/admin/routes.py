@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, policy
+from .. import audit
 from ..auth import lockout
 from ..extensions import db
 from ..formfields import BaseForm
@@ -14,6 +14,7 @@ from ..htmx import render
 from ..loaders import administered_user_or_404
 from ..models import RoleAssignment, User
 from . import accounts, categories, operations, schools  # noqa: F401  (their routes join the blueprint)
+from . import policy as admin_policy
 from .blueprint import bp
 from .forms import ConfirmForm
 
@@ -23,7 +24,7 @@ def users():
     people = list(
         db.session.scalars(
             select(User)
-            .where(policy.administered_users(current_user))
+            .where(admin_policy.administered_users(current_user))
             .options(selectinload(User.roles).joinedload(RoleAssignment.school))
             .order_by(User.name, User.id)
         )

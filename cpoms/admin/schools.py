@@ -8,21 +8,22 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, policy
+from .. import audit
 from ..extensions import db
 from ..htmx import render
 from ..loaders import managed_school_or_404, require
 from ..models import School, Trust
-from .forms import ONE_OF_MANY, SchoolForm
+from . import policy as admin_policy
 from .blueprint import bp
+from .forms import ONE_OF_MANY, SchoolForm
 
 
 def _trusts() -> list[Trust]:
-    require(policy.can_manage_schools(current_user))
+    require(admin_policy.can_manage_schools(current_user))
     return list(
         db.session.scalars(
             select(Trust)
-            .where(Trust.id.in_(policy.manageable_trust_ids(current_user)))
+            .where(Trust.id.in_(admin_policy.manageable_trust_ids(current_user)))
             .options(selectinload(Trust.schools))
             .order_by(Trust.name)
         )

@@ -11,8 +11,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Attachment
 from . import storage
+from .models import Attachment
 
 # A file younger than this may belong to a request still running: never called unreferenced.
 SETTLE_SECONDS = 3600

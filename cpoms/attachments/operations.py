@@ -7,9 +7,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..extensions import db
-from ..models import Attachment, Entry, FollowUp, User
+from ..models import Entry, FollowUp, User
 from ..timefmt import now_utc
 from . import storage
+from .models import Attachment
 from .uploads import Upload
 
 

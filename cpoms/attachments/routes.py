@@ -9,14 +9,16 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, policy, security_headers, submissions
+from .. import audit, security_headers, submissions
 from ..bodymap import areas as body_areas
 from ..common import size_label
 from ..entries.routes import entry_page
 from ..loaders import attachment_or_404, entry_page_or_404, found_or_404, require_on
-from ..models import Attachment, Entry
+from ..models import Entry
 from . import names, operations, sniff, storage, uploads
+from . import policy as attachments_policy
 from .forms import AddAttachmentForm
+from .models import Attachment
 
 bp = Blueprint("attachments", __name__)
 
@@ -124,7 +126,7 @@ def preview(attachment_id: int):
 @submissions.once()
 def add(entry_id: int):
     entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_add_attachment(current_user, entry), "attachment")
+    require_on(entry, attachments_policy.can_add_attachment(current_user, entry), "attachment")
     form = AddAttachmentForm()
     valid = form.validate_on_submit()
     checked = uploads.from_request()

@@ -16,7 +16,7 @@ import zlib
 
 from PIL import Image
 
-from ..models import DOCX, FILE_TYPES, JPEG, PDF, PNG, FileType
+from .models import DOCX, FILE_TYPES, JPEG, PDF, PNG, FileType
 
 
 class Refused(Exception):

@@ -10,10 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import Select, false, or_, select
 
+from ..audit import AuditEvent
 from ..common import escape_like
 from ..extensions import db
 from ..log.queries import search_pupils
-from ..models import AuditEvent, EntryPupil, Pupil, School, User
+from ..models import EntryPupil, Pupil, School, User
 
 PAGE_SIZE = 50
 # A pupil filter that matches more pupils than this is too vague to be useful.

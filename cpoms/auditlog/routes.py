@@ -4,10 +4,11 @@ and the whole log with filters (admins)."""
 from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, policy
+from .. import audit
 from ..formfields import as_id
 from ..htmx import render
 from ..loaders import require, viewers_pupil_or_404
+from . import policy as auditlog_policy
 from .forms import AuditFilterForm
 from .queries import Filters, Page, audit_log, record_views
 
@@ -42,7 +43,7 @@ def viewers(pupil_id: int):
 @bp.route("/admin/audit")
 @login_required
 def log():
-    school_ids, scope = policy.audit_log_scope(current_user)
+    school_ids, scope = auditlog_policy.audit_log_scope(current_user)
     require(bool(school_ids))
     form = AuditFilterForm(request.args)
     valid = form.validate()

@@ -23,9 +23,10 @@ from sqlalchemy import Integer, String, bindparam, insert, literal, select, upda
 
 from .. import alerts
 from ..extensions import db
-from ..models import Alert, PasswordResetToken, User, UTCDateTime
+from ..models import Alert, User, UTCDateTime
 from ..timefmt import now_utc
 from . import lockout, sessions
+from .models import PasswordResetToken
 
 # The outbox reasons of reset emails: what the email says differs.
 RESET, FORCED, NEW_ACCOUNT = "password_reset", "password_reset_forced", "password_reset_new_account"

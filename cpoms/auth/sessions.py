@@ -20,8 +20,9 @@ from sqlalchemy.orm import contains_eager
 
 from .. import audit, drafts
 from ..extensions import db, login_manager
-from ..models import User, UserSession
+from ..models import User
 from ..timefmt import now_utc
+from .models import UserSession
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 

@@ -22,8 +22,9 @@ from markupsafe import Markup
 from sqlalchemy import delete, or_, update
 
 from ..extensions import db
-from ..models import RecoveryCode, User, UserSession
+from ..models import User
 from ..timefmt import now_utc
+from .models import RecoveryCode, UserSession
 
 ISSUER = "Concern log"
 STEP_SECONDS = 30

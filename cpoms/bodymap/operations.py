@@ -6,8 +6,9 @@ from sqlalchemy import insert
 
 from .. import audit
 from ..extensions import db
-from ..models import BodyMapMark, Entry, User
+from ..models import Entry, User
 from .marks import Mark
+from .models import BodyMapMark
 
 
 def save_marks(user: User, entry: Entry, marks: list[Mark]) -> None:

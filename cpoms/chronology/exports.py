@@ -17,6 +17,7 @@ from flask_login import current_user
 from reportlab.lib.colors import HexColor
 
 from .. import policy, redaction
+from ..attachments import policy as attachments_policy
 from ..attachments.routes import attachments_of, body_marks_of
 from ..bodymap.areas import title_of
 from ..common import spreadsheet_safe
@@ -82,7 +83,7 @@ def rows(page: Page):
         yield (kind, thing, None) if kind == "entry" else (kind, thing.entry, thing)
 
 
-# Information sharing and tasks (issue 4): their columns, filled by sharing_and_task_cells().
+# Information sharing and tasks: their columns, filled by sharing_and_task_cells().
 SHARING_AND_TASK_HEADER = [
     "Shared with",
     "What was shared",
@@ -356,7 +357,7 @@ def _pdf_parts(doc: pdfdoc.Document, entry: Entry, redactor: Redactor) -> None:
         for mark in marks:
             doc.text(f"{mark.number}. {title_of(mark)}: {redactor.text(mark.description, entry)}", indent=4 * MM)
     files = attachments_of(entry, every=True)
-    if files and not policy.can_open_attachments(current_user, entry.school_id):
+    if files and not attachments_policy.can_open_attachments(current_user, entry.school_id):
         # A file's name may name the child, and its checksum confirms a guess at a copy of it.
         hidden = render_template("attachments/_hidden_count.html", files=files)
         doc.text(" ".join(html.unescape(TAG.sub(" ", hidden)).split()))  # the page's words, without markup
@@ -378,7 +379,7 @@ def pdf_response(pupil: Pupil, page: Page):
     return _download(pdf_bytes(pupil, page), "application/pdf", _file_name(pupil, "pdf"))
 
 
-# --- information sharing and tasks (issue 4, items 5 and 6) ---------------------------
+# --- information sharing and tasks ----------------------------------------------------
 
 
 def consent_words(fu) -> str:

@@ -17,9 +17,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy
+from ..entries.models import in_category
 from ..extensions import db
-from ..models import Entry, EntryPupil, EntryState, FollowUp, KeyEvent, Kind, Pupil, in_category
+from ..models import Entry, EntryPupil, EntryState, FollowUp, Kind, Pupil
 from ..timefmt import from_uk_local
+from .models import KeyEvent
 
 PER_PAGE = 50
 GROUPED, TIMELINE = "grouped", "timeline"

@@ -11,13 +11,15 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy
+from .. import audit
 from ..extensions import db
 from ..htmx import render, wants_partial
 from ..loaders import chronology_pupil_or_404, follow_up_or_404, require_on
-from ..models import Category, KeyEvent, Kind
+from ..models import Category, Kind
 from ..monitoring.queries import periods_of
 from . import exports
+from . import policy as chronology_policy
+from .models import KeyEvent
 from .queries import STATUSES, VIEWS, Filters, everything, page_of, shown_follow_ups
 
 bp = Blueprint("chronology", __name__)
@@ -88,7 +90,7 @@ def mark_key_event(follow_up_id: int):
     """Marks are kept for good (append-only): marking again changes nothing."""
     follow_up = follow_up_or_404(follow_up_id)
     entry = follow_up.entry
-    require_on(entry, policy.can_mark_key_events(current_user, entry), "mark key event")
+    require_on(entry, chronology_policy.can_mark_key_events(current_user, entry), "mark key event")
     if db.session.scalar(select(KeyEvent.id).where(KeyEvent.follow_up_id == follow_up.id)) is None:
         db.session.add(KeyEvent(follow_up_id=follow_up.id, marked_by_id=current_user.id))
         audit.record(audit.MARK_KEY_EVENT, entry=entry, follow_up=follow_up.id)

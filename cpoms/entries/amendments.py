@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from .. import audit, policy
+from .. import audit
 from ..extensions import db
 from ..formfields import choices
-from ..models import Amendment, Entry, FollowUp, User
+from ..models import Entry, FollowUp, User
 from ..timefmt import now_utc, uk_datetime
+from . import policy as entries_policy
 from .forms import AmendmentForm
+from .models import Amendment
 
 NARRATIVE = "narrative"
 
@@ -34,10 +36,10 @@ def amend(user: User, entry: Entry, follow_up: FollowUp | None, text: str, reaso
 def targets(entry: Entry) -> dict[str, FollowUp | None]:
     """What this user may correct on this entry, by the form's value for it."""
     found: dict[str, FollowUp | None] = {}
-    if policy.can_amend(current_user, entry):
+    if entries_policy.can_amend(current_user, entry):
         found[NARRATIVE] = None
     for follow_up in entry.follow_ups:
-        if policy.can_amend(current_user, entry, follow_up):
+        if entries_policy.can_amend(current_user, entry, follow_up):
             found[str(follow_up.id)] = follow_up
     return found
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from .. import alerts, audit, policy
+from .. import alerts, audit
 from ..extensions import db
 from ..formfields import choices
 from ..log.queries import ordered_categories
-from ..models import Category, Entry, EntryCategory, User
+from ..models import Category, Entry, User
 from ..timefmt import now_utc
+from . import policy as entries_policy
 from .forms import LaterCategoryForm
+from .models import EntryCategory
 
 
 def add_category(user: User, entry: Entry, category: Category, reason: str) -> EntryCategory:
@@ -31,7 +33,7 @@ def addable(entry: Entry) -> list[Category]:
 
 
 def form_for(entry: Entry, posted: bool = False) -> LaterCategoryForm | None:
-    if not policy.can_add_category(current_user, entry):
+    if not entries_policy.can_add_category(current_user, entry):
         return None
     form = LaterCategoryForm() if posted else LaterCategoryForm(formdata=None)
     form.category.choices = choices([("", "Choose a category"), *((str(c.id), c.name) for c in addable(entry))])

@@ -13,9 +13,11 @@ from .. import audit, policy, redaction
 from ..extensions import db
 from ..formfields import choices
 from ..loaders import entry_to_link
-from ..models import Entry, EntryLink, EntryPupil, User
+from ..models import Entry, EntryPupil, User
 from ..timefmt import now_utc, uk_date
+from . import policy as entries_policy
 from .forms import LinkForm
+from .models import EntryLink
 
 CANDIDATES = 20  # the pupils' most recent other entries offered to pick from
 
@@ -63,7 +65,7 @@ def link(user: User, entry: Entry, other_id: int, reason: str) -> EntryLink:
         raise CannotLink("There is no entry with that number that you can read.")
     if other.id == entry.id:
         raise CannotLink("An entry cannot be linked to itself: choose another entry.")
-    if not policy.can_link_to(user, entry, other):
+    if not entries_policy.can_link_to(user, entry, other):
         raise CannotLink(f"Entry {other.id} belongs to another school: only entries of the same school can be linked.")
     if other.id in _linked_ids(entry):
         raise CannotLink(f"This entry is already linked to entry {other.id}.")
@@ -100,7 +102,7 @@ def _label(entry: Entry) -> str:
 def form_for(entry: Entry, links: list[Link], posted: bool = False, choosing: bool = False) -> LinkForm | None:
     """The link form; the list to choose from only when asked for (or posted), so the entry
     page reads the same rows for a pupil with ten entries as for one with thousands."""
-    if not policy.can_link_entries(current_user, entry):
+    if not entries_policy.can_link_entries(current_user, entry):
         return None
     form = LinkForm() if posted else LinkForm(formdata=None)
     form.choosing, form.asked = posted or choosing, choosing and not posted

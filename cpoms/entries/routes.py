@@ -15,6 +15,7 @@ from ..models import Entry, Kind
 from ..tasks import operations as task_operations
 from ..tasks.forms import offer_staff
 from . import amendments, categories, history, links, operations
+from . import policy as entries_policy
 from .forms import NOT_A_NUMBER, CloseForm, FollowUpForm, LinkForm, ReopenForm, ReviewForm
 
 bp = Blueprint("entries", __name__)
@@ -193,7 +194,7 @@ def retry_alerts(entry_id: int):
 @saved_once()
 def add_category(entry_id: int):
     entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_add_category(current_user, entry), "add_category")
+    require_on(entry, entries_policy.can_add_category(current_user, entry), "add_category")
     form = categories.form_for(entry, posted=True)
     if not form.validate_on_submit():
         return entry_page(entry, status=422, later_category_form=form)
@@ -222,7 +223,7 @@ def amend(entry_id: int):
 @saved_once()
 def link(entry_id: int):
     entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_link_entries(current_user, entry), "link_entries")
+    require_on(entry, entries_policy.can_link_entries(current_user, entry), "link_entries")
     form = links.form_for(entry, links.links_of(entry), posted=True)
     valid = form.validate_on_submit()
     other_id = _number(form) if valid else None

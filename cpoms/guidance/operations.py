@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import audit
 from ..extensions import db
-from ..models import Category, GuidanceVersion, User
+from ..models import Category, User
+from .models import GuidanceVersion
 from .queries import Scope
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import GuidanceVersion, School, Trust
+from ..models import School, Trust
+from .models import GuidanceVersion
 
 
 @dataclass(frozen=True)

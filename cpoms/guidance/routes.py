@@ -6,12 +6,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import policy
+from ..admin import policy as admin_policy
 from ..extensions import db
 from ..htmx import render
 from ..loaders import guidance_school_or_404, guidance_trust_or_404, guidance_version_or_404, require
 from ..markdown_text import render_markdown
 from ..models import Category
 from . import operations
+from . import policy as guidance_policy
 from .forms import GuidanceForm, category_descriptions_form, field_name
 from .queries import Scope, newest, schools, shown_for, trusts, versions
 
@@ -20,12 +22,12 @@ bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
 def _readable_school():
     """The school whose guidance to show: ?school=ID among the user's, or their first."""
-    require(policy.can_read_guidance(current_user))
-    mine = schools(policy.guidance_school_ids(current_user))
+    require(guidance_policy.can_read_guidance(current_user))
+    mine = schools(guidance_policy.guidance_school_ids(current_user))
     wanted = request.args.get("school")
     if wanted is None:
         return mine[0], mine
-    return guidance_school_or_404(wanted, policy.can_read_guidance_of), mine
+    return guidance_school_or_404(wanted, guidance_policy.can_read_guidance_of), mine
 
 
 def _scope_from_args(allowed) -> Scope:
@@ -54,19 +56,19 @@ def show():
 @bp.route("/history")
 @login_required
 def history():
-    require(policy.can_read_guidance(current_user))
+    require(guidance_policy.can_read_guidance(current_user))
     if not request.args:
         school, _ = _readable_school()
         scope = Scope(school=school)
     else:
-        scope = _scope_from_args(policy.can_read_guidance_of)
+        scope = _scope_from_args(guidance_policy.can_read_guidance_of)
     return render("guidance/history.html", scope=scope, versions=versions(scope))
 
 
 @bp.route("/versions/<int:version_id>")
 @login_required
 def version(version_id: int):
-    require(policy.can_read_guidance(current_user))
+    require(guidance_policy.can_read_guidance(current_user))
     found = guidance_version_or_404(version_id)
     scope = Scope(school=found.school, trust=found.trust)
     return render(
@@ -75,9 +77,9 @@ def version(version_id: int):
 
 
 def _editable_scope() -> Scope:
-    require(policy.can_edit_guidance(current_user))
+    require(guidance_policy.can_edit_guidance(current_user))
     if request.args:
-        return _scope_from_args(policy.can_edit_guidance_of)
+        return _scope_from_args(guidance_policy.can_edit_guidance_of)
     own = schools(policy.access(current_user).admin)
     if own:
         return Scope(school=own[0])
@@ -125,7 +127,7 @@ def edit():
 @bp.route("/categories", methods=["GET", "POST"])
 @login_required
 def categories():
-    require(policy.can_edit_categories(current_user))
+    require(admin_policy.can_edit_categories(current_user))
     found = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
     form = category_descriptions_form(found)
     status = 200

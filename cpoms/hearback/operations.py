@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import Alert, Entry, RecorderMessage, User
+from ..models import Alert, Entry, User
 from ..policy import RECORDED_STATE, holders
 from ..timefmt import uk_date
+from .models import RecorderMessage
 
 REVIEWED = "recorder_reviewed"
 MESSAGE = "recorder_message"

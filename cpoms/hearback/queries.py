@@ -10,8 +10,9 @@ from sqlalchemy.orm import defer, raiseload
 
 from .. import policy
 from ..extensions import db
-from ..models import Entry, EntryState, FollowUp, Kind, RecorderMessage
+from ..models import Entry, EntryState, FollowUp, Kind
 from ..timefmt import now_utc
+from .models import RecorderMessage
 
 PER_PAGE = 25
 # How long the home page keeps saying that an entry was reviewed, or that the team wrote.

@@ -9,6 +9,7 @@ from ..formfields import page_number
 from ..htmx import render
 from ..loaders import entry_page_or_404, require, require_on
 from . import operations, queries
+from . import policy as hearback_policy
 from .forms import MESSAGE_RULE, RecorderMessageForm
 
 bp = Blueprint("hearback", __name__)
@@ -49,10 +50,10 @@ def logged():
 @submissions.once()
 def message_recorder(entry_id: int):
     entry = entry_page_or_404(entry_id)
-    require_on(entry, policy.can_message_recorder(current_user, entry), "message_recorder")
+    require_on(entry, hearback_policy.can_message_recorder(current_user, entry), "message_recorder")
     form = RecorderMessageForm()
     if form.validate_on_submit():
-        refusal = policy.message_recorder_refusal(current_user, entry)
+        refusal = hearback_policy.message_recorder_refusal(current_user, entry)
         if refusal is None:
             message = operations.message_recorder(current_user, entry, form.text.data)
             target = url_for("entries.show", entry_id=entry.id, _anchor="recorder-messages")

@@ -5,8 +5,9 @@ from sqlalchemy import func, or_, select
 from .. import policy
 from ..common import escape_like
 from ..extensions import db
-from ..models import Category, Entry, EntryShare, Pupil, PupilRole, Role, RoleAssignment, School, User
+from ..models import Category, Entry, Pupil, PupilRole, Role, RoleAssignment, School, User
 from .forms import MAX_PUPILS, PupilPick
+from .models import EntryShare
 
 MAX_RESULTS = 10
 SHARED_WITH_ME = 10  # the home page's list; the entries stay readable whatever their age

@@ -7,8 +7,9 @@ from sqlalchemy import insert
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import Entry, EntryShare, User
+from ..models import Entry, User
 from ..timefmt import now_utc
+from .models import EntryShare
 
 
 def alert_staff(entry: Entry, recorded_by: User, users: list[User], team_alerts: dict[int, int]) -> None:

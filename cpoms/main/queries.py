@@ -10,6 +10,7 @@ from ..extensions import db
 from ..log.queries import shared_with
 from ..models import Entry
 from ..review.queries import unreviewed_count
+from ..tasks import policy as tasks_policy
 from ..tasks.queries import my_open_tasks
 
 
@@ -37,5 +38,5 @@ def home_page(user) -> dict:
         "failed": alerts.failed_count(mail_schools),
         "mail_health": alerts.mail_health(mail_schools) if mail_schools else None,
         "shared": shared_with(user),
-        "my_tasks": my_open_tasks(user.id, policy.task_school_ids(user)),
+        "my_tasks": my_open_tasks(user.id, tasks_policy.task_school_ids(user)),
     }

@@ -8,11 +8,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .. import audit, policy
+from .. import audit
+from ..auth.models import UserSession
 from ..extensions import db
-from ..models import School, User, UserSession
+from ..models import School, User
 from ..timefmt import now_utc
 from . import backup, imports, pupils
+from . import policy as mis_policy
 from .csvfile import FileProblem
 
 
@@ -67,7 +69,7 @@ def _administrator(email: str, school: School) -> User:
     if admin is None or not admin.active:
         raise click.BadParameter(f"no active account with the email {email!r}", param_hint="--as")
     admin.session_row = UserSession(user_id=admin.id, two_factor_at=now_utc())
-    if school.id not in policy.pupil_import_school_ids(admin):
+    if school.id not in mis_policy.pupil_import_school_ids(admin):
         raise click.BadParameter(f"{admin.email} is not an administrator of {school.name}", param_hint="--as")
     return admin
 

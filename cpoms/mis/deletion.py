@@ -28,20 +28,13 @@ from sqlalchemy import Column, Table, bindparam, delete, insert, or_, select, te
 
 from .. import audit
 from ..attachments import storage
+from ..attachments.models import Attachment
+from ..drafts import Draft
 from ..extensions import db
-from ..models import (
-    Attachment,
-    Draft,
-    Entry,
-    EntryPupil,
-    Pupil,
-    RetentionDeletion,
-    RetentionDeletionGrant,
-    RetentionDeletionPupilGrant,
-    User,
-)
+from ..models import Entry, EntryPupil, Pupil, User
 from ..reports import counters
 from ..timefmt import now_utc
+from .models import RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant
 
 
 def propose(admin: User, pupil: Pupil, reason: str) -> RetentionDeletion:

@@ -7,13 +7,15 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import audit, policy
+from .. import audit
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
 from ..loaders import date_of_birth_pupil_or_404, deletion_or_404, refuse_unless, require
-from ..models import EntryPupil, Pupil, RetentionDeletion
+from ..models import EntryPupil, Pupil
 from . import deletion, retention
+from . import policy as mis_policy
+from .models import RetentionDeletion
 from .pupils import accept_date_of_birth as accept
 
 bp = Blueprint("deletion", __name__, url_prefix="/retention-deletions")
@@ -27,7 +29,7 @@ def signed_in():
 
 @bp.route("")
 def pending():
-    school_ids = policy.deletion_confirm_school_ids(current_user)
+    school_ids = mis_policy.deletion_confirm_school_ids(current_user)
     require(bool(school_ids))
     proposals = list(
         db.session.scalars(
@@ -63,7 +65,7 @@ def _proposal(proposal_id: int, allowed, what: str) -> RetentionDeletion:
 
 @bp.route("/<int:proposal_id>/confirm", methods=["POST"])
 def confirm(proposal_id: int):
-    proposal = _proposal(proposal_id, policy.can_confirm_deletion, "confirm deletion")
+    proposal = _proposal(proposal_id, mis_policy.can_confirm_deletion, "confirm deletion")
     counts = deletion.confirm(current_user, proposal)
     if counts is None:
         flash("Another confirmation deleted these records a moment ago: nothing more was done.", "info")
@@ -78,10 +80,10 @@ def confirm(proposal_id: int):
 
 @bp.route("/<int:proposal_id>/withdraw", methods=["POST"])
 def withdraw(proposal_id: int):
-    proposal = _proposal(proposal_id, policy.can_withdraw_deletion, "withdraw deletion")
+    proposal = _proposal(proposal_id, mis_policy.can_withdraw_deletion, "withdraw deletion")
     deletion.withdraw(current_user, proposal)
     flash("The proposal is withdrawn: nothing was deleted.", "success")
-    if proposal.school_id in policy.deletion_confirm_school_ids(current_user):
+    if proposal.school_id in mis_policy.deletion_confirm_school_ids(current_user):
         return redirect(url_for(".pending"), 303)
     return redirect(url_for("mis.retention"), 303)
 
@@ -90,7 +92,7 @@ def withdraw(proposal_id: int):
 def accept_date_of_birth(pupil_id: int):
     """A DSL accepts an earlier date of birth from the MIS: the retention period is then counted from it."""
     pupil = date_of_birth_pupil_or_404(pupil_id)
-    refusal = policy.date_of_birth_refusal(current_user, pupil)
+    refusal = mis_policy.date_of_birth_refusal(current_user, pupil)
     if refusal:
         audit.record(audit.DENIED, what="accept_date_of_birth", pupil=pupil, why=refusal)
         flash(f"The date of birth is not accepted: {refusal}.", "warning")

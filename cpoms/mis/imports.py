@@ -13,10 +13,11 @@ from sqlalchemy import delete, update
 
 from .. import audit
 from ..extensions import db
-from ..models import PupilImport, School, User
+from ..models import School, User
 from ..timefmt import now_utc
 from . import pupils, staff
 from .csvfile import Column
+from .models import PupilImport
 
 # An upload nobody confirmed is dropped after this long: it holds pupils' details.
 KEEP_UNCONFIRMED = timedelta(days=1)

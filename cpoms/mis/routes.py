@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy
+from .. import audit
 from ..admin.forms import ONE_OF_MANY
 from ..common import uk_today
 from ..extensions import db
@@ -18,6 +18,7 @@ from ..htmx import render
 from ..loaders import proposable_pupil_or_404, pupil_import_or_404, require
 from ..models import School
 from . import deletion, imports, pupils
+from . import policy as mis_policy
 from .csvfile import FileProblem
 from .forms import ConfirmImportForm, ProposeDeletionForm, StaffUploadForm, UploadForm
 from .retention import LOOK_AHEAD, due, ends, flagged
@@ -44,11 +45,11 @@ def allow_the_file(endpoint, values):
 @login_required
 def admins_only():
     if request.routing_exception is None:  # a wrong method is a 405, as everywhere else
-        require(bool(policy.pupil_import_school_ids(current_user)))
+        require(bool(mis_policy.pupil_import_school_ids(current_user)))
 
 
 def _schools() -> list[School]:
-    ids = policy.pupil_import_school_ids(current_user)
+    ids = mis_policy.pupil_import_school_ids(current_user)
     return list(db.session.scalars(select(School).where(School.id.in_(ids)).order_by(School.name)))
 
 
@@ -139,7 +140,7 @@ def retention():
 def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None = None):
     years = current_app.config["RETENTION_YEARS"]
     today = uk_today()
-    found = due(policy.pupil_import_school_ids(current_user), years, today)
+    found = due(mis_policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
     forms = {
         d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY)
@@ -154,7 +155,7 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
         years=years,
         today=today,
         horizon=today + LOOK_AHEAD,
-        flagged=flagged(policy.pupil_import_school_ids(current_user)),
+        flagged=flagged(mis_policy.pupil_import_school_ids(current_user)),
         forms=forms,
         proposed=deletion.pending_for([d.pupil.id for d in found]),
         button=BaseForm(formdata=None),

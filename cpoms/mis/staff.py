@@ -10,8 +10,8 @@ import re
 
 from sqlalchemy import func, select
 
-from .. import policy
 from ..admin import operations
+from ..admin import policy as admin_policy
 from ..extensions import db
 from ..formfields import name_problem
 from ..models import Role, School, User
@@ -82,7 +82,7 @@ def plan(school: School, rows: list[Row], by: User) -> Plan:
             continue
         person = people.get(email)
         values = {"name": name, "email": email, "role": role}
-        refusal = policy.grant_refusal(by, person, role, school.id, None)
+        refusal = admin_policy.grant_refusal(by, person, role, school.id, None)
         if refusal and not (person is not None and _holds(person, role, school)):
             outcomes.append(Outcome(row.line, email, name, ERROR, f"{Role.LABELS[role]}: {refusal}"))
             continue

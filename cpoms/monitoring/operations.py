@@ -7,8 +7,9 @@ from datetime import date
 
 from .. import audit
 from ..extensions import db
-from ..models import MonitoringEvent, MonitoringState, Pupil, User
+from ..models import Pupil, User
 from ..timefmt import now_utc
+from .models import MonitoringEvent, MonitoringState
 
 
 class WrongState(Exception):

@@ -7,10 +7,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import policy
 from ..common import uk_today
 from ..extensions import db
-from ..models import MonitoringEvent, MonitoringState, Pupil
+from ..models import Pupil
+from . import policy as monitoring_policy
+from .models import MonitoringEvent, MonitoringState
 
 LIST_SHOWN = 200
 
@@ -38,7 +39,7 @@ def periods_of(pupil_id: int, user) -> list[Period]:
     periods: list[Period] = []
     events = db.session.scalars(
         select(MonitoringEvent)
-        .where(MonitoringEvent.pupil_id == pupil_id, policy.visible_monitoring(user))
+        .where(MonitoringEvent.pupil_id == pupil_id, monitoring_policy.visible_monitoring(user))
         .order_by(MonitoringEvent.id)
     )
     for event in events:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import selectinload
 
+from ..entries.models import in_category
 from ..extensions import db
-from ..models import Entry, in_category
+from ..models import Entry
 from ..reports.periods import Period
 
 PER_PAGE = 10

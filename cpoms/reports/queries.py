@@ -226,7 +226,7 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
     )
 
 
-# --- overdue tasks (issue 4, item 6) ------------------------------------------------
+# --- overdue tasks ------------------------------------------------------------------
 
 
 def tasks_table(schools: list[School], category_id: int | None) -> tuple[Table, int]:

@@ -5,8 +5,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import alerts, policy
 from ..common import uk_today
+from ..entries.models import EntryCategory, in_category
 from ..extensions import db
-from ..models import Category, Entry, EntryCategory, EntryState, FollowUp, Kind, School, in_category
+from ..models import Category, Entry, EntryState, FollowUp, Kind, School
+from ..monitoring import policy as monitoring_policy
 from ..monitoring.queries import monitored
 from ..tasks.queries import overdue_tasks
 
@@ -107,7 +109,7 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
     pupils monitored, tasks overdue, alerts not delivered."""
     school_ids = chosen.school_ids
     entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page)
-    watching = policy.monitoring_list_school_ids(user) & set(school_ids)
+    watching = monitoring_policy.monitoring_list_school_ids(user) & set(school_ids)
     return {
         "entries": entries,
         "risks": highest_risks([e.id for e in entries]),

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import FollowUp, Task, TaskCompletion, User
+from ..models import FollowUp, User
 from ..timefmt import now_utc
+from .models import Task, TaskCompletion
 
 
 def give_task(author: User, follow_up: FollowUp, assignee_id: int, due_on: date) -> Task:

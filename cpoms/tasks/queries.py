@@ -8,7 +8,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..models import Entry, Task, TaskCompletion
+from ..models import Entry
+from .models import Task, TaskCompletion
 
 MY_TASKS_SHOWN = 50
 

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import alerts, audit
 from ..common import due_words
 from ..extensions import db
-from ..models import Alert, Task, TaskCompletion, TaskReminder, User
+from ..models import Alert, User
 from ..policy import ASSIGNABLE, holds
+from .models import Task, TaskCompletion, TaskReminder
 
 TASK_REMINDER = "task_reminder"
 

@@ -3,11 +3,11 @@
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import policy
 from ..common import safe_next
 from ..htmx import partial, wants_partial
 from ..loaders import require_on, task_or_404
 from . import operations
+from . import policy as tasks_policy
 
 bp = Blueprint("tasks", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("tasks", __name__)
 @login_required
 def complete(task_id: int):
     task = task_or_404(task_id)
-    require_on(task.entry, policy.can_complete_task(current_user, task), "complete task")
+    require_on(task.entry, tasks_policy.can_complete_task(current_user, task), "complete task")
     operations.complete(current_user, task)
     if wants_partial():
         return partial("tasks/_status.html", task=task)

@@ -7,8 +7,8 @@ from wtforms import DateField, EmailField, RadioField, SelectField, StringField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..formfields import BaseForm, OnceForm, choices
-from ..models import TransferMethod
 from ..timefmt import now_utc, to_uk
+from .models import TransferMethod
 
 OUTSIDE = "outside"  # the destination choice for a school that is not in the trust
 EARLIEST = date(2000, 1, 1)

@@ -7,9 +7,10 @@ from datetime import date
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import Pupil, School, Transfer, TransferEvent, TransferStatus, User
+from ..models import Pupil, School, User
 from ..timefmt import now_utc
 from . import emails
+from .models import Transfer, TransferEvent, TransferStatus
 
 STARTED, SENT, ACCEPTED, DECLINED, RECEIVED = (
     TransferStatus.STARTED,

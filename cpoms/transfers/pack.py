@@ -19,8 +19,9 @@ from flask_login import current_user
 from .. import redaction
 from ..chronology import exports
 from ..chronology.queries import Filters, Page, everything, shown_follow_ups
-from ..models import Kind, Pupil, Source, Transfer
+from ..models import Kind, Pupil, Source
 from ..timefmt import now_utc, uk_date
+from .models import Transfer
 
 PDF_NAME, JSON_NAME, MANIFEST_NAME = "chronology.pdf", "records.json", "manifest.json"
 

@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 
 from ..common import uk_today
 from ..extensions import db
-from ..models import Pupil, SubjectAccessExport, Transfer, TransferStatus
+from ..models import Pupil
+from .models import SubjectAccessExport, Transfer, TransferStatus
 from .schooldays import is_overdue
 
 CLOSED_SHOWN = 100  # the most recent finished transfers on the dashboard

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
 from ..extensions import db
-from ..models import TransferReminder
 from . import emails
+from .models import TransferReminder
 from .queries import overdue_transfers
 
 

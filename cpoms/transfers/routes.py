@@ -11,15 +11,17 @@ from flask import Blueprint, flash, make_response, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, policy, submissions
+from .. import audit, submissions
 from ..common import uk_today
 from ..extensions import db
 from ..formfields import OnceForm, choices
 from ..htmx import render
 from ..loaders import chronology_pupil_or_404, refuse_unless, schools_or_403, transfer_or_404
-from ..models import Pupil, School, SubjectAccessExport, Transfer, TransferStatus
+from ..models import Pupil, School
 from . import operations, pack, queries
+from . import policy as transfers_policy
 from .forms import OUTSIDE, AcceptForm, DeclineForm, ReceiptForm, SentForm, StartTransferForm, SubjectAccessForm
+from .models import SubjectAccessExport, Transfer, TransferStatus
 from .schooldays import receipt_due
 
 bp = Blueprint("transfers", __name__)
@@ -34,7 +36,7 @@ def for_the_chronology():
 @bp.route("/transfers")
 @login_required
 def dashboard():
-    school_ids = schools_or_403(policy.transfer_school_ids(current_user))
+    school_ids = schools_or_403(transfers_policy.transfer_school_ids(current_user))
     board = queries.dashboard(school_ids)
     audit.record(audit.VIEW_TRANSFERS)
     return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=uk_today())
@@ -55,7 +57,7 @@ def _destinations(pupil: Pupil) -> list[School]:
 @submissions.once()
 def start(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
-    refuse_unless(policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
+    refuse_unless(transfers_policy.can_start_transfer(current_user, pupil), "start transfer", pupil=pupil)
     form = StartTransferForm()
     destinations = _destinations(pupil)
     form.destination.choices = choices(
@@ -169,7 +171,7 @@ def _to_transfer(transfer: Transfer) -> str:
 def mark_sent(transfer_id: int):
     return _step(
         transfer_id,
-        allowed=policy.can_send_transfer,
+        allowed=transfers_policy.can_send_transfer,
         what="mark transfer sent",
         expected=TransferStatus.STARTED,
         form_class=SentForm,
@@ -184,7 +186,7 @@ def mark_sent(transfer_id: int):
 def accept(transfer_id: int):
     return _step(
         transfer_id,
-        allowed=policy.can_receive_transfer,
+        allowed=transfers_policy.can_receive_transfer,
         what="accept transfer",
         expected=TransferStatus.SENT,
         form_class=AcceptForm,
@@ -202,7 +204,7 @@ def accept(transfer_id: int):
 def decline(transfer_id: int):
     return _step(
         transfer_id,
-        allowed=policy.can_receive_transfer,
+        allowed=transfers_policy.can_receive_transfer,
         what="decline transfer",
         expected=TransferStatus.SENT,
         form_class=DeclineForm,
@@ -218,7 +220,7 @@ def decline(transfer_id: int):
 def record_receipt(transfer_id: int):
     return _step(
         transfer_id,
-        allowed=policy.can_send_transfer,
+        allowed=transfers_policy.can_send_transfer,
         what="record transfer receipt",
         in_trust=False,
         expected=TransferStatus.SENT,
@@ -247,7 +249,7 @@ def _zip(built: pack.Pack):
 @login_required
 def download_pack(transfer_id: int):
     """For a school outside the trust: the PDF chronology and the same records as JSON."""
-    transfer = _acting(transfer_id, policy.can_send_transfer, "transfer pack", in_trust=False)
+    transfer = _acting(transfer_id, transfers_policy.can_send_transfer, "transfer pack", in_trust=False)
     built = pack.build(transfer.pupil, "transfer-pack", queries.of_pupil(transfer.pupil_id))
     audit.record(
         audit.EXPORT_TRANSFER_PACK,
@@ -266,7 +268,9 @@ def download_pack(transfer_id: int):
 def subject_access(pupil_id: int):
     """Everything held about one pupil (PDF and JSON), recorded each time it is produced."""
     pupil = chronology_pupil_or_404(pupil_id)
-    refuse_unless(policy.can_produce_subject_access(current_user, pupil), "subject-access export", pupil=pupil)
+    refuse_unless(
+        transfers_policy.can_produce_subject_access(current_user, pupil), "subject-access export", pupil=pupil
+    )
     if not SubjectAccessForm().validate_on_submit():
         flash("The export could not be produced: please try again.", "error")
         return redirect(url_for("chronology.show", pupil_id=pupil.id), 303)
