@@ -128,8 +128,10 @@ def test_amending_and_closing_without_javascript(dsl_nojs: Page, live_server, st
     entry_id, other_id = story
     page.goto(f"{live_server}/entries/{entry_id}")
 
-    # A link chosen from the pupil's entries: the list is a plain link away.
+    # A link chosen from the pupil's entries: the form, then the list, are plain links away.
     page.locator("summary", has_text="Link a related entry").click()
+    page.locator("#link-entry").get_by_role("link", name="Open the form").click()
+    expect(page).to_have_url(re.compile(rf"/entries/{entry_id}\?form=link#link-entry$"))
     page.get_by_role("link", name="Choose from the pupils' recent entries").click()
     expect(page).to_have_url(re.compile(rf"/entries/{entry_id}\?link=choose#link-entry$"))
     page.get_by_label("Another entry about the same pupil").select_option(value=str(other_id))
@@ -139,6 +141,8 @@ def test_amending_and_closing_without_javascript(dsl_nojs: Page, live_server, st
 
     # A correction with no reason: the form again (its fold open), what was typed kept.
     page.locator("summary", has_text="Correct the record").click()
+    page.locator("#correct-record").get_by_role("link", name="Open the form").click()
+    expect(page.locator("#correct-record")).to_have_attribute("open", "")
     page.get_by_label("What are you correcting?").select_option(label="What happened (the account first recorded)")
     page.get_by_label("The correction").fill("At 12.40, not 12.15.")
     page.get_by_role("button", name="Add the correction").click()

@@ -211,7 +211,7 @@ def test_team_amends_a_follow_up_and_the_recorder_only_their_own(app, client, au
     assert item.index("Called mum at 3pm.") < item.index("Amended") < item.index("It was 4pm.")
     # The recorder may correct their own account, not the DSL's follow-up.
     auth.as_(world["teacher1"])
-    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    page = client.get(f"/entries/{entry_id}?form=correction").get_data(as_text=True)
     assert 'value="narrative"' in page and f'value="{follow_up.id}"' not in page
     refused = client.post(
         f"/entries/{entry_id}/amendments", data={"target": str(follow_up.id), "text": "Sneaky", "reason": "x"}
@@ -364,7 +364,7 @@ def test_team_links_entries_from_the_pupils_list_and_both_show_it(app, client, a
     first = make_entry(narrative="First.")
     second = make_entry(narrative="Second.", category="Behaviour")
     auth.as_(world["dsl"])
-    page = client.get(f"/entries/{first}").get_data(as_text=True)
+    page = client.get(f"/entries/{first}?form=link").get_data(as_text=True)
     assert f'<option value="{second}">Entry' not in page and f'href="/entries/{first}?link=choose#link-entry"' in page
     page = client.get(f"/entries/{first}?link=choose").get_data(as_text=True)
     assert f'<option value="{second}">Entry {second}:' in page  # offered from the same pupil's entries

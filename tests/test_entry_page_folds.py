@@ -38,9 +38,58 @@ def test_rarer_actions_are_closed_folds_after_the_follow_up_form(client, auth, w
     assert {"Link a related entry", "Add a category", "Correct the record"} <= set(summaries)
     timeline, follow_up = html.index('id="activity-heading"'), html.index("Record what was done")
     assert timeline < follow_up < min(html.index(fold(html, f)) for f in FOLDS)
-    # The link list is not read for the page: a plain link asks for it.
+    # None of their forms is rendered with the page: htmx fetches one as its fold opens,
+    # and without JavaScript a plain link asks for the page with it open.
     assert f'<option value="{other}">Entry' not in html
-    assert f'href="/entries/{entry_id}?link=choose#link-entry"' in html
+    for name, fold_id, url, field in FOLD_FORMS:
+        assert f'id="{field}"' not in html, name
+        assert f'hx-get="/entries/{entry_id}/{url}" hx-trigger="toggle once"' in fold(html, fold_id)
+        assert f'href="/entries/{entry_id}?form={name}#{fold_id}"' in html
+    # In the link form, the list is read only when asked for: a plain link asks for it.
+    link_form = client.get(f"/entries/{entry_id}/links/new", headers=HX).get_data(as_text=True)
+    assert f'<option value="{other}">Entry' not in link_form
+    assert f'href="/entries/{entry_id}?link=choose#link-entry"' in link_form
+
+
+# (the name in ?form=, the fold's id, the address htmx fetches its form from, a field of it)
+FOLD_FORMS = [
+    ("link", "link-entry", "links/new", "link_number"),
+    ("category", "add-category", "categories/new", "later_category"),
+    ("correction", "correct-record", "amendments/new", "amend_target"),
+]
+HX = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize("name, fold_id, url, field", FOLD_FORMS)
+def test_a_fold_fetches_its_form_or_opens_it_without_javascript(
+    app, client, auth, world, make_entry, name, fold_id, url, field
+):
+    entry_id = make_entry()
+    auth.as_(world["dsl"])
+    # htmx: the form alone, posting back to the activity section as before.
+    piece = client.get(f"/entries/{entry_id}/{url}", headers=HX)
+    assert piece.status_code == 200 and "HX-Request" in piece.headers["Vary"]
+    html = piece.get_data(as_text=True)
+    assert f'id="{field}"' in html and 'name="submission_key"' in html and "<html" not in html
+    assert 'hx-target="#activity"' in html
+    # Without htmx: the entry page, that fold open with its form and the others closed.
+    response = client.get(f"/entries/{entry_id}/{url}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/entries/{entry_id}?form={name}#{fold_id}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert is_open(html, fold_id) and f'id="{field}"' in html
+    for _, other, _, other_field in FOLD_FORMS:
+        if other != fold_id:
+            assert not is_open(html, other) and f'id="{other_field}"' not in html
+
+
+@pytest.mark.parametrize("name, fold_id, url, field", FOLD_FORMS)
+def test_a_fold_is_not_offered_to_who_cannot_use_it(app, client, auth, world, make_entry, name, fold_id, url, field):
+    entry_id = make_entry()
+    auth.as_(world["slt"])  # reads the entry, may not link, categorise or correct it
+    html = client.get(f"/entries/{entry_id}?form={name}").get_data(as_text=True)
+    assert f'id="{fold_id}"' not in html and f'id="{field}"' not in html
+    assert client.get(f"/entries/{entry_id}/{url}", headers=HX).status_code == 403
 
 
 def test_choosing_lists_the_pupils_most_recent_entries_and_links_one(app, client, auth, world, make_entry):

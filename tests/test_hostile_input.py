@@ -1125,6 +1125,8 @@ CASES: list[Case] = [
     Case(ENTRY_PAGE, "next", SCRIPT, SHOWN),
     # ?link=choose lists the pupils' recent entries in the link form: anything else, the page as usual.
     *[Case(ENTRY_PAGE, "link", v, SHOWN) for v in (P("choose", "choose"), SCRIPT, SQL_OR, EMPTY)],
+    # ?form= opens one folded form (the fold's link without JavaScript): anything else, none.
+    *[Case(ENTRY_PAGE, "form", v, SHOWN) for v in (P("correction", "correction"), SCRIPT, SQL_OR, EMPTY, NUL)],
     # Signing in and out: next= never leads off the site. A signed-in session is written.
     *[Case(LOGIN, "?next", target, SIGNED_IN_HOME) for target in OFF_SITE],
     Case(LOGIN, "?next", P("local", "/review"), Expect((303,), location="/review", writes=True)),

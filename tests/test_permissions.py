@@ -955,6 +955,46 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=404,
         trust_rep=403,
     ),
+    # The folded forms of the entry page, as htmx fetches them: who may use the form.
+    ("entries.fold_link", "GET"): row(
+        anonymous=401,
+        teacher1=403,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=403,
+        governor=403,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=403,
+    ),
+    ("entries.fold_category", "GET"): row(
+        anonymous=401,
+        teacher1=403,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=403,
+        governor=403,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=403,
+    ),
+    ("entries.fold_correction", "GET"): row(
+        anonymous=401,
+        teacher1=200,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=403,
+        governor=403,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=403,
+    ),
     # --- tasks and monitoring (issue 4, items 6 and 10) ---
     # Completing a task (given to teacher2 on an entry slt recorded): the person it was
     # given to and the school's reviewers. The recorder of that entry does not read it (404);
@@ -1609,6 +1649,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 REQUEST = {
     ("log.pupil_search", "GET"): {"query": {"q": "am"}, "headers": HX},
     ("log.pupil_chip", "GET"): {"headers": HX},
+    ("entries.fold_link", "GET"): {"headers": HX},
+    ("entries.fold_category", "GET"): {"headers": HX},
+    ("entries.fold_correction", "GET"): {"headers": HX},
     ("search.results", "GET"): {"query": {"q": "bruise"}},
 }
 

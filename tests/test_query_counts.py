@@ -25,10 +25,13 @@ from cpoms.timefmt import now_utc
 MAX_QUERIES = 18
 
 
-def add_entries(app, world, count: int, follow_ups_every: int = 3, recorders=("teacher1", "teacher2", "slt")):
+def add_entries(
+    app, world, count: int, follow_ups_every: int = 3, recorders=("teacher1", "teacher2", "slt"), about=None
+):
     """`count` entries through the real service, in one transaction: mostly about the
-    first pupil (some shared with a second), every category, a few follow-ups on
-    every `follow_ups_every`-th entry and some reviewed or closed."""
+    first pupil (some shared with a second), or all about the pupil `about` (an index of
+    world.pupils), every category, a few follow-ups on every `follow_ups_every`-th entry
+    and some reviewed or closed."""
     with app.test_request_context():
         users = {key: db.session.get(User, world[key].id) for key in {*recorders, "dsl", "deputy"}}
         pupils = [db.session.get(Pupil, p.id) for p in world.pupils]
@@ -36,10 +39,13 @@ def add_entries(app, world, count: int, follow_ups_every: int = 3, recorders=("t
         base = now_utc() - timedelta(days=60)
         ids = []
         for n in range(count):
-            about = [pupils[0]] if n % 4 else [pupils[0], pupils[1 + n % 2]]
+            if about is not None:
+                on = [pupils[about]]
+            else:
+                on = [pupils[0]] if n % 4 else [pupils[0], pupils[1 + n % 2]]
             entry = create_entry(
                 recorded_by=users[recorders[n % len(recorders)]],
-                pupils=about,
+                pupils=on,
                 category=categories[n % len(categories)],
                 source="staff_observation",
                 occurred_at=base + timedelta(minutes=17 * n),
@@ -191,7 +197,7 @@ def assert_rows_flat(small: list[list], large: list[list], label: str, slack: fl
     )
 
 
-@pytest.mark.parametrize("who", ["dsl", "slt", "teacher1"])
+@pytest.mark.parametrize("who", ["dsl", "slt", "teacher1", "governor"])
 def test_entry_page_rows_do_not_grow_with_the_pupils_history(app, client, auth, world, count_rows, who):
     """An entry of a pupil with 500 other entries fetches what one with 10 does."""
     ids = add_entries(app, world, 11, recorders=("teacher1",))
@@ -227,6 +233,8 @@ def test_list_pages_rows_do_not_grow(app, client, auth, world, count_rows):
             counts[(who, label)] = rows_for(
                 client, count_rows, path.format(pupil=pupil, safeguarding=world.categories["Safeguarding"].id)
             )
+        auth.as_(world["dsl"])
+        counts[("dsl", "review, all, page 5")] = rows_for(client, count_rows, "/review?status=all&page=5")
         auth.as_(world["teacher1"])
         counts[("teacher1", "log form")] = rows_for(client, count_rows, f"/log?pupil={pupil}")
         return counts
@@ -245,3 +253,50 @@ def test_list_pages_rows_do_not_grow(app, client, auth, world, count_rows):
         except AssertionError as exc:
             grew.append(str(exc))
     assert not grew, "\n\n".join(grew)
+
+
+@pytest.mark.parametrize("who", ["dsl", "teacher1", "governor"])
+def test_entry_page_rows_grow_only_with_the_follow_ups_it_shows(app, client, auth, world, count_rows, who):
+    """The entry page shows every follow-up: each one added costs its own row and no more
+    (its author and task are read with it or were read already)."""
+    [entry_id] = add_entries(app, world, 1, recorders=("teacher1",))
+    add_follow_ups(app, world, entry_id, 1)
+    auth.as_(world[who])
+    path = f"/entries/{entry_id}"
+    small = rows_for(client, count_rows, path)
+    add_follow_ups(app, world, entry_id, 29)
+    large = rows_for(client, count_rows, path)
+    counts = [sum(n for _, n in fetched) for fetched in (small, large)]
+    print(f"\nentry page as {who}: {counts[0]} rows with 4 follow-ups, {counts[1]} with 33")
+    assert counts[1] - counts[0] <= 29, "\n---\n".join(f"{n} rows: {statement}" for statement, n in large if n)
+
+
+# The exports are the whole record by design: what they fetch grows with what they export
+# and with nothing else (another pupil's history), and by a row or two per record.
+EXPORTS = [
+    ("chronology CSV", "/pupils/{pupil}/chronology.csv"),
+    ("chronology CSV timeline", "/pupils/{pupil}/chronology.csv?view=timeline"),
+    ("chronology PDF", "/pupils/{pupil}/chronology.pdf"),
+]
+
+
+def test_export_rows_grow_only_with_the_pupils_own_records(app, client, auth, world, count_rows):
+    pupil = world.pupils[2].id
+    auth.as_(world["dsl"])
+
+    def measure():
+        return {label: rows_for(client, count_rows, path.format(pupil=pupil)) for label, path in EXPORTS}
+
+    add_entries(app, world, 12, about=2)
+    small = measure()
+    add_entries(app, world, 120)  # other pupils' history: fetched by none of this pupil's exports
+    for label, _ in EXPORTS:
+        assert_rows_flat(small[label], measure()[label], f"{label}, others' history grew")
+    add_entries(app, world, 12, about=2)  # 12 more of the pupil's own, with their 10 follow-ups
+    large = measure()
+    for label, _ in EXPORTS:
+        counts = [sum(n for _, n in fetched) for fetched in (small[label], large[label])]
+        print(f"\n{label}: {counts[0]} rows for 12 entries, {counts[1]} for 24")
+        assert counts[1] - counts[0] <= 3 * (12 + 10), "\n---\n".join(
+            f"{n} rows: {statement}" for statement, n in large[label] if n
+        )

@@ -35,14 +35,16 @@ class Link:
 
 
 def links_of(entry: Entry) -> list[Link]:
-    """Both directions, only to entries this user may read: one query."""
+    """Both directions, only to entries this user may read: one query. Links join entries
+    of one school (see `link`), so only that school's entries are asked for."""
     other_id = case((EntryLink.entry_id == entry.id, EntryLink.other_entry_id), else_=EntryLink.entry_id)
     rows = db.session.execute(
         select(EntryLink, Entry)
         .join(Entry, Entry.id == other_id)
         .where(
             or_(EntryLink.entry_id == entry.id, EntryLink.other_entry_id == entry.id),
-            policy.visible_entries(current_user),
+            Entry.school_id == entry.school_id,
+            policy.visible_entries_of_school(current_user, entry.school_id),
         )
         .order_by(EntryLink.linked_at, EntryLink.id)
     ).unique()

@@ -8,7 +8,7 @@ from ..attachments import operations as attachment_ops
 from ..attachments import uploads
 from ..attachments.forms import AddAttachmentForm
 from ..formfields import as_id, choices
-from ..htmx import render, wants_partial
+from ..htmx import partial, render, wants_partial
 from ..loaders import entry_page_or_404, require_on
 from ..log.queries import shares_of
 from ..models import Entry, Kind
@@ -31,15 +31,23 @@ def _follow_up_form(entry: Entry, posted: bool = False) -> FollowUpForm:
     return form
 
 
-def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, choose_link: bool = False, **forms):
-    """The entry page, or its activity section when htmx posted to it."""
+def entry_page(
+    entry: Entry,
+    status: int = 200,
+    conflict: str | None = None,
+    choose_link: bool = False,
+    opened: str | None = None,
+    **forms,
+):
+    """The entry page, or its activity section when htmx posted to it. `opened` names a
+    folded form to render open (the page without JavaScript, from the fold's link)."""
     context = {
         "follow_up_form": _follow_up_form(entry),
         "review_form": ReviewForm(formdata=None),
         "close_form": CloseForm(formdata=None),
         "reopen_form": ReopenForm(formdata=None),
         "attachment_form": AddAttachmentForm(formdata=None),
-        **_evolving(entry, forms, choose_link),
+        **_evolving(entry, forms, "link" if choose_link else opened, choose_link),
     }
     context.update(forms)
     delivery = (
@@ -61,16 +69,23 @@ def entry_page(entry: Entry, status: int = 200, conflict: str | None = None, cho
     )
 
 
-def _evolving(entry: Entry, posted: dict, choose_link: bool) -> dict:
-    """Later categories, amendments, links and status history (see their modules)."""
+def _evolving(entry: Entry, posted: dict, opened: str | None, choose_link: bool) -> dict:
+    """Later categories, amendments, links and status history (see their modules). Their
+    forms are folds that the page shows closed and empty: a form is built only when it was
+    posted (with its errors) or asked for, and htmx fetches one as its fold opens."""
     entry_links = links.links_of(entry)
     return {
         "entry_links": entry_links,
         "status_history": history.status_history(entry),
         "alerts_team": categories.alerts_team(entry),
-        "later_category_form": None if "later_category_form" in posted else categories.form_for(entry),
-        "amendment_form": None if "amendment_form" in posted else amendments.form_for(entry),
-        "link_form": None if "link_form" in posted else links.form_for(entry, entry_links, choosing=choose_link),
+        "folds": {
+            "link": entries_policy.can_link_entries(current_user, entry),
+            "category": entries_policy.can_add_category(current_user, entry),
+            "correction": bool(amendments.targets(entry)),
+        },
+        "later_category_form": categories.form_for(entry) if opened == "category" else None,
+        "amendment_form": amendments.form_for(entry) if opened == "correction" else None,
+        "link_form": links.form_for(entry, entry_links, choosing=choose_link) if opened == "link" else None,
         # An htmx answer also refreshes the parts of the page above the activity section.
         "out_of_band": wants_partial(),
     }
@@ -97,8 +112,51 @@ def saved_once():
 def show(entry_id: int):
     entry = entry_page_or_404(entry_id)
     audit.record(audit.VIEW_ENTRY, entry=entry)
-    # ?link=choose: the page with the pupils' recent entries listed in the link form.
-    return entry_page(entry, choose_link=request.args.get("link") == "choose")
+    # ?link=choose: the page with the pupils' recent entries listed in the link form;
+    # ?form=correction (a fold's link without JavaScript): that folded form open.
+    opened = request.args.get("form")
+    return entry_page(
+        entry, choose_link=request.args.get("link") == "choose", opened=opened if opened in FOLDS else None
+    )
+
+
+# The folded forms: (what a refusal records, the form's name in the templates, its builder,
+# the fold's id on the page).
+FOLDS = {
+    "link": ("link_entries", "link_form", lambda entry: links.form_for(entry, []), "link-entry"),
+    "category": ("add_category", "later_category_form", categories.form_for, "add-category"),
+    "correction": ("amend", "amendment_form", amendments.form_for, "correct-record"),
+}
+
+
+def _fold(entry_id: int, name: str):
+    """A folded form of the entry page, as htmx asks for it when the fold opens; a browser
+    without htmx gets the entry page with the fold open."""
+    entry = entry_page_or_404(entry_id)
+    what, form_name, build, anchor = FOLDS[name]
+    form = build(entry)
+    require_on(entry, form is not None, what)
+    if not wants_partial():
+        return redirect(url_for("entries.show", entry_id=entry.id, form=name, _anchor=anchor))
+    return partial(f"entries/_{name}_form.html", entry=entry, **{form_name: form})
+
+
+@bp.route("/entries/<int:entry_id>/links/new")
+@login_required
+def fold_link(entry_id: int):
+    return _fold(entry_id, "link")
+
+
+@bp.route("/entries/<int:entry_id>/categories/new")
+@login_required
+def fold_category(entry_id: int):
+    return _fold(entry_id, "category")
+
+
+@bp.route("/entries/<int:entry_id>/amendments/new")
+@login_required
+def fold_correction(entry_id: int):
+    return _fold(entry_id, "correction")
 
 
 @bp.route("/entries/<int:entry_id>/follow-ups", methods=["POST"])
