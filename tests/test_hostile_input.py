@@ -454,7 +454,10 @@ def later(**delta) -> str:
 # --- how to make a valid request to each route -------------------------------------------
 
 ENTRY = {"entry_id": "entry_id"}
-ENTRY_WRITES = frozenset({"follow_ups", "entry_states"})
+# The report counters are kept as entries are written (cpoms/reports/counters.py): a status
+# changed counts again, a first review or action is a wait ended.
+COUNTERS = frozenset({"report_counts", "report_waits"})
+ENTRY_WRITES = frozenset({"follow_ups", "entry_states"}) | COUNTERS
 
 HOME = ("main.home", "GET")
 LOGIN_PAGE = ("auth.login", "GET")
@@ -667,7 +670,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         writes=frozenset({"key_events"}),
     ),
     LOG_PAGE: Route(who="teacher1"),
-    LOG: Route(who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states"})),
+    LOG: Route(
+        who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states", "report_counts"})
+    ),
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
     CHIP: Route(who="teacher1", ids={"pupil_id": "pupil_id"}, headers=HX),
     ENTRY_PAGE: Route(ids=ENTRY),
@@ -923,7 +928,7 @@ ROLE = "role_{pupil_id}"  # one select per chosen pupil, named by the pupil's id
 BAD_ROLE = invalid("Choose each pupil's role from the list.")
 STAFF_NOT_FOUND = invalid("Some of the staff chosen could not be found at Ashgrove Primary School.")
 ALERTED = Expect(
-    (303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares"})
+    (303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares", "report_counts"})
 )  # the gentle check, once: nothing saved yet
 
 # What the valid request of each POST route gets: the control for every case that
