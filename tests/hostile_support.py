@@ -131,7 +131,8 @@ def request_for(app, routes: dict, sample: dict, case: Case) -> dict:
     name = case.field.format(**sample)  # a field named by a record's id: "description_{behaviour_id}"
     data = {**spec.data(sample), **(case.extra or {})}
     query: dict = {}
-    override = {}
+    # A case's extra may fill a URL argument too (which follow-up kind the address names).
+    override = {arg: data.pop(arg) for arg in rule.arguments if arg in (case.extra or {})}
     headers = dict(spec.headers)
     if name.startswith(HEADER):
         _put(headers, name[len(HEADER) :], value)

@@ -30,11 +30,12 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from cpoms import append_only
+from cpoms.adults.models import AdultConcern
 from cpoms.auth.models import PasswordResetToken, UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.common import uk_today
 from cpoms.extensions import db
-from cpoms.formfields import MAX_ID
+from cpoms.formfields import MAX_ID, NAME_REFUSED
 from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
 from cpoms.mis.models import RetentionDeletion
@@ -173,10 +174,12 @@ def make_sample(app, world) -> dict:
         db.session.commit()
         transfers = sample_transfers(world)
         administration = make_administration_sample(world)
+        adults = make_adults_sample(world)
         letter_name = a_letter_in_the_mailbox()
     return {
         "letter_name": letter_name,
         **administration,
+        **adults,
         "app": app,
         "world": world,
         "entry_id": entry_id,
@@ -368,6 +371,44 @@ def make_administration_sample(world) -> dict:
     }
 
 
+def make_adults_sample(world) -> dict:
+    """For concerns about adults: ashgrove's headteacher, their case manager; a concern teacher1
+    raised about teacher2, one about the headteacher (whom it names: never theirs to read) and
+    one at brookfield."""
+    head = make_user("Hana Head", "head@ashgrove.example.org", two_factor=True)
+    head.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id))
+    db.session.flush()
+
+    def concern(school, raiser, subject, **extra):
+        return AdultConcern(
+            school_id=school.id,
+            raised_by_id=world[raiser].id,
+            subject_kind="staff",
+            subject_user_id=subject.id,
+            subject_name=subject.name,
+            happened_at=now_utc() - timedelta(days=1),
+            location="Upper corridor",
+            what_happened="Shouted at a pupil and grabbed his sleeve.",
+            **extra,
+        )
+
+    made = {
+        "adult_concern_id": concern(world.school, "teacher1", world["teacher2"]),
+        "head_concern_id": concern(world.school, "teacher1", head, about_headteacher=True),
+        "other_adult_concern_id": concern(world.other_school, "other_teacher", world["other_dsl"]),
+    }
+    db.session.add_all(made.values())
+    db.session.commit()
+    ids = {key: row.id for key, row in made.items()}
+    return {
+        "head_id": head.id,
+        **ids,
+        # The concern a valid raise creates, whose page shows its text (ids are not reused: nothing is deleted).
+        "next_adult_concern_id": max(ids.values()) + 1,
+        "adult_follow_up_kind": "assessment",
+    }
+
+
 ENROLLING_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # teacher2 has begun setting up two-factor sign-in in this session: the key it was shown.
 ENROLLING = {"totp_setup_secret": ENROLLING_SECRET}
@@ -413,7 +454,10 @@ def later(**delta) -> str:
 # --- how to make a valid request to each route -------------------------------------------
 
 ENTRY = {"entry_id": "entry_id"}
-ENTRY_WRITES = frozenset({"follow_ups", "entry_states"})
+# The report counters are kept as entries are written (cpoms/reports/counters.py): a status
+# changed counts again, a first review or action is a wait ended.
+COUNTERS = frozenset({"report_counts", "report_waits"})
+ENTRY_WRITES = frozenset({"follow_ups", "entry_states"}) | COUNTERS
 
 HOME = ("main.home", "GET")
 LOGIN_PAGE = ("auth.login", "GET")
@@ -626,7 +670,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         writes=frozenset({"key_events"}),
     ),
     LOG_PAGE: Route(who="teacher1"),
-    LOG: Route(who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states"})),
+    LOG: Route(
+        who="teacher1", data=log_form, writes=frozenset({"entries", "entry_pupils", "entry_states", "report_counts"})
+    ),
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
     CHIP: Route(who="teacher1", ids={"pupil_id": "pupil_id"}, headers=HX),
     ENTRY_PAGE: Route(ids=ENTRY),
@@ -882,7 +928,7 @@ ROLE = "role_{pupil_id}"  # one select per chosen pupil, named by the pupil's id
 BAD_ROLE = invalid("Choose each pupil's role from the list.")
 STAFF_NOT_FOUND = invalid("Some of the staff chosen could not be found at Ashgrove Primary School.")
 ALERTED = Expect(
-    (303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares"})
+    (303,), writes=frozenset({"entries", "entry_pupils", "entry_states", "alerts", "entry_shares", "report_counts"})
 )  # the gentle check, once: nothing saved yet
 
 # What the valid request of each POST route gets: the control for every case that
@@ -2299,6 +2345,265 @@ CASES += [
 ]
 
 
+# --- concerns about adults (cpoms/adults/): raised by anyone who logs, read by the case manager ---
+
+RAISE_ADULT_PAGE, RAISE_ADULT = ("adults.new", "GET"), ("adults.new", "POST")
+ADULT_RECEIVED = ("adults.received", "GET")
+ADULTS, ADULT_RETENTION = ("adults.index", "GET"), ("adults.retention", "GET")
+ADULT_CONCERN, ADULT_FOLLOW_UP = ("adults.show", "GET"), ("adults.add_follow_up", "POST")
+ADULT_SETTINGS_PAGE, ADULT_SETTINGS = ("adults.settings", "GET"), ("adults.settings", "POST")
+
+ADULT = {"concern_id": "adult_concern_id"}
+ADULT_WRITES = frozenset({"adult_concerns", "adult_concern_pupils", "alerts"})  # the headteacher's alert
+
+
+def raise_adult_form(s: dict) -> dict:
+    return {
+        "subject_kind": "staff",
+        "staff_member": str(s["teacher2_id"]),
+        "subject_name": "",
+        "subject_role": "Teaching assistant",
+        "happened_at": recent(hours=2),
+        "location": "Upper corridor",
+        "what_happened": "Shouted at a pupil and grabbed his sleeve.",
+        "what_was_said": "You will regret telling anyone.",
+        "pupil_ids": [str(s["pupil_id"])],
+    }
+
+
+ROUTES.update(
+    {
+        RAISE_ADULT_PAGE: Route(who="teacher1"),
+        RAISE_ADULT: Route(who="teacher1", data=raise_adult_form, writes=ADULT_WRITES),
+        ADULT_RECEIVED: Route(who="teacher1"),
+        ADULTS: Route(who="head"),
+        ADULT_RETENTION: Route(who="head"),
+        ADULT_CONCERN: Route(who="head", ids=ADULT),
+        ADULT_FOLLOW_UP: Route(
+            who="head",
+            ids={**ADULT, "kind": "adult_follow_up_kind"},
+            data=lambda s: {"level": "low_level", "text": "Against the code of conduct: low level."},
+            writes=frozenset({"adult_follow_ups"}),
+        ),
+        ADULT_SETTINGS_PAGE: Route(who="head"),
+        ADULT_SETTINGS: Route(
+            who="head",
+            data=lambda s: {"school_id": str(s["school_id"]), "dsl_allowed": "yes"},
+            writes=frozenset({"adult_case_manager_settings"}),
+        ),
+    }
+)
+
+ADULT_VALID_POST = {
+    RAISE_ADULT: Expect((303,), location="/adult-concerns/received", writes=True),
+    ADULT_FOLLOW_UP: ACCEPTED,
+    ADULT_SETTINGS: Expect((303,), writes=True),
+}
+VALID_POST.update(ADULT_VALID_POST)
+THE_NEW_CONCERN = ("head", "/adult-concerns/{next_adult_concern_id}")
+THE_CONCERN = ("head", "/adult-concerns/{adult_concern_id}")
+ADULT_SHOWN_ON = {
+    **{(RAISE_ADULT, name): (THE_NEW_CONCERN,) for name in ("location", "what_happened", "what_was_said")},
+    **{
+        (RAISE_ADULT, name): (THE_NEW_CONCERN, ("head", "/adult-concerns")) for name in ("subject_name", "subject_role")
+    },
+    **{(ADULT_FOLLOW_UP, name): (THE_CONCERN,) for name in ("text", "lado_name", "lado_reference")},
+}
+# Someone with no account, named by hand.
+VISITOR = {"subject_kind": "visitor", "staff_member": ""}
+NOT_A_COLLEAGUE = invalid("Choose a member of staff of this school from the list.")
+CHILD_NOT_FOUND = invalid("Some of these children could not be found at this school. Choose again.")
+OTHER_ADULT_CONCERN = P("other-school-concern", lambda s: str(s["other_adult_concern_id"]))
+ABOUT_THE_HEAD = P("about-the-head", lambda s: str(s["head_concern_id"]))  # names the headteacher
+THE_ADULT_CONCERN = P("concern", lambda s: str(s["adult_concern_id"]))
+LADO = {"kind": "lado", "lado_on": uk_day(-1), "lado_name": "Ms Reid", "lado_reference": "LADO/42", "text": "Advice."}
+ACTION = {"kind": "action", "suspension_considered": "no", "text": "Moved to another class."}
+OUTCOME = {"kind": "outcome", "outcome": "unsubstantiated", "text": "Insufficient evidence."}
+UNKNOWN_KINDS = (
+    SCRIPT,
+    SQL_OR,
+    NUL,
+    ODD_UNICODE,
+    P("entries-kind", "note"),
+    P("upper-case", "ASSESSMENT"),
+    P("label", "Assessment"),
+)
+
+CASES += [
+    # Raising a concern (teacher1): a colleague of the school or a name typed; its text saved as typed.
+    *[Case(RAISE_ADULT, "subject_kind", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("unknown", "pupil"))],
+    Case(RAISE_ADULT, "subject_kind", LEFT_OUT, invalid("Say who the concern is about.")),
+    *[
+        Case(RAISE_ADULT, "staff_member", v, NOT_A_COLLEAGUE)
+        for v in (OTHER_SCHOOL_USER, *ID_VALUES, ARABIC_DIGIT, SCRIPT, SQL_OR)
+    ],
+    Case(RAISE_ADULT, "staff_member", EMPTY, invalid("Choose the member of staff, or type the person's name.")),
+    Case(
+        RAISE_ADULT,
+        "staff_member",
+        P("none-for-staff", ""),
+        invalid("Choose the member of staff from the list."),
+        extra={"subject_name": "Teacher Two"},
+    ),
+    *text_cases(
+        RAISE_ADULT,
+        "subject_name",
+        extra=VISITOR,
+        long_text=201,
+        too_long=invalid("Keep the name under 200 characters."),
+        required=invalid("Choose the member of staff, or type the person's name."),
+    ),
+    Case(RAISE_ADULT, "subject_name", BREAKOUT, SAVED, extra=VISITOR),
+    *[Case(RAISE_ADULT, "subject_name", v, invalid(NAME_REFUSED), extra=VISITOR) for v in (P("line-break", "A\nB"),)],
+    *text_cases(RAISE_ADULT, "subject_role", long_text=201, too_long=invalid("Keep this under 200 characters.")),
+    *[Case(RAISE_ADULT, "happened_at", v, BAD_DATE) for v in FAR_DATES],
+    *[Case(RAISE_ADULT, "happened_at", v, IN_FUTURE) for v in FUTURE_DATES],
+    Case(RAISE_ADULT, "happened_at", BEFORE_2000, invalid("Enter a date from 2000 onwards.")),
+    Case(RAISE_ADULT, "happened_at", LEFT_OUT, invalid("Enter when it happened.")),
+    *text_cases(
+        RAISE_ADULT,
+        "location",
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Say where it happened."),
+    ),
+    *text_cases(RAISE_ADULT, "what_happened", required=NARRATIVE_REQUIRED),
+    *[Case(RAISE_ADULT, name, ODD_UNICODE, SAVED) for name in ("what_happened", "location")],
+    Case(RAISE_ADULT, "subject_name", ODD_UNICODE, SAVED, extra=VISITOR),
+    *text_cases(RAISE_ADULT, "what_was_said"),
+    *[
+        Case(RAISE_ADULT, "pupil_ids", v, CHILD_NOT_FOUND)
+        for v in (
+            OTHER_PUPIL,
+            OWN_AND_OTHER_PUPIL,
+            P("own-and-missing", lambda s: [str(s["pupil_id"]), "999999"]),
+            TEN_THOUSAND_IDS,
+            *ID_VALUES,
+            ARABIC_DIGIT,
+            SCRIPT,
+            EMPTY,
+        )
+    ],
+    Case(RAISE_ADULT, "pupil_ids", LEFT_OUT, ACCEPTED),  # no child involved
+    # The school is one of the raiser's (teacher1 has one): any other value is theirs.
+    *[
+        Case(RAISE_ADULT, name, v, ACCEPTED)
+        for name in ("school_id", "?school")
+        for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL)
+    ],
+    *[Case(RAISE_ADULT, "school_id", v, ACCEPTED) for v in (NEGATIVE, OVER_INT64, HUGE, EMPTY)],
+    Case(RAISE_ADULT, "location", P("place", "Hall"), FORBIDDEN, who="head"),  # the headteacher logs nothing
+    Case(RAISE_ADULT, "location", P("place", "Hall"), FORBIDDEN, who="governor"),
+    *[
+        Case(RAISE_ADULT_PAGE, "school", v, SHOWN)
+        for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL, NEGATIVE, OVER_INT64, EMPTY)
+    ],
+    Case(RAISE_ADULT_PAGE, "school", OTHER_SCHOOL, FORBIDDEN, who="governor"),
+    Case(ADULT_RECEIVED, "next", SCRIPT, SHOWN),
+    Case(ADULT_RECEIVED, "next", SCRIPT, FORBIDDEN, who="head"),
+    # The case manager's pages: the headteacher's; nobody else's, the raiser's neither.
+    *[
+        case
+        for route in (ADULTS, ADULT_RETENTION)
+        for case in (
+            Case(route, "next", SCRIPT, SHOWN),
+            *[Case(route, "next", SCRIPT, FORBIDDEN, who=who) for who in ("teacher1", "teacher2", "dsl", "governor")],
+        )
+    ],
+    *id_cases(ADULT_CONCERN, "concern_id", MISSING, other=OTHER_ADULT_CONCERN),
+    Case(ADULT_CONCERN, "concern_id", ABOUT_THE_HEAD, MISSING),  # nobody reads a concern about themselves
+    Case(ADULT_CONCERN, "concern_id", TRAVERSAL, MISSING),
+    *[
+        Case(ADULT_CONCERN, "concern_id", THE_ADULT_CONCERN, MISSING, who=who)
+        for who in ("teacher1", "teacher2", "dsl")
+    ],
+    # ?add= opens one kind's form; anything else, the page as usual.
+    *[
+        Case(ADULT_CONCERN, "add", v, SHOWN)
+        for v in (P("lado", "lado"), *UNKNOWN_KINDS, EMPTY, P("10k-chars", "a" * 10_000))
+    ],
+    # Recording on a concern: its kind is in the address; the kind's own fields.
+    *id_cases(ADULT_FOLLOW_UP, "concern_id", MISSING, other=OTHER_ADULT_CONCERN, values=SOME_IDS),
+    Case(ADULT_FOLLOW_UP, "concern_id", ABOUT_THE_HEAD, MISSING),
+    *[
+        Case(ADULT_FOLLOW_UP, "concern_id", THE_ADULT_CONCERN, MISSING, who=who)
+        for who in ("teacher1", "teacher2", "dsl")
+    ],
+    *[Case(ADULT_FOLLOW_UP, "kind", v, MISSING) for v in (*UNKNOWN_KINDS, P("10k-chars", "a" * 10_000))],
+    *text_cases(ADULT_FOLLOW_UP, "text", required=invalid("Write the reasons.")),
+    *[
+        Case(ADULT_FOLLOW_UP, "text", P(f"decision-{v.label}", v.value), SAVED, extra={"kind": "decision"})
+        for v in (SCRIPT, SQL_DROP)
+    ],
+    *[Case(ADULT_FOLLOW_UP, "level", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("label", "Low-level concern"))],
+    *[Case(ADULT_FOLLOW_UP, "level", v, invalid("Choose low-level concern or allegation.")) for v in (EMPTY, LEFT_OUT)],
+    *[Case(ADULT_FOLLOW_UP, "lado_on", v, INVALID_DATE, extra=LADO) for v in DAY_VALUES],
+    Case(
+        ADULT_FOLLOW_UP,
+        "lado_on",
+        P("tomorrow-date", lambda s: uk_day(1)),
+        invalid("The consultation cannot be in the future."),
+        extra=LADO,
+    ),
+    Case(
+        ADULT_FOLLOW_UP, "lado_on", P("1999-date", "1999-12-31"), invalid("Enter a date from 2000 onwards."), extra=LADO
+    ),
+    Case(ADULT_FOLLOW_UP, "lado_on", EMPTY, invalid("Enter the date of the consultation."), extra=LADO),
+    *text_cases(
+        ADULT_FOLLOW_UP,
+        "lado_name",
+        extra=LADO,
+        long_text=201,
+        too_long=invalid("Field cannot be longer than 200 characters."),
+        required=invalid("Enter the LADO's name."),
+    ),
+    Case(ADULT_FOLLOW_UP, "lado_name", P("line-break", "Ms\nReid"), invalid(NAME_REFUSED), extra=LADO),
+    *text_cases(
+        ADULT_FOLLOW_UP,
+        "lado_reference",
+        extra=LADO,
+        long_text=101,
+        too_long=invalid("Keep this under 100 characters."),
+    ),
+    *[
+        Case(ADULT_FOLLOW_UP, "suspension_considered", v, NOT_A_CHOICE, extra=ACTION)
+        for v in (SCRIPT, SQL_OR, P("maybe", "maybe"))
+    ],
+    Case(
+        ADULT_FOLLOW_UP,
+        "suspension_considered",
+        LEFT_OUT,
+        invalid("Say whether suspension was considered."),
+        extra=ACTION,
+    ),
+    *[
+        Case(ADULT_FOLLOW_UP, "outcome", v, NOT_A_CHOICE, extra=OUTCOME)
+        for v in (SCRIPT, SQL_OR, P("unknown", "proven"), P("label", "Substantiated"))
+    ],
+    Case(ADULT_FOLLOW_UP, "outcome", LEFT_OUT, invalid("Choose the outcome."), extra=OUTCOME),
+    # Who manages concerns with the headteacher: a yes or a no, at their own school.
+    *[Case(ADULT_SETTINGS, "dsl_allowed", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("true", "true"))],
+    *[Case(ADULT_SETTINGS, "dsl_allowed", v, invalid("Choose yes or no.")) for v in (EMPTY, LEFT_OUT)],
+    *[
+        Case(ADULT_SETTINGS, name, v, Expect((303,), writes=True))
+        for name in ("school_id", "?school")
+        for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL, NEGATIVE, OVER_INT64)
+    ],
+    *[Case(ADULT_SETTINGS, "dsl_allowed", P("yes", "yes"), FORBIDDEN, who=who) for who in ("dsl", "teacher1")],
+    *[
+        Case(ADULT_SETTINGS_PAGE, "school", v, SHOWN)
+        for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL, NEGATIVE, OVER_INT64, EMPTY)
+    ],
+    Case(ADULT_SETTINGS_PAGE, "school", OTHER_SCHOOL, FORBIDDEN, who="dsl"),
+    *[
+        Case(route, "submission_key", v, invalid(KEY_REFUSED))
+        for route in (RAISE_ADULT, ADULT_FOLLOW_UP, ADULT_SETTINGS)
+        for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))
+    ],
+    *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in ADULT_VALID_POST.items()],
+]
+
+
 # --- the tables cover the app ---------------------------------------------------------------
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -2482,6 +2787,7 @@ SHOWN_ON = {
 NOT_IN_CHRONOLOGY = {(LINK, "reason")}
 
 SHOWN_ON.update(ADMIN_SHOWN_ON)
+SHOWN_ON.update(ADULT_SHOWN_ON)
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 

@@ -92,6 +92,10 @@ SUCCESS = {
     ("deletion.confirm", "POST"): 303,
     ("deletion.withdraw", "POST"): 303,
     ("deletion.accept_date_of_birth", "POST"): 303,
+    # Concerns about adults: raised (to the page saying it was received), recorded on, who manages them.
+    ("adults.new", "POST"): 303,
+    ("adults.add_follow_up", "POST"): 303,
+    ("adults.settings", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

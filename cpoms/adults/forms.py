@@ -2,7 +2,7 @@ from wtforms import DateField, RadioField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..common import uk_today
-from ..formfields import OnceForm, UKDateTimeField, as_id, choices, person_name
+from ..formfields import EARLIEST, OnceForm, UKDateTimeField, as_id, choices, person_name
 from .models import AdultKind, FollowUpKind, Level, Outcome
 
 MAX_TEXT = 20000
@@ -102,6 +102,8 @@ class LadoForm(OnceForm):
     text = _text(FollowUpKind.LADO)
 
     def validate_lado_on(self, field):
+        if field.data and field.data < EARLIEST.date():
+            raise ValidationError("Enter a date from 2000 onwards.")
         if field.data and field.data > uk_today():
             raise ValidationError("The consultation cannot be in the future.")
 
