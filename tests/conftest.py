@@ -22,8 +22,10 @@ from aiosmtpd.controller import Controller
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import LRUCache
 from werkzeug.security import generate_password_hash
 from flask.testing import FlaskClient
+from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
 from config import TestConfig
@@ -73,6 +75,66 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
+class SharedCompiledSQL(LRUCache):
+    """SQLAlchemy's cache of compiled statements, kept across the suite's many engines
+    (one per test's app). SQLAlchemy keys an entry by the dialect object, which is new
+    with each engine; here by what compiling reads from it, so a statement compiled
+    for one test's SQLite (or PostgreSQL) serves the next test's too."""
+
+    @staticmethod
+    def _key(key):
+        dialect = key[0]
+        same = (type(dialect), dialect.paramstyle, dialect.server_version_info, dialect.label_length)
+        return (same, *key[1:])
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(self._key(key), value)
+
+    def __contains__(self, key):
+        return super().__contains__(self._key(key))
+
+
+COMPILED_SQL = SharedCompiledSQL(5000)
+
+
+def _share_url_builders() -> None:
+    """werkzeug compiles two URL-building functions per route whenever an app is made
+    (about 0.1 s an app, most of a small test's cost). The function depends only on the
+    rule's text, its parsed parts and its defaults (the rule itself is bound when called),
+    so the suite compiles each once and every test's app binds the same one."""
+    original = Rule._compile_builder
+    compiled: dict = {}
+
+    def compile_builder(self, append_unknown=True):
+        key = (
+            self.rule,
+            self.merge_slashes,
+            tuple(self._trace),
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+            tuple(
+                sorted(
+                    (k, type(c), repr({a: v for a, v in vars(c).items() if a != "map"}))
+                    for k, c in self._converters.items()
+                )
+            ),
+            append_unknown,
+        )
+        if key not in compiled:
+            compiled[key] = original(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_share_url_builders()
+
+
 # --- the app and its database ------------------------------------------------
 
 
@@ -100,6 +162,10 @@ def make_app(uri: str, **overrides):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = uri
         WTF_CSRF_ENABLED = False
+        SQLALCHEMY_ENGINE_OPTIONS = {
+            **TestConfig.SQLALCHEMY_ENGINE_OPTIONS,
+            "execution_options": {"compiled_cache": COMPILED_SQL},
+        }
 
     for key, value in overrides.items():
         setattr(Config, key, value)
