@@ -72,7 +72,6 @@ from hostile_support import (
     form_inputs,
     new_rows,
     parameters_read_in,
-    per_module,
     request_for,
     sign_in_as,
     snapshot,
@@ -83,7 +82,7 @@ APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(scope=per_module)
+@pytest.fixture(scope="module")
 def pristine():
     made = Pristine(SMALL_FILES, make_sample)
     yield made

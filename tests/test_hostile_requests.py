@@ -24,7 +24,7 @@ from cpoms.extensions import db
 from cpoms.models import UserSession
 from cpoms.timefmt import now_utc
 
-from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, per_module, sign_in_as, snapshot
+from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, sign_in_as, snapshot
 from test_hostile_input import ROUTES, SMALL_FILES, app, make_sample, sample, user_of, world  # noqa: F401  (fixtures)
 
 POSTS = sorted(route for route in ROUTES if route[1] == "POST")
@@ -95,7 +95,7 @@ SUCCESS = {
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 
-@pytest.fixture(scope=per_module)
+@pytest.fixture(scope="module")
 def pristine():
     made = Pristine({"WTF_CSRF_ENABLED": True, **SMALL_FILES}, make_sample)  # as in production
     yield made
@@ -143,6 +143,11 @@ def real_token(app, client, spec=None, sample=None) -> str:
     return html.split(marker, 1)[1].split('"', 1)[0]
 
 
+def tampered(token: str) -> str:
+    """The token with its last two characters changed (never to what they were)."""
+    return token[:-2] + ("yy" if token.endswith("xx") else "xx")
+
+
 def other_sessions_token(app, sample) -> str:
     other = app.test_client()
     signed_in(other, sample, "teacher2")
@@ -157,7 +162,7 @@ CSRF_ATTEMPTS = {
     "empty": lambda app, client, sample, spec: ({"csrf_token": ""}, {}),
     "other-session": lambda app, client, sample, spec: ({"csrf_token": other_sessions_token(app, sample)}, {}),
     "tampered": lambda app, client, sample, spec: (
-        {"csrf_token": real_token(app, client, spec, sample)[:-2] + "xx"},
+        {"csrf_token": tampered(real_token(app, client, spec, sample))},
         {},
     ),
     "htmx-header-wrong": lambda app, client, sample, spec: ({}, {"HX-Request": "true", "X-CSRFToken": "not-a-token"}),
