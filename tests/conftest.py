@@ -15,16 +15,19 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 
 import pyotp
 import pytest
 from aiosmtpd.controller import Controller
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.util import LRUCache
 from werkzeug.security import generate_password_hash
 from flask.testing import FlaskClient
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
@@ -782,6 +785,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
+        # CI sets CPOMS_REQUIRE_BROWSER=1: there a missing Chromium is a failure, not a skip.
+        if os.environ.get("CPOMS_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)",
+                pytrace=False,
+            )
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium); .ci/run installs it")
     return {
         **browser_type_launch_args,
@@ -797,3 +806,153 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# The browser tests' shared pieces. The htmx <script> points at a CDN this machine (and many
+# school intranets) cannot reach: every page aborts requests to it, so it must start on the
+# copy we ship in static/js/htmx.min.js. Screenshots go to test-artifacts/screenshots/.
+
+CDN = "https://unpkg.com/**"
+VIEWPORT = {"width": 768, "height": 1024}  # a classroom tablet, portrait
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+SCHOOL = "ashgrove.example.org"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+def block_cdn(target) -> None:
+    """Abort every request to the CDN (a page or a whole context), as an offline intranet would."""
+    target.route(CDN, lambda route: route.abort())
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, with the CDN unreachable and short timeouts."""
+    block_cdn(page)
+    page.set_default_timeout(10_000)
+    return page
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    assert_htmx_loaded(page)
+
+
+def assert_htmx_loaded(page: Page) -> None:
+    """The CDN was refused, so htmx must come from our fallback, and start."""
+    page.wait_for_function("() => window.htmx !== undefined", timeout=5_000)
+    # Our <meta name="htmx-config"> is read only when htmx initialises the page:
+    # this proves the local copy started, not just that it was downloaded.
+    try:
+        page.wait_for_function("() => htmx.config.includeIndicatorStyles === false", timeout=5_000)
+    except PlaywrightTimeout:
+        raise AssertionError("htmx loaded but never initialised the page") from None
+
+
+def sign_in(page: Page, base: str, who: str, app=None) -> None:
+    """The sign-in form, then (for roles that need it: pass the app) the code from
+    the authenticator, computed as the app on a phone would."""
+    open_page(page, f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_htmx_loaded(page)
+
+
+def fill_sign_in(page: Page, who: str, app=None) -> None:
+    page.get_by_label("Email address").fill(f"{who}@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if app is not None:
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        page.get_by_label("Code").fill(totp_code(app, f"{who}@{SCHOOL}"))
+        page.get_by_role("button", name="Continue").click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+@pytest.fixture
+def teacher_enrolled(app, world):
+    """teacher1 with two-factor sign-in, so the journeys can open the entries they log
+    (an unenrolled teacher logs but reads nothing: test_draft_... covers that one)."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher1"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
+        db.session.commit()
+    return app
+
+
+def set_marker(page: Page) -> None:
+    """A value on window survives htmx swaps but not a full page load."""
+    page.evaluate("() => { window.__noReload = 'still here'; }")
+
+
+def assert_no_reload(page: Page) -> None:
+    assert page.evaluate("() => window.__noReload") == "still here", "the page was reloaded"
+
+
+class Counter:
+    """Drives the page the way a person does, counting clicks (taps) and keystrokes."""
+
+    def __init__(self):
+        self.clicks = 0
+        self.keys = 0
+        self.free_text_keys = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.clicks += 1
+
+    def type(self, locator, text: str, free_text: bool = False) -> None:
+        self.click(locator)  # tap into the field
+        locator.press_sequentially(text)
+        self.keys += len(text)
+        if free_text:
+            self.free_text_keys += len(text)
+
+
+@pytest.fixture
+def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
+    return signed_in_without_javascript(new_context, live_server, "teacher1", teacher_enrolled)
+
+
+def signed_in_without_javascript(new_context, base: str, who: str, app) -> Page:
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
+    page.goto(f"{base}/log")
+    page.get_by_label("Find a pupil by name or UPN").fill(typed)
+    page.get_by_role("button", name="Find", exact=True).click()
+    result = page.locator("#pupil-results li", has_text=name)
+    expect(result).to_have_count(1)
+    result.get_by_text("Add", exact=True).click()
+    chip = page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
+    expect(chip).to_be_checked()
+
+
+def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    results = Axe().run(page)
+    for violation in results.response["violations"]:
+        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+        line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
+        (problems if violation["impact"] in ("serious", "critical") else report).append(line)

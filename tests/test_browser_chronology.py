@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import SCREENSHOTS, open_page, page, sign_in  # noqa: F401  (page: the CDN-blocking fixture)
+from conftest import SCREENSHOTS, open_page, sign_in
 from test_query_counts import add_entries
 
 pytestmark = pytest.mark.browser
 
 
-def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, world):  # noqa: F811
+def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, world):
     add_entries(app, world, 120)
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology?page=1")

@@ -15,15 +15,7 @@ from sqlalchemy import func, select, update
 from cpoms.extensions import db
 from cpoms.models import Draft, UserSession
 from cpoms.timefmt import now_utc
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    block_cdn,
-    browser_context_args,
-    fill_sign_in,
-    open_page,
-    page,
-    sign_in,
-    sign_out,
-)
+from conftest import block_cdn, fill_sign_in, open_page, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 

@@ -10,18 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 # Its fixtures too: the tablet viewport, the unreachable CDN, a no-JavaScript page.
-from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS,
-    assert_no_reload,
-    browser_context_args,
-    check_page,
-    nojs,
-    open_page,
-    page,
-    set_marker,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import SCREENSHOTS, assert_no_reload, check_page, open_page, set_marker, sign_in
 
 pytestmark = pytest.mark.browser
 

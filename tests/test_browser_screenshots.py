@@ -16,13 +16,7 @@ from playwright.sync_api import Page, expect
 from cpoms.entries.operations import add_follow_up, mark_reviewed
 from cpoms.extensions import db
 from cpoms.models import Entry, Kind, User
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    browser_context_args,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import open_page, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -17,18 +17,7 @@ from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.models import MonitoringState, TaskCompletion, User
 from cpoms.timefmt import now_utc
-from tests.test_browser import (
-    assert_no_reload,
-    block_cdn,
-    browser_context_args,  # noqa: F401
-    check_page,
-    fill_sign_in,
-    open_page,
-    page,  # noqa: F401
-    set_marker,  # noqa: F401
-    sign_in,
-    sign_out,
-)
+from conftest import assert_no_reload, block_cdn, check_page, fill_sign_in, open_page, set_marker, sign_in, sign_out
 from tests.test_tasks import make_task
 
 pytestmark = pytest.mark.browser

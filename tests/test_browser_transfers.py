@@ -12,8 +12,8 @@ from cpoms.extensions import db
 from cpoms.models import Transfer
 from cpoms.timefmt import now_utc, to_uk
 
-from tests.conftest import PASSWORD, totp_code
-from test_browser import SCREENSHOTS, VIEWPORT, assert_htmx_loaded, block_cdn
+from conftest import PASSWORD, totp_code
+from conftest import SCREENSHOTS, VIEWPORT, assert_htmx_loaded, block_cdn
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import open_page, page, sign_in  # noqa: F401  (page: the CDN-blocking fixture)
+from conftest import open_page, sign_in
 from test_query_counts import add_entries
 
 MORE = {"HX-Request": "true", "HX-Trigger": "chronology-more", "HX-Target": "chronology-more"}
@@ -22,7 +22,7 @@ def test_the_next_page_moves_the_heading_on(app, client, auth, world):
 
 
 @pytest.mark.browser
-def test_scrolling_moves_the_heading_on(page: Page, app, live_server, world):  # noqa: F811
+def test_scrolling_moves_the_heading_on(page: Page, app, live_server, world):
     add_entries(app, world, 120)
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology?page=1")

@@ -38,7 +38,7 @@ from cpoms.models import (
     TransferEvent,
 )
 from cpoms.common import uk_today
-from tests.conftest import Auth
+from conftest import Auth
 from tests.sample_files import png
 from tests.test_log import form_data
 from tests.test_monitoring import monitor, start_form
