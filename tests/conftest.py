@@ -890,6 +890,19 @@ def teacher_enrolled(app, world):
     return app
 
 
+@pytest.fixture
+def staff_enrolled(app, world):
+    """teacher2 with two-factor sign-in: a session that reads what it is given."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher2"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
+        db.session.commit()
+    return app
+
+
 def set_marker(page: Page) -> None:
     """A value on window survives htmx swaps but not a full page load."""
     page.evaluate("() => { window.__noReload = 'still here'; }")

@@ -22,21 +22,18 @@ from cpoms.extensions import db
 from cpoms.models import Entry, UserSession
 from cpoms.timefmt import now_utc
 from conftest import (
-    PASSWORD,
     SCHOOL,
     SCREENSHOTS,
     VIEWPORT,
     Counter,
     assert_htmx_loaded,
     assert_no_reload,
-    check_page,
     fill_sign_in,
     find_and_add,
     open_page,
     set_marker,
     sign_in,
     sign_out,
-    totp_code,
 )
 
 pytestmark = pytest.mark.browser
@@ -206,82 +203,6 @@ def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, li
 
 
 # --- c) accessibility and screenshots ------------------------------------------------
-
-
-def test_accessibility_and_screenshots(page: Page, app, live_server, world, make_entry, capsys, teacher_enrolled):
-    pupil = world.pupils[0]
-    entry_id = make_entry(
-        recorder="teacher1",
-        pupils=[pupil],
-        category="Safeguarding",
-        narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
-        child_words="Dad grabbed me.",
-        source="pupil_disclosure",
-    )
-    make_entry(
-        recorder="teacher2",
-        pupils=world.pupils[1:],
-        category="Behaviour",
-        narrative="Oliver and Isla argued at play; both calm again after talking it through.",
-    )
-    report: list[str] = []
-    problems: list[str] = []
-
-    open_page(page, f"{live_server}/login")
-    check_page(page, "01-login", report, problems)
-    page.get_by_role("button", name="Sign in").click()  # empty: the error state
-    expect(page.get_by_role("alert")).to_be_visible()
-    check_page(page, "02-login-errors", report, problems)
-
-    sign_in(page, live_server, "teacher1", app)
-    check_page(page, "03-home-teacher", report, problems)
-    open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
-    expect(page.locator("#pupil-results button.result")).to_have_count(2)
-    check_page(page, "04-log-form", report, problems)
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.locator(".error-summary")).to_be_visible()
-    check_page(page, "05-log-form-errors", report, problems)
-    open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "06-entry-teacher", report, problems)
-    sign_out(page)
-
-    sign_in(page, live_server, "dsl", app)
-    check_page(page, "07-home-dsl", report, problems)
-    open_page(page, f"{live_server}/review")
-    check_page(page, "08-review", report, problems)
-    open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "09-entry-dsl", report, problems)
-    open_page(page, f"{live_server}/account/two-factor")
-    check_page(page, "10-account-two-factor", report, problems)
-    sign_out(page)
-
-    open_page(page, f"{live_server}/login/forgot")
-    check_page(page, "11-forgotten-password", report, problems)
-    open_page(page, f"{live_server}/login")
-    page.get_by_label("Email address").fill(f"admin@{SCHOOL}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    check_page(page, "12-code-step", report, problems)
-    page.get_by_label("Code").fill(totp_code(app, f"admin@{SCHOOL}"))
-    page.get_by_role("button", name="Continue").click()
-    open_page(page, f"{live_server}/admin/users")
-    check_page(page, "13-admin-users", report, problems)
-    sign_out(page)
-
-    sign_in(page, live_server, "teacher2")  # no two-factor sign-in: logs, reads nothing
-    check_page(page, "14-home-without-two-factor", report, problems)
-    open_page(page, f"{live_server}/account/two-factor")
-    expect(page.locator(".qr svg")).to_be_visible()
-    check_page(page, "15-enrol", report, problems)
-
-    with capsys.disabled():
-        print(f"\n[axe] screenshots in {SCREENSHOTS}")
-        for line in report:
-            print(f"[axe] minor/moderate: {line}")
-        for line in problems:
-            print(f"[axe] SERIOUS: {line}")
-    assert not problems, "\n".join(problems)
 
 
 def test_a_chosen_option_keeps_its_name(page: Page, live_server, world):
