@@ -37,7 +37,7 @@ test: $(VENV)/.installed-dev
 
 ## Screenshots of the main pages at tablet size into docs/screenshots/ (a normal test run writes elsewhere).
 screenshots: $(VENV)/.installed-dev
-	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py
+	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py tests/test_browser_adults.py
 
 ## Static checks: ruff (pyproject.toml's rules) clean and formatted, and bandit with no medium or high finding.
 LINTED = cpoms bench migrations tests app.py config.py

@@ -15,14 +15,19 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 
 import pyotp
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, event, select, text
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import LRUCache
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -74,6 +79,66 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
+class SharedCompiledSQL(LRUCache):
+    """SQLAlchemy's cache of compiled statements, kept across the suite's many engines
+    (one per test's app). SQLAlchemy keys an entry by the dialect object, which is new
+    with each engine; here by what compiling reads from it, so a statement compiled
+    for one test's SQLite (or PostgreSQL) serves the next test's too."""
+
+    @staticmethod
+    def _key(key):
+        dialect = key[0]
+        same = (type(dialect), dialect.paramstyle, dialect.server_version_info, dialect.label_length)
+        return (same, *key[1:])
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key, value):
+        super().__setitem__(self._key(key), value)
+
+    def __contains__(self, key):
+        return super().__contains__(self._key(key))
+
+
+COMPILED_SQL = SharedCompiledSQL(5000)
+
+
+def _share_url_builders() -> None:
+    """werkzeug compiles two URL-building functions per route whenever an app is made
+    (about 0.1 s an app, most of a small test's cost). The function depends only on the
+    rule's text, its parsed parts and its defaults (the rule itself is bound when called),
+    so the suite compiles each once and every test's app binds the same one."""
+    original = Rule._compile_builder
+    compiled: dict = {}
+
+    def compile_builder(self, append_unknown=True):
+        key = (
+            self.rule,
+            self.merge_slashes,
+            tuple(self._trace),
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+            tuple(
+                sorted(
+                    (k, type(c), repr({a: v for a, v in vars(c).items() if a != "map"}))
+                    for k, c in self._converters.items()
+                )
+            ),
+            append_unknown,
+        )
+        if key not in compiled:
+            compiled[key] = original(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_share_url_builders()
+
+
 # --- the app and its database ------------------------------------------------
 
 
@@ -101,6 +166,10 @@ def make_app(uri: str, **overrides):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = uri
         WTF_CSRF_ENABLED = False
+        SQLALCHEMY_ENGINE_OPTIONS = {
+            **TestConfig.SQLALCHEMY_ENGINE_OPTIONS,
+            "execution_options": {"compiled_cache": COMPILED_SQL},
+        }
 
     for key, value in overrides.items():
         setattr(Config, key, value)
@@ -110,20 +179,138 @@ def make_app(uri: str, **overrides):
     return app
 
 
+class PostgresCopies:
+    """Copies of template databases made ahead, in a thread, while the tests run: a test's
+    database becomes pristine by dropping it and renaming a ready copy to its name (both
+    quick), instead of waiting for CREATE DATABASE ... TEMPLATE (a copy of the whole
+    database, catalogue included). A copy is made from its template and never connected
+    to before it is renamed, so it is as pristine as a copy made on the spot."""
+
+    AHEAD = 2
+
+    def __init__(self, admin, prefix: str):
+        self.admin = admin
+        self.prefix = prefix
+        self.ready: dict[str, list[str]] = {}
+        self.wanted: list[str] = []
+        self.made = 0
+        self.failure: BaseException | None = None
+        self.closing = False
+        self.lock = threading.Condition()
+        self.thread = threading.Thread(target=self._make_copies, name="postgres-copies", daemon=True)
+        self.thread.start()
+
+    def execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def prepare(self, template: str) -> None:
+        """Start making copies of this template (call once it is complete)."""
+        with self.lock:
+            self.ready.setdefault(template, [])
+            self.wanted.extend([template] * self.AHEAD)
+            self.lock.notify_all()
+
+    def replace(self, name: str, template: str) -> None:
+        """Make database `name` a pristine copy of `template` (prepared before)."""
+        with self.lock:
+            while not self.ready[template] and self.failure is None:
+                self.lock.wait()
+            if self.failure is not None:
+                raise RuntimeError("could not copy a template database") from self.failure
+            copy = self.ready[template].pop(0)
+            self.wanted.append(template)
+            self.lock.notify_all()
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.execute(f'ALTER DATABASE "{copy}" RENAME TO "{name}"')
+
+    def _make_copies(self) -> None:
+        while True:
+            with self.lock:
+                while not self.wanted and not self.closing:
+                    self.lock.wait()
+                if self.closing:
+                    return
+                template = self.wanted.pop(0)
+                self.made += 1
+                copy = f"{self.prefix}_copy{self.made}"
+            try:
+                self.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+                self.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
+            except Exception as failure:  # handed to the test waiting for a copy
+                with self.lock:
+                    if template not in self.ready:
+                        continue  # its template was dropped meanwhile: not wanted
+                    self.failure = failure
+                    self.lock.notify_all()
+                return
+            with self.lock:
+                forgotten = template not in self.ready
+                if not forgotten:
+                    self.ready[template].append(copy)
+                    self.lock.notify_all()
+            if forgotten:
+                self.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+    def forget(self, template: str) -> None:
+        """Stop copying a template and drop its ready copies."""
+        with self.lock:
+            self.wanted = [t for t in self.wanted if t != template]
+            copies = self.ready.pop(template, [])
+        for copy in copies:
+            self.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+    def close(self) -> None:
+        with self.lock:
+            self.closing = True
+            self.lock.notify_all()
+        self.thread.join()
+        for template in list(self.ready):
+            self.forget(template)
+
+
+@cache
+def postgres_copies() -> PostgresCopies:
+    """This worker's maker of database copies (PostgreSQL only), shared by every fixture
+    that restores a template; closed when the session ends (pytest_sessionfinish)."""
+    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return PostgresCopies(admin, make_url(POSTGRES_URL).database)
+
+
+# Seconds, measured: tests this long go first, so no worker is left with one at the end.
+LONG_FIRST = ("test_axe_finds_nothing_on_any_page_in_any_state", "test_who_holds_a_capability_is_whom_access_says_may")
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests (a second or more each) and the longest few first, the many quick
+    tests after: --dist worksteal hands the quick tail to whichever worker is idle, so the
+    two workers finish together. Same order on every worker (xdist checks)."""
+    items.sort(key=lambda item: (item.originalname not in LONG_FIRST, item.get_closest_marker("browser") is None))
+
+
+def pytest_sessionfinish(session):
+    if POSTGRES_URL and postgres_copies.cache_info().currsize:
+        copies = postgres_copies()
+        copies.close()
+        copies.admin.dispose()
+
+
 class ReadyDatabases:
     """The schema, and the schema with the small trust, each made once per worker by the
     app's own create_all and build_world; every test starts from a copy of one of them
-    (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so a test costs
-    its requests, not a schema and a world."""
+    (a file copy on SQLite; on PostgreSQL a copy made ahead from the template, see
+    PostgresCopies), so a test costs its requests, not a schema and a world."""
 
     def __init__(self, folder):
         self.folder = folder
         if POSTGRES_URL:
-            self.admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            self.copies = postgres_copies()
             name = make_url(POSTGRES_URL).database
             self.names = {False: f"{name}_schema", True: f"{name}_world"}
             self._make(self.names[False], None, world=False)
             self._make(self.names[True], self.names[False], world=True)
+            for template in self.names.values():
+                self.copies.prepare(template)
         else:
             self.files = {False: folder / "schema.sqlite3", True: folder / "world.sqlite3"}
             self._make_file(self.files[False], None, world=False)
@@ -150,20 +337,16 @@ class ReadyDatabases:
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
 
-    def _recreate(self, name: str, template: str | None) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-
     def _make(self, name: str, template: str | None, world: bool) -> None:
-        self._recreate(name, template)
+        self.copies.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.copies.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         self._populate(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), world)
 
     def restore(self, app, uri: str, world: bool) -> bool:
         """Before the app first connects: its database as one of the ready ones. False
         for a database this class does not know (the test then builds its own)."""
         if POSTGRES_URL and uri == POSTGRES_URL:
-            self._recreate(make_url(POSTGRES_URL).database, self.names[world])
+            self.copies.replace(make_url(POSTGRES_URL).database, self.names[world])
             return True
         if uri.startswith("sqlite:///") and not POSTGRES_URL:
             self._copy_file(self.files[world], uri.removeprefix("sqlite:///"))
@@ -178,10 +361,9 @@ class ReadyDatabases:
 
     def close(self) -> None:
         if POSTGRES_URL:
-            with self.admin.connect() as conn:
-                for name in self.names.values():
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            self.admin.dispose()
+            for name in self.names.values():
+                self.copies.forget(name)
+                self.copies.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -604,6 +786,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
+        # CI sets CPOMS_REQUIRE_BROWSER=1: there a missing Chromium is a failure, not a skip.
+        if os.environ.get("CPOMS_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)",
+                pytrace=False,
+            )
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium); .ci/run installs it")
     return {
         **browser_type_launch_args,
@@ -619,3 +807,166 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# The browser tests' shared pieces. The htmx <script> points at a CDN this machine (and many
+# school intranets) cannot reach: every page aborts requests to it, so it must start on the
+# copy we ship in static/js/htmx.min.js. Screenshots go to test-artifacts/screenshots/.
+
+CDN = "https://unpkg.com/**"
+VIEWPORT = {"width": 768, "height": 1024}  # a classroom tablet, portrait
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+SCHOOL = "ashgrove.example.org"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+def block_cdn(target) -> None:
+    """Abort every request to the CDN (a page or a whole context), as an offline intranet would."""
+    target.route(CDN, lambda route: route.abort())
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, with the CDN unreachable and short timeouts."""
+    block_cdn(page)
+    page.set_default_timeout(10_000)
+    return page
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    assert_htmx_loaded(page)
+
+
+def assert_htmx_loaded(page: Page) -> None:
+    """The CDN was refused, so htmx must come from our fallback, and start."""
+    page.wait_for_function("() => window.htmx !== undefined", timeout=5_000)
+    # Our <meta name="htmx-config"> is read only when htmx initialises the page:
+    # this proves the local copy started, not just that it was downloaded.
+    try:
+        page.wait_for_function("() => htmx.config.includeIndicatorStyles === false", timeout=5_000)
+    except PlaywrightTimeout:
+        raise AssertionError("htmx loaded but never initialised the page") from None
+
+
+def sign_in(page: Page, base: str, who: str, app=None) -> None:
+    """The sign-in form, then (for roles that need it: pass the app) the code from
+    the authenticator, computed as the app on a phone would."""
+    open_page(page, f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert_htmx_loaded(page)
+
+
+def fill_sign_in(page: Page, who: str, app=None) -> None:
+    page.get_by_label("Email address").fill(f"{who}@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if app is not None:
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        page.get_by_label("Code").fill(totp_code(app, f"{who}@{SCHOOL}"))
+        page.get_by_role("button", name="Continue").click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+@pytest.fixture
+def teacher_enrolled(app, world):
+    """teacher1 with two-factor sign-in, so the journeys can open the entries they log
+    (an unenrolled teacher logs but reads nothing: test_draft_... covers that one)."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher1"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def staff_enrolled(app, world):
+    """teacher2 with two-factor sign-in: a session that reads what it is given."""
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == world["teacher2"].id)
+            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
+        )
+        db.session.commit()
+    return app
+
+
+def set_marker(page: Page) -> None:
+    """A value on window survives htmx swaps but not a full page load."""
+    page.evaluate("() => { window.__noReload = 'still here'; }")
+
+
+def assert_no_reload(page: Page) -> None:
+    assert page.evaluate("() => window.__noReload") == "still here", "the page was reloaded"
+
+
+class Counter:
+    """Drives the page the way a person does, counting clicks (taps) and keystrokes."""
+
+    def __init__(self):
+        self.clicks = 0
+        self.keys = 0
+        self.free_text_keys = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.clicks += 1
+
+    def type(self, locator, text: str, free_text: bool = False) -> None:
+        self.click(locator)  # tap into the field
+        locator.press_sequentially(text)
+        self.keys += len(text)
+        if free_text:
+            self.free_text_keys += len(text)
+
+
+@pytest.fixture
+def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
+    return signed_in_without_javascript(new_context, live_server, "teacher1", teacher_enrolled)
+
+
+def signed_in_without_javascript(new_context, base: str, who: str, app) -> Page:
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
+    page.goto(f"{base}/log")
+    page.get_by_label("Find a pupil by name or UPN").fill(typed)
+    page.get_by_role("button", name="Find", exact=True).click()
+    result = page.locator("#pupil-results li", has_text=name)
+    expect(result).to_have_count(1)
+    result.get_by_text("Add", exact=True).click()
+    chip = page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
+    expect(chip).to_be_checked()
+
+
+def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    results = Axe().run(page)
+    for violation in results.response["violations"]:
+        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
+        line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
+        (problems if violation["impact"] in ("serious", "critical") else report).append(line)

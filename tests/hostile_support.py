@@ -17,12 +17,11 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
-from config import TestConfig
-from cpoms import create_app
 from cpoms.extensions import db
 
-from conftest import POSTGRES_URL, TEMPLATE_CODE, Auth, PageLikeClient, build_world
+from conftest import POSTGRES_URL, Auth, build_world, make_app, postgres_copies
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
@@ -301,46 +300,52 @@ def parameters_read_in(source: str) -> set[str]:
     return {a or b for a, b in REQUEST_READS.findall(source)}
 
 
-def per_module(fixture_name, config) -> str:
-    return "function" if POSTGRES_URL else "module"
-
-
 class Pristine:
     """The app, its world and the sample records, made once per test module (SQLite in
-    memory); each test starts from a copy of that database (sqlite3's backup API), so
-    a case costs its requests, not an app, a schema and a world. On PostgreSQL
-    (TEST_DATABASE_URL) every test makes its own, as tests/conftest.py's app does."""
+    memory, or this worker's PostgreSQL database); each test starts from a copy of that
+    database (sqlite3's backup API; on PostgreSQL a copy of it kept as a template, made
+    ahead by conftest's PostgresCopies), so a case costs its requests, not an app, a
+    schema and a world."""
 
     def __init__(self, overrides: dict, make_sample: Callable):
         self.files = tempfile.mkdtemp(prefix="hostile-attachments-")
         self.mailbox = tempfile.mkdtemp(prefix="hostile-mailbox-")
 
-        class Config(TestConfig):
-            SQLALCHEMY_DATABASE_URI = POSTGRES_URL or "sqlite://"
-            WTF_CSRF_ENABLED = False
-            ATTACHMENT_DIR = self.files
-            # As `make run` with no mail server: the local mailbox's routes exist, to be swept
-            # (tests/test_permissions.py does the same). Its letters are files of their own, apart
-            # from the attachments' (whose files count as a table written).
-            MAIL_BACKEND = "mailbox"
-            MAILBOX_DIR = self.mailbox
-
-        for key, value in overrides.items():
-            setattr(Config, key, value)
-        self.app = create_app(Config)
-        self.app.test_client_class = PageLikeClient
-        self.app.jinja_env.bytecode_cache = TEMPLATE_CODE
+        # As `make run` with no mail server: the local mailbox's routes exist, to be swept
+        # (tests/test_permissions.py does the same). Its letters are files of their own, apart
+        # from the attachments' (whose files count as a table written).
+        if POSTGRES_URL:
+            self.name = make_url(POSTGRES_URL).database
+            self.template = f"{self.name}_pristine"
+            postgres_copies().execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            postgres_copies().execute(f'CREATE DATABASE "{self.name}"')
+        self.app = make_app(
+            POSTGRES_URL or "sqlite://",
+            ATTACHMENT_DIR=self.files,
+            MAIL_BACKEND="mailbox",
+            MAILBOX_DIR=self.mailbox,
+            **overrides,
+        )
         with self.app.app_context():
-            if POSTGRES_URL:
-                db.drop_all()
             db.create_all()
         self.world = build_world(self.app)
         self.sample = make_sample(self.app, self.world)
         self.copy = None
-        if not POSTGRES_URL:
+        if POSTGRES_URL:
+            self._disconnect()
+            copies = postgres_copies()
+            copies.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            copies.execute(f'CREATE DATABASE "{self.template}" TEMPLATE "{self.name}"')
+            copies.prepare(self.template)
+        else:
             self.copy = sqlite3.connect(":memory:")
             with self._database() as live:
                 live.backup(self.copy)
+
+    def _disconnect(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
     @contextmanager
     def _database(self):
@@ -351,17 +356,19 @@ class Pristine:
                 yield connection.connection.driver_connection
 
     def restore(self) -> None:
-        if self.copy is None:
+        if POSTGRES_URL:
+            self._disconnect()
+            postgres_copies().replace(self.name, self.template)
             return
         with self._database() as live:
             self.copy.backup(live)
 
     def close(self) -> None:
-        with self.app.app_context():
-            db.session.remove()
-            if POSTGRES_URL:
-                db.drop_all()
-            db.engine.dispose()
+        self._disconnect()
+        if POSTGRES_URL:
+            copies = postgres_copies()
+            copies.forget(self.template)
+            copies.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
         if self.copy is not None:
             self.copy.close()
         shutil.rmtree(self.files, ignore_errors=True)

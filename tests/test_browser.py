@@ -10,147 +10,38 @@ test-artifacts/screenshots/ (gitignored).
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from email import message_from_bytes
-from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select, update
 
 from cpoms.auth.models import UserSession
 from cpoms.extensions import db
-from cpoms.models import Entry, User
+from cpoms.models import Entry
 from cpoms.timefmt import now_utc
-from tests.conftest import CHROMIUM, PASSWORD, totp_code
+
+from conftest import (
+    SCHOOL,
+    SCREENSHOTS,
+    VIEWPORT,
+    Counter,
+    assert_htmx_loaded,
+    assert_no_reload,
+    fill_sign_in,
+    find_and_add,
+    open_page,
+    set_marker,
+    sign_in,
+    sign_out,
+)
 
 pytestmark = pytest.mark.browser
 
-CDN = "https://unpkg.com/**"
-VIEWPORT = {"width": 768, "height": 1024}  # a classroom tablet, portrait
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-SCHOOL = "ashgrove.example.org"
-
 
 # --- set-up --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _chromium_present():
-    """CI sets CPOMS_REQUIRE_BROWSER=1: there a missing Chromium is a failure, not a skip.
-
-    Session-scoped and autouse, so it runs before conftest's browser_type_launch_args
-    (which skips when Chromium is missing).
-    """
-    if os.environ.get("CPOMS_REQUIRE_BROWSER") == "1" and not os.path.exists(CHROMIUM):
-        pytest.fail(
-            f"CPOMS_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)", pytrace=False
-        )
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": VIEWPORT, "locale": "en-GB", "timezone_id": "Europe/London"}
-
-
-def block_cdn(target) -> None:
-    """Abort every request to the CDN (a page or a whole context), as an offline intranet would."""
-    target.route(CDN, lambda route: route.abort())
-
-
-@pytest.fixture
-def page(page: Page) -> Page:
-    """pytest-playwright's page, with the CDN unreachable and short timeouts."""
-    block_cdn(page)
-    page.set_default_timeout(10_000)
-    return page
-
-
-def open_page(page: Page, url: str) -> None:
-    page.goto(url)
-    assert_htmx_loaded(page)
-
-
-def assert_htmx_loaded(page: Page) -> None:
-    """The CDN was refused, so htmx must come from our fallback, and start."""
-    page.wait_for_function("() => window.htmx !== undefined", timeout=5_000)
-    # Our <meta name="htmx-config"> is read only when htmx initialises the page:
-    # this proves the local copy started, not just that it was downloaded.
-    try:
-        page.wait_for_function("() => htmx.config.includeIndicatorStyles === false", timeout=5_000)
-    except PlaywrightTimeout:
-        raise AssertionError("htmx loaded but never initialised the page") from None
-
-
-def sign_in(page: Page, base: str, who: str, app=None) -> None:
-    """The sign-in form, then (for roles that need it: pass the app) the code from
-    the authenticator, computed as the app on a phone would."""
-    open_page(page, f"{base}/login")
-    fill_sign_in(page, who, app)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    assert_htmx_loaded(page)
-
-
-def fill_sign_in(page: Page, who: str, app=None) -> None:
-    page.get_by_label("Email address").fill(f"{who}@{SCHOOL}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if app is not None:
-        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-        page.get_by_label("Code").fill(totp_code(app, f"{who}@{SCHOOL}"))
-        page.get_by_role("button", name="Continue").click()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-
-
-@pytest.fixture
-def teacher_enrolled(app, world):
-    """teacher1 with two-factor sign-in, so the journeys can open the entries they log
-    (an unenrolled teacher logs but reads nothing: test_draft_... covers that one)."""
-    with app.app_context():
-        db.session.execute(
-            update(User)
-            .where(User.id == world["teacher1"].id)
-            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
-        )
-        db.session.commit()
-    return app
-
-
-def set_marker(page: Page) -> None:
-    """A value on window survives htmx swaps but not a full page load."""
-    page.evaluate("() => { window.__noReload = 'still here'; }")
-
-
-def assert_no_reload(page: Page) -> None:
-    assert page.evaluate("() => window.__noReload") == "still here", "the page was reloaded"
-
-
-class Counter:
-    """Drives the page the way a person does, counting clicks (taps) and keystrokes."""
-
-    def __init__(self):
-        self.clicks = 0
-        self.keys = 0
-        self.free_text_keys = 0
-
-    def click(self, locator) -> None:
-        locator.click()
-        self.clicks += 1
-
-    def type(self, locator, text: str, free_text: bool = False) -> None:
-        self.click(locator)  # tap into the field
-        locator.press_sequentially(text)
-        self.keys += len(text)
-        if free_text:
-            self.free_text_keys += len(text)
 
 
 # --- a) the whole journey with htmx ------------------------------------------------
@@ -272,33 +163,6 @@ def test_log_review_follow_up_close(
 # --- b) no JavaScript ----------------------------------------------------------------
 
 
-@pytest.fixture
-def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
-    return signed_in_without_javascript(new_context, live_server, "teacher1", teacher_enrolled)
-
-
-def signed_in_without_javascript(new_context, base: str, who: str, app) -> Page:
-    context = new_context(java_script_enabled=False)
-    block_cdn(context)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/login")
-    fill_sign_in(page, who, app)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
-
-
-def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
-    page.goto(f"{base}/log")
-    page.get_by_label("Find a pupil by name or UPN").fill(typed)
-    page.get_by_role("button", name="Find", exact=True).click()
-    result = page.locator("#pupil-results li", has_text=name)
-    expect(result).to_have_count(1)
-    result.get_by_text("Add", exact=True).click()
-    chip = page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile(name))
-    expect(chip).to_be_checked()
-
-
 def test_log_without_javascript(nojs: Page, live_server, world):
     page = nojs
     find_and_add(page, live_server, "Oliver Nowak", "oli")
@@ -341,94 +205,6 @@ def test_validation_error_without_javascript_keeps_what_was_typed(nojs: Page, li
 
 
 # --- c) accessibility and screenshots ------------------------------------------------
-
-
-def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    results = Axe().run(page)
-    for violation in results.response["violations"]:
-        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
-        line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
-        (problems if violation["impact"] in ("serious", "critical") else report).append(line)
-
-
-def test_accessibility_and_screenshots(page: Page, app, live_server, world, make_entry, capsys, teacher_enrolled):
-    pupil = world.pupils[0]
-    entry_id = make_entry(
-        recorder="teacher1",
-        pupils=[pupil],
-        category="Safeguarding",
-        narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
-        child_words="Dad grabbed me.",
-        source="pupil_disclosure",
-    )
-    make_entry(
-        recorder="teacher2",
-        pupils=world.pupils[1:],
-        category="Behaviour",
-        narrative="Oliver and Isla argued at play; both calm again after talking it through.",
-    )
-    report: list[str] = []
-    problems: list[str] = []
-
-    open_page(page, f"{live_server}/login")
-    check_page(page, "01-login", report, problems)
-    page.get_by_role("button", name="Sign in").click()  # empty: the error state
-    expect(page.get_by_role("alert")).to_be_visible()
-    check_page(page, "02-login-errors", report, problems)
-
-    sign_in(page, live_server, "teacher1", app)
-    check_page(page, "03-home-teacher", report, problems)
-    open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
-    expect(page.locator("#pupil-results button.result")).to_have_count(2)
-    check_page(page, "04-log-form", report, problems)
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.locator(".error-summary")).to_be_visible()
-    check_page(page, "05-log-form-errors", report, problems)
-    open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "06-entry-teacher", report, problems)
-    sign_out(page)
-
-    sign_in(page, live_server, "dsl", app)
-    check_page(page, "07-home-dsl", report, problems)
-    open_page(page, f"{live_server}/review")
-    check_page(page, "08-review", report, problems)
-    open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "09-entry-dsl", report, problems)
-    open_page(page, f"{live_server}/account/two-factor")
-    check_page(page, "10-account-two-factor", report, problems)
-    sign_out(page)
-
-    open_page(page, f"{live_server}/login/forgot")
-    check_page(page, "11-forgotten-password", report, problems)
-    open_page(page, f"{live_server}/login")
-    page.get_by_label("Email address").fill(f"admin@{SCHOOL}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    check_page(page, "12-code-step", report, problems)
-    page.get_by_label("Code").fill(totp_code(app, f"admin@{SCHOOL}"))
-    page.get_by_role("button", name="Continue").click()
-    open_page(page, f"{live_server}/admin/users")
-    check_page(page, "13-admin-users", report, problems)
-    sign_out(page)
-
-    sign_in(page, live_server, "teacher2")  # no two-factor sign-in: logs, reads nothing
-    check_page(page, "14-home-without-two-factor", report, problems)
-    open_page(page, f"{live_server}/account/two-factor")
-    expect(page.locator(".qr svg")).to_be_visible()
-    check_page(page, "15-enrol", report, problems)
-
-    with capsys.disabled():
-        print(f"\n[axe] screenshots in {SCREENSHOTS}")
-        for line in report:
-            print(f"[axe] minor/moderate: {line}")
-        for line in problems:
-            print(f"[axe] SERIOUS: {line}")
-    assert not problems, "\n".join(problems)
 
 
 def test_a_chosen_option_keeps_its_name(page: Page, live_server, world):

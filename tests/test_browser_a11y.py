@@ -25,15 +25,7 @@ from playwright.sync_api import Page, expect
 from page_crawl import render_all
 from test_html_valid import with_data
 from test_permissions import sample  # noqa: F401  (fixture)
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    CDN,
-    assert_htmx_loaded,
-    browser_context_args,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import CDN, assert_htmx_loaded, open_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +66,7 @@ def test_axe_finds_nothing_on_any_page_in_any_state(
     auth,
     world,
     make_entry,
-    sample,  # noqa: F811
+    sample,
     live_server,
     capsys,
 ):

@@ -13,16 +13,7 @@ from cpoms.models import Category, User
 from conftest import PASSWORD, totp_code
 
 # Its fixtures too: the tablet viewport and the unreachable CDN.
-from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS,
-    assert_no_reload,
-    block_cdn,
-    browser_context_args,
-    check_page,
-    fill_sign_in,
-    page,
-    sign_in,
-)
+from conftest import SCREENSHOTS, assert_no_reload, block_cdn, check_page, fill_sign_in, sign_in
 
 pytestmark = pytest.mark.browser
 

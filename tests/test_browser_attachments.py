@@ -9,17 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import (  # noqa: F401  (fixtures: a 768 px tablet, the CDN blocked, teacher1 enrolled)
-    SCREENSHOTS,
-    browser_context_args,
-    check_page,
-    find_and_add,
-    nojs,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import SCREENSHOTS, check_page, find_and_add, open_page, sign_in
 from sample_files import pdf, png
 
 pytestmark = pytest.mark.browser
@@ -54,7 +44,7 @@ def assert_entry_shows_marks_and_photo(page: Page, first: str, second: str) -> N
     page.wait_for_function("img => img.complete && img.naturalWidth === 320", arg=preview.element_handle())
 
 
-def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, live_server, world):  # noqa: F811
+def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, live_server, world):
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
     page.get_by_role("radio", name=re.compile(r"^First aid")).check()
@@ -116,7 +106,7 @@ def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, 
     expect(page.get_by_role("link", name="left forearm.png", exact=True)).to_be_visible()
 
 
-def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_server, world):  # noqa: F811
+def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_server, world):
     page = nojs
     find_and_add(page, live_server, "Oliver Nowak", "oli")
     page.get_by_role("radio", name=re.compile(r"^First aid")).check()

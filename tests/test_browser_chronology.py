@@ -1,4 +1,5 @@
-"""A long chronology in a real browser: scrolling to the end of a page loads the next."""
+"""A long chronology in a real browser: scrolling to the end of a page loads the next, and
+the heading says how far the list now goes."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import SCREENSHOTS, open_page, page, sign_in  # noqa: F401  (page: the CDN-blocking fixture)
+from conftest import SCREENSHOTS, open_page, sign_in
 from test_query_counts import add_entries
 
 pytestmark = pytest.mark.browser
 
 
-def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, world):  # noqa: F811
+def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, world):
     add_entries(app, world, 120)
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology?page=1")
@@ -33,3 +34,15 @@ def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, 
     expect(page.locator("#chronology-more")).to_have_count(0)
     Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(Path(SCREENSHOTS) / "chronology-scrolled.png"))
+
+
+def test_scrolling_moves_the_heading_on(page: Page, app, live_server, world):
+    add_entries(app, world, 120)
+    sign_in(page, live_server, "dsl", app)
+    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology?page=1")
+    heading = page.locator("#chronology-heading")
+    expect(heading).to_have_text("120 entries, oldest first: 1 to 50 (page 1 of 3)")
+    page.locator("#chronology-more").scroll_into_view_if_needed()
+    expect(heading).to_have_text("120 entries, oldest first: 1 to 100 (up to page 2 of 3)")
+    page.locator("#chronology-more").scroll_into_view_if_needed()
+    expect(heading).to_have_text("120 entries, oldest first: 1 to 120 (up to page 3 of 3)")

@@ -15,15 +15,7 @@ from sqlalchemy import func, select
 from cpoms.extensions import db
 from cpoms.log import routes as log_routes
 from cpoms.models import Alert, Entry
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    block_cdn,
-    browser_context_args,
-    nojs,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import open_page, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -16,15 +16,7 @@ from cpoms.auth.models import UserSession
 from cpoms.drafts import Draft
 from cpoms.extensions import db
 from cpoms.timefmt import now_utc
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    block_cdn,
-    browser_context_args,
-    fill_sign_in,
-    open_page,
-    page,
-    sign_in,
-    sign_out,
-)
+from conftest import block_cdn, fill_sign_in, open_page, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 

@@ -9,16 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import (  # noqa: F401  (page, browser_context_args: fixtures: no CDN, 768x1024)
-    assert_no_reload,
-    browser_context_args,
-    check_page,
-    open_page,
-    page,
-    set_marker,
-    sign_in,
-    signed_in_without_javascript,
-)
+from conftest import assert_no_reload, check_page, open_page, set_marker, sign_in, signed_in_without_javascript
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +24,7 @@ def story(app, world, make_entry, client, auth):
     return entry_id, other_id
 
 
-def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server, world, story):  # noqa: F811
+def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server, world, story):
     entry_id, other_id = story
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/entries/{entry_id}")

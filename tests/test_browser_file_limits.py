@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import browser_context_args, open_page, page, sign_in  # noqa: F401  (fixtures)
+from conftest import open_page, sign_in
 from test_browser_attachments import PHOTO
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,7 @@ def config_overrides():
     return {"ATTACHMENT_MAX_BYTES": 200 * 1024}  # small, so the browser need not carry 20 MB
 
 
-def test_a_file_too_large_is_named_at_once_and_a_413_is_shown(page: Page, app, live_server, world):  # noqa: F811
+def test_a_file_too_large_is_named_at_once_and_a_413_is_shown(page: Page, app, live_server, world):
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
     page.get_by_text("Attach files (optional)").click()

@@ -10,18 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 # Its fixtures too: the tablet viewport, the unreachable CDN, a no-JavaScript page.
-from tests.test_browser import (  # noqa: F401
-    SCREENSHOTS,
-    assert_no_reload,
-    browser_context_args,
-    check_page,
-    nojs,
-    open_page,
-    page,
-    set_marker,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import assert_no_reload, open_page, set_marker, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,24 +85,3 @@ def test_urgent_panel_without_javascript(nojs: Page, live_server, world):
     expect(urgent).to_be_hidden()
     nojs.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
     expect(urgent).to_be_visible()
-
-
-def test_log_form_screenshots_at_tablet_size(page: Page, live_server, world, capsys):
-    report: list[str] = []
-    problems: list[str] = []
-    sign_in(page, live_server, "teacher1")
-    open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
-    page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
-    page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
-    check_page(page, "20-log-form-help", report, problems)
-    page.get_by_label("What happened").fill("AH said her arm hurt.")
-    page.get_by_role("button", name="Save entry").click()
-    expect(page.locator("#record-check")).to_be_focused()
-    page.screenshot(path=SCREENSHOTS / "21-log-form-warning-viewport.png")
-    check_page(page, "21-log-form-warning", report, problems)
-    open_page(page, f"{live_server}/guidance")
-    check_page(page, "22-guidance", report, problems)
-    with capsys.disabled():
-        for line in report:
-            print(f"[axe] minor/moderate: {line}")
-    assert not problems, "\n".join(problems)

@@ -9,14 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    browser_context_args,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
-from tests.test_browser_screenshots import FOLDER
+from conftest import open_page, sign_in
+from test_browser_screenshots import FOLDER
 
 pytestmark = pytest.mark.browser
 

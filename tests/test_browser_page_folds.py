@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from test_browser import browser_context_args, open_page, page, sign_in  # noqa: F401  (fixtures)
+from conftest import open_page, sign_in
 from test_browser_screenshots import some_records
 
 pytestmark = pytest.mark.browser

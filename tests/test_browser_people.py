@@ -14,17 +14,7 @@ from cpoms.extensions import db
 from cpoms.log.models import EntryShare
 from cpoms.models import EntryPupil
 
-from test_browser import (  # noqa: F401  (fixtures: a 768x1024 tablet, the CDN blocked, a teacher with two-factor)
-    SCREENSHOTS,
-    assert_no_reload,
-    browser_context_args,
-    nojs,
-    open_page,
-    page,
-    set_marker,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import SCREENSHOTS, assert_no_reload, open_page, set_marker, sign_in
 from test_pupil_roles_sharing import family  # noqa: F401  (fixture: Amelia and Oliver are siblings)
 
 pytestmark = pytest.mark.browser
@@ -75,10 +65,10 @@ def test_two_pupils_with_roles_a_sibling_and_a_colleague_with_htmx(
     page: Page,
     app,
     live_server,
-    world,  # noqa: F811
+    world,
     family,
     teacher_enrolled,
-):  # noqa: F811
+):
     sign_in(page, live_server, "teacher1", app)
     open_page(page, f"{live_server}/log")
     set_marker(page)
@@ -103,10 +93,10 @@ def test_two_pupils_with_roles_a_sibling_and_a_colleague_with_htmx(
 def test_two_pupils_with_roles_a_sibling_and_a_colleague_without_javascript(
     nojs: Page,
     app,
-    live_server,  # noqa: F811
+    live_server,
     world,
     family,
-):  # noqa: F811
+):
     page = nojs
     page.goto(f"{live_server}/log")
     page.get_by_label("Find a pupil by name or UPN").fill("amel")
@@ -125,7 +115,7 @@ def test_two_pupils_with_roles_a_sibling_and_a_colleague_without_javascript(
     assert page.evaluate("() => typeof window.htmx") == "undefined"
 
 
-def test_a_long_staff_list_narrows_as_a_name_is_typed(page: Page, app, live_server, world):  # noqa: F811
+def test_a_long_staff_list_narrows_as_a_name_is_typed(page: Page, app, live_server, world):
     from cpoms.models import Role, School
 
     from conftest import make_user

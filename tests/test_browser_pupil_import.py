@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 # Its fixtures too: the tablet viewport and the unreachable CDN.
-from tests.test_browser import browser_context_args, check_page, open_page, page, sign_in  # noqa: F401
+from conftest import check_page, open_page, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_browser import browser_context_args, open_page, page, sign_in  # noqa: F401  (fixtures)
+from conftest import open_page, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,5 @@
-"""Screenshots of the main pages at tablet size (768x1024), for the README.
+"""Every screenshot the suite takes of whole pages: the main pages at tablet size
+(768x1024) for the README, and the pages axe checks as they are shot.
 
 The normal run writes them to test-artifacts/screenshots/pages/ (gitignored), so a test
 run never rewrites committed files; `make screenshots` (CPOMS_UPDATE_SCREENSHOTS=1)
@@ -8,6 +9,7 @@ writes them to docs/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,13 +18,9 @@ from playwright.sync_api import Page, expect
 from cpoms.entries.operations import add_follow_up, mark_reviewed
 from cpoms.extensions import db
 from cpoms.models import Entry, Kind, User
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    browser_context_args,
-    open_page,
-    page,
-    sign_in,
-    teacher_enrolled,
-)
+from conftest import PASSWORD, SCHOOL, SCREENSHOTS, check_page, open_page, sign_in, sign_out, totp_code
+from test_monitoring import monitor
+from test_tasks import make_task
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +96,145 @@ def test_screenshots_of_the_main_pages(page: Page, app, live_server, world, make
     shot("oversight", "/oversight")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert all((FOLDER / f"{name}.png").stat().st_size > 10_000 for name in shots)
+
+
+# --- the pages checked by axe as they are shot (test-artifacts/screenshots/) -----------
+
+
+def test_accessibility_and_screenshots(page: Page, app, live_server, world, make_entry, capsys, teacher_enrolled):
+    pupil = world.pupils[0]
+    entry_id = make_entry(
+        recorder="teacher1",
+        pupils=[pupil],
+        category="Safeguarding",
+        narrative="Amelia Hassan said her arm hurt; I saw a bruise on her forearm.",
+        child_words="Dad grabbed me.",
+        source="pupil_disclosure",
+    )
+    make_entry(
+        recorder="teacher2",
+        pupils=world.pupils[1:],
+        category="Behaviour",
+        narrative="Oliver and Isla argued at play; both calm again after talking it through.",
+    )
+    report: list[str] = []
+    problems: list[str] = []
+
+    open_page(page, f"{live_server}/login")
+    check_page(page, "01-login", report, problems)
+    page.get_by_role("button", name="Sign in").click()  # empty: the error state
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_page(page, "02-login-errors", report, problems)
+
+    sign_in(page, live_server, "teacher1", app)
+    check_page(page, "03-home-teacher", report, problems)
+    open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
+    expect(page.locator("#pupil-results button.result")).to_have_count(2)
+    check_page(page, "04-log-form", report, problems)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_page(page, "05-log-form-errors", report, problems)
+    open_page(page, f"{live_server}/entries/{entry_id}")
+    check_page(page, "06-entry-teacher", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "dsl", app)
+    check_page(page, "07-home-dsl", report, problems)
+    open_page(page, f"{live_server}/review")
+    check_page(page, "08-review", report, problems)
+    open_page(page, f"{live_server}/entries/{entry_id}")
+    check_page(page, "09-entry-dsl", report, problems)
+    open_page(page, f"{live_server}/account/two-factor")
+    check_page(page, "10-account-two-factor", report, problems)
+    sign_out(page)
+
+    open_page(page, f"{live_server}/login/forgot")
+    check_page(page, "11-forgotten-password", report, problems)
+    open_page(page, f"{live_server}/login")
+    page.get_by_label("Email address").fill(f"admin@{SCHOOL}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    check_page(page, "12-code-step", report, problems)
+    page.get_by_label("Code").fill(totp_code(app, f"admin@{SCHOOL}"))
+    page.get_by_role("button", name="Continue").click()
+    open_page(page, f"{live_server}/admin/users")
+    check_page(page, "13-admin-users", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "teacher2")  # no two-factor sign-in: logs, reads nothing
+    check_page(page, "14-home-without-two-factor", report, problems)
+    open_page(page, f"{live_server}/account/two-factor")
+    expect(page.locator(".qr svg")).to_be_visible()
+    check_page(page, "15-enrol", report, problems)
+
+    with capsys.disabled():
+        print(f"\n[axe] screenshots in {SCREENSHOTS}")
+        for line in report:
+            print(f"[axe] minor/moderate: {line}")
+        for line in problems:
+            print(f"[axe] SERIOUS: {line}")
+    assert not problems, "\n".join(problems)
+
+
+def test_screenshots_of_tasks_monitoring_and_sharing(
+    page: Page, app, live_server, world, make_entry, capsys, staff_enrolled
+):
+    """Home with tasks (one overdue), the review page with monitored pupils, and the
+    information-sharing form; axe finds nothing serious on them."""
+    first = make_entry(narrative="Amelia said she had not eaten since yesterday lunchtime.")
+    second = make_entry(pupils=world.pupils[1:2], category="Behaviour", narrative="Oliver pushed a child.")
+    make_task(app, world, first, due_in=-2, text_="Check Amelia has had breakfast club each morning this week.")
+    make_task(app, world, second, due_in=0, text_="Talk to Oliver's class teacher about seating.")
+    make_task(app, world, first, due_in=6, text_="Send the attendance summary to the DSL.")
+    monitor(app, world, world.pupils[0], review_in=-3, reason="Hunger at school.")
+    monitor(app, world, world.pupils[2], review_in=9, reason="Low attendance.")
+    report: list[str] = []
+    problems: list[str] = []
+
+    sign_in(page, live_server, "teacher2", app)
+    expect(page.get_by_role("region", name="My tasks")).to_contain_text("Overdue by 2 days")
+    check_page(page, "tasks-01-home-with-tasks", report, problems)
+    sign_out(page)
+
+    sign_in(page, live_server, "dsl", app)
+    open_page(page, f"{live_server}/review")
+    expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Review overdue by 3 days")
+    check_page(page, "tasks-02-review-with-monitoring", report, problems)
+    open_page(page, f"{live_server}/entries/{first}")
+    page.get_by_role("radio", name="Information shared").check()
+    expect(page.get_by_label("Lawful basis or reason for sharing")).to_be_visible()
+    expect(page.get_by_label("Give the task to")).to_be_hidden()
+    page.get_by_role("button", name="Add", exact=True).click()  # empty: every message
+    expect(page.locator(".error-summary")).to_contain_text("Say who the information was shared with.")
+    page.get_by_role("radio", name="Information shared").check()
+    check_page(page, "tasks-03-information-sharing-form", report, problems)
+    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
+    check_page(page, "tasks-04-chronology-with-monitoring", report, problems)
+    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/monitoring")
+    check_page(page, "tasks-05-monitoring-page", report, problems)
+    with capsys.disabled():
+        for line in report + problems:
+            print(f"[axe] {line}")
+    assert not problems, "\n".join(problems)
+
+
+def test_log_form_screenshots_at_tablet_size(page: Page, live_server, world, capsys):
+    report: list[str] = []
+    problems: list[str] = []
+    sign_in(page, live_server, "teacher1")
+    open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
+    page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
+    page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
+    check_page(page, "20-log-form-help", report, problems)
+    page.get_by_label("What happened").fill("AH said her arm hurt.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#record-check")).to_be_focused()
+    page.screenshot(path=SCREENSHOTS / "21-log-form-warning-viewport.png")
+    check_page(page, "21-log-form-warning", report, problems)
+    open_page(page, f"{live_server}/guidance")
+    check_page(page, "22-guidance", report, problems)
+    with capsys.disabled():
+        for line in report:
+            print(f"[axe] minor/moderate: {line}")
+    assert not problems, "\n".join(problems)

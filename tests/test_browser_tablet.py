@@ -17,19 +17,7 @@ from email import message_from_bytes
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    Counter,
-    assert_htmx_loaded,
-    block_cdn,
-    browser_context_args,
-    fill_sign_in,
-    nojs,
-    open_page,
-    page,
-    sign_in,
-    sign_out,
-    teacher_enrolled,
-)
+from conftest import Counter, assert_htmx_loaded, block_cdn, fill_sign_in, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 

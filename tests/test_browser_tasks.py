@@ -8,45 +8,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cpoms.common import uk_today
 from cpoms.extensions import db
-from cpoms.models import User
 from cpoms.monitoring.models import MonitoringState
 from cpoms.tasks.models import TaskCompletion
-from cpoms.timefmt import now_utc
-from tests.test_browser import (
-    assert_no_reload,
-    block_cdn,
-    browser_context_args,  # noqa: F401
-    check_page,
-    fill_sign_in,
-    open_page,
-    page,  # noqa: F401
-    set_marker,  # noqa: F401
-    sign_in,
-    sign_out,
-)
-from tests.test_tasks import make_task
+
+from conftest import assert_no_reload, block_cdn, fill_sign_in, set_marker, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def staff_enrolled(app, world):
-    """teacher2 with two-factor sign-in: a session that reads what it is given."""
-    with app.app_context():
-        db.session.execute(
-            update(User)
-            .where(User.id == world["teacher2"].id)
-            .values(totp_secret=pyotp.random_base32(), totp_enrolled_at=now_utc())
-        )
-        db.session.commit()
-    return app
 
 
 @pytest.fixture
@@ -140,47 +113,3 @@ def test_put_a_pupil_on_the_monitoring_list_from_the_chronology(request, app, li
     expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Oliver Nowak")
     with app.app_context():
         assert db.session.get(MonitoringState, pupil.id).active
-
-
-def test_screenshots_of_tasks_monitoring_and_sharing(
-    page: Page, app, live_server, world, make_entry, capsys, staff_enrolled
-):
-    """Home with tasks (one overdue), the review page with monitored pupils, and the
-    information-sharing form; axe finds nothing serious on them."""
-    first = make_entry(narrative="Amelia said she had not eaten since yesterday lunchtime.")
-    second = make_entry(pupils=world.pupils[1:2], category="Behaviour", narrative="Oliver pushed a child.")
-    make_task(app, world, first, due_in=-2, text_="Check Amelia has had breakfast club each morning this week.")
-    make_task(app, world, second, due_in=0, text_="Talk to Oliver's class teacher about seating.")
-    make_task(app, world, first, due_in=6, text_="Send the attendance summary to the DSL.")
-    from tests.test_monitoring import monitor
-
-    monitor(app, world, world.pupils[0], review_in=-3, reason="Hunger at school.")
-    monitor(app, world, world.pupils[2], review_in=9, reason="Low attendance.")
-    report: list[str] = []
-    problems: list[str] = []
-
-    sign_in(page, live_server, "teacher2", app)
-    expect(page.get_by_role("region", name="My tasks")).to_contain_text("Overdue by 2 days")
-    check_page(page, "tasks-01-home-with-tasks", report, problems)
-    sign_out(page)
-
-    sign_in(page, live_server, "dsl", app)
-    open_page(page, f"{live_server}/review")
-    expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Review overdue by 3 days")
-    check_page(page, "tasks-02-review-with-monitoring", report, problems)
-    open_page(page, f"{live_server}/entries/{first}")
-    page.get_by_role("radio", name="Information shared").check()
-    expect(page.get_by_label("Lawful basis or reason for sharing")).to_be_visible()
-    expect(page.get_by_label("Give the task to")).to_be_hidden()
-    page.get_by_role("button", name="Add", exact=True).click()  # empty: every message
-    expect(page.locator(".error-summary")).to_contain_text("Say who the information was shared with.")
-    page.get_by_role("radio", name="Information shared").check()
-    check_page(page, "tasks-03-information-sharing-form", report, problems)
-    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
-    check_page(page, "tasks-04-chronology-with-monitoring", report, problems)
-    open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/monitoring")
-    check_page(page, "tasks-05-monitoring-page", report, problems)
-    with capsys.disabled():
-        for line in report + problems:
-            print(f"[axe] {line}")
-    assert not problems, "\n".join(problems)

@@ -11,9 +11,8 @@ from playwright.sync_api import Page, expect
 from cpoms.extensions import db
 from cpoms.timefmt import now_utc, to_uk
 from cpoms.transfers.models import Transfer
-from tests.conftest import PASSWORD, totp_code
 
-from test_browser import SCREENSHOTS, VIEWPORT, assert_htmx_loaded, block_cdn
+from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, block_cdn, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +61,7 @@ def other_transfers(app, world) -> None:
 def test_start_then_accept(new_context, app, live_server, world, make_entry, js):
     make_entry(narrative=NARRATIVE)
     other_transfers(app, world)
-    context = new_context(java_script_enabled=js, viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    context = new_context(java_script_enabled=js)  # a 768 px tablet, en-GB: conftest's browser_context_args
     block_cdn(context)
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
@@ -243,6 +243,92 @@ def test_the_timeline_pages_keep_their_filters(client, auth, world, long_story):
     html = chronology(client, world, view="timeline", page=1)
     assert "page 1 of" in html
     assert f"/pupils/{world.pupils[0].id}/chronology?page=2&amp;view=timeline" in html
+
+
+# --- the order, the readers, the pages and the heading ------------------------------------------
+
+
+def test_chronology_in_order_of_when_things_happened(app, client, auth, world, make_entry):
+    now = datetime.now(timezone.utc)
+    later = make_entry(narrative="Happened second.", occurred_at=now - timedelta(days=1))
+    earlier = make_entry(narrative="Happened first, logged last.", occurred_at=now - timedelta(days=9))
+    make_entry(narrative="About someone else.", pupils=[world.pupils[1]])
+    auth.as_(world["dsl"])
+    client.post(f"/entries/{later}/follow-ups", data={"kind": "action", "text": "Follow-up on the second."})
+    pupil = world.pupils[0]
+    html = client.get(f"/pupils/{pupil.id}/chronology").get_data(as_text=True)
+    a, b, c = positions(html, "Happened first, logged last.", "Happened second.", "Follow-up on the second.")
+    assert a < b < c
+    assert "About someone else." not in html
+    assert "2 entries, oldest first" in html
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_chronology"))
+        assert (event.user_id, event.pupil_id) == (world["dsl"].id, pupil.id)
+    assert earlier
+
+
+def test_chronology_filters_by_category(client, auth, world, make_entry):
+    make_entry(narrative="A safeguarding matter.")
+    make_entry(narrative="A first aid matter.", category="First aid / medical")
+    auth.as_(world["slt"])
+    first_aid = world.categories["First aid / medical"].id
+    html = client.get(f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}").get_data(as_text=True)
+    assert "A first aid matter." in html and "A safeguarding matter." not in html
+    partial = client.get(
+        f"/pupils/{world.pupils[0].id}/chronology?category={first_aid}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section id="chronology"')
+
+
+def test_governor_and_trust_see_initials_only(client, auth, world, make_entry):
+    make_entry(narrative="Shared entry.", pupils=[world.pupils[0], world.pupils[1]])
+    for who in ("governor", "trust_rep"):
+        auth.as_(world[who])
+        html = client.get(f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
+        assert "A.H." in html and "O.N." in html
+        for name in ("Amelia", "Hassan", "Oliver", "Nowak", world.pupils[0].upn):
+            assert name not in html, (who, name)
+
+
+def test_a_long_chronology_is_paged_oldest_first_landing_on_the_latest(app, client, auth, world):
+    add_entries(app, world, 120, follow_ups_every=1000)  # "Entry number 0." is the oldest
+    auth.as_(world["dsl"])
+    pupil = world.pupils[0].id
+    latest = client.get(f"/pupils/{pupil}/chronology").get_data(as_text=True)
+    assert "120 entries, oldest first: 101 to 120 (page 3 of 3)" in re.sub(r"<[^>]+>", "", latest)
+    assert latest.count('class="chronology-entry"') == 20
+    a, b = positions(latest, "Entry number 100.", "Entry number 119.")
+    assert a < b and "Entry number 99." not in latest
+    assert f'href="/pupils/{pupil}/chronology?page=2" rel="prev"' in latest
+    assert "Later entries" not in latest
+
+    first = client.get(f"/pupils/{pupil}/chronology?page=1").get_data(as_text=True)
+    assert "1 to 50 (page 1 of 3)" in re.sub(r"<[^>]+>", "", first)
+    assert "Entry number 0." in first and "Entry number 49." in first and "Entry number 50." not in first
+    assert f'href="/pupils/{pupil}/chronology?page=2" rel="next"' in first
+    assert "Earlier entries" not in first
+    # Past the end is the last page; nonsense is the default, never an error.
+    assert "page 3 of 3" in client.get(f"/pupils/{pupil}/chronology?page=99").get_data(as_text=True)
+    assert "page 3 of 3" in client.get(f"/pupils/{pupil}/chronology?page=x").get_data(as_text=True)
+    # The category filter is kept from page to page.
+    behaviour = world.categories["Behaviour"].id
+    filtered = client.get(f"/pupils/{pupil}/chronology?category={behaviour}").get_data(as_text=True)
+    assert "oldest first" in filtered
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "view_chronology").order_by(AuditEvent.seq)
+        ).first()
+        assert '"page": 3' in event.detail
+
+
+def test_the_next_page_moves_the_heading_on(app, client, auth, world):
+    add_entries(app, world, 120)
+    auth.as_(world["dsl"])
+    path = f"/pupils/{world.pupils[0].id}/chronology"
+    first = client.get(f"{path}?page=1").get_data(as_text=True)
+    assert '120 entries, oldest first: 1 to <span id="chronology-last-shown">50 (page 1 of 3)</span>' in first
+    more = client.get(f"{path}?page=2", headers={**MORE, "HX-Target": "chronology-more"}).get_data(as_text=True)
+    assert '<span id="chronology-last-shown" hx-swap-oob="true">100 (up to page 2 of 3)</span>' in more
 
 
 # --- exports ------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def get_routes(app) -> list[Rule]:
 
 
 @pytest.mark.parametrize("who", [None, "dsl", "admin", "governor"])
-def test_every_page_sends_the_security_headers(app, client, auth, world, sample, who):  # noqa: F811
+def test_every_page_sends_the_security_headers(app, client, auth, world, sample, who):
     auth.as_(world[who] if who else None)
     for rule in get_routes(app):
         spec = REQUEST.get((rule.endpoint, "GET"), {})

@@ -73,7 +73,6 @@ from hostile_support import (
     form_inputs,
     new_rows,
     parameters_read_in,
-    per_module,
     request_for,
     sign_in_as,
     snapshot,
@@ -84,7 +83,7 @@ APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(scope=per_module)
+@pytest.fixture(scope="module")
 def pristine():
     made = Pristine(SMALL_FILES, make_sample)
     yield made

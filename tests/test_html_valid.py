@@ -84,7 +84,7 @@ def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]
 
 
 @pytest.fixture
-def pages(app, client, auth, world, make_entry, sample) -> list[Rendered]:  # noqa: F811
+def pages(app, client, auth, world, make_entry, sample) -> list[Rendered]:
     return render_all(app, client, auth, world, sample, extra=with_data(app, world, make_entry, sample))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import json
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text, update
@@ -21,6 +20,7 @@ from cpoms.hearback.models import RecorderMessage
 from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_date
 
+from test_browser_screenshots import FOLDER
 from test_query_counts import add_entries, assert_flat, queries_for
 
 NARRATIVE = "Saw a bruise on Amelia Hassan's left arm at 9:10."
@@ -269,9 +269,9 @@ def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logg
     assert page.get_by_text(follow_up_text).is_visible()
     # Nothing runs off the side at 768 px.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 768
-    target = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "logged-768.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target), full_page=True)
+    # Into docs/screenshots/ only under `make screenshots`: a test run never rewrites committed files.
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(FOLDER / "logged-768.png"), full_page=True)
     context.close()
 
 

@@ -31,10 +31,11 @@ from cpoms.monitoring.models import MonitoringEvent
 from cpoms.submissions import SubmissionKey
 from cpoms.tasks.models import Task
 from cpoms.transfers.models import Transfer, TransferEvent
-from tests.conftest import Auth
 from tests.sample_files import png
 from tests.test_log import form_data
 from tests.test_monitoring import monitor, start_form
+
+from conftest import Auth
 
 HX = {"HX-Request": "true"}
 KEY = re.compile(r'<input [^>]*name="submission_key"[^>]*value="([^"]+)"')
