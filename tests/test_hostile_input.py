@@ -467,6 +467,8 @@ LOG = ("log.new", "POST")
 SEARCH = ("log.pupil_search", "GET")
 CHIP = ("log.pupil_chip", "GET")
 ENTRY_PAGE = ("entries.show", "GET")
+# The entry page's folded forms, fetched as their fold opens (htmx).
+FOLDS = (("entries.fold_link", "GET"), ("entries.fold_category", "GET"), ("entries.fold_correction", "GET"))
 FOLLOW_UP = ("entries.add_follow_up", "POST")
 REVIEW = ("entries.review", "POST")
 CLOSE = ("entries.close", "POST")
@@ -675,6 +677,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     SEARCH: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
     CHIP: Route(who="teacher1", ids={"pupil_id": "pupil_id"}, headers=HX),
     ENTRY_PAGE: Route(ids=ENTRY),
+    **{fold: Route(ids=ENTRY, headers={"HX-Request": "true"}) for fold in FOLDS},
     FOLLOW_UP: Route(
         ids=ENTRY, data=lambda s: {"kind": "note", "text": "Spoke to mum at pick-up."}, writes=ENTRY_WRITES
     ),
@@ -1106,6 +1109,7 @@ CASES: list[Case] = [
     Case(CHIP, "add_pupil", SCRIPT, SHOWN),  # htmx sends the result button's own name and value
     # An entry and what is appended to it (the DSL, who may add every kind).
     *id_cases(ENTRY_PAGE, "entry_id", MISSING, other=OTHER_ENTRY),
+    *[case for fold in FOLDS for case in id_cases(fold, "entry_id", MISSING, other=OTHER_ENTRY)],
     *id_cases(FOLLOW_UP, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     *text_cases(FOLLOW_UP, "text", required=invalid("Write the details.")),
     *text_cases(
