@@ -328,6 +328,8 @@ def load_demo(password: str, seed: int = 2026) -> list[tuple[str, str]]:
             accounts.append((email, f"{Role.LABELS[role]}, {name} ({person})", _two_factor(user, role)))
         # The head of school is its headteacher too: the case manager of concerns about adults.
         add_role(None, staff["slt"], (Role.HEADTEACHER, school.id, None), via=COMMAND_LINE)
+        # and its safeguarding governor chairs the governors: who reads a concern about the headteacher.
+        add_role(None, staff["governor"], (Role.CHAIR_OF_GOVERNORS, school.id, None), via=COMMAND_LINE)
         db.session.flush()
         pupils = _pupils(rng, school, index)
         if not db.session.scalar(select(func.count(Entry.id)).where(Entry.school_id == school.id)):

@@ -422,3 +422,33 @@ def test_a_refusal_does_not_tell_the_audit_log_pages_that_a_concern_exists(app, 
     auth.as_(world["admin"])
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "adult concern" not in page.lower() and "concern about an adult" not in page.lower()
+
+
+def test_where_nobody_manages_concerns_the_raiser_is_told_and_the_admins_warned(app, client, auth, world):
+    """No headteacher in the app (the world has none): the concern is kept, but nobody is
+    alerted. The raiser must not believe it has been read, and the admins must see why."""
+    auth.as_(world["teacher2"], verified=False)
+    response = raise_concern(client, person_id=world["teacher1"].id)
+    assert response.headers["Location"] == "/adult-concerns/received?nobody=1"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "nobody at this school is set up in the app to read it yet" in page
+    assert "Tell the headteacher in person today" in page and "has been told" not in page
+    assert len(concern_ids(app)) == 1
+    with app.app_context():
+        assert not db.session.scalar(select(func.count()).select_from(Alert).where(Alert.reason == ALERT_REASON))
+    auth.as_(world["admin"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Concerns about adults at Ashgrove Primary School have nobody to read them" in home
+    assert "headteacher or chair of governors" in home
+    # Staff see no such notice: it is the admins' to act on.
+    auth.as_(world["teacher1"], verified=False)
+    assert "have nobody to read them" not in client.get("/").get_data(as_text=True)
+
+
+def test_with_a_case_manager_the_raiser_is_told_it_was_passed_on_and_no_warning_shows(app, client, auth, world, cast):
+    auth.as_(world["teacher2"], verified=False)
+    response = raise_concern(client, person_id=world["teacher1"].id)
+    assert response.headers["Location"] == "/adult-concerns/received"
+    assert "The case manager has been told" in client.get("/adult-concerns/received").get_data(as_text=True)
+    auth.as_(world["admin"])
+    assert "have nobody to read them" not in client.get("/").get_data(as_text=True)

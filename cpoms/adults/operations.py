@@ -92,6 +92,11 @@ def add_follow_up(author: User, concern: AdultConcern, kind: str, form) -> Adult
     return follow_up
 
 
+def alerted(concern: AdultConcern) -> bool:
+    """Whether raising it alerted anyone (a school with no case manager alerts nobody)."""
+    return bool(policy.case_managers(concern))
+
+
 def set_dsl_allowed(headteacher: User, school_id: int, allowed: bool) -> CaseManagerSetting:
     setting = CaseManagerSetting(school_id=school_id, dsl_allowed=allowed, set_by_id=headteacher.id)
     db.session.add(setting)

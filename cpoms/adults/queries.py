@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from ..common import uk_today
 from ..mis.retention import add_years
 from ..extensions import db
-from ..models import Pupil, User
-from ..policy import MEMBER, holders, holders_with_roles
+from ..models import Pupil, School, User
+from ..policy import CASE_MANAGER, CASE_MANAGER_FOR_HEAD, MEMBER, access, holders, holders_with_roles
 from ..timefmt import now_utc, to_uk, uk_date
 from ..transfers.schooldays import add_school_days
 from . import policy
@@ -192,3 +192,22 @@ def retention(user) -> list[Retention]:
         else:
             out.append(Retention(row, "Kept: not yet assessed, or no outcome yet", False))
     return out
+
+
+def without_case_managers(user) -> list[tuple[School, list[str]]]:
+    """The schools this user administers where a concern about an adult would reach
+    nobody: no one holds the headteacher's role (or, for a concern about the
+    headteacher, the chair of governors'). Raised there, a concern is kept but unread."""
+    school_ids = access(user).admin
+    if not school_ids:
+        return []
+    missing = []
+    for school in db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)):
+        roles = [
+            label
+            for capability, label in ((CASE_MANAGER, "headteacher"), (CASE_MANAGER_FOR_HEAD, "chair of governors"))
+            if db.session.scalar(holders(capability, [school.id]).with_only_columns(User.id).limit(1)) is None
+        ]
+        if roles:
+            missing.append((school, roles))
+    return missing

@@ -24,6 +24,7 @@ def adult_pieces():
     return {
         "adults_policy": policy,
         "adult_concern_home": lambda: _home(current_user),
+        "adult_case_manager_gaps": lambda: queries.without_case_managers(current_user),
         "adult_concerns_involving": lambda pupil: queries.concerns_involving(current_user, pupil.id),
     }
 
@@ -78,7 +79,9 @@ def new():
                 what_was_said=form.what_was_said.data or "",
                 pupils=chosen,
             )
-            target = url_for("adults.received")
+            # Nobody to alert: the raiser is told to speak to someone today, not left
+            # believing a case manager has read it.
+            target = url_for("adults.received", nobody=1 if not operations.alerted(concern) else None)
             submissions.claim(form.submission_key.data, concern.id, target)
             return redirect(target, 303)
     status = 422 if form.is_submitted() else 200
@@ -89,7 +92,7 @@ def new():
 @login_required
 def received():
     require(policy.can_raise(current_user))
-    return render("adults/received.html")
+    return render("adults/received.html", nobody=request.args.get("nobody") == "1")
 
 
 @bp.route("/adult-concerns")
