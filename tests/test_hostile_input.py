@@ -2503,6 +2503,8 @@ CASES += [
     ],
     Case(RAISE_ADULT_PAGE, "school", OTHER_SCHOOL, FORBIDDEN, who="governor"),
     Case(ADULT_RECEIVED, "next", SCRIPT, SHOWN),
+    # ?nobody=1: the school has no case manager (the page says to speak to the headteacher); anything else, not.
+    *[Case(ADULT_RECEIVED, "nobody", v, SHOWN) for v in (P("one", "1"), SCRIPT, SQL_OR, EMPTY, NUL)],
     Case(ADULT_RECEIVED, "next", SCRIPT, FORBIDDEN, who="head"),
     # The case manager's pages: the headteacher's; nobody else's, the raiser's neither.
     *[
