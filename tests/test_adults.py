@@ -281,7 +281,7 @@ NAMED = [r for r in ROLES if r != "anonymous"]
 def concern_naming(app, world, role: str, secret: str) -> int:
     """A concern at ashgrove naming this person (someone of another school may work here too)."""
     with app.test_request_context():
-        concern = operations.raise_concern(
+        concern, _ = operations.raise_concern(
             db.session.get(User, world["teacher2" if role != "teacher2" else "teacher1"].id),
             db.session.get(School, world.school.id),
             subject_kind="staff",

@@ -1757,7 +1757,7 @@ def sample_concern(app, world) -> int:
         slt.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id))
         db.session.flush()
         set_dsl_allowed(slt, world.school.id, True)
-        concern = raise_concern(
+        concern, _ = raise_concern(
             db.session.get(User, world["teacher2"].id),
             db.session.get(School, world.school.id),
             subject_kind="staff",

@@ -139,11 +139,6 @@ FORMS = {
 }
 
 
-def follow_up_form(kind: str, **kwargs):
-    """The form for one kind, its fields prefixed so that the page's five forms have unique ids."""
-    return FORMS[kind](prefix=kind, **kwargs)
-
-
 class DslAllowedForm(OnceForm):
     dsl_allowed = RadioField(
         "Do the school's designated safeguarding leads manage concerns about adults with you?",

@@ -30,7 +30,8 @@ def raise_concern(
     what_happened: str,
     what_was_said: str,
     pupils: list[Pupil],
-) -> AdultConcern:
+) -> tuple[AdultConcern, bool]:
+    """The concern, and whether anyone was alerted (a school with no case manager alerts nobody)."""
     about_head = person is not None and (
         db.session.scalar(select(User.id).where(User.id == person.id, User.id.in_(policy.headteacher_ids(school.id))))
         is not None
@@ -60,7 +61,7 @@ def raise_concern(
         concern=concern.id,
         alerts=[a.id for a in queued],
     )
-    return concern
+    return concern, bool(queued)
 
 
 def add_follow_up(author: User, concern: AdultConcern, kind: str, form) -> AdultFollowUp:
@@ -90,11 +91,6 @@ def add_follow_up(author: User, concern: AdultConcern, kind: str, form) -> Adult
         kind=kind,
     )
     return follow_up
-
-
-def alerted(concern: AdultConcern) -> bool:
-    """Whether raising it alerted anyone (a school with no case manager alerts nobody)."""
-    return bool(policy.case_managers(concern))
 
 
 def set_dsl_allowed(headteacher: User, school_id: int, allowed: bool) -> CaseManagerSetting:

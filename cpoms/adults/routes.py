@@ -66,7 +66,7 @@ def new():
     if form.validate_on_submit():
         person, chosen = form.chosen(staff, pupils)
         if not (form.staff_member.errors or form.pupil_ids.errors):
-            concern = operations.raise_concern(
+            concern, alerted = operations.raise_concern(
                 current_user,
                 school,
                 subject_kind=form.subject_kind.data,
@@ -81,7 +81,7 @@ def new():
             )
             # Nobody to alert: the raiser is told to speak to someone today, not left
             # believing a case manager has read it.
-            target = url_for("adults.received", nobody=1 if not operations.alerted(concern) else None)
+            target = url_for("adults.received", nobody=None if alerted else 1)
             submissions.claim(form.submission_key.data, concern.id, target)
             return redirect(target, 303)
     status = 422 if form.is_submitted() else 200
