@@ -335,13 +335,22 @@ def test_migrations_give_the_triggers_create_all_gives(empty_app):
 
 
 def search_objects() -> dict[str, str]:
-    """The full-text search objects (FTS5 table and its triggers; GIN indexes) by name, with
-    their definitions."""
+    """The full-text search objects (FTS5 table and its triggers; PostgreSQL's table, its
+    columns, indexes, triggers and functions) by name, with their definitions."""
     with db.engine.connect() as conn:
         if db.engine.dialect.name == "sqlite":
             rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE name LIKE 'search%'"))
         else:
-            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'search%'"))
+            rows = conn.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'search%' "
+                    "UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE 'search%' "
+                    "UNION ALL SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE proname LIKE 'search%' "
+                    "UNION ALL SELECT table_name, string_agg(column_name || ' ' || data_type || ' ' || is_nullable, "
+                    "', ' ORDER BY ordinal_position) FROM information_schema.columns "
+                    "WHERE table_name LIKE 'search%' GROUP BY table_name"
+                )
+            )
         return {name: " ".join((sql or "").split()) for name, sql in rows if is_search_object(name)}
 
 
@@ -358,11 +367,7 @@ def test_migrations_give_the_search_index_create_all_gives(empty_app):
         assert search_objects() == {}
         db.create_all()
         assert search_objects() == migrated
-        assert (
-            {"search_entries", "search_follow_ups"} <= set(migrated)
-            if db.engine.dialect.name == "postgresql"
-            else "search_index_entries" in migrated
-        )
+        assert {"search_index", "search_index_entries", "search_index_follow_ups"} <= set(migrated)
 
 
 def test_upgrade_fills_the_report_counts_and_waits_from_the_entries_a_school_has(empty_app):

@@ -148,12 +148,15 @@ def test_search_runs_a_fixed_number_of_queries(app, world, auth, records, make_e
     assert len(few) == len(many)
 
 
-def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make_entry):
-    """PostgreSQL looks at the last year first and goes further back only for a page
-    that needs it; either way the pages run newest first, with nothing skipped."""
+def test_the_newest_written_match_comes_first_however_far_back_the_search_looks(app, world, auth, make_entry):
+    """An entry ranks by its newest matching text: a follow-up written today brings a
+    three-year-old entry to the top. PostgreSQL looks among a school's newest index rows
+    first and through every match only when those hold too few; SQLite's FTS5 reads
+    newest first. Whatever the window, the same entries come, in the same order."""
     from datetime import timedelta
 
     from cpoms.models import EntryPupil, EntryState, Pupil
+    from cpoms.search.queries import newest_matches
     from cpoms.timefmt import now_utc
 
     with app.app_context():
@@ -176,13 +179,22 @@ def test_older_matches_follow_the_last_years_newest_first(app, world, auth, make
             db.session.commit()
             old.append(entry.id)
     recent = [make_entry(narrative=f"Playground scuffle number {n}.") for n in range(PER_PAGE)]
+    for n in range(5):
+        make_entry(narrative=f"Nothing to do with it, number {n}.")
     client = auth.as_(world["dsl"])
-    first = found_ids(search(client, "scuffle")[1])
-    second = found_ids(search(client, "scuffle", page=2)[1])
-    assert first == recent[::-1]
-    assert second == old[::-1]  # two years ago, then three
-    only_old = found_ids(search(client, "old playground")[1])
-    assert only_old == old[::-1]
+    assert found_ids(search(client, "scuffle")[1]) == recent[::-1]
+    assert found_ids(search(client, "scuffle", page=2)[1]) == old[::-1]  # two years ago, then three
+    assert found_ids(search(client, "old playground")[1]) == old[::-1]
+
+    client.post(f"/entries/{old[0]}/follow-ups", data={"kind": "note", "text": "Another scuffle mentioned today."})
+    assert found_ids(search(client, "scuffle")[1]) == [old[0], *recent[::-1][: PER_PAGE - 1]]
+    with app.app_context():
+        school = [world.pupils[0].school_id]
+        everything = newest_matches(["scuffle"], school, 100)
+        assert everything == [old[0], *recent[::-1], old[1]]
+        for window in (1, 3, 8, 30):
+            for wanted in (1, 2, 5, 21, 22, 23, 40):
+                assert newest_matches(["scuffle"], school, wanted, window=window) == everything[:wanted]
 
 
 def test_words_between_angle_brackets_are_found(app, world, auth, make_entry):

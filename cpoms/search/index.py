@@ -1,10 +1,14 @@
 """Full-text search of narratives and follow-ups, kept by the database itself.
 
-SQLite: an FTS5 table filled by triggers as entries and follow-ups are
-inserted (they are never updated, so inserts are all it has to follow).
-PostgreSQL: GIN indexes over to_tsvector() of the same text, queried directly.
-Created by db.create_all() from the statements below, and by the migrations
-(0003, 0020) from their own frozen copies: a change here needs a migration too
+Both databases keep one index row per document (an entry's narrative, or one
+follow-up), filled by triggers as entries and follow-ups are inserted (they are
+never updated, so inserts are all it has to follow), in the order they were
+written: the newest matches come first by reading the index backwards.
+SQLite: an FTS5 table. PostgreSQL: a table of tsvectors with the entry's school;
+a common word is found among the school's newest rows, anything rarer through a
+GIN index over (school, words). Created by db.create_all() from the
+statements below, and by the migrations (0003, 0020, 0026) from their own frozen
+copies: a change here needs a migration too
 (tests/test_migrations.py compares the two). These objects are not models:
 Alembic's autogenerate is told to leave anything named search_* alone (see
 `is_search_object`)."""
@@ -13,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import MetaData, Select, bindparam, event, func, literal_column, select, text, union
+from sqlalchemy import MetaData, bindparam, event, text
 
-from ..models import Entry, FollowUp
+from ..models import Entry
 
 ENTRY_TEXT = "narrative || ' ' || coalesce(child_words, '')"
 FOLLOW_UP_TEXT = "coalesce(text, '') || ' ' || coalesce(reason, '') || ' ' || coalesce(agency_name, '')"
@@ -37,9 +41,28 @@ MAX_TERMS = 8
 def create_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [
-            f"CREATE INDEX IF NOT EXISTS search_entries ON entries USING gin (to_tsvector('english', {PG_ENTRY_TEXT}))",
-            f"CREATE INDEX IF NOT EXISTS search_follow_ups ON follow_ups "
-            f"USING gin (to_tsvector('english', {PG_FOLLOW_UP_TEXT}))",
+            "CREATE TABLE IF NOT EXISTS search_index (id bigserial PRIMARY KEY, "
+            "entry_id integer NOT NULL REFERENCES entries (id) ON DELETE CASCADE, "
+            "school_id integer NOT NULL, document tsvector NOT NULL)",
+            # btree_gin (a trusted extension shipped with PostgreSQL) lets one GIN index
+            # hold the school and the words, so a school's matches come out of the index
+            # without reading the other schools' rows.
+            "CREATE EXTENSION IF NOT EXISTS btree_gin",
+            "CREATE INDEX IF NOT EXISTS search_index_document ON search_index USING gin (school_id, document)",
+            "CREATE INDEX IF NOT EXISTS search_index_school ON search_index (school_id, id)",
+            "CREATE INDEX IF NOT EXISTS search_index_entry ON search_index (entry_id)",
+            "CREATE OR REPLACE FUNCTION search_index_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO search_index (entry_id, school_id, document) "
+            f"VALUES (NEW.id, NEW.school_id, to_tsvector('english', {_new(PG_ENTRY_TEXT)})); "  # nosec B608
+            "RETURN NULL; END $$",
+            "CREATE OR REPLACE FUNCTION search_index_follow_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO search_index (entry_id, school_id, document) "
+            f"SELECT NEW.entry_id, school_id, to_tsvector('english', {_new(PG_FOLLOW_UP_TEXT)}) "  # nosec B608
+            "FROM entries WHERE id = NEW.entry_id; RETURN NULL; END $$",
+            "CREATE OR REPLACE TRIGGER search_index_entries AFTER INSERT ON entries "
+            "FOR EACH ROW EXECUTE FUNCTION search_index_entry()",
+            "CREATE OR REPLACE TRIGGER search_index_follow_ups AFTER INSERT ON follow_ups "
+            "FOR EACH ROW EXECUTE FUNCTION search_index_follow_up()",
         ]
     return [
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
@@ -51,19 +74,15 @@ def create_statements(dialect: str) -> list[str]:
     ]
 
 
-def fill_statements(dialect: str) -> list[str]:
-    """Index what a database already holds (an upgrade)."""
-    if dialect == "postgresql":
-        return []
-    return [
-        f"INSERT INTO search_index (body, entry_id) SELECT {ENTRY_TEXT}, id FROM entries",  # nosec B608
-        f"INSERT INTO search_index (body, entry_id) SELECT {FOLLOW_UP_TEXT}, entry_id FROM follow_ups",  # nosec B608
-    ]
-
-
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return ["DROP INDEX IF EXISTS search_entries", "DROP INDEX IF EXISTS search_follow_ups"]
+        return [
+            "DROP TRIGGER IF EXISTS search_index_entries ON entries",
+            "DROP TRIGGER IF EXISTS search_index_follow_ups ON follow_ups",
+            "DROP FUNCTION IF EXISTS search_index_entry()",
+            "DROP FUNCTION IF EXISTS search_index_follow_up()",
+            "DROP TABLE IF EXISTS search_index",
+        ]
     return [
         "DROP TRIGGER IF EXISTS search_index_entries",
         "DROP TRIGGER IF EXISTS search_index_follow_ups",
@@ -86,30 +105,17 @@ def install(metadata: MetaData) -> None:
         for statement in create_statements(connection.dialect.name):
             connection.execute(text(statement))
 
+    # PostgreSQL's index refers to the entries, which cannot go while it stands.
+    @event.listens_for(metadata, "before_drop")
+    def _drop(target, connection, **kw):
+        for statement in drop_statements(connection.dialect.name):
+            connection.execute(text(statement))
+
 
 def terms(query: str) -> list[str]:
     """The words of what was typed: letters and digits only, so nothing typed is
     ever read as search syntax (or SQL)."""
     return re.findall(r"\w+", query.lower())[:MAX_TERMS]
-
-
-def postgresql_matches(words: list[str], school_ids, since=None) -> Select:
-    """Ids of entries of these schools (logged since then, when given) whose
-    narrative, or one of whose follow-ups, has every word (as a word or the
-    start of one)."""
-    # The configuration is written out, not bound, so the planner sees the
-    # indexed expression exactly and uses the GIN index.
-    english = literal_column("'english'")
-    query = func.to_tsquery(english, " & ".join(f"{w}:*" for w in words))
-    scope = [Entry.school_id.in_(school_ids)]
-    if since is not None:
-        scope.append(Entry.created_at >= since)
-    return union(
-        select(Entry.id).where(*scope, func.to_tsvector(english, literal_column(PG_ENTRY_TEXT)).op("@@")(query)),
-        select(FollowUp.entry_id)
-        .join(Entry, Entry.id == FollowUp.entry_id)
-        .where(*scope, func.to_tsvector(english, literal_column(PG_FOLLOW_UP_TEXT)).op("@@")(query)),
-    )
 
 
 # Newest index row first, stopping at `limit` distinct entries: see search.queries.
@@ -118,6 +124,29 @@ SQLITE_NEWEST_MATCHES = text(
     "WHERE search_index MATCH :match AND entries.school_id IN :schools "
     "ORDER BY search_index.rowid DESC LIMIT :limit"
 ).bindparams(bindparam("schools", expanding=True))
+
+# PostgreSQL has no DISTINCT ordered by another column, and its planner, asked for the
+# newest matches, walks the rows backwards even for a word that is in none of them. So
+# two steps, each giving entries by their newest matching row: the school's newest
+# WINDOW rows (a common word is there, at a fixed cost), then, only when those hold too
+# few, every match through the GIN index (a rarer word has few). The configuration is
+# written out, not bound, so the planner sees the indexed expression.
+WINDOW = 2000
+_NEWEST_ENTRIES = "SELECT entry_id FROM matches GROUP BY entry_id ORDER BY max(id) DESC LIMIT :limit"
+POSTGRESQL_RECENT_MATCHES = text(
+    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM (SELECT entry_id, id, document FROM search_index "
+    "WHERE school_id IN :schools ORDER BY id DESC LIMIT :window) AS newest "
+    "WHERE document @@ to_tsquery('english', :match)) " + _NEWEST_ENTRIES
+).bindparams(bindparam("schools", expanding=True))
+POSTGRESQL_ALL_MATCHES = text(
+    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM search_index "
+    "WHERE school_id IN :schools AND document @@ to_tsquery('english', :match)) " + _NEWEST_ENTRIES
+).bindparams(bindparam("schools", expanding=True))
+
+
+def tsquery(words: list[str]) -> str:
+    """A to_tsquery() query: every word, each as a word or the start of one."""
+    return " & ".join(f"{w}:*" for w in words)
 
 
 def fts_match(words: list[str]) -> str:

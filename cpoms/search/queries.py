@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -11,55 +10,50 @@ from .. import policy
 from ..redaction import redact
 from ..extensions import db
 from ..models import Entry
-from ..timefmt import now_utc
-from .index import SQLITE_NEWEST_MATCHES, fts_match, postgresql_matches
+from .index import (
+    POSTGRESQL_ALL_MATCHES,
+    POSTGRESQL_RECENT_MATCHES,
+    SQLITE_NEWEST_MATCHES,
+    WINDOW,
+    fts_match,
+    tsquery,
+)
 
 PER_PAGE = 20
-RECENT = timedelta(days=365)
 MAX_PAGE = 100
 EXCERPT = 90  # characters either side of the first match
 
 
 def search(user, school_ids, words: list[str], page: int) -> tuple[list[Entry], bool]:
     """One page of the entries matching every word, newest first; and whether more follow."""
-    dialect = db.engine.dialect.name
     query = (
         select(Entry)
         .where(Entry.school_id.in_(school_ids), policy.visible_entries(user))
         .options(selectinload(Entry.follow_ups))
     )
-    if dialect == "sqlite":
-        wanted = newest_matches_sqlite(words, school_ids, page * PER_PAGE + 1)
-        ids = wanted[(page - 1) * PER_PAGE :]
-        found = {e.id: e for e in db.session.scalars(query.where(Entry.id.in_(ids))).unique()}
-        rows = [found[i] for i in ids if i in found]
-    else:
-        query = (
-            query.order_by(Entry.created_at.desc(), Entry.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
-        )
-        # The last year first: a common word then costs a year of one school's
-        # matches, not ten years of the trust's. Only a page that reaches further
-        # back looks at everything (still newest first, so the pages agree).
-        since = now_utc() - RECENT
-        rows = list(
-            db.session.scalars(query.where(Entry.id.in_(postgresql_matches(words, school_ids, since)))).unique()
-        )
-        if len(rows) <= PER_PAGE:
-            rows = list(db.session.scalars(query.where(Entry.id.in_(postgresql_matches(words, school_ids)))).unique())
+    wanted = newest_matches(words, school_ids, page * PER_PAGE + 1)
+    ids = wanted[(page - 1) * PER_PAGE :]
+    found = {e.id: e for e in db.session.scalars(query.where(Entry.id.in_(ids))).unique()}
+    rows = [found[i] for i in ids if i in found]
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
 
-def newest_matches_sqlite(words: list[str], school_ids, wanted: int) -> list[int]:
+def newest_matches(words: list[str], school_ids, wanted: int, window: int = WINDOW) -> list[int]:
     """Up to `wanted` ids of matching entries of these schools, the most recently
     written first (an entry, or a follow-up on it).
 
-    FTS5 reads its index newest row first and the query stops as soon as it has
-    enough distinct entries, so a common word costs no more than a rare one."""
-    return list(
-        db.session.scalars(
-            SQLITE_NEWEST_MATCHES, {"match": fts_match(words), "schools": list(school_ids), "limit": wanted}
-        )
-    )
+    A common word costs no more than a rare one: SQLite's FTS5 reads its index newest
+    row first and stops as soon as it has enough; PostgreSQL: see search.index."""
+    if db.engine.dialect.name == "sqlite":
+        return matches(SQLITE_NEWEST_MATCHES, fts_match(words), school_ids, wanted)
+    recent = matches(POSTGRESQL_RECENT_MATCHES, tsquery(words), school_ids, wanted, window=window)
+    if len(recent) == wanted:
+        return recent
+    return matches(POSTGRESQL_ALL_MATCHES, tsquery(words), school_ids, wanted)
+
+
+def matches(statement, match: str, school_ids, wanted: int, **more) -> list[int]:
+    return list(db.session.scalars(statement, {"match": match, "schools": list(school_ids), "limit": wanted, **more}))
 
 
 def excerpt(entry: Entry, words: list[str]) -> tuple[str, Markup]:
