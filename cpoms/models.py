@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -267,6 +268,14 @@ class Category(db.Model):
     always_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     order: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def ordered(cls, active_only: bool = False) -> list[Category]:
+        """In the order the school set: those still offered, or with the retired too (filters)."""
+        query = select(cls).order_by(cls.order, cls.name, cls.id)
+        if active_only:
+            query = query.where(cls.active.is_(True))
+        return list(db.session.scalars(query))
 
 
 class Entry(db.Model):

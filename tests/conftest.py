@@ -3,6 +3,7 @@ signed-in client, a real SMTP server, query and row counters and a live server."
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -970,3 +971,86 @@ def check_page(page: Page, name: str, report: list[str], problems: list[str]) ->
         targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
         line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
         (problems if violation["impact"] in ("serious", "critical") else report).append(line)
+
+
+@pytest.fixture
+def family(app, world):
+    """Amelia (pupils[0]) and Oliver (pupils[1]) are siblings; so, by the same MIS family id,
+    is a pupil at the other school (another family there), and a sibling who has left."""
+    with app.app_context():
+        db.session.execute(
+            update(Pupil).where(Pupil.id.in_([world.pupils[0].id, world.pupils[1].id])).values(family_id="F100")
+        )
+        elsewhere = make_pupil(
+            db.session.get(type(world.other_school), world.other_school.id), "Zara", "Hassan", "B205210110009"
+        )
+        elsewhere.family_id = "F100"
+        left = make_pupil(db.session.get(type(world.school), world.school.id), "Yasmin", "Hassan", "A204210010009")
+        left.family_id, left.active = "F100", False
+        db.session.commit()
+
+
+@pytest.fixture
+def keep_logging():
+    """env.py runs logging.config.fileConfig(alembic.ini), which disables every
+    existing logger and replaces the root handlers: put them back for later tests."""
+    manager = logging.root.manager
+    saved = {
+        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
+        for name, lg in manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    root = (logging.root.level, list(logging.root.handlers))
+    yield
+    for name, lg in list(manager.loggerDict.items()):
+        if not isinstance(lg, logging.Logger):
+            continue
+        if name in saved:
+            lg.disabled, lg.level, lg.handlers[:], lg.propagate = saved[name]
+        else:
+            lg.disabled = False
+    added = [h for h in logging.root.handlers if h not in root[1]]
+    logging.root.setLevel(root[0])
+    logging.root.handlers[:] = root[1]
+    for handler in added:
+        handler.close()
+
+
+@pytest.fixture
+def empty_app(tmp_path, keep_logging):
+    """An app on an empty database: a new SQLite file, or PostgreSQL with every table dropped."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+
+    if POSTGRES_URL:
+        ensure_postgres_database()
+    app = create_app(Config)
+    with app.app_context():
+        drop_everything()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if POSTGRES_URL:
+            drop_everything()
+        db.engine.dispose()
+
+
+def ensure_postgres_database() -> None:
+    """This worker's database: the other tests' fixtures make it when they first run, so it
+    is missing when this module runs first."""
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}) is None:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        admin.dispose()
+
+
+def drop_everything() -> None:
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -19,7 +19,7 @@ from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.models import Alert
 
-from test_alerts import BASE_URL, entry_ids_in, message_texts
+from helpers import BASE_URL, entry_ids_in, message_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,6 @@ Nothing is mocked. An outage is the SMTP server really stopped; a retry is the
 
 from __future__ import annotations
 
-import email
-import email.header
 import threading
 from datetime import timedelta
 
@@ -17,10 +15,9 @@ from sqlalchemy import func, select, update
 from cpoms import alerts
 from cpoms.extensions import db
 from cpoms.models import Alert, Entry, User
-from cpoms.timefmt import now_utc, to_uk
+from cpoms.timefmt import now_utc
+from helpers import BASE_URL, entry_id_from, entry_ids_in, message_texts, run_cli, uk_now_input
 
-# A base URL with a path prefix, as behind a reverse proxy: the link must keep both.
-BASE_URL = "https://concerns.example.org/ashgrove-log"
 
 NARRATIVE = "Noticed a purple mark on the forearm during PE zebraquartz"
 CHILD_WORDS = "It happened at the weekend marmalade-pelican"
@@ -34,11 +31,6 @@ def config_overrides():
 
 
 # --- helpers ---------------------------------------------------------------
-
-
-def uk_now_input(minutes_ago: int = 10) -> str:
-    """What a teacher's datetime-local input holds: UK wall-clock time."""
-    return to_uk(now_utc() - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M")
 
 
 def post_log(client, world, category="Safeguarding", pupils=None):
@@ -57,13 +49,6 @@ def post_log(client, world, category="Safeguarding", pupils=None):
     )
 
 
-def entry_id_from(response) -> int:
-    assert response.status_code == 303, response.data[:2000]
-    location = response.headers["Location"]
-    assert location.startswith("/entries/"), location
-    return int(location.rsplit("/", 1)[1])
-
-
 def alert_rows(app, entry_id=None) -> list[Alert]:
     with app.app_context():
         query = select(Alert).order_by(Alert.email)
@@ -79,30 +64,6 @@ def make_due_now(app) -> None:
     with app.app_context():
         db.session.execute(update(Alert).values(next_attempt_at=now_utc() - timedelta(seconds=1)))
         db.session.commit()
-
-
-def message_texts(envelope) -> tuple[str, str, str]:
-    """(subject, text part, html part) of a received message, decoded."""
-    message = email.message_from_bytes(envelope.original_content)
-    text = html = ""
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        payload = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-        if part.get_content_type() == "text/plain":
-            text += payload
-        elif part.get_content_type() == "text/html":
-            html += payload
-    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    return subject, text, html
-
-
-def run_cli(app, *args):
-    """Run a flask command as `flask --app app ...` does: FlaskGroup pushes an app
-    context before an app command runs. (The bare test runner does not, and the
-    commands currently need it: see test_cli.py::test_commands_push_their_own_app_context.)"""
-    with app.app_context():
-        return app.test_cli_runner().invoke(args=list(args))
 
 
 # --- the happy path ----------------------------------------------------------
@@ -328,19 +289,6 @@ def test_concurrent_workers_never_send_a_row_twice(mail_app, smtp, world, make_e
     with mail_app.app_context():
         rows = list(db.session.scalars(select(Alert)))
         assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
-
-
-def entry_ids_in(text: str):
-    marker = f"{BASE_URL}/entries/"
-    at = text.find(marker)
-    while at != -1:
-        digits = ""
-        for ch in text[at + len(marker) :]:
-            if not ch.isdigit():
-                break
-            digits += ch
-        yield digits
-        at = text.find(marker, at + 1)
 
 
 def test_a_silent_mail_server_delays_the_save_by_the_timeout_only(app, client, auth, world):

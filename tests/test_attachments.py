@@ -20,7 +20,7 @@ from cpoms.extensions import db
 from cpoms.models import Entry, FollowUp
 
 from sample_files import BAD_FILES, docx, jpeg, pdf, png
-from test_log import form_data
+from helpers import form_data
 
 
 def files_on_disk(app) -> list[str]:

@@ -15,7 +15,7 @@ from cpoms import alerts
 from cpoms.extensions import db
 from cpoms.models import Alert, Entry, User
 
-from test_import_web import post_file
+from helpers import post_file
 
 # (A NUL is dropped by every form before validation, so it is not among them.)
 BAD_NAMES = [

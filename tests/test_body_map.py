@@ -16,7 +16,7 @@ from cpoms.extensions import db
 from cpoms.models import Entry
 
 from sample_files import png
-from test_log import form_data
+from helpers import form_data
 
 
 def marks(app) -> list[BodyMapMark]:

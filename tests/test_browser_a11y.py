@@ -23,7 +23,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
-from test_html_valid import with_data
+from helpers import with_data
 from test_permissions import sample  # noqa: F401  (fixture)
 from conftest import CDN, assert_htmx_loaded, open_page, sign_in
 

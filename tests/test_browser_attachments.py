@@ -10,11 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import SCREENSHOTS, check_page, find_and_add, open_page, sign_in
-from sample_files import pdf, png
+from sample_files import pdf
+from helpers import PHOTO
 
 pytestmark = pytest.mark.browser
-
-PHOTO = {"name": "left forearm.png", "mimeType": "image/png", "buffer": png(size=(320, 240))}
 
 
 def tap(page: Page, view: str, x: float, y: float) -> None:

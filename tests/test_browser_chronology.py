@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import SCREENSHOTS, open_page, sign_in
-from test_query_counts import add_entries
+from helpers import add_entries
 
 pytestmark = pytest.mark.browser
 

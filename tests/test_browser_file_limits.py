@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import open_page, sign_in
-from test_browser_attachments import PHOTO
+from helpers import PHOTO
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import open_page, sign_in
-from test_browser_screenshots import FOLDER
+from helpers import FOLDER
 
 pytestmark = pytest.mark.browser
 

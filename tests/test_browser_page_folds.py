@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import open_page, sign_in
-from test_browser_screenshots import some_records
+from helpers import some_records
 
 pytestmark = pytest.mark.browser
 

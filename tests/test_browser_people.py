@@ -15,7 +15,7 @@ from cpoms.log.models import EntryShare
 from cpoms.models import EntryPupil
 
 from conftest import SCREENSHOTS, assert_no_reload, open_page, set_marker, sign_in
-from test_pupil_roles_sharing import family  # noqa: F401  (fixture: Amelia and Oliver are siblings)
+
 
 pytestmark = pytest.mark.browser
 

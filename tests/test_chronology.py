@@ -20,7 +20,7 @@ from cpoms.extensions import db
 from cpoms.models import Entry, Kind, User
 from cpoms.timefmt import now_utc
 
-from test_query_counts import add_entries
+from helpers import add_entries
 
 HX = {"HX-Request": "true"}
 MORE = {"HX-Request": "true", "HX-Trigger": "chronology-more"}

@@ -16,8 +16,8 @@ from cpoms.extensions import db
 from cpoms.log.models import EntryShare
 from cpoms.models import Entry, User
 
-from test_query_counts import assert_flat, queries_for
-from test_tasks import make_task
+from helpers import assert_flat, queries_for
+from helpers import make_task
 
 
 def excerpt_events(app, user) -> dict[int, list[str]]:

@@ -24,11 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from cpoms.entries.operations import add_follow_up, close
-from cpoms.extensions import db
-from cpoms.models import Entry, Kind, User
 from page_crawl import Rendered, render_all
 from test_permissions import config_overrides, sample  # noqa: F401  (fixtures: `make run`'s mailbox mode too)
+from helpers import with_data
 
 VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
@@ -48,39 +46,6 @@ def vnu_or_skip() -> list[str]:
             pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
         pytest.skip(problem)
     return [java, "-jar", str(VNU_JAR)]
-
-
-def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]:
-    """More states worth rendering: an entry with every kind of follow-up, a closed one,
-    and a record that does not exist."""
-    entry_id = make_entry(
-        recorder="teacher2",
-        pupils=world.pupils[:2],
-        category="Behaviour",
-        narrative="Oliver and Amelia argued at play.",
-        child_words="He took my ball.",
-    )
-    closed_id = make_entry(narrative="Came in without a coat again.")
-    with app.test_request_context():
-        dsl = db.session.get(User, world["dsl"].id)
-        entry, closed = db.session.get(Entry, entry_id), db.session.get(Entry, closed_id)
-        add_follow_up(dsl, entry, Kind.RISK, "Low: no further concern.", risk_level="low")
-        add_follow_up(dsl, entry, Kind.DECISION, "No referral.", reason="Both calm; parents told.")
-        add_follow_up(
-            dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help", agency_reference="EH-123"
-        )
-        close(dsl, closed, "Coat provided by the school.", "Family supported; no further concern.")
-        db.session.commit()
-    return [
-        ("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
-        ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),
-        ("closed entry as dsl", "dsl", "GET", f"/entries/{closed_id}"),
-        ("POST entries.reopen a closed entry as dsl", "dsl", "POST", f"/entries/{closed_id}/reopen"),
-        ("missing entry as dsl", "dsl", "GET", "/entries/999999"),
-        ("forbidden page as teacher1", "teacher1", "GET", "/review"),
-        ("log form with search results", "teacher1", "GET", f"/log?q=a&pupil={world.pupils[0].id}"),
-        ("chronology timeline as dsl", "dsl", "GET", f"/pupils/{sample['pupil_id']}/chronology?view=timeline"),
-    ]
 
 
 @pytest.fixture

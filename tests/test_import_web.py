@@ -3,13 +3,10 @@ confirmations of one upload at the same moment apply it once."""
 
 from __future__ import annotations
 
-import io
 import threading
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
@@ -18,17 +15,12 @@ from cpoms.mis.models import PupilImport
 from cpoms.models import UNUSABLE_PASSWORD, Pupil, Role, RoleAssignment, User
 
 from conftest import Auth
+from helpers import post_file
 
 STAFF = (
     b"Name,Email,Role\r\nPriya Shah,priya@ashgrove.example.org,Teacher\r\n"
     b"Teacher1,teacher1@ashgrove.example.org,SLT\r\nNo Email,,staff\r\n"
 )
-
-
-def post_file(client, path: str, data: bytes, **fields):
-    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), "staff.csv", content_type="text/csv"), **fields}
-    boundary, body = encode_multipart(form)
-    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def test_staff_upload_preview_and_confirm(app, client, auth, world):

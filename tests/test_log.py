@@ -1,7 +1,7 @@
 """Logging a concern: the form, the pupil picker with and without JavaScript,
 validation that keeps what was typed, backdating, and what gets saved."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -10,26 +10,7 @@ from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.models import Alert, Entry, EntryState
 from cpoms.timefmt import UK
-
-
-def uk_input(dt: datetime) -> str:
-    return dt.astimezone(UK).strftime("%Y-%m-%dT%H:%M")
-
-
-def form_data(world, **overrides):
-    data = {
-        "pupil_ids": [str(world.pupils[0].id)],
-        "category": str(world.categories["Behaviour"].id),
-        "source": "staff_observation",
-        "occurred_at": uk_input(datetime.now(timezone.utc) - timedelta(hours=1)),
-        "narrative": (
-            "Pushed another pupil in the lunch queue at 12:10 after an argument about a ball. "
-            "I saw it from the hall door."
-        ),
-        "child_words": "He took my ball.",
-    }
-    data.update(overrides)
-    return data
+from helpers import form_data
 
 
 def count(app, model) -> int:

@@ -22,8 +22,8 @@ from cpoms.models import Alert
 from cpoms.timefmt import now_utc
 
 from conftest import make_app
-from test_alerts import entry_id_from, message_texts, run_cli
-from test_pupil_roles_sharing import log_data
+from helpers import entry_id_from, message_texts, run_cli
+from helpers import log_data
 
 TEAM = ["deputy@ashgrove.example.org", "dsl@ashgrove.example.org"]
 SERVED_AT = "http://localhost:8123"  # not :5000: the links must follow the address really used

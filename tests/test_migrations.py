@@ -8,7 +8,6 @@ tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is
 from __future__ import annotations
 
 import ast
-import logging
 from pathlib import Path
 from pprint import pformat
 
@@ -16,15 +15,12 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select, text
 
-from config import TestConfig
-from cpoms import create_app
+from conftest import drop_everything
 from cpoms.extensions import db
 from cpoms.search.index import drop_statements as search_drop_statements, is_search_object
 
-from conftest import POSTGRES_URL
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -83,72 +79,6 @@ def test_each_migrations_header_names_its_parent():
         )
         assert header["Revision ID"].strip() == values["revision"], path.name
         assert header["Revises"].strip() == (values["down_revision"] or ""), path.name
-
-
-@pytest.fixture
-def keep_logging():
-    """env.py runs logging.config.fileConfig(alembic.ini), which disables every
-    existing logger and replaces the root handlers: put them back for later tests."""
-    manager = logging.root.manager
-    saved = {
-        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
-        for name, lg in manager.loggerDict.items()
-        if isinstance(lg, logging.Logger)
-    }
-    root = (logging.root.level, list(logging.root.handlers))
-    yield
-    for name, lg in list(manager.loggerDict.items()):
-        if not isinstance(lg, logging.Logger):
-            continue
-        if name in saved:
-            lg.disabled, lg.level, lg.handlers[:], lg.propagate = saved[name]
-        else:
-            lg.disabled = False
-    added = [h for h in logging.root.handlers if h not in root[1]]
-    logging.root.setLevel(root[0])
-    logging.root.handlers[:] = root[1]
-    for handler in added:
-        handler.close()
-
-
-@pytest.fixture
-def empty_app(tmp_path, keep_logging):
-    """An app on an empty database: a new SQLite file, or PostgreSQL with every table dropped."""
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-
-    if POSTGRES_URL:
-        _ensure_postgres_database()
-    app = create_app(Config)
-    with app.app_context():
-        _drop_everything()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if POSTGRES_URL:
-            _drop_everything()
-        db.engine.dispose()
-
-
-def _ensure_postgres_database() -> None:
-    """This worker's database: the other tests' fixtures make it when they first run, so it
-    is missing when this module runs first."""
-    url = make_url(POSTGRES_URL)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}) is None:
-                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    finally:
-        admin.dispose()
-
-
-def _drop_everything() -> None:
-    db.session.remove()
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def schema_differences() -> list:
@@ -320,7 +250,7 @@ def test_migrations_give_the_triggers_create_all_gives(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()
         migrated = triggers()
-        _drop_everything()
+        drop_everything()
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:  # drop_all leaves the functions behind
                 for name in migrated:
@@ -360,7 +290,7 @@ def test_migrations_give_the_search_index_create_all_gives(empty_app):
     with empty_app.app_context():
         flask_migrate.upgrade()
         migrated = search_objects()
-        _drop_everything()
+        drop_everything()
         with db.engine.begin() as conn:  # not models: drop_all leaves them behind
             for statement in search_drop_statements(db.engine.dialect.name):
                 conn.execute(text(statement))

@@ -16,7 +16,7 @@ from cpoms.models import Pupil, User
 from cpoms.monitoring import operations
 from cpoms.monitoring.models import MonitoringEvent, MonitoringState
 
-from test_query_counts import assert_flat, queries_for
+from helpers import assert_flat, monitor, queries_for
 
 
 def day(offset: int) -> str:
@@ -25,19 +25,6 @@ def day(offset: int) -> str:
 
 def start_form(**changes) -> dict:
     return {"reason": "Low attendance and hunger at school.", "starts_on": day(0), "review_on": day(14), **changes}
-
-
-def monitor(app, world, pupil, review_in=14, started_ago=30, reason="Watching attendance."):
-    """A pupil already on the list (straight through the operation: review dates may be past)."""
-    with app.test_request_context():
-        operations.start(
-            db.session.get(User, world["dsl"].id),
-            db.session.get(Pupil, pupil.id),
-            reason,
-            uk_today() - timedelta(days=started_ago),
-            uk_today() + timedelta(days=review_in),
-        )
-        db.session.commit()
 
 
 def actions(app) -> list[str]:

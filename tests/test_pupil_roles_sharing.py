@@ -16,25 +16,8 @@ from cpoms.extensions import db
 from cpoms.log.models import EntryShare
 from cpoms.models import Alert, Entry, EntryPupil, Pupil, Role, RoleAssignment
 
-from conftest import make_pupil, make_user
-from test_alerts import entry_id_from, message_texts, uk_now_input
-from test_migrations import empty_app, keep_logging  # noqa: F401  (fixtures)
-
-NARRATIVE = "Saw a push by the coats at 10:40 zebraquartz; one child fell and grazed a knee."
-
-
-def log_data(world, pupils=None, category="Behaviour", **extra) -> dict:
-    pupils = pupils if pupils is not None else world.pupils[:1]
-    return {
-        "pupil_ids": [str(p.id) for p in pupils],
-        "category": str(world.categories[category].id),
-        "source": "staff_observation",
-        "occurred_at": uk_now_input(),
-        "narrative": NARRATIVE,
-        "child_words": "He pushed me.",
-        "checked": "1",
-        **extra,
-    }
+from conftest import make_user
+from helpers import NARRATIVE, entry_id_from, log_data, message_texts
 
 
 def rows(app, model, *where):
@@ -50,23 +33,6 @@ def table_counts(app) -> dict[str, int]:
             m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
             for m in (Entry, EntryPupil, Alert, EntryShare)
         }
-
-
-@pytest.fixture
-def family(app, world):
-    """Amelia (pupils[0]) and Oliver (pupils[1]) are siblings; so, by the same MIS family id,
-    is a pupil at the other school (another family there), and a sibling who has left."""
-    with app.app_context():
-        db.session.execute(
-            update(Pupil).where(Pupil.id.in_([world.pupils[0].id, world.pupils[1].id])).values(family_id="F100")
-        )
-        elsewhere = make_pupil(
-            db.session.get(type(world.other_school), world.other_school.id), "Zara", "Hassan", "B205210110009"
-        )
-        elsewhere.family_id = "F100"
-        left = make_pupil(db.session.get(type(world.school), world.school.id), "Yasmin", "Hassan", "A204210010009")
-        left.family_id, left.active = "F100", False
-        db.session.commit()
 
 
 # --- 3. pupils' roles ---------------------------------------------------------------------
@@ -441,7 +407,7 @@ def test_saving_costs_the_same_queries_however_many_pupils_and_colleagues(
 
 
 def test_entry_and_home_pages_cost_the_same_queries_however_many_shares(client, auth, world, count_queries, colleagues):
-    from test_query_counts import assert_flat, queries_for
+    from helpers import assert_flat, queries_for
 
     extra_ids = colleagues
     auth.as_(world["teacher1"])

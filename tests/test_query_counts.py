@@ -7,61 +7,13 @@ identity map."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
-from cpoms.log.operations import create_entry
-from cpoms.models import Category, Entry, Kind, Pupil, User
-from cpoms.timefmt import now_utc
-
-# The most any page may run, whatever the data. The entry page (17) and the chronology's
-# timeline (18), for the safeguarding team, come nearest: the session, the record, its pupils, follow-ups (with tasks),
-# amendments, later categories, links, the choices of its forms (categories, staff for a
-# task), its alerts and shares, monitoring and transfers, and the audit row of the view
-# (three statements: the chain head is advanced, then sealed, and the event written).
-MAX_QUERIES = 18
-
-
-def add_entries(
-    app, world, count: int, follow_ups_every: int = 3, recorders=("teacher1", "teacher2", "slt"), about=None
-):
-    """`count` entries through the real service, in one transaction: mostly about the
-    first pupil (some shared with a second), or all about the pupil `about` (an index of
-    world.pupils), every category, a few follow-ups on every `follow_ups_every`-th entry
-    and some reviewed or closed."""
-    with app.test_request_context():
-        users = {key: db.session.get(User, world[key].id) for key in {*recorders, "dsl", "deputy"}}
-        pupils = [db.session.get(Pupil, p.id) for p in world.pupils]
-        categories = [db.session.get(Category, c.id) for c in world.categories.values()]
-        base = now_utc() - timedelta(days=60)
-        ids = []
-        for n in range(count):
-            if about is not None:
-                on = [pupils[about]]
-            else:
-                on = [pupils[0]] if n % 4 else [pupils[0], pupils[1 + n % 2]]
-            entry = create_entry(
-                recorded_by=users[recorders[n % len(recorders)]],
-                pupils=on,
-                category=categories[n % len(categories)],
-                source="staff_observation",
-                occurred_at=base + timedelta(minutes=17 * n),
-                narrative=f"Entry number {n}.",
-                child_words="Some words." if n % 5 == 0 else None,
-                told_dsl_in_person=False,
-            )
-            if n % follow_ups_every == 0:
-                at = base + timedelta(minutes=17 * n + 5)
-                add_follow_up(users["dsl"], entry, Kind.REVIEWED, "", recorded_at=at)
-                add_follow_up(users["deputy"], entry, Kind.RISK, "Assessed.", recorded_at=at, risk_level="low")
-                if n % (2 * follow_ups_every) == 0:
-                    add_follow_up(users["dsl"], entry, Kind.CLOSED, "Resolved.", recorded_at=at)
-            ids.append(entry.id)
-        db.session.commit()
-        return ids
+from cpoms.models import Entry, Kind, User
+from helpers import add_entries, assert_flat, queries_for
 
 
 def add_follow_ups(app, world, entry_id: int, count: int):
@@ -78,23 +30,6 @@ def add_follow_ups(app, world, entry_id: int, count: int):
             }.get(kind, {})
             add_follow_up(authors[n % len(authors)], entry, kind, f"Follow-up {n}.", **extra)
         db.session.commit()
-
-
-def queries_for(client, count_queries, path: str) -> list[str]:
-    warm = client.get(path)
-    assert warm.status_code == 200, (path, warm.data[:2000])
-    with count_queries() as statements:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.data[:2000])
-    return list(statements)
-
-
-def assert_flat(small: list[str], large: list[str], label: str) -> None:
-    print(f"\n{label}: {len(small)} queries (small), {len(large)} queries (large)")
-    assert len(small) == len(large), (
-        f"{label}: {len(small)} queries with little data, {len(large)} with more:\n" + "\n---\n".join(large)
-    )
-    assert len(large) <= MAX_QUERIES, "\n---\n".join(large)
 
 
 # (who, label, path) of every list page; one data set serves them all, to keep this fast.

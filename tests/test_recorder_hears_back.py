@@ -20,8 +20,8 @@ from cpoms.hearback.models import RecorderMessage
 from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_date
 
-from test_browser_screenshots import FOLDER
-from test_query_counts import add_entries, assert_flat, queries_for
+from helpers import FOLDER
+from helpers import add_entries, assert_flat, queries_for
 
 NARRATIVE = "Saw a bruise on Amelia Hassan's left arm at 9:10."
 TEACHER1 = "teacher1@ashgrove.example.org"

@@ -21,7 +21,7 @@ from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
 from cpoms.tasks.models import Task, TaskCompletion, TaskReminder
 from cpoms.tasks.operations import give_task
 
-from test_query_counts import assert_flat, queries_for
+from helpers import assert_flat, make_task, queries_for
 
 HX = {"HX-Request": "true"}
 
@@ -34,17 +34,6 @@ def task_form(world, **changes) -> dict:
         "due_on": (uk_today() + timedelta(days=2)).isoformat(),
         **changes,
     }
-
-
-def make_task(app, world, entry_id, who="teacher2", due_in=2, text_="Check in with the child daily.") -> int:
-    """A task as the form makes it, due `due_in` days from today (negative: overdue)."""
-    with app.test_request_context():
-        entry = db.session.get(Entry, entry_id)
-        dsl = db.session.get(User, world["dsl"].id)
-        follow_up = add_follow_up(dsl, entry, Kind.TASK, text_)
-        task = give_task(dsl, follow_up, world[who].id, uk_today() + timedelta(days=due_in))
-        db.session.commit()
-        return task.id
 
 
 def count(model) -> int:

@@ -20,8 +20,7 @@ from cpoms.models import Entry, Role, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import PASSWORD, make_user, totp_code
-
-RECOVERY = re.compile(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>")
+from helpers import RECOVERY, shown_secret
 
 
 def fresh(app, user) -> User:
@@ -34,16 +33,6 @@ def fresh(app, user) -> User:
 def password_step(client, user, next_: str = ""):
     url = "/login" + (f"?next={next_}" if next_ else "")
     return client.post(url, data={"email": user.email, "password": PASSWORD})
-
-
-SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
-
-
-def shown_secret(html: str) -> str:
-    """The set-up key the page shows to type in by hand (in fours)."""
-    match = SECRET.search(html)
-    assert match, "no set-up key on the page"
-    return match.group(1).replace(" ", "")
 
 
 def enrol(app, client, user) -> list[str]:

@@ -19,7 +19,7 @@ from cpoms.extensions import db
 from cpoms.models import Role, User
 
 from conftest import PASSWORD, make_user
-from test_two_factor import RECOVERY, shown_secret
+from helpers import RECOVERY, shown_secret
 
 
 def new_head(app, world) -> User:

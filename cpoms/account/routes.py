@@ -7,6 +7,7 @@ from .. import audit, policy
 from ..auth import sessions, two_factor
 from ..auth.forms import ChangePasswordForm, CodeForm
 from ..htmx import render
+from . import operations
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -46,29 +47,13 @@ def two_factor_page():
         return _manage_page() if not CodeForm().is_submitted() else redirect(url_for(".two_factor"), 303)
     row = sessions.current_row()
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
-        codes = two_factor.confirm_setup(user, row, form.code.data)
+        codes, refused = operations.finish_setup(user, row, form.code.data)
         if codes is not None:
-            sessions.start(user, two_factor=True)  # the code proves it: a new, verified session
-            audit.record(audit.TWO_FACTOR_ENROLLED, user=user)
             return _codes_page(codes, first_time=True)
-        if row.totp_setup_secret is None:
-            form.code.errors.append(
-                "This set-up has ended. Scan the new QR code below, then enter the code your app shows for it."
-            )
-        else:
-            form.code.errors.append(
-                "That code did not work. Check the time on your phone and enter the code it shows now."
-            )
-        status = 422
-    elif form.is_submitted():
-        status = 422
-    # A code that did not work keeps the key this session was shown (the person may
-    # have mistyped); anything else is a new attempt with a new key.
-    again = status == 422 and row.totp_setup_secret is not None
-    secret = row.totp_setup_secret if again else two_factor.begin_setup(row)
-    audit.record(audit.TWO_FACTOR_SETUP_SHOWN, user=user, session_id=row.id, again=again)
+        form.code.errors.append(refused)
+    status = 422 if form.is_submitted() else 200
+    secret = operations.setup_key(user, row, again=status == 422 and row.totp_setup_secret is not None)
     return render(
         "account/two_factor.html",
         mode="enrol",

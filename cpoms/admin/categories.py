@@ -23,10 +23,6 @@ from .forms import ONE_OF_MANY, ChangeCategoryForm, NewCategoryForm
 TAKEN = "There is already a category called {name!r}: choose another name."
 
 
-def _categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.order, Category.name, Category.id)))
-
-
 def _name_taken(name: str, category_id: int | None = None) -> bool:
     query = select(Category.id).where(func.lower(Category.name) == name.lower())
     if category_id is not None:
@@ -35,7 +31,7 @@ def _name_taken(name: str, category_id: int | None = None) -> bool:
 
 
 def _page(form: NewCategoryForm, status: int = 200, changing: tuple[int, ChangeCategoryForm] | None = None):
-    found = _categories()
+    found = Category.ordered()
     forms = {
         c.id: ChangeCategoryForm(
             formdata=None, prefix=f"c{c.id}", obj=c, meta=ONE_OF_MANY, data={"alerts": c.alerts_safeguarding_team}
@@ -136,12 +132,12 @@ def move_category(category_id: int):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    found = _categories()
+    found = Category.ordered()
     at = found.index(category)
     to = at - 1 if direction == "up" else at + 1
     if 0 <= to < len(found):
         found[at], found[to] = found[to], found[at]
-        before = [c.id for c in _categories()]
+        before = [c.id for c in Category.ordered()]
         for number, c in enumerate(found, start=1):
             c.order = number
         audit.record(

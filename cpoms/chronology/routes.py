@@ -28,10 +28,6 @@ bp = Blueprint("chronology", __name__)
 MORE_TRIGGER = "chronology-more"
 
 
-def _categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-
-
 def _filters(args, categories) -> Filters:
     return Filters.from_args(args, {c.id for c in categories})
 
@@ -40,7 +36,7 @@ def _filters(args, categories) -> Filters:
 @login_required
 def show(pupil_id: int):
     pupil = chronology_pupil_or_404(pupil_id)
-    categories = _categories()
+    categories = Category.ordered()
     filters = _filters(request.args, categories)
     page = page_of(current_user, pupil, filters, request.args.get("page", type=int))
     audit.record(
@@ -78,7 +74,7 @@ def export_pdf(pupil_id: int):
 def _export(pupil_id: int, action: str, respond):
     """Everything of the chronology the filters select, audited with what it held."""
     pupil = chronology_pupil_or_404(pupil_id)
-    filters = _filters(request.args, _categories())
+    filters = _filters(request.args, Category.ordered())
     chronology = everything(current_user, pupil, filters)
     audit.record(action, pupil=pupil, filters=filters.args(), **exports.shown_ids(chronology))
     return respond(pupil, chronology)
@@ -96,6 +92,6 @@ def mark_key_event(follow_up_id: int):
         audit.record(audit.MARK_KEY_EVENT, entry=entry, follow_up=follow_up.id)
     pupil_id = request.form.get("pupil", type=int)
     if pupil_id in {p.id for p in entry.pupils}:
-        back = _filters(request.form, _categories()).args(page=request.form.get("page", type=int))
+        back = _filters(request.form, Category.ordered()).args(page=request.form.get("page", type=int))
         return redirect(url_for("chronology.show", pupil_id=pupil_id, **back) + f"#follow-up-{follow_up.id}", 303)
     return redirect(url_for("entries.show", entry_id=entry.id) + "#activity", 303)

@@ -9,7 +9,6 @@ from flask_login import current_user
 from .. import alerts, audit
 from ..extensions import db
 from ..formfields import choices
-from ..log.queries import ordered_categories
 from ..models import Category, Entry, User
 from ..timefmt import now_utc
 from . import policy as entries_policy
@@ -29,7 +28,7 @@ def add_category(user: User, entry: Entry, category: Category, reason: str) -> E
 def addable(entry: Entry) -> list[Category]:
     """Active categories the entry has neither been recorded as nor been given since."""
     taken = {entry.category_id, *(c.category_id for c in entry.later_categories)}
-    return [c for c in ordered_categories(active_only=True) if c.id not in taken]
+    return [c for c in Category.ordered(active_only=True) if c.id not in taken]
 
 
 def form_for(entry: Entry, posted: bool = False) -> LaterCategoryForm | None:

@@ -3,11 +3,9 @@ and the category descriptions the log form shows."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import policy
 from ..admin import policy as admin_policy
-from ..extensions import db
 from ..htmx import render
 from ..loaders import guidance_school_or_404, guidance_trust_or_404, guidance_version_or_404, require
 from ..markdown_text import render_markdown
@@ -128,7 +126,7 @@ def edit():
 @login_required
 def categories():
     require(admin_policy.can_edit_categories(current_user))
-    found = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
+    found = Category.ordered()
     form = category_descriptions_form(found)
     status = 200
     if request.method == "POST":

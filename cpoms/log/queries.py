@@ -13,14 +13,6 @@ MAX_RESULTS = 10
 SHARED_WITH_ME = 10  # the home page's list; the entries stay readable whatever their age
 
 
-def ordered_categories(active_only: bool = False) -> list[Category]:
-    """Categories in the order the school set: those still offered, or with the retired too (filters)."""
-    query = select(Category).order_by(Category.order, Category.name)
-    if active_only:
-        query = query.where(Category.active.is_(True))
-    return list(db.session.scalars(query))
-
-
 def picked_pupils(school_ids, pick: PupilPick) -> list[Pupil]:
     """The pupils the picker stands at, of the schools the user logs at; siblings are
     added only of a pupil on the form, so never another school's family."""

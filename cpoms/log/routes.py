@@ -8,11 +8,11 @@ from ..extensions import db
 from ..formfields import as_id
 from ..htmx import partial, render, wants_partial
 from ..loaders import loggable_pupil_or_404, require
-from ..models import PupilRole
+from ..models import Category, PupilRole
 from . import operations
 from .extras import Extras
 from .forms import LogEntryForm, PupilPick, picking_pupils
-from .queries import families, log_form_page, ordered_categories, picked_pupils, search_pupils, siblings_not_chosen
+from .queries import families, log_form_page, picked_pupils, search_pupils, siblings_not_chosen
 
 bp = Blueprint("log", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("log", __name__)
 @submissions.once(saving=lambda: not picking_pupils(request.form))
 def new():
     require(policy.can_log(current_user))
-    categories = ordered_categories(active_only=True)
+    categories = Category.ordered(active_only=True)
     form = LogEntryForm()
     form.offer(categories)
     pick = PupilPick.from_request(form, request)

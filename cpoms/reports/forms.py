@@ -48,5 +48,4 @@ class ReportFilterForm(BaseForm):
 def filters_for(form_class, school_ids):
     """A period filter form over these schools, read from the query string."""
     schools = list(db.session.scalars(select(School).where(School.id.in_(school_ids)).order_by(School.name)))
-    categories = list(db.session.scalars(select(Category).order_by(Category.order, Category.name)))
-    return form_class(request.args, schools, categories, first_year(school_ids))
+    return form_class(request.args, schools, Category.ordered(), first_year(school_ids))

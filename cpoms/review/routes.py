@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from .. import audit, policy
 from ..htmx import render
 from ..loaders import require
+from ..models import Category
 from .forms import QueueFilter
-from ..log.queries import ordered_categories
 from .queries import queue_page, reviewed_schools
 
 bp = Blueprint("review", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("review", __name__)
 @login_required
 def queue():
     require(bool(policy.review_school_ids(current_user)))
-    categories = ordered_categories()
+    categories = Category.ordered()
     chosen = QueueFilter.from_args(request.args, reviewed_schools(current_user), categories)
     page = queue_page(current_user, chosen, categories)
     # The queue shows excerpts of narratives: which ones each person saw is kept.

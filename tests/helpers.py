@@ -1,0 +1,319 @@
+"""Helpers the test modules share: building records and requests, reading pages and mail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import email
+import email.header
+from datetime import timedelta
+from cpoms.extensions import db
+from cpoms.models import Entry, User
+from cpoms.timefmt import UK, now_utc, to_uk
+from datetime import datetime, timedelta, timezone
+from cpoms.models import Entry
+import io
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+from cpoms.models import Pupil, User
+import os
+import re
+from cpoms.entries.operations import add_follow_up, close
+from cpoms.models import Entry, Kind, User
+from cpoms.entries.operations import add_follow_up
+from cpoms.log.operations import create_entry
+from cpoms.models import Category, Entry, Kind, Pupil, User
+from cpoms.timefmt import now_utc
+from sample_files import png
+from cpoms.entries.operations import add_follow_up, mark_reviewed
+from cpoms.models import Entry, Pupil
+from cpoms.common import uk_today
+from cpoms.models import Pupil, User
+from cpoms.monitoring import operations
+import email.policy
+from cpoms.models import Entry, Kind, User
+from cpoms.tasks.operations import give_task
+from cpoms.models import Entry, User
+from cpoms.timefmt import now_utc
+
+
+# A base URL with a path prefix, as behind a reverse proxy: the link must keep both.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def uk_input(dt: datetime) -> str:
+    return dt.astimezone(UK).strftime("%Y-%m-%dT%H:%M")
+
+
+BASE_URL = "https://concerns.example.org/ashgrove-log"
+
+
+def uk_now_input(minutes_ago: int = 10) -> str:
+    """What a teacher's datetime-local input holds: UK wall-clock time."""
+    return to_uk(now_utc() - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M")
+
+
+def entry_id_from(response) -> int:
+    assert response.status_code == 303, response.data[:2000]
+    location = response.headers["Location"]
+    assert location.startswith("/entries/"), location
+    return int(location.rsplit("/", 1)[1])
+
+
+def message_texts(envelope) -> tuple[str, str, str]:
+    """(subject, text part, html part) of a received message, decoded."""
+    message = email.message_from_bytes(envelope.original_content)
+    text = html = ""
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        if part.get_content_type() == "text/plain":
+            text += payload
+        elif part.get_content_type() == "text/html":
+            html += payload
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    return subject, text, html
+
+
+def run_cli(app, *args):
+    """Run a flask command as `flask --app app ...` does: FlaskGroup pushes an app
+    context before an app command runs. (The bare test runner does not, and the
+    commands currently need it: see test_cli.py::test_commands_push_their_own_app_context.)"""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=list(args))
+
+
+def entry_ids_in(text: str):
+    marker = f"{BASE_URL}/entries/"
+    at = text.find(marker)
+    while at != -1:
+        digits = ""
+        for ch in text[at + len(marker) :]:
+            if not ch.isdigit():
+                break
+            digits += ch
+        yield digits
+        at = text.find(marker, at + 1)
+
+
+def form_data(world, **overrides):
+    data = {
+        "pupil_ids": [str(world.pupils[0].id)],
+        "category": str(world.categories["Behaviour"].id),
+        "source": "staff_observation",
+        "occurred_at": uk_input(datetime.now(timezone.utc) - timedelta(hours=1)),
+        "narrative": (
+            "Pushed another pupil in the lunch queue at 12:10 after an argument about a ball. "
+            "I saw it from the hall door."
+        ),
+        "child_words": "He took my ball.",
+    }
+    data.update(overrides)
+    return data
+
+
+def post_file(client, path: str, data: bytes, **fields):
+    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), "staff.csv", content_type="text/csv"), **fields}
+    boundary, body = encode_multipart(form)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]:
+    """More states worth rendering: an entry with every kind of follow-up, a closed one,
+    and a record that does not exist."""
+    entry_id = make_entry(
+        recorder="teacher2",
+        pupils=world.pupils[:2],
+        category="Behaviour",
+        narrative="Oliver and Amelia argued at play.",
+        child_words="He took my ball.",
+    )
+    closed_id = make_entry(narrative="Came in without a coat again.")
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        entry, closed = db.session.get(Entry, entry_id), db.session.get(Entry, closed_id)
+        add_follow_up(dsl, entry, Kind.RISK, "Low: no further concern.", risk_level="low")
+        add_follow_up(dsl, entry, Kind.DECISION, "No referral.", reason="Both calm; parents told.")
+        add_follow_up(
+            dsl, entry, Kind.AGENCY, "Spoke to Early Help.", agency_name="Early Help", agency_reference="EH-123"
+        )
+        close(dsl, closed, "Coat provided by the school.", "Family supported; no further concern.")
+        db.session.commit()
+    return [
+        ("entry with follow-ups as dsl", "dsl", "GET", f"/entries/{entry_id}"),
+        ("entry with follow-ups as governor", "governor", "GET", f"/entries/{entry_id}"),
+        ("closed entry as dsl", "dsl", "GET", f"/entries/{closed_id}"),
+        ("POST entries.reopen a closed entry as dsl", "dsl", "POST", f"/entries/{closed_id}/reopen"),
+        ("missing entry as dsl", "dsl", "GET", "/entries/999999"),
+        ("forbidden page as teacher1", "teacher1", "GET", "/review"),
+        ("log form with search results", "teacher1", "GET", f"/log?q=a&pupil={world.pupils[0].id}"),
+        ("chronology timeline as dsl", "dsl", "GET", f"/pupils/{sample['pupil_id']}/chronology?view=timeline"),
+    ]
+
+
+# The most any page may run, whatever the data. The entry page (17) and the chronology's
+# timeline (18), for the safeguarding team, come nearest: the session, the record, its pupils, follow-ups (with tasks),
+# amendments, later categories, links, the choices of its forms (categories, staff for a
+# task), its alerts and shares, monitoring and transfers, and the audit row of the view
+# (three statements: the chain head is advanced, then sealed, and the event written).
+MAX_QUERIES = 18
+
+
+def add_entries(
+    app, world, count: int, follow_ups_every: int = 3, recorders=("teacher1", "teacher2", "slt"), about=None
+):
+    """`count` entries through the real service, in one transaction: mostly about the
+    first pupil (some shared with a second), or all about the pupil `about` (an index of
+    world.pupils), every category, a few follow-ups on every `follow_ups_every`-th entry
+    and some reviewed or closed."""
+    with app.test_request_context():
+        users = {key: db.session.get(User, world[key].id) for key in {*recorders, "dsl", "deputy"}}
+        pupils = [db.session.get(Pupil, p.id) for p in world.pupils]
+        categories = [db.session.get(Category, c.id) for c in world.categories.values()]
+        base = now_utc() - timedelta(days=60)
+        ids = []
+        for n in range(count):
+            if about is not None:
+                on = [pupils[about]]
+            else:
+                on = [pupils[0]] if n % 4 else [pupils[0], pupils[1 + n % 2]]
+            entry = create_entry(
+                recorded_by=users[recorders[n % len(recorders)]],
+                pupils=on,
+                category=categories[n % len(categories)],
+                source="staff_observation",
+                occurred_at=base + timedelta(minutes=17 * n),
+                narrative=f"Entry number {n}.",
+                child_words="Some words." if n % 5 == 0 else None,
+                told_dsl_in_person=False,
+            )
+            if n % follow_ups_every == 0:
+                at = base + timedelta(minutes=17 * n + 5)
+                add_follow_up(users["dsl"], entry, Kind.REVIEWED, "", recorded_at=at)
+                add_follow_up(users["deputy"], entry, Kind.RISK, "Assessed.", recorded_at=at, risk_level="low")
+                if n % (2 * follow_ups_every) == 0:
+                    add_follow_up(users["dsl"], entry, Kind.CLOSED, "Resolved.", recorded_at=at)
+            ids.append(entry.id)
+        db.session.commit()
+        return ids
+
+
+def queries_for(client, count_queries, path: str) -> list[str]:
+    warm = client.get(path)
+    assert warm.status_code == 200, (path, warm.data[:2000])
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.data[:2000])
+    return list(statements)
+
+
+def assert_flat(small: list[str], large: list[str], label: str) -> None:
+    print(f"\n{label}: {len(small)} queries (small), {len(large)} queries (large)")
+    assert len(small) == len(large), (
+        f"{label}: {len(small)} queries with little data, {len(large)} with more:\n" + "\n---\n".join(large)
+    )
+    assert len(large) <= MAX_QUERIES, "\n---\n".join(large)
+
+
+PHOTO = {"name": "left forearm.png", "mimeType": "image/png", "buffer": png(size=(320, 240))}
+
+
+FOLDER = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "test-artifacts" / "screenshots" / "pages"
+)
+
+
+def some_records(app, world, make_entry) -> int:
+    entry_id = make_entry(
+        recorder="teacher1",
+        pupils=world.pupils[:2],
+        category="Safeguarding",
+        narrative="At 10:40 in the Year 4 classroom Amelia Hassan and Oliver Nowak told me an older "
+        "boy took their dinner money at the gate this morning.",
+        child_words="He said he would hit us if we told.",
+        source="pupil_disclosure",
+    )
+    make_entry(
+        recorder="teacher2",
+        pupils=[world.pupils[2]],
+        category="Behaviour",
+        narrative="Isla Hartley pushed in the lunch queue and shouted at a dinner lady.",
+    )
+    make_entry(
+        recorder="teacher2",
+        pupils=[world.pupils[0]],
+        category="General welfare",
+        narrative="Amelia Hassan arrived without a coat in the rain for the third day running.",
+    )
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        entry = db.session.get(Entry, entry_id)
+        mark_reviewed(dsl, entry, "")
+        add_follow_up(
+            dsl, entry, Kind.RISK, "Both children frightened; the older boy is known to us.", risk_level="medium"
+        )
+        add_follow_up(
+            dsl,
+            entry,
+            Kind.DECISION,
+            "Staff on the gate at 8:30 for two weeks; parents told.",
+            reason="Proportionate: a threat was made, no harm yet.",
+        )
+        db.session.commit()
+    return entry_id
+
+
+NARRATIVE = "Saw a push by the coats at 10:40 zebraquartz; one child fell and grazed a knee."
+
+
+def log_data(world, pupils=None, category="Behaviour", **extra) -> dict:
+    pupils = pupils if pupils is not None else world.pupils[:1]
+    return {
+        "pupil_ids": [str(p.id) for p in pupils],
+        "category": str(world.categories[category].id),
+        "source": "staff_observation",
+        "occurred_at": uk_now_input(),
+        "narrative": NARRATIVE,
+        "child_words": "He pushed me.",
+        "checked": "1",
+        **extra,
+    }
+
+
+def monitor(app, world, pupil, review_in=14, started_ago=30, reason="Watching attendance."):
+    """A pupil already on the list (straight through the operation: review dates may be past)."""
+    with app.test_request_context():
+        operations.start(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Pupil, pupil.id),
+            reason,
+            uk_today() - timedelta(days=started_ago),
+            uk_today() + timedelta(days=review_in),
+        )
+        db.session.commit()
+
+
+def make_task(app, world, entry_id, who="teacher2", due_in=2, text_="Check in with the child daily.") -> int:
+    """A task as the form makes it, due `due_in` days from today (negative: overdue)."""
+    with app.test_request_context():
+        entry = db.session.get(Entry, entry_id)
+        dsl = db.session.get(User, world["dsl"].id)
+        follow_up = add_follow_up(dsl, entry, Kind.TASK, text_)
+        task = give_task(dsl, follow_up, world[who].id, uk_today() + timedelta(days=due_in))
+        db.session.commit()
+        return task.id
+
+
+RECOVERY = re.compile(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>")
+
+
+SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
+
+
+def shown_secret(html: str) -> str:
+    """The set-up key the page shows to type in by hand (in fours)."""
+    match = SECRET.search(html)
+    assert match, "no set-up key on the page"
+    return match.group(1).replace(" ", "")
