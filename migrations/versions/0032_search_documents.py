@@ -1,7 +1,7 @@
 """PostgreSQL's search reads one index row per document, newest first (SQLite: unchanged)
 
-Revision ID: 0026_search_documents
-Revises: 0025_concerns_about_adults
+Revision ID: 0032_search_documents
+Revises: 0031_adult_concern_retention
 Create Date: 2026-12-06 04:00:00
 
 A search for a common word wants the newest twenty matches of one school. Over GIN
@@ -17,8 +17,8 @@ documents on a 2-core machine); writes to entries and follow-ups wait meanwhile.
 
 from alembic import op
 
-revision = "0026_search_documents"
-down_revision = "0025_concerns_about_adults"
+revision = "0032_search_documents"
+down_revision = "0031_adult_concern_retention"
 branch_labels = None
 depends_on = None
 
