@@ -381,34 +381,6 @@ def test_a_pupils_chronology_shows_the_case_manager_a_line_and_nobody_anything(a
     assert WHAT not in page and SAID not in page and "Teacher1" not in page
 
 
-def test_the_retention_review_applies_each_rule(app, client, auth, world, cast):
-    auth.as_(world["teacher1"])
-    for _ in range(3):
-        raise_concern(client, person_id=world["teacher2"].id)
-    raise_concern(client, kind="visitor", name="Vic Visitor")
-    low, allegation, malicious, visitor = concern_ids(app)
-    auth.as_(cast["head"])
-    follow_up(client, low, "assessment", level="low_level", text="Code of conduct.")
-    follow_up(client, visitor, "assessment", level="low_level", text="Code of conduct.")
-    for concern_id, outcome in ((allegation, "unsubstantiated"), (malicious, "malicious")):
-        follow_up(client, concern_id, "assessment", level="harm_threshold", text="Harm.")
-        follow_up(client, concern_id, "outcome", outcome=outcome, text="Investigated.")
-    page = client.get("/adult-concerns/retention").get_data(as_text=True)
-    assert page.count("Review due") == 1  # the malicious allegation
-    assert "Malicious: remove after review" in page
-    assert "Keep to their normal retirement age, or to" in page
-    assert "Low-level: review when they leave" in page and "(they have left)" not in page
-    assert "review when they stop working with the school (no account)" in page
-    # teacher2 leaves the school: the low-level concern about them is due for review.
-    with app.app_context():
-        db.session.execute(RoleAssignment.__table__.delete().where(RoleAssignment.user_id == world["teacher2"].id))
-        db.session.commit()
-    page = client.get("/adult-concerns/retention").get_data(as_text=True)
-    assert page.count("Review due") == 2 and "(they have left)" in page
-    auth.as_(world["teacher1"])
-    assert client.get("/adult-concerns/retention").status_code == 403
-
-
 def test_a_refusal_does_not_tell_the_audit_log_pages_that_a_concern_exists(app, client, auth, world, cast):
     """The admin may be the person named: the school's audit log must not say "refused
     adult concern 7", not even for someone else's attempt."""

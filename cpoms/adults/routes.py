@@ -10,9 +10,10 @@ from ..formfields import as_id, choices
 from ..htmx import render
 from ..loaders import found_or_404, load, require
 from ..models import School
-from . import operations, policy, queries
-from .forms import FORMS, DslAllowedForm, RaiseForm
-from .models import AdultConcern, AdultKind, FollowUpKind, Level, Outcome
+from ..formfields import BaseForm
+from . import deletion, operations, policy, queries
+from .forms import FORMS, DslAllowedForm, ProposeDeletionForm, RaiseForm
+from .models import AdultConcern, AdultConcernDeletion, AdultKind, FollowUpKind, Level, Outcome
 
 bp = Blueprint("adults", __name__)
 
@@ -196,3 +197,101 @@ def settings():
     return render(
         "adults/settings.html", status_code=status, form=form, schools=schools, school=school, allowed=allowed
     )
+
+
+@bp.route("/adult-concerns/report")
+@login_required
+def report():
+    require(policy.can_see_report(current_user))
+    terms = queries.termly_counts(current_user)
+    audit.record(audit.VIEW_ADULT_REPORT, terms=len(terms))
+    return render("adults/report.html", terms=terms, Outcome=Outcome)
+
+
+@bp.route("/adult-concerns/<int:concern_id>/reference")
+@login_required
+def reference(concern_id: int):
+    concern = concern_or_404(concern_id)
+    rows = queries.reference_rows(current_user, concern)
+    audit.record(
+        audit.VIEW_ADULT_REFERENCE,
+        school_id=concern.school_id,
+        concern=concern.id,
+        listed=[row.concern.id for row in rows],
+    )
+    return render("adults/reference.html", concern=concern, rows=rows)
+
+
+def deletion_page(concern: AdultConcern, form=None, status: int = 200):
+    r = queries.retention_for(concern)
+    refusal = policy.deletion_confirm_refusal(current_user, r.pending, concern) if r.pending else None
+    return render(
+        "adults/deletion.html",
+        status_code=status,
+        concern=concern,
+        r=r,
+        form=form or ProposeDeletionForm(formdata=None),
+        refusal=refusal,
+        button=BaseForm(formdata=None),
+    )
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion", methods=["GET", "POST"])
+@login_required
+def deletion_proposal(concern_id: int):
+    concern = concern_or_404(concern_id)
+    if request.method == "GET":
+        audit.record(audit.VIEW_ADULT_CONCERN, school_id=concern.school_id, concern=concern.id, deletion=True)
+        return deletion_page(concern)
+    form = ProposeDeletionForm()
+    r = queries.retention_for(concern)
+    if r.pending is not None:
+        flash("A deletion of this concern is already waiting for a second case manager.", "info")
+        return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+    if not r.due:
+        form.reason.errors = ["Its retention review is not due yet: it cannot be proposed for deletion."]
+        return deletion_page(concern, form, status=422)
+    if not form.validate_on_submit():
+        return deletion_page(concern, form, status=422)
+    deletion.propose(current_user, concern, form.reason.data)
+    flash("Deletion proposed: another case manager of this concern must confirm it.", "success")
+    return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+
+
+def _waiting(concern: AdultConcern) -> AdultConcernDeletion:
+    proposal = queries.pending_deletions([concern.id]).get(concern.id)
+    found_or_404(proposal is not None)
+    return proposal
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion/confirm", methods=["POST"])
+@login_required
+def confirm_deletion(concern_id: int):
+    concern = concern_or_404(concern_id)
+    proposal = _waiting(concern)
+    refusal = policy.deletion_confirm_refusal(current_user, proposal, concern)
+    if refusal:
+        audit.record(audit.DENIED_ADULT_CONCERN, what="confirm deletion", concern=concern.id, why=refusal)
+        flash(f"Not deleted: {refusal}.", "warning")
+        return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+    counts = deletion.confirm(current_user, proposal)
+    if counts is None:
+        flash("Another confirmation deleted this concern a moment ago: nothing more was done.", "info")
+    else:
+        flash(
+            f"The concern is deleted, with its {counts.get('adult_follow_ups', 0)} follow-ups. "
+            "The audit log keeps that it was, with nothing of what it said.",
+            "success",
+        )
+    return redirect(url_for("adults.retention"), 303)
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion/withdraw", methods=["POST"])
+@login_required
+def withdraw_deletion(concern_id: int):
+    concern = concern_or_404(concern_id)
+    proposal = _waiting(concern)
+    require(policy.can_withdraw_deletion(current_user, proposal, concern))
+    deletion.withdraw(current_user, proposal)
+    flash("The proposal is withdrawn: nothing was deleted.", "success")
+    return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
