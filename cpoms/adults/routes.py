@@ -7,10 +7,12 @@ from sqlalchemy import select
 from .. import audit, submissions
 from ..extensions import db
 from ..formfields import as_id, choices
-from ..htmx import render
+from ..htmx import partial, render, wants_partial
 from ..loaders import found_or_404, load, require
 from ..models import School
 from ..formfields import BaseForm
+from ..log.forms import picking_pupils
+from ..log.queries import pupils_by_id, search_pupils
 from . import deletion, operations, policy, queries
 from .forms import FORMS, DslAllowedForm, ProposeDeletionForm, RaiseForm
 from .models import AdultConcern, AdultConcernDeletion, AdultKind, FollowUpKind, Level, Outcome
@@ -53,18 +55,27 @@ def _chosen_school(schools: list[School]) -> School:
 
 @bp.route("/adult-concerns/new", methods=["GET", "POST"])
 @login_required
-@submissions.once()
+@submissions.once(saving=lambda: not picking_pupils(request.form))
 def new():
     require(policy.can_raise(current_user))
     schools = _schools(policy.raise_school_ids(current_user))
     school = _chosen_school(schools)
-    staff, pupils = queries.staff_of(school.id), queries.pupils_of(school.id)
+    staff = queries.staff_of(school.id)
     form = RaiseForm()
     form.staff_member.choices = choices(
         [("", "Not in the list (type their name below)"), *((str(i), u.name) for i, u in staff.items())]
     )
-    form.pupil_ids.choices = choices((str(i), f"{p.full_name} (year {p.year_group})") for i, p in pupils.items())
-    if form.validate_on_submit():
+    # The children: the log form's picker (a search, and chips to untick), at this school only.
+    asked = [i for i in map(as_id, form.pupil_ids.data or []) if i is not None]
+    adding = as_id(request.form.get("add_pupil", ""))
+    if adding is not None and adding not in asked:
+        asked.append(adding)
+    pupils = {p.id: p for p in pupils_by_id([school.id], asked)}
+    query = request.values.get("q", "").strip()
+    picking = request.method == "POST" and picking_pupils(request.form)
+    if picking:
+        form.pupil_ids.data = [str(i) for i in asked]
+    elif form.validate_on_submit():
         person, chosen = form.chosen(staff, pupils)
         if not (form.staff_member.errors or form.pupil_ids.errors):
             concern, alerted = operations.raise_concern(
@@ -85,8 +96,62 @@ def new():
             target = url_for("adults.received", nobody=None if alerted else 1)
             submissions.claim(form.submission_key.data, concern.id, target)
             return redirect(target, 303)
-    status = 422 if form.is_submitted() else 200
-    return render("adults/new.html", status_code=status, form=form, schools=schools, school=school)
+    status = 422 if form.is_submitted() and not picking else 200
+    chosen_pupils = [pupils[i] for i in asked if i in pupils]
+    results = search_pupils([school.id], query) if query else []
+    return render(
+        "adults/new.html",
+        status_code=status,
+        form=form,
+        schools=schools,
+        school=school,
+        pupils=chosen_pupils,
+        query=query,
+        searched=bool(query),
+        results=[p for p in results if p.id not in pupils],
+        matches_chosen=any(p.id in pupils for p in results),
+    )
+
+
+def _picker_school() -> School:
+    """The school the raise form stands at (?school=): one of the raiser's."""
+    require(policy.can_raise(current_user))
+    return _chosen_school(_schools(policy.raise_school_ids(current_user)))
+
+
+@bp.route("/adult-concerns/pupils")
+@login_required
+def pupil_search():
+    """The typeahead's results (htmx): pupils of the form's school, less those already chosen."""
+    school = _picker_school()
+    query = request.args.get("q", "").strip()
+    if not wants_partial():
+        return redirect(url_for("adults.new", school=school.id, q=query))
+    chosen = {i for i in map(as_id, request.args.getlist("pupil_ids")) if i is not None}
+    results = search_pupils([school.id], query)
+    return partial(
+        "log/_pupil_results.html",
+        results=[p for p in results if p.id not in chosen],
+        query=query,
+        searched=bool(query),
+        matches_chosen=any(p.id in chosen for p in results),
+        chip_endpoint="adults.pupil_chip",
+        chip_args={"school": school.id},
+    )
+
+
+@bp.route("/adult-concerns/pupils/<int:pupil_id>")
+@login_required
+def pupil_chip(pupil_id: int):
+    """A chosen pupil's chip (htmx), at the form's school."""
+    school = _picker_school()
+    found = pupils_by_id([school.id], [pupil_id])
+    found_or_404(bool(found))
+    pupil = found[0]
+    if not wants_partial():
+        return redirect(url_for("adults.new", school=school.id), 303)
+    chosen = {i for i in map(as_id, request.args.getlist("pupil_ids")) if i is not None}
+    return partial("log/_pupil_chip.html", pupil=pupil, chip=pupil.id not in chosen)
 
 
 @bp.route("/adult-concerns/received")
