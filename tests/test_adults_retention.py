@@ -172,8 +172,9 @@ def test_two_case_managers_delete_a_concern_leaving_an_audit_record_without_cont
     assert "You cannot confirm it (you proposed it)" in page
     client.post(f"/adult-concerns/{concern_id}/deletion/confirm")
     assert concern_ids(app) == [concern_id]
-    # The DSL, a case manager here, confirms.
+    # The DSL, a case manager here, is told on their home page, and confirms.
     auth.as_(world["dsl"])
+    assert "1 deletion after review waiting for you to confirm" in client.get("/").get_data(as_text=True)
     response = client.post(f"/adult-concerns/{concern_id}/deletion/confirm", follow_redirects=True)
     assert "The concern is deleted, with its 2 follow-ups" in response.get_data(as_text=True)
     with app.app_context():

@@ -36,8 +36,14 @@ def _home(user):
     if not policy.is_case_manager(user):
         return None
     rows = queries.managed(user)
+    by_id = {row.concern.id: row.concern for row in rows}
+    waiting = queries.pending_deletions(list(by_id))
     return {
         "open": sum(1 for row in rows if row.outcome is None),
+        # Deletions another case manager proposed, which this one may confirm.
+        "to_confirm": sum(
+            1 for p in waiting.values() if policy.deletion_confirm_refusal(user, p, by_id[p.concern_id]) is None
+        ),
         "overdue": [row for row in rows if row.lado_overdue],
         "patterns": queries.patterns(rows),
     }
