@@ -182,6 +182,7 @@ def test_two_case_managers_delete_a_concern_leaving_an_audit_record_without_cont
             assert not db.session.scalar(select(func.count()).select_from(model)), model
         proposal = db.session.scalar(select(AdultConcernDeletion))
         assert proposal.confirmed_by_id == world["dsl"].id
+        assert proposal.reason == "(removed with the concern)"  # it may have named them
         events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("adult_concern_deletion_%"))))
         assert [e.action for e in events] == ["adult_concern_deletion_proposed", "adult_concern_deletion_confirmed"]
         logged = " ".join(str(e.detail) for e in events)

@@ -22,6 +22,9 @@ from ..timefmt import now_utc
 from .models import AdultConcern, AdultConcernDeletion, AdultConcernDeletionGrant, AdultConcernPupil, AdultFollowUp
 
 
+REASON_REMOVED = "(removed with the concern)"
+
+
 def propose(user: User, concern: AdultConcern, reason: str) -> AdultConcernDeletion:
     proposal = AdultConcernDeletion(
         concern_id=concern.id,
@@ -85,6 +88,8 @@ def confirm(user: User, proposal: AdultConcernDeletion) -> dict[str, int] | None
     db.session.execute(delete(AdultConcernDeletionGrant))
     counts = {k: v for k, v in counts.items() if v}
     proposal.result = json.dumps(counts, sort_keys=True)
+    # The reason may name the adult or say what the concern was: it goes with the concern.
+    proposal.reason = REASON_REMOVED
     audit.record(
         audit.ADULT_CONCERN_DELETION_CONFIRMED,
         school_id=proposal.school_id,

@@ -197,6 +197,7 @@ class DslAllowedForm(OnceForm):
 class ProposeDeletionForm(BaseForm):
     reason = TextAreaField(
         "Why this concern may now be deleted",
+        description="Shown to the case manager who confirms; removed with the concern once it is deleted.",
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         validators=[
             DataRequired("Say why the concern may be deleted."),
