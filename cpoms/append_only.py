@@ -84,6 +84,10 @@ def _pupil_granted(pupil_id: str) -> str:
     return f"EXISTS (SELECT 1 FROM retention_deletion_pupil_grants g WHERE g.pupil_id = {pupil_id})"  # nosec B608
 
 
+def _adult_concern_granted(concern_id: str) -> str:
+    return f"EXISTS (SELECT 1 FROM adult_concern_deletion_grants g WHERE g.concern_id = {concern_id})"  # nosec B608
+
+
 _TASK_ENTRY = "(SELECT t.entry_id FROM tasks t WHERE t.id = OLD.task_id)"
 _TRANSFER_PUPIL = "(SELECT t.pupil_id FROM transfers t WHERE t.id = OLD.transfer_id)"
 
@@ -106,9 +110,22 @@ RETENTION_GRANTED = {
     "transfer_events": _pupil_granted(_TRANSFER_PUPIL),
     "transfer_reminders": _pupil_granted(_TRANSFER_PUPIL),
     "subject_access_exports": _pupil_granted("OLD.pupil_id"),
-    # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays.
-    "adult_concern_pupils": _pupil_granted("OLD.pupil_id"),
+    # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays,
+    # unless it is the concern that goes (below).
+    "adult_concern_pupils": f"({_pupil_granted('OLD.pupil_id')} OR {_adult_concern_granted('OLD.concern_id')})",
 }
+
+# Tables whose rows go by a deletion of their own, never with a pupil's records: concerns
+# about adults after their own retention review (cpoms/adults/deletion.py), granted in
+# adult_concern_deletion_grants exactly as a pupil's rows are in the tables above.
+OWN_DELETION_GRANTED = {
+    "adult_concerns": _adult_concern_granted("OLD.id"),
+    "adult_follow_ups": _adult_concern_granted("OLD.concern_id"),
+}
+
+
+def _granted(table: str) -> str:
+    return RETENTION_GRANTED.get(table) or OWN_DELETION_GRANTED[table]
 
 
 def retention_trigger_statements(table: str, dialect: str) -> list[str]:
@@ -116,7 +133,7 @@ def retention_trigger_statements(table: str, dialect: str) -> list[str]:
         return [
             f"""CREATE OR REPLACE FUNCTION {table}_delete_if_granted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF {RETENTION_GRANTED[table]} THEN
+    IF {_granted(table)} THEN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only, rows cannot be deleted';
@@ -127,7 +144,7 @@ END $$""",
             f"FOR EACH ROW EXECUTE FUNCTION {table}_delete_if_granted()",
         ]
     no_update, no_delete = trigger_statements(table, dialect)
-    return [no_update, no_delete.replace(" BEGIN ", f" WHEN NOT {RETENTION_GRANTED[table]} BEGIN ", 1)]
+    return [no_update, no_delete.replace(" BEGIN ", f" WHEN NOT {_granted(table)} BEGIN ", 1)]
 
 
 def drop_retention_trigger_statements(table: str, dialect: str) -> list[str]:

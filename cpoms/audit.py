@@ -210,6 +210,14 @@ class Action(StrEnum):
     SET_ADULT_CASE_MANAGERS = "set_adult_case_managers", "Decided who manages concerns about adults"
     VIEW_ADULT_RETENTION = "view_adult_retention", "Viewed the retention review of concerns about adults"
     DENIED_ADULT_CONCERN = "denied_adult_concern", "Was refused a concern about an adult"
+    ADULT_CONCERN_DELETION_PROPOSED = "adult_concern_deletion_proposed", "Proposed deleting a concern about an adult"
+    ADULT_CONCERN_DELETION_CONFIRMED = "adult_concern_deletion_confirmed", "Deleted a concern about an adult"
+    ADULT_CONCERN_DELETION_WITHDRAWN = (
+        "adult_concern_deletion_withdrawn",
+        "Withdrew a proposal to delete a concern about an adult",
+    )
+    VIEW_ADULT_REPORT = "view_adult_report", "Viewed the termly counts of concerns about adults"
+    VIEW_ADULT_REFERENCE = "view_adult_reference", "Listed substantiated allegations for a reference"
 
 
 # Every area writes `audit.CREATE_ENTRY`: the members by name, at module level too.
@@ -225,6 +233,11 @@ KEPT_APART = (
     Action.ADD_ADULT_FOLLOW_UP.value,
     Action.SET_ADULT_CASE_MANAGERS.value,
     Action.VIEW_ADULT_RETENTION.value,
+    Action.ADULT_CONCERN_DELETION_PROPOSED.value,
+    Action.ADULT_CONCERN_DELETION_CONFIRMED.value,
+    Action.ADULT_CONCERN_DELETION_WITHDRAWN.value,
+    Action.VIEW_ADULT_REPORT.value,
+    Action.VIEW_ADULT_REFERENCE.value,
     # Even a refusal: "refused concern 7" would tell the person it names that it exists.
     Action.DENIED_ADULT_CONCERN.value,
 )

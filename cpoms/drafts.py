@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, request, session
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 
@@ -146,3 +146,15 @@ def discard_for_saved_form() -> None:
     if current_user.is_authenticated:
         db.session.execute(delete(Draft).where(Draft.user_id == current_user.id, Draft.path == path))
     session[SESSION_KEY] = [p for p in session[SESSION_KEY] if p != path]
+
+
+def delete_under(pages: list[str]) -> int:
+    """Drafts typed on these pages or below them, for records deleted after their
+    retention review: how many went."""
+    if not pages:
+        return 0
+    return db.session.execute(
+        delete(Draft).where(
+            or_(*(Draft.path == page for page in pages), *(Draft.path.startswith(f"{page}/") for page in pages))
+        )
+    ).rowcount

@@ -413,6 +413,20 @@ def report_school_ids(user) -> frozenset[int]:
     return access(user).read_all
 
 
+def second_person_refusal(user, roles, role_name: str, school_id: int, since, by_id: int | None, what: str):
+    """Why this user is not a second person to what by_id did at `since` at this school,
+    holding one of these roles; None when they are. They held it before, given by someone
+    other than by_id, who could otherwise make an accomplice to confirm. The pupils'
+    deletion (mis/policy.py) and concerns about adults (adults/policy.py) both ask it."""
+    held = [a for a in user.roles if a.role in roles and a.school_id == school_id]
+    before = [a for a in held if since is not None and a.granted_at < since]
+    if not before:
+        return f"you became {role_name} after the person who {what} did so"
+    if all(a.granted_by_id is not None and a.granted_by_id == by_id for a in before):
+        return f"the person who {what} gave you your role"
+    return None
+
+
 # --- signing in ---------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from cpoms.adults import operations
 from cpoms.adults import policy as adults_policy
-from cpoms.adults.models import AdultConcern, AdultFollowUp
+from cpoms.adults.models import AdultConcern, AdultConcernPupil, AdultFollowUp
 from cpoms.adults.operations import ALERT_REASON
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
@@ -381,34 +381,6 @@ def test_a_pupils_chronology_shows_the_case_manager_a_line_and_nobody_anything(a
     assert WHAT not in page and SAID not in page and "Teacher1" not in page
 
 
-def test_the_retention_review_applies_each_rule(app, client, auth, world, cast):
-    auth.as_(world["teacher1"])
-    for _ in range(3):
-        raise_concern(client, person_id=world["teacher2"].id)
-    raise_concern(client, kind="visitor", name="Vic Visitor")
-    low, allegation, malicious, visitor = concern_ids(app)
-    auth.as_(cast["head"])
-    follow_up(client, low, "assessment", level="low_level", text="Code of conduct.")
-    follow_up(client, visitor, "assessment", level="low_level", text="Code of conduct.")
-    for concern_id, outcome in ((allegation, "unsubstantiated"), (malicious, "malicious")):
-        follow_up(client, concern_id, "assessment", level="harm_threshold", text="Harm.")
-        follow_up(client, concern_id, "outcome", outcome=outcome, text="Investigated.")
-    page = client.get("/adult-concerns/retention").get_data(as_text=True)
-    assert page.count("Review due") == 1  # the malicious allegation
-    assert "Malicious: remove after review" in page
-    assert "Keep to their normal retirement age, or to" in page
-    assert "Low-level: review when they leave" in page and "(they have left)" not in page
-    assert "review when they stop working with the school (no account)" in page
-    # teacher2 leaves the school: the low-level concern about them is due for review.
-    with app.app_context():
-        db.session.execute(RoleAssignment.__table__.delete().where(RoleAssignment.user_id == world["teacher2"].id))
-        db.session.commit()
-    page = client.get("/adult-concerns/retention").get_data(as_text=True)
-    assert page.count("Review due") == 2 and "(they have left)" in page
-    auth.as_(world["teacher1"])
-    assert client.get("/adult-concerns/retention").status_code == 403
-
-
 def test_a_refusal_does_not_tell_the_audit_log_pages_that_a_concern_exists(app, client, auth, world, cast):
     """The admin may be the person named: the school's audit log must not say "refused
     adult concern 7", not even for someone else's attempt."""
@@ -452,3 +424,39 @@ def test_with_a_case_manager_the_raiser_is_told_it_was_passed_on_and_no_warning_
     assert "The case manager has been told" in client.get("/adult-concerns/received").get_data(as_text=True)
     auth.as_(world["admin"])
     assert "have nobody to read them" not in client.get("/").get_data(as_text=True)
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_children_are_chosen_with_the_log_forms_picker_with_and_without_javascript(app, client, auth, world, cast):
+    amelia, other = world.pupils[0], world.other_pupils[0]
+    first = amelia.first_name[:3].lower()
+    auth.as_(world["teacher2"], verified=False)
+    page = client.get("/adult-concerns/new").get_data(as_text=True)
+    assert "<select" not in page.split('id="pupil_ids"')[1].split("</fieldset>")[0]  # no long list
+    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)
+    typed = {**raise_form(person_id=world["teacher1"].id), "submission_key": key}
+    # Without JavaScript: "Find" posts the form back with the results; nothing is saved.
+    response = client.post("/adult-concerns/new", data={**typed, "q": first, "find": "1"})
+    shown = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'name="add_pupil" value="{amelia.id}"' in shown
+    assert WHAT in shown  # what was typed is kept
+    # "Add" puts the child on as a chip (a ticked checkbox), still without saving.
+    response = client.post("/adult-concerns/new", data={**typed, "add_pupil": str(amelia.id)})
+    shown = response.get_data(as_text=True)
+    assert f'name="pupil_ids" value="{amelia.id}"' in shown and "chip-role" not in shown
+    assert concern_ids(app) == []
+    # Sending it saves the child's link.
+    assert client.post("/adult-concerns/new", data={**typed, "pupil_ids": [str(amelia.id)]}).status_code == 303
+    with app.app_context():
+        [link] = db.session.scalars(select(AdultConcernPupil))
+        assert link.pupil_id == amelia.id
+    # With JavaScript: the typeahead's results and the chip, from this school only.
+    results = client.get(f"/adult-concerns/pupils?q={first}", headers=HX).get_data(as_text=True)
+    assert f"/adult-concerns/pupils/{amelia.id}?school={world.school.id}" in results
+    chip = client.get(f"/adult-concerns/pupils/{amelia.id}", headers=HX).get_data(as_text=True)
+    assert f'name="pupil_ids" value="{amelia.id}"' in chip and "chip-role" not in chip
+    assert client.get(f"/adult-concerns/pupils/{other.id}", headers=HX).status_code == 404
+    # Without htmx the addresses lead back to the form.
+    assert client.get(f"/adult-concerns/pupils?q={first}").status_code == 302

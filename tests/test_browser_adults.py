@@ -73,7 +73,13 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     staff.get_by_label("Where did it happen?").fill("Upper corridor")
     staff.get_by_label("What happened").fill(WHAT)
     staff.get_by_label("What was said, in the words used (optional)").fill("Get back in line.")
-    staff.get_by_label("Children involved (optional)").select_option(label="Amelia Hassan (year 4)")
+    # The child, with the log form's picker: a typeahead with htmx; "Find" posts the form back without.
+    staff.get_by_label("Find a child by name or UPN").fill("Ame")
+    if not javascript:
+        staff.get_by_role("button", name="Find").click()
+        expect(staff.get_by_label("What happened")).to_have_value(WHAT)  # what was typed is kept
+    staff.get_by_role("button", name=re.compile("^Amelia Hassan")).click()
+    expect(staff.get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
     if javascript:
         shot(staff, "adult-concern-raise-768", report, problems, docs=True)
     staff.get_by_role("button", name="Send to the case manager").click()
@@ -107,7 +113,27 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     manager.get_by_role("button", name="Save outcome").click()
     expect(manager.get_by_text("Outcome saved.")).to_be_visible()
     expect(manager.get_by_text("Outcome: Substantiated").first).to_be_visible()
+    expect(manager.get_by_text("Amelia Hassan")).to_be_visible()
     shot(manager, f"adult-concern-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    concern_url = manager.url.split("#")[0]
+    # For a reference: the substantiated allegation is listed.
+    manager.get_by_role("link", name="For a reference: substantiated allegations about them").click()
+    expect(manager.get_by_role("heading", name="For a reference: Teacher1")).to_be_visible()
+    expect(manager.get_by_text(WHAT)).to_be_visible()
+    # Retention: the date of birth, recorded as a follow-up, gives the review date and why.
+    manager.goto(concern_url)
+    manager.get_by_role("link", name="Dates for retention", exact=True).click()
+    manager.get_by_label("Their date of birth (optional)").fill("1975-03-04")
+    manager.get_by_label("Where these dates come from").fill("The personnel file.")
+    manager.get_by_role("button", name="Save dates for retention").click()
+    expect(manager.get_by_text("Dates for retention saved.")).to_be_visible()
+    manager.goto(f"{live_server}/adult-concerns/retention")
+    expect(manager.get_by_text(re.compile(r"normal retirement \(age 67, from their date of birth\)"))).to_be_visible()
+    shot(manager, f"adult-concern-retention-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    manager.goto(f"{live_server}/adult-concerns/report")
+    expect(manager.get_by_role("heading", name="Concerns about adults: counts per term")).to_be_visible()
+    shot(manager, f"adult-concern-report-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    manager.goto(concern_url)
     # The same page on a phone.
     narrow = manager.context.new_page()
     narrow.set_viewport_size({"width": 390, "height": 844})
@@ -115,4 +141,14 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     shot(narrow, f"adult-concern-390{suffix}", report, problems, docs=javascript, javascript=javascript)
     if javascript:  # a page without JavaScript runs no script, the test's neither
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
+        # The retention review, the counts (their table scrolls in its own region) and the deletion page too.
+        for path in (
+            "/adult-concerns/retention",
+            "/adult-concerns/report",
+            concern_url.replace(live_server, "") + "/deletion",
+        ):
+            narrow.goto(live_server + path)
+            name = "adult-concern-" + path.strip("/").replace("/", "-").replace("adult-concerns-", "") + "-390"
+            shot(narrow, name, report, problems, docs=False)
+            assert narrow.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert not problems, "\n".join(problems)

@@ -30,7 +30,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from cpoms import append_only
-from cpoms.adults.models import AdultConcern
+from cpoms.adults.models import AdultConcern, AdultConcernDeletion, AdultFollowUp
 from cpoms.auth.models import PasswordResetToken, UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.common import uk_today
@@ -375,7 +375,14 @@ def make_adults_sample(world) -> dict:
     raised about teacher2, one about the headteacher (whom it names: never theirs to read) and
     one at brookfield."""
     head = make_user("Hana Head", "head@ashgrove.example.org", two_factor=True)
-    head.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id))
+    head.roles.append(
+        RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id, granted_at=now_utc() - timedelta(days=2))
+    )
+    # A second case manager: the one who proposed deleting a concern the headteacher may confirm.
+    co_head = make_user("Cora Cohead", "cohead@ashgrove.example.org", two_factor=True)
+    co_head.roles.append(
+        RoleAssignment(role=Role.HEADTEACHER, school_id=world.school.id, granted_at=now_utc() - timedelta(days=2))
+    )
     db.session.flush()
 
     def concern(school, raiser, subject, **extra):
@@ -395,8 +402,27 @@ def make_adults_sample(world) -> dict:
         "adult_concern_id": concern(world.school, "teacher1", world["teacher2"]),
         "head_concern_id": concern(world.school, "teacher1", head, about_headteacher=True),
         "other_adult_concern_id": concern(world.other_school, "other_teacher", world["other_dsl"]),
+        # Found malicious: its review is due (one with a deletion waiting for a second case manager).
+        "due_adult_concern_id": concern(world.school, "teacher1", world["teacher2"]),
+        "pending_adult_concern_id": concern(world.school, "teacher1", world["teacher2"]),
     }
     db.session.add_all(made.values())
+    db.session.flush()
+    for key in ("due_adult_concern_id", "pending_adult_concern_id"):
+        db.session.add(
+            AdultFollowUp(
+                concern_id=made[key].id, author_id=head.id, kind="outcome", outcome="malicious", text="Malicious."
+            )
+        )
+    db.session.add(
+        AdultConcernDeletion(
+            concern_id=made["pending_adult_concern_id"].id,
+            school_id=world.school.id,
+            reason="Malicious, reviewed.",
+            proposed_by_id=co_head.id,
+            proposed_at=now_utc() - timedelta(hours=1),
+        )
+    )
     db.session.commit()
     ids = {key: row.id for key, row in made.items()}
     return {
@@ -2356,7 +2382,16 @@ ADULTS, ADULT_RETENTION = ("adults.index", "GET"), ("adults.retention", "GET")
 ADULT_CONCERN, ADULT_FOLLOW_UP = ("adults.show", "GET"), ("adults.add_follow_up", "POST")
 ADULT_SETTINGS_PAGE, ADULT_SETTINGS = ("adults.settings", "GET"), ("adults.settings", "POST")
 
+ADULT_PUPILS, ADULT_PUPIL_CHIP = ("adults.pupil_search", "GET"), ("adults.pupil_chip", "GET")
+ADULT_REPORT, ADULT_REFERENCE = ("adults.report", "GET"), ("adults.reference", "GET")
+ADULT_DELETION_PAGE, ADULT_DELETION = ("adults.deletion_proposal", "GET"), ("adults.deletion_proposal", "POST")
+ADULT_CONFIRM_DELETION = ("adults.confirm_deletion", "POST")
+ADULT_WITHDRAW_DELETION = ("adults.withdraw_deletion", "POST")
+
 ADULT = {"concern_id": "adult_concern_id"}
+DUE = {"concern_id": "due_adult_concern_id"}
+PENDING = {"concern_id": "pending_adult_concern_id"}
+DELETED = frozenset({"adult_concerns", "adult_follow_ups", "adult_concern_deletions", "adult_concern_pupils"})
 ADULT_WRITES = frozenset({"adult_concerns", "adult_concern_pupils", "alerts"})  # the headteacher's alert
 
 
@@ -2388,6 +2423,19 @@ ROUTES.update(
             data=lambda s: {"level": "low_level", "text": "Against the code of conduct: low level."},
             writes=frozenset({"adult_follow_ups"}),
         ),
+        ADULT_PUPILS: Route(who="teacher1", data=lambda s: {"q": "am"}, headers=HX),
+        ADULT_PUPIL_CHIP: Route(who="teacher1", ids={"pupil_id": "pupil_id"}, headers=HX),
+        ADULT_REPORT: Route(who="head"),
+        ADULT_REFERENCE: Route(who="head", ids=ADULT),
+        ADULT_DELETION_PAGE: Route(who="head", ids=DUE),
+        ADULT_DELETION: Route(
+            who="head",
+            ids=DUE,
+            data=lambda s: {"reason": "Found malicious; the review is done."},
+            writes=frozenset({"adult_concern_deletions"}),
+        ),
+        ADULT_CONFIRM_DELETION: Route(who="head", ids=PENDING, writes=DELETED),
+        ADULT_WITHDRAW_DELETION: Route(who="head", ids=PENDING, writes=frozenset({"adult_concern_deletions"})),
         ADULT_SETTINGS_PAGE: Route(who="head"),
         ADULT_SETTINGS: Route(
             who="head",
@@ -2401,6 +2449,9 @@ ADULT_VALID_POST = {
     RAISE_ADULT: Expect((303,), location="/adult-concerns/received", writes=True),
     ADULT_FOLLOW_UP: ACCEPTED,
     ADULT_SETTINGS: Expect((303,), writes=True),
+    ADULT_DELETION: Expect((303,), writes=True),
+    ADULT_CONFIRM_DELETION: Expect((303,), location="/adult-concerns/retention", writes=True),
+    ADULT_WITHDRAW_DELETION: Expect((303,), writes=True),
 }
 VALID_POST.update(ADULT_VALID_POST)
 THE_NEW_CONCERN = ("head", "/adult-concerns/{next_adult_concern_id}")
@@ -2411,6 +2462,7 @@ ADULT_SHOWN_ON = {
         (RAISE_ADULT, name): (THE_NEW_CONCERN, ("head", "/adult-concerns")) for name in ("subject_name", "subject_role")
     },
     **{(ADULT_FOLLOW_UP, name): (THE_CONCERN,) for name in ("text", "lado_name", "lado_reference")},
+    (ADULT_DELETION, "reason"): (("head", "/adult-concerns/{due_adult_concern_id}/deletion"),),
 }
 # Someone with no account, named by hand.
 VISITOR = {"subject_kind": "visitor", "staff_member": ""}
@@ -2422,6 +2474,7 @@ THE_ADULT_CONCERN = P("concern", lambda s: str(s["adult_concern_id"]))
 LADO = {"kind": "lado", "lado_on": uk_day(-1), "lado_name": "Ms Reid", "lado_reference": "LADO/42", "text": "Advice."}
 ACTION = {"kind": "action", "suspension_considered": "no", "text": "Moved to another class."}
 OUTCOME = {"kind": "outcome", "outcome": "unsubstantiated", "text": "Insufficient evidence."}
+DATES = {"kind": "dates", "born_on": "", "retires_on": "", "left_on": "", "text": "From the personnel file."}
 UNKNOWN_KINDS = (
     SCRIPT,
     SQL_OR,
@@ -2586,6 +2639,111 @@ CASES += [
         for v in (SCRIPT, SQL_OR, P("unknown", "proven"), P("label", "Substantiated"))
     ],
     Case(ADULT_FOLLOW_UP, "outcome", LEFT_OUT, invalid("Choose the outcome."), extra=OUTCOME),
+    # The children: the log form's picker. "Find" and "Add" post the form back (nothing saved).
+    *search_cases(RAISE_ADULT, "q", PICKER, extra={"find": "1"}),
+    Case(RAISE_ADULT, "q", MEGABYTE, TOO_LARGE, extra={"find": "1"}),
+    Case(RAISE_ADULT, "find", SCRIPT, PICKER),
+    *[Case(RAISE_ADULT, "add_pupil", v, PICKER) for v in (OTHER_PUPIL, *ID_VALUES, TEN_THOUSAND_IDS)],
+    *search_cases(RAISE_ADULT_PAGE, "q", SHOWN),
+    # Its htmx pieces: pupils of the form's school only (?school= one of the raiser's).
+    *search_cases(ADULT_PUPILS, "q", SHOWN),
+    *[Case(ADULT_PUPILS, "school", v, SHOWN) for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL, NEGATIVE, OVER_INT64)],
+    *[Case(ADULT_PUPILS, "pupil_ids", v, SHOWN) for v in (OTHER_PUPIL, *ID_VALUES, TEN_THOUSAND_IDS, SCRIPT)],
+    Case(ADULT_PUPILS, "find", SCRIPT, SHOWN),  # the "Find" button's own name, sent by htmx
+    Case(ADULT_PUPILS, "q", SCRIPT, FORBIDDEN, who="governor"),
+    *id_cases(ADULT_PUPIL_CHIP, "pupil_id", MISSING, other=OTHER_PUPIL),
+    Case(ADULT_PUPIL_CHIP, "pupil_id", TRAVERSAL, MISSING),
+    *[Case(ADULT_PUPIL_CHIP, "school", v, SHOWN) for v in (OTHER_SCHOOL, SCRIPT, SQL_OR, NUL, NEGATIVE)],
+    *[Case(ADULT_PUPIL_CHIP, "pupil_ids", v, SHOWN) for v in (P("own", lambda s: str(s["pupil_id"])), SCRIPT)],
+    Case(ADULT_PUPIL_CHIP, "add_pupil", SCRIPT, SHOWN),  # htmx sends the result button's own name and value
+    Case(ADULT_PUPIL_CHIP, "pupil_ids", SCRIPT, FORBIDDEN, who="governor"),
+    # The person's dates for retention: real dates, in range, at least one.
+    *[
+        Case(ADULT_FOLLOW_UP, name, v, INVALID_DATE, extra=DATES)
+        for name in ("born_on", "retires_on", "left_on")
+        for v in DAY_VALUES
+    ],
+    *[
+        Case(ADULT_FOLLOW_UP, name, P("a-date", "1980-05-06"), ACCEPTED, extra=DATES)
+        for name in ("born_on", "retires_on")
+    ],
+    Case(ADULT_FOLLOW_UP, "left_on", P("a-date", "2024-07-19"), ACCEPTED, extra=DATES),
+    Case(ADULT_FOLLOW_UP, "born_on", EMPTY, invalid("Enter at least one of the three dates."), extra=DATES),
+    Case(
+        ADULT_FOLLOW_UP,
+        "born_on",
+        P("1850-date", "1850-01-01"),
+        invalid("Enter a date of birth between 1900 and today."),
+        extra=DATES,
+    ),
+    Case(
+        ADULT_FOLLOW_UP,
+        "born_on",
+        P("tomorrow-date", lambda s: uk_day(1)),
+        invalid("Enter a date of birth between 1900 and today."),
+        extra=DATES,
+    ),
+    Case(
+        ADULT_FOLLOW_UP,
+        "retires_on",
+        P("9999-date", "9999-12-31"),
+        invalid("Enter a retirement date between 1900 and 2150."),
+        extra=DATES,
+    ),
+    Case(
+        ADULT_FOLLOW_UP,
+        "left_on",
+        P("tomorrow-date", lambda s: uk_day(1)),
+        invalid("Enter the date they left: it cannot be in the future."),
+        extra=DATES,
+    ),
+    Case(
+        ADULT_FOLLOW_UP,
+        "left_on",
+        P("1999-date", "1999-12-31"),
+        invalid("Enter a date from 2000 onwards."),
+        extra=DATES,
+    ),
+    # Counts per term: the case managers' and the governors'; nobody else's.
+    Case(ADULT_REPORT, "next", SCRIPT, SHOWN),
+    Case(ADULT_REPORT, "next", SCRIPT, SHOWN, who="governor"),
+    *[Case(ADULT_REPORT, "next", SCRIPT, FORBIDDEN, who=who) for who in ("teacher1", "teacher2", "admin")],
+    # A concern's reference list and deletion page: its case managers', never the person named.
+    *[
+        case
+        for route in (
+            ADULT_REFERENCE,
+            ADULT_DELETION_PAGE,
+            ADULT_DELETION,
+            ADULT_CONFIRM_DELETION,
+            ADULT_WITHDRAW_DELETION,
+        )
+        for case in (
+            *id_cases(route, "concern_id", MISSING, other=OTHER_ADULT_CONCERN, values=SOME_IDS),
+            Case(route, "concern_id", ABOUT_THE_HEAD, MISSING),
+            Case(route, "concern_id", TRAVERSAL, MISSING),
+            *[
+                Case(route, "concern_id", THE_ADULT_CONCERN, MISSING, who=who)
+                for who in ("teacher2", "dsl", "governor")
+            ],
+        )
+    ],
+    # Proposing: only a concern whose review is due, with a reason.
+    *text_cases(
+        ADULT_DELETION,
+        "reason",
+        required=invalid("Say why the concern may be deleted."),
+        long_text=2001,
+        too_long=invalid("Keep this under 2,000 characters."),
+    ),
+    Case(ADULT_DELETION, "concern_id", THE_ADULT_CONCERN, invalid("Its retention review is not due yet")),
+    # A second proposal while one waits: told so, nothing written.
+    Case(ADULT_DELETION, "concern_id", P("pending", lambda s: str(s["pending_adult_concern_id"])), Expect((303,))),
+    # Confirming or withdrawing: only where a deletion waits.
+    *[
+        Case(route, "concern_id", P("not-proposed", lambda s: str(s["due_adult_concern_id"])), MISSING)
+        for route in (ADULT_CONFIRM_DELETION, ADULT_WITHDRAW_DELETION)
+    ],
     # Who manages concerns with the headteacher: a yes or a no, at their own school.
     *[Case(ADULT_SETTINGS, "dsl_allowed", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("true", "true"))],
     *[Case(ADULT_SETTINGS, "dsl_allowed", v, invalid("Choose yes or no.")) for v in (EMPTY, LEFT_OUT)],

@@ -96,6 +96,10 @@ SUCCESS = {
     ("adults.new", "POST"): 303,
     ("adults.add_follow_up", "POST"): 303,
     ("adults.settings", "POST"): 303,
+    # ... and deleted after review by two case managers: proposed, confirmed or withdrawn.
+    ("adults.deletion_proposal", "POST"): 303,
+    ("adults.confirm_deletion", "POST"): 303,
+    ("adults.withdraw_deletion", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -1,8 +1,10 @@
+from datetime import date
+
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..common import uk_today
-from ..formfields import EARLIEST, OnceForm, UKDateTimeField, as_id, choices, person_name
+from ..formfields import EARLIEST, BaseForm, OnceForm, UKDateTimeField, as_id, choices, person_name
 from .models import AdultKind, FollowUpKind, Level, Outcome
 
 MAX_TEXT = 20000
@@ -67,6 +69,7 @@ REASONS = {
     FollowUpKind.DECISION: "The decision and its reasons",
     FollowUpKind.ACTION: "What was done, and why",
     FollowUpKind.OUTCOME: "How the outcome was reached",
+    FollowUpKind.DATES: "Where these dates come from (the personnel file, the agency, the person)",
 }
 
 
@@ -130,12 +133,56 @@ class OutcomeForm(OnceForm):
     text = _text(FollowUpKind.OUTCOME)
 
 
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+class DatesForm(OnceForm):
+    """The person's dates the retention rules need: the app knows no staff dates of birth,
+    and a typed-in visitor has no account at all. Any of the three; the newest of each stands."""
+
+    born_on = DateField("Their date of birth (optional)", validators=[Optional()])
+    retires_on = DateField(
+        "Their normal retirement date, if known instead (optional)",
+        description="Kept allegations are kept to this date or ten years, whichever is later.",
+        validators=[Optional()],
+    )
+    left_on = DateField(
+        "The date they stopped working with the school (optional)",
+        description="Low-level concerns are reviewed when the person leaves.",
+        validators=[Optional()],
+    )
+    text = _text(FollowUpKind.DATES)
+
+    def validate_born_on(self, field):
+        if field.data and not EARLIEST_BIRTH <= field.data <= uk_today():
+            raise ValidationError("Enter a date of birth between 1900 and today.")
+
+    def validate_retires_on(self, field):
+        if field.data and not EARLIEST_BIRTH <= field.data <= date(2150, 1, 1):
+            raise ValidationError("Enter a retirement date between 1900 and 2150.")
+
+    def validate_left_on(self, field):
+        if field.data and field.data < EARLIEST.date():
+            raise ValidationError("Enter a date from 2000 onwards.")
+        if field.data and field.data > uk_today():
+            raise ValidationError("Enter the date they left: it cannot be in the future.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        dates = (self.born_on, self.retires_on, self.left_on)
+        if not any(f.data or f.errors for f in dates):
+            self.born_on.errors = ["Enter at least one of the three dates."]
+            return False
+        return valid
+
+
 FORMS = {
     FollowUpKind.ASSESSMENT: AssessmentForm,
     FollowUpKind.LADO: LadoForm,
     FollowUpKind.DECISION: DecisionForm,
     FollowUpKind.ACTION: ActionForm,
     FollowUpKind.OUTCOME: OutcomeForm,
+    FollowUpKind.DATES: DatesForm,
 }
 
 
@@ -144,4 +191,16 @@ class DslAllowedForm(OnceForm):
         "Do the school's designated safeguarding leads manage concerns about adults with you?",
         choices=choices([("no", "No: only I do"), ("yes", "Yes: they manage them too (never one about themselves)")]),
         validators=[InputRequired("Choose yes or no.")],
+    )
+
+
+class ProposeDeletionForm(BaseForm):
+    reason = TextAreaField(
+        "Why this concern may now be deleted",
+        description="Shown to the case manager who confirms; removed with the concern once it is deleted.",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[
+            DataRequired("Say why the concern may be deleted."),
+            Length(max=2000, message="Keep this under 2,000 characters."),
+        ],
     )

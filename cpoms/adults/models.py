@@ -5,10 +5,10 @@ CaseManagerSetting."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import append_only
@@ -39,12 +39,15 @@ class FollowUpKind:
     DECISION = "decision"
     ACTION = "action"
     OUTCOME = "outcome"
+    # The person's dates the retention rules need (the app knows no staff dates of birth).
+    DATES = "dates"
     LABELS = {
         ASSESSMENT: "Assessment",
         LADO: "LADO consultation",
         DECISION: "Decision",
         ACTION: "Action",
         OUTCOME: "Outcome",
+        DATES: "Dates for retention",
     }
     ALL = tuple(LABELS)
 
@@ -144,6 +147,10 @@ class AdultFollowUp(db.Model):
     lado_reference: Mapped[Optional[str]] = mapped_column(String(100))
     suspension_considered: Mapped[Optional[bool]] = mapped_column(Boolean)
     outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    # A "dates" follow-up: any of the three, as the case manager learnt them (the newest stands).
+    born_on: Mapped[Optional[date]] = mapped_column(Date)
+    retires_on: Mapped[Optional[date]] = mapped_column(Date)
+    left_on: Mapped[Optional[date]] = mapped_column(Date)
     author: Mapped[User] = relationship(lazy="joined")
 
     @property
@@ -164,9 +171,37 @@ class CaseManagerSetting(db.Model):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-for table in (AdultConcern.__table__, AdultFollowUp.__table__, CaseManagerSetting.__table__):
-    append_only.protect(table)
-# A child's link goes with the child's records after their retention review; the concern stays.
-append_only.protect_allowing_retention(AdultConcernPupil.__table__)
+class AdultConcernDeletion(db.Model):
+    """Deleting a concern after its retention review: one case manager proposes, a second
+    confirms (adults/policy.py). The row outlives the concern, so it holds the concern's id,
+    not a foreign key, and nothing of what the concern said or whom it was about."""
+
+    __tablename__ = "adult_concern_deletions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(Integer, index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    result: Mapped[Optional[str]] = mapped_column(Text)  # counts of what was deleted, as JSON
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
+
+
+class AdultConcernDeletionGrant(db.Model):
+    """The concern the confirmed deletion in this transaction may remove: written, used and
+    deleted inside that transaction, like the pupils' retention_deletion_grants; the
+    append-only triggers let a DELETE through only for a concern named here."""
+
+    __tablename__ = "adult_concern_deletion_grants"
+    concern_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+append_only.protect(CaseManagerSetting.__table__)
+# A concern and its follow-ups go only by their own two-person deletion (adults/deletion.py);
+# a child's link goes with it, or with the child's records after their retention review.
+for table in (AdultConcern.__table__, AdultFollowUp.__table__, AdultConcernPupil.__table__):
+    append_only.protect_allowing_retention(table)
 # Tables of this area kept by their own retention rules, not a pupil's (tests/test_retention_deletion.py).
 OWN_RETENTION = frozenset({"adult_concerns", "adult_follow_ups", "adult_case_manager_settings"})

@@ -79,6 +79,8 @@ def add_follow_up(author: User, concern: AdultConcern, kind: str, form) -> Adult
         values["suspension_considered"] = form.suspension_considered.data == "yes"
     elif kind == FollowUpKind.OUTCOME:
         values["outcome"] = form.outcome.data
+    elif kind == FollowUpKind.DATES:
+        values.update(born_on=form.born_on.data, retires_on=form.retires_on.data, left_on=form.left_on.data)
     follow_up = AdultFollowUp(concern_id=concern.id, author_id=author.id, kind=kind, **values)
     db.session.add(follow_up)
     db.session.flush()

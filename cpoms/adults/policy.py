@@ -15,7 +15,15 @@ from sqlalchemy import and_, false, func, or_, select
 
 from ..extensions import db
 from ..models import User
-from ..policy import CASE_MANAGER, CASE_MANAGER_FOR_HEAD, CASE_MANAGER_IF_ALLOWED, access, holders
+from ..policy import (
+    CAPABILITIES,
+    CASE_MANAGER,
+    CASE_MANAGER_FOR_HEAD,
+    CASE_MANAGER_IF_ALLOWED,
+    access,
+    holders,
+    second_person_refusal,
+)
 from .models import AdultConcern, CaseManagerSetting
 
 
@@ -120,3 +128,72 @@ def headteacher_ids(school_id: int):
 def settings_school_ids(user) -> frozenset[int]:
     """Where this user, as headteacher, decides whether the DSLs manage concerns too."""
     return access(user).case_manager
+
+
+# --- deletion after the retention review: two case managers -------------------------
+
+
+def can_propose_deletion(user, concern: AdultConcern) -> bool:
+    """Any case manager of the concern proposes; another confirms (deletion_confirm_refusal)."""
+    return can_view_concern(user, concern)
+
+
+def _dsl_allowed_before(school_id: int, since) -> bool:
+    """Whether the school's DSLs managed its concerns before this moment: a headteacher who
+    proposes a deletion and then lets the DSLs in has not found a second person."""
+    newest = db.session.scalar(
+        select(CaseManagerSetting.dsl_allowed)
+        .where(CaseManagerSetting.school_id == school_id, CaseManagerSetting.set_at < since)
+        .order_by(CaseManagerSetting.set_at.desc(), CaseManagerSetting.id.desc())
+        .limit(1)
+    )
+    return bool(newest)
+
+
+def deletion_confirm_refusal(user, proposal, concern: AdultConcern | None) -> str | None:
+    """Why this user may not confirm this proposal; None when they may. Two people, as for a
+    pupil's records (mis/policy.py): another case manager of this concern, who held the role
+    that makes them one before it was proposed, and was not given it by the proposer."""
+    if proposal is None or proposal.confirmed_at is not None:
+        return "this proposal is no longer waiting"
+    if concern is None or not can_view_concern(user, concern):
+        return "only a case manager of this concern confirms"
+    if proposal.proposed_by_id == access(user).user_id:
+        return "you proposed it"
+    if concern.about_headteacher:
+        roles = set(CAPABILITIES[CASE_MANAGER_FOR_HEAD])
+    else:
+        roles = set(CAPABILITIES[CASE_MANAGER])
+        if _dsl_allowed_before(concern.school_id, proposal.proposed_at):
+            roles |= CAPABILITIES[CASE_MANAGER_IF_ALLOWED]
+    return second_person_refusal(
+        user, roles, "a case manager", concern.school_id, proposal.proposed_at, proposal.proposed_by_id, "proposed it"
+    )
+
+
+def can_withdraw_deletion(user, proposal, concern: AdultConcern) -> bool:
+    """Any case manager of the concern, while it waits."""
+    return proposal is not None and proposal.confirmed_at is None and can_view_concern(user, concern)
+
+
+# --- counts and references ----------------------------------------------------------
+
+
+def report_clause(user):
+    """The concerns counted on this user's termly report: those they manage, and as a
+    governor or trust representative every concern at the schools they oversee. Counts
+    only, never a concern; and never one naming them (a count that rose would tell them)."""
+    a = access(user)
+    if a.user_id is None:
+        return false()
+    return or_(
+        visible_concerns(user),
+        and_(
+            AdultConcern.school_id.in_(a.oversee),
+            or_(AdultConcern.subject_user_id.is_(None), AdultConcern.subject_user_id != a.user_id),
+        ),
+    )
+
+
+def can_see_report(user) -> bool:
+    return is_case_manager(user) or bool(access(user).oversee)

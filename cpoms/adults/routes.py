@@ -7,12 +7,15 @@ from sqlalchemy import select
 from .. import audit, submissions
 from ..extensions import db
 from ..formfields import as_id, choices
-from ..htmx import render
+from ..htmx import partial, render, wants_partial
 from ..loaders import found_or_404, load, require
 from ..models import School
-from . import operations, policy, queries
-from .forms import FORMS, DslAllowedForm, RaiseForm
-from .models import AdultConcern, AdultKind, FollowUpKind, Level, Outcome
+from ..formfields import BaseForm
+from ..log.forms import picking_pupils
+from ..log.queries import pupils_by_id, search_pupils
+from . import deletion, operations, policy, queries
+from .forms import FORMS, DslAllowedForm, ProposeDeletionForm, RaiseForm
+from .models import AdultConcern, AdultConcernDeletion, AdultKind, FollowUpKind, Level, Outcome
 
 bp = Blueprint("adults", __name__)
 
@@ -33,8 +36,14 @@ def _home(user):
     if not policy.is_case_manager(user):
         return None
     rows = queries.managed(user)
+    by_id = {row.concern.id: row.concern for row in rows}
+    waiting = queries.pending_deletions(list(by_id))
     return {
         "open": sum(1 for row in rows if row.outcome is None),
+        # Deletions another case manager proposed, which this one may confirm.
+        "to_confirm": sum(
+            1 for p in waiting.values() if policy.deletion_confirm_refusal(user, p, by_id[p.concern_id]) is None
+        ),
         "overdue": [row for row in rows if row.lado_overdue],
         "patterns": queries.patterns(rows),
     }
@@ -52,18 +61,27 @@ def _chosen_school(schools: list[School]) -> School:
 
 @bp.route("/adult-concerns/new", methods=["GET", "POST"])
 @login_required
-@submissions.once()
+@submissions.once(saving=lambda: not picking_pupils(request.form))
 def new():
     require(policy.can_raise(current_user))
     schools = _schools(policy.raise_school_ids(current_user))
     school = _chosen_school(schools)
-    staff, pupils = queries.staff_of(school.id), queries.pupils_of(school.id)
+    staff = queries.staff_of(school.id)
     form = RaiseForm()
     form.staff_member.choices = choices(
         [("", "Not in the list (type their name below)"), *((str(i), u.name) for i, u in staff.items())]
     )
-    form.pupil_ids.choices = choices((str(i), f"{p.full_name} (year {p.year_group})") for i, p in pupils.items())
-    if form.validate_on_submit():
+    # The children: the log form's picker (a search, and chips to untick), at this school only.
+    asked = [i for i in map(as_id, form.pupil_ids.data or []) if i is not None]
+    adding = as_id(request.form.get("add_pupil", ""))
+    if adding is not None and adding not in asked:
+        asked.append(adding)
+    pupils = {p.id: p for p in pupils_by_id([school.id], asked)}
+    query = request.values.get("q", "").strip()
+    picking = request.method == "POST" and picking_pupils(request.form)
+    if picking:
+        form.pupil_ids.data = [str(i) for i in asked]
+    elif form.validate_on_submit():
         person, chosen = form.chosen(staff, pupils)
         if not (form.staff_member.errors or form.pupil_ids.errors):
             concern, alerted = operations.raise_concern(
@@ -84,8 +102,62 @@ def new():
             target = url_for("adults.received", nobody=None if alerted else 1)
             submissions.claim(form.submission_key.data, concern.id, target)
             return redirect(target, 303)
-    status = 422 if form.is_submitted() else 200
-    return render("adults/new.html", status_code=status, form=form, schools=schools, school=school)
+    status = 422 if form.is_submitted() and not picking else 200
+    chosen_pupils = [pupils[i] for i in asked if i in pupils]
+    results = search_pupils([school.id], query) if query else []
+    return render(
+        "adults/new.html",
+        status_code=status,
+        form=form,
+        schools=schools,
+        school=school,
+        pupils=chosen_pupils,
+        query=query,
+        searched=bool(query),
+        results=[p for p in results if p.id not in pupils],
+        matches_chosen=any(p.id in pupils for p in results),
+    )
+
+
+def _picker_school() -> School:
+    """The school the raise form stands at (?school=): one of the raiser's."""
+    require(policy.can_raise(current_user))
+    return _chosen_school(_schools(policy.raise_school_ids(current_user)))
+
+
+@bp.route("/adult-concerns/pupils")
+@login_required
+def pupil_search():
+    """The typeahead's results (htmx): pupils of the form's school, less those already chosen."""
+    school = _picker_school()
+    query = request.args.get("q", "").strip()
+    if not wants_partial():
+        return redirect(url_for("adults.new", school=school.id, q=query))
+    chosen = {i for i in map(as_id, request.args.getlist("pupil_ids")) if i is not None}
+    results = search_pupils([school.id], query)
+    return partial(
+        "log/_pupil_results.html",
+        results=[p for p in results if p.id not in chosen],
+        query=query,
+        searched=bool(query),
+        matches_chosen=any(p.id in chosen for p in results),
+        chip_endpoint="adults.pupil_chip",
+        chip_args={"school": school.id},
+    )
+
+
+@bp.route("/adult-concerns/pupils/<int:pupil_id>")
+@login_required
+def pupil_chip(pupil_id: int):
+    """A chosen pupil's chip (htmx), at the form's school."""
+    school = _picker_school()
+    found = pupils_by_id([school.id], [pupil_id])
+    found_or_404(bool(found))
+    pupil = found[0]
+    if not wants_partial():
+        return redirect(url_for("adults.new", school=school.id), 303)
+    chosen = {i for i in map(as_id, request.args.getlist("pupil_ids")) if i is not None}
+    return partial("log/_pupil_chip.html", pupil=pupil, chip=pupil.id not in chosen)
 
 
 @bp.route("/adult-concerns/received")
@@ -196,3 +268,101 @@ def settings():
     return render(
         "adults/settings.html", status_code=status, form=form, schools=schools, school=school, allowed=allowed
     )
+
+
+@bp.route("/adult-concerns/report")
+@login_required
+def report():
+    require(policy.can_see_report(current_user))
+    terms = queries.termly_counts(current_user)
+    audit.record(audit.VIEW_ADULT_REPORT, terms=len(terms))
+    return render("adults/report.html", terms=terms, Outcome=Outcome)
+
+
+@bp.route("/adult-concerns/<int:concern_id>/reference")
+@login_required
+def reference(concern_id: int):
+    concern = concern_or_404(concern_id)
+    rows = queries.reference_rows(current_user, concern)
+    audit.record(
+        audit.VIEW_ADULT_REFERENCE,
+        school_id=concern.school_id,
+        concern=concern.id,
+        listed=[row.concern.id for row in rows],
+    )
+    return render("adults/reference.html", concern=concern, rows=rows)
+
+
+def deletion_page(concern: AdultConcern, form=None, status: int = 200):
+    r = queries.retention_for(concern)
+    refusal = policy.deletion_confirm_refusal(current_user, r.pending, concern) if r.pending else None
+    return render(
+        "adults/deletion.html",
+        status_code=status,
+        concern=concern,
+        r=r,
+        form=form or ProposeDeletionForm(formdata=None),
+        refusal=refusal,
+        button=BaseForm(formdata=None),
+    )
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion", methods=["GET", "POST"])
+@login_required
+def deletion_proposal(concern_id: int):
+    concern = concern_or_404(concern_id)
+    if request.method == "GET":
+        audit.record(audit.VIEW_ADULT_CONCERN, school_id=concern.school_id, concern=concern.id, deletion=True)
+        return deletion_page(concern)
+    form = ProposeDeletionForm()
+    r = queries.retention_for(concern)
+    if r.pending is not None:
+        flash("A deletion of this concern is already waiting for a second case manager.", "info")
+        return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+    if not r.due:
+        form.reason.errors = ["Its retention review is not due yet: it cannot be proposed for deletion."]
+        return deletion_page(concern, form, status=422)
+    if not form.validate_on_submit():
+        return deletion_page(concern, form, status=422)
+    deletion.propose(current_user, concern, form.reason.data)
+    flash("Deletion proposed: another case manager of this concern must confirm it.", "success")
+    return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+
+
+def _waiting(concern: AdultConcern) -> AdultConcernDeletion:
+    proposal = queries.pending_deletions([concern.id]).get(concern.id)
+    found_or_404(proposal is not None)
+    return proposal
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion/confirm", methods=["POST"])
+@login_required
+def confirm_deletion(concern_id: int):
+    concern = concern_or_404(concern_id)
+    proposal = _waiting(concern)
+    refusal = policy.deletion_confirm_refusal(current_user, proposal, concern)
+    if refusal:
+        audit.record(audit.DENIED_ADULT_CONCERN, what="confirm deletion", concern=concern.id, why=refusal)
+        flash(f"Not deleted: {refusal}.", "warning")
+        return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
+    counts = deletion.confirm(current_user, proposal)
+    if counts is None:
+        flash("Another confirmation deleted this concern a moment ago: nothing more was done.", "info")
+    else:
+        flash(
+            f"The concern is deleted, with its {counts.get('adult_follow_ups', 0)} follow-ups. "
+            "The audit log keeps that it was, with nothing of what it said.",
+            "success",
+        )
+    return redirect(url_for("adults.retention"), 303)
+
+
+@bp.route("/adult-concerns/<int:concern_id>/deletion/withdraw", methods=["POST"])
+@login_required
+def withdraw_deletion(concern_id: int):
+    concern = concern_or_404(concern_id)
+    proposal = _waiting(concern)
+    require(policy.can_withdraw_deletion(current_user, proposal, concern))
+    deletion.withdraw(current_user, proposal)
+    flash("The proposal is withdrawn: nothing was deleted.", "success")
+    return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)

@@ -29,7 +29,7 @@ from sqlalchemy import Column, Table, bindparam, delete, insert, or_, select, te
 from .. import audit
 from ..attachments import storage
 from ..attachments.models import Attachment
-from ..drafts import Draft
+from ..drafts import delete_under
 from ..extensions import db
 from ..models import Entry, EntryPupil, Pupil, User
 from ..reports import counters
@@ -175,9 +175,4 @@ def _remove_files_after_commit(attachment_ids: list[int]) -> int:
 
 def _delete_drafts(pupil_id: int, entry_ids: list[int]) -> int:
     """Text someone was typing on the pupil's or these entries' pages (cpoms/drafts.py)."""
-    pages = [f"/pupils/{pupil_id}", f"/log/pupils/{pupil_id}", *(f"/entries/{i}" for i in entry_ids)]
-    return db.session.execute(
-        delete(Draft).where(
-            or_(*(Draft.path == page for page in pages), *(Draft.path.startswith(f"{page}/") for page in pages))
-        )
-    ).rowcount
+    return delete_under([f"/pupils/{pupil_id}", f"/log/pupils/{pupil_id}", *(f"/entries/{i}" for i in entry_ids)])

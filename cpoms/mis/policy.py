@@ -4,7 +4,7 @@ proposes a deletion, and the second person who confirms it or an earlier date of
 from __future__ import annotations
 
 from ..models import Role
-from ..policy import access
+from ..policy import access, second_person_refusal
 
 
 def pupil_import_school_ids(user) -> frozenset[int]:
@@ -41,15 +41,7 @@ def deletion_confirm_refusal(user, proposal) -> str | None:
 
 
 def _dependence(user, school_id: int, since, by_id: int | None, what: str) -> str | None:
-    """Why a DSL is not a second person to what by_id did at since: they became a DSL
-    only afterwards, or by_id gave them the role."""
-    held = [a for a in user.roles if a.role == Role.DSL and a.school_id == school_id]
-    before = [a for a in held if since is not None and a.granted_at < since]
-    if not before:
-        return f"you became a designated safeguarding lead after the person who {what} did so"
-    if all(a.granted_by_id is not None and a.granted_by_id == by_id for a in before):
-        return f"the person who {what} gave you your role"
-    return None
+    return second_person_refusal(user, {Role.DSL}, "a designated safeguarding lead", school_id, since, by_id, what)
 
 
 def can_confirm_deletion(user, proposal) -> bool:

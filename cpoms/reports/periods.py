@@ -55,6 +55,13 @@ def terms_of(start_year: int) -> list[Period]:
     return [term(start_year, key) for key in TERMS]
 
 
+def term_of(moment: datetime) -> Period:
+    """The term a moment (UTC) falls in."""
+    day = to_uk(moment).date()
+    start_year = current_academic_year(day)
+    return next(p for p in terms_of(start_year) if p.start <= moment < p.end)
+
+
 def month_key(value: datetime) -> str:
     """The UK calendar month a moment falls in, as YYYY-MM."""
     return to_uk(value).strftime("%Y-%m")
