@@ -81,7 +81,12 @@ class Config:
     # Sign-in throttling: per IP address (a school behind one NAT address shares
     # it, so keep it generous) and per account (on the user row).
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    # memory:// counts in each process; several servers (or gunicorn workers) share the
+    # count only in a store they all reach: redis://host:6379/0 (docs/operations.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis unreachable: count in the process rather than refuse every sign-in (the
+    # per-account lock is on the user row, in the database, whatever happens here).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute;300 per hour")
     LOCKOUT_AFTER_FAILURES = int(os.environ.get("LOCKOUT_AFTER_FAILURES", "5"))
     LOCKOUT_MAX_MINUTES = int(os.environ.get("LOCKOUT_MAX_MINUTES", "60"))

@@ -1,0 +1,73 @@
+"""Several app servers on one database: the sign-in limits are counted once for all
+of them (Redis, RATELIMIT_STORAGE_URI), not per process. Real programs: Debian's
+redis-server and two gunicorn servers (two workers each) on free ports."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cluster
+from bench.load import Client, Stats
+
+from conftest import free_port
+
+pytestmark = pytest.mark.skipif(
+    bool(cluster.missing_tool(cluster.REDIS_SERVER)), reason=cluster.missing_tool(cluster.REDIS_SERVER) or ""
+)
+
+UNKNOWN = "nobody@ashgrove.example.org"
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    process, url = cluster.start_redis(tmp_path)
+    yield url
+    cluster.stop(process)
+
+
+def two_servers(app, tmp_path, storage: str):
+    env = {
+        "RATELIMIT_ENABLED": "1",
+        "RATELIMIT_STORAGE_URI": storage,
+        "SIGN_IN_RATE_LIMIT": "6 per minute",
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+    }
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            servers.append((port, cluster.start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], port, tmp_path, env)))
+    except BaseException:
+        for _, process in servers:
+            cluster.stop(process)
+        raise
+    return servers
+
+
+def forgot_posts(servers, count: int) -> list[int]:
+    """The password-reset post from one address, to each server in turn (as a balancer
+    would spread them), each from a client that fetched the form from that server."""
+    clients = []
+    for port, _ in servers:
+        client = Client(port, Stats())
+        client.request("form", "GET", "/login/forgot")
+        clients.append(client)
+    statuses = []
+    for n in range(count):
+        client = clients[n % len(clients)]
+        status, _, _ = client.request(
+            "forgot", "POST", "/login/forgot", {"csrf_token": client.token, "email": UNKNOWN}, expect=(303, 429)
+        )
+        statuses.append(status)
+    return statuses
+
+
+def test_the_sign_in_limit_holds_across_two_servers(app, world, tmp_path, redis_url):
+    servers = two_servers(app, tmp_path, redis_url)
+    try:
+        statuses = forgot_posts(servers, 10)
+    finally:
+        for _, process in servers:
+            cluster.stop(process)
+    # Six in the minute, whichever server (and worker) took them; then every server refuses.
+    assert statuses == [303] * 6 + [429] * 4
