@@ -25,7 +25,7 @@ def missing_tool(*paths: str) -> str | None:
     """Why this cannot run here (a tool Debian installs is absent), or None."""
     for path in paths:
         if not os.access(path, os.X_OK):
-            return f"{path} is not installed (apt-get install {Path(path).name.replace('-server', '-server')})"
+            return f"{path} is not installed (apt-get install {Path(path).name})"
     return None
 
 
@@ -114,8 +114,11 @@ def start_gunicorn(url: str, port: int, workdir: Path, env: dict | None = None, 
 
     def answers() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        connection.request("GET", "/login")
-        return connection.getresponse().status == 200 and len(gunicorn_workers(process.pid)) == workers
+        try:
+            connection.request("GET", "/login")
+            return connection.getresponse().status == 200 and len(gunicorn_workers(process.pid)) == workers
+        finally:
+            connection.close()
 
     _wait_for(port, process, "gunicorn", log, probe=answers, seconds=60)
     return process
@@ -152,7 +155,6 @@ http {{
     scgi_temp_path {workdir}/scgi;
     upstream cpoms {{
 {servers}
-        keepalive 16;
     }}
     server {{
         listen 127.0.0.1:{port};
@@ -167,8 +169,6 @@ http {{
 
 # The proxying rules, the same text as in deploy/nginx-several-servers.conf (a test checks).
 PROXY_LOCATION = """            proxy_pass http://cpoms;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -177,6 +177,18 @@ PROXY_LOCATION = """            proxy_pass http://cpoms;
             proxy_read_timeout 60s;
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_next_upstream_tries 2;"""
+
+
+def moved_requests(workdir: Path) -> dict[str, int]:
+    """Requests nginx sent to a server that failed them (connection refused or cut) and so passed
+    to the next one, by method: its error log names each such attempt."""
+    moved: dict[str, int] = {}
+    log = workdir / "nginx-error.log"
+    for line in log.read_text().splitlines() if log.exists() else []:
+        if "upstream" in line and 'request: "' in line:
+            method = line.split('request: "', 1)[1].split(" ", 1)[0]
+            moved[method] = moved.get(method, 0) + 1
+    return moved
 
 
 def start_nginx(workdir: Path, upstreams: list[int]) -> tuple[subprocess.Popen, int]:

@@ -4,13 +4,18 @@ redis-server and two gunicorn servers (two workers each) on free ports."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bench import cluster
+from bench import cluster, load
+from bench.generate import Generator
 from bench.load import Client, Stats
+from cpoms.extensions import db
 
 from conftest import free_port
 
+PASSWORD = "bench-password-long"
 pytestmark = pytest.mark.skipif(
     bool(cluster.missing_tool(cluster.REDIS_SERVER)), reason=cluster.missing_tool(cluster.REDIS_SERVER) or ""
 )
@@ -71,3 +76,27 @@ def test_the_sign_in_limit_holds_across_two_servers(app, world, tmp_path, redis_
             cluster.stop(process)
     # Six in the minute, whichever server (and worker) took them; then every server refuses.
     assert statuses == [303] * 6 + [429] * 4
+
+
+@pytest.mark.skipif(
+    bool(cluster.missing_tool(cluster.NGINX)), reason=cluster.missing_tool(cluster.NGINX) or "nginx is installed"
+)
+def test_two_servers_behind_nginx_lose_nothing_when_one_is_killed(app, monkeypatch):
+    """bench/load.py --servers 2, small: people keep working through nginx while one app
+    server is killed mid-load (CI runs it at full size: 100 users for 20 s)."""
+    with app.app_context():
+        db.session.remove()
+        Generator(
+            schools=2, pupils=60, entries=300, seed=5, password=PASSWORD, batch=500, echo=lambda *a, **k: None
+        ).run()
+        db.session.remove()
+    monkeypatch.setattr(load, "CLUSTER_SIGN_IN_LIMIT", 40)  # over these 12 users' sign-ins, and quicker to reach
+    result = load.run(
+        app.config["SQLALCHEMY_DATABASE_URI"], users=12, duration=6, kill_after=2, port=0, password=PASSWORD, servers=2
+    )
+    print("\n" + load.report(result))
+    assert not load.failed(result), load.report(result)
+    assert result["killed"]["at_s"] >= 2 and result["error_count"] == 0 and result["lost_connections"] == 0
+    assert result["entries"]["saved_responses"] > 0 and result["entries"]["entries_stored_twice"] == 0
+    assert result["shared_sign_in_limit"]["shared"]
+    cluster.clean(Path(result["logs"]))
