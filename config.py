@@ -95,8 +95,9 @@ class Config:
     # 12 bytes percent-encoded) stays under half of this.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
-    # Attachments (cpoms/attachments/): stored outside static/, each file up to this size;
+    # Attachments (cpoms/attachments/): stored in the database, each file up to this size;
     # only the routes that take files accept a body larger than MAX_CONTENT_LENGTH.
+    # ATTACHMENT_DIR: where releases before migration 0028 kept the files (that upgrade moves them).
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
     ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "5"))

@@ -16,7 +16,7 @@ from cpoms.extensions import db
 from conftest import free_port
 
 PASSWORD = "bench-password-long"
-pytestmark = pytest.mark.skipif(
+no_redis = pytest.mark.skipif(
     bool(cluster.missing_tool(cluster.REDIS_SERVER)), reason=cluster.missing_tool(cluster.REDIS_SERVER) or ""
 )
 
@@ -67,6 +67,7 @@ def forgot_posts(servers, count: int) -> list[int]:
     return statuses
 
 
+@no_redis
 def test_the_sign_in_limit_holds_across_two_servers(app, world, tmp_path, redis_url):
     servers = two_servers(app, tmp_path, redis_url)
     try:
@@ -78,9 +79,8 @@ def test_the_sign_in_limit_holds_across_two_servers(app, world, tmp_path, redis_
     assert statuses == [303] * 6 + [429] * 4
 
 
-@pytest.mark.skipif(
-    bool(cluster.missing_tool(cluster.NGINX)), reason=cluster.missing_tool(cluster.NGINX) or "nginx is installed"
-)
+@no_redis
+@pytest.mark.skipif(bool(cluster.missing_tool(cluster.NGINX)), reason=cluster.missing_tool(cluster.NGINX) or "")
 def test_two_servers_behind_nginx_lose_nothing_when_one_is_killed(app, monkeypatch):
     """bench/load.py --servers 2, small: people keep working through nginx while one app
     server is killed mid-load (CI runs it at full size: 100 users for 20 s)."""
@@ -100,3 +100,22 @@ def test_two_servers_behind_nginx_lose_nothing_when_one_is_killed(app, monkeypat
     assert result["entries"]["saved_responses"] > 0 and result["entries"]["entries_stored_twice"] == 0
     assert result["shared_sign_in_limit"]["shared"]
     cluster.clean(Path(result["logs"]))
+
+
+# --- what deploy/ gives an operator ---------------------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+def test_the_deployed_nginx_proxies_as_the_tested_one_does():
+    """The load test's nginx runs deploy/nginx-several-servers.conf's proxying rules, line for line."""
+    deployed = {line.strip() for line in (DEPLOY / "nginx-several-servers.conf").read_text().splitlines()}
+    assert {line.strip() for line in cluster.PROXY_LOCATION.splitlines()} <= deployed
+    assert "upstream cpoms {" in deployed
+
+
+def test_every_unit_that_makes_the_disk_read_only_says_where_it_may_write():
+    for unit in DEPLOY.glob("*.service"):
+        text = unit.read_text()
+        if "ProtectSystem=strict" in text:
+            assert "ReadWritePaths=" in text, unit.name
