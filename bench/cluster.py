@@ -193,6 +193,10 @@ def moved_requests(workdir: Path) -> dict[str, int]:
 
 def start_nginx(workdir: Path, upstreams: list[int]) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    if os.geteuid() == 0:
+        # Started by root (CI), nginx's workers run as nobody: they must reach the temporary
+        # folders nginx makes for them here (a large response or upload is buffered to disk).
+        workdir.chmod(0o711)
     conf = workdir / "nginx.conf"
     conf.write_text(nginx_config(workdir, port, upstreams))
     log = workdir / "nginx-error.log"
