@@ -181,13 +181,17 @@ PROXY_LOCATION = """            proxy_pass http://cpoms;
 
 def moved_requests(workdir: Path) -> dict[str, int]:
     """Requests nginx sent to a server that failed them (connection refused or cut) and so passed
-    to the next one, by method: its error log names each such attempt."""
-    moved: dict[str, int] = {}
+    to the next one, by method: its error log names each failed attempt ([error], then a [warn]
+    that the server is set aside), by the client connection's number."""
+    attempts: dict[str, str] = {}
     log = workdir / "nginx-error.log"
     for line in log.read_text().splitlines() if log.exists() else []:
-        if "upstream" in line and 'request: "' in line:
-            method = line.split('request: "', 1)[1].split(" ", 1)[0]
-            moved[method] = moved.get(method, 0) + 1
+        if "[error]" in line and "upstream" in line and 'request: "' in line:
+            connection = line.split(" *", 1)[1].split(" ", 1)[0]
+            attempts[connection] = line.split('request: "', 1)[1].split(" ", 1)[0]
+    moved: dict[str, int] = {}
+    for method in attempts.values():
+        moved[method] = moved.get(method, 0) + 1
     return moved
 
 

@@ -43,6 +43,7 @@ from urllib.parse import urlencode
 import pyotp
 from sqlalchemy import create_engine, text
 
+from cpoms.submissions import ALREADY_SAVED
 from cpoms.timefmt import now_utc, uk_local_input
 
 from . import cluster
@@ -70,6 +71,7 @@ class Stats:
     saved: list[int] = field(default_factory=list)
     unanswered_saves: int = 0
     refused_saves: list[str] = field(default_factory=list)  # answered with an error the person sees
+    already_saved: int = 0  # a retried save answered "already saved" (its first try had committed)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -244,7 +246,10 @@ def simulated_user(
                     entry_id = int(headers["Location"].rsplit("/", 1)[1])
                     with stats.lock:
                         stats.saved.append(entry_id)
-                    client.request("entry page", "GET", f"/entries/{entry_id}")
+                    _, _, page = client.request("entry page", "GET", f"/entries/{entry_id}")
+                    if ALREADY_SAVED in page:
+                        with stats.lock:
+                            stats.already_saved += 1
                 else:
                     with stats.lock:
                         stats.refused_saves.append(f"user {n}, save {saves}: HTTP {status}")
@@ -441,6 +446,7 @@ def run(
             "saved_and_found": kept,
             "saves_without_response": stats.unanswered_saves,
             "saves_refused": len(stats.refused_saves),
+            "answered_already_saved": stats.already_saved,
             **twice_stored(url, world.mark),
         },
         "shared_sign_in_limit": serving.limit_check,
@@ -474,7 +480,8 @@ def report(result: dict) -> str:
     lines.append(
         f"entries: {e['saved_responses']} responses said saved, {e['saved_and_found']} of them found; "
         f"{e['after'] - e['before']} new rows; {e['saves_without_response']} saves had no response, "
-        f"{e['saves_refused']} were answered with an error; {e['entries_stored_twice']} stored twice; "
+        f'{e["saves_refused"]} were answered with an error, {e["answered_already_saved"]} "already saved"; '
+        f"{e['entries_stored_twice']} stored twice; "
         f"alerts: {e['alerts_queued']} queued, {e['alerts_queued_twice']} queued twice"
     )
     if result["moved_by_nginx"]:
