@@ -6,13 +6,16 @@ caller; nothing here is installed or left behind."""
 
 from __future__ import annotations
 
+import email
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -177,6 +180,54 @@ PROXY_LOCATION = """            proxy_pass http://cpoms;
             proxy_read_timeout 60s;
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_next_upstream_tries 2;"""
+
+
+def start_alert_worker(url: str, workdir: Path, env: dict, name: str) -> subprocess.Popen:
+    """`flask send-alerts --watch`, as deploy/cpoms-alerts.service runs it beside each server."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CPOMS_INSTANCE_DIR": str(workdir),
+        "SECRET_KEY": "load-test-only",
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+    return _spawn(
+        [sys.executable, "-m", "flask", "--app", "app", "send-alerts", "--watch", "--interval", "1"],
+        workdir / f"alerts-{name}.log",
+        cwd=ROOT,
+        env=environment,
+    )
+
+
+class MailSink:
+    """A real SMTP server (aiosmtpd, a development requirement) that keeps who got a link to
+    which entry: an alert delivered twice is the same pair twice."""
+
+    def __init__(self, base_url: str):
+        from aiosmtpd.controller import Controller
+
+        self.base_url, self.port = base_url, free_port()
+        self.deliveries: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content)
+        text = " ".join(
+            part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+            for part in message.walk()
+            if part.get_content_type() == "text/plain"
+        )
+        found = re.search(re.escape(self.base_url) + r"/entries/(\d+)", text)
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.deliveries.append((recipient, int(found.group(1)) if found else 0))
+        return "250 OK"
+
+    def stop(self) -> None:
+        self.controller.stop()
 
 
 def moved_requests(workdir: Path) -> dict[str, int]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import os
 import random
@@ -34,7 +35,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -301,6 +302,8 @@ def twice_stored(url: str, mark: str) -> dict:
     return {"entries_stored_twice": entries, "alerts_queued_twice": alerts, "alerts_queued": queued}
 
 
+MAIL_BASE_URL = "http://concerns.load.test"  # the links in alert emails: how the sink knows the entry
+
 # The sign-in limit on the load's servers: the load's own sign-ins (about one an account, 100 at
 # most) stay under it; the shared-limit check sends one more reset post than it allows.
 CLUSTER_SIGN_IN_LIMIT = 200
@@ -342,7 +345,8 @@ class Servers:
 
     def __init__(self, url: str, count: int, port: int, workdir: Path):
         self.backends: list[tuple[int, subprocess.Popen]] = []
-        self.redis = self.nginx = None
+        self.alert_workers: list[subprocess.Popen] = []
+        self.redis = self.nginx = self.mail = None
         self.limit_check: dict = {}
         try:
             if count == 1:
@@ -351,9 +355,16 @@ class Servers:
                 return
             self.redis, redis_url = cluster.start_redis(workdir)
             env = {"RATELIMIT_STORAGE_URI": redis_url, "SIGN_IN_RATE_LIMIT": f"{CLUSTER_SIGN_IN_LIMIT} per minute"}
-            for _ in range(count):
+            # Alerts really sent: tried in the request that saved the entry (on whichever server
+            # took it) and by an alert worker beside each server, to one SMTP server.
+            self.mail = cluster.MailSink(MAIL_BASE_URL)
+            env.update(
+                MAIL_SERVER="127.0.0.1", MAIL_PORT=str(self.mail.port), MAIL_TIMEOUT="5", APP_BASE_URL=MAIL_BASE_URL
+            )
+            for n in range(count):
                 backend = cluster.free_port()
                 self.backends.append((backend, cluster.start_gunicorn(url, backend, workdir, env)))
+                self.alert_workers.append(cluster.start_alert_worker(url, workdir, env, str(n)))
             self.limit_check = shared_limit_check([p for p, _ in self.backends])
             self.nginx, self.port = cluster.start_nginx(workdir, [p for p, _ in self.backends])
         except BaseException:
@@ -365,18 +376,58 @@ class Servers:
             victim = cluster.gunicorn_workers(self.backends[0][1].pid)[0]
             os.kill(victim, signal.SIGKILL)
             return {"what": f"worker {victim}", "pid": victim}
-        # A server lost whole, as a machine dies: its master and every worker at once.
+        # A server lost whole, as a machine dies: its master, every worker, and its alert worker at once.
         port, master = self.backends[-1]
-        for pid in [master.pid, *cluster.gunicorn_workers(master.pid)]:
+        for pid in [master.pid, *cluster.gunicorn_workers(master.pid), self.alert_workers[-1].pid]:
             os.kill(pid, signal.SIGKILL)
         master.wait(timeout=10)
+        self.alert_workers[-1].wait(timeout=10)
         return {"what": f"server on port {port} (master {master.pid} and its workers)", "pid": master.pid}
+
+    def delivered(self, url: str, mark: str, wait: float = 60) -> dict:
+        """Once the outbox of this run's entries is empty (or `wait` s): alerts delivered, and
+        delivered twice (one recipient given one entry's alert more than once)."""
+        if self.mail is None:
+            return {}
+        ours = "SELECT id FROM entries WHERE narrative LIKE :mark"
+        engine = create_engine(url)
+        deadline, settled = time.monotonic() + wait, 0
+        try:
+            # Nothing due any more, twice running (a row being sent by a live process is done in
+            # a moment; one claimed by the killed server stays "sending" until the claim expires).
+            while settled < 2:
+                with engine.connect() as conn:
+                    statuses = dict(
+                        conn.execute(
+                            text(f"SELECT status, count(*) FROM alerts WHERE entry_id IN ({ours}) GROUP BY status"),  # nosec B608
+                            {"mark": f"%[{mark}]%"},
+                        ).all()
+                    )
+                    entries = set(conn.scalars(text(ours), {"mark": f"%[{mark}]%"}))
+                settled = settled + 1 if not statuses.get("pending") else 0
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+        finally:
+            engine.dispose()
+        with self.mail.lock:
+            counted = Counter(d for d in self.mail.deliveries if d[1] in entries)
+        return {
+            "queued": sum(statuses.values()),
+            "statuses": statuses,
+            "delivered": sum(counted.values()),
+            "delivered_twice": sum(1 for n in counted.values() if n > 1),
+        }
 
     def stop(self) -> None:
         cluster.stop(self.nginx)
+        for process in self.alert_workers:
+            cluster.stop(process)
         for _, process in self.backends:
             cluster.stop(process, timeout=60)
         cluster.stop(self.redis)
+        if self.mail is not None:
+            self.mail.stop()
 
 
 def run(
@@ -409,6 +460,7 @@ def run(
         for thread in threads:
             thread.join(timeout=90)
         elapsed = time.monotonic() - began
+        mail = serving.delivered(url, world.mark)
     finally:
         serving.stop()
     after = count_entries(url)
@@ -450,6 +502,7 @@ def run(
             **twice_stored(url, world.mark),
         },
         "shared_sign_in_limit": serving.limit_check,
+        "alert_emails": mail,
         "moved_by_nginx": cluster.moved_requests(workdir) if servers > 1 else {},
         "logs": str(workdir),
     }
@@ -487,6 +540,12 @@ def report(result: dict) -> str:
     if result["moved_by_nginx"]:
         moved = ", ".join(f"{n} {method}" for method, n in sorted(result["moved_by_nginx"].items()))
         lines.append(f"moved by nginx to the live server: {moved} (logs in {result['logs']})")
+    if result["alert_emails"]:
+        m = result["alert_emails"]
+        lines.append(
+            f"alert emails: {m['delivered']} delivered for {m['queued']} queued ({m['statuses']}), "
+            f"{m['delivered_twice']} delivered twice"
+        )
     if result["shared_sign_in_limit"]:
         check = result["shared_sign_in_limit"]
         lines.append(
@@ -503,12 +562,14 @@ def failed(result: dict) -> bool:
     # Every save that was answered is kept; a save cut off by the kill may or may not have committed.
     unexplained = (e["after"] - e["before"]) - e["saved_responses"] - e["saves_without_response"] - e["saves_refused"]
     shared = not result["shared_sign_in_limit"] or result["shared_sign_in_limit"]["shared"]
+    mail = result["alert_emails"]
     return bool(
         result["error_count"]
         or lost_entries
         or unexplained > 0
         or e["entries_stored_twice"]
         or e["alerts_queued_twice"]
+        or (mail and mail["delivered_twice"])
         or not shared
     )
 
@@ -534,6 +595,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.servers > 1 and (missing := cluster.missing_tool(cluster.REDIS_SERVER, cluster.NGINX)):
         raise SystemExit(f"--servers {args.servers} needs redis-server and nginx: {missing}")
+    if args.servers > 1 and importlib.util.find_spec("aiosmtpd") is None:
+        raise SystemExit(f"--servers {args.servers} sends the alerts to aiosmtpd: pip install -r requirements-dev.txt")
     result = run(args.database, args.users, args.duration, args.kill_after, args.port, args.password, args.servers)
     print(report(result))
     if args.json:

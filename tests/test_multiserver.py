@@ -99,6 +99,7 @@ def test_two_servers_behind_nginx_lose_nothing_when_one_is_killed(app, monkeypat
     assert result["killed"]["at_s"] >= 2 and result["error_count"] == 0 and result["lost_connections"] == 0
     assert result["entries"]["saved_responses"] > 0 and result["entries"]["entries_stored_twice"] == 0
     assert result["shared_sign_in_limit"]["shared"]
+    assert result["alert_emails"]["delivered_twice"] == 0
     cluster.clean(Path(result["logs"]))
 
 
