@@ -120,3 +120,20 @@ def test_every_unit_that_makes_the_disk_read_only_says_where_it_may_write():
         text = unit.read_text()
         if "ProtectSystem=strict" in text:
             assert "ReadWritePaths=" in text, unit.name
+
+
+@pytest.fixture
+def config_overrides():
+    # The in-process app of this module (the other tests run their own servers, configured apart).
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        "SIGN_IN_RATE_LIMIT": "3 per minute",
+    }
+
+
+def test_with_redis_down_sign_in_still_works_and_is_still_limited(app, client):
+    """Redis unreachable: each process counts on its own (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)
+    rather than every sign-in failing; the per-account lock is in the database regardless."""
+    statuses = [client.post("/login/forgot", data={"email": UNKNOWN}).status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
