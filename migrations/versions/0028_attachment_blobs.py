@@ -140,9 +140,9 @@ def upgrade():
 def downgrade():
     bind = op.get_bind()
     folder = _folder()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Back to files, each written whole (a temporary name, synced, then renamed) before the table goes.
     for stored_name, data in bind.execute(sa.select(BLOBS.c.stored_name, BLOBS.c.data)):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = folder / stored_name
         if target.exists() and target.read_bytes() == data:
             continue
