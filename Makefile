@@ -53,6 +53,7 @@ send-alerts: $(VENV)/.installed
 # make bench-data BENCH_DB=sqlite:////tmp/bench-1m.sqlite3 BENCH_ENTRIES=1000000
 # make bench BENCH_DB=... [BENCH_JSON=results.json] (also writes its figures into README.md and
 # docs/performance.md, from docs/bench/<database>.json); make load BENCH_DB=... [LOAD_ARGS=--kill-after 10]
+# (LOAD_ARGS="--servers 2 --kill-after 8": two gunicorn servers behind nginx on one Redis, one killed)
 BENCH_DB ?= sqlite:////tmp/cpoms-bench.sqlite3
 BENCH_ENTRIES ?= 100000
 BENCH_JSON ?= /tmp/cpoms-bench.json

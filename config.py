@@ -81,7 +81,12 @@ class Config:
     # Sign-in throttling: per IP address (a school behind one NAT address shares
     # it, so keep it generous) and per account (on the user row).
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    # memory:// counts in each process; several servers (or gunicorn workers) share the
+    # count only in a store they all reach: redis://host:6379/0 (docs/operations.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis unreachable: count in the process rather than refuse every sign-in (the
+    # per-account lock is on the user row, in the database, whatever happens here).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute;300 per hour")
     LOCKOUT_AFTER_FAILURES = int(os.environ.get("LOCKOUT_AFTER_FAILURES", "5"))
     LOCKOUT_MAX_MINUTES = int(os.environ.get("LOCKOUT_MAX_MINUTES", "60"))
@@ -90,8 +95,9 @@ class Config:
     # 12 bytes percent-encoded) stays under half of this.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
-    # Attachments (cpoms/attachments/): stored outside static/, each file up to this size;
+    # Attachments (cpoms/attachments/): stored in the database, each file up to this size;
     # only the routes that take files accept a body larger than MAX_CONTENT_LENGTH.
+    # ATTACHMENT_DIR: where releases before migration 0028 kept the files (that upgrade moves them).
     ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
     ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "5"))

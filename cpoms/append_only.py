@@ -104,6 +104,8 @@ RETENTION_GRANTED = {
     "task_completions": _entry_granted(_TASK_ENTRY),
     "task_reminders": _entry_granted(_TASK_ENTRY),
     "attachments": _entry_granted("OLD.entry_id"),
+    # Deleted just before the attachment row that names it (cpoms/mis/deletion.py).
+    "attachment_blobs": _entry_granted("(SELECT a.entry_id FROM attachments a WHERE a.stored_name = OLD.stored_name)"),
     "recorder_messages": _entry_granted("OLD.entry_id"),
     "body_map_marks": _entry_granted("OLD.entry_id"),
     "monitoring_events": _pupil_granted("OLD.pupil_id"),

@@ -4,7 +4,7 @@ test_hostile_input.py and test_hostile_requests.py, where others add rows."""
 
 from __future__ import annotations
 
-import os
+
 import re
 import shutil
 import sqlite3
@@ -34,7 +34,8 @@ BINARY = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
-ATTACHMENT_FILES = "attachment files"  # in snapshots: the files under ATTACHMENT_DIR
+ATTACHMENT_FILES = "attachment files"  # in snapshots: the files' tables (attachment_blobs, staged_files)
+FILE_TABLES = ("attachment_blobs", "staged_files")
 SCRIPT_URL = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data):""", re.I)
 STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|werkzeug\.debug")
 
@@ -170,19 +171,15 @@ def sign_in_as(client, user, verified: bool = True, session: dict | None = None)
 
 
 def snapshot(app) -> dict[str, set[tuple]]:
-    """Every row of every table but the audit log, and the attachment files on disk:
-    "nothing written" means this is unchanged."""
+    """Every row of every table but the audit log (the files' tables as one, the attachment
+    files): "nothing written" means this is unchanged."""
     with app.app_context():
         tables = {
             table.name: {tuple(row) for row in db.session.execute(select(table))}
             for table in db.metadata.sorted_tables
             if table.name not in AUDIT_TABLES
         }
-    tables[ATTACHMENT_FILES] = {
-        (os.path.relpath(os.path.join(folder, name), app.config["ATTACHMENT_DIR"]),)
-        for folder, _, names in os.walk(app.config["ATTACHMENT_DIR"])
-        for name in names
-    }
+    tables[ATTACHMENT_FILES] = {(name, *row) for name in FILE_TABLES for row in tables.pop(name)}
     return tables
 
 

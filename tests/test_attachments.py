@@ -1,4 +1,4 @@
-"""Attachments: checked by content, stored outside static/ under random names with
+"""Attachments: checked by content, stored in the database under random names with
 their SHA-256, served only through the policy, audited; a failed request leaves no
 file and no row behind."""
 
@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from cpoms.attachments import names
-from cpoms.attachments.models import Attachment
+from cpoms.append_only import drop_retention_trigger_statements
+from cpoms.attachments.models import Attachment, AttachmentBlob, StagedFile
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.models import Entry, FollowUp
@@ -23,9 +24,27 @@ from sample_files import BAD_FILES, docx, jpeg, pdf, png
 from helpers import form_data
 
 
-def files_on_disk(app) -> list[str]:
-    root = Path(app.config["ATTACHMENT_DIR"])
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def stored_files(app) -> list[str]:
+    """The files the database holds: an entry's by name, a form's waiting ones as staged/name."""
+    with app.app_context():
+        kept = list(db.session.scalars(select(AttachmentBlob.stored_name)))
+        staged = [f"staged/{n}" for n in db.session.scalars(select(StagedFile.stored_name))]
+    return sorted(kept + staged)
+
+
+def stored_bytes(app, stored_name: str) -> bytes | None:
+    with app.app_context():
+        return db.session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.stored_name == stored_name))
+
+
+def damage(app, stored_name: str, data: bytes | None) -> None:
+    """What the app can never do (the table is append-only): change a file's bytes, or lose it."""
+    with app.app_context(), db.engine.begin() as conn:
+        for statement in drop_retention_trigger_statements("attachment_blobs", conn.dialect.name):
+            conn.execute(text(statement))
+        table = AttachmentBlob.__table__
+        where = table.c.stored_name == stored_name
+        conn.execute(table.delete().where(where) if data is None else table.update().where(where).values(data=data))
 
 
 def rows(app, model=Attachment) -> list:
@@ -58,11 +77,11 @@ def test_files_logged_with_an_entry_are_stored_outside_static_with_their_checksu
         ("minutes.pdf", "application/pdf", len(minutes)),
     ]
     assert [a.sha256 for a in saved] == [hashlib.sha256(photo).hexdigest(), hashlib.sha256(minutes).hexdigest()]
-    # Random names, in the attachment folder (not static/), holding exactly what was sent.
-    assert files_on_disk(app) == sorted(a.stored_name for a in saved)
+    # Random names, in the database (not static/, not one server's disk), holding exactly what was sent.
+    assert stored_files(app) == sorted(a.stored_name for a in saved)
     assert all(len(a.stored_name) == 40 and "bruise" not in a.stored_name for a in saved)
-    assert "static" not in app.config["ATTACHMENT_DIR"]
-    assert (Path(app.config["ATTACHMENT_DIR"]) / saved[0].stored_name).read_bytes() == photo
+    assert not Path(app.config["ATTACHMENT_DIR"]).exists()
+    assert stored_bytes(app, saved[0].stored_name) == photo
     [event] = actions(app, "add_attachment")  # one event for the files saved together
     assert [f["sha256"] for f in event["files"]] == [a.sha256 for a in saved]
 
@@ -117,7 +136,7 @@ def test_bad_files_are_refused_by_content_naming_the_file_and_nothing_is_written
     assert "<script>alert" not in page
     assert rows(app, Entry) == [] and rows(app) == []
     # The good file waits for the next save (the form is shown again); the bad one is nowhere.
-    assert [path.split("/")[0] for path in files_on_disk(app)] == ["staged"]
+    assert [path.split("/")[0] for path in stored_files(app)] == ["staged"]
     assert 'name="narrative"' in page and "Pushed another pupil" in page  # nothing typed is lost
 
 
@@ -130,7 +149,7 @@ def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f"“{names.display_name(sent)}” was not attached: its name contains a folder path." in page
-    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
 
 
 @pytest.mark.parametrize(
@@ -148,7 +167,7 @@ def test_file_names_are_display_text_only(app, client, auth, world, sent, shown)
     assert log_with_files(client, world, (png(), sent)).status_code == 303
     [attachment] = rows(app)
     assert attachment.filename == shown
-    assert files_on_disk(app) == [attachment.stored_name]
+    assert stored_files(app) == [attachment.stored_name]
 
 
 def test_a_windows_path_is_cut_to_its_last_part():
@@ -179,7 +198,7 @@ def test_a_body_over_the_upload_limit_gets_a_clear_413_and_writes_nothing(app, c
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "That was too large to send" in page and "up to 64 KB each, 3 at a time" in page
-    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
 
 
 def test_more_files_than_allowed_are_refused(app, client, auth, world):
@@ -187,14 +206,14 @@ def test_more_files_than_allowed_are_refused(app, client, auth, world):
     response = log_with_files(client, world, *[(png(), f"p{i}.png") for i in range(4)])
     assert response.status_code == 422
     assert "Attach at most 3 files at a time." in response.get_data(as_text=True)
-    assert rows(app) == [] and files_on_disk(app) == []
+    assert rows(app) == [] and stored_files(app) == []
 
 
 def test_a_text_field_over_the_limit_is_still_refused_when_files_are_sent(app, client, auth, world):
     auth.as_(world["teacher1"])
     response = log_with_files(client, world, (png(), "p.png"), narrative="x" * 1_048_576)
     assert response.status_code == 413
-    assert rows(app, Entry) == [] and files_on_disk(app) == []
+    assert rows(app, Entry) == [] and stored_files(app) == []
 
 
 def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app, client, auth, world):
@@ -203,7 +222,7 @@ def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app,
     data["attachments"] = [(io.BytesIO(png()), "arm.png")]
     shown = client.post("/log", data=data, content_type="multipart/form-data")
     assert shown.status_code == 200 and "The account is very short" in shown.get_data(as_text=True)
-    assert rows(app) == [] and [p.split("/")[0] for p in files_on_disk(app)] == ["staged"]
+    assert rows(app) == [] and [p.split("/")[0] for p in stored_files(app)] == ["staged"]
     page = shown.get_data(as_text=True)
     token = page.split('name="staged_attachment" value="')[1].split('"')[0]
     assert "arm.png" in page
@@ -216,7 +235,7 @@ def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app,
     assert saved.status_code == 303
     [attachment] = rows(app)
     assert attachment.filename == "arm.png"
-    assert files_on_disk(app) == [attachment.stored_name]  # the waiting copy is gone
+    assert stored_files(app) == [attachment.stored_name]  # the waiting copy is gone
     forged = client.post("/log", data=form_data(world, checked="1", staged_attachment=token[:-2] + "xx"))
     assert forged.status_code == 422
 
@@ -231,7 +250,7 @@ def test_a_failed_save_leaves_no_file_behind(app, client, auth, world, monkeypat
     auth.as_(world["teacher1"])
     response = log_with_files(client, world, (png(), "arm.png"))
     assert response.status_code == 500
-    assert rows(app, Entry) == [] and rows(app) == [] and files_on_disk(app) == []
+    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
 
 
 def stored(app, world, make_entry, content=None, name="arm.png", recorder="teacher1") -> Attachment:
@@ -301,7 +320,7 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
     )
     assert untold.status_code == 422
     assert "Please choose the files again" in untold.get_data(as_text=True)
-    assert len(rows(app)) == 1 and files_on_disk(app) == [rows(app)[0].stored_name]
+    assert len(rows(app)) == 1 and stored_files(app) == [rows(app)[0].stored_name]
 
 
 @pytest.mark.parametrize(
@@ -345,8 +364,7 @@ def test_governors_see_how_many_files_an_entry_has_but_not_their_names(app, clie
 
 def test_a_changed_or_missing_file_is_a_clear_error_not_a_500(app, client, auth, world, make_entry):
     attachment = stored(app, world, make_entry)
-    path = Path(app.config["ATTACHMENT_DIR"]) / attachment.stored_name
-    path.write_bytes(png(colour=(0, 0, 0)))
+    damage(app, attachment.stored_name, png(colour=(0, 0, 0)))
     auth.as_(world["dsl"])
     for url in (f"/attachments/{attachment.id}", f"/attachments/{attachment.id}/preview"):
         response = client.get(url)
@@ -354,7 +372,7 @@ def test_a_changed_or_missing_file_is_a_clear_error_not_a_500(app, client, auth,
         page = response.get_data(as_text=True)
         assert "cannot be opened safely" in page and "no longer matches the checksum" in page
     assert len(actions(app, "attachment_damaged")) == 2 and not actions(app, "download_attachment")
-    path.unlink()
+    damage(app, attachment.stored_name, None)
     response = client.get(f"/attachments/{attachment.id}")
     assert response.status_code == 409 and "missing from the server" in response.get_data(as_text=True)
 
@@ -421,15 +439,15 @@ def test_verify_attachments_reports_damaged_and_unreferenced_files(app, world, m
     runner = app.test_cli_runner()
     result = runner.invoke(args=["verify-attachments"])
     assert result.exit_code == 0 and "1 attachments checked, 0 damaged, 0 unreferenced files." in result.output
-    root = Path(app.config["ATTACHMENT_DIR"])
-    stray = root / ("0" * 40)
-    stray.write_bytes(b"left by a server killed mid-request")
-    os.utime(stray, (0, 0))  # long ago
-    (root / attachment.stored_name).write_bytes(b"changed")
-    result = runner.invoke(args=["verify-attachments", "--remove-unreferenced"])
+    with app.app_context():  # a file no attachment names: only a hand-edited database could hold one
+        db.session.execute(AttachmentBlob.__table__.insert().values(stored_name="0" * 40, data=b"stray"))
+        db.session.commit()
+    damage(app, attachment.stored_name, b"changed")
+    result = runner.invoke(args=["verify-attachments"])
     assert result.exit_code == 1
     assert f"DAMAGED attachment {attachment.id} (entry {attachment.entry_id})" in result.output
-    assert f"Removed file: {stray.name}" in result.output and not stray.exists()
+    assert "no longer matches the checksum" in result.output
+    assert f"Unreferenced file: {'0' * 40}" in result.output and "1 unreferenced files." in result.output
 
 
 def test_ordinary_files_of_each_type_are_accepted(app, client, auth, world):

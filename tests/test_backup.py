@@ -3,7 +3,9 @@ to, and a restore that loses nothing of it."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -153,3 +155,71 @@ def test_the_commands_say_what_to_use_on_the_apps_own_database(app, tmp_path):
         assert result.exit_code == 1 and "use pg_dump and pg_restore" in result.output
     else:
         assert result.exit_code == 0 and (tmp_path / "copy.sqlite3").exists()
+
+
+# --- attachments: their bytes are rows of the database, so every backup holds them ---------
+
+
+def attached(app, world, make_entry) -> tuple[int, bytes]:
+    from sample_files import png
+    from test_attachments import stored
+
+    content = png(colour=(10, 200, 30))
+    return stored(app, world, make_entry, content=content).id, content
+
+
+def downloaded(app, world, attachment_id: int) -> bytes:
+    from conftest import Auth
+
+    with app.test_client() as client:
+        Auth(app, client).as_(world["dsl"])
+        response = client.get(f"/attachments/{attachment_id}")
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response.get_data()
+
+
+def verified_count(app) -> str:
+    result = run(app, "verify-attachments")
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+@sqlite_only
+def test_a_backup_holds_the_attachments_and_a_restore_brings_them_back(app, world, make_entry, tmp_path):
+    attachment_id, content = attached(app, world, make_entry)
+    assert run(app, "backup", str(tmp_path / "copy.sqlite3")).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    database_path(app).unlink()  # the server's disk lost: only the backup is left
+    shutil.rmtree(app.config["ATTACHMENT_DIR"], ignore_errors=True)
+    assert run(app, "restore", str(tmp_path / "copy.sqlite3")).exit_code == 0
+    assert verified_count(app) == "1 attachments checked, 0 damaged, 0 unreferenced files."
+    assert downloaded(app, world, attachment_id) == content
+
+
+PG_DUMP, PG_RESTORE = shutil.which("pg_dump"), shutil.which("pg_restore")
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")
+@pytest.mark.skipif(not (PG_DUMP and PG_RESTORE), reason="pg_dump and pg_restore are not installed (postgresql-client)")
+def test_pg_dump_and_pg_restore_carry_the_attachments(app, world, make_entry, tmp_path):
+    """docs/operations.md's commands, as written there."""
+    attachment_id, content = attached(app, world, make_entry)
+    libpq_url = POSTGRES_URL.replace("+psycopg", "")
+    dump = tmp_path / "cpoms.dump"
+    subprocess.run([PG_DUMP, "--format=custom", f"--file={dump}", libpq_url], check=True, timeout=120)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        db.drop_all()  # the database lost, and the server's disk with it
+        db.engine.dispose()
+    shutil.rmtree(app.config["ATTACHMENT_DIR"], ignore_errors=True)
+    subprocess.run(
+        [PG_RESTORE, "--clean", "--if-exists", "--no-owner", f"--dbname={libpq_url}", str(dump)],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    assert verified_count(app) == "1 attachments checked, 0 damaged, 0 unreferenced files."
+    assert downloaded(app, world, attachment_id) == content

@@ -329,6 +329,7 @@ def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
         token = staging.stage(
             db.session, world["teacher2"].id, Upload(data, "arm.png", PNG, hashlib.sha256(data).hexdigest())
         )
+        db.session.commit()
     return {
         "attachment_id": attach_png(app, entry_id, world["teacher1"].id),
         "pdf_attachment_id": attach_png(app, entry_id, world["teacher1"].id, "minutes.pdf", pdf()),

@@ -8,6 +8,7 @@ tests run against. On SQLite by default; on PostgreSQL when TEST_DATABASE_URL is
 from __future__ import annotations
 
 import ast
+import hashlib
 from pathlib import Path
 from pprint import pformat
 
@@ -347,3 +348,76 @@ def test_upgrade_fills_the_report_counts_and_waits_from_the_entries_a_school_has
             counters.Group(2, "2025-10", 1): ([], [pytest.approx(1800.0)]),
         }
         assert counters.differences() == {}
+
+
+def _a_school_with_attachments(empty_app, folder: Path, files: dict[str, bytes]) -> None:
+    """At 0025: one entry with these files attached, kept in `folder` as the app kept them."""
+    rows = [
+        "INSERT INTO trusts (id, name) VALUES (1, 'T')",
+        "INSERT INTO schools (id, trust_id, slug, name) VALUES (1, 1, 'a', 'A')",
+        "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+        "VALUES (1, 'dsl@a.example.org', 'D', 'x', true, '2026-01-05 09:00:00')",
+        'INSERT INTO categories (id, name, description, alerts_safeguarding_team, active, "order") '
+        "VALUES (1, 'Safeguarding', '', true, true, 0)",
+        "INSERT INTO entries (id, school_id, category_id, recorded_by_id, source, occurred_at, created_at, "
+        "narrative, told_dsl_in_person) VALUES (1, 1, 1, 1, 'other', '2026-02-01 10:00:00', "
+        "'2026-02-01 10:05:00', 'Narrative', false)",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, (name, data) in enumerate(files.items(), start=1):
+        (folder / name).write_bytes(data)
+        rows.append(
+            "INSERT INTO attachments (id, entry_id, uploaded_by_id, uploaded_at, filename, content_type, size, "
+            f"sha256, stored_name) VALUES ({n}, 1, 1, '2026-02-01 10:05:00', 'f{n}.pdf', 'application/pdf', "
+            f"{len(data)}, '{hashlib.sha256(data).hexdigest()}', '{name}')"
+        )
+    empty_app.config["ATTACHMENT_DIR"] = str(folder)
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0025_concerns_about_adults")
+        with db.engine.begin() as conn:
+            for statement in rows:
+                conn.execute(text(statement))
+
+
+def test_upgrade_moves_the_attachment_files_into_the_database(empty_app, tmp_path):
+    """0028: every file on disk, checked against its SHA-256, becomes its row's bytes; a
+    download after the upgrade sends exactly what was uploaded. The files stay on disk."""
+    from cpoms.attachments import storage
+    from cpoms.attachments.models import Attachment
+
+    files = {"a" * 40: b"%PDF-1.4 first", "b" * 40: b"%PDF-1.4 second" * 1000}
+    folder = tmp_path / "attachments"
+    _a_school_with_attachments(empty_app, folder, files)
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        assert schema_differences() == []
+        moved = {
+            a.stored_name: storage.read_verified(a.stored_name, a.sha256)
+            for a in db.session.scalars(select(Attachment))
+        }
+        assert moved == files
+    assert sorted(p.name for p in folder.iterdir()) == sorted(files)
+    with empty_app.app_context():  # and back: the files are where the old release looks for them
+        for path in folder.iterdir():
+            path.unlink()
+        flask_migrate.downgrade(revision="0025_concerns_about_adults")
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
+
+
+def test_upgrade_stops_before_changing_anything_when_a_file_is_missing_or_changed(empty_app, tmp_path, monkeypatch):
+    files = {"a" * 40: b"%PDF-1.4 first", "b" * 40: b"%PDF-1.4 second"}
+    folder = tmp_path / "attachments"
+    _a_school_with_attachments(empty_app, folder, files)
+    (folder / ("b" * 40)).write_bytes(b"%PDF-1.4 changed")
+    with empty_app.app_context():
+        with pytest.raises(SystemExit) as stopped:  # flask db upgrade exits, having logged why
+            flask_migrate.upgrade()
+        why = str(stopped.value.__context__)
+        assert "1 of 2 attachment files cannot be moved" in why and "attachment 2 (entry 1)" in why
+        assert "attachment_blobs" not in table_names()
+    monkeypatch.setenv("CPOMS_UPGRADE_WITH_DAMAGED_ATTACHMENTS", "1")  # the school chose to go on
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        from cpoms.attachments.models import AttachmentBlob
+
+        assert list(db.session.scalars(select(AttachmentBlob.stored_name))) == ["a" * 40]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import append_only
@@ -31,9 +31,9 @@ FILE_TYPES = (PDF, PNG, JPEG, DOCX)
 
 
 class Attachment(db.Model):
-    """A file added to an entry (or to one of its follow-ups). The file lives outside
-    static/ under a random name; the row keeps its SHA-256, checked on every download.
-    The uploaded name is display text only, never a path."""
+    """A file added to an entry (or to one of its follow-ups). Its bytes are an
+    AttachmentBlob under a random name; the row keeps their SHA-256, checked on every
+    download. The uploaded name is display text only, never a path."""
 
     __tablename__ = "attachments"
     __table_args__ = (Index("ix_attachments_entry", "entry_id", "id"),)
@@ -62,7 +62,30 @@ class Attachment(db.Model):
         return size_label(self.size)
 
 
+class AttachmentBlob(db.Model):
+    """An attachment's bytes, in the database every app server reads (docs/operations.md,
+    "Several app servers"): committed with the attachment's row or not at all, and in
+    every backup of the database. Append-only like the record; deleted only with its
+    entry after the retention review. No foreign key: written before the attachment
+    row that names it, in the same transaction."""
+
+    __tablename__ = "attachment_blobs"
+    stored_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StagedFile(db.Model):
+    """A file chosen on a log form that was shown again (staging.py), until the entry is
+    saved or DRAFT_HOURS pass: in the database so that the next post may reach any server."""
+
+    __tablename__ = "staged_files"
+    stored_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    staged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 # Loaded only where asked for (selectinload), like follow-ups.
 Entry.attachments = relationship(Attachment, order_by=Attachment.id, lazy="raise_on_sql", viewonly=True)
 
 append_only.protect_allowing_retention(Attachment.__table__)
+append_only.protect_allowing_retention(AttachmentBlob.__table__)

@@ -1,14 +1,15 @@
 """Files chosen on the log form survive the form being shown again (a missing field,
 the gentle check on save): a browser cannot refill a file input, so the checked file
-waits on the server and the form carries a signed token naming it, for its user only."""
+waits in the database (any app server may take the next post) and the form carries a signed token naming it, for its user only."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..timefmt import now_utc
 from . import sniff, storage
 from .uploads import Upload
 
@@ -44,7 +45,4 @@ def unstage(token: str, user_id: int) -> Upload:
 
 
 def _forget_old() -> None:
-    cutoff = time.time() - _max_age()
-    for path in storage.directory(staged=True).iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    storage.discard_staged_before(now_utc() - timedelta(seconds=_max_age()))

@@ -56,6 +56,8 @@ class Extras:
 
     def keep_files(self, user: User) -> None:
         """The form is shown again: the good files wait on the server for the next save."""
+        if all(u.staged_token for u in self.files.uploads):
+            return
         self.files.uploads = [
             u
             if u.staged_token
@@ -64,10 +66,11 @@ class Extras:
             )
             for u in self.files.uploads
         ]
+        db.session.commit()  # nothing else of this post is saved: it was shown again
 
     def save(self, user: User, entry: Entry) -> None:
         attachment_ops.attach(user, entry, self.files.uploads)
         for upload in self.files.uploads:
             if upload.staged_name:
-                storage.remove_after_commit(upload.staged_name, staged=True)
+                storage.discard_staged(upload.staged_name)
         body_map_ops.save_marks(user, entry, self.marks.marks)

@@ -95,7 +95,7 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     db.session.execute(insert(RetentionDeletionPupilGrant), [{"pupil_id": pupil_id}])
     doomed = _doomed(pupil_id, only_theirs)
     counters.entries_deleted(only_theirs)
-    files = _remove_files_after_commit(doomed.get(Attachment.__table__, []))
+    files = _delete_files(doomed.get(Attachment.__table__, []))
     counts: dict[str, int] = {}
     for table in reversed(db.metadata.sorted_tables):  # children before their parents
         if table in doomed:
@@ -164,12 +164,11 @@ def _chunks(ids: list, size: int = 500):
         yield ids[start : start + size]
 
 
-def _remove_files_after_commit(attachment_ids: list[int]) -> int:
-    """The files go once the deletion is committed, never before: a deletion rolled back
-    leaves every file where it was (attachments/storage.py drops the list then)."""
+def _delete_files(attachment_ids: list[int]) -> int:
+    """The files go in the deletion's transaction, before the rows that name them (the
+    database allows it while those rows are there, granted): rolled back, all stay."""
     names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.id.in_(attachment_ids))))
-    for name in names:
-        storage.remove_after_commit(name)
+    storage.delete_for_retention(names)
     return len(names)
 
 
