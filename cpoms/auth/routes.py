@@ -73,7 +73,9 @@ def login():
         status = 422
     elif form.is_submitted():
         status = 422
-    return render("auth/login.html", form=form, providers=sso_providers.enabled(), status_code=status)
+    return render(
+        "auth/login.html", form=form, providers=sso_providers.enabled(), next_url=_next(), status_code=status
+    )
 
 
 def _password_accepted(user: User | None, password: str) -> bool:

@@ -3,7 +3,7 @@
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..formfields import BaseForm
+from ..formfields import BaseForm, choices
 from . import providers
 
 
@@ -22,7 +22,7 @@ class ProviderForm(BaseForm):
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
         validators=[DataRequired("Enter a short name, like microsoft."), Length(max=40)],
     )
-    kind = SelectField("Kind of provider", choices=list(providers.KINDS.items()), validate_choice=True)
+    kind = SelectField("Kind of provider", choices=choices(providers.KINDS.items()), validate_choice=True)
     restriction = StringField(
         "Tenant id (Microsoft) or Workspace domain (Google)", filters=[stripped], validators=[Length(max=254)]
     )

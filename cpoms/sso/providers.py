@@ -21,6 +21,7 @@ MICROSOFT, GOOGLE, OIDC = "microsoft", "google", "oidc"
 KINDS = {MICROSOFT: "Microsoft Entra ID (Microsoft 365)", GOOGLE: "Google Workspace", OIDC: "Another OpenID provider"}
 BUTTON_NAMES = {MICROSOFT: "Microsoft", GOOGLE: "Google"}
 GOOGLE_ISSUER = "https://accounts.google.com"
+MICROSOFT_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TENANT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -41,7 +42,7 @@ class Provider:
     @property
     def issuer(self) -> str:
         if self.kind == MICROSOFT:
-            return f"https://login.microsoftonline.com/{self.restriction.lower()}/v2.0"
+            return MICROSOFT_ISSUER.format(tenant=self.restriction.lower())
         if self.kind == GOOGLE:
             return GOOGLE_ISSUER
         return self.issuer_url.rstrip("/")

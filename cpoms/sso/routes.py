@@ -12,6 +12,7 @@ from ..auth import lockout, sessions
 from ..auth.routes import after_first_factor, throttled
 from ..common import safe_next
 from ..extensions import db
+from ..formfields import choices
 from ..htmx import render
 from ..loaders import require, sign_in_provider_or_404
 from ..models import Trust
@@ -82,9 +83,9 @@ def _trust() -> Trust:
 def _password_form(trust: Trust, formdata=None) -> PasswordSettingForm:
     settings = policy.settings_for(trust.id)
     form = PasswordSettingForm(formdata=formdata)
-    form.break_glass.choices = [("", "Nobody")] + [
-        (str(u.id), f"{u.name} ({u.email})") for u in policy.break_glass_candidates(trust.id)
-    ]
+    form.break_glass.choices = choices(
+        [("", "Nobody")] + [(str(u.id), f"{u.name} ({u.email})") for u in policy.break_glass_candidates(trust.id)]
+    )
     if formdata is None:
         form.password_sign_in.data = settings is None or settings.password_sign_in
         chosen = settings.break_glass_user_id if settings is not None else None
