@@ -195,7 +195,9 @@ def test_start_sends_pkce_state_and_nonce(client, provider_row):
 # --- two factors ------------------------------------------------------------------------
 
 
-def test_privileged_role_with_provider_mfa_has_passed_the_second_factor(app, client, world, oidc_provider, provider_row):
+def test_privileged_role_with_provider_mfa_has_passed_the_second_factor(
+    app, client, world, oidc_provider, provider_row
+):
     response = sso_sign_in(client, oidc_provider, world["dsl"].email, mfa=True)
     assert response.headers["Location"] == "/"
     assert client.get("/review").status_code == 200  # a DSL's page, only after two factors
@@ -373,7 +375,9 @@ def test_microsoft_tenant_is_enforced(app, client, world, oidc_provider, provide
 
 def turn_passwords_off(app, world, break_glass_id):
     with app.app_context():
-        db.session.add(SignInSettings(trust_id=world.trust.id, password_sign_in=False, break_glass_user_id=break_glass_id))
+        db.session.add(
+            SignInSettings(trust_id=world.trust.id, password_sign_in=False, break_glass_user_id=break_glass_id)
+        )
         db.session.commit()
 
 
@@ -500,7 +504,16 @@ def test_passwords_stay_on_while_no_provider_works(app, client, auth, world, tru
 
 def test_change_and_remove_a_provider(app, client, auth, world, trust_admin, provider_row):
     auth.as_(trust_admin)
-    data = {f"p{provider_row}-{k}": v for k, v in {**GOOD, "slug": SLUG, "kind": "oidc", "issuer": "https://id.example.org", "restriction": ""}.items()}
+    data = {
+        f"p{provider_row}-{k}": v
+        for k, v in {
+            **GOOD,
+            "slug": SLUG,
+            "kind": "oidc",
+            "issuer": "https://id.example.org",
+            "restriction": "",
+        }.items()
+    }
     assert client.post(f"/admin/sign-in/{provider_row}", data=data).status_code == 303
     assert events(app, "sso_provider_changed")[-1]["new"]["issuer"] == "https://id.example.org"
     assert client.post(f"/admin/sign-in/{provider_row}/remove").status_code == 303
@@ -528,7 +541,16 @@ def test_another_trusts_provider_looks_missing(app, client, auth, world, trust_a
 def test_provider_from_the_environment(app, world, oidc_provider, monkeypatch, client):
     monkeypatch.setenv(providers.secret_variable("staff-id"), SECRET)
     app.config["SIGN_IN_PROVIDERS"] = json.dumps(
-        [{"slug": "staff-id", "name": "Staff ID", "kind": "oidc", "trust": "Test Trust", "issuer": oidc_provider, "client_id": "cpoms"}]
+        [
+            {
+                "slug": "staff-id",
+                "name": "Staff ID",
+                "kind": "oidc",
+                "trust": "Test Trust",
+                "issuer": oidc_provider,
+                "client_id": "cpoms",
+            }
+        ]
     )
     assert "Continue with Staff ID" in client.get("/login").get_data(as_text=True)
     start = client.get("/login/sso/staff-id")
@@ -538,7 +560,12 @@ def test_provider_from_the_environment(app, world, oidc_provider, monkeypatch, c
 
 @pytest.mark.parametrize(
     "text",
-    ['{"not": "a list"}', '[{"slug": "x"}]', '[{"slug": "Bad Slug", "kind": "oidc", "trust": "T", "client_id": "c", "issuer": "https://a.b"}]', "not json"],
+    [
+        '{"not": "a list"}',
+        '[{"slug": "x"}]',
+        '[{"slug": "Bad Slug", "kind": "oidc", "trust": "T", "client_id": "c", "issuer": "https://a.b"}]',
+        "not json",
+    ],
 )
 def test_a_bad_environment_provider_stops_start_up(text):
     with pytest.raises(ValueError):
@@ -571,4 +598,3 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     # The provider asks to confirm its own sign-out, then returns to our sign-in page.
     page.get_by_role("button").first.click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-

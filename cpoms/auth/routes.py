@@ -26,8 +26,7 @@ FAILED = (
 )
 CODE_FAILED = "That code did not work. Enter the current code from your app, or a recovery code."
 PASSWORD_OFF = (
-    "Your trust signs in with its own staff accounts, not with a password here: use the "
-    "Continue with button above."
+    "Your trust signs in with its own staff accounts, not with a password here: use the Continue with button above."
 )
 RESET_SENT = (
     "If that address belongs to an account, we have emailed it a link to set a new password. "
@@ -73,9 +72,7 @@ def login():
         status = 422
     elif form.is_submitted():
         status = 422
-    return render(
-        "auth/login.html", form=form, providers=sso_providers.enabled(), next_url=_next(), status_code=status
-    )
+    return render("auth/login.html", form=form, providers=sso_providers.enabled(), next_url=_next(), status_code=status)
 
 
 def _password_accepted(user: User | None, password: str) -> bool:

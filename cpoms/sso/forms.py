@@ -32,7 +32,9 @@ class ProviderForm(BaseForm):
         filters=[stripped],
         validators=[DataRequired("Enter the client id the provider gave this app."), Length(max=300)],
     )
-    mfa_claim = StringField("Claim that lists how the person signed in", filters=[stripped], validators=[Length(max=64)])
+    mfa_claim = StringField(
+        "Claim that lists how the person signed in", filters=[stripped], validators=[Length(max=64)]
+    )
     mfa_value = StringField("Value in it that means a second factor", filters=[stripped], validators=[Length(max=64)])
     enabled = BooleanField("Offered on the sign-in page")
 

@@ -192,6 +192,10 @@ def end_session_url(provider: Provider, return_to: str) -> str | None:
         return None
     if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
         return None
-    return requests.Request(
-        "GET", endpoint, params={"client_id": provider.client_id, "post_logout_redirect_uri": return_to}
-    ).prepare().url
+    return (
+        requests.Request(
+            "GET", endpoint, params={"client_id": provider.client_id, "post_logout_redirect_uri": return_to}
+        )
+        .prepare()
+        .url
+    )

@@ -95,7 +95,9 @@ def _password_form(trust: Trust, formdata=None) -> PasswordSettingForm:
 
 def _page(trust, form=None, password_form=None, changing=None, status=200):
     rows = list(
-        db.session.scalars(select(SignInProvider).where(SignInProvider.trust_id == trust.id).order_by(SignInProvider.name))
+        db.session.scalars(
+            select(SignInProvider).where(SignInProvider.trust_id == trust.id).order_by(SignInProvider.name)
+        )
     )
     forms = {r.id: ProviderForm(formdata=None, obj=r, prefix=f"p{r.id}", meta={"csrf": False}) for r in rows}
     if changing is not None:
