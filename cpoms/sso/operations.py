@@ -112,12 +112,12 @@ def remove_provider(row: SignInProvider) -> None:
 
 def set_password_sign_in(trust_id: int, allowed: bool, break_glass_user_id: int | None) -> bool:
     settings = db.session.get(SignInSettings, trust_id)
-    if settings is None:
-        settings = SignInSettings(trust_id=trust_id, password_sign_in=True)
-        db.session.add(settings)
-    old = (settings.password_sign_in, settings.break_glass_user_id)
+    old = (settings.password_sign_in, settings.break_glass_user_id) if settings is not None else (True, None)
     if old == (allowed, break_glass_user_id):
         return False
+    if settings is None:
+        settings = SignInSettings(trust_id=trust_id)
+        db.session.add(settings)
     settings.password_sign_in, settings.break_glass_user_id = allowed, break_glass_user_id
     audit.record(
         audit.PASSWORD_SIGN_IN_SETTING_CHANGED,
