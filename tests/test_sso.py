@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.models import Role, RoleAssignment, User
+from cpoms.models import Role, User
 from cpoms.sso import oidc, providers
 from cpoms.sso.models import SignInLink, SignInProvider, SignInSettings
 
