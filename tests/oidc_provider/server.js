@@ -1,5 +1,7 @@
 // A real OpenID Connect provider for the sign-in tests, built on the certified
-// `oidc-provider` package. Never deployed: tests/sso/conftest.py starts it on a free port.
+// `oidc-provider` package. Never deployed: tests/test_sso.py starts it on a free port.
+// Version 8 (with jose 5): it runs on Debian 12's own Node.js 18 (CI installs it from apt)
+// as well as on Node 20; version 9 needs Node 20 or later.
 //
 // What the tests drive over HTTP:
 // - the sign-in page at /interaction/<uid>: a plain form (email, email verified,
