@@ -416,6 +416,15 @@ def test_sign_out_offers_the_providers_sign_out(app, client, world, oidc_provide
     assert events(app, "sign_out")[-1]["user_id"] == world["teacher1"].id
 
 
+def test_sign_out_offers_the_provider_after_the_apps_own_code_too(app, client, world, oidc_provider, provider_row):
+    dsl = world["dsl"]
+    response = sso_sign_in(client, oidc_provider, dsl.email, mfa=False)
+    client.post(response.headers["Location"], data={"code": totp_code(app, dsl)})
+    assert client.get("/review").status_code == 200
+    page = client.post("/logout")
+    assert page.status_code == 200 and "Sign out of Test ID too" in page.get_data(as_text=True)
+
+
 def test_sign_out_after_a_password_is_as_before(client, auth, world, provider_row):
     auth.login(world["teacher1"])
     response = client.post("/logout")

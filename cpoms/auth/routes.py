@@ -125,7 +125,10 @@ def code_step():
         user = current_user._get_current_object()
         used = None if lockout.is_locked(user) else two_factor.verify(user, form.code.data)
         if used:
+            signed_in_with = session.get(sso_providers.SIGNED_IN_WITH)  # the same sign-in, one step on
             sessions.start(user, two_factor=True)
+            if signed_in_with:
+                session[sso_providers.SIGNED_IN_WITH] = signed_in_with
             lockout.record_success(user)
             audit.record(audit.TWO_FACTOR_PASSED, user=user, method=used.method)
             if used.method == "recovery_code":
@@ -158,7 +161,7 @@ def logout():
     # Not login_required: signing out of an expired session should just land on
     # the sign-in page, not come back to /logout after signing in.
     # CSRFProtect has already checked the token, as on every POST.
-    signed_in_with = session.get("sso_provider")
+    signed_in_with = session.get(sso_providers.SIGNED_IN_WITH)
     if current_user.is_authenticated:
         audit.record(audit.SIGN_OUT)
         sessions.end_current(sessions.SIGNED_OUT)

@@ -27,7 +27,7 @@ def account_for(provider: Provider, claims: dict) -> User:
     otherwise. Checks the restriction, the address and the identity linked before."""
     if not policy.restriction_holds(provider, claims):
         raise Refused("restriction_failed", NOT_YOURS)
-    email = policy.email_of(claims)
+    email = policy.email_of(claims, provider)
     if email is None:
         raise Refused("email_not_verified", NOT_YOURS)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Role, RoleAssignment, User
 from ..policy import access
 from .models import SignInSettings
-from .providers import Provider
+from .providers import MICROSOFT, Provider
 
 
 def can_configure_sign_in(user) -> bool:
@@ -46,10 +46,14 @@ def restriction_holds(provider: Provider, claims: dict) -> bool:
     return isinstance(value, str) and value.lower() == provider.restriction.lower()
 
 
-def email_of(claims: dict) -> str | None:
+def email_of(claims: dict, provider: Provider | None = None) -> str | None:
     """The address, if the provider vouches for it: an `email_verified` that is false (or
-    anything but true, when sent) is not vouching."""
+    anything but true, when sent) is not vouching. Microsoft sends `email` only when the
+    tenant adds it as an optional claim; otherwise its `preferred_username` (the user
+    principal name, set by the school's own tenant admins: the tenant is checked first)."""
     email = claims.get("email")
+    if email is None and provider is not None and provider.kind == MICROSOFT:
+        email = claims.get("preferred_username")
     if not isinstance(email, str) or "@" not in email or len(email) > 254:
         return None
     if "email_verified" in claims and claims["email_verified"] not in (True, "true"):

@@ -22,6 +22,8 @@ KINDS = {MICROSOFT: "Microsoft Entra ID (Microsoft 365)", GOOGLE: "Google Worksp
 BUTTON_NAMES = {MICROSOFT: "Microsoft", GOOGLE: "Google"}
 GOOGLE_ISSUER = "https://accounts.google.com"
 MICROSOFT_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
+# In the cookie session: the provider this session signed in with (for its sign-out).
+SIGNED_IN_WITH = "sso_provider"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TENANT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..auth import lockout, sessions
-from ..auth.routes import after_first_factor, throttled
+from ..auth.routes import after_first_factor, sign_in_limit
 from ..common import safe_next
-from ..extensions import db
+from ..extensions import db, limiter
 from ..formfields import choices
 from ..htmx import render
 from ..loaders import require, sign_in_provider_or_404
@@ -22,7 +22,8 @@ from .models import SignInProvider
 from .oidc import Refused, begin, finish
 
 bp = Blueprint("sso", __name__)
-PROVIDER = "sso_provider"  # in the cookie session: which provider this session signed in with
+# Both legs are GETs (the provider sends the browser back with one): throttled like a password POST.
+throttled = limiter.limit(sign_in_limit)
 
 
 def _callback_url(slug: str) -> str:
@@ -58,7 +59,7 @@ def callback(slug: str):
         claims = outcome.claims
         user = operations.account_for(provider, claims)
     except Refused as error:
-        session.pop(PROVIDER, None)
+        session.pop(providers.SIGNED_IN_WITH, None)
         operations.refused(provider, error, claims)
         db.session.commit()
         return render("sso/refused.html", message=error.message, status_code=403)
@@ -67,7 +68,7 @@ def callback(slug: str):
     if mfa or not user.two_factor_enrolled:
         lockout.record_success(user)
     audit.record(audit.SSO_SIGN_IN, user=user, provider=provider.slug, mfa=mfa)
-    session[PROVIDER] = provider.slug
+    session[providers.SIGNED_IN_WITH] = provider.slug
     return redirect(after_first_factor(user, outcome.next_url), 303)
 
 
