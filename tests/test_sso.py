@@ -607,3 +607,50 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     # The provider asks to confirm its own sign-out, then returns to our sign-in page.
     page.get_by_role("button").first.click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+# --- hostile values against the real provider ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example.com/", "https://evil.example.com/", "javascript:alert(1)", "/\\evil"]
+)
+def test_next_never_leaves_the_site(client, world, oidc_provider, provider_row, target):
+    start = client.get(f"/login/sso/{SLUG}", query_string={"next": target})
+    callback = urlsplit(at_provider(oidc_provider, start.headers["Location"], world["teacher1"].email))
+    assert client.get(f"{callback.path}?{callback.query}").headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "name, value, reason",
+    [
+        ("state", "<script>alert(1)</script>", "state_mismatch"),
+        ("state", "x" * 10_000, "state_mismatch"),
+        ("code", "<script>alert(1)</script>", "token_exchange_failed"),
+        ("code", "' OR 1=1 --", "token_exchange_failed"),
+        ("code", "x" * 10_000, "no_code"),
+        ("iss", "https://evil.example.com", "wrong_issuer_in_response"),
+        ("error", "<script>alert(1)</script>", "provider_error"),
+    ],
+)
+def test_hostile_callback_values_are_refused_safely(
+    app, client, world, oidc_provider, provider_row, name, value, reason
+):
+    start = client.get(f"/login/sso/{SLUG}")
+    callback = urlsplit(at_provider(oidc_provider, start.headers["Location"], world["teacher1"].email))
+    query = dict(part.split("=", 1) for part in callback.query.split("&"))
+    query = {k: requests.utils.unquote(v) for k, v in query.items()}
+    query[name] = value
+    response = client.get(callback.path, query_string=query)
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert events(app, "sso_refused")[-1]["reason"].startswith(reason)
+    nobody_signed_in(client)
+
+
+def test_a_callback_that_is_not_utf8_is_refused(app, client, provider_row):
+    client.get(f"/login/sso/{SLUG}")
+    response = client.get(f"/login/sso/{SLUG}/callback?state=%ED%A0%80%FF&code=%FF")
+    assert response.status_code == 403
+    assert events(app, "sso_refused")[-1]["reason"] == "state_mismatch"
