@@ -654,3 +654,32 @@ def test_a_callback_that_is_not_utf8_is_refused(app, client, provider_row):
     response = client.get(f"/login/sso/{SLUG}/callback?state=%ED%A0%80%FF&code=%FF")
     assert response.status_code == 403
     assert events(app, "sso_refused")[-1]["reason"] == "state_mismatch"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [768, 390])
+def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider_row, live_server, page, width):
+    from playwright.sync_api import expect
+
+    from conftest import SCREENSHOTS, open_page
+
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page, f"{live_server}/login")
+    page.get_by_label("Email address").fill(trust_admin.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_label("Code").fill(totp_code(app, trust_admin))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    open_page(page, f"{live_server}/admin/sign-in")
+    expect(page.get_by_role("heading", name="Sign-in for Test Trust")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"sso-settings-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for button in page.locator("main button").all():
+        assert button.bounding_box()["height"] >= 44
+    # Turn passwords off with the trust admin as break-glass, from the page itself.
+    page.get_by_label("Staff may sign in with a password").uncheck()
+    page.get_by_label("Break-glass administrator").select_option(label=f"Trust Admin ({trust_admin.email})")
+    page.get_by_role("button", name="Save password sign-in").click()
+    expect(page.get_by_text("Password sign-in is saved.")).to_be_visible()
