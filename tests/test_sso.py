@@ -683,3 +683,34 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     page.get_by_label("Break-glass administrator").select_option(label=f"Trust Admin ({trust_admin.email})")
     page.get_by_role("button", name="Save password sign-in").click()
     expect(page.get_by_text("Password sign-in is saved.")).to_be_visible()
+
+
+def test_the_sign_in_pages_pass_the_nu_html_checker(
+    app, client, auth, world, trust_admin, oidc_provider, provider_row, tmp_path
+):
+    from test_html_valid import HTMX_ATTRIBUTE, vnu_or_skip
+
+    command = vnu_or_skip()
+    pages = {"login": client.get("/login").get_data(as_text=True)}
+    pages["refused"] = sso_sign_in(client, oidc_provider, "stranger@ashgrove.example.org").get_data(as_text=True)
+    sso_sign_in(client, oidc_provider, world["teacher1"].email)
+    pages["signed-out"] = client.post("/logout").get_data(as_text=True)
+    auth.as_(trust_admin)
+    pages["settings"] = client.get("/admin/sign-in").get_data(as_text=True)
+    pages["settings-errors"] = client.post("/admin/sign-in", data={"kind": "microsoft"}).get_data(as_text=True)
+    pages["password-errors"] = client.post("/admin/sign-in/password", data={}).get_data(as_text=True)
+    paths = []
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        paths.append(str(path))
+    result = subprocess.run(  # nosec B603
+        [*command, "--errors-only", "--format", "json", *paths], capture_output=True, text=True, timeout=300
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [
+        f"{m.get('url', '').rsplit('/', 1)[-1]} line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" and not HTMX_ATTRIBUTE.search(m.get("message", ""))
+    ]
+    assert not errors, "\n".join(errors)
