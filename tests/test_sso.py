@@ -714,3 +714,11 @@ def test_the_sign_in_pages_pass_the_nu_html_checker(
         if m.get("type") == "error" and not HTMX_ATTRIBUTE.search(m.get("message", ""))
     ]
     assert not errors, "\n".join(errors)
+
+
+def test_a_provider_that_cannot_be_reached_is_a_clear_refusal(app, client, provider_row):
+    set_provider(app, issuer=f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    response = client.get(f"/login/sso/{SLUG}")
+    assert response.status_code == 502
+    assert "did not work" in response.get_data(as_text=True)
+    assert events(app, "sso_refused")[-1]["reason"] == "provider_unreachable"

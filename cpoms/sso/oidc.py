@@ -16,7 +16,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from flask import session
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
@@ -161,10 +161,8 @@ def verify_id_token(provider: Provider, meta: dict, id_token: str, nonce: str, a
     try:
         try:
             decoded = jwt.decode(id_token, _key_set(meta), registry=registry)
-        except JoseError as error:
-            if "key" not in type(error).__name__.lower():
-                raise
-            decoded = jwt.decode(id_token, _key_set(meta, refresh=True), registry=registry)  # keys rotated
+        except InvalidKeyIdError:  # the provider has rotated its keys since we fetched them
+            decoded = jwt.decode(id_token, _key_set(meta, refresh=True), registry=registry)
     except (JoseError, ValueError, TypeError) as error:
         raise Refused("bad_signature") from error
     options = {
