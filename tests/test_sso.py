@@ -722,3 +722,30 @@ def test_a_provider_that_cannot_be_reached_is_a_clear_refusal(app, client, provi
     assert response.status_code == 502
     assert "did not work" in response.get_data(as_text=True)
     assert events(app, "sso_refused")[-1]["reason"] == "provider_unreachable"
+
+
+def test_a_break_glass_admin_who_is_no_longer_a_trust_admin_loses_the_password(
+    app, client, world, trust_admin, provider_row
+):
+    turn_passwords_off(app, world, trust_admin.id)
+    with app.app_context():
+        user = db.session.get(User, trust_admin.id)
+        user.roles[0].role = Role.TRUST_REP  # moved to another job in the trust
+        db.session.commit()
+    response = client.post("/login", data={"email": trust_admin.email, "password": PASSWORD})
+    assert response.status_code == 422 and "not with a password here" in response.get_data(as_text=True)
+
+
+def test_the_last_working_provider_stays_while_passwords_are_off(app, client, auth, world, trust_admin, provider_row):
+    turn_passwords_off(app, world, trust_admin.id)
+    auth.as_(trust_admin)
+    removed = client.post(f"/admin/sign-in/{provider_row}/remove", follow_redirects=True)
+    assert "only working provider" in removed.get_data(as_text=True)
+    data = {f"p{provider_row}-{k}": v for k, v in {**GOOD, "slug": SLUG, "kind": "oidc", "restriction": ""}.items()}
+    data[f"p{provider_row}-issuer"] = "https://id.example.org"
+    del data[f"p{provider_row}-enabled"]
+    switched_off = client.post(f"/admin/sign-in/{provider_row}", data=data)
+    assert switched_off.status_code == 422 and "only working provider" in switched_off.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.get(SignInProvider, provider_row)
+        assert row is not None and row.enabled

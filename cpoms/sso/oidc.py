@@ -20,7 +20,7 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from .providers import Provider
+from .providers import GOOGLE, Provider
 
 TIMEOUT = 10  # seconds for each call to the provider
 METADATA_SECONDS = 3600
@@ -165,8 +165,11 @@ def verify_id_token(provider: Provider, meta: dict, id_token: str, nonce: str, a
             decoded = jwt.decode(id_token, _key_set(meta, refresh=True), registry=registry)
     except (JoseError, ValueError, TypeError) as error:
         raise Refused("bad_signature") from error
+    issuers = [provider.issuer]
+    if provider.kind == GOOGLE:
+        issuers.append("accounts.google.com")  # Google's documented second spelling
     options = {
-        "iss": {"essential": True, "value": provider.issuer},
+        "iss": {"essential": True, "values": issuers},
         "aud": {"essential": True, "value": provider.client_id},
         "exp": {"essential": True},
         "nonce": {"essential": True, "value": nonce},

@@ -81,9 +81,21 @@ def password_allowed(user: User) -> bool:
     the account is that trust's break-glass admin."""
     for trust_id in trusts_of(user):
         settings = settings_for(trust_id)
-        if settings is not None and not settings.password_sign_in and settings.break_glass_user_id != user.id:
+        if settings is not None and not settings.password_sign_in and not _break_glass(user, settings):
             return False
     return True
+
+
+def _break_glass(user: User, settings: SignInSettings) -> bool:
+    """The named account, while it is still a trust-wide admin of that trust."""
+    return settings.break_glass_user_id == user.id and any(
+        r.role == Role.ADMIN and r.trust_id == settings.trust_id for r in user.roles
+    )
+
+
+def passwords_off(trust_id: int) -> bool:
+    settings = settings_for(trust_id)
+    return settings is not None and not settings.password_sign_in
 
 
 def break_glass_candidates(trust_id: int) -> list[User]:

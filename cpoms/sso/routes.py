@@ -158,16 +158,35 @@ def change_provider(provider_id: int):
     if form.slug.data != row.slug:
         form.slug.errors = ["The short name cannot change: remove the provider and set it up again."]
         return _page(trust, changing=(row.id, form), status=422)
+    if not form.enabled.data and row.enabled and _last_way_in(trust, row):
+        form.enabled.errors = [LAST_WAY_IN]
+        return _page(trust, changing=(row.id, form), status=422)
     changed = operations.change_provider(row, form.values())
     flash(f"{row.name} is saved." if changed else "Nothing was changed.", "success")
     return redirect(url_for(".settings"), 303)
 
 
+def _last_way_in(trust: Trust, row: SignInProvider) -> bool:
+    """With passwords off, this provider is the only one of the trust that works: without it
+    nobody but the break-glass admin could sign in."""
+    others = [p for p in providers.enabled() if p.trust_id == trust.id and p.slug != row.slug]
+    return policy.passwords_off(trust.id) and not others
+
+
+LAST_WAY_IN = (
+    "Password sign-in is off and this is the trust's only working provider: turn password "
+    "sign-in back on (or set up another provider) first."
+)
+
+
 @bp.route("/admin/sign-in/<int:provider_id>/remove", methods=["POST"])
 @login_required
 def remove_provider(provider_id: int):
-    _trust()
+    trust = _trust()
     row = sign_in_provider_or_404(provider_id)
+    if _last_way_in(trust, row):
+        flash(LAST_WAY_IN, "warning")
+        return redirect(url_for(".settings"), 303)
     name = row.name
     operations.remove_provider(row)
     flash(f"{name} is removed: nobody can sign in with it now.", "success")
