@@ -589,6 +589,7 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
+    from test_browser_a11y import axe_violations
 
     open_page(page, f"{live_server}/login")
     button = page.get_by_role("link", name="Continue with Test ID")
@@ -596,6 +597,7 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     assert box["height"] >= 44
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "sso-login.png"), full_page=True)
+    assert not axe_violations(page, "sign-in page with a provider")
     button.click()
     page.get_by_label("Email", exact=True).fill(world["teacher1"].email)
     page.get_by_role("button", name="Sign in at the provider").click()
@@ -603,6 +605,7 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign out of Test ID too")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "sso-signed-out.png"), full_page=True)
+    assert not axe_violations(page, "signed out, the provider's sign-out offered")
     page.get_by_role("link", name="Sign out of Test ID too").click()
     # The provider asks to confirm its own sign-out, then returns to our sign-in page.
     page.get_by_role("button").first.click()
@@ -662,6 +665,7 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
+    from test_browser_a11y import axe_violations
 
     page.set_viewport_size({"width": width, "height": 900})
     open_page(page, f"{live_server}/login")
@@ -675,6 +679,7 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     expect(page.get_by_role("heading", name="Sign-in for Test Trust")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"sso-settings-{width}.png"), full_page=True)
+    assert not axe_violations(page, "sign-in settings")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     for button in page.locator("main button").all():
         assert button.bounding_box()["height"] >= 44
