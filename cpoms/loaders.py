@@ -277,6 +277,13 @@ def managed_school_or_404(school_id: int) -> School:
     return load(School, school_id, admin_policy.can_manage_school, what="school", audit_as="school")
 
 
+def sign_in_trust_or_403() -> Trust:
+    """The trust whose sign-in this trust admin sets up (one of several: the first)."""
+    trust_ids = sso_policy.configurable_trust_ids(current_user)
+    require(bool(trust_ids))
+    return db.session.get(Trust, min(trust_ids))
+
+
 def sign_in_provider_or_404(provider_id: int) -> SignInProvider:
     return load(SignInProvider, provider_id, sso_policy.can_manage_provider, what="sign-in provider")
 

@@ -125,7 +125,7 @@ def code_step():
         user = current_user._get_current_object()
         used = None if lockout.is_locked(user) else two_factor.verify(user, form.code.data)
         if used:
-            signed_in_with = session.get(sso_providers.SIGNED_IN_WITH)  # the same sign-in, one step on
+            signed_in_with = sso_providers.signed_in_with()  # the same sign-in, one step on
             sessions.start(user, two_factor=True)
             if signed_in_with:
                 session[sso_providers.SIGNED_IN_WITH] = signed_in_with
@@ -161,12 +161,12 @@ def logout():
     # Not login_required: signing out of an expired session should just land on
     # the sign-in page, not come back to /logout after signing in.
     # CSRFProtect has already checked the token, as on every POST.
-    signed_in_with = session.get(sso_providers.SIGNED_IN_WITH)
+    signed_in_with = sso_providers.signed_in_with()
     if current_user.is_authenticated:
         audit.record(audit.SIGN_OUT)
         sessions.end_current(sessions.SIGNED_OUT)
         session.clear()
-        provider = sso_providers.by_slug(signed_in_with) if isinstance(signed_in_with, str) else None
+        provider = sso_providers.by_slug(signed_in_with) if signed_in_with else None
         provider_exit = provider and sso_oidc.end_session_url(provider, url_for("auth.login", _external=True))
         if provider_exit:
             # Our session has ended; the provider's has not. Offer to end it too (a shared

@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, session
 from sqlalchemy import select
 
 from ..extensions import db
@@ -65,6 +65,12 @@ class Provider:
     @property
     def client_secret(self) -> str:
         return os.environ.get(self.secret_variable, "")
+
+
+def signed_in_with() -> str | None:
+    """The provider this browser's session signed in with, if any."""
+    slug = session.get(SIGNED_IN_WITH)
+    return slug if isinstance(slug, str) else None
 
 
 def secret_variable(slug: str) -> str:

@@ -3,7 +3,7 @@ sign-in settings page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from ..common import safe_next
 from ..extensions import db, limiter
 from ..formfields import choices
 from ..htmx import render
-from ..loaders import require, sign_in_provider_or_404
+from ..loaders import found_or_404, sign_in_provider_or_404, sign_in_trust_or_403
 from ..models import Trust
 from . import operations, policy, providers
 from .forms import PasswordSettingForm, ProviderForm
@@ -35,9 +35,7 @@ def _callback_url(slug: str) -> str:
 def start(slug: str):
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    provider = providers.by_slug(slug)
-    if provider is None:
-        abort(404)
+    provider = found_or_404(providers.by_slug(slug))
     try:
         url = begin(provider, _callback_url(slug), safe_next(request.args.get("next")))
     except Refused as error:
@@ -50,9 +48,7 @@ def start(slug: str):
 @bp.route("/login/sso/<slug>/callback")
 @throttled
 def callback(slug: str):
-    provider = providers.by_slug(slug)
-    if provider is None:
-        abort(404)
+    provider = found_or_404(providers.by_slug(slug))
     claims = None
     try:
         outcome = finish(provider, request.args, _callback_url(slug))
@@ -73,12 +69,6 @@ def callback(slug: str):
 
 
 # --- the trust admin's settings -------------------------------------------------
-
-
-def _trust() -> Trust:
-    require(current_user.is_authenticated and policy.can_configure_sign_in(current_user))
-    # A trust admin of several trusts sets up the first; one trust is the usual case.
-    return db.session.get(Trust, min(policy.configurable_trust_ids(current_user)))
 
 
 def _password_form(trust: Trust, formdata=None) -> PasswordSettingForm:
@@ -132,7 +122,7 @@ def _slug_taken(form: ProviderForm, own_id: int | None = None) -> bool:
 @bp.route("/admin/sign-in", methods=["GET", "POST"])
 @login_required
 def settings():
-    trust = _trust()
+    trust = sign_in_trust_or_403()
     if request.method == "GET":
         return _page(trust)
     form = ProviderForm()
@@ -150,7 +140,7 @@ def settings():
 @bp.route("/admin/sign-in/<int:provider_id>", methods=["POST"])
 @login_required
 def change_provider(provider_id: int):
-    trust = _trust()
+    trust = sign_in_trust_or_403()
     row = sign_in_provider_or_404(provider_id)
     form = ProviderForm(prefix=f"p{row.id}", meta={"csrf": False})
     if not form.validate() or _slug_taken(form, row.id):
@@ -182,7 +172,7 @@ LAST_WAY_IN = (
 @bp.route("/admin/sign-in/<int:provider_id>/remove", methods=["POST"])
 @login_required
 def remove_provider(provider_id: int):
-    trust = _trust()
+    trust = sign_in_trust_or_403()
     row = sign_in_provider_or_404(provider_id)
     if _last_way_in(trust, row):
         flash(LAST_WAY_IN, "warning")
@@ -196,7 +186,7 @@ def remove_provider(provider_id: int):
 @bp.route("/admin/sign-in/password", methods=["POST"])
 @login_required
 def password_setting():
-    trust = _trust()
+    trust = sign_in_trust_or_403()
     form = _password_form(trust, formdata=request.form)
     if not form.validate():
         return _page(trust, password_form=form, status=422)
