@@ -51,11 +51,12 @@ def oidc_provider(tmp_path_factory):
     process = subprocess.Popen(  # nosec B603: our own script
         [node, "server.js"],
         cwd=PROVIDER_DIR,
-        env={**os.environ, "PORT": str(port)},
+        env={**os.environ, "PORT": str(port), "ISSUER_HOST": "localhost"},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    issuer = f"http://127.0.0.1:{port}"
+    # Another site than the app's 127.0.0.1: the browser's round trip is cross-site, as in life.
+    issuer = f"http://localhost:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -19,7 +19,9 @@ import { SignJWT, importJWK, decodeProtectedHeader } from 'jose';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT || 0);
-const issuer = `http://127.0.0.1:${port}`;
+// The tests name it "localhost" while the app runs at 127.0.0.1: another site, so the browser's
+// round trip is cross-site, as with a real provider (the session cookie is SameSite=Lax).
+const issuer = `http://${process.env.ISSUER_HOST || '127.0.0.1'}:${port}`;
 
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
