@@ -90,6 +90,9 @@ class Config:
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "30 per minute;300 per hour")
     LOCKOUT_AFTER_FAILURES = int(os.environ.get("LOCKOUT_AFTER_FAILURES", "5"))
     LOCKOUT_MAX_MINUTES = int(os.environ.get("LOCKOUT_MAX_MINUTES", "60"))
+    # Sign-in providers named by the operator (docs/operations.md); their secrets, like those of
+    # providers a trust admin sets up in the app, only in OIDC_<SLUG>_CLIENT_SECRET.
+    SIGN_IN_PROVIDERS = os.environ.get("SIGN_IN_PROVIDERS", "")
     # Werkzeug reads a urlencoded body whole, whatever its size: refuse (413) what no
     # form of ours can send. The longest (a follow-up: 40,000 characters, each up to
     # 12 bytes percent-encoded) stays under half of this.

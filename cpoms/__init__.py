@@ -23,6 +23,7 @@ from .guidance import policy as guidance_policy
 from .hearback import policy as hearback_policy
 from .mis import policy as mis_policy
 from .monitoring import policy as monitoring_policy
+from .sso import providers as sso_providers
 from .tasks import policy as tasks_policy
 from .transfers import policy as transfers_policy
 from .drafts import FREE_TEXT_FIELDS
@@ -63,6 +64,7 @@ def create_app(config_object=None) -> Flask:
     if config_object is None:
         from config import Config as config_object
     app.config.from_object(config_object)
+    sso_providers.parse_environment(app.config.get("SIGN_IN_PROVIDERS") or "")  # a mistake stops start-up
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
+    from .sso.routes import bp as sso_bp
     from .tasks.routes import bp as tasks_bp
     from .monitoring.routes import bp as monitoring_bp
     from .transfers.routes import bp as transfers_bp
@@ -140,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         deletion_bp,
         hearback_bp,
         adults_bp,
+        sso_bp,
     ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up

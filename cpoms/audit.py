@@ -145,6 +145,19 @@ class Action(StrEnum):
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Asked for a password reset"  # nosec B105
     PASSWORD_RESET_MAIL_FAILED = "password_reset_mail_failed", "Password reset email failed"  # nosec B105
     PASSWORD_RESET_DONE = "password_reset_done", "Reset password by email link"  # nosec B105
+    SIGN_IN_PASSWORD_OFF = "sign_in_password_off", "Sign-in refused: the trust signs in with its provider"  # nosec B105
+
+    # --- Signing in with the trust's identity provider (sso/)
+    SSO_SIGN_IN = "sso_sign_in", "Signed in with the trust's identity provider"
+    SSO_REFUSED = "sso_refused", "Sign-in with the identity provider refused"
+    SSO_LINKED = "sso_linked", "Account linked to an identity at the provider"
+    SSO_PROVIDER_ADDED = "sso_provider_added", "Admin set up a sign-in provider"
+    SSO_PROVIDER_CHANGED = "sso_provider_changed", "Admin changed a sign-in provider"
+    SSO_PROVIDER_REMOVED = "sso_provider_removed", "Admin removed a sign-in provider"
+    PASSWORD_SIGN_IN_SETTING_CHANGED = (  # nosec B105
+        "password_sign_in_setting_changed",
+        "Admin changed password sign-in or the break-glass admin",
+    )
 
     # --- Administration: accounts, roles, categories, schools (admin/)
     ADMIN_FORCED_PASSWORD_RESET = "admin_forced_password_reset", "Admin forced a password reset"  # nosec B105

@@ -28,6 +28,8 @@ from .mis import policy as mis_policy
 from .mis.models import PupilImport, RetentionDeletion
 from .models import Category, Entry, FollowUp, Pupil, RoleAssignment, School, Trust, User
 from .monitoring import policy as monitoring_policy
+from .sso import policy as sso_policy
+from .sso.models import SignInProvider
 from .tasks import policy as tasks_policy
 from .tasks.models import Task
 from .transfers import policy as transfers_policy
@@ -273,6 +275,17 @@ def category_or_404(category_id: int) -> Category:
 
 def managed_school_or_404(school_id: int) -> School:
     return load(School, school_id, admin_policy.can_manage_school, what="school", audit_as="school")
+
+
+def sign_in_trust_or_403() -> Trust:
+    """The trust whose sign-in this trust admin sets up (one of several: the first)."""
+    trust_ids = sso_policy.configurable_trust_ids(current_user)
+    require(bool(trust_ids))
+    return db.session.get(Trust, min(trust_ids))
+
+
+def sign_in_provider_or_404(provider_id: int) -> SignInProvider:
+    return load(SignInProvider, provider_id, sso_policy.can_manage_provider, what="sign-in provider")
 
 
 # --- the recording guidance -------------------------------------------------------

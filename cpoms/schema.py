@@ -17,6 +17,7 @@ from .log import models as log
 from .mis import models as mis
 from .monitoring import models as monitoring
 from .reports import models as reports
+from .sso import models as sso
 from .tasks import models as tasks
 from .transfers import models as transfers
 
@@ -38,6 +39,7 @@ MODULES = (
     mis,
     monitoring,
     reports,
+    sso,
     tasks,
     transfers,
 )

@@ -34,6 +34,7 @@ from cpoms.extensions import db
 from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
 from cpoms.mis.models import RetentionDeletion
+from cpoms.sso.models import SignInProvider
 from cpoms.models import Entry, FollowUp, Kind, Role, RoleAssignment, School, User
 from cpoms.tasks.operations import give_task
 from cpoms.timefmt import now_utc, uk_local_input
@@ -1426,6 +1427,99 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=403,
         trust_rep=403,
     ),
+    # Sign in with the trust's provider: nobody signed in starts one (no provider is set up in
+    # the sweep: 404); a signed-in person is sent home. The settings are the trust admins' only.
+    ("sso.start", "GET"): row(
+        anonymous=404,
+        teacher1=302,
+        teacher2=302,
+        dsl=302,
+        deputy=302,
+        slt=302,
+        governor=302,
+        admin=302,
+        other_dsl=302,
+        other_teacher=302,
+        trust_rep=302,
+    ),
+    ("sso.callback", "GET"): row(
+        anonymous=404,
+        teacher1=404,
+        teacher2=404,
+        dsl=404,
+        deputy=404,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("sso.settings", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("sso.settings", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("sso.change_provider", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("sso.remove_provider", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("sso.password_setting", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
     ("mis.staff_upload", "GET"): row(
         anonymous=302,
         teacher1=403,
@@ -1857,8 +1951,30 @@ def sample(app, world, make_entry):
         "transfer_id": sent_transfer(app, world),
         "concern_id": sample_concern(app, world),
         "kind": "decision",
+        "slug": "test",
+        "provider_id": sample_sign_in_provider(app, world),
         **administration,
     }
+
+
+def sample_sign_in_provider(app, world) -> int:
+    """The trust's provider (no secret in the sweep's environment, so not offered)."""
+    with app.app_context():
+        row = SignInProvider(
+            trust_id=world.trust.id,
+            slug="test",
+            name="Test",
+            kind="oidc",
+            issuer="https://id.example.org",
+            client_id="cpoms",
+            restriction="",
+            mfa_claim="amr",
+            mfa_value="mfa",
+            enabled=True,
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
 
 
 def sample_concern(app, world) -> int:

@@ -74,6 +74,14 @@ def test_the_code_step_is_limited_too(app, client, world):
     assert statuses == [422, 422, 429]
 
 
+def test_the_sign_in_provider_routes_are_limited_too(app, client):
+    # Both legs of signing in with a provider are GETs: limited like the password's POST.
+    app.config["SIGN_IN_RATE_LIMIT"] = "2 per minute"
+    for path in ("/login/sso/nowhere", "/login/sso/nowhere/callback?state=x&code=y"):
+        statuses = [client.get(path).status_code for _ in range(3)]
+        assert statuses == [404, 404, 429]
+
+
 @pytest.fixture
 def config_overrides():
     return {"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "100 per minute"}

@@ -10,6 +10,9 @@ from ..common import safe_next
 from ..extensions import db, limiter
 from ..htmx import render
 from ..models import UNUSABLE_PASSWORD, User
+from ..sso import oidc as sso_oidc
+from ..sso import policy as sso_policy
+from ..sso import providers as sso_providers
 from . import gate, lockout, reset, sessions, two_factor
 from .forms import CodeForm, ForgotForm, LoginForm, NewPasswordForm
 
@@ -22,6 +25,9 @@ FAILED = (
     "too many attempts: wait a few minutes and try again."
 )
 CODE_FAILED = "That code did not work. Enter the current code from your app, or a recovery code."
+PASSWORD_OFF = (
+    "Your trust signs in with its own staff accounts, not with a password here: use the Continue with button above."
+)
 RESET_SENT = (
     "If that address belongs to an account, we have emailed it a link to set a new password. "
     "The link works once, within the hour. Check your junk folder if it does not arrive."
@@ -49,18 +55,24 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if _password_accepted(user, form.password.data):
+        accepted = _password_accepted(user, form.password.data)
+        if accepted and not sso_policy.password_allowed(user):
+            # Said only to someone who knows the password: it tells a guesser nothing.
+            audit.record(audit.SIGN_IN_PASSWORD_OFF, user=user)
+            form.password.errors.append(PASSWORD_OFF)
+        elif accepted:
             sessions.start(user)
             if not user.two_factor_enrolled:
                 lockout.record_success(user)  # enrolled: only a good code clears the count
             audit.record(audit.SIGN_IN, user=user, two_factor=user.two_factor_enrolled)
-            return redirect(_after_password(user), 303)
-        audit.record(audit.SIGN_IN_FAILED, user=user, email=email)
-        form.password.errors.append(FAILED)
+            return redirect(after_first_factor(user, _next()), 303)
+        else:
+            audit.record(audit.SIGN_IN_FAILED, user=user, email=email)
+            form.password.errors.append(FAILED)
         status = 422
     elif form.is_submitted():
         status = 422
-    return render("auth/login.html", form=form, status_code=status)
+    return render("auth/login.html", form=form, providers=sso_providers.enabled(), next_url=_next(), status_code=status)
 
 
 def _password_accepted(user: User | None, password: str) -> bool:
@@ -80,14 +92,16 @@ def _password_accepted(user: User | None, password: str) -> bool:
     return matches
 
 
-def _after_password(user: User) -> str:
+def after_first_factor(user: User, next_url: str | None) -> str:
+    """Where a person goes once the password (or the provider) has said who they are: the
+    code step, two-factor enrolment, or on."""
     step = policy.pending_sign_in_step(user)
     if step == policy.VERIFY:
-        return url_for("auth.two_factor", next=_next())
+        return url_for("auth.two_factor", next=next_url)
     if step == policy.ENROL:
         flash("Your role needs two-factor sign-in. Set it up now: it takes a minute.", "info")
         return url_for("account.two_factor")
-    return _next() or url_for("main.home")
+    return next_url or url_for("main.home")
 
 
 @cache
@@ -111,7 +125,10 @@ def code_step():
         user = current_user._get_current_object()
         used = None if lockout.is_locked(user) else two_factor.verify(user, form.code.data)
         if used:
+            signed_in_with = sso_providers.signed_in_with()  # the same sign-in, one step on
             sessions.start(user, two_factor=True)
+            if signed_in_with:
+                session[sso_providers.SIGNED_IN_WITH] = signed_in_with
             lockout.record_success(user)
             audit.record(audit.TWO_FACTOR_PASSED, user=user, method=used.method)
             if used.method == "recovery_code":
@@ -144,10 +161,17 @@ def logout():
     # Not login_required: signing out of an expired session should just land on
     # the sign-in page, not come back to /logout after signing in.
     # CSRFProtect has already checked the token, as on every POST.
+    signed_in_with = sso_providers.signed_in_with()
     if current_user.is_authenticated:
         audit.record(audit.SIGN_OUT)
         sessions.end_current(sessions.SIGNED_OUT)
         session.clear()
+        provider = sso_providers.by_slug(signed_in_with) if signed_in_with else None
+        provider_exit = provider and sso_oidc.end_session_url(provider, url_for("auth.login", _external=True))
+        if provider_exit:
+            # Our session has ended; the provider's has not. Offer to end it too (a shared
+            # staffroom computer), as a link the person chooses.
+            return render("auth/signed_out.html", provider=provider, provider_exit=provider_exit)
         flash("You have signed out.", "info")
     else:
         session.clear()

@@ -1,7 +1,7 @@
 """attachment files in the database (every app server reads them; backups hold them): moved from the attachment folder, checksums verified
 
 Revision ID: 0028_attachment_blobs
-Revises: 0025_concerns_about_adults
+Revises: 0027_sign_in_providers
 Create Date: 2026-12-06 03:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_attachment_blobs"
-down_revision = "0025_concerns_about_adults"
+down_revision = "0027_sign_in_providers"
 branch_labels = None
 depends_on = None
 
