@@ -108,6 +108,13 @@ RETENTION_GRANTED = {
     "subject_access_exports": _pupil_granted("OLD.pupil_id"),
     # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays.
     "adult_concern_pupils": _pupil_granted("OLD.pupil_id"),
+    # Key information and police notifications (cpoms/keyinfo/): the pupil's own rows.
+    "key_statuses": _pupil_granted("OLD.pupil_id"),
+    "key_status_ends": _pupil_granted("OLD.pupil_id"),
+    "mis_pupil_facts": _pupil_granted("OLD.pupil_id"),
+    "police_notifications": _pupil_granted("OLD.pupil_id"),
+    "police_check_ins": _pupil_granted("OLD.pupil_id"),
+    "police_check_in_reminders": _pupil_granted("OLD.pupil_id"),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 
 from cpoms import append_only
 from cpoms.adults.models import OWN_RETENTION
+from cpoms.keyinfo.models import OWN_RETENTION as KEYINFO_OWN_RETENTION
 from cpoms.adults.operations import raise_concern
 from cpoms.attachments.models import Attachment
 from cpoms.audit import AuditEvent
@@ -227,7 +228,11 @@ def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_throu
     """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
     # The audit log, and the records of concerns about adults, which point at no pupil or entry
     # (their own retention rules apply; a child's link to one is granted like a pupil's rows).
-    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {"audit_events", *OWN_RETENTION}
+    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {
+        "audit_events",
+        *OWN_RETENTION,
+        *KEYINFO_OWN_RETENTION,
+    }
     assert set(append_only.RETENTION_GRANTED) <= append_only.PROTECTED
 
 

@@ -7,10 +7,14 @@ from .. import alerts, policy
 from ..common import uk_today
 from ..entries.models import EntryCategory, in_category
 from ..extensions import db
-from ..models import Category, Entry, EntryState, FollowUp, Kind, School
+from ..keyinfo import policy as keyinfo_policy
+from ..keyinfo.queries import filter_choices, notification_counts, with_active_status
+from ..models import Category, Entry, EntryPupil, EntryState, FollowUp, Kind, School
 from ..monitoring import policy as monitoring_policy
 from ..monitoring.queries import monitored
+from ..reports.periods import current_academic_year, terms_of
 from ..tasks.queries import overdue_tasks
+from ..timefmt import now_utc
 
 STATUSES = {
     "open": "Open",
@@ -33,7 +37,7 @@ def _alerts_team():
     )
 
 
-def review_queue(school_ids, category_id: int | None, status: str, page: int):
+def review_queue(school_ids, category_id: int | None, status: str, page: int, key: str | None = None):
     """One page of entries and whether more follow: first the open entries nobody has
     reviewed in a category that alerts the team, oldest first; then the other open
     unreviewed ones, oldest first; then the rest, newest first."""
@@ -46,6 +50,10 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
     )
     if category_id:
         query = query.where(in_category(category_id))  # as recorded, or added later
+    if key:
+        query = query.where(
+            exists().where(EntryPupil.entry_id == Entry.id, EntryPupil.pupil_id.in_(with_active_status(key)))
+        )
     if status == "open":
         query = query.where(EntryState.status == "open")
     elif status == "closed":
@@ -108,7 +116,7 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
     """The queue's page of entries, with the team's other worklists at the chosen schools:
     pupils monitored, tasks overdue, alerts not delivered."""
     school_ids = chosen.school_ids
-    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page)
+    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page, chosen.key)
     watching = monitoring_policy.monitoring_list_school_ids(user) & set(school_ids)
     return {
         "entries": entries,
@@ -124,6 +132,21 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
         "waiting": unreviewed_count(school_ids),
         "undelivered": alerts.undelivered_count(school_ids),
         "failed": alerts.failed_count(policy.alert_retry_school_ids(user) & set(school_ids)),
-        "monitored": monitored(watching),
+        "police": police_this_term(user, school_ids),
+        "monitored": monitored(watching, with_active_status(chosen.key) if chosen.key else None),
+        "key": chosen.key,
+        "key_kinds": filter_choices(),
         "overdue_tasks": overdue_tasks(watching, uk_today()),
     }
+
+
+def police_this_term(user, school_ids) -> dict | None:
+    """Police notifications recorded this term at the chosen schools where this user is on
+    the team: counts per school, no names (None where they are on no team)."""
+    team = sorted(keyinfo_policy.police_school_ids(user) & set(school_ids))
+    if not team:
+        return None
+    now = now_utc()
+    current = next(t for t in terms_of(current_academic_year()) if t.start <= now < t.end)
+    counts = {school: n[0] for school, n in notification_counts(team, [current]).items()}
+    return {"term": current.label, "total": sum(counts.values()), "by_school": counts}
