@@ -209,6 +209,7 @@ class Action(StrEnum):
     ADD_KEY_FLAG = "add_key_flag", "Added a trust's own key information flag"
     RECORD_POLICE_NOTIFICATION = "record_police_notification", "Recorded a police notification"
     POLICE_CHECK_IN = "police_check_in", "Marked a key adult's check-in with a child done"
+    QUEUE_CHECK_IN_REMINDERS = "queue_check_in_reminders", "Queued reminders of key adults' check-ins"
 
     # --- Concerns about adults (adults/): kept apart, see KEPT_APART
     RAISE_ADULT_CONCERN = "raise_adult_concern", "Raised a concern about an adult"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
 from ..common import uk_today
@@ -177,8 +178,8 @@ def check_in(user: User, notification: PoliceNotification) -> bool:
 
 
 def queue_check_in_reminders(today: date) -> list[int]:
-    """As for tasks (tasks/reminders.py): an email to the key adult each day a check-in is
-    open and due, never twice a day; flushed, the caller commits."""
+    """As for tasks (tasks/reminders.py, run by the same `flask send-reminders`): an email
+    to the key adult each day a check-in is open and due, never twice a day; committed."""
     due = db.session.scalars(
         select(PoliceNotification)
         .join(User, User.id == PoliceNotification.key_adult_id)
@@ -202,7 +203,14 @@ def queue_check_in_reminders(today: date) -> list[int]:
             )
         )
         queued.append(alert.id)
-    db.session.flush()
+    if queued:
+        audit.record(audit.QUEUE_CHECK_IN_REMINDERS, alerts=len(queued), day=today.isoformat())
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another run queued today's reminders first: theirs stand, these go.
+        db.session.rollback()
+        return []
     return queued
 
 

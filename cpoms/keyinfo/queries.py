@@ -141,6 +141,19 @@ def notification_counts(school_ids, terms) -> dict[int, list[int]]:
     return counts
 
 
+def notifications_in(school_ids, period):
+    """A scalar subquery: police notifications recorded at these schools in this period."""
+    return (
+        select(func.count(PoliceNotification.id))
+        .where(
+            PoliceNotification.school_id.in_(school_ids),
+            PoliceNotification.recorded_at >= period.start,
+            PoliceNotification.recorded_at < period.end,
+        )
+        .scalar_subquery()
+    )
+
+
 # --- police notifications ------------------------------------------------------------
 
 

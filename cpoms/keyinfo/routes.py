@@ -40,12 +40,8 @@ def keyinfo_pieces():
 def _panel(user, pupil: Pupil) -> dict | None:
     if not policy.reads_statuses(user, pupil):
         return None
-    return {
-        "active": queries.active_statuses([pupil.id]).get(pupil.id, []),
-        "notifications": queries.notifications_of(user, pupil)
-        if policy.reads_police_notifications(user, pupil)
-        else [],
-    }
+    # One query: the notifications themselves are on the key information page.
+    return {"active": queries.active_statuses([pupil.id]).get(pupil.id, [])}
 
 
 def _pupil_or_404(pupil_id: int) -> Pupil:

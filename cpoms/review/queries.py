@@ -8,7 +8,7 @@ from ..common import uk_today
 from ..entries.models import EntryCategory, in_category
 from ..extensions import db
 from ..keyinfo import policy as keyinfo_policy
-from ..keyinfo.queries import filter_choices, notification_counts, with_active_status
+from ..keyinfo.queries import filter_choices, notifications_in, with_active_status
 from ..models import Category, Entry, EntryPupil, EntryState, FollowUp, Kind, School
 from ..monitoring import policy as monitoring_policy
 from ..monitoring.queries import monitored
@@ -129,10 +129,9 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
         "category_id": chosen.category_id,
         "status": chosen.status,
         "statuses": STATUSES,
-        "waiting": unreviewed_count(school_ids),
+        **waiting_and_police(user, school_ids),
         "undelivered": alerts.undelivered_count(school_ids),
         "failed": alerts.failed_count(policy.alert_retry_school_ids(user) & set(school_ids)),
-        "police": police_this_term(user, school_ids),
         "monitored": monitored(watching, with_active_status(chosen.key) if chosen.key else None),
         "key": chosen.key,
         "key_kinds": filter_choices(),
@@ -140,13 +139,19 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
     }
 
 
-def police_this_term(user, school_ids) -> dict | None:
-    """Police notifications recorded this term at the chosen schools where this user is on
-    the team: counts per school, no names (None where they are on no team)."""
+def waiting_and_police(user, school_ids) -> dict:
+    """Entries not yet reviewed at these schools, and the police notifications recorded this
+    term at those of them where this user is on the team (None where on none): counts, no
+    names, in one query."""
+    waiting = (
+        select(func.count(EntryState.entry_id))
+        .where(EntryState.school_id.in_(school_ids), EntryState.reviewed_at.is_(None))
+        .scalar_subquery()
+    )
     team = sorted(keyinfo_policy.police_school_ids(user) & set(school_ids))
     if not team:
-        return None
+        return {"waiting": db.session.scalar(select(waiting)) or 0, "police": None}
     now = now_utc()
-    current = next(t for t in terms_of(current_academic_year()) if t.start <= now < t.end)
-    counts = {school: n[0] for school, n in notification_counts(team, [current]).items()}
-    return {"term": current.label, "total": sum(counts.values()), "by_school": counts}
+    term = next(t for t in terms_of(current_academic_year()) if t.start <= now < t.end)
+    waiting_count, police = db.session.execute(select(waiting, notifications_in(team, term))).one()
+    return {"waiting": waiting_count or 0, "police": {"term": term.label, "total": police or 0}}
