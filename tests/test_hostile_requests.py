@@ -96,6 +96,13 @@ SUCCESS = {
     ("adults.new", "POST"): 303,
     ("adults.add_follow_up", "POST"): 303,
     ("adults.settings", "POST"): 303,
+    # Key information and police notifications: back to the pupil's key information page; the
+    # key adult's check-in, home; the trust's flags, their page.
+    ("keyinfo.record_status", "POST"): 303,
+    ("keyinfo.end_status", "POST"): 303,
+    ("keyinfo.record_police_notification", "POST"): 303,
+    ("keyinfo.check_in", "POST"): 303,
+    ("keyinfo.flags", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -43,6 +43,8 @@ class StatusForm(OnceForm):
         """The kind and, for "other", the trust's flag chosen (values "flag-<id>"); an
         unknown choice is an error on its field."""
         value = self.kind.data or ""
+        if self.kind.errors:  # none chosen
+            return value, None
         if value.startswith("flag-"):
             flag = flags.get(as_id(value[5:]))
             if flag is None:
