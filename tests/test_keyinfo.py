@@ -17,7 +17,7 @@ from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.keyinfo import operations, queries
 from cpoms.keyinfo.models import KeyFlag, KeyStatus, KeyStatusEnd, PoliceCheckIn, PoliceNotification
-from cpoms.models import Alert, Pupil
+from cpoms.models import Alert, Pupil, User
 
 OFFICER_WORDS = "Sergeant Pemberton-Quill"
 SHARED_WORDS = "Shouting heard by neighbours; mother's partner arrested at the address."
@@ -398,3 +398,75 @@ def test_the_review_queue_and_reports_count_notifications_per_term(app, client, 
     report = client.get("/reports").get_data(as_text=True)
     assert "Police notifications (Operation Encompass), by school and term" in report
     assert OFFICER_WORDS not in report and "Amelia" not in report
+
+
+# --- the MIS import ------------------------------------------------------------------
+
+
+def test_the_pupil_import_takes_the_mis_facts_and_never_touches_the_teams_statuses(app, client, auth, world):
+    from test_pupil_import import upload
+
+    amelia = world.pupils[0]
+    auth.as_(world["dsl"])
+    record_cp_plan(client, world, kind="looked_after", category_of_abuse="", authority="Northshire", contact="Ms Vee")
+    headings = "UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group,Looked After,SEN Status,EAL,FSM\r\n"
+    born = amelia.date_of_birth.strftime("%d/%m/%Y")
+    data = (headings + f"{amelia.upn},Hassan,Amelia,{born},4,4Oak,N,K,Y,yes\r\n").encode()
+    auth.as_(world["admin"])
+    response = upload(client, data, full=False)
+    assert response.status_code == 303
+    assert client.post(response.headers["Location"], data={}).status_code == 303
+    with app.app_context():
+        facts = queries.mis_facts(amelia.id)
+        assert (facts.looked_after, facts.sen_status, facts.eal, facts.free_school_meals) == (False, "K", True, True)
+        # The team's looked-after status stands, whatever the MIS says.
+        [status] = queries.active_statuses([amelia.id])[amelia.id]
+        assert status.kind == "looked_after" and status.active
+    # The same file again: nothing new to record. A file without those columns says nothing of them.
+    response = upload(client, data, full=False)
+    client.post(response.headers["Location"], data={})
+    without = (
+        "UPN,Legal Surname,Legal Forename,Date of Birth,Year,Reg Group,EAL\r\n"
+        + f"{amelia.upn},Hassan,Amelia,{born},4,4Oak,N\r\n"
+    ).encode()
+    response = upload(client, without, full=False)
+    client.post(response.headers["Location"], data={})
+    with app.app_context():
+        from cpoms.keyinfo.models import MisFacts
+
+        rows = db.session.scalar(select(func.count()).select_from(MisFacts))
+        facts = queries.mis_facts(amelia.id)
+    assert rows == 2
+    assert (facts.looked_after, facts.sen_status, facts.eal, facts.free_school_meals) == (False, "K", False, True)
+    auth.as_(world["dsl"])
+    page = client.get(f"/pupils/{amelia.id}/key-information").get_data(as_text=True)
+    assert "SEN status: K" in page and "EAL: no" in page
+
+
+def test_the_receiving_school_sees_the_statuses_once_it_accepts_the_file(app, client, auth, world):
+    from cpoms.transfers import operations as transfers
+    from cpoms.models import School
+
+    auth.as_(world["dsl"])
+    record_cp_plan(client, world)
+    pupil = world.pupils[0].id
+    auth.as_(world["other_dsl"])
+    assert client.get(f"/pupils/{pupil}/key-information").status_code == 404
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        transfer = transfers.start(
+            dsl,
+            db.session.get(Pupil, pupil),
+            to_school=db.session.get(School, world.other_school.id),
+            destination_name=None,
+            contact_name=None,
+            contact_email=None,
+            method="cp_system",
+            sent_on=uk_today(),
+        )
+        db.session.commit()
+        transfer_id = transfer.id
+    response = client.post(f"/transfers/{transfer_id}/accept", data={})
+    assert response.status_code == 303, response.data[:500]
+    page = client.get(f"/pupils/{pupil}/key-information")
+    assert page.status_code == 200 and "Northshire County Council" in page.get_data(as_text=True)

@@ -348,7 +348,7 @@ def everything(app, world, due, make_entry):
             key_adult=db.session.get(User, world["teacher1"].id),
         )
         keyinfo.check_in(dsl, notification)
-        keyinfo.record_mis_facts(amelia.id, {"looked_after": False, "eal": True}, None)
+        keyinfo.record_mis_facts({amelia.id: {"looked_after": False, "eal": True}})
         db.session.add_all(
             [
                 TransferReminder(transfer_id=transfer.id, on_date=today()),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import alerts, audit
@@ -27,6 +27,7 @@ from .models import (
 
 POLICE_ALERT = "police_notification"
 CHECK_IN = "police_check_in"
+MIS_FACTS = ("looked_after", "sen_status", "eal", "free_school_meals")
 
 
 class AlreadyEnded(Exception):
@@ -92,20 +93,26 @@ def add_flag(user: User, trust: Trust, name: str) -> KeyFlag:
     return flag
 
 
-def record_mis_facts(pupil_id: int, facts: dict, latest: MisFacts | None) -> MisFacts | None:
-    """What an MIS import says of a pupil, added when it differs from what the last import said.
-    Only the columns the file carried (facts' keys); the team's statuses are another table."""
-    before = {key: getattr(latest, key) for key in facts} if latest else {}
-    if latest is not None and before == facts:
-        return None
-    carried = (
-        {key: getattr(latest, key) for key in ("looked_after", "sen_status", "eal", "free_school_meals")}
-        if latest
-        else {}
+def record_mis_facts(facts_by_pupil: dict[int, dict]) -> int:
+    """What an MIS import says of its pupils, a row for each pupil where it differs from what
+    the last import said (one query for those). Only the columns the file carried; the rest
+    stay as the last import gave them. The team's statuses are another table: never touched."""
+    if not facts_by_pupil:
+        return 0
+    newest = (
+        select(func.max(MisFacts.id)).where(MisFacts.pupil_id.in_(list(facts_by_pupil))).group_by(MisFacts.pupil_id)
     )
-    row = MisFacts(pupil_id=pupil_id, imported_at=now_utc(), **(carried | facts))
-    db.session.add(row)
-    return row
+    latest = {row.pupil_id: row for row in db.session.scalars(select(MisFacts).where(MisFacts.id.in_(newest)))}
+    now, added = now_utc(), []
+    for pupil_id, facts in facts_by_pupil.items():
+        before = latest.get(pupil_id)
+        known = {key: getattr(before, key) for key in MIS_FACTS} if before else dict.fromkeys(MIS_FACTS)
+        if before is not None and all(known[key] == value for key, value in facts.items()):
+            continue
+        added.append(MisFacts(pupil_id=pupil_id, imported_at=now, **(known | facts)))
+    db.session.add_all(added)
+    db.session.flush()
+    return len(added)
 
 
 # --- police notifications ---------------------------------------------------------------
