@@ -52,10 +52,18 @@ def police_school_ids(user) -> frozenset[int]:
     return access(user).team
 
 
+def check_in_school_ids(user) -> frozenset[int]:
+    """Where the key adult is shown their check-ins: where they work as staff, with
+    two-factor sign-in or without (as What I logged is): a check-in names the child and
+    the day, nothing of the record, and must reach a teacher who reads nothing else."""
+    a = access(user)
+    return a.assignable | a.recorded_state
+
+
 def can_check_in(user, notification) -> bool:
     """The key adult marks their own check-in done, while they work at the school; the
     team may mark it for them."""
     a = access(user)
     if notification.school_id in a.team:
         return True
-    return notification.key_adult_id == a.user_id and notification.school_id in a.assignable
+    return notification.key_adult_id == a.user_id and notification.school_id in check_in_school_ids(user)

@@ -10,7 +10,6 @@ from sqlalchemy import exists, func, select
 
 from ..extensions import db
 from ..models import Pupil
-from ..policy import access
 from ..timefmt import uk_date
 from . import policy
 from .models import KeyFlag, KeyStatus, KeyStatusEnd, MisFacts, PoliceCheckIn, PoliceNotification, StatusKind
@@ -174,7 +173,7 @@ def notifications_of(user, pupil: Pupil) -> list[PoliceNotification]:
 def my_check_ins(user) -> list[PoliceNotification]:
     """Check-ins this key adult has still to do, at schools where they still work (the
     home page): what they are shown of each is the child and the day, nothing more."""
-    schools = access(user).assignable
+    schools = policy.check_in_school_ids(user)
     if not schools:
         return []
     return list(

@@ -77,6 +77,14 @@ def _police_form(pupil: Pupil, form: PoliceNotificationForm | None = None) -> Po
     return form
 
 
+def _end_form(status_id: int, form: EndStatusForm | None = None) -> EndStatusForm:
+    """An end form for one status: its fields' ids its own, as a page holds several."""
+    form = form or EndStatusForm(formdata=None, ends_on=uk_today())
+    for field in (form.ends_on, form.note):
+        field.id = field.label.field_id = f"end-{status_id}-{field.name}"
+    return form
+
+
 def _page(pupil: Pupil, status: int = 200, conflict: str | None = None, **forms):
     team = policy.records_statuses(current_user, pupil)
     police = policy.reads_police_notifications(current_user, pupil)
@@ -101,7 +109,7 @@ def _page(pupil: Pupil, status: int = 200, conflict: str | None = None, **forms)
         status_form=_status_form(pupil, forms.get("status_form")) if team else None,
         # A form each, so each carries its own one-time key.
         end_forms={
-            s.id: forms["end_form"] if forms.get("ending") == s.id else EndStatusForm(formdata=None, ends_on=uk_today())
+            s.id: _end_form(s.id, forms["end_form"] if forms.get("ending") == s.id else None)
             for s in statuses
             if s.active and team
         },
