@@ -105,6 +105,8 @@ class KeyStatus(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by: Mapped[User] = relationship(lazy="joined", foreign_keys=[recorded_by_id])
+    # Loaded only where one status is (ending it): lists know their pupil already.
+    pupil: Mapped[Pupil] = relationship(lazy="select")
     flag: Mapped[Optional[KeyFlag]] = relationship(lazy="joined")
     ending: Mapped[Optional[KeyStatusEnd]] = relationship(lazy="joined", uselist=False, viewonly=True)
 

@@ -157,7 +157,7 @@ def _status_or_404(status_id: int) -> KeyStatus:
     return load(
         KeyStatus,
         status_id,
-        lambda user, s: policy.reads_statuses(user, db.session.get(Pupil, s.pupil_id)),
+        lambda user, s: policy.reads_statuses(user, s.pupil),
         what="key status",
         context=lambda s: {"pupil_id": s.pupil_id},
     )
@@ -168,7 +168,7 @@ def _status_or_404(status_id: int) -> KeyStatus:
 @submissions.once()
 def end_status(status_id: int):
     status = _status_or_404(status_id)
-    pupil = db.session.get(Pupil, status.pupil_id)
+    pupil = status.pupil
     refuse_unless(policy.records_statuses(current_user, pupil), "end key status", pupil_id=pupil.id)
     if not status.active:
         return _page(pupil, status=409, conflict=f"{status.label} has already been ended.")
