@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
-    request, app, live_server, world, javascript
+    request, app, live_server, world, make_entry, javascript
 ):
     page = request.getfixturevalue("page" if javascript else "no_js")
     login = (
@@ -33,6 +33,7 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
     )
     assert page.viewport_size["width"] == 768
     pupil = world.pupils[0]
+    entry_id = make_entry()
     login("dsl")
     page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
     panel = page.get_by_role("region", name="Key information")
@@ -52,6 +53,11 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
     page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
     expect(page.get_by_role("region", name="Key information")).to_contain_text(f"CP plan since {since}")
     page.screenshot(path=f"test-artifacts/screenshots/keyinfo-chronology-{'htmx' if javascript else 'nojs'}.png")
+    page.goto(f"{live_server}/review?key=cp_plan")
+    expect(page.locator(".entry-row").first).to_contain_text(f"CP plan since {since}")
+    page.screenshot(path=f"test-artifacts/screenshots/keyinfo-review-{'htmx' if javascript else 'nojs'}.png")
+    page.goto(f"{live_server}/entries/{entry_id}")
+    expect(page.locator(".key-badges")).to_contain_text(f"CP plan since {since}")
 
     # Ending it is a new record: the start stays as recorded.
     page.goto(f"{live_server}/pupils/{pupil.id}/key-information")
