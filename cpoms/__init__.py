@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from .entries.routes import bp as entries_bp
     from .guidance.routes import bp as guidance_bp
     from .hearback.routes import bp as hearback_bp
+    from .keyinfo.routes import bp as keyinfo_bp
     from .log.routes import bp as log_bp
     from .main.routes import bp as main_bp
     from .mis.deletion_routes import bp as deletion_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         hearback_bp,
         adults_bp,
         sso_bp,
+        keyinfo_bp,
     ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
@@ -157,11 +159,21 @@ def _register_emails(app: Flask) -> None:
     from .adults import operations as adults
     from .auth import reset
     from .hearback import operations as hearback
+    from .keyinfo import operations as keyinfo
     from .tasks import reminders
     from .transfers import emails as transfers
 
     alerts.register_emails(
-        app, (*alerts.EMAILS, *adults.EMAILS, *reset.EMAILS, *reminders.EMAILS, *hearback.EMAILS, *transfers.EMAILS)
+        app,
+        (
+            *alerts.EMAILS,
+            *adults.EMAILS,
+            *reset.EMAILS,
+            *reminders.EMAILS,
+            *hearback.EMAILS,
+            *transfers.EMAILS,
+            *keyinfo.EMAILS,
+        ),
     )
 
 

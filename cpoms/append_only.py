@@ -115,6 +115,13 @@ RETENTION_GRANTED = {
     # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays,
     # unless it is the concern that goes (below).
     "adult_concern_pupils": f"({_pupil_granted('OLD.pupil_id')} OR {_adult_concern_granted('OLD.concern_id')})",
+    # Key information and police notifications (cpoms/keyinfo/): the pupil's own rows.
+    "key_statuses": _pupil_granted("OLD.pupil_id"),
+    "key_status_ends": _pupil_granted("OLD.pupil_id"),
+    "mis_pupil_facts": _pupil_granted("OLD.pupil_id"),
+    "police_notifications": _pupil_granted("OLD.pupil_id"),
+    "police_check_ins": _pupil_granted("OLD.pupil_id"),
+    "police_check_in_reminders": _pupil_granted("OLD.pupil_id"),
 }
 
 # Tables whose rows go by a deletion of their own, never with a pupil's records: concerns

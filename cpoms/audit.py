@@ -215,6 +215,15 @@ class Action(StrEnum):
     ATTACHMENT_DAMAGED = "attachment_damaged", "Refused a damaged attachment"
     ADD_BODY_MAP = "add_body_map", "Recorded a body map"
 
+    # --- Key information and police notifications (keyinfo/)
+    VIEW_KEY_INFORMATION = "view_key_information", "Viewed a pupil's key information and police notifications", RECORD
+    RECORD_KEY_STATUS = "record_key_status", "Recorded a pupil's status (key information)"
+    END_KEY_STATUS = "end_key_status", "Ended a pupil's status (key information)"
+    ADD_KEY_FLAG = "add_key_flag", "Added a trust's own key information flag"
+    RECORD_POLICE_NOTIFICATION = "record_police_notification", "Recorded a police notification"
+    POLICE_CHECK_IN = "police_check_in", "Marked a key adult's check-in with a child done"
+    QUEUE_CHECK_IN_REMINDERS = "queue_check_in_reminders", "Queued reminders of key adults' check-ins"
+
     # --- Concerns about adults (adults/): kept apart, see KEPT_APART
     RAISE_ADULT_CONCERN = "raise_adult_concern", "Raised a concern about an adult"
     VIEW_ADULT_CONCERNS = "view_adult_concerns", "Viewed the list of concerns about adults"

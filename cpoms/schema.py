@@ -13,6 +13,7 @@ from .chronology import models as chronology
 from .entries import models as entries
 from .guidance import models as guidance
 from .hearback import models as hearback
+from .keyinfo import models as keyinfo
 from .log import models as log
 from .mis import models as mis
 from .monitoring import models as monitoring
@@ -35,6 +36,7 @@ MODULES = (
     entries,
     guidance,
     hearback,
+    keyinfo,
     log,
     mis,
     monitoring,

@@ -13,9 +13,11 @@ from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.hearback import operations as hearback
+from cpoms.keyinfo import operations as keyinfo
 from cpoms.models import Alert, Category, Entry, Kind, Pupil, School, User
 from cpoms.tasks.operations import give_task
 from cpoms.tasks.reminders import queue_reminders
+from cpoms.timefmt import now_utc
 from cpoms.transfers import operations as transfers
 
 
@@ -83,5 +85,19 @@ def make_sample_alerts(app, world, make_entry) -> dict[str, int]:
         [samples[adults.ALERT_REASON]] = [
             a.id for a in alerts.queue_to([dsl], dsl.roles[0].school_id, adults.ALERT_REASON)
         ]
+        notification, [team_alert] = keyinfo.record_police_notification(
+            dsl,
+            db.session.get(Pupil, world.pupils[0].id),
+            incident_at=now_utc(),
+            child_present=True,
+            officer="PC Sample",
+            force_reference="REF-1",
+            shared="What the police shared.",
+            key_adult=db.session.get(User, world["teacher1"].id),
+        )
+        samples[keyinfo.POLICE_ALERT] = team_alert.id
+        samples[keyinfo.CHECK_IN] = db.session.scalar(
+            select(Alert.id).where(Alert.reason == keyinfo.CHECK_IN).order_by(Alert.id.desc())
+        )
         db.session.commit()
     return samples

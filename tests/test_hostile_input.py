@@ -34,6 +34,7 @@ from cpoms.adults.models import AdultConcern, AdultConcernDeletion, AdultFollowU
 from cpoms.auth.models import PasswordResetToken, UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.common import uk_today
+from cpoms.keyinfo.models import KeyStatus, PoliceNotification
 from cpoms.extensions import db
 from cpoms.formfields import MAX_ID, NAME_REFUSED
 from cpoms.guidance.models import GuidanceVersion
@@ -175,11 +176,13 @@ def make_sample(app, world) -> dict:
         transfers = sample_transfers(world)
         administration = make_administration_sample(world)
         adults = make_adults_sample(world)
+        key_information = make_key_information_sample(world)
         letter_name = a_letter_in_the_mailbox()
     return {
         "letter_name": letter_name,
         **administration,
         **adults,
+        **key_information,
         "app": app,
         "world": world,
         "entry_id": entry_id,
@@ -2784,6 +2787,256 @@ CASES += [
 ]
 
 
+# --- key information and police notifications (cpoms/keyinfo/): the safeguarding team's ---
+
+KEY_INFO_PAGE = ("keyinfo.show", "GET")
+RECORD_STATUS, END_STATUS = ("keyinfo.record_status", "POST"), ("keyinfo.end_status", "POST")
+RECORD_POLICE, CHECK_IN = ("keyinfo.record_police_notification", "POST"), ("keyinfo.check_in", "POST")
+KEY_FLAGS_PAGE, KEY_FLAGS = ("keyinfo.flags", "GET"), ("keyinfo.flags", "POST")
+KEY_PUPIL = {"pupil_id": "pupil_id"}
+POLICE_WRITES = frozenset({"police_notifications", "police_check_in_reminders", "alerts"})
+
+
+def make_key_information_sample(world) -> dict:
+    """An active child protection plan on Amelia and one on Noah (brookfield); a police
+    notification about each, Amelia's key adult teacher1."""
+
+    def status(pupil, by):
+        return KeyStatus(
+            pupil_id=pupil.id,
+            school_id=pupil.school_id,
+            kind="cp_plan",
+            starts_on=uk_today() - timedelta(days=10),
+            category_of_abuse="neglect",
+            authority="Northshire",
+            note="",
+            recorded_by_id=world[by].id,
+        )
+
+    def notification(pupil, by, key_adult):
+        return PoliceNotification(
+            pupil_id=pupil.id,
+            school_id=pupil.school_id,
+            incident_at=now_utc() - timedelta(hours=12),
+            child_present=True,
+            officer="PC Sample",
+            force_reference="REF-1",
+            shared="Shared.",
+            key_adult_id=world[key_adult].id,
+            check_in_on=uk_today(),
+            recorded_by_id=world[by].id,
+        )
+
+    made = {
+        "key_status_id": status(world.pupils[0], "dsl"),
+        "other_key_status_id": status(world.other_pupils[0], "other_dsl"),
+        "police_notification_id": notification(world.pupils[0], "dsl", "teacher1"),
+        "other_police_notification_id": notification(world.other_pupils[0], "other_dsl", "other_teacher"),
+    }
+    db.session.add_all(made.values())
+    db.session.commit()
+    return {key: row.id for key, row in made.items()}
+
+
+def status_form(s: dict) -> dict:
+    return {
+        "kind": "cp_plan",
+        "starts_on": uk_day(-30),
+        "category_of_abuse": "neglect",
+        "authority": "Northshire County Council",
+        "contact": "",
+        "note": "Initial conference.",
+    }
+
+
+def police_form(s: dict) -> dict:
+    return {
+        "incident_at": recent(hours=10),
+        "child_present": "yes",
+        "officer": "PC Morrow",
+        "force_reference": "ENC/2026/17",
+        "shared": "A domestic incident at home last night.",
+        "key_adult": str(s["teacher1_id"]),
+    }
+
+
+ROUTES.update(
+    {
+        KEY_INFO_PAGE: Route(who="dsl", ids=KEY_PUPIL),
+        RECORD_STATUS: Route(who="dsl", ids=KEY_PUPIL, data=status_form, writes=frozenset({"key_statuses"})),
+        END_STATUS: Route(
+            who="dsl",
+            ids={"status_id": "key_status_id"},
+            data=lambda s: {"ends_on": uk_day(0), "note": "Plan ended at review."},
+            writes=frozenset({"key_status_ends"}),
+        ),
+        RECORD_POLICE: Route(who="dsl", ids=KEY_PUPIL, data=police_form, writes=POLICE_WRITES),
+        CHECK_IN: Route(
+            who="teacher1",
+            ids={"notification_id": "police_notification_id"},
+            data=lambda s: {},
+            writes=frozenset({"police_check_ins"}),
+        ),
+        KEY_FLAGS_PAGE: Route(who="trust_admin"),
+        KEY_FLAGS: Route(
+            who="trust_admin", data=lambda s: {"name": "Known to youth justice"}, writes=frozenset({"key_flags"})
+        ),
+    }
+)
+
+KEY_VALID_POST = {
+    RECORD_STATUS: ACCEPTED,
+    END_STATUS: ACCEPTED,
+    RECORD_POLICE: ACCEPTED,
+    KEY_FLAGS: Expect((303,), location="/key-information/flags", writes=True),
+}
+VALID_POST.update(KEY_VALID_POST)
+VALID_POST[CHECK_IN] = Expect((303,), location="/", writes=True)
+THE_KEY_PAGE = ("dsl", "/pupils/{pupil_id}/key-information")
+KEY_SHOWN_ON = {
+    **{(RECORD_STATUS, name): (THE_KEY_PAGE,) for name in ("authority", "contact", "note")},
+    (END_STATUS, "note"): (THE_KEY_PAGE,),
+    **{(RECORD_POLICE, name): (THE_KEY_PAGE,) for name in ("officer", "force_reference", "shared")},
+    (KEY_FLAGS, "name"): (("trust_admin", "/key-information/flags"), THE_KEY_PAGE),
+}
+OTHER_KEY_STATUS = P("other-school-status", lambda s: str(s["other_key_status_id"]))
+OTHER_NOTIFICATION = P("other-school-notification", lambda s: str(s["other_police_notification_id"]))
+LOOKED_AFTER = {"kind": "looked_after"}
+STATUS_NOT_LISTED = invalid("Choose one of the statuses listed.")
+NOT_THE_KEY_ADULT = invalid("Choose the key adult from the school's staff.")
+
+CASES += [
+    # The pupil's page and forms: the team's (and SLT's to read); anyone else, a missing pupil.
+    *id_cases(KEY_INFO_PAGE, "pupil_id", MISSING, other=OTHER_PUPIL),
+    *[
+        Case(KEY_INFO_PAGE, "pupil_id", P("amelia", lambda s: str(s["pupil_id"])), MISSING, who=who)
+        for who in ("teacher1", "governor", "admin")
+    ],
+    *id_cases(RECORD_STATUS, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    Case(RECORD_STATUS, "pupil_id", P("amelia", lambda s: str(s["pupil_id"])), MISSING, who="teacher1"),
+    *[
+        Case(RECORD_STATUS, "kind", v, STATUS_NOT_LISTED)
+        for v in (
+            SCRIPT,
+            SQL_OR,
+            NUL,
+            P("other", "other"),
+            P("flag-missing", "flag-999999"),
+            P("flag-word", "flag-x"),
+            P("label", "Child protection plan"),
+        )
+    ],
+    *[Case(RECORD_STATUS, "kind", v, invalid("Choose the status.")) for v in (EMPTY, LEFT_OUT)],
+    *[
+        Case(RECORD_STATUS, "category_of_abuse", v, invalid("Choose the category of abuse the plan is under."))
+        for v in (SCRIPT, SQL_OR, EMPTY, LEFT_OUT)
+    ],
+    *[Case(RECORD_STATUS, "starts_on", v, INVALID_DATE) for v in DAY_VALUES],
+    Case(
+        RECORD_STATUS,
+        "starts_on",
+        P("tomorrow-date", lambda s: uk_day(1)),
+        invalid("This date cannot be in the future."),
+    ),
+    Case(RECORD_STATUS, "starts_on", P("1999-date", "1999-12-31"), invalid("Enter a date from 2000 onwards.")),
+    Case(RECORD_STATUS, "starts_on", EMPTY, invalid("Enter the date it started.")),
+    *text_cases(
+        RECORD_STATUS,
+        "authority",
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Enter the local authority."),
+    ),
+    *text_cases(
+        RECORD_STATUS, "contact", long_text=201, too_long=invalid("Keep this under 200 characters."), extra=LOOKED_AFTER
+    ),
+    Case(RECORD_STATUS, "contact", P("line-break", "A\nB"), invalid(NAME_REFUSED), extra=LOOKED_AFTER),
+    *text_cases(RECORD_STATUS, "note"),
+    # Ending a status: the status's school's team.
+    *id_cases(END_STATUS, "status_id", MISSING, other=OTHER_KEY_STATUS, values=SOME_IDS),
+    Case(END_STATUS, "status_id", P("amelias", lambda s: str(s["key_status_id"])), FORBIDDEN, who="slt"),
+    Case(END_STATUS, "status_id", P("amelias", lambda s: str(s["key_status_id"])), MISSING, who="teacher1"),
+    *[Case(END_STATUS, "ends_on", v, INVALID_DATE) for v in DAY_VALUES],
+    Case(END_STATUS, "ends_on", P("tomorrow-date", lambda s: uk_day(1)), invalid("This date cannot be in the future.")),
+    Case(
+        END_STATUS,
+        "ends_on",
+        P("before-it-started", lambda s: uk_day(-20)),
+        invalid("The end date cannot be before the status started."),
+    ),
+    Case(END_STATUS, "ends_on", EMPTY, invalid("Enter the date it ended.")),
+    *text_cases(END_STATUS, "note"),
+    # A police notification: the team's only; the key adult from the school's staff.
+    *id_cases(RECORD_POLICE, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+    *[
+        Case(RECORD_POLICE, "officer", P("name", "PC Morrow"), MISSING, who=who)
+        for who in ("slt", "teacher1", "governor")
+    ],
+    *[Case(RECORD_POLICE, "incident_at", v, BAD_DATE) for v in FAR_DATES],
+    *[Case(RECORD_POLICE, "incident_at", v, IN_FUTURE) for v in FUTURE_DATES],
+    Case(RECORD_POLICE, "incident_at", BEFORE_2000, invalid("Enter a date from 2000 onwards.")),
+    Case(RECORD_POLICE, "incident_at", LEFT_OUT, invalid("Enter when the incident happened.")),
+    *[Case(RECORD_POLICE, "child_present", v, NOT_A_CHOICE) for v in (SCRIPT, SQL_OR, P("label", "Yes"))],
+    Case(RECORD_POLICE, "child_present", LEFT_OUT, invalid("Say whether the child was present.")),
+    *text_cases(
+        RECORD_POLICE,
+        "officer",
+        long_text=201,
+        too_long=invalid("Keep this under 200 characters."),
+        required=invalid("Enter the notifying officer's name."),
+    ),
+    Case(RECORD_POLICE, "officer", P("line-break", "A\nB"), invalid(NAME_REFUSED)),
+    *text_cases(
+        RECORD_POLICE,
+        "force_reference",
+        long_text=101,
+        too_long=invalid("Keep the reference under 100 characters."),
+        required=invalid("Enter the police reference."),
+    ),
+    *text_cases(RECORD_POLICE, "shared", required=invalid("Write what the police shared.")),
+    *[
+        Case(RECORD_POLICE, "key_adult", v, NOT_THE_KEY_ADULT)
+        for v in (
+            OTHER_SCHOOL_USER,
+            P("governor", lambda s: str(s["world"]["governor"].id)),
+            *ID_VALUES,
+            ARABIC_DIGIT,
+            SCRIPT,
+            SQL_OR,
+            EMPTY,
+        )
+    ],
+    # The key adult's check-in: theirs (or the team's); to anyone else it is missing.
+    *id_cases(CHECK_IN, "notification_id", MISSING, other=OTHER_NOTIFICATION),
+    *[
+        Case(CHECK_IN, "notification_id", P("amelias", lambda s: str(s["police_notification_id"])), MISSING, who=who)
+        for who in ("teacher2", "slt", "governor")
+    ],
+    # The trust's own flags: its administrators.
+    *text_cases(
+        KEY_FLAGS,
+        "name",
+        long_text=81,
+        too_long=invalid("Keep the name under 80 characters."),
+        required=invalid("Enter the flag's name."),
+    ),
+    *[Case(KEY_FLAGS, "name", P("flag", "A flag"), FORBIDDEN, who=who) for who in ("dsl", "admin")],
+    Case(KEY_FLAGS_PAGE, "next", SCRIPT, SHOWN),
+    Case(KEY_FLAGS_PAGE, "next", SCRIPT, FORBIDDEN, who="dsl"),
+    # The queue's filter by key information: an unknown value is no filter.
+    *[
+        Case(QUEUE, "key", v, SHOWN)
+        for v in (P("cp", "cp_plan"), SCRIPT, SQL_OR, NUL, EMPTY, P("10k-chars", "a" * 10_000))
+    ],
+    *[
+        Case(route, "submission_key", v, invalid(KEY_REFUSED))
+        for route in (RECORD_STATUS, END_STATUS, RECORD_POLICE, KEY_FLAGS)
+        for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))
+    ],
+    *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in KEY_VALID_POST.items()],
+]
+
+
 # --- the tables cover the app ---------------------------------------------------------------
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -3136,6 +3389,7 @@ NOT_IN_CHRONOLOGY = {(LINK, "reason")}
 SHOWN_ON.update(ADMIN_SHOWN_ON)
 SHOWN_ON.update(ADULT_SHOWN_ON)
 SHOWN_ON.update(SHOWN_ON_SSO)
+SHOWN_ON.update(KEY_SHOWN_ON)
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 

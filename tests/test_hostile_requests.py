@@ -105,6 +105,13 @@ SUCCESS = {
     ("sso.change_provider", "POST"): 303,
     ("sso.remove_provider", "POST"): 303,
     ("sso.password_setting", "POST"): 303,
+    # Key information and police notifications: back to the pupil's key information page; the
+    # key adult's check-in, home; the trust's flags, their page.
+    ("keyinfo.record_status", "POST"): 303,
+    ("keyinfo.end_status", "POST"): 303,
+    ("keyinfo.record_police_notification", "POST"): 303,
+    ("keyinfo.check_in", "POST"): 303,
+    ("keyinfo.flags", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -17,7 +17,7 @@ cpoms/policy.py:
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import url_for
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from cpoms import mailbox
 from cpoms.adults.operations import raise_concern, set_dsl_allowed
+from cpoms.keyinfo import operations as keyinfo
 from cpoms.audit import AuditEvent
 from cpoms.auth import reset
 from cpoms.common import uk_today
@@ -35,7 +36,7 @@ from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
 from cpoms.mis.models import RetentionDeletion
 from cpoms.sso.models import SignInProvider
-from cpoms.models import Entry, FollowUp, Kind, Role, RoleAssignment, School, User
+from cpoms.models import Entry, FollowUp, Kind, Pupil, Role, RoleAssignment, School, User
 from cpoms.tasks.operations import give_task
 from cpoms.timefmt import now_utc, uk_local_input
 from cpoms.transfers.models import Transfer
@@ -1847,6 +1848,101 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=403,
         trust_rep=403,
     ),
+    # Key information: read by the pupil's school's team and SLT, recorded and ended by the
+    # team; to everyone else the pupil looks missing. Police notifications: the team's alone;
+    # the key adult (teacher1) marks their own check-in done. The trust's own flags: its
+    # administrators (none in the sweep: the admin works at one school).
+    ("keyinfo.show", "GET"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=200,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("keyinfo.record_status", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("keyinfo.end_status", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("keyinfo.record_police_notification", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=422,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("keyinfo.check_in", "POST"): row(
+        anonymous=302,
+        teacher1=303,
+        teacher2=404,
+        dsl=303,
+        deputy=303,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("keyinfo.flags", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("keyinfo.flags", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=403,
+        deputy=403,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=403,
+        other_teacher=403,
+        trust_rep=403,
+    ),
 }
 
 # How to call a route beyond its URL: extra query arguments and headers.
@@ -1950,6 +2046,7 @@ def sample(app, world, make_entry):
         "upload_id": upload,
         "transfer_id": sent_transfer(app, world),
         "concern_id": sample_concern(app, world),
+        **sample_key_information(app, world),
         "kind": "decision",
         "slug": "test",
         "provider_id": sample_sign_in_provider(app, world),
@@ -1975,6 +2072,25 @@ def sample_sign_in_provider(app, world) -> int:
         db.session.add(row)
         db.session.commit()
         return row.id
+
+
+def sample_key_information(app, world) -> dict:
+    """A child protection plan on Amelia, and a police notification with teacher1 her key adult."""
+    with app.test_request_context():
+        dsl, amelia = db.session.get(User, world["dsl"].id), db.session.get(Pupil, world.pupils[0].id)
+        status = keyinfo.record_status(dsl, amelia, "cp_plan", date(2026, 3, 3), category_of_abuse="neglect")
+        notification, _ = keyinfo.record_police_notification(
+            dsl,
+            amelia,
+            incident_at=now_utc(),
+            child_present=True,
+            officer="PC Sample",
+            force_reference="REF-1",
+            shared="Sample.",
+            key_adult=db.session.get(User, world["teacher1"].id),
+        )
+        db.session.commit()
+        return {"status_id": status.id, "notification_id": notification.id}
 
 
 def sample_concern(app, world) -> int:

@@ -189,7 +189,7 @@ def test_wide_tables_scroll_in_a_labelled_focusable_region_with_a_cue(app, world
     opening = region.group(0)
     assert 'tabindex="0"' in opening and 'role="region"' in opening
     assert 'aria-label="Entries by month and category, scrolls sideways"' in opening
-    assert html.count("Scroll the table sideways to see every column") == 2  # months, terms
+    assert html.count("Scroll the table sideways to see every column") == 3  # months, terms, key information
     narrow = re.search(r'<div class="table-scroll "[^>]*aria-label="Open and closed entries by school"', html)
     assert narrow, "a table that fits has no cue"
 

@@ -12,6 +12,8 @@ from sqlalchemy.exc import DatabaseError
 
 from cpoms import append_only
 from cpoms.adults.models import OWN_RETENTION
+from cpoms.keyinfo import operations as keyinfo
+from cpoms.keyinfo.models import OWN_RETENTION as KEYINFO_OWN_RETENTION
 from cpoms.adults.operations import raise_concern
 from cpoms.attachments.models import Attachment, AttachmentBlob
 from cpoms.audit import AuditEvent
@@ -226,7 +228,11 @@ def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_throu
     """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
     # The audit log, and the records of concerns about adults, which point at no pupil or entry
     # (their own retention rules apply; a child's link to one is granted like a pupil's rows).
-    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {"audit_events", *OWN_RETENTION}
+    assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {
+        "audit_events",
+        *OWN_RETENTION,
+        *KEYINFO_OWN_RETENTION,
+    }
     assert set(append_only.RETENTION_GRANTED) <= append_only.PROTECTED
 
 
@@ -327,6 +333,21 @@ def everything(app, world, due, make_entry):
             what_was_said="",
             pupils=[amelia],
         )
+        # Key information and a police notification, its check-in done and reminded of.
+        status = keyinfo.record_status(dsl, amelia, "cp_plan", today(), category_of_abuse="neglect")
+        keyinfo.end_status(dsl, status, today())
+        notification, _ = keyinfo.record_police_notification(
+            dsl,
+            amelia,
+            incident_at=now_utc(),
+            child_present=True,
+            officer="PC Sample",
+            force_reference="REF-1",
+            shared="Shared.",
+            key_adult=db.session.get(User, world["teacher1"].id),
+        )
+        keyinfo.check_in(dsl, notification)
+        keyinfo.record_mis_facts({amelia.id: {"looked_after": False, "eal": True}})
         db.session.add_all(
             [
                 TransferReminder(transfer_id=transfer.id, on_date=today()),

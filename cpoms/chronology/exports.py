@@ -21,6 +21,7 @@ from ..attachments import policy as attachments_policy
 from ..attachments.routes import attachments_of, body_marks_of
 from ..bodymap.areas import title_of
 from ..common import spreadsheet_safe
+from ..keyinfo import queries as key_information
 from ..models import Entry, EntryState, Kind, Pupil, Source
 from ..timefmt import now_utc, uk_date, uk_datetime
 from . import pdfdoc
@@ -121,6 +122,10 @@ def csv_text(pupil: Pupil, page: Page) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
+    for since, status, details in key_information.export_lines(current_user, pupil):
+        # The pupil's statuses first (key information), for readers who see them.
+        cells = [since, f"Status: {status}", "", "", "", "", "", details]
+        writer.writerow([spreadsheet_safe(c) for c in cells] + [""] * (len(CSV_HEADER) - len(cells)))
     for kind, entry, fu in rows(page):
         common = [entry.id, _categories(entry), Source.LABELS.get(entry.source, entry.source), _status(entry)]
         if fu is None:
@@ -253,6 +258,12 @@ def _pdf_head(pupil: Pupil, page: Page, redactor: Redactor) -> pdfdoc.Document:
         details.append(("Filtered", "only what matched the filters chosen on screen"))
     for term, value in details:
         doc.pair(term, value, label_width=30 * MM, after=1 * MM)
+    statuses = key_information.export_lines(current_user, pupil)
+    if statuses:
+        doc.gap(2 * MM)
+        doc.text("Key information", font=pdfdoc.BOLD, size=11.5, after=1 * MM)
+        for since, status, rest in statuses:
+            doc.pair(status, f"since {since}; {rest}", label_width=50 * MM, after=1 * MM)
     doc.gap(2 * MM)
     doc.rule(pdfdoc.INK, 1.5)
     doc.gap(2 * MM)

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from .. import audit
 from ..common import uk_today
 from ..extensions import db
+from ..keyinfo import operations as key_information
 from ..models import Pupil, School, User
 from ..timefmt import now_utc
 from .csvfile import Column, Row, decode, read
@@ -30,7 +31,16 @@ COLUMNS = (
     Column("class_name", "Reg Group", ("reggroup", "registrationgroup", "class", "form", "regform")),
     Column("gender", "Gender", ("gender", "sex"), False),
     Column("family_id", "Family ID", ("familyid", "family", "familygroup", "siblinggroup", "contactsfamilyid"), False),
+    # What the MIS knows of a pupil's circumstances, where the export carries it: kept beside
+    # the safeguarding team's own statuses (keyinfo/), which an import never changes.
+    Column("looked_after", "Looked After", ("lookedafter", "inlacare", "lac", "cla", "childlookedafter"), False),
+    Column("sen_status", "SEN Status", ("senstatus", "senprovision", "sen", "needsstatus"), False),
+    Column("eal", "EAL", ("eal", "englishasanadditionallanguage", "englishadditionallanguage"), False),
+    Column("free_school_meals", "FSM", ("fsm", "freeschoolmeals", "fsmeligible", "fsmeligibility"), False),
 )
+# Those columns, by key: yes/no ones, and the SEN status as the MIS gives it (N, K, E...).
+FACTS = ("looked_after", "sen_status", "eal", "free_school_meals")
+YES, NO = {"y", "yes", "true", "1", "t"}, {"n", "no", "false", "0", "f"}
 # What an import sets on a pupil, in the order a change is described.
 FIELDS = (
     "first_name",
@@ -218,10 +228,11 @@ def apply(plan: Plan, by: User | None = None) -> dict[str, int]:
                 new=o.values["date_of_birth"],
                 retention_counted_from=o.values["retention_date_of_birth"],
             )
-    new = [{**o.values, "school_id": plan.school_id, "active": True} for o in plan.of(NEW)]
+    facts = {o.upn: o.values.get("_facts") for o in plan.outcomes if o.kind in (NEW, UPDATED, UNCHANGED)}
+    new = [{**_pupil_values(o), "school_id": plan.school_id, "active": True} for o in plan.of(NEW)]
     if new:
         db.session.execute(insert(Pupil), new)
-    updated = [{"id": o.record_id, **o.values, "active": True, "left_on": None} for o in plan.of(UPDATED)]
+    updated = [{"id": o.record_id, **_pupil_values(o), "active": True, "left_on": None} for o in plan.of(UPDATED)]
     for o in updated:
         del o["upn"]
     if updated:
@@ -230,7 +241,19 @@ def apply(plan: Plan, by: User | None = None) -> dict[str, int]:
     if leavers:
         db.session.execute(update(Pupil), leavers)
     db.session.flush()
+    carried = {upn: f for upn, f in facts.items() if f}
+    if carried:
+        ids = {
+            upn: pupil_id
+            for chunk in _chunks(list(carried))
+            for upn, pupil_id in db.session.execute(select(Pupil.upn, Pupil.id).where(Pupil.upn.in_(chunk)))
+        }
+        key_information.record_mis_facts({ids[upn]: f for upn, f in carried.items() if upn in ids})
     return plan.counts()
+
+
+def _pupil_values(outcome: Outcome) -> dict:
+    return {key: value for key, value in outcome.values.items() if key != "_facts"}
 
 
 def _pupils(where) -> list[Pupil]:
@@ -277,7 +300,22 @@ def _check(row: Row) -> tuple[dict, str | None]:
     if year is None:
         return values, f"the year {v['year_group'][:20]!r} is not N, R or a number from 1 to 14"
     values["year_group"] = year
+    values["_facts"] = _facts(v)
     return values, None
+
+
+def _facts(v: dict) -> dict:
+    """The MIS's facts the file carries (a column it lacks says nothing; a blank cell, not known)."""
+    facts = {}
+    for key in FACTS:
+        if key not in v:
+            continue
+        text = v[key].strip()
+        if key == "sen_status":
+            facts[key] = text[:20] or None
+        else:
+            facts[key] = True if text.lower() in YES else False if text.lower() in NO else None
+    return facts
 
 
 def _date(text: str) -> date | None:

@@ -52,17 +52,19 @@ def periods_of(pupil_id: int, user) -> list[Period]:
     return periods
 
 
-def monitored(school_ids) -> list[MonitoringState]:
+def monitored(school_ids, only=None) -> list[MonitoringState]:
     """Pupils of these schools on the monitoring list, the review due soonest first (at most
     LIST_SHOWN). The pupil's school now, not the state's: a pupil who moved on with their
-    monitoring still on is the new school's to review, and no longer the old one's."""
+    monitoring still on is the new school's to review, and no longer the old one's.
+    `only`: a SELECT of the pupil ids to keep (the review page's key information filter)."""
     if not school_ids:
         return []
+    narrowed = () if only is None else (MonitoringState.pupil_id.in_(only),)
     return list(
         db.session.scalars(
             select(MonitoringState)
             .join(Pupil, Pupil.id == MonitoringState.pupil_id)
-            .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True))
+            .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True), *narrowed)
             .order_by(MonitoringState.review_on, MonitoringState.pupil_id)
             .limit(LIST_SHOWN)
         )

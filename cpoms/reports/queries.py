@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from ..common import uk_today
 from ..extensions import db
+from ..keyinfo import queries as key_information
+from ..keyinfo.models import StatusKind
 from ..models import Category, School
 from ..tasks.queries import counts_by_school
 from ..timefmt import from_uk_local
@@ -215,6 +217,7 @@ def build(schools: list[School], categories: list[Category], period: Period, cat
         ),
     }
     tables["tasks"], overdue = tasks_table(schools, category_id)
+    tables["key_information"], tables["police_notifications"] = key_information_tables(schools, terms)
     return Report(
         overdue_tasks=overdue,
         overdue_by_school=[(row[0], row[2]) for row in tables["tasks"].rows[: len(schools)]],
@@ -240,3 +243,34 @@ def tasks_table(schools: list[School], category_id: int | None) -> tuple[Table, 
     return Table(
         "tasks", "Open and overdue tasks today, by school", ["School", "Open tasks", "Overdue tasks"], rows
     ), overdue_all
+
+
+# --- key information and police notifications (keyinfo/) ------------------------------
+
+
+def key_information_tables(schools: list[School], terms) -> tuple[Table, Table]:
+    """Pupils with each status today, and police notifications recorded in each term of
+    the period, per school: counts, no names (whatever category is chosen)."""
+    ids = [s.id for s in schools]
+    statuses = key_information.status_counts(ids)
+    kinds = list(StatusKind.LABELS)
+    status_rows = [[s.name, *(statuses.get(s.id, {}).get(k, 0) for k in kinds)] for s in schools]
+    police = key_information.notification_counts(ids, terms)
+    police_rows = [[s.name, *police.get(s.id, [0] * len(terms))] for s in schools]
+    if len(schools) > 1:
+        status_rows.append(["All schools shown", *(sum(r[i] for r in status_rows) for i in range(1, len(kinds) + 1))])
+        police_rows.append(["All schools shown", *(sum(r[i] for r in police_rows) for i in range(1, len(terms) + 1))])
+    return (
+        Table(
+            "key_information",
+            "Pupils with each status today, by school",
+            ["School", *(StatusKind.LABELS[k] for k in kinds)],
+            status_rows,
+        ),
+        Table(
+            "police_notifications",
+            "Police notifications (Operation Encompass), by school and term",
+            ["School", *(t.label for t in terms)],
+            police_rows,
+        ),
+    )

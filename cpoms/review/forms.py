@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from ..formfields import page_number
 from ..models import Category, School
+from ..keyinfo.queries import filter_choices
 from .queries import STATUSES
+
+KEY_KINDS = filter_choices()
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class QueueFilter:
     category_id: int | None
     status: str
     page: int
+    key: str | None  # pupils with an active status of this kind (key information)
 
     @classmethod
     def from_args(cls, args, schools: list[School], categories: list[Category]) -> QueueFilter:
@@ -28,6 +32,7 @@ class QueueFilter:
             category_id=category_id if category_id in {c.id for c in categories} else None,
             status=status if status in STATUSES else "open",
             page=page_number(10_000),
+            key=args.get("key") if args.get("key") in KEY_KINDS else None,
         )
 
     @property

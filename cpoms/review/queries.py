@@ -7,10 +7,14 @@ from .. import alerts, policy
 from ..common import uk_today
 from ..entries.models import EntryCategory, in_category
 from ..extensions import db
-from ..models import Category, Entry, EntryState, FollowUp, Kind, School
+from ..keyinfo import policy as keyinfo_policy
+from ..keyinfo.queries import filter_choices, notifications_in, with_active_status
+from ..models import Category, Entry, EntryPupil, EntryState, FollowUp, Kind, School
 from ..monitoring import policy as monitoring_policy
 from ..monitoring.queries import monitored
+from ..reports.periods import current_academic_year, terms_of
 from ..tasks.queries import overdue_tasks
+from ..timefmt import now_utc
 
 STATUSES = {
     "open": "Open",
@@ -33,7 +37,7 @@ def _alerts_team():
     )
 
 
-def review_queue(school_ids, category_id: int | None, status: str, page: int):
+def review_queue(school_ids, category_id: int | None, status: str, page: int, key: str | None = None):
     """One page of entries and whether more follow: first the open entries nobody has
     reviewed in a category that alerts the team, oldest first; then the other open
     unreviewed ones, oldest first; then the rest, newest first."""
@@ -46,6 +50,10 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int):
     )
     if category_id:
         query = query.where(in_category(category_id))  # as recorded, or added later
+    if key:
+        query = query.where(
+            exists().where(EntryPupil.entry_id == Entry.id, EntryPupil.pupil_id.in_(with_active_status(key)))
+        )
     if status == "open":
         query = query.where(EntryState.status == "open")
     elif status == "closed":
@@ -108,7 +116,7 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
     """The queue's page of entries, with the team's other worklists at the chosen schools:
     pupils monitored, tasks overdue, alerts not delivered."""
     school_ids = chosen.school_ids
-    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page)
+    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page, chosen.key)
     watching = monitoring_policy.monitoring_list_school_ids(user) & set(school_ids)
     return {
         "entries": entries,
@@ -121,9 +129,29 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
         "category_id": chosen.category_id,
         "status": chosen.status,
         "statuses": STATUSES,
-        "waiting": unreviewed_count(school_ids),
+        **waiting_and_police(user, school_ids),
         "undelivered": alerts.undelivered_count(school_ids),
         "failed": alerts.failed_count(policy.alert_retry_school_ids(user) & set(school_ids)),
-        "monitored": monitored(watching),
+        "monitored": monitored(watching, with_active_status(chosen.key) if chosen.key else None),
+        "key": chosen.key,
+        "key_kinds": filter_choices(),
         "overdue_tasks": overdue_tasks(watching, uk_today()),
     }
+
+
+def waiting_and_police(user, school_ids) -> dict:
+    """Entries not yet reviewed at these schools, and the police notifications recorded this
+    term at those of them where this user is on the team (None where on none): counts, no
+    names, in one query."""
+    waiting = (
+        select(func.count(EntryState.entry_id))
+        .where(EntryState.school_id.in_(school_ids), EntryState.reviewed_at.is_(None))
+        .scalar_subquery()
+    )
+    team = sorted(keyinfo_policy.police_school_ids(user) & set(school_ids))
+    if not team:
+        return {"waiting": db.session.scalar(select(waiting)) or 0, "police": None}
+    now = now_utc()
+    term = next(t for t in terms_of(current_academic_year()) if t.start <= now < t.end)
+    waiting_count, police = db.session.execute(select(waiting, notifications_in(team, term))).one()
+    return {"waiting": waiting_count or 0, "police": {"term": term.label, "total": police or 0}}

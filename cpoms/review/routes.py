@@ -29,6 +29,7 @@ def queue():
         category=chosen.category_id,
         page=chosen.page,
         monitored=[m.pupil_id for m in page["monitored"]],
+        key=chosen.key,
         overdue_tasks=[t.id for t in page["overdue_tasks"]],
     )
     return render("review/queue.html", block="queue", **page)

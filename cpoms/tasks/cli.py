@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from .. import alerts
 from ..common import uk_today
+from ..keyinfo.operations import queue_check_in_reminders
 from .reminders import queue_reminders
 
 
@@ -20,6 +21,10 @@ def send_reminders_command(day) -> None:
     today: date = day.date() if day else uk_today()
     queued = queue_reminders(today)
     click.echo(f"{len(queued)} task reminders queued for {today.isoformat()}")
+    # The key adults' check-ins after a police notification are tasks too (cpoms/keyinfo/).
+    check_ins = queue_check_in_reminders(today)
+    click.echo(f"{len(check_ins)} check-in reminders queued for {today.isoformat()}")
+    queued += check_ins
     if not queued:
         return
     if not alerts.mail_configured():

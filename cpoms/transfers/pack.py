@@ -19,6 +19,7 @@ from flask_login import current_user
 from .. import redaction
 from ..chronology import exports
 from ..chronology.queries import Filters, Page, everything, shown_follow_ups
+from ..keyinfo import queries as key_information
 from ..models import Kind, Pupil, Source
 from ..timefmt import now_utc, uk_date
 from .models import Transfer
@@ -107,7 +108,7 @@ def build(pupil: Pupil, purpose: str, transfers: list[Transfer] = ()) -> Pack:
     page = everything(current_user, pupil, Filters())
     data = records(pupil, page, transfers)
     produced = {"purpose": purpose, "by": current_user.name, "at": now_utc().isoformat()}
-    data = {"produced": produced, **data}
+    data = {"produced": produced, **data, "key_information": key_information.statuses_for_export(pupil)}
     files = {
         PDF_NAME: exports.pdf_bytes(pupil, page),
         JSON_NAME: json.dumps(data, indent=2, ensure_ascii=False).encode(),

@@ -1,7 +1,7 @@
 """sign in with a trust's identity provider: its providers, its password setting, each account's link
 
 Revision ID: 0027_sign_in_providers
-Revises: 0025_concerns_about_adults
+Revises: 0026_key_information
 Create Date: 2026-12-06 04:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_sign_in_providers"
-down_revision = "0025_concerns_about_adults"
+down_revision = "0026_key_information"
 branch_labels = None
 depends_on = None
 
