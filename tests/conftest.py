@@ -1054,3 +1054,18 @@ def drop_everything() -> None:
     db.drop_all()
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def no_js(new_context):
+    context = new_context(java_script_enabled=False)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def sign_in_without_js(page: Page, base: str, who: str, app) -> None:
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

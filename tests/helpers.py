@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import email
 import email.header
-from datetime import timedelta
-from cpoms.extensions import db
-from cpoms.models import Entry, User
-from cpoms.timefmt import UK, now_utc, to_uk
-from datetime import datetime, timedelta, timezone
-from cpoms.models import Entry
+import email.policy
 import io
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
-from cpoms.models import Pupil, User
 import os
 import re
-from cpoms.entries.operations import add_follow_up, close
-from cpoms.models import Entry, Kind, User
-from cpoms.entries.operations import add_follow_up
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+from sample_files import png
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from cpoms.common import uk_today
+from cpoms.entries.operations import add_follow_up, close, mark_reviewed
+from cpoms.extensions import db
 from cpoms.log.operations import create_entry
 from cpoms.models import Category, Entry, Kind, Pupil, User
-from cpoms.timefmt import now_utc
-from sample_files import png
-from cpoms.entries.operations import add_follow_up, mark_reviewed
-from cpoms.models import Entry, Pupil
-from cpoms.common import uk_today
-from cpoms.models import Pupil, User
 from cpoms.monitoring import operations
-import email.policy
-from cpoms.models import Entry, Kind, User
 from cpoms.tasks.operations import give_task
-from cpoms.models import Entry, User
-from cpoms.timefmt import now_utc
-
+from cpoms.timefmt import UK, now_utc, to_uk
 
 # A base URL with a path prefix, as behind a reverse proxy: the link must keep both.
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,10 +104,18 @@ def form_data(world, **overrides):
     return data
 
 
-def post_file(client, path: str, data: bytes, **fields):
-    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), "staff.csv", content_type="text/csv"), **fields}
+def post_file(client, path: str, data: bytes, filename: str = "staff.csv", **fields):
+    form = {"school": "ashgrove", "file": FileStorage(io.BytesIO(data), filename, content_type="text/csv"), **fields}
+    # Encoded here, in memory: the test client spools a large body to a temporary file it never closes.
     boundary, body = encode_multipart(form)
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def upload_pupils(client, data: bytes, school="ashgrove", full=True, filename="pupils.csv"):
+    """The admins' pupil import, as its form posts it (a full import unless `full` is false)."""
+    return post_file(
+        client, "/admin/pupils/import", data, filename=filename, school=school, **({"full": "y"} if full else {})
+    )
 
 
 def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]:
@@ -319,3 +319,40 @@ def shown_secret(html: str) -> str:
     match = SECRET.search(html)
     assert match, "no set-up key on the page"
     return match.group(1).replace(" ", "")
+
+
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+
+
+def axe_violations(page: Page, name: str) -> list[str]:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [
+        f"{name}: [{v['impact']}] {v['id']}: {v['help']} -> "
+        + "; ".join(", ".join(map(str, node["target"])) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+    ]
+
+
+VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
+
+
+HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
+
+
+def vnu_or_skip() -> list[str]:
+    java = shutil.which("java")
+    problem = (
+        "java is not installed (apt-get install default-jre-headless)"
+        if java is None
+        else f"vnu.jar is not at {VNU_JAR} (npm pack vnu-jar; .ci/run fetches it)"
+        if not VNU_JAR.exists()
+        else None
+    )
+    if problem:
+        if os.environ.get("CPOMS_REQUIRE_VNU") == "1":
+            pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    return [java, "-jar", str(VNU_JAR)]

@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
-from helpers import with_data
+from helpers import axe_violations, with_data
 from test_permissions import sample  # noqa: F401  (fixture)
 from conftest import CDN, assert_htmx_loaded, open_page, sign_in
 
@@ -36,18 +35,7 @@ def config_overrides(tmp_path):
     return {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox")}
 
 
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
 SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed the rendered page there
-
-
-def axe_violations(page: Page, name: str) -> list[str]:
-    results = Axe().run(page, options=AXE_OPTIONS)
-    return [
-        f"{name}: [{v['impact']}] {v['id']}: {v['help']} -> "
-        + "; ".join(", ".join(map(str, node["target"])) for node in v["nodes"][:5])
-        for v in results.response["violations"]
-    ]
 
 
 def show(page: Page, base: str, html: str) -> None:

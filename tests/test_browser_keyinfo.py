@@ -15,8 +15,8 @@ from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.keyinfo.models import KeyStatus, PoliceCheckIn
 
-from conftest import sign_in, sign_out
-from test_browser_tasks import no_js, sign_in_without_js  # noqa: F401  (a fixture)
+from conftest import sign_in, sign_in_without_js, sign_out
+
 
 pytestmark = pytest.mark.browser
 

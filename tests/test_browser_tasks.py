@@ -17,24 +17,9 @@ from cpoms.extensions import db
 from cpoms.monitoring.models import MonitoringState
 from cpoms.tasks.models import TaskCompletion
 
-from conftest import assert_no_reload, block_cdn, fill_sign_in, set_marker, sign_in, sign_out
+from conftest import assert_no_reload, set_marker, sign_in, sign_in_without_js, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def no_js(new_context):
-    context = new_context(java_script_enabled=False)
-    block_cdn(context)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def sign_in_without_js(page: Page, base: str, who: str, app) -> None:
-    page.goto(f"{base}/login")
-    fill_sign_in(page, who, app)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def give_task(page: Page, what: str, due: str) -> None:

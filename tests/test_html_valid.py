@@ -15,37 +15,14 @@ attributes ("Attribute “hx-post” not allowed on element …").
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 import subprocess  # nosec B404 - runs the HTML checker on files this test wrote
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from page_crawl import Rendered, render_all
 from test_permissions import config_overrides, sample  # noqa: F401  (fixtures: `make run`'s mailbox mode too)
-from helpers import with_data
-
-VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
-HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
-
-
-def vnu_or_skip() -> list[str]:
-    java = shutil.which("java")
-    problem = (
-        "java is not installed (apt-get install default-jre-headless)"
-        if java is None
-        else f"vnu.jar is not at {VNU_JAR} (npm pack vnu-jar; .ci/run fetches it)"
-        if not VNU_JAR.exists()
-        else None
-    )
-    if problem:
-        if os.environ.get("CPOMS_REQUIRE_VNU") == "1":
-            pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
-        pytest.skip(problem)
-    return [java, "-jar", str(VNU_JAR)]
+from helpers import HTMX_ATTRIBUTE, vnu_or_skip, with_data
 
 
 @pytest.fixture

@@ -401,7 +401,7 @@ def test_the_review_queue_and_reports_count_notifications_per_term(app, client, 
 
 
 def test_the_pupil_import_takes_the_mis_facts_and_never_touches_the_teams_statuses(app, client, auth, world):
-    from test_pupil_import import upload
+    from helpers import upload_pupils as upload
 
     amelia = world.pupils[0]
     auth.as_(world["dsl"])

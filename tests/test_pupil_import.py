@@ -3,7 +3,6 @@ re-importing, leavers, siblings, and the same from the command line."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -12,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
+from helpers import upload_pupils
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.mis import pupils
@@ -51,15 +49,6 @@ def by_upn(app) -> dict[str, Pupil]:
 # The second confirmation a preview asks for when more than a tenth of the roll would leave:
 # the sample file's one leaver (Isla) is a third of the test school's roll of three.
 LEAVERS_CONFIRMED = {"leavers": "y"}
-
-
-def upload(client, data: bytes, school="ashgrove", full=True, filename="pupils.csv"):
-    form = {"school": school, "file": FileStorage(io.BytesIO(data), filename, content_type="text/csv")}
-    if full:
-        form["full"] = "y"
-    # Encoded here, in memory: the test client spools a large body to a temporary file it never closes.
-    boundary, body = encode_multipart(form)
-    return client.post("/admin/pupils/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 # --- reading the file ------------------------------------------------------------
@@ -185,7 +174,7 @@ def test_upload_preview_confirm_and_result(app, client, auth, world):
     auth.as_(world["admin"])
     page = client.get("/admin/pupils/import")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
-    response = upload(client, SIMS, filename="sims.csv")
+    response = upload_pupils(client, SIMS, filename="sims.csv")
     assert response.status_code == 303
     preview = client.get(response.headers["Location"])
     html = preview.get_data(as_text=True)
@@ -226,18 +215,18 @@ def test_a_two_row_file_imports_two_pupils_unless_a_full_import_is_chosen(app, c
     page = client.get("/admin/pupils/import").get_data(as_text=True)
     full_box = re.search(r'<input[^>]*name="full"[^>]*>', page).group(0)
     assert "checked" not in full_box, "a full import is chosen, never the default"
-    client.post(upload(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll with the world's 3
+    client.post(upload_pupils(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll with the world's 3
     two = csv_of(f"{upn(0)},Surname0,Forename0,01/09/2019,3,3Ash", f"{upn(1)},Surname1,Forename1,01/09/2019,3,3Ash")
 
     # As the form comes (Full import unticked): nobody is marked as left.
-    location = upload(client, two, full=False).headers["Location"]
+    location = upload_pupils(client, two, full=False).headers["Location"]
     preview = client.get(location).get_data(as_text=True)
     assert "nobody is marked as left" in preview and "Will be marked as left" not in preview
     assert client.post(location).status_code == 303
     assert all(p.active for p in by_upn(app).values())
 
     # Chosen: the preview says what it would do, and one tap does not do it.
-    location = upload(client, two).headers["Location"]
+    location = upload_pupils(client, two).headers["Location"]
     preview = client.get(location).get_data(as_text=True)
     assert "58 of the 60 pupils on roll would be marked as left" in preview and "more than a tenth" in preview
     assert 'name="leavers"' in preview
@@ -253,10 +242,10 @@ def test_a_two_row_file_imports_two_pupils_unless_a_full_import_is_chosen(app, c
 
 def test_a_full_import_that_marks_a_tenth_or_less_as_left_needs_no_second_confirmation(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll
+    client.post(upload_pupils(client, pupil_rows(57), full=False).headers["Location"])  # 60 on roll
     keep = [f"{upn(i)},Surname{i},Forename{i},01/09/2019,3,3Ash" for i in range(57)]
     keep += ["A204210010001,Hassan,Amelia,14/03/2018,4,4Oak"]  # Oliver and Isla have left: 2 of 60
-    location = upload(client, csv_of(*keep)).headers["Location"]
+    location = upload_pupils(client, csv_of(*keep)).headers["Location"]
     preview = client.get(location).get_data(as_text=True)
     assert "Will be marked as left (2)" in preview and "would be marked as left" not in preview
     assert 'name="leavers"' not in preview
@@ -266,7 +255,7 @@ def test_a_full_import_that_marks_a_tenth_or_less_as_left_needs_no_second_confir
 
 def test_siblings_share_a_family_id(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
+    client.post(upload_pupils(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     with app.app_context():
         amelia = db.session.scalar(select(Pupil).where(Pupil.upn == "A204210010001"))
         assert [p.first_name for p in pupils.siblings(amelia)] == ["Yusuf"]
@@ -274,9 +263,9 @@ def test_siblings_share_a_family_id(app, client, auth, world):
 
 def test_reimporting_the_same_file_changes_nothing(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
+    client.post(upload_pupils(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     before = by_upn(app)
-    again = client.get(upload(client, SIMS).headers["Location"]).get_data(as_text=True)
+    again = client.get(upload_pupils(client, SIMS).headers["Location"]).get_data(as_text=True)
     assert "This file changes nothing" in again and "Unchanged (4)" in again
     assert "mis.confirm" not in again and 'class="button button-primary">Import' not in again
     after = by_upn(app)
@@ -287,11 +276,11 @@ def test_reimporting_the_same_file_changes_nothing(app, client, auth, world):
 
 def test_a_leaver_who_reappears_is_back_on_roll(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
+    client.post(upload_pupils(client, SIMS).headers["Location"], data=LEAVERS_CONFIRMED)
     back = csv_of("A204210010003,Hartley,Isla,14/03/2016,6,6Oak")
-    html = client.get(upload(client, back, full=False).headers["Location"]).get_data(as_text=True)
+    html = client.get(upload_pupils(client, back, full=False).headers["Location"]).get_data(as_text=True)
     assert "back on roll" in html
-    client.post(upload(client, back, full=False).headers["Location"])
+    client.post(upload_pupils(client, back, full=False).headers["Location"])
     isla = by_upn(app)["A204210010003"]
     assert isla.active is True and isla.left_on is None
 
@@ -309,14 +298,14 @@ def test_a_pupil_whose_row_has_an_error_is_not_marked_as_left(app, world):
 
 def test_a_partial_import_marks_nobody_as_left(app, client, auth, world):
     auth.as_(world["admin"])
-    client.post(upload(client, csv_of("C000000000001,Lee,Jo,01/01/2019,3,3Ash"), full=False).headers["Location"])
+    client.post(upload_pupils(client, csv_of("C000000000001,Lee,Jo,01/01/2019,3,3Ash"), full=False).headers["Location"])
     assert all(p.active for p in by_upn(app).values())
 
 
 def test_rows_with_errors_are_left_out_and_the_rest_imported(app, client, auth, world):
     auth.as_(world["admin"])
     data = csv_of("C000000000001,Lee,Jo,01/01/2019,3,3Ash", "C000000000002,Lee,Sam,31/02/2019,3,3Ash")
-    location = upload(client, data, full=False).headers["Location"]
+    location = upload_pupils(client, data, full=False).headers["Location"]
     assert "the date of birth &#39;31/02/2019&#39; is not a date" in client.get(location).get_data(as_text=True)
     client.post(location)
     found = by_upn(app)
@@ -338,7 +327,7 @@ def test_an_unreadable_upload_is_refused_with_its_reason(app, client, auth, worl
             "/admin/pupils/import", data={"school": "ashgrove", "full": "y"}, content_type="multipart/form-data"
         )
     else:
-        response = upload(client, data)
+        response = upload_pupils(client, data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and "There is a problem" in html
@@ -348,13 +337,13 @@ def test_an_unreadable_upload_is_refused_with_its_reason(app, client, auth, worl
 
 def test_an_admin_cannot_import_into_a_school_they_do_not_administer(app, client, auth, world):
     auth.as_(world["admin"])
-    response = upload(client, SIMS, school="brookfield")
+    response = upload_pupils(client, SIMS, school="brookfield")
     assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
 
 
 def test_only_the_uploader_sees_and_confirms_the_preview(app, client, auth, world):
     auth.as_(world["admin"])
-    location = upload(client, SIMS).headers["Location"]
+    location = upload_pupils(client, SIMS).headers["Location"]
     with app.app_context():
         school = db.session.get(School, world.school.id)
         other_admin = make_user("Second Admin", "admin2@ashgrove.example.org", roles=[(Role.ADMIN, school, None)])
@@ -372,23 +361,23 @@ def test_a_file_over_one_mib_is_accepted_and_over_the_upload_limit_refused(app, 
     auth.as_(world["admin"])
     big = pupil_rows(25_000)  # about 1.3 MB: over the app's 1 MiB form limit
     assert len(big) > 1024 * 1024
-    assert upload(client, big, full=False).status_code == 303
+    assert upload_pupils(client, big, full=False).status_code == 303
     app.config["PUPIL_IMPORT_MAX_BYTES"] = 1024 * 1024
-    assert upload(client, big, full=False).status_code == 413
+    assert upload_pupils(client, big, full=False).status_code == 413
 
 
 def test_ten_thousand_rows_preview_and_import_in_reasonable_time(app, client, auth, world):
     auth.as_(world["admin"])
     data = pupil_rows(10_000)
     started = time.perf_counter()
-    location = upload(client, data, full=False).headers["Location"]
+    location = upload_pupils(client, data, full=False).headers["Location"]
     preview = client.get(location)
     previewed = time.perf_counter()
     assert "New pupils (10000)" in preview.get_data(as_text=True)
     assert "And 9500 more." in preview.get_data(as_text=True)
     client.post(location)
     imported = time.perf_counter()
-    reimport = client.get(upload(client, data, full=False).headers["Location"]).get_data(as_text=True)
+    reimport = client.get(upload_pupils(client, data, full=False).headers["Location"]).get_data(as_text=True)
     again = time.perf_counter()
     print(
         f"\n10,000 rows ({len(data):,} bytes): upload+preview {previewed - started:.2f} s, "

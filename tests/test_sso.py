@@ -590,7 +590,7 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
-    from test_browser_a11y import axe_violations
+    from helpers import axe_violations
 
     open_page(page, f"{live_server}/login")
     button = page.get_by_role("link", name="Continue with Test ID")
@@ -666,7 +666,7 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
-    from test_browser_a11y import axe_violations
+    from helpers import axe_violations
 
     page.set_viewport_size({"width": width, "height": 900})
     open_page(page, f"{live_server}/login")
@@ -694,7 +694,7 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
 def test_the_sign_in_pages_pass_the_nu_html_checker(
     app, client, auth, world, trust_admin, oidc_provider, provider_row, tmp_path
 ):
-    from test_html_valid import HTMX_ATTRIBUTE, vnu_or_skip
+    from helpers import HTMX_ATTRIBUTE, vnu_or_skip
 
     command = vnu_or_skip()
     pages = {"login": client.get("/login").get_data(as_text=True)}

@@ -319,8 +319,7 @@ def deletion_proposal(concern_id: int):
     if r.pending is not None:
         flash("A deletion of this concern is already waiting for a second case manager.", "info")
         return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
-    if not r.due:
-        form.reason.errors = ["Its retention review is not due yet: it cannot be proposed for deletion."]
+    if not r.due:  # the page says why, where the form would be
         return deletion_page(concern, form, status=422)
     if not form.validate_on_submit():
         return deletion_page(concern, form, status=422)
