@@ -197,7 +197,7 @@ def test_a_review_not_due_cannot_be_proposed(app, client, auth, world, cast):
     auth.as_(cast["head"])
     decided(client, concern_id, "harm_threshold", "substantiated")
     response = propose(client, concern_id)
-    assert response.status_code == 422 and "not due yet" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "not due yet" in response.get_data(as_text=True)
     with app.app_context():
         assert not db.session.scalar(select(func.count()).select_from(AdultConcernDeletion))
 

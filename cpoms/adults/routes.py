@@ -319,8 +319,8 @@ def deletion_proposal(concern_id: int):
     if r.pending is not None:
         flash("A deletion of this concern is already waiting for a second case manager.", "info")
         return redirect(url_for("adults.deletion_proposal", concern_id=concern.id), 303)
-    if not r.due:  # the page says why, where the form would be
-        return deletion_page(concern, form, status=422)
+    if not r.due:  # not the form's fault: the page says why, where the form would be
+        return deletion_page(concern, form, status=409)
     if not form.validate_on_submit():
         return deletion_page(concern, form, status=422)
     deletion.propose(current_user, concern, form.reason.data)
