@@ -2756,7 +2756,7 @@ CASES += [
         long_text=2001,
         too_long=invalid("Keep this under 2,000 characters."),
     ),
-    Case(ADULT_DELETION, "concern_id", THE_ADULT_CONCERN, invalid("Its retention review is not due yet")),
+    Case(ADULT_DELETION, "concern_id", THE_ADULT_CONCERN, Expect((409,), "Its review is not due yet")),
     # A second proposal while one waits: told so, nothing written.
     Case(ADULT_DELETION, "concern_id", P("pending", lambda s: str(s["pending_adult_concern_id"])), Expect((303,))),
     # Confirming or withdrawing: only where a deletion waits.
