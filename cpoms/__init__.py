@@ -24,6 +24,7 @@ from .hearback import policy as hearback_policy
 from .mis import policy as mis_policy
 from .monitoring import policy as monitoring_policy
 from .tasks import policy as tasks_policy
+from .packs import policy as packs_policy
 from .transfers import policy as transfers_policy
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -47,6 +48,7 @@ AREA_POLICIES = {
         hearback_policy,
         mis_policy,
         monitoring_policy,
+        packs_policy,
         tasks_policy,
         transfers_policy,
     )
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mis.deletion_routes import bp as deletion_bp
     from .mis.routes import bp as mis_bp
     from .oversight.routes import bp as oversight_bp
+    from .packs.routes import bp as packs_bp
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
@@ -140,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         deletion_bp,
         hearback_bp,
         adults_bp,
+        packs_bp,
     ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
@@ -153,11 +157,21 @@ def _register_emails(app: Flask) -> None:
     from .adults import operations as adults
     from .auth import reset
     from .hearback import operations as hearback
+    from .packs import receiving as packs
     from .tasks import reminders
     from .transfers import emails as transfers
 
     alerts.register_emails(
-        app, (*alerts.EMAILS, *adults.EMAILS, *reset.EMAILS, *reminders.EMAILS, *hearback.EMAILS, *transfers.EMAILS)
+        app,
+        (
+            *alerts.EMAILS,
+            *adults.EMAILS,
+            *reset.EMAILS,
+            *reminders.EMAILS,
+            *hearback.EMAILS,
+            *transfers.EMAILS,
+            *packs.EMAILS,
+        ),
     )
 
 

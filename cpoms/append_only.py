@@ -108,6 +108,9 @@ RETENTION_GRANTED = {
     "subject_access_exports": _pupil_granted("OLD.pupil_id"),
     # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays.
     "adult_concern_pupils": _pupil_granted("OLD.pupil_id"),
+    # A child-protection file received from outside the trust (cpoms/packs/).
+    "received_packs": _pupil_granted("OLD.pupil_id"),
+    "received_records": _pupil_granted("OLD.pupil_id"),
 }
 
 

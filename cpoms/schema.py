@@ -16,6 +16,7 @@ from .hearback import models as hearback
 from .log import models as log
 from .mis import models as mis
 from .monitoring import models as monitoring
+from .packs import models as packs
 from .reports import models as reports
 from .tasks import models as tasks
 from .transfers import models as transfers
@@ -37,6 +38,7 @@ MODULES = (
     log,
     mis,
     monitoring,
+    packs,
     reports,
     tasks,
     transfers,

@@ -217,11 +217,13 @@ def date_range(page: Page) -> str:
     return f"{uk_date(min(times))} to {uk_date(max(times))} (everything recorded)"
 
 
-def pdf_bytes(pupil: Pupil, page: Page) -> bytes:
-    """The chronology as the reader may see it, drawn page by page (pdfdoc.py)."""
+def pdf_bytes(pupil: Pupil, page: Page, stamp: str = "") -> bytes:
+    """The chronology as the reader may see it, drawn page by page (pdfdoc.py); `stamp`
+    goes at the foot of every page."""
     pdfdoc.register_fonts(current_app.config.get("PDF_FONT_DIR"))
     redactor = Redactor(pupil)
     doc = _pdf_head(pupil, page, redactor)
+    doc.stamp = stamp
     if not page.items:
         doc.block()
         doc.text("Nothing recorded" + (" matches these filters." if page.filters.any else "."))
