@@ -4,6 +4,7 @@ that sends a child-protection file pack, and helpers to take packs apart."""
 from __future__ import annotations
 
 import hashlib
+import json
 import io
 import warnings
 import zipfile
@@ -130,3 +131,60 @@ def rezip(files: dict[str, bytes], entries=None) -> bytes:
 def flipped(data: bytes, at: int | None = None) -> bytes:
     at = len(data) // 2 if at is None else at
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def minimal_pack(upn: str, key=None, narrative: str = "Seen upset at drop-off.", **header) -> bytes:
+    """A valid version-1 pack written with the format's own writer, no app needed: one
+    entry about the pupil with this UPN, signed by `key` (a new Ed25519 key if none)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cpoms.packs import fileformat
+    from cpoms.packs.signing import fingerprint
+
+    key = key or Ed25519PrivateKey.generate()
+    by = {"created_at": "2026-11-02T10:15:00+00:00", "author": "Sam Sender", "school": "Hilltop School"}
+    records = {
+        "format_version": 1,
+        "reference": "CP-TEST-0001",
+        "pupil": {"name": "Amelia Hassan", "upn": upn, "date_of_birth": "2018-03-14", "school": "Hilltop School"},
+        "key_information": [],
+        "entries": [
+            {
+                "id": 1,
+                **by,
+                "occurred_at": "2026-11-02T09:00:00+00:00",
+                "category": "Safeguarding",
+                "narrative": narrative,
+                "follow_ups": [],
+            }
+        ],
+        "transfers": [],
+    }
+    pack_json = {
+        "format": "cp-file",
+        "format_version": 1,
+        "reference": "CP-TEST-0001",
+        "purpose": "transfer",
+        "signed_at": "2026-11-03T08:00:00+00:00",
+        "signed_by": {"school": "Hilltop School", "trust": "Hilltop Trust", "person": "Sam Sender"},
+        "receipt_email": "dsl@hilltop.example.org",
+        "recipient": None,
+        "key_fingerprint": fingerprint(key.public_key()),
+        **header,
+    }
+    files = {
+        fileformat.PACK_JSON: json.dumps(pack_json).encode(),
+        fileformat.RECORDS: json.dumps(records).encode(),
+        fileformat.KEY: fileformat.key_file(key),
+    }
+    return fileformat.write(files, b"%PDF-1.4\n% a stand-in\n%%EOF\n", key)
+
+
+def tampered(pack: bytes, part: str) -> bytes:
+    """The pack with one bit of one of its files flipped ("attachment": its first attachment),
+    zipped again as someone altering it would."""
+    files = unzip(pack)
+    name = next(n for n in files if n.startswith("attachments/")) if part == "attachment" else part
+    at = 10 if part == "signing-key.pem" else None  # inside the PEM's base64, not its armour
+    files[name] = flipped(files[name], at)
+    return rezip(files)

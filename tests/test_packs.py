@@ -33,6 +33,7 @@ from pack_support import (
     flipped,
     make_sender,
     rezip,
+    tampered,
     unzip,
 )
 
@@ -114,14 +115,6 @@ PARTS = {
     "pack.json": "pack.json",
     "signing-key.pem": "",
 }
-
-
-def tampered(pack: bytes, part: str) -> bytes:
-    files = unzip(pack)
-    name = next(n for n in files if n.startswith("attachments/")) if part == "attachment" else part
-    at = 10 if part == "signing-key.pem" else None  # inside the PEM's base64, not its armour
-    files[name] = flipped(files[name], at)
-    return rezip(files)
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -17,7 +17,7 @@ from ..loaders import require, schools_or_403
 from ..models import School, Trust
 from . import fileformat, receiving, signing
 from . import policy as packs_policy
-from .forms import ConfirmPackForm, DistrustForm, UploadPackForm, normalised_fingerprint
+from .forms import HEX64, STAGED, ConfirmPackForm, DistrustForm, UploadPackForm, normalised_fingerprint
 from .models import KeyDistrust, ReceivedPack, ReceivedRecord
 
 bp = Blueprint("packs", __name__)
@@ -155,7 +155,7 @@ def confirm():
     school_ids = schools_or_403(packs_policy.import_school_ids(current_user))
     form = ConfirmPackForm()
     again = "The uploaded pack is no longer waiting on the server: upload it again."
-    if not (form.staged.validate(form) and form.pack_sha256.validate(form)):
+    if not (STAGED.fullmatch(form.staged.data or "") and HEX64.fullmatch(form.pack_sha256.data or "")):
         return _import_page(422, refused=again)
     try:
         body = storage.read_verified(form.staged.data, form.pack_sha256.data, staged=True)
