@@ -96,6 +96,11 @@ SUCCESS = {
     ("adults.new", "POST"): 303,
     ("adults.add_follow_up", "POST"): 303,
     ("adults.settings", "POST"): 303,
+    # Signed child-protection files: a checked pack's page, then back to the chronology; the key list.
+    ("packs.upload", "POST"): 200,
+    ("packs.confirm", "POST"): 303,
+    ("packs.distrust_key", "POST"): 303,
+    ("packs.trust_key", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -112,7 +112,8 @@ def upload():
     except fileformat.Refused as refused:
         return _refused(refused, sha256=fileformat.sha256(body))
     pupils = receiving.matching_pupils(opened, school_ids)
-    staged = storage.write(db.session, body, staged=True)
+    # Kept on the server only until it is confirmed: the confirmation names it, not the upload again.
+    staged = storage.write(db.session, body, staged=True) if pupils else ""
     audit.record(
         audit.CHECK_PACK,
         reference=str(opened.header.get("reference"))[:64],
