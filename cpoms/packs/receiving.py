@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -83,6 +83,14 @@ def _list(record: dict, key: str, where: str) -> list[dict]:
     return value
 
 
+def parse_date(value) -> date | None:
+    """A date the pack gives, if it is one (shown, never stored)."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(timezone.utc)
 
@@ -124,12 +132,12 @@ def _rows(records: dict) -> list[Row]:
         )
         for part, kind, title, body in (
             ("later_categories", "later_category", "category", "reason"),
-            ("amendments", "amendment", None, "text"),
+            ("amendments", "amendment", "reason", "text"),
             ("body_map", "body_map_mark", "area", "description"),
             ("attachments", "attachment", "filename", None),
         ):
             for item in _list(entry, part, where):
-                shown = str(item.get(title) or "") if title else "Amendment"
+                shown = str(item.get(title) or "")
                 rows.append(
                     Row(
                         kind,
@@ -151,7 +159,7 @@ def _rows(records: dict) -> list[Row]:
                 )
             )
             for fix in _list(fu, "amendments", f"a follow-up of {where}"):
-                rows.append(Row("amendment", ref, "Amendment", str(fix.get("text") or ""), fix))
+                rows.append(Row("amendment", ref, str(fix.get("reason") or "")[:300], str(fix.get("text") or ""), fix))
     for number, row in enumerate(rows, start=1):
         where = f"record {number} ({row.kind.replace('_', ' ')})"
         _when(row.record, "created_at", where)

@@ -142,6 +142,7 @@ def _summary(opened: fileformat.Opened) -> dict:
         "signer": opened.header["signed_by"],
         "signed_at": receiving.parse_time(opened.header["signed_at"]),
         "pupil": opened.records["pupil"],
+        "born": receiving.parse_date(opened.records["pupil"].get("date_of_birth")),
         "entries": sum(1 for r in rows if r.kind == "entry"),
         "records": len(rows),
         "attachments": len(opened.attachments),
