@@ -199,7 +199,8 @@ class Action(StrEnum):
     CHECK_PACK = "check_pack", "Uploaded a child-protection file pack to check"
     REFUSE_PACK = "refuse_pack", "A child-protection file pack was refused"
     RECEIVE_PACK = "receive_pack", "Received a child-protection file from outside the trust"
-    VIEW_RECEIVED_PACK = "view_received_pack", "Viewed a received child-protection file", RECORD
+    DOWNLOAD_RECEIVED_FILE = "download_received_file", "Downloaded a file of a received child-protection file", RECORD
+    RECEIVED_FILE_DAMAGED = "received_file_damaged", "A received child-protection file failed its checksum"
     DISTRUST_KEY = "distrust_key", "Marked a signing key as not trusted"
     TRUST_KEY = "trust_key", "Trusted a signing key again"
     ROTATE_SIGNING_KEY = "rotate_signing_key", "Rotated the trust's pack signing key"

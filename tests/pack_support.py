@@ -19,7 +19,7 @@ from cpoms.entries.models import Amendment, EntryCategory
 from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
-from cpoms.models import Category, Kind, Role, School, Trust, User
+from cpoms.models import Category, Kind, Pupil, Role, School, Trust, User
 from cpoms.timefmt import now_utc
 
 from conftest import Auth, make_app, make_pupil, make_user
@@ -27,6 +27,7 @@ from sample_files import png
 
 SENDER_TRUST, SENDER_SCHOOL = "Riverside Learning Trust", "Riverside Academy"
 SENDER_EMAIL = "rita@riverside.example.org"
+UPN_AMELIA = "A204210010001"  # Amelia Hassan at ashgrove (tests/conftest.py)
 NARRATIVE = "Bruise on the left forearm, said it was from a fall; noticed at lunch (quokka-lantern)."
 FOLLOW_UP = "Called children's social care: advice taken, monitoring."
 AMENDMENT = "The bruise was on the right forearm."
@@ -133,7 +134,7 @@ def flipped(data: bytes, at: int | None = None) -> bytes:
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
-def minimal_pack(upn: str, key=None, narrative: str = "Seen upset at drop-off.", **header) -> bytes:
+def minimal_pack(upn: str, key=None, narrative: str = "Seen upset at drop-off.", attachment=None, **header) -> bytes:
     """A valid version-1 pack written with the format's own writer, no app needed: one
     entry about the pupil with this UPN, signed by `key` (a new Ed25519 key if none)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -155,6 +156,20 @@ def minimal_pack(upn: str, key=None, narrative: str = "Seen upset at drop-off.",
                 "occurred_at": "2026-11-02T09:00:00+00:00",
                 "category": "Safeguarding",
                 "narrative": narrative,
+                "attachments": [
+                    {
+                        **by,
+                        "filename": "photo.png",
+                        "content_type": "image/png",
+                        "size": len(attachment),
+                        "sha256": hashlib.sha256(attachment).hexdigest(),
+                        "file": f"attachments/{hashlib.sha256(attachment).hexdigest()}",
+                        "withheld": None,
+                        "follow_up_id": None,
+                    }
+                ]
+                if attachment
+                else [],
                 "follow_ups": [],
             }
         ],
@@ -175,6 +190,7 @@ def minimal_pack(upn: str, key=None, narrative: str = "Seen upset at drop-off.",
     files = {
         fileformat.PACK_JSON: json.dumps(pack_json).encode(),
         fileformat.RECORDS: json.dumps(records).encode(),
+        **({f"attachments/{hashlib.sha256(attachment).hexdigest()}": attachment} if attachment else {}),
         fileformat.KEY: fileformat.key_file(key),
     }
     return fileformat.write(files, b"%PDF-1.4\n% a stand-in\n%%EOF\n", key)
@@ -188,3 +204,16 @@ def tampered(pack: bytes, part: str) -> bytes:
     at = 10 if part == "signing-key.pem" else None  # inside the PEM's base64, not its armour
     files[name] = flipped(files[name], at)
     return rezip(files)
+
+
+def received_sample(world, attachment: bytes = PICTURE) -> dict:
+    """A file from outside the trust received for Amelia at ashgrove, with an attached file
+    (inside a request context): {"pack_id", "sha256"}."""
+    from cpoms.packs import fileformat, receiving
+
+    body = minimal_pack(UPN_AMELIA, attachment=attachment)
+    dsl = db.session.get(User, world["dsl"].id)
+    pupil = db.session.get(Pupil, world.pupils[0].id)
+    pack = receiving.receive(dsl, pupil, fileformat.open_pack(body), body)
+    db.session.commit()
+    return {"pack_id": pack.id, "sha256": hashlib.sha256(attachment).hexdigest()}

@@ -82,7 +82,7 @@ from hostile_support import (
     sign_in_as,
     snapshot,
 )
-from pack_support import minimal_pack, rezip, unzip
+from pack_support import minimal_pack, received_sample, rezip, unzip
 from sample_files import BAD_FILES, attach_png, pdf, png
 
 APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
@@ -182,7 +182,10 @@ def make_sample(app, world) -> dict:
         administration = make_administration_sample(world)
         adults = make_adults_sample(world)
         letter_name = a_letter_in_the_mailbox()
+    with app.test_request_context():
+        received = received_sample(world)
     return {
+        **received,
         "letter_name": letter_name,
         **administration,
         **adults,
@@ -319,7 +322,10 @@ def sample_transfers(world) -> dict:
 
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---
-SMALL_FILES = {"ATTACHMENT_MAX_BYTES": 256 * 1024, "PACK_MAX_BYTES": 256 * 1024}  # oversize cases stay cheap: 256 KB a file
+SMALL_FILES = {
+    "ATTACHMENT_MAX_BYTES": 256 * 1024,
+    "PACK_MAX_BYTES": 256 * 1024,
+}  # oversize cases stay cheap: 256 KB a file
 
 
 def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
@@ -2623,6 +2629,7 @@ PACK_IMPORT_PAGE = ("packs.upload", "GET")
 PACK_UPLOAD = ("packs.upload", "POST")
 PACK_CONFIRM = ("packs.confirm", "POST")
 DISTRUSTED_KEYS = ("packs.distrusted_keys", "GET")
+RECEIVED_FILE = ("packs.received_file", "GET")
 DISTRUST_KEY = ("packs.distrust_key", "POST")
 TRUST_KEY = ("packs.trust_key", "POST")
 # One pack, the same bytes every time (a fixed key; the zip's dates are fixed), waiting on the
@@ -2680,6 +2687,7 @@ ROUTES.update(
             data=confirm_form, writes=frozenset({"received_packs", "received_records", "alerts", ATTACHMENT_FILES})
         ),
         DISTRUSTED_KEYS: Route(),
+        RECEIVED_FILE: Route(ids={"pack_id": "pack_id", "sha256": "sha256"}),
         DISTRUST_KEY: Route(data=KEY_FORM, writes=KEY_WRITES),
         TRUST_KEY: Route(data=KEY_FORM, writes=KEY_WRITES),
     }
@@ -2700,6 +2708,14 @@ CASES += [
     *[Case(SIGNING_KEYS, "page", v, SHOWN) for v in (SCRIPT, SQL_OR)],
     *[Case(route, "page", v, SHOWN) for route in (PACK_IMPORT_PAGE, DISTRUSTED_KEYS) for v in (SCRIPT, SQL_OR)],
     *[Case(route, "page", WORD, FORBIDDEN, who="teacher1") for route in (PACK_IMPORT_PAGE, DISTRUSTED_KEYS)],
+    # A received file: by the pack's id, for its pupil's team; only a checksum the pack holds.
+    *id_cases(RECEIVED_FILE, "pack_id", MISSING, values=SOME_IDS),
+    Case(RECEIVED_FILE, "pack_id", P("pack", lambda s: str(s["pack_id"])), MISSING, who="teacher1"),
+    Case(RECEIVED_FILE, "pack_id", P("pack", lambda s: str(s["pack_id"])), MISSING, who="other_dsl"),
+    *[
+        Case(RECEIVED_FILE, "sha256", v, MISSING)
+        for v in (SCRIPT, SQL_OR, NUL, P("not-in-the-pack", "0" * 64), P("upper-case", lambda s: s["sha256"].upper()))
+    ],
     # The upload: a zip checked before anything is kept; what the pack says is shown as text.
     Case(PACK_UPLOAD, "pack", LEFT_OUT, invalid("Choose the pack (a .zip file) to upload.")),
     Case(PACK_UPLOAD, "pack", SCRIPT, invalid("Choose the pack (a .zip file) to upload.")),  # text, not a file

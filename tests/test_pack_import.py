@@ -26,6 +26,7 @@ from pack_support import (
     AMENDMENT,
     FOLLOW_UP,
     MARK,
+    PICTURE,
     SENDER_EMAIL,
     SENDER_SCHOOL,
     make_sender,
@@ -97,6 +98,15 @@ def test_a_pack_from_another_installation_becomes_read_only_records_and_a_receip
     for words in ("quokka-lantern", FOLLOW_UP, AMENDMENT, MARK, "forearm.png", "Behaviour", "another pupil"):
         assert words in section, words
     assert "Zebedee" not in page
+    # The attached photo, out of the pack as received, for the team only.
+    link = re.search(r'href="(/received-files/\d+/[0-9a-f]{64})"', page).group(1)
+    download = client.get(link)
+    assert download.status_code == 200 and download.data == PICTURE
+    assert download.mimetype == "application/octet-stream" and "attachment" in download.headers["Content-Disposition"]
+    assert actions(app, "download_received_file")
+    auth.as_(world["teacher1"])
+    assert client.get(link).status_code == 404
+    auth.as_(world["dsl"])
     with app.app_context():
         [pack] = db.session.scalars(select(ReceivedPack))
         assert pack.key_fingerprint == fingerprint and pack.receipt_email == SENDER_EMAIL

@@ -40,6 +40,7 @@ from cpoms.timefmt import now_utc, uk_local_input
 from cpoms.transfers.models import Transfer
 
 from conftest import POSTGRES_URL
+from pack_support import received_sample
 from sample_files import attach_png
 
 ROLES = (
@@ -1251,6 +1252,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=403,
         trust_rep=403,
     ),
+    # A file of a received pack: its pupil's safeguarding team; anyone else, the same 404 as none.
+    ("packs.received_file", "GET"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
     ("packs.distrusted_keys", "GET"): row(
         anonymous=302,
         teacher1=403,
@@ -1824,7 +1839,10 @@ def sample(app, world, make_entry):
     with app.test_request_context(), mailbox.Connection() as connection:
         letter = connection.send(Message("A sample email", recipients=["dsl@ashgrove.example.org"], body="Sample."))
     attachment_id = attach_png(app, entry_id, world["teacher1"].id)
+    with app.test_request_context():
+        received = received_sample(world)
     return {
+        **received,
         "entry_id": entry_id,
         "follow_up_id": follow_up_id,
         "pupil_id": world.pupils[0].id,

@@ -32,6 +32,7 @@ from ..attachments.models import Attachment
 from ..drafts import Draft
 from ..extensions import db
 from ..models import Entry, EntryPupil, Pupil, User
+from ..packs.models import ReceivedPack
 from ..reports import counters
 from ..timefmt import now_utc
 from .models import RetentionDeletion, RetentionDeletionGrant, RetentionDeletionPupilGrant
@@ -96,6 +97,7 @@ def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     doomed = _doomed(pupil_id, only_theirs)
     counters.entries_deleted(only_theirs)
     files = _remove_files_after_commit(doomed.get(Attachment.__table__, []))
+    files += _remove_received_packs_after_commit(doomed.get(ReceivedPack.__table__, []))
     counts: dict[str, int] = {}
     for table in reversed(db.metadata.sorted_tables):  # children before their parents
         if table in doomed:
@@ -168,6 +170,14 @@ def _remove_files_after_commit(attachment_ids: list[int]) -> int:
     """The files go once the deletion is committed, never before: a deletion rolled back
     leaves every file where it was (attachments/storage.py drops the list then)."""
     names = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.id.in_(attachment_ids))))
+    for name in names:
+        storage.remove_after_commit(name)
+    return len(names)
+
+
+def _remove_received_packs_after_commit(pack_ids: list[int]) -> int:
+    """Child-protection files received from outside the trust, kept as they arrived: they go with their rows."""
+    names = list(db.session.scalars(select(ReceivedPack.stored_name).where(ReceivedPack.id.in_(pack_ids))))
     for name in names:
         storage.remove_after_commit(name)
     return len(names)

@@ -3,6 +3,7 @@ and the signing keys a trust has marked as not trusted."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Optional
 
@@ -64,6 +65,15 @@ class ReceivedRecord(db.Model):
     text: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)  # the record's JSON as received
     pack: Mapped[ReceivedPack] = relationship(back_populates="records")
+
+    @property
+    def file_sha256(self) -> str | None:
+        """An attachment's checksum, when its file came with the pack."""
+        if self.kind != "attachment":
+            return None
+        record = json.loads(self.data)
+        sha256 = record.get("sha256")
+        return sha256 if record.get("file") and isinstance(sha256, str) and len(sha256) == 64 else None
 
 
 class KeyDistrust(db.Model):

@@ -3,7 +3,9 @@ match the pupil by UPN, keep the pack and its records (append-only), send the re
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -276,6 +278,17 @@ def receive(by: User, pupil: Pupil, opened: fileformat.Opened, body: bytes) -> R
     )
     alerts.queue_rows([alert])
     return pack
+
+
+def attachment_of(pack: ReceivedPack, sha256: str) -> bytes | None:
+    """A file of a received pack, if the pack (checked against its SHA-256 at import) holds it."""
+    body = storage.read_verified(pack.stored_name, pack.pack_sha256)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        try:
+            data = archive.read(f"attachments/{sha256}")
+        except KeyError:
+            return None
+    return data if fileformat.sha256(data) == sha256 else None
 
 
 def receipt_context(alert: Alert) -> dict:

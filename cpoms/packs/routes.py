@@ -4,7 +4,7 @@ pupil, keep), and the trust's list of keys it does not trust."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from ..attachments import storage
 from ..extensions import db
 from ..formfields import choices
 from ..htmx import render
-from ..loaders import require, schools_or_403
+from ..loaders import found_or_404, received_pack_or_404, require, schools_or_403
 from ..models import School, Trust
 from . import fileformat, receiving, signing
 from . import policy as packs_policy
@@ -195,6 +195,29 @@ def confirm():
         f"Received the file from {pack.sender_school}: signature verified. A receipt is on its way to them.", "success"
     )
     return redirect(target, 303)
+
+
+@bp.route("/received-files/<int:pack_id>/<sha256>")
+@login_required
+def received_file(pack_id: int, sha256: str):
+    """A file attached to a received record, out of the pack as it was received (checked again)."""
+    pack = received_pack_or_404(pack_id)
+    found_or_404(HEX64.fullmatch(sha256 or ""))
+    try:
+        data = receiving.attachment_of(pack, sha256)
+    except storage.Damaged as problem:
+        audit.record(audit.RECEIVED_FILE_DAMAGED, pupil=pack.pupil, received_pack=pack.id, problem=str(problem))
+        db.session.commit()
+        detail = f"The received pack cannot be opened: {problem}. Nothing was sent to you. Tell your administrator."
+        return render("errors/error.html", status_code=409, code=409, title="This file cannot be opened", detail=detail)
+    found_or_404(data)
+    audit.record(audit.DOWNLOAD_RECEIVED_FILE, pupil=pack.pupil, received_pack=pack.id, sha256=sha256)
+    response = make_response(data)
+    # Another system's file: downloaded, never shown in the page, whatever it claims to be.
+    response.mimetype = "application/octet-stream"
+    response.headers["Content-Disposition"] = f'attachment; filename="received-{sha256[:16]}.bin"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- keys the trust does not trust --------------------------------------------------------------
