@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from cpoms.extensions import db
 from cpoms.models import Alert
 from cpoms.packs import fileformat
+from cpoms.packs.signing import spaced
 from cpoms.timefmt import now_utc, to_uk
 
 from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, block_cdn, totp_code
@@ -75,6 +76,10 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     download.value.save_as(path)
     fingerprint = fileformat.open_pack(path.read_bytes()).fingerprint
     page.get_by_role("button", name="Sign out").click()
+    # The key's fingerprint, published on the sending installation's public page.
+    page.goto(f"{sender.base}/signing-keys")
+    expect(page.locator(".key-list")).to_contain_text(spaced(fingerprint))
+    page.screenshot(path=str(SCREENSHOTS / f"pack-signing-keys{suffix}.png"), full_page=True)
 
     # Ashgrove's DSL, on this installation, receives it.
     sign_in(page, live_server, "dsl@ashgrove.example.org", app, js)
