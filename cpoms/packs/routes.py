@@ -226,8 +226,10 @@ def received_file(pack_id: int, sha256: str):
 def _keys_page(status: int = 200, form: DistrustForm | None = None):
     trust_ids = packs_policy.key_trust_ids(current_user)
     trusts = list(db.session.scalars(select(Trust).where(Trust.id.in_(list(trust_ids))).order_by(Trust.name)))
-    form = form or DistrustForm(formdata=None)
-    form.trust.choices = choices([(str(t.id), t.name) for t in trusts])
+    if form is None:
+        # Most people keep one trust's list: it is chosen for them.
+        form = DistrustForm(formdata=None, trust=str(trusts[0].id) if len(trusts) == 1 else "")
+    form.trust.choices = choices([("", "Choose the trust"), *((str(t.id), t.name) for t in trusts)])
     events = list(
         db.session.scalars(
             select(KeyDistrust).where(KeyDistrust.trust_id.in_(list(trust_ids))).order_by(KeyDistrust.id.desc())
