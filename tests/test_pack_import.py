@@ -303,3 +303,36 @@ def test_a_received_file_whose_key_is_later_distrusted_says_so(app, client, auth
     )
     page = client.get(f"/pupils/{world.pupils[0].id}/chronology").get_data(as_text=True)
     assert "since marked as not trusted" in page
+
+
+def test_verify_pack_says_when_the_trust_distrusts_the_key(app, world, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cpoms.packs.signing import fingerprint
+
+    key = Ed25519PrivateKey.generate()
+    path = tmp_path / "pack.zip"
+    path.write_bytes(minimal_pack(UPN, key=key))
+    assert app.test_cli_runner().invoke(args=["verify-pack", str(path)]).exit_code == 0
+    with app.app_context():
+        db.session.add(
+            KeyDistrust(
+                trust_id=world.trust.id,
+                fingerprint=fingerprint(key.public_key()),
+                distrusted=True,
+                reason="Stolen.",
+                by_id=world["dsl"].id,
+            )
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["verify-pack", str(path)])
+    assert result.exit_code == 2 and "NOT TRUSTED" in result.output
+
+
+def test_a_key_that_others_can_read_is_a_clear_503_not_a_500(app, client, auth, world, tmp_path):
+    auth.as_(world["dsl"])
+    assert client.post(f"/pupils/{world.pupils[0].id}/subject-access").status_code == 200  # the key is made
+    [key] = (tmp_path / "signing-keys").glob("trust-*/*.key")
+    key.chmod(0o644)
+    response = client.post(f"/pupils/{world.pupils[0].id}/subject-access")
+    assert response.status_code == 503 and "signing key cannot be used" in response.get_data(as_text=True)

@@ -32,6 +32,15 @@ def allow_a_pack():
         request.max_content_length = current_app.config["PACK_MAX_BYTES"] + current_app.config["MAX_CONTENT_LENGTH"]
 
 
+@bp.app_errorhandler(signing.KeyProblem)
+def key_unusable(problem: signing.KeyProblem):
+    """A pack cannot be signed (the key directory's permissions): say so, rather than fail blankly."""
+    db.session.rollback()
+    current_app.logger.error("Pack signing key unusable: %s", problem)
+    detail = "The trust's signing key cannot be used, so no pack was produced. Tell your administrator (see docs/operations.md)."
+    return render("errors/error.html", status_code=503, code=503, title="Packs cannot be signed now", detail=detail)
+
+
 @bp.app_context_processor
 def for_the_chronology():
     return {"received_packs_of": received_packs_of}
