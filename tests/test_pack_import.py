@@ -198,6 +198,7 @@ REFUSED = {
     "a changed record": (lambda p: tampered(p, "records.json"), "records.json changed after the pack was signed"),
     "a bad signature": (lambda p: tampered(p, "manifest.sha256.sig"), "signature does not match"),
     "a record without an author": (lambda p: _unsigned_author(p), "has no valid “author”"),
+    "a named file missing": (lambda p: _file_missing(), "names an attached file the pack does not hold"),
 }
 
 
@@ -214,6 +215,16 @@ def _unsigned_author(_: bytes) -> bytes:
     files["records.json"] = json.dumps(records).encode()
     kept = {n: files[n] for n in ("pack.json", "records.json", "signing-key.pem")}
     assert json.loads(kept["pack.json"])["key_fingerprint"] == fingerprint(key.public_key())
+    return fileformat.write(kept, files["chronology.pdf"], key)
+
+
+def _file_missing() -> bytes:
+    """A pack, properly signed, whose record names an attached file it does not hold."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    files = unzip(minimal_pack(UPN, key=key, attachment=PICTURE))
+    kept = {n: files[n] for n in ("pack.json", "records.json", "signing-key.pem")}  # no attachments/
     return fileformat.write(kept, files["chronology.pdf"], key)
 
 

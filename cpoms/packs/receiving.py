@@ -97,6 +97,13 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(timezone.utc)
 
 
+ENTRY_PARTS = ("later_categories", "amendments", "body_map", "attachments", "follow_ups")
+
+
+def _without(record: dict, parts) -> dict:
+    return {key: value for key, value in record.items() if key not in parts}
+
+
 @dataclass
 class Row:
     kind: str
@@ -128,7 +135,7 @@ def _rows(records: dict) -> list[Row]:
                 ref,
                 _text(entry, "category", where, 300),
                 _text(entry, "narrative", where),
-                entry,
+                _without(entry, ENTRY_PARTS),  # each part is a row of its own
                 "occurred_at",
             )
         )
@@ -144,7 +151,7 @@ def _rows(records: dict) -> list[Row]:
                     Row(
                         kind,
                         ref,
-                        shown[:300] or kind.replace("_", " "),
+                        shown[:300],
                         str(item.get(body) or "") if body else "",
                         item,
                     )
@@ -156,7 +163,7 @@ def _rows(records: dict) -> list[Row]:
                     ref,
                     str(fu.get("kind_label") or fu.get("kind") or "Follow-up")[:300],
                     str(fu.get("text") or ""),
-                    fu,
+                    _without(fu, ("amendments",)),
                     "occurred_at",
                 )
             )
@@ -187,9 +194,15 @@ def check_records(opened: fileformat.Opened) -> list[Row]:
     _text(header, "receipt_email", "pack.json", 254)
     _when(header, "signed_at", "pack.json")
     rows = _rows(opened.records)
-    for name in opened.attachments:
-        if not any(r.kind == "attachment" and r.record.get("sha256") == name for r in rows):
-            raise fileformat.Refused("The pack holds an attachment no record names.")
+    named = set()
+    for row in rows:
+        if row.kind == "attachment" and row.record.get("file") is not None:
+            sha256 = row.record.get("sha256")
+            if row.record["file"] != f"attachments/{sha256}" or row.record["file"] not in opened.files:
+                raise fileformat.Refused("records.json names an attached file the pack does not hold.")
+            named.add(sha256)
+    if set(opened.attachments) - named:
+        raise fileformat.Refused("The pack holds an attachment no record names.")
     return rows
 
 
