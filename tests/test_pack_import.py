@@ -347,3 +347,22 @@ def test_a_key_that_others_can_read_is_a_clear_503_not_a_500(app, client, auth, 
     key.chmod(0o644)
     response = client.post(f"/pupils/{world.pupils[0].id}/subject-access")
     assert response.status_code == 503 and "signing key cannot be used" in response.get_data(as_text=True)
+
+
+def test_a_trust_admin_keeps_the_list_of_distrusted_keys(app, client, auth, world, trust_admin):
+    auth.as_(trust_admin)
+    page = client.get("/admin/users")
+    assert 'href="/transfers/distrusted-keys"' in page.get_data(as_text=True)
+    assert client.get("/transfers/distrusted-keys").status_code == 200
+    response = client.post(
+        "/transfers/distrusted-keys",
+        data={"trust": str(world.trust.id), "fingerprint": "cd" * 32, "reason": "Reported stolen by the sender."},
+    )
+    assert response.status_code == 303
+    assert client.get("/transfers/import").status_code == 403  # receiving is the safeguarding team's
+    [event] = actions(app, "distrust_key")
+    assert event.user_id == trust_admin.id
+    # A school admin keeps no such list.
+    auth.as_(world["admin"])
+    assert client.get("/transfers/distrusted-keys").status_code == 403
+    assert 'href="/transfers/distrusted-keys"' not in client.get("/admin/users").get_data(as_text=True)
