@@ -12,14 +12,16 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
-from cpoms.packs import fileformat
+from cpoms.packs import fileformat, receiving
 from cpoms.packs.models import KeyDistrust, ReceivedPack, ReceivedRecord
 
 from pack_support import (
@@ -366,3 +368,45 @@ def test_a_trust_admin_keeps_the_list_of_distrusted_keys(app, client, auth, worl
     auth.as_(world["admin"])
     assert client.get("/transfers/distrusted-keys").status_code == 403
     assert 'href="/transfers/distrusted-keys"' not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_a_received_file_travels_on_in_the_schools_own_packs(app, client, auth, world, sender):
+    """Amelia's file from Riverside, received at ashgrove, goes with her in ashgrove's next pack:
+    the records as they arrived (with their first school and author), the photo, in the PDF too;
+    and a school receiving that pack keeps them."""
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in requirements-dev.txt")
+    auth.as_(world["dsl"])
+    html_page = upload(client, sender.pack()).get_data(as_text=True)
+    assert confirm(client, html_page, world.pupils[0].id).status_code == 303
+    response = client.post(f"/pupils/{world.pupils[0].id}/subject-access")
+    assert response.status_code == 200
+    onward = fileformat.open_pack(response.data)
+    [received] = onward.records["received_files"]
+    assert received["sender"]["school"] == SENDER_SCHOOL
+    kinds = {r["record_type"] for r in received["records"]}
+    assert {"entry", "follow_up", "amendment", "attachment", "body_map_mark", "later_category"} <= kinds
+    entry = next(r for r in received["records"] if r["record_type"] == "entry")
+    assert "quokka-lantern" in entry["narrative"] and entry["school"] == SENDER_SCHOOL
+    assert (
+        onward.attachments[next(r for r in received["records"] if r["record_type"] == "attachment")["sha256"]]
+        == PICTURE
+    )
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "cp-file-format.schema.json").read_text())
+    jsonschema.validate(onward.records, schema)
+    text = " ".join(
+        "".join(p.extract_text() for p in PdfReader(io.BytesIO(onward.files["chronology.pdf"])).pages).split()
+    )
+    assert f"Received from {SENDER_SCHOOL}" in text and "quokka-lantern" in text
+    # What a receiving school would keep of it: the onward records with their first school.
+    with app.test_request_context():
+        rows = receiving.check_records(onward)
+    assert any(r.kind == "entry" and "quokka-lantern" in r.text and r.record["school"] == SENDER_SCHOOL for r in rows)
+    # Staff who may not read received files do not get them in a pack either.
+    with app.test_request_context():
+        from flask_login import login_user
+
+        from cpoms.models import Pupil, User
+        from cpoms.packs.build import received_files
+
+        login_user(db.session.get(User, world["slt"].id))
+        assert received_files(db.session.get(Pupil, world.pupils[0].id), {}) == []

@@ -15,11 +15,12 @@ from ..attachments import policy as attachments_policy
 from ..attachments import storage
 from ..attachments.routes import attachments_of, body_marks_of
 from ..bodymap.areas import title_of
-from ..chronology import exports
+from ..chronology import exports, pdfdoc
 from ..chronology.queries import Filters, Page, everything, shown_follow_ups
 from ..models import Kind, Pupil, Source
 from ..timefmt import now_utc
-from . import fileformat, sections, signing
+from . import fileformat, receiving, sections, signing
+from . import policy as packs_policy
 
 PURPOSES = {"transfer": "Transfer to another school", "subject-access": "Subject-access request"}
 
@@ -157,6 +158,7 @@ def records(pupil: Pupil, page: Page, files: dict[str, bytes], transfers=()) -> 
         },
         "key_information": sections.key_information(pupil),
         "entries": entries,
+        "received_files": received_files(pupil, files),
         "transfers": [
             {
                 "id": t.id,
@@ -170,6 +172,83 @@ def records(pupil: Pupil, page: Page, files: dict[str, bytes], transfers=()) -> 
             for t in transfers
         ],
     }
+
+
+def received_files(pupil: Pupil, files: dict[str, bytes]) -> list[dict]:
+    """Files this school received about the pupil from outside the trust, their records as
+    they arrived, so that they travel on with the child (their attached files too)."""
+    if not packs_policy.can_read_received(current_user, pupil):
+        return []
+    found = []
+    for pack, rows in receiving.received_of(pupil):
+        records = []
+        for row in rows:
+            record = {**json.loads(row.data), "record_type": row.kind}
+            if row.kind == "attachment" and record.get("file"):
+                try:
+                    data = receiving.attachment_of(pack, record.get("sha256", ""))
+                except storage.Damaged:
+                    data = None
+                if data is None:
+                    record["file"], record["withheld"] = None, "The received file could not be read."
+                else:
+                    files[f"attachments/{record['sha256']}"] = data
+            records.append(record)
+        found.append(
+            {
+                "reference": pack.reference,
+                "sender": {"school": pack.sender_school, "trust": pack.sender_trust, "person": pack.sender_person},
+                "signed_at": _iso(pack.signed_at),
+                "key_fingerprint": pack.key_fingerprint,
+                "manifest_sha256": pack.manifest_sha256,
+                "received_at": _iso(pack.imported_at),
+                "received_by": pack.imported_by.name,
+                "received_at_school": pack.school.name,
+                "records": records,
+            }
+        )
+    return found
+
+
+def _draw_received(doc, received: list[dict]) -> None:
+    """The received files' records at the end of the PDF, as the chronology page shows them."""
+    if not received:
+        return
+    doc.block()
+    doc.bars = ()
+    doc.gap(6)
+    doc.text("Received from other schools", font=pdfdoc.BOLD, size=13, after=4)
+    for pack in received:
+        sender = pack["sender"]
+        doc.block()
+        doc.text(f"Received from {sender['school']}", font=pdfdoc.BOLD, size=11.5, after=2)
+        doc.text(
+            f"Signed by {sender['school']} ({sender['trust']}) at {pack['signed_at']}, key {pack['key_fingerprint']}; "
+            f"received {pack['received_at']} by {pack['received_by']}. Pack {pack['reference']}.",
+            size=9,
+            color=pdfdoc.GREY,
+        )
+        for record in pack["records"]:
+            doc.block()
+            when = " · ".join(filter(None, [record.get("occurred_at"), f"recorded {record.get('created_at')}"]))
+            doc.text(
+                f"{record['record_type'].replace('_', ' ').capitalize()} · {when} by {record.get('author')}, {record.get('school')}",
+                size=9,
+                color=pdfdoc.GREY,
+            )
+            for key in (
+                "category",
+                "kind_label",
+                "area",
+                "filename",
+                "label",
+                "narrative",
+                "text",
+                "description",
+                "reason",
+            ):
+                if isinstance(record.get(key), str) and record[key]:
+                    doc.text(record[key])
 
 
 def _json(data: dict) -> bytes:
@@ -208,7 +287,12 @@ def build(pupil: Pupil, purpose: str, transfers=(), recipient: dict | None = Non
         fileformat.KEY: fileformat.key_file(key),
     }
     digest = fileformat.stamp_digest(files)
-    pdf = exports.pdf_bytes(pupil, page, stamp=f"Pack {reference} · manifest SHA-256 {digest}")
+    pdf = exports.pdf_bytes(
+        pupil,
+        page,
+        stamp=f"Pack {reference} · manifest SHA-256 {digest}",
+        more=lambda doc: _draw_received(doc, data["received_files"]),
+    )
     body = fileformat.write(files, pdf, key)
     follow_ups = sum(len(e["follow_ups"]) for e in data["entries"])
     return Pack(

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -121,7 +122,7 @@ def _unpack(body: bytes, limits: Limits) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, EOFError, OSError) as exc:
         raise Refused("This is not a readable zip file, so not a child-protection file pack.") from exc
     if len(infos) > limits.max_files:
         raise Refused(f"The pack holds more than {limits.max_files} files: refused.")
@@ -153,7 +154,7 @@ def _unpack(body: bytes, limits: Limits) -> dict[str, bytes]:
             if len(data) != info.file_size or total > limits.max_unpacked:
                 raise Refused(f"“{info.filename[:80]}” is not the size the zip says it is: refused.")
             files[info.filename] = data
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
         raise Refused(f"The zip is damaged and cannot be read ({str(exc)[:120]}).") from exc
     return files
 

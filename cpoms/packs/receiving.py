@@ -169,6 +169,7 @@ def _rows(records: dict) -> list[Row]:
             )
             for fix in _list(fu, "amendments", f"a follow-up of {where}"):
                 rows.append(Row("amendment", ref, str(fix.get("reason") or "")[:300], str(fix.get("text") or ""), fix))
+    rows += _onward_rows(records)
     for number, row in enumerate(rows, start=1):
         where = f"record {number} ({row.kind.replace('_', ' ')})"
         _when(row.record, "created_at", where)
@@ -176,6 +177,32 @@ def _rows(records: dict) -> list[Row]:
         _text(row.record, "school", where, 200)
         if row.occurred_key:
             _when(row.record, row.occurred_key, where)
+    return rows
+
+
+KINDS = ("entry", "follow_up", "amendment", "later_category", "body_map_mark", "attachment", "key_information")
+TITLES = ("category", "kind_label", "area", "filename", "label", "reason")
+TEXTS = ("narrative", "text", "description", "value")
+
+
+def _onward_rows(records: dict) -> list[Row]:
+    """Records the sender had itself received from another school and sends on with the
+    child (`received_files`): kept with the author and school that first recorded them."""
+    rows = []
+    for number, received in enumerate(_list(records, "received_files", "the file"), start=1):
+        where = f"received file {number}"
+        _text(received.get("sender") if isinstance(received.get("sender"), dict) else {}, "school", where, 200)
+        for record in _list(received, "records", where):
+            kind = record.get("record_type")
+            if kind not in KINDS:
+                raise fileformat.Refused(f"records.json: {where} holds a record of an unknown kind.")
+            title = next((str(record[k]) for k in TITLES if isinstance(record.get(k), str) and record[k]), "")
+            text = next((str(record[k]) for k in TEXTS if isinstance(record.get(k), str) and record[k]), "")
+            ref = record.get("id") if kind == "entry" and isinstance(record.get("id"), int) else None
+            occurred = "occurred_at" if kind in ("entry", "follow_up") else None
+            rows.append(
+                Row(kind, ref, title[:300], text, {**record, "received_with": received.get("reference")}, occurred)
+            )
     return rows
 
 
@@ -291,6 +318,25 @@ def receive(by: User, pupil: Pupil, opened: fileformat.Opened, body: bytes) -> R
     )
     alerts.queue_rows([alert])
     return pack
+
+
+def received_of(pupil: Pupil) -> list[tuple[ReceivedPack, list[ReceivedRecord]]]:
+    """The files received about a pupil, oldest first, each with its records in order."""
+    packs = list(
+        db.session.scalars(
+            select(ReceivedPack).where(ReceivedPack.pupil_id == pupil.id).order_by(ReceivedPack.imported_at)
+        )
+    )
+    if not packs:
+        return []
+    rows = list(
+        db.session.scalars(
+            select(ReceivedRecord)
+            .where(ReceivedRecord.received_pack_id.in_([p.id for p in packs]))
+            .order_by(ReceivedRecord.received_pack_id, ReceivedRecord.position)
+        )
+    )
+    return [(p, [r for r in rows if r.received_pack_id == p.id]) for p in packs]
 
 
 def attachment_of(pack: ReceivedPack, sha256: str) -> bytes | None:

@@ -50,22 +50,11 @@ def received_packs_of(pupil) -> list[tuple[ReceivedPack, list[ReceivedRecord], b
     """The files received about a pupil, each with its records and whether its key is now distrusted."""
     if not packs_policy.can_read_received(current_user, pupil):
         return []
-    packs = list(
-        db.session.scalars(
-            select(ReceivedPack).where(ReceivedPack.pupil_id == pupil.id).order_by(ReceivedPack.imported_at)
-        )
-    )
-    if not packs:
+    received = receiving.received_of(pupil)
+    if not received:
         return []
-    rows = list(
-        db.session.scalars(
-            select(ReceivedRecord)
-            .where(ReceivedRecord.received_pack_id.in_([p.id for p in packs]))
-            .order_by(ReceivedRecord.received_pack_id, ReceivedRecord.position)
-        )
-    )
     distrusted = receiving.distrusted(packs_policy.receiving_trust_ids(current_user))
-    return [(p, [r for r in rows if r.received_pack_id == p.id], p.key_fingerprint in distrusted) for p in packs]
+    return [(pack, rows, pack.key_fingerprint in distrusted) for pack, rows in received]
 
 
 @bp.route("/signing-keys")
