@@ -105,6 +105,12 @@ class Config:
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
     ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "5"))
 
+    # Child-protection file packs (cpoms/packs/, docs/cp-file-format.md): each trust's Ed25519
+    # signing key lives in this directory, outside the database and its backups (mode 0700,
+    # keys 0600); a pack received at /transfers/import may be up to PACK_MAX_BYTES.
+    SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR", str(INSTANCE_DIR / "signing-keys"))
+    PACK_MAX_BYTES = int(os.environ.get("PACK_MAX_BYTES", str(100 * 1024 * 1024)))
+
     # The retention review lists pupils whose records reach date of birth + this many years.
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "25"))
     # Concerns about adults: this many low-level concerns about one adult within this many

@@ -25,6 +25,7 @@ from .mis import policy as mis_policy
 from .monitoring import policy as monitoring_policy
 from .sso import providers as sso_providers
 from .tasks import policy as tasks_policy
+from .packs import policy as packs_policy
 from .transfers import policy as transfers_policy
 from .drafts import FREE_TEXT_FIELDS
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -48,6 +49,7 @@ AREA_POLICIES = {
         hearback_policy,
         mis_policy,
         monitoring_policy,
+        packs_policy,
         tasks_policy,
         transfers_policy,
     )
@@ -113,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mis.deletion_routes import bp as deletion_bp
     from .mis.routes import bp as mis_bp
     from .oversight.routes import bp as oversight_bp
+    from .packs.routes import bp as packs_bp
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .search.routes import bp as search_bp
@@ -146,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
         adults_bp,
         sso_bp,
         keyinfo_bp,
+        packs_bp,
     ):
         app.register_blueprint(bp)
     if mailbox.enabled(app):  # the local demo mailbox: no route at all in any other set-up
@@ -160,6 +164,7 @@ def _register_emails(app: Flask) -> None:
     from .auth import reset
     from .hearback import operations as hearback
     from .keyinfo import operations as keyinfo
+    from .packs import receiving as packs
     from .tasks import reminders
     from .transfers import emails as transfers
 
@@ -173,6 +178,7 @@ def _register_emails(app: Flask) -> None:
             *hearback.EMAILS,
             *transfers.EMAILS,
             *keyinfo.EMAILS,
+            *packs.EMAILS,
         ),
     )
 

@@ -505,11 +505,7 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
         )
         for user in safeguarding_team(school_id)
     ]
-    db.session.add_all(alerts)
-    db.session.flush()  # the ids, which is what send_after_commit() is handed
-    if has_request_context():
-        g.setdefault("alerts_after_commit", []).extend(alert.id for alert in alerts)
-    return alerts
+    return queue_rows(alerts)
 
 
 # --- other kinds of email about an entry (cpoms/hearback/: the recorder hears back) ---
@@ -528,8 +524,13 @@ def queue_to(users: list[User], school_id: int, reason: str) -> list[Alert]:
         Alert(school_id=school_id, recipient=user, email=user.email, reason=reason, base_url=queued_from())
         for user in users
     ]
+    return queue_rows(alerts)
+
+
+def queue_rows(alerts: list[Alert]) -> list[Alert]:
+    """Outbox rows made by the caller, sent once the request commits."""
     db.session.add_all(alerts)
-    db.session.flush()
+    db.session.flush()  # the ids, which is what send_after_commit() is handed
     if has_request_context():
         g.setdefault("alerts_after_commit", []).extend(alert.id for alert in alerts)
     return alerts

@@ -122,6 +122,9 @@ RETENTION_GRANTED = {
     "police_notifications": _pupil_granted("OLD.pupil_id"),
     "police_check_ins": _pupil_granted("OLD.pupil_id"),
     "police_check_in_reminders": _pupil_granted("OLD.pupil_id"),
+    # A child-protection file received from outside the trust (cpoms/packs/).
+    "received_packs": _pupil_granted("OLD.pupil_id"),
+    "received_records": _pupil_granted("OLD.pupil_id"),
 }
 
 # Tables whose rows go by a deletion of their own, never with a pupil's records: concerns

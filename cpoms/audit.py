@@ -208,6 +208,16 @@ class Action(StrEnum):
     EXPORT_SUBJECT_ACCESS = "export_subject_access", "Produced a subject-access export", RECORD
     TRANSFER_REMINDERS_QUEUED = "transfer_reminders_queued", "Queued reminders of overdue transfers"
 
+    # --- Signed child-protection files received from outside the trust (packs/)
+    CHECK_PACK = "check_pack", "Uploaded a child-protection file pack to check"
+    REFUSE_PACK = "refuse_pack", "A child-protection file pack was refused"
+    RECEIVE_PACK = "receive_pack", "Received a child-protection file from outside the trust"
+    DOWNLOAD_RECEIVED_FILE = "download_received_file", "Downloaded a file of a received child-protection file", RECORD
+    RECEIVED_FILE_DAMAGED = "received_file_damaged", "A received child-protection file failed its checksum"
+    DISTRUST_KEY = "distrust_key", "Marked a signing key as not trusted"
+    TRUST_KEY = "trust_key", "Trusted a signing key again"
+    ROTATE_SIGNING_KEY = "rotate_signing_key", "Rotated the trust's pack signing key"
+
     # --- Attachments and the body map (attachments/, bodymap/)
     ADD_ATTACHMENT = "add_attachment", "Attached a file"
     DOWNLOAD_ATTACHMENT = "download_attachment", "Downloaded an attachment"

@@ -39,6 +39,10 @@ def register(app: Flask) -> None:
 
     register_attachments(app)
 
+    from .packs.cli import register as register_packs
+
+    register_packs(app)
+
     from .reports.cli import recount_reports_command
 
     app.cli.add_command(recount_reports_command)

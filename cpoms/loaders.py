@@ -30,6 +30,8 @@ from .models import Category, Entry, FollowUp, Pupil, RoleAssignment, School, Tr
 from .monitoring import policy as monitoring_policy
 from .sso import policy as sso_policy
 from .sso.models import SignInProvider
+from .packs import policy as packs_policy
+from .packs.models import ReceivedPack
 from .tasks import policy as tasks_policy
 from .tasks.models import Task
 from .transfers import policy as transfers_policy
@@ -229,6 +231,17 @@ def transfer_or_404(transfer_id: int) -> Transfer:
         transfers_policy.can_view_transfer,
         what="transfer",
         options=[selectinload(Transfer.events)],
+        context=_of_pupil,
+    )
+
+
+def received_pack_or_404(pack_id: int) -> ReceivedPack:
+    """A child-protection file received from outside the trust, for its pupil's safeguarding team."""
+    return load(
+        ReceivedPack,
+        pack_id,
+        lambda user, pack: packs_policy.can_read_received(user, pack.pupil),
+        what="received file",
         context=_of_pupil,
     )
 

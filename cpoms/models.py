@@ -409,6 +409,8 @@ class Alert(db.Model):
     transfer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("transfers.id"), index=True)
     # Or it is the email with a password reset link (cpoms/auth/reset.py).
     password_reset_id: Mapped[Optional[int]] = mapped_column(ForeignKey("password_reset_tokens.id"))
+    # Or it is the receipt for a child-protection file received from outside the trust (cpoms/packs/).
+    received_pack_id: Mapped[Optional[int]] = mapped_column(ForeignKey("received_packs.id"))
     # The entry's school, copied: "alerts not delivered at this school" is a count on this table.
     # None for mail about an account rather than a school's records (a password reset link).
     school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"))

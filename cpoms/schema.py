@@ -17,6 +17,7 @@ from .keyinfo import models as keyinfo
 from .log import models as log
 from .mis import models as mis
 from .monitoring import models as monitoring
+from .packs import models as packs
 from .reports import models as reports
 from .sso import models as sso
 from .tasks import models as tasks
@@ -40,6 +41,7 @@ MODULES = (
     log,
     mis,
     monitoring,
+    packs,
     reports,
     sso,
     tasks,

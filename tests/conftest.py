@@ -376,7 +376,11 @@ def ready_databases(tmp_path_factory):
 
 @pytest.fixture
 def app(request, tmp_path, config_overrides, ready_databases):
-    overrides = {"ATTACHMENT_DIR": str(tmp_path / "attachments"), **config_overrides}
+    overrides = {
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "SIGNING_KEY_DIR": str(tmp_path / "signing-keys"),
+        **config_overrides,
+    }
     uri = overrides.pop("SQLALCHEMY_DATABASE_URI", None) or POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = make_app(uri, **overrides)
     # The world fixture (anywhere among the test's fixtures) finds the trust already made.

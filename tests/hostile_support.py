@@ -32,6 +32,7 @@ BINARY = {
     "image/png",
     "image/jpeg",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/octet-stream",  # a file of a received pack, downloaded as it came (cpoms/packs/)
 }
 AUDIT_TABLES = frozenset({"audit_events", "audit_chain_head"})
 ATTACHMENT_FILES = "attachment files"  # in snapshots: the files' tables (attachment_blobs, staged_files)

@@ -14,11 +14,14 @@ from cpoms.entries.operations import add_follow_up
 from cpoms.extensions import db
 from cpoms.hearback import operations as hearback
 from cpoms.keyinfo import operations as keyinfo
+from cpoms.packs import fileformat, receiving
 from cpoms.models import Alert, Category, Entry, Kind, Pupil, School, User
 from cpoms.tasks.operations import give_task
 from cpoms.tasks.reminders import queue_reminders
 from cpoms.timefmt import now_utc
 from cpoms.transfers import operations as transfers
+
+from pack_support import minimal_pack
 
 
 def make_sample_alerts(app, world, make_entry) -> dict[str, int]:
@@ -99,5 +102,10 @@ def make_sample_alerts(app, world, make_entry) -> dict[str, int]:
         samples[keyinfo.CHECK_IN] = db.session.scalar(
             select(Alert.id).where(Alert.reason == keyinfo.CHECK_IN).order_by(Alert.id.desc())
         )
+        # A child-protection file received from outside the trust: the receipt to its sender.
+        body = minimal_pack(db.session.get(Pupil, world.pupils[0].id).upn)
+        opened = fileformat.open_pack(body)
+        received = receiving.receive(dsl, db.session.get(Pupil, world.pupils[0].id), opened, body)
+        samples[receiving.RECEIPT] = db.session.scalar(select(Alert.id).where(Alert.received_pack_id == received.id))
         db.session.commit()
     return samples

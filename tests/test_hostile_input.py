@@ -16,7 +16,9 @@ it has them.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import select
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cpoms import append_only
 from cpoms.adults.models import AdultConcern, AdultConcernDeletion, AdultFollowUp
@@ -53,6 +57,7 @@ from cpoms.models import (
     User,
 )
 from cpoms.monitoring.models import MonitoringEvent, MonitoringState
+from cpoms.packs import fileformat as packs_format
 from cpoms.reports.periods import current_academic_year
 from cpoms.sso.models import SignInProvider
 from cpoms.tasks.models import Task
@@ -79,6 +84,7 @@ from hostile_support import (
     sign_in_as,
     snapshot,
 )
+from pack_support import minimal_pack, received_sample, rezip, unzip
 from sample_files import BAD_FILES, attach_png, pdf, png
 
 APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
@@ -105,6 +111,7 @@ def world(pristine, app):
 
 @pytest.fixture
 def sample(pristine, app) -> dict:
+    stage_the_pack(app)  # a confirmation case before this one used it up
     return pristine.sample
 
 
@@ -178,7 +185,10 @@ def make_sample(app, world) -> dict:
         adults = make_adults_sample(world)
         key_information = make_key_information_sample(world)
         letter_name = a_letter_in_the_mailbox()
+    with app.test_request_context():
+        received = received_sample(world)
     return {
+        **received,
         "letter_name": letter_name,
         **administration,
         **adults,
@@ -316,7 +326,10 @@ def sample_transfers(world) -> dict:
 
 
 # --- attachments and the body map (issue 4, items 7 and 8) ---
-SMALL_FILES = {"ATTACHMENT_MAX_BYTES": 256 * 1024}  # oversize cases stay cheap: 256 KB a file
+SMALL_FILES = {
+    "ATTACHMENT_MAX_BYTES": 256 * 1024,
+    "PACK_MAX_BYTES": 256 * 1024,
+}  # oversize cases stay cheap: 256 KB a file
 
 
 def extra_sample(app, world, entry_id: int, other_entry_id: int) -> dict:
@@ -3035,6 +3048,174 @@ CASES += [
     ],
     *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in KEY_VALID_POST.items()],
 ]
+# --- signed child-protection files (cpoms/packs/) -----------------------------------------------
+
+SIGNING_KEYS = ("packs.signing_keys", "GET")
+PACK_IMPORT_PAGE = ("packs.upload", "GET")
+PACK_UPLOAD = ("packs.upload", "POST")
+PACK_CONFIRM = ("packs.confirm", "POST")
+DISTRUSTED_KEYS = ("packs.distrusted_keys", "GET")
+RECEIVED_FILE = ("packs.received_file", "GET")
+DISTRUST_KEY = ("packs.distrust_key", "POST")
+TRUST_KEY = ("packs.trust_key", "POST")
+# One pack, the same bytes every time (a fixed key; the zip's dates are fixed), waiting on the
+# server under a fixed name as an upload waits for its confirmation (the sample fixture puts it back).
+PACK_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+STAGED_PACK = "5a" * 20
+FINGERPRINT = "ab" * 32
+
+
+def a_pack(**pupil) -> bytes:
+    body = minimal_pack("A204210010001", key=PACK_KEY)
+    if not pupil:
+        return body
+    files = unzip(body)
+    records = json.loads(files["records.json"])
+    records["pupil"].update(pupil)
+    files["records.json"] = json.dumps(records).encode()
+    kept = {n: files[n] for n in ("pack.json", "records.json", "signing-key.pem")}
+    return packs_format.write(kept, files["chronology.pdf"], PACK_KEY)
+
+
+THE_PACK = a_pack()
+
+
+def stage_the_pack(app) -> None:
+    folder = Path(app.config["ATTACHMENT_DIR"]) / "staged"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / STAGED_PACK).exists():
+        (folder / STAGED_PACK).write_bytes(THE_PACK)
+
+
+def pack_file(body: bytes, name: str = "pack.zip"):
+    return P(f"pack-{name}-{hashlib.sha256(body).hexdigest()[:8]}", lambda s: (io.BytesIO(body), name))
+
+
+def confirm_form(s) -> dict:
+    return {
+        "staged": STAGED_PACK,
+        "pack_sha256": hashlib.sha256(THE_PACK).hexdigest(),
+        "pupil": str(s["pupil_id"]),
+        "confirmed": "y",
+    }
+
+
+KEY_FORM = lambda s: {"trust": str(s["trust_id"]), "fingerprint": FINGERPRINT, "reason": "Laptop stolen."}  # noqa: E731
+KEY_WRITES = frozenset({"key_distrust_events"})
+ROUTES.update(
+    {
+        SIGNING_KEYS: Route(who=None),
+        PACK_IMPORT_PAGE: Route(),
+        PACK_UPLOAD: Route(
+            data=lambda s: {"pack": (io.BytesIO(THE_PACK), "pack.zip")}, writes=frozenset({ATTACHMENT_FILES})
+        ),
+        PACK_CONFIRM: Route(
+            data=confirm_form, writes=frozenset({"received_packs", "received_records", "alerts", ATTACHMENT_FILES})
+        ),
+        DISTRUSTED_KEYS: Route(),
+        RECEIVED_FILE: Route(ids={"pack_id": "pack_id", "sha256": "sha256"}),
+        DISTRUST_KEY: Route(data=KEY_FORM, writes=KEY_WRITES),
+        TRUST_KEY: Route(data=KEY_FORM, writes=KEY_WRITES),
+    }
+)
+PACK_VALID_POST = {
+    PACK_UPLOAD: Expect((200,), "Signature verified", writes=True),
+    PACK_CONFIRM: Expect((303,), writes=True),
+    DISTRUST_KEY: Expect((303,), location="/transfers/distrusted-keys", writes=True),
+    TRUST_KEY: Expect((303,), location="/transfers/distrusted-keys", writes=True),
+}
+VALID_POST.update(PACK_VALID_POST)
+UPLOAD_AGAIN = invalid("upload it again")
+NOT_A_PACK = invalid("not a readable zip")
+NO_SUCH_PUPIL = invalid("No pupil to add these records to")
+
+CASES += [
+    # The public page of signing keys reads nothing from the request.
+    *[Case(SIGNING_KEYS, "page", v, SHOWN) for v in (SCRIPT, SQL_OR)],
+    *[Case(route, "page", v, SHOWN) for route in (PACK_IMPORT_PAGE, DISTRUSTED_KEYS) for v in (SCRIPT, SQL_OR)],
+    *[Case(route, "page", WORD, FORBIDDEN, who="teacher1") for route in (PACK_IMPORT_PAGE, DISTRUSTED_KEYS)],
+    # A received file: by the pack's id, for its pupil's team; only a checksum the pack holds.
+    *id_cases(RECEIVED_FILE, "pack_id", MISSING, values=SOME_IDS),
+    Case(RECEIVED_FILE, "pack_id", P("pack", lambda s: str(s["pack_id"])), MISSING, who="teacher1"),
+    Case(RECEIVED_FILE, "pack_id", P("pack", lambda s: str(s["pack_id"])), MISSING, who="other_dsl"),
+    *[
+        Case(RECEIVED_FILE, "sha256", v, MISSING)
+        for v in (SCRIPT, SQL_OR, NUL, P("not-in-the-pack", "0" * 64), P("upper-case", lambda s: s["sha256"].upper()))
+    ],
+    # The upload: a zip checked before anything is kept; what the pack says is shown as text.
+    Case(PACK_UPLOAD, "pack", LEFT_OUT, invalid("Choose the pack (a .zip file) to upload.")),
+    Case(PACK_UPLOAD, "pack", SCRIPT, invalid("Choose the pack (a .zip file) to upload.")),  # text, not a file
+    Case(PACK_UPLOAD, "pack", pack_file(THE_PACK, "<script>alert(1)</script>.zip"), PACK_VALID_POST[PACK_UPLOAD]),
+    *[
+        Case(PACK_UPLOAD, "pack", pack_file(body), NOT_A_PACK)
+        for body in (b"", SCRIPT.value.encode(), SQL_OR.value.encode())
+    ],
+    Case(PACK_UPLOAD, "pack", pack_file(rezip(unzip(THE_PACK) | {"../x": b"x"})), invalid("points outside the pack")),
+    *[
+        Case(PACK_UPLOAD, "pack", pack_file(a_pack(name=name, upn=upn)), NO_SUCH_PUPIL)
+        for name, upn in ((SCRIPT.value, SQL_OR.value), (SQL_DROP.value, IMG.value), ("Amelia", "A2042100100019"))
+    ],
+    Case(PACK_UPLOAD, "pack", pack_file(THE_PACK), FORBIDDEN, who="teacher1"),
+    # The confirmation: only the pack this upload left waiting, for one of the team's own pupils.
+    *[
+        Case(PACK_CONFIRM, "staged", v, UPLOAD_AGAIN)
+        for v in (SCRIPT, SQL_OR, NUL, EMPTY, LEFT_OUT, P("traversal", "../../../etc/passwd"), P("unknown", "a" * 40))
+    ],
+    *[
+        Case(PACK_CONFIRM, "pack_sha256", v, UPLOAD_AGAIN)
+        for v in (SCRIPT, SQL_OR, EMPTY, LEFT_OUT, P("another-pack", "0" * 64))
+    ],
+    *[
+        Case(PACK_CONFIRM, "pupil", v, NOT_A_CHOICE)
+        for v in (SCRIPT, SQL_OR, OVER_INT64, NEGATIVE, P("other-school-pupil", lambda s: str(s["other_pupil_id"])))
+    ],
+    *[Case(PACK_CONFIRM, "pupil", v, invalid("Choose the pupil.")) for v in (EMPTY, LEFT_OUT)],
+    *[Case(PACK_CONFIRM, "confirmed", v, invalid("Confirm that this is the same child.")) for v in (EMPTY, LEFT_OUT)],
+    *[Case(PACK_CONFIRM, "confirmed", v, PACK_VALID_POST[PACK_CONFIRM]) for v in (SCRIPT, SQL_OR)],
+    *[
+        Case(PACK_CONFIRM, "submission_key", v, invalid(KEY_REFUSED))
+        for v in (SCRIPT, SQL_OR, SQL_DROP, NUL, EMPTY, BLANK, P("too-long", "k" * 65))
+    ],
+    Case(PACK_CONFIRM, "pupil", P("pupil", lambda s: str(s["pupil_id"])), FORBIDDEN, who="slt"),
+    # Distrusting and trusting a key again: a fingerprint, for one of the user's trusts, and why.
+    *[
+        Case(route, "trust", v, NOT_A_CHOICE)
+        for route in (DISTRUST_KEY, TRUST_KEY)
+        for v in (SCRIPT, SQL_OR, OVER_INT64, NEGATIVE, P("unknown-trust", "999"))
+    ],
+    *[
+        Case(route, "fingerprint", v, invalid("A fingerprint is 64 characters, each 0-9 or a-f."))
+        for route in (DISTRUST_KEY, TRUST_KEY)
+        for v in (SCRIPT, IMG, SQL_OR, SQL_DROP, NUL, P("63-hex", "a" * 63), P("65-hex", "a" * 65))
+    ],
+    *[
+        Case(route, "fingerprint", v, PACK_VALID_POST[route])
+        for route in (DISTRUST_KEY, TRUST_KEY)
+        for v in (P("spaced", " ".join(["ABAB"] * 16)), P("colons", ":".join(["ab"] * 32)))
+    ],
+    *[
+        Case(route, "fingerprint", EMPTY, invalid("Enter the key's fingerprint."))
+        for route in (DISTRUST_KEY, TRUST_KEY)
+    ],
+    *[
+        Case(route, "fingerprint", P("201-chars", "a" * 201), invalid("That is not a fingerprint."))
+        for route in (DISTRUST_KEY, TRUST_KEY)
+    ],
+    *[
+        case
+        for route in (DISTRUST_KEY, TRUST_KEY)
+        for case in text_cases(
+            route,
+            "reason",
+            long_text=2001,
+            too_long=invalid("Keep this under 2,000 characters."),
+            required=invalid("Say why."),
+        )
+    ],
+    *[Case(route, "reason", P("why", "Why not."), FORBIDDEN, who="teacher1") for route in (DISTRUST_KEY, TRUST_KEY)],
+    *[Case(route, PREFIXED.get(route, "") + "form_name", SCRIPT, expect) for route, expect in PACK_VALID_POST.items()],
+]
+PACK_SHOWN_ON = {(route, "reason"): (("dsl", "/transfers/distrusted-keys"),) for route in (DISTRUST_KEY, TRUST_KEY)}
 
 
 # --- the tables cover the app ---------------------------------------------------------------
@@ -3390,6 +3571,7 @@ SHOWN_ON.update(ADMIN_SHOWN_ON)
 SHOWN_ON.update(ADULT_SHOWN_ON)
 SHOWN_ON.update(SHOWN_ON_SSO)
 SHOWN_ON.update(KEY_SHOWN_ON)
+SHOWN_ON.update(PACK_SHOWN_ON)
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 

@@ -112,6 +112,11 @@ SUCCESS = {
     ("keyinfo.record_police_notification", "POST"): 303,
     ("keyinfo.check_in", "POST"): 303,
     ("keyinfo.flags", "POST"): 303,
+    # Signed child-protection files: a checked pack's page, then back to the chronology; the key list.
+    ("packs.upload", "POST"): 200,
+    ("packs.confirm", "POST"): 303,
+    ("packs.distrust_key", "POST"): 303,
+    ("packs.trust_key", "POST"): 303,
 }  # an htmx POST to an entry gets the updated activity section back; the others redirect
 
 

@@ -42,6 +42,7 @@ from cpoms.timefmt import now_utc, uk_local_input
 from cpoms.transfers.models import Transfer
 
 from conftest import POSTGRES_URL
+from pack_support import received_sample
 from sample_files import attach_png
 
 ROLES = (
@@ -1198,6 +1199,114 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=404,
         trust_rep=403,
     ),
+    # --- signed child-protection files (cpoms/packs/): the signing keys are public (anyone holding a
+    # pack checks its fingerprint); receiving a pack and the list of distrusted keys are for the
+    # safeguarding team (an empty form: 422, nothing kept).
+    ("packs.signing_keys", "GET"): row(
+        anonymous=200,
+        teacher1=200,
+        teacher2=200,
+        dsl=200,
+        deputy=200,
+        slt=200,
+        governor=200,
+        admin=200,
+        other_dsl=200,
+        other_teacher=200,
+        trust_rep=200,
+    ),
+    ("packs.upload", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=200,
+        deputy=200,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=200,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("packs.upload", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=422,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("packs.confirm", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=422,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    # A file of a received pack: its pupil's safeguarding team; anyone else, the same 404 as none.
+    ("packs.received_file", "GET"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("packs.distrusted_keys", "GET"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=200,
+        deputy=200,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=200,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("packs.distrust_key", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=422,
+        other_teacher=403,
+        trust_rep=403,
+    ),
+    ("packs.trust_key", "POST"): row(
+        anonymous=302,
+        teacher1=403,
+        teacher2=403,
+        dsl=422,
+        deputy=422,
+        slt=403,
+        governor=403,
+        admin=403,
+        other_dsl=422,
+        other_teacher=403,
+        trust_rep=403,
+    ),
     # --- drafts saved as people type (tablet): anyone signed in keeps their own; an empty form keeps nothing ---
     ("drafts.save", "POST"): row(
         anonymous=302,
@@ -2032,7 +2141,10 @@ def sample(app, world, make_entry):
     with app.test_request_context(), mailbox.Connection() as connection:
         letter = connection.send(Message("A sample email", recipients=["dsl@ashgrove.example.org"], body="Sample."))
     attachment_id = attach_png(app, entry_id, world["teacher1"].id)
+    with app.test_request_context():
+        received = received_sample(world)
     return {
+        **received,
         "entry_id": entry_id,
         "follow_up_id": follow_up_id,
         "pupil_id": world.pupils[0].id,

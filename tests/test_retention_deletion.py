@@ -42,6 +42,7 @@ from cpoms.models import (
     User,
 )
 from cpoms.monitoring.models import MonitoringEvent, MonitoringState
+from cpoms.packs.models import ReceivedPack, ReceivedRecord
 from cpoms.tasks.models import Task, TaskCompletion, TaskReminder
 from cpoms.timefmt import now_utc
 from cpoms.transfers.models import SubjectAccessExport, Transfer, TransferEvent, TransferReminder
@@ -227,9 +228,11 @@ def test_a_second_confirmation_does_nothing(app, client, auth, world, due):
 def test_every_protected_table_about_an_entry_or_a_pupil_lets_the_deletion_through():
     """A table given triggers and not listed in RETENTION_GRANTED would refuse the deletion."""
     # The audit log, and the records of concerns about adults, which point at no pupil or entry
-    # (their own retention rules apply; a child's link to one is granted like a pupil's rows).
+    # (their own retention rules apply; a child's link to one is granted like a pupil's rows);
+    # the keys a trust does not trust (about no pupil at all).
     assert append_only.PROTECTED - set(append_only.RETENTION_GRANTED) == {
         "audit_events",
+        "key_distrust_events",
         *OWN_RETENTION,
         *KEYINFO_OWN_RETENTION,
     }
@@ -358,6 +361,11 @@ def everything(app, world, due, make_entry):
         )
         db.session.commit()
         stored = db.session.scalar(select(Attachment.stored_name))
+    with app.test_request_context():
+        # A child-protection file received for her from a school outside the trust.
+        from pack_support import received_sample
+
+        received_sample(world)
     return {**due, "second": second, "olivers": olivers, "file": StoredFile(app, stored)}
 
 
@@ -390,7 +398,7 @@ def refused(app, statement: str) -> bool:
 
 
 def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
-    assert everything["file"].exists()
+    assert everything["file"].exists() and everything["received_file"].exists()
     with app.app_context():
         postgresql = db.engine.dialect.name == "postgresql"
     for table in append_only.RETENTION_GRANTED:
@@ -434,6 +442,8 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
         RecorderMessage,
         RetentionDeletionGrant,
         RetentionDeletionPupilGrant,
+        ReceivedPack,
+        ReceivedRecord,
     ):
         assert count(app, model) == 0, model
     assert count(app, Pupil, Pupil.id == everything["pupil"]) == 0
@@ -444,6 +454,7 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
         column = Entry.id if model is Entry else model.entry_id
         assert count(app, model, column.in_(theirs)) == 0, model
     assert not everything["file"].exists(), "the file went with the deletion"
+    assert count(app, ReceivedPack) == 0, "the received pack (its records and its zip) went with its rows"
     # Oliver's entries stay whole: the shared one (about him now) and his own, unlinked.
     with app.app_context():
         kept = {e.id: e for e in db.session.scalars(select(Entry))}
@@ -467,7 +478,7 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
 
     [confirmed] = events(app, "retention_deletion_confirmed")
     detail = json.loads(confirmed.detail)
-    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 1 and detail["deleted"]["drafts"] == 2
+    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 2 and detail["deleted"]["drafts"] == 2
     assert detail["deleted"]["transfer_events"] >= 2 and detail["deleted"]["monitoring_events"] == 3
     assert set(detail) == {"proposal_id", "proposed_by", "entries", "shared_entries_kept", "deleted"}
     for words in ("Amelia", "Hassan", "Bruise", "nurse", "arm.png", "Health visitor"):
@@ -513,10 +524,10 @@ def test_a_deletion_rolled_back_leaves_the_files_and_rows(app, world, everything
             "Retention period ended.",
         )
         db.session.commit()
-        assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 1
+        assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 2
         assert count(app, Attachment) == 1  # another connection: nothing committed yet
         db.session.rollback()
-    assert everything["file"].exists()
+    assert everything["file"].exists() and everything["received_file"].exists()
     assert count(app, Attachment) == 1 and count(app, Pupil, Pupil.id == everything["pupil"]) == 1
 
 

@@ -222,11 +222,13 @@ def date_range(page: Page) -> str:
     return f"{uk_date(min(times))} to {uk_date(max(times))} (everything recorded)"
 
 
-def pdf_bytes(pupil: Pupil, page: Page) -> bytes:
-    """The chronology as the reader may see it, drawn page by page (pdfdoc.py)."""
+def pdf_bytes(pupil: Pupil, page: Page, stamp: str = "", more=None) -> bytes:
+    """The chronology as the reader may see it, drawn page by page (pdfdoc.py); `stamp`
+    goes at the foot of every page, and `more(doc)` adds blocks after the entries."""
     pdfdoc.register_fonts(current_app.config.get("PDF_FONT_DIR"))
     redactor = Redactor(pupil)
     doc = _pdf_head(pupil, page, redactor)
+    doc.stamp = stamp
     if not page.items:
         doc.block()
         doc.text("Nothing recorded" + (" matches these filters." if page.filters.any else "."))
@@ -235,6 +237,8 @@ def pdf_bytes(pupil: Pupil, page: Page) -> bytes:
             _pdf_entry(doc, pupil, page, entry, redactor)
         else:
             _pdf_follow_up(doc, page, entry, fu, redactor)
+    if more is not None:
+        more(doc)
     return doc.pdf(author=current_user.name)
 
 

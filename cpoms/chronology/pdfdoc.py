@@ -73,6 +73,7 @@ class Document:
     header: list[str]  # the running header's lines, atop every page
     footer: str  # bottom left of every page, "Page N of M" is bottom right
     title: str
+    stamp: str = ""  # a line at the very foot of every page (a signed pack's reference and manifest hash)
     groups: list[list[tuple]] = field(default_factory=list)
     bars: tuple[Bar, ...] = ()
     _widths: dict = field(default_factory=dict)
@@ -229,6 +230,9 @@ class Document:
             y -= 4 * MM
         canvas.drawString(MARGIN, 12 * MM, self.footer)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, 12 * MM, f"Page {number} of {count}")
+        if self.stamp:
+            canvas.setFont(MONO, 6.5)
+            canvas.drawString(MARGIN, 7 * MM, self._clipped(self.stamp, MONO, 6.5))
 
     def _clipped(self, line: str, font: str, size: float) -> str:
         while len(line) > 1 and self.width(line, font, size) > PAGE_WIDTH - 2 * MARGIN:

@@ -81,6 +81,7 @@ def statuses_for_export(pupil: Pupil) -> list[dict]:
         {
             "status": s.label,
             "kind": s.kind,
+            "school_id": s.school_id,
             "starts_on": s.starts_on.isoformat(),
             "ends_on": s.ends_on.isoformat() if s.ends_on else "",
             "category_of_abuse": s.category_label,

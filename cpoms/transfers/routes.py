@@ -18,7 +18,8 @@ from ..formfields import OnceForm, choices
 from ..htmx import render
 from ..loaders import chronology_pupil_or_404, refuse_unless, schools_or_403, transfer_or_404
 from ..models import Pupil, School
-from . import operations, pack, queries
+from ..packs import build as packs
+from . import operations, queries
 from . import policy as transfers_policy
 from .forms import OUTSIDE, AcceptForm, DeclineForm, ReceiptForm, SentForm, StartTransferForm, SubjectAccessForm
 from .models import SubjectAccessExport, Transfer, TransferStatus
@@ -237,7 +238,7 @@ def record_receipt(transfer_id: int):
     )
 
 
-def _zip(built: pack.Pack):
+def _zip(built: packs.Pack):
     response = make_response(built.body)
     response.mimetype = "application/zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{built.file_name}"'
@@ -248,9 +249,14 @@ def _zip(built: pack.Pack):
 @bp.route("/transfers/<int:transfer_id>/pack.zip")
 @login_required
 def download_pack(transfer_id: int):
-    """For a school outside the trust: the PDF chronology and the same records as JSON."""
+    """For a school outside the trust: the signed child-protection file (docs/cp-file-format.md)."""
     transfer = _acting(transfer_id, transfers_policy.can_send_transfer, "transfer pack", in_trust=False)
-    built = pack.build(transfer.pupil, "transfer-pack", queries.of_pupil(transfer.pupil_id))
+    recipient = {
+        "school": transfer.destination,
+        "contact_name": transfer.contact_name,
+        "contact_email": transfer.contact_email,
+    }
+    built = packs.build(transfer.pupil, "transfer", queries.of_pupil(transfer.pupil_id), recipient=recipient)
     audit.record(
         audit.EXPORT_TRANSFER_PACK,
         pupil=transfer.pupil,
@@ -259,6 +265,9 @@ def download_pack(transfer_id: int):
         entries=built.entries,
         follow_ups=built.follow_ups,
         sha256=built.sha256,
+        reference=built.reference,
+        manifest_sha256=built.manifest_sha256,
+        key=built.fingerprint,
     )
     return _zip(built)
 
@@ -274,7 +283,7 @@ def subject_access(pupil_id: int):
     if not SubjectAccessForm().validate_on_submit():
         flash("The export could not be produced: please try again.", "error")
         return redirect(url_for("chronology.show", pupil_id=pupil.id), 303)
-    built = pack.build(pupil, "subject-access", queries.of_pupil(pupil.id))
+    built = packs.build(pupil, "subject-access", queries.of_pupil(pupil.id))
     db.session.add(
         SubjectAccessExport(
             pupil_id=pupil.id,
@@ -290,5 +299,8 @@ def subject_access(pupil_id: int):
         entries=built.entries,
         follow_ups=built.follow_ups,
         sha256=built.sha256,
+        reference=built.reference,
+        manifest_sha256=built.manifest_sha256,
+        key=built.fingerprint,
     )
     return _zip(built)

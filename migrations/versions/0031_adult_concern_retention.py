@@ -1,7 +1,7 @@
 """concerns about adults: the person's dates for retention, and deletion after review by two case managers
 
 Revision ID: 0031_adult_concern_retention
-Revises: 0028_attachment_blobs
+Revises: 0030_signed_packs
 Create Date: 2026-12-06 04:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031_adult_concern_retention"
-down_revision = "0028_attachment_blobs"
+down_revision = "0030_signed_packs"
 branch_labels = None
 depends_on = None
 
