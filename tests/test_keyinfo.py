@@ -246,7 +246,7 @@ def test_subject_access_export_carries_the_statuses(app, client, auth, world, ma
     response = client.post(f"/pupils/{pupil}/subject-access", data={"reason": "Parent's request"})
     assert response.status_code == 200 and response.mimetype == "application/zip", response.data[:300]
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("records.json"))
-    assert data["key_information"][0]["status"] == "Child protection plan"
+    assert data["key_information"][0]["label"] == "Child protection plan"
 
 
 def test_reports_count_pupils_with_each_status_without_names(app, client, auth, world):

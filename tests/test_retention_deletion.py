@@ -398,7 +398,7 @@ def refused(app, statement: str) -> bool:
 
 
 def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
-    assert everything["file"].exists() and everything["received_file"].exists()
+    assert everything["file"].exists() and count(app, ReceivedPack) == 1
     with app.app_context():
         postgresql = db.engine.dialect.name == "postgresql"
     for table in append_only.RETENTION_GRANTED:
@@ -478,7 +478,7 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
 
     [confirmed] = events(app, "retention_deletion_confirmed")
     detail = json.loads(confirmed.detail)
-    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 2 and detail["deleted"]["drafts"] == 2
+    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 1 and detail["deleted"]["received_packs"] == 1 and detail["deleted"]["drafts"] == 2
     assert detail["deleted"]["transfer_events"] >= 2 and detail["deleted"]["monitoring_events"] == 3
     assert set(detail) == {"proposal_id", "proposed_by", "entries", "shared_entries_kept", "deleted"}
     for words in ("Amelia", "Hassan", "Bruise", "nurse", "arm.png", "Health visitor"):
@@ -524,10 +524,10 @@ def test_a_deletion_rolled_back_leaves_the_files_and_rows(app, world, everything
             "Retention period ended.",
         )
         db.session.commit()
-        assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 2
+        assert deletion.confirm(db.session.get(User, world["dsl"].id), proposal)["attachment_files"] == 1
         assert count(app, Attachment) == 1  # another connection: nothing committed yet
         db.session.rollback()
-    assert everything["file"].exists() and everything["received_file"].exists()
+    assert everything["file"].exists() and count(app, ReceivedPack) == 1
     assert count(app, Attachment) == 1 and count(app, Pupil, Pupil.id == everything["pupil"]) == 1
 
 
