@@ -86,6 +86,7 @@ def _pupil_granted(pupil_id: str) -> str:
 
 _TASK_ENTRY = "(SELECT t.entry_id FROM tasks t WHERE t.id = OLD.task_id)"
 _TRANSFER_PUPIL = "(SELECT t.pupil_id FROM transfers t WHERE t.id = OLD.transfer_id)"
+_EXCLUSION_PUPIL = "(SELECT x.pupil_id FROM record_exclusions x WHERE x.id = OLD.exclusion_id)"
 
 RETENTION_GRANTED = {
     "entries": _entry_granted("OLD.id"),
@@ -108,6 +109,9 @@ RETENTION_GRANTED = {
     "subject_access_exports": _pupil_granted("OLD.pupil_id"),
     # A child's link to a concern about an adult (cpoms/adults/): the concern itself stays.
     "adult_concern_pupils": _pupil_granted("OLD.pupil_id"),
+    # Who was kept from the pupil's record (cpoms/exclusions/): goes with the record it guarded.
+    "record_exclusions": _pupil_granted("OLD.pupil_id"),
+    "record_exclusion_ends": _pupil_granted(_EXCLUSION_PUPIL),
 }
 
 

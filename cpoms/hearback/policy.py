@@ -26,7 +26,9 @@ def message_recorder_refusal(user, entry: Entry) -> str | None:
     that school (active, holding RECORDED_STATE there), or the message would go unread."""
     if not can_message_recorder(user, entry):
         return "only the safeguarding team sends a message to the person who logged an entry"
-    still_there = db.session.scalar(select(holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id)))
+    still_there = db.session.scalar(
+        select(holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id, about_entry=entry.id))
+    )
     if not still_there:
         return "the person who logged this no longer works at the school, so they could not read a message"
     return None
