@@ -258,12 +258,10 @@ def in_force(exclusion=RecordExclusion):
     return ~exists(select(end.id).where(end.exclusion_id == exclusion.id).correlate_except(end))
 
 
-def withheld_pupils(user_id):
-    """A SELECT of the ids of the pupils this user (a value or a column) is excluded from now."""
+def withheld_pupils(user_id: int):
+    """A SELECT of the ids of the pupils this user is excluded from now."""
     exclusion = aliased(RecordExclusion)
-    return (
-        select(exclusion.pupil_id).where(exclusion.user_id == user_id, in_force(exclusion)).correlate_except(exclusion)
-    )
+    return select(exclusion.pupil_id).where(exclusion.user_id == user_id, in_force(exclusion)).correlate(None)
 
 
 def kept_from_pupil(user_id, pupil_id):
@@ -317,7 +315,9 @@ def open_entries(user, entry_id=Entry.id):
     a = access(user)
     if a.user_id is None:
         return false()
-    return entry_id.not_in(select(EntryPupil.entry_id).where(EntryPupil.pupil_id.in_(withheld_pupils(a.user_id))))
+    # Its own alias, never correlated: the query it sits in may read entry_pupils too.
+    link = aliased(EntryPupil)
+    return entry_id.not_in(select(link.entry_id).where(link.pupil_id.in_(withheld_pupils(a.user_id))).correlate(None))
 
 
 def withheld_pupil_ids(user) -> frozenset[int]:
@@ -331,10 +331,34 @@ def withheld_pupil_ids(user) -> frozenset[int]:
     return cache[a.user_id]
 
 
+def exclusions_of_pupil(pupil_id: int) -> list[RecordExclusion]:
+    """The exclusions from this pupil's record in force, oldest first, with who is excluded
+    and by whom: one query a request (a pupil's page checks its reader, and the team's
+    view lists them, from the same rows)."""
+    cache = g.setdefault("_exclusions_of_pupil", {})
+    if pupil_id not in cache:
+        cache[pupil_id] = list(
+            db.session.scalars(
+                select(RecordExclusion)
+                .where(RecordExclusion.pupil_id == pupil_id, in_force())
+                .order_by(RecordExclusion.id)
+            ).unique()
+        )
+    return cache[pupil_id]
+
+
 def reads_about_pupil(user, pupil: Pupil | int) -> bool:
     """Not excluded from this pupil's record (a pupil or their id): every single-record
-    check about a pupil asks it after its own rule."""
-    return (pupil if isinstance(pupil, int) else pupil.id) not in withheld_pupil_ids(user)
+    check about a pupil asks it after its own rule. From the user's exclusions when this
+    request has read them, else from the pupil's."""
+    a = access(user)
+    if a.user_id is None:
+        return False
+    pupil_id = pupil if isinstance(pupil, int) else pupil.id
+    known = g.get("_withheld_pupils", {}).get(a.user_id)
+    if known is not None:
+        return pupil_id not in known
+    return all(x.user_id != a.user_id for x in exclusions_of_pupil(pupil_id))
 
 
 def reads_about_entry(user, entry: Entry) -> bool:

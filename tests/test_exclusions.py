@@ -42,7 +42,7 @@ def exclusions_page(client, pupil_id: int):
 
 
 def exclude(client, pupil_id: int, person_id, reason="Is the child's aunt."):
-    return client.post(f"/pupils/{pupil_id}/exclusions", data={"person": str(person_id), "reason": reason})
+    return client.post(f"/pupils/{pupil_id}/exclusions/new", data={"person": str(person_id), "reason": reason})
 
 
 def end(client, pupil_id: int, exclusion_id: int, reason="No longer works here with the family."):

@@ -17,12 +17,13 @@ from cpoms.log.operations import create_entry
 from cpoms.models import Category, Entry, Kind, Pupil, User
 from cpoms.timefmt import now_utc
 
-# The most any page may run, whatever the data. The entry page (17) and the chronology's
-# timeline (18), for the safeguarding team, come nearest: the session, the record, its pupils, follow-ups (with tasks),
+# The most any page may run, whatever the data. The entry page (18) and the chronology's
+# timeline (19), for the safeguarding team, come nearest: the session, the record, its pupils, follow-ups (with tasks),
 # amendments, later categories, links, the choices of its forms (categories, staff for a
-# task), its alerts and shares, monitoring and transfers, and the audit row of the view
-# (three statements: the chain head is advanced, then sealed, and the event written).
-MAX_QUERIES = 18
+# task), its alerts and shares, monitoring and transfers, who is excluded from the record
+# (one query: the reader's check and the team's list of them), and the audit row of the
+# view (three statements: the chain head is advanced, then sealed, and the event written).
+MAX_QUERIES = 19
 
 
 def add_entries(

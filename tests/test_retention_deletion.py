@@ -237,6 +237,7 @@ def everything(app, world, due, make_entry):
     entry of his own that one of hers links to."""
     from datetime import timedelta
 
+    from cpoms.exclusions import operations as exclusions
     from cpoms.monitoring import operations as monitoring
     from cpoms.tasks.operations import complete, give_task
     from cpoms.transfers import operations as transfers
@@ -304,6 +305,9 @@ def everything(app, world, due, make_entry):
         monitoring.start(dsl, amelia, "Watching attendance.", today(), today() + timedelta(days=14))
         monitoring.review(dsl, amelia, "Better.", today() + timedelta(days=28))
         monitoring.end(dsl, amelia, "Settled.")
+        # Someone kept from her record, since allowed back: both go with her records.
+        kept = exclusions.exclude(dsl, amelia, world["teacher2"].id, "Is her aunt.")
+        exclusions.end(dsl, kept, "Has left the school.")
         transfer = transfers.start(
             dsl,
             amelia,

@@ -15,6 +15,11 @@ from ..timefmt import now_utc
 from .models import RecordExclusion, RecordExclusionEnd
 
 
+# A decision about someone else, made by someone else: a member of the team who must not
+# read a record asks a colleague to record it.
+NOT_YOURSELF = "You cannot exclude yourself: ask another member of the safeguarding team to record it."
+
+
 class Refused(Exception):
     """An exclusion the rules do not allow (the message says why, to the team)."""
 
@@ -35,10 +40,6 @@ def history(pupil_id: int) -> list[Period]:
         .order_by(RecordExclusion.id.desc())
     )
     return [Period(exclusion, ended) for exclusion, ended in rows]
-
-
-def in_force(pupil_id: int) -> list[RecordExclusion]:
-    return [p.exclusion for p in history(pupil_id) if p.end is None]
 
 
 def candidates(actor: User, pupil: Pupil) -> list[tuple[int, str]]:
@@ -68,9 +69,7 @@ def _team_left_reading(pupil: Pupil, without: set[int]) -> set[int]:
 
 def exclude(actor: User, pupil: Pupil, person_id: int, reason: str) -> RecordExclusion:
     if person_id == actor.id:
-        # A decision about someone else, made by someone else: a member of the team who
-        # must not read this record asks a colleague to record it.
-        raise Refused("You cannot exclude yourself: ask another member of the safeguarding team to record it.")
+        raise Refused(NOT_YOURSELF)
     offered = dict(candidates(actor, pupil))
     if person_id not in offered:
         raise Refused("Choose a member of staff of this school from the list.")

@@ -5,7 +5,7 @@ page again with it."""
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, submissions
+from .. import audit, policy, submissions
 from ..htmx import render
 from ..loaders import exclusion_or_404, exclusions_pupil_or_404
 from ..models import Pupil
@@ -18,13 +18,13 @@ bp = Blueprint("exclusions", __name__)
 @bp.app_context_processor
 def for_the_chronology():
     """Who is kept from the record, on the pupil's chronology (the team's view)."""
-    return {"exclusions_in_force": operations.in_force}
+    return {"exclusions_in_force": policy.exclusions_of_pupil}
 
 
 def _page(pupil: Pupil, status: int = 200, conflict: str | None = None, exclude_form=None, end_forms=None):
     if exclude_form is None:
         exclude_form = ExcludeForm(formdata=None)
-    exclude_form.offer(operations.candidates(current_user, pupil))
+    exclude_form.offer(operations.candidates(current_user, pupil), current_user.id)
     periods = operations.history(pupil.id)
     forms = {p.exclusion.id: EndExclusionForm(formdata=None) for p in periods if p.end is None}
     forms.update(end_forms or {})
@@ -55,13 +55,13 @@ def _done(pupil: Pupil, key: str, record_id: int):
     return redirect(target, 303)
 
 
-@bp.route("/pupils/<int:pupil_id>/exclusions", methods=["POST"])
+@bp.route("/pupils/<int:pupil_id>/exclusions/new", methods=["POST"])
 @login_required
 @submissions.once()
 def add(pupil_id: int):
     pupil = exclusions_pupil_or_404(pupil_id)
     form = ExcludeForm()
-    form.offer(operations.candidates(current_user, pupil))
+    form.offer(operations.candidates(current_user, pupil), current_user.id)
     if not form.validate_on_submit():
         return _page(pupil, status=422, exclude_form=form)
     try:
