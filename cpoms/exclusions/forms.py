@@ -8,7 +8,7 @@ LONG = Length(max=20000, message="Keep this under 20,000 characters.")
 
 
 class ExcludeForm(OnceForm):
-    person = SelectField("Member of staff", validate_choice=False)
+    person = SelectField("Member of staff to exclude", validate_choice=False)
     reason = TextAreaField(
         "Why may they not read this record?",
         validators=[DataRequired("Give the reason for the exclusion."), LONG],
