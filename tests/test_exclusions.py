@@ -316,3 +316,30 @@ def test_the_log_form_alerts_no_excluded_colleague_about_the_pupil(app, client, 
     assert response.status_code == 422, response.status_code
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.narrative.contains(SECRET))) == 0
+
+
+def test_the_excluded_take_no_part_in_deleting_the_pupils_records(app, client, auth, world):
+    """Proposing and confirming the deletion of a child's records after the retention review
+    (and accepting an earlier date of birth) are decisions about that child: not for
+    someone kept from their record."""
+    from cpoms.mis.models import RetentionDeletion
+
+    amelia = world.pupils[0]
+    with app.app_context():
+        proposal = RetentionDeletion(
+            pupil_id=amelia.id, school_id=world.school.id, reason="Reviewed.", proposed_by_id=world["admin"].id
+        )
+        db.session.add(proposal)
+        db.session.commit()
+        proposal_id = proposal.id
+    auth.as_(world["dsl"])
+    assert "Amelia" in client.get("/retention-deletions").get_data(as_text=True)
+    exclude_directly(app, world, "dsl", amelia.id)
+    exclude_directly(app, world, "admin", amelia.id)
+    auth.as_(world["dsl"])
+    assert "Amelia" not in client.get("/retention-deletions").get_data(as_text=True)
+    assert client.post(f"/retention-deletions/{proposal_id}/confirm").status_code == 404
+    auth.as_(world["admin"])
+    assert client.post(f"/admin/pupils/retention/{amelia.id}/propose", data={"reason": "Reviewed."}).status_code == 404
+    with app.app_context():
+        assert db.session.get(RetentionDeletion, proposal_id).confirmed_at is None
