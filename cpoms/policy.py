@@ -249,7 +249,8 @@ def holds(capability: str, user_id, school_id, about_entry=None):
 # --- records kept from named staff (cpoms/exclusions/) ---------------------------------
 # The one rule above every role (see the module's docstring). Lists put it in their own
 # SQL (an uncorrelated subquery over the user's few exclusions, run once per query, never
-# per row); single-record checks ask withheld_pupil_ids, the same SQL run once a request.
+# per row); single-record checks ask reads_about_entry and reads_about_pupil, which read
+# the user's exclusions (the same SQL) or the pupil's once a request.
 
 
 def in_force(exclusion=RecordExclusion):
@@ -262,16 +263,6 @@ def withheld_pupils(user_id: int):
     """A SELECT of the ids of the pupils this user is excluded from now."""
     exclusion = aliased(RecordExclusion)
     return select(exclusion.pupil_id).where(exclusion.user_id == user_id, in_force(exclusion)).correlate(None)
-
-
-def kept_from_pupil(user_id, pupil_id):
-    """A SQL condition: this user (value or column) is excluded from this pupil (value or column)."""
-    exclusion = aliased(RecordExclusion)
-    return exists(
-        select(exclusion.id)
-        .where(exclusion.user_id == user_id, exclusion.pupil_id == pupil_id, in_force(exclusion))
-        .correlate_except(exclusion)
-    )
 
 
 def kept_from_entry(user_id, entry_id):

@@ -343,3 +343,16 @@ def test_the_excluded_take_no_part_in_deleting_the_pupils_records(app, client, a
     assert client.post(f"/admin/pupils/retention/{amelia.id}/propose", data={"reason": "Reviewed."}).status_code == 404
     with app.app_context():
         assert db.session.get(RetentionDeletion, proposal_id).confirmed_at is None
+
+
+def test_the_team_cannot_message_a_recorder_kept_from_the_pupils_record(app, client, auth, world, make_entry):
+    from cpoms.hearback.models import RecorderMessage
+
+    entry_id = make_entry(recorder="teacher1")
+    exclude_directly(app, world, "teacher1", world.pupils[0].id)
+    auth.as_(world["dsl"])
+    response = client.post(f"/entries/{entry_id}/recorder-messages", data={"text": "Thank you."})
+    assert response.status_code == 422
+    assert "excluded from the record of a pupil it names" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RecorderMessage)) == 0
