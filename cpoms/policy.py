@@ -338,10 +338,12 @@ def exclusions_of_pupil(pupil_id: int) -> list[RecordExclusion]:
     return cache[pupil_id]
 
 
-def reads_about_pupil(user, pupil: Pupil | int) -> bool:
+def reads_about_pupil(user, pupil: Pupil | int, *, page_of_pupil: bool = False) -> bool:
     """Not excluded from this pupil's record (a pupil or their id): every single-record
-    check about a pupil asks it after its own rule. From the user's exclusions when this
-    request has read them, else from the pupil's."""
+    check about a pupil asks it after its own rule. From what this request has read
+    already (the user's exclusions, or the pupil's); else from the user's, one query
+    however many pupils a page asks about; a pupil's own page (`page_of_pupil`) reads the
+    pupil's instead, which the team's view of that page lists too."""
     a = access(user)
     if a.user_id is None:
         return False
@@ -349,7 +351,12 @@ def reads_about_pupil(user, pupil: Pupil | int) -> bool:
     known = g.get("_withheld_pupils", {}).get(a.user_id)
     if known is not None:
         return pupil_id not in known
-    return all(x.user_id != a.user_id for x in exclusions_of_pupil(pupil_id))
+    rows = g.get("_exclusions_of_pupil", {}).get(pupil_id)
+    if rows is None and page_of_pupil:
+        rows = exclusions_of_pupil(pupil_id)
+    if rows is not None:
+        return all(x.user_id != a.user_id for x in rows)
+    return pupil_id not in withheld_pupil_ids(user)
 
 
 def reads_about_entry(user, entry: Entry) -> bool:
@@ -526,7 +533,7 @@ def review_school_ids(user) -> frozenset[int]:
 
 def can_view_chronology(user, pupil: Pupil) -> bool:
     allowed = pupil.school_id in access(user).read_all or kept_after_transfer(user, pupil)
-    return allowed and reads_about_pupil(user, pupil)
+    return allowed and reads_about_pupil(user, pupil, page_of_pupil=True)
 
 
 def search_school_ids(user) -> frozenset[int]:

@@ -11,7 +11,7 @@ from .models import RecordExclusion
 def can_manage_exclusions(user, pupil: Pupil) -> bool:
     """Seeing who is kept from a child's record and why, excluding and ending: the
     safeguarding team of the pupil's school (who are never excluded from it themselves)."""
-    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil, page_of_pupil=True)
 
 
 def can_end_exclusion(user, exclusion: RecordExclusion) -> bool:

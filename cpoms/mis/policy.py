@@ -37,8 +37,6 @@ def deletion_confirm_refusal(user, proposal) -> str | None:
         return "only a designated safeguarding lead of the pupil's school confirms"
     if proposal.proposed_by_id == access(user).user_id:
         return "you proposed it"
-    if not reads_about_pupil(user, proposal.pupil_id):
-        return "you are excluded from this pupil's record"
     return _dependence(user, proposal.school_id, proposal.proposed_at, proposal.proposed_by_id, "proposed it")
 
 
