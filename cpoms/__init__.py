@@ -19,6 +19,7 @@ from .attachments import policy as attachments_policy
 from .auditlog import policy as auditlog_policy
 from .chronology import policy as chronology_policy
 from .entries import policy as entries_policy
+from .exclusions import policy as exclusions_policy
 from .guidance import policy as guidance_policy
 from .hearback import policy as hearback_policy
 from .mis import policy as mis_policy
@@ -45,6 +46,7 @@ AREA_POLICIES = {
         auditlog_policy,
         chronology_policy,
         entries_policy,
+        exclusions_policy,
         guidance_policy,
         hearback_policy,
         mis_policy,
@@ -107,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .autosave.routes import bp as drafts_bp
     from .chronology.routes import bp as chronology_bp
     from .entries.routes import bp as entries_bp
+    from .exclusions.routes import bp as exclusions_bp
     from .guidance.routes import bp as guidance_bp
     from .hearback.routes import bp as hearback_bp
     from .keyinfo.routes import bp as keyinfo_bp
@@ -141,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         mis_bp,
         tasks_bp,
         monitoring_bp,
+        exclusions_bp,
         transfers_bp,
         drafts_bp,
         attachments_bp,

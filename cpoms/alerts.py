@@ -88,9 +88,10 @@ def render(alert: Alert) -> Message:
     return email.render(alert)
 
 
-def safeguarding_team(school_id: int) -> list[User]:
-    """Who a safeguarding entry, or a transfer, alerts at a school."""
-    return list(db.session.scalars(holders(RECEIVES_ALERTS, [school_id]).order_by(User.id)))
+def safeguarding_team(school_id: int, about_pupils=()) -> list[User]:
+    """Who a safeguarding entry, or a transfer, about these pupils alerts at a school:
+    never a member of the team excluded from one of the pupils' records."""
+    return list(db.session.scalars(holders(RECEIVES_ALERTS, [school_id], about_pupils).order_by(User.id)))
 
 
 def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dict[int, int]:
@@ -100,7 +101,7 @@ def queue_for_entry(entry: Entry, later_category: Category | None = None) -> dic
         return {}
     return _queue(
         entry,
-        safeguarding_team(entry.school_id),
+        safeguarding_team(entry.school_id, [link.pupil_id for link in entry.entry_pupils]),
         SAFEGUARDING_TEAM,
         category_id=later_category.id if later_category else None,
     )
@@ -503,7 +504,7 @@ def queue_for_transfer(transfer, school_id: int, reason: str) -> list[Alert]:
             reason=reason,
             base_url=queued_from(),
         )
-        for user in safeguarding_team(school_id)
+        for user in safeguarding_team(school_id, [transfer.pupil_id])
     ]
     return queue_rows(alerts)
 

@@ -90,6 +90,7 @@ def _adult_concern_granted(concern_id: str) -> str:
 
 _TASK_ENTRY = "(SELECT t.entry_id FROM tasks t WHERE t.id = OLD.task_id)"
 _TRANSFER_PUPIL = "(SELECT t.pupil_id FROM transfers t WHERE t.id = OLD.transfer_id)"
+_EXCLUSION_PUPIL = "(SELECT x.pupil_id FROM record_exclusions x WHERE x.id = OLD.exclusion_id)"
 
 RETENTION_GRANTED = {
     "entries": _entry_granted("OLD.id"),
@@ -125,6 +126,9 @@ RETENTION_GRANTED = {
     # A child-protection file received from outside the trust (cpoms/packs/).
     "received_packs": _pupil_granted("OLD.pupil_id"),
     "received_records": _pupil_granted("OLD.pupil_id"),
+    # Who was kept from the pupil's record (cpoms/exclusions/): goes with the record it guarded.
+    "record_exclusions": _pupil_granted("OLD.pupil_id"),
+    "record_exclusion_ends": _pupil_granted(_EXCLUSION_PUPIL),
 }
 
 # Tables whose rows go by a deletion of their own, never with a pupil's records: concerns

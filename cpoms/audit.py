@@ -196,6 +196,11 @@ class Action(StrEnum):
     REVIEW_MONITORING = "review_monitoring", "Reviewed a pupil's monitoring"
     END_MONITORING = "end_monitoring", "Ended a pupil's monitoring"
 
+    # --- Keeping a record from named staff (exclusions/)
+    VIEW_RECORD_EXCLUSIONS = "view_record_exclusions", "Viewed who may not read a pupil's record", RECORD
+    EXCLUDE_FROM_RECORD = "exclude_from_record", "Excluded a member of staff from a pupil's record"
+    END_RECORD_EXCLUSION = "end_record_exclusion", "Ended an exclusion from a pupil's record"
+
     # --- Child-protection file transfers and subject-access exports (transfers/)
     VIEW_TRANSFERS = "view_transfers", "Viewed the transfer dashboard"
     VIEW_TRANSFER = "view_transfer", "Viewed a file transfer"

@@ -20,6 +20,8 @@ from .admin import policy as admin_policy
 from .attachments import policy as attachments_policy
 from .attachments.models import Attachment
 from .chronology import policy as chronology_policy
+from .exclusions import policy as exclusions_policy
+from .exclusions.models import RecordExclusion
 from .extensions import db
 from .formfields import as_id
 from .guidance import policy as guidance_policy
@@ -218,6 +220,22 @@ def viewers_pupil_or_404(pupil_id: int) -> Pupil:
 
 def loggable_pupil_or_404(pupil_id: int) -> Pupil:
     return load(Pupil, pupil_id, policy.can_log_for_pupil, what="log for pupil", audit_as="pupil_id")
+
+
+def exclusions_pupil_or_404(pupil_id: int) -> Pupil:
+    return load(Pupil, pupil_id, exclusions_policy.can_manage_exclusions, what="record exclusions", audit_as="pupil_id")
+
+
+def exclusion_or_404(exclusion_id: int, pupil: Pupil) -> RecordExclusion:
+    """One exclusion from the record of the pupil the address names."""
+    return load(
+        RecordExclusion,
+        exclusion_id,
+        exclusions_policy.can_end_exclusion,
+        what="record exclusion",
+        within={"pupil_id": pupil.id},
+        context=_of_pupil,
+    )
 
 
 def monitoring_pupil_or_404(pupil_id: int) -> Pupil:

@@ -6,17 +6,26 @@ single-record check asks. Each area's own rules live in its package's policy.py
 (cpoms/transfers/policy.py ...), built on these public functions; nothing else looks
 at role assignments to decide a permission.
 
-The record rule reads who was alerted, shared with or given a task, and which files were
-received: it imports those areas' models (never their policy), which import only the core."""
+The record rule reads who was alerted, shared with or given a task, which files were
+received, and who the safeguarding team keeps from a pupil's record: it imports those
+areas' models (never their policy), which import only the core.
+
+Above every role stands one rule (withheld_pupils): a person the safeguarding team has
+excluded from a pupil's record reads nothing about that pupil, whatever their roles: no
+entry naming the pupil (an entry about several pupils included, as its narrative is about
+all of them), no chronology, monitoring, transfer, task or file of it; they are offered
+to nobody as a colleague to alert or give a task to about that pupil, and are not emailed
+its alerts. They can still log a concern about the pupil, as anyone who logs can."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
+from .exclusions.models import RecordExclusion, RecordExclusionEnd
 from .extensions import db
 from .log.models import EntryShare
 from .models import Alert, Entry, EntryPupil, Kind, Pupil, Role, RoleAssignment, School, User
@@ -195,17 +204,19 @@ def _grants_at(capability: str, assignment=RoleAssignment, school=School):
     return on, assignment.role.in_(roles)
 
 
-def holders(capability: str, school_ids):
+def holders(capability: str, school_ids, about_pupils=()):
     """A SELECT of the active users who hold this capability at any of these schools
-    (callers add their order): the same answer access() gives each of them."""
+    (callers add their order): the same answer access() gives each of them. With
+    `about_pupils` (ids), for something about those pupils: nobody excluded from any of them."""
     on, granting = _grants_at(capability)
     return select(User).where(
         User.active.is_(True),
         User.id.in_(select(RoleAssignment.user_id).join(School, on).where(granting, School.id.in_(school_ids))),
+        *_not_kept_from(User.id, about_pupils),
     )
 
 
-def holders_with_roles(capability: str, school_ids):
+def holders_with_roles(capability: str, school_ids, about_pupils=()):
     """As holders(), one row per (user, school, role) that grants it: for pickers that say
     where and as what each person works."""
     on, granting = _grants_at(capability)
@@ -213,22 +224,146 @@ def holders_with_roles(capability: str, school_ids):
         select(User, School, RoleAssignment.role)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(School, on)
-        .where(granting, School.id.in_(school_ids), User.active.is_(True))
+        .where(granting, School.id.in_(school_ids), User.active.is_(True), *_not_kept_from(User.id, about_pupils))
     )
 
 
-def holds(capability: str, user_id, school_id):
+def holds(capability: str, user_id, school_id, about_entry=None):
     """A SQL condition: this user (a column or a value), active, holds the capability at
-    this school. Its own aliases: the query it sits in may read the same tables."""
+    this school (and, given `about_entry` (an entry id column or value), is not excluded
+    from any of its pupils). Its own aliases: the query it sits in may read the same tables."""
     assignment, school, person = aliased(RoleAssignment), aliased(School), aliased(User)
     on, granting = _grants_at(capability, assignment, school)
-    return exists(
+    held = exists(
         select(assignment.id)
         .join(school, on)
         .join(person, person.id == assignment.user_id)
         .where(granting, assignment.user_id == user_id, school.id == school_id, person.active.is_(True))
         .correlate_except(assignment, school, person)
     )
+    if about_entry is None:
+        return held
+    return and_(held, ~kept_from_entry(user_id, about_entry))
+
+
+# --- records kept from named staff (cpoms/exclusions/) ---------------------------------
+# The one rule above every role (see the module's docstring). Lists put it in their own
+# SQL (an uncorrelated subquery over the user's few exclusions, run once per query, never
+# per row); single-record checks ask reads_about_entry and reads_about_pupil, which read
+# the user's exclusions (the same SQL) or the pupil's once a request.
+
+
+def in_force(exclusion=RecordExclusion):
+    """A SQL condition on an exclusion: no end names it."""
+    end = aliased(RecordExclusionEnd)
+    return ~exists(select(end.id).where(end.exclusion_id == exclusion.id).correlate_except(end))
+
+
+def withheld_pupils(user_id: int):
+    """A SELECT of the ids of the pupils this user is excluded from now."""
+    exclusion = aliased(RecordExclusion)
+    return select(exclusion.pupil_id).where(exclusion.user_id == user_id, in_force(exclusion)).correlate(None)
+
+
+def kept_from_entry(user_id, entry_id):
+    """A SQL condition: this user (value or column) is excluded from a pupil of this entry."""
+    exclusion, link = aliased(RecordExclusion), aliased(EntryPupil)
+    return exists(
+        select(exclusion.id)
+        .join(link, link.pupil_id == exclusion.pupil_id)
+        .where(link.entry_id == entry_id, exclusion.user_id == user_id, in_force(exclusion))
+        .correlate_except(exclusion, link)
+    )
+
+
+def _not_kept_from(user_id, pupil_ids) -> tuple:
+    """WHERE clauses for a "who" query about these pupils: nobody excluded from any of them."""
+    if not pupil_ids:
+        return ()
+    exclusion = aliased(RecordExclusion)
+    return (
+        ~exists(
+            select(exclusion.id)
+            .where(exclusion.user_id == user_id, exclusion.pupil_id.in_(list(pupil_ids)), in_force(exclusion))
+            .correlate_except(exclusion)
+        ),
+    )
+
+
+def open_pupils(user, pupil_id=Pupil.id):
+    """A WHERE clause for any list of pupils or of records about one pupil (a column of
+    pupil ids): none this user is excluded from."""
+    a = access(user)
+    if a.user_id is None:
+        return false()
+    return pupil_id.not_in(withheld_pupils(a.user_id))
+
+
+def open_entries(user, entry_id=Entry.id):
+    """A WHERE clause for any list of entries (a column of entry ids): none naming a pupil
+    this user is excluded from. visible_entries includes it; lists over whole schools
+    (the review queue, oversight) add it to their own rules."""
+    a = access(user)
+    if a.user_id is None:
+        return false()
+    # Its own alias, never correlated: the query it sits in may read entry_pupils too.
+    link = aliased(EntryPupil)
+    return entry_id.not_in(select(link.entry_id).where(link.pupil_id.in_(withheld_pupils(a.user_id))).correlate(None))
+
+
+def withheld_pupil_ids(user) -> frozenset[int]:
+    """The pupils this user is excluded from: one query a request, for single-record checks."""
+    a = access(user)
+    if a.user_id is None:
+        return frozenset()
+    cache = g.setdefault("_withheld_pupils", {})
+    if a.user_id not in cache:
+        cache[a.user_id] = frozenset(db.session.scalars(withheld_pupils(a.user_id)))
+    return cache[a.user_id]
+
+
+def exclusions_of_pupil(pupil_id: int) -> list[RecordExclusion]:
+    """The exclusions from this pupil's record in force, oldest first, with who is excluded
+    and by whom: one query a request (a pupil's page checks its reader, and the team's
+    view lists them, from the same rows)."""
+    cache = g.setdefault("_exclusions_of_pupil", {})
+    if pupil_id not in cache:
+        cache[pupil_id] = list(
+            db.session.scalars(
+                select(RecordExclusion)
+                .where(RecordExclusion.pupil_id == pupil_id, in_force())
+                .order_by(RecordExclusion.id)
+            ).unique()
+        )
+    return cache[pupil_id]
+
+
+def reads_about_pupil(user, pupil: Pupil | int, *, page_of_pupil: bool = False) -> bool:
+    """Not excluded from this pupil's record (a pupil or their id): every single-record
+    check about a pupil asks it after its own rule. From what this request has read
+    already (the user's exclusions, or the pupil's); else from the user's, one query
+    however many pupils a page asks about; a pupil's own page (`page_of_pupil`) reads the
+    pupil's instead, which the team's view of that page lists too."""
+    a = access(user)
+    if a.user_id is None:
+        return False
+    pupil_id = pupil if isinstance(pupil, int) else pupil.id
+    known = g.get("_withheld_pupils", {}).get(a.user_id)
+    if known is not None:
+        return pupil_id not in known
+    rows = g.get("_exclusions_of_pupil", {}).get(pupil_id)
+    if rows is None and page_of_pupil:
+        rows = exclusions_of_pupil(pupil_id)
+    if rows is not None:
+        return all(x.user_id != a.user_id for x in rows)
+    return pupil_id not in withheld_pupil_ids(user)
+
+
+def reads_about_entry(user, entry: Entry) -> bool:
+    """Not excluded from any pupil of this entry (its pupil links are read only when the
+    user is excluded from someone)."""
+    withheld = withheld_pupil_ids(user)
+    return not withheld or not any(link.pupil_id in withheld for link in entry.entry_pupils)
 
 
 # --- logging entries -------------------------------------------------------
@@ -265,7 +400,7 @@ def recorded_by_them(user):
     a = access(user)
     if a.user_id is None or not a.recorded_state:
         return false()
-    return and_(Entry.recorded_by_id == a.user_id, Entry.school_id.in_(a.recorded_state))
+    return and_(Entry.recorded_by_id == a.user_id, Entry.school_id.in_(a.recorded_state), open_entries(user))
 
 
 # --- reading entries -------------------------------------------------------
@@ -295,10 +430,12 @@ def can_view_entry(user, entry: Entry) -> bool:
     if a.user_id is None:
         return False
     if entry.school_id in a.read_all:
-        return True
-    if entry.school_id in a.read_own and (entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)):
-        return True
-    return sees_transferred_entry(user, entry)
+        allowed = True
+    elif entry.school_id in a.read_own and (entry.recorded_by_id == a.user_id or _was_alerted(a.user_id, entry.id)):
+        allowed = True
+    else:
+        allowed = sees_transferred_entry(user, entry)
+    return allowed and reads_about_entry(user, entry)
 
 
 def visible_entries(user):
@@ -324,14 +461,14 @@ def visible_entries(user):
         )
     if a.review:
         clauses.append(_received_entry(a))
-    return or_(*clauses)
+    return and_(or_(*clauses), open_entries(user))
 
 
 def visible_entries_of_school(user, school_id: int):
-    """visible_entries, for a query that reads only entries of one school: no clause to
-    build or run for a user who reads all of that school."""
+    """visible_entries, for a query that reads only entries of one school: only the
+    exclusions to apply for a user who reads all of that school."""
     if school_id in access(user).read_all:
-        return true()
+        return open_entries(user)
     return visible_entries(user)
 
 
@@ -395,7 +532,8 @@ def review_school_ids(user) -> frozenset[int]:
 
 
 def can_view_chronology(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).read_all or kept_after_transfer(user, pupil)
+    allowed = pupil.school_id in access(user).read_all or kept_after_transfer(user, pupil)
+    return allowed and reads_about_pupil(user, pupil, page_of_pupil=True)
 
 
 def search_school_ids(user) -> frozenset[int]:

@@ -11,6 +11,7 @@ from .auth import models as auth
 from .bodymap import models as bodymap
 from .chronology import models as chronology
 from .entries import models as entries
+from .exclusions import models as exclusions
 from .guidance import models as guidance
 from .hearback import models as hearback
 from .keyinfo import models as keyinfo
@@ -35,6 +36,7 @@ MODULES = (
     bodymap,
     chronology,
     entries,
+    exclusions,
     guidance,
     hearback,
     keyinfo,

@@ -9,8 +9,10 @@ as soon as it has its matrix row, with no list here to keep up to date.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
+from pypdf import PdfReader
 from test_permissions import EXPECTED, REQUEST, build_url
 
 # Who renders a page: the first of these the matrix gives a 200 (or a 422 for a form's
@@ -66,3 +68,24 @@ def render_all(app, client, auth, world, sample, extra=()) -> list[Rendered]:
         if response.mimetype == "text/html":
             pages.append(Rendered(name, url, response.status_code, response.get_data(as_text=True)))
     return pages
+
+
+def readable(response) -> str:
+    """What a response shows: its text, a PDF's extracted text, any other file's bytes as Latin-1."""
+    if response.mimetype == "application/pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    return response.data.decode("latin-1")
+
+
+def sweep_get(app, client, ids: dict):
+    """Every GET route of the app (its matrix row, so a route added later is swept too),
+    each URL argument filled from `ids`, asked by whoever the client is signed in as:
+    (endpoint, url, what the response shows). Never a 500."""
+    for endpoint, method in sorted(EXPECTED):
+        if method != "GET":
+            continue
+        spec = REQUEST.get((endpoint, method), {})
+        url = build_url(app, endpoint, ids, **spec.get("query", {}))
+        response = client.get(url, headers=spec.get("headers", {}))
+        assert response.status_code != 500, url
+        yield endpoint, url, readable(response)

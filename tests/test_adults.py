@@ -5,13 +5,11 @@ them), alerts with no content, typed append-only follow-ups, patterns on the hom
 from __future__ import annotations
 
 import email
-import io
 import re
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +23,8 @@ from cpoms.models import Alert, Pupil, Role, RoleAssignment, School, User
 from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import make_user
-from test_permissions import EXPECTED, REQUEST, ROLES, build_url, config_overrides, sample  # noqa: F401  (fixtures)
+from page_crawl import sweep_get
+from test_permissions import ROLES, config_overrides, sample  # noqa: F401  (fixtures)
 
 WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve hard."
 SAID = "You will regret telling anyone about this."
@@ -298,13 +297,6 @@ def concern_naming(app, world, role: str, secret: str) -> int:
         return concern.id
 
 
-def readable(response) -> str:
-    """What a response shows: its text, a PDF's extracted text, any other file's bytes as Latin-1."""
-    if response.mimetype == "application/pdf":
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    return response.data.decode("latin-1")
-
-
 @pytest.fixture
 def chair_is_governor(app, world, sample):
     """The sweep's ashgrove: slt is the headteacher (the sample), governor chairs the governors."""
@@ -330,14 +322,7 @@ def test_the_person_named_finds_nothing_of_it_on_any_route(app, client, auth, wo
     assert secret in client.get(f"/adult-concerns/{concern_id}").get_data(as_text=True)
     # The named person, on every GET route of the app, and writing on it.
     auth.as_(world[named])
-    for endpoint, method in sorted(EXPECTED):
-        if method != "GET":
-            continue
-        spec = REQUEST.get((endpoint, method), {})
-        url = build_url(app, endpoint, ids, **spec.get("query", {}))
-        response = client.get(url, headers=spec.get("headers", {}))
-        assert response.status_code != 500, url
-        shown = readable(response)
+    for _, url, shown in sweep_get(app, client, ids):
         assert secret not in shown and f"/adult-concerns/{concern_id}" not in shown, (named, url)
     assert client.get(f"/adult-concerns/{concern_id}").status_code == 404
     assert client.post(f"/adult-concerns/{concern_id}/decision", data={"text": "x"}).status_code == 404

@@ -179,6 +179,7 @@ def make_sample(app, world) -> dict:
             full=False,
         ).id
         task_id = add_task_and_monitoring(world, entry("dsl", world.pupils[1]))
+        exclusion_id = add_exclusion(world)
         db.session.commit()
         transfers = sample_transfers(world)
         administration = make_administration_sample(world)
@@ -222,6 +223,9 @@ def make_sample(app, world) -> dict:
         "task_id": task_id,
         "teacher2_id": world["teacher2"].id,
         "monitored_pupil_id": world.pupils[2].id,
+        "exclusion_id": exclusion_id,
+        "deputy_id": world["deputy"].id,
+        "dsl_id": world["dsl"].id,
         **transfers,
         **attachments,
     }
@@ -242,6 +246,24 @@ def a_letter_in_the_mailbox() -> str:
                 body="Follow the link to reset it.",
             )
         )
+
+
+def add_exclusion(world) -> int:
+    """other_teacher (of brookfield, who reads nothing at ashgrove) kept from Amelia's record:
+    an exclusion in force, to end."""
+    from cpoms.exclusions.models import RecordExclusion
+
+    exclusion = RecordExclusion(
+        pupil_id=world.pupils[0].id,
+        user_id=world["other_teacher"].id,
+        school_id=world.school.id,
+        reason="Is the child's aunt.",
+        by_id=world["dsl"].id,
+        at=now_utc(),
+    )
+    db.session.add(exclusion)
+    db.session.flush()
+    return exclusion.id
 
 
 def add_task_and_monitoring(world, task_entry) -> int:
@@ -591,6 +613,11 @@ END_MONITORING = ("monitoring.end", "POST")
 
 MONITORING_WRITES = frozenset({"monitoring_events", "monitoring_states"})
 
+# Who may not read a pupil's record (cpoms/exclusions/).
+EXCLUSIONS_PAGE = ("exclusions.show", "GET")
+EXCLUDE = ("exclusions.add", "POST")
+END_EXCLUSION = ("exclusions.end", "POST")
+
 
 def uk_day(offset: int) -> str:
     return (uk_today() + timedelta(days=offset)).isoformat()
@@ -786,6 +813,18 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     END_MONITORING: Route(
         ids={"pupil_id": "monitored_pupil_id"}, data=lambda s: {"reason": "Support in place."}, writes=MONITORING_WRITES
+    ),
+    # --- who may not read a pupil's record (cpoms/exclusions/) ---
+    EXCLUSIONS_PAGE: Route(ids={"pupil_id": "pupil_id"}),
+    EXCLUDE: Route(
+        ids={"pupil_id": "pupil_id"},
+        data=lambda s: {"person": str(s["teacher2_id"]), "reason": "Is the child's aunt."},
+        writes=frozenset({"record_exclusions"}),
+    ),
+    END_EXCLUSION: Route(
+        ids={"pupil_id": "pupil_id", "exclusion_id": "exclusion_id"},
+        data=lambda s: {"reason": "Has left the school."},
+        writes=frozenset({"record_exclusion_ends"}),
     ),
     # --- child-protection file transfers and subject access (cpoms/transfers/) ---
     TRANSFERS: Route(),
@@ -1026,6 +1065,8 @@ VALID_POST = {
     START_MONITORING: Expect((303,), writes=True),
     REVIEW_MONITORING: Expect((303,), writes=True),
     END_MONITORING: Expect((303,), writes=True),
+    EXCLUDE: Expect((303,), writes=True),
+    END_EXCLUSION: Expect((303,), writes=True),
     TRANSFER_START: Expect((303,), writes=True),
     TRANSFER_SENT: Expect((303,), writes=True),
     TRANSFER_ACCEPT: Expect((303,), writes=True),
@@ -1579,6 +1620,8 @@ CASES: list[Case] = [
             START_MONITORING,
             REVIEW_MONITORING,
             END_MONITORING,
+            EXCLUDE,
+            END_EXCLUSION,
             TRANSFER_START,
             TRANSFER_RECEIPT,
             ATTACH,
@@ -1827,6 +1870,32 @@ CASES += [
         )
         for route in (REVIEW_MONITORING, END_MONITORING)
     ],
+    # --- who may not read a pupil's record: the pupil's safeguarding team's ---
+    *[
+        case
+        for route in (EXCLUSIONS_PAGE, EXCLUDE, END_EXCLUSION)
+        for case in (
+            *id_cases(route, "pupil_id", MISSING, other=OTHER_PUPIL, values=SOME_IDS),
+            Case(route, "pupil_id", P("own-pupil", lambda s: str(s["pupil_id"])), MISSING, who="slt"),
+        )
+    ],
+    *id_cases(END_EXCLUSION, "exclusion_id", MISSING, values=SOME_IDS),
+    # An exclusion of another pupil's record, through this pupil's address.
+    Case(END_EXCLUSION, "pupil_id", P("another-pupil", lambda s: str(s["monitored_pupil_id"])), MISSING),
+    *text_cases(EXCLUDE, "reason", required=invalid("Give the reason for the exclusion.")),
+    *text_cases(END_EXCLUSION, "reason", required=invalid("Give the reason for ending the exclusion.")),
+    Case(EXCLUDE, "person", EMPTY, invalid("Choose who may not read this record.")),
+    *[
+        Case(EXCLUDE, "person", value, invalid("Choose a member of staff of this school from the list."))
+        for value in (*SOME_IDS, SCRIPT, P("other-school", lambda s: str(s["other_teacher_id"])))
+    ],
+    Case(EXCLUDE, "person", P("themselves", lambda s: str(s["dsl_id"])), invalid("You cannot exclude yourself")),
+    Case(
+        EXCLUDE,
+        "person",
+        P("last-other-of-the-team", lambda s: str(s["deputy_id"])),
+        invalid("You cannot exclude the last other member of the safeguarding team"),
+    ),
     # --- child-protection file transfers and subject access (cpoms/transfers/) ---
     *[Case(TRANSFERS, "page", v, SHOWN) for v in (SCRIPT, SQL_OR)],  # nothing read: ignored
     Case(TRANSFERS, "page", WORD, FORBIDDEN, who="slt"),
@@ -3572,6 +3641,12 @@ SHOWN_ON.update(ADULT_SHOWN_ON)
 SHOWN_ON.update(SHOWN_ON_SSO)
 SHOWN_ON.update(KEY_SHOWN_ON)
 SHOWN_ON.update(PACK_SHOWN_ON)
+SHOWN_ON.update(
+    {
+        (EXCLUDE, "reason"): [("dsl", "/pupils/{pupil_id}/exclusions"), ("dsl", "/pupils/{pupil_id}/chronology")],
+        (END_EXCLUSION, "reason"): [("dsl", "/pupils/{pupil_id}/exclusions")],
+    }
+)
 # Pages that show an excerpt of saved text, with the words searched for marked.
 EXCERPTS = {(LOG, "narrative"): ("dsl", "/search?q=alert"), (FOLLOW_UP, "text"): ("dsl", "/search?q=alert")}
 

@@ -65,6 +65,8 @@ SUCCESS = {
     ("monitoring.start", "POST"): 303,
     ("monitoring.review", "POST"): 303,
     ("monitoring.end", "POST"): 303,
+    ("exclusions.add", "POST"): 303,
+    ("exclusions.end", "POST"): 303,
     # Child-protection file transfers; a subject-access export answers with its zip.
     ("transfers.start", "POST"): 303,
     ("transfers.mark_sent", "POST"): 303,

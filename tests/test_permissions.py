@@ -31,6 +31,7 @@ from cpoms.audit import AuditEvent
 from cpoms.auth import reset
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up
+from cpoms.exclusions.models import RecordExclusion
 from cpoms.extensions import db
 from cpoms.guidance.models import GuidanceVersion
 from cpoms.mis import imports, pupils
@@ -1957,6 +1958,46 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         other_teacher=403,
         trust_rep=403,
     ),
+    # Who may not read a pupil's record: the pupil's safeguarding team (cpoms/exclusions/).
+    ("exclusions.show", "GET"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=200,
+        deputy=200,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("exclusions.add", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=422,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
+    ("exclusions.end", "POST"): row(
+        anonymous=302,
+        teacher1=404,
+        teacher2=404,
+        dsl=422,
+        deputy=422,
+        slt=404,
+        governor=404,
+        admin=404,
+        other_dsl=404,
+        other_teacher=404,
+        trust_rep=404,
+    ),
     # Key information: read by the pupil's school's team and SLT, recorded and ended by the
     # team; to everyone else the pupil looks missing. Police notifications: the team's alone;
     # the key adult (teacher1) marks their own check-in done. The trust's own flags: its
@@ -2162,6 +2203,7 @@ def sample(app, world, make_entry):
         "kind": "decision",
         "slug": "test",
         "provider_id": sample_sign_in_provider(app, world),
+        "exclusion_id": sample_exclusion(app, world),
         **administration,
     }
 
@@ -2228,6 +2270,22 @@ def sample_concern(app, world) -> int:
         )
         db.session.commit()
         return concern.id
+
+
+def sample_exclusion(app, world) -> int:
+    """other_teacher (of brookfield) kept from Amelia's record: it changes nothing any role
+    of the sweep sees, and gives the route that ends an exclusion one to end."""
+    with app.app_context():
+        exclusion = RecordExclusion(
+            pupil_id=world.pupils[0].id,
+            user_id=world["other_teacher"].id,
+            school_id=world.school.id,
+            reason="Is the child's aunt.",
+            by_id=world["dsl"].id,
+        )
+        db.session.add(exclusion)
+        db.session.commit()
+        return exclusion.id
 
 
 def sent_transfer(app, world) -> int:

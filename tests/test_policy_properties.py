@@ -1,7 +1,8 @@
 """Property tests of cpoms/policy.py over generated worlds: schools of one trust, people
 with random roles (at schools and across the trust), pupils, entries, transfers in
 random sequences (back and forth, declined, never answered), colleagues alerted, tasks,
-safeguarding alerts and monitoring.
+safeguarding alerts and monitoring, and people excluded from a pupil's record (and
+exclusions ended), which outrank every role.
 
 For every person and every record, three answers must agree: the list query (the SQL
 the chronology, home page and search use), the single-record check (can_view_entry),
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from cpoms import policy
 from cpoms.chronology.queries import Filters, everything
 from cpoms.demo import ensure_categories
+from cpoms.exclusions.models import RecordExclusion, RecordExclusionEnd
 from cpoms.extensions import db
 from cpoms.log.models import EntryShare
 from cpoms.models import (
@@ -90,6 +92,9 @@ step = st.one_of(
     # someone alerted to an entry by its recorder, given a task on it, or emailed as the team
     st.tuples(st.sampled_from(["share", "task", "alert"]), st.integers(0, 99), st.integers(0, 9)),
     st.tuples(st.just("monitor"), st.integers(0, 9)),
+    # someone excluded from a pupil's record, or their exclusion ended
+    st.tuples(st.just("exclude"), st.integers(0, 9), st.integers(0, 9)),
+    st.tuples(st.just("unexclude"), st.integers(0, 9), st.integers(0, 9)),
 )
 
 
@@ -130,6 +135,8 @@ class Built:
     monitoring: list[Record]
     # each school's copy of each pupil's file: (school, pupil) -> {("entry" | "monitoring", record id)}
     copies: dict[tuple[int, int], set]
+    # (person, pupil) excluded from the pupil's record now
+    excluded: set[tuple[int, int]] = field(default_factory=set)
 
 
 def build(script: Script, category_id: int) -> Built:
@@ -170,6 +177,7 @@ def build(script: Script, category_id: int) -> Built:
     copies: dict[tuple[int, int], set] = {}
     entries: list[Record] = []
     monitoring: list[Record] = []
+    in_force: dict[tuple[int, int], RecordExclusion] = {}
     for number, (kind, *args) in enumerate(script.steps):
         at += timedelta(seconds=1)  # every step strictly after the last
         if kind == "entry":
@@ -234,6 +242,24 @@ def build(script: Script, category_id: int) -> Built:
             db.session.flush()
             monitoring.append(Record(event.id, holder[pupil], [pupil]))
             copies.setdefault((holder[pupil], pupil), set()).add(("monitoring", event.id))
+        elif kind in ("exclude", "unexclude"):
+            key = (args[0] % len(users), args[1] % len(pupils))
+            person, pupil = key
+            if kind == "exclude" and key not in in_force:
+                in_force[key] = RecordExclusion(
+                    pupil_id=pupils[pupil].id,
+                    user_id=users[person].id,
+                    school_id=schools[holder[pupil]].id,
+                    reason=f"Step {number}",
+                    by_id=users[0].id,
+                    at=at,
+                )
+                db.session.add(in_force[key])
+            elif kind == "unexclude" and key in in_force:
+                db.session.flush()
+                ended = in_force.pop(key)
+                db.session.add(RecordExclusionEnd(exclusion_id=ended.id, reason="Ended", by_id=users[0].id, at=at))
+            db.session.flush()
         elif entries:
             record, person = entries[args[0] % len(entries)], args[1] % len(users)
             entry_id, user_id = record.id, users[person].id
@@ -282,7 +308,7 @@ def build(script: Script, category_id: int) -> Built:
             record.alerted.add(person)
             db.session.flush()
     db.session.commit()
-    return Built(schools, users, pupils, entries, monitoring, copies)
+    return Built(schools, users, pupils, entries, monitoring, copies, set(in_force))
 
 
 # --- the reference model ---------------------------------------------------------------------
@@ -307,6 +333,8 @@ def schools_for(roles: dict[str, set[int]], wanted) -> set[int]:
 def model_reads(script: Script, built: Built, person: int, record: Record, kind: str) -> bool:
     if not script.people[person][1]:
         return False  # a deactivated account signs in to nothing
+    if any((person, pupil) in built.excluded for pupil in record.pupils):
+        return False  # kept from a pupil's record: nothing about them, whatever the role
     roles = held(script, person)
     if record.school in schools_for(roles, READS_SCHOOL):
         return True
@@ -372,6 +400,12 @@ def test_lists_single_checks_and_the_model_agree_on_every_record(app, script):
             for record in built.monitoring:
                 expected = model_reads(script, built, person, record, "monitoring")
                 assert (record.id in events) == expected, f"person {person}, monitoring {record}"
+            for p, pupil in enumerate(built.pupils):
+                pupil = db.session.get(Pupil, pupil.id)
+                if (person, p) in built.excluded:
+                    assert not policy.can_view_chronology(user, pupil), f"person {person}, pupil {p}"
+                if script.people[person][1]:  # (a deactivated account is asked nothing)
+                    assert policy.reads_about_pupil(user, pupil) == ((person, p) not in built.excluded)
 
 
 @PROPERTY
@@ -395,3 +429,8 @@ def test_who_holds_a_capability_is_whom_access_says_may(app, script):
                 )
             )
             assert holding == may, (capability, school.slug)
+            # About a pupil: never someone excluded from their record.
+            for p, pupil in enumerate(built.pupils):
+                kept = {built.users[person].id for person, q in built.excluded if q == p}
+                about = {u.id for u in db.session.scalars(policy.holders(capability, [school.id], [pupil.id]))}
+                assert about & set(user_ids) == holders - kept, (capability, school.slug, p)

@@ -245,6 +245,7 @@ def everything(app, world, due, make_entry):
     entry of his own that one of hers links to."""
     from datetime import timedelta
 
+    from cpoms.exclusions import operations as exclusions
     from cpoms.monitoring import operations as monitoring
     from cpoms.tasks.operations import complete, give_task
     from cpoms.transfers import operations as transfers
@@ -312,6 +313,9 @@ def everything(app, world, due, make_entry):
         monitoring.start(dsl, amelia, "Watching attendance.", today(), today() + timedelta(days=14))
         monitoring.review(dsl, amelia, "Better.", today() + timedelta(days=28))
         monitoring.end(dsl, amelia, "Settled.")
+        # Someone kept from her record, since allowed back: both go with her records.
+        kept = exclusions.exclude(dsl, amelia, world["teacher2"].id, "Is her aunt.")
+        exclusions.end(dsl, kept, "Has left the school.")
         transfer = transfers.start(
             dsl,
             amelia,
@@ -478,7 +482,12 @@ def test_deleting_a_pupil_with_everything(app, client, auth, world, everything):
 
     [confirmed] = events(app, "retention_deletion_confirmed")
     detail = json.loads(confirmed.detail)
-    assert detail["entries"] == 2 and detail["deleted"]["attachment_files"] == 1 and detail["deleted"]["received_packs"] == 1 and detail["deleted"]["drafts"] == 2
+    assert (
+        detail["entries"] == 2
+        and detail["deleted"]["attachment_files"] == 1
+        and detail["deleted"]["received_packs"] == 1
+        and detail["deleted"]["drafts"] == 2
+    )
     assert detail["deleted"]["transfer_events"] >= 2 and detail["deleted"]["monitoring_events"] == 3
     assert set(detail) == {"proposal_id", "proposed_by", "entries", "shared_entries_kept", "deleted"}
     for words in ("Amelia", "Hassan", "Bruise", "nurse", "arm.png", "Health visitor"):

@@ -3,6 +3,7 @@ chronology is tests/test_chronology.py)."""
 
 import re
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, select
@@ -123,10 +124,12 @@ def test_the_queue_is_ordered_from_entry_states_indexes(app, world):
     def keep(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
-    with app.app_context():
+    with app.test_request_context():
+        dsl = db.session.get(User, world["dsl"].id)
+        dsl.session_row = SimpleNamespace(two_factor_at=now_utc())  # as after the two-factor step
         event.listen(db.engine, "before_cursor_execute", keep)
         try:
-            review_queue([world.school.id], None, "open", 1)
+            review_queue(dsl, [world.school.id], None, "open", 1)
         finally:
             event.remove(db.engine, "before_cursor_execute", keep)
         statement, params = next(s for s in seen if "FROM entries" in s[0])

@@ -6,7 +6,7 @@ from sqlalchemy import and_, false, or_, select
 
 from ..audit import KEPT_APART, AuditEvent
 from ..models import RoleAssignment
-from ..policy import access
+from ..policy import access, open_entries, open_pupils
 
 
 def audit_log_scope(user):
@@ -40,5 +40,10 @@ def audit_log_scope(user):
     ]
     if a.admin_trusts:
         scope.append(and_(AuditEvent.school_id.is_(None), AuditEvent.user_id.is_(None)))
-    # Never the events of concerns about adults: the admin may be the person named.
-    return a.admin, and_(or_(*scope), AuditEvent.action.not_in(KEPT_APART))
+    # Never the events of concerns about adults: the admin may be the person named. Nor
+    # those about a pupil whose record they are excluded from (who looked at it, and when).
+    not_withheld = and_(
+        or_(AuditEvent.pupil_id.is_(None), open_pupils(user, AuditEvent.pupil_id)),
+        or_(AuditEvent.entry_id.is_(None), open_entries(user, AuditEvent.entry_id)),
+    )
+    return a.admin, and_(or_(*scope), AuditEvent.action.not_in(KEPT_APART), not_withheld)

@@ -17,8 +17,12 @@ MAX_MESSAGE = 500
 
 
 def _recorder(entry: Entry) -> list[User]:
-    """The recorder, while they are still told at the entry's school: else nobody."""
-    return list(db.session.scalars(holders(RECORDED_STATE, [entry.school_id]).where(User.id == entry.recorded_by_id)))
+    """The recorder, while they are still told at the entry's school and not excluded from
+    its pupils' records: else nobody."""
+    pupils = [link.pupil_id for link in entry.entry_pupils]
+    return list(
+        db.session.scalars(holders(RECORDED_STATE, [entry.school_id], pupils).where(User.id == entry.recorded_by_id))
+    )
 
 
 def tell_recorder_reviewed(entry: Entry, reviewer: User) -> None:

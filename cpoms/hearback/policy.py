@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Entry
-from ..policy import access, holds, RECORDED_STATE
+from ..policy import access, holds, kept_from_entry, RECORDED_STATE
 
 
 def sees_recorder_messages(user, entry: Entry) -> bool:
@@ -26,7 +26,14 @@ def message_recorder_refusal(user, entry: Entry) -> str | None:
     that school (active, holding RECORDED_STATE there), or the message would go unread."""
     if not can_message_recorder(user, entry):
         return "only the safeguarding team sends a message to the person who logged an entry"
-    still_there = db.session.scalar(select(holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id)))
+    still_there, kept_from_it = db.session.execute(
+        select(
+            holds(RECORDED_STATE, entry.recorded_by_id, entry.school_id),
+            kept_from_entry(entry.recorded_by_id, entry.id),
+        )
+    ).one()
     if not still_there:
         return "the person who logged this no longer works at the school, so they could not read a message"
+    if kept_from_it:
+        return "the person who logged this is excluded from the record of a pupil it names"
     return None

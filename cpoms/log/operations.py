@@ -91,7 +91,8 @@ def log_concern(user: User, form: LogEntryForm, pupils: list[Pupil], categories,
     if pupils and (form.alert_staff.data or form.alert_staff.unreadable):
         school = pupils[0].school
         alertable = policy.alertable_school_ids(user) & {school.id}
-        alerted = form.validate_alerted({u.id: u for u, _, _ in alertable_staff(alertable, user.id)}, school.name)
+        offered = alertable_staff(alertable, user.id, [p.id for p in pupils])
+        alerted = form.validate_alerted({u.id: u for u, _, _ in offered}, school.name)
     if not valid or form.alert_staff.errors:
         return Logged(status=422)
     if form.checked.data != "1" and (

@@ -30,7 +30,9 @@ def log_form_page(user, categories: list[Category], pupils: list[Pupil], query: 
     schools = policy.loggable_school_ids(user)
     chosen_schools = {p.school_id for p in pupils}
     results = search_pupils(schools, query) if query else []
-    staff = alertable_staff(policy.alertable_school_ids(user) & (chosen_schools or schools), user.id)
+    staff = alertable_staff(
+        policy.alertable_school_ids(user) & (chosen_schools or schools), user.id, [p.id for p in pupils]
+    )
     return {
         "categories": categories,
         "category_help": {c.id: c.description for c in categories},
@@ -132,13 +134,13 @@ def siblings_not_chosen(pupils: list[Pupil], family: dict[tuple[int, str], list[
     return {p.id: [s for s in family.get((p.school_id, p.family_id), []) if s.id not in chosen] for p in pupils}
 
 
-def alertable_staff(school_ids, recorder_id: int) -> list[tuple[User, School, list[str]]]:
-    """The active staff of these schools a recorder may alert, by name: (person, school,
-    their roles there), in one query. Not the recorder, who knows already."""
+def alertable_staff(school_ids, recorder_id: int, about_pupils=()) -> list[tuple[User, School, list[str]]]:
+    """The active staff of these schools a recorder may alert about these pupils, by name:
+    (person, school, their roles there), in one query. Not the recorder, who knows already."""
     if not school_ids:
         return []
     rows = db.session.execute(
-        policy.holders_with_roles(policy.ALERTABLE, school_ids)
+        policy.holders_with_roles(policy.ALERTABLE, school_ids, about_pupils)
         .where(User.id != recorder_id)
         .order_by(User.name, User.id, RoleAssignment.role)
     )

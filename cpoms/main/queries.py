@@ -38,5 +38,5 @@ def home_page(user) -> dict:
         "failed": alerts.failed_count(mail_schools),
         "mail_health": alerts.mail_health(mail_schools) if mail_schools else None,
         "shared": shared_with(user),
-        "my_tasks": my_open_tasks(user.id, tasks_policy.task_school_ids(user)),
+        "my_tasks": my_open_tasks(user, tasks_policy.task_school_ids(user)),
     }

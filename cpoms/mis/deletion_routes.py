@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import audit
+from .. import audit, policy
 from ..extensions import db
 from ..formfields import BaseForm
 from ..htmx import render
@@ -34,7 +34,11 @@ def pending():
     proposals = list(
         db.session.scalars(
             select(RetentionDeletion)
-            .where(RetentionDeletion.school_id.in_(school_ids), RetentionDeletion.confirmed_at.is_(None))
+            .where(
+                RetentionDeletion.school_id.in_(school_ids),
+                RetentionDeletion.confirmed_at.is_(None),
+                policy.open_pupils(current_user, RetentionDeletion.pupil_id),
+            )
             .order_by(RetentionDeletion.proposed_at)
         )
     )
@@ -45,7 +49,7 @@ def pending():
             select(EntryPupil.pupil_id, func.count()).where(EntryPupil.pupil_id.in_(ids)).group_by(EntryPupil.pupil_id)
         ).all()
     )
-    flagged = retention.flagged(school_ids)
+    flagged = retention.flagged(current_user, school_ids)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(proposals), deletions=True, flagged=len(flagged))
     return render(
         "mis/deletions.html",

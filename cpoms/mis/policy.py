@@ -4,7 +4,7 @@ proposes a deletion, and the second person who confirms it or an earlier date of
 from __future__ import annotations
 
 from ..models import Role
-from ..policy import access, second_person_refusal
+from ..policy import access, reads_about_pupil, second_person_refusal
 
 
 def pupil_import_school_ids(user) -> frozenset[int]:
@@ -19,7 +19,7 @@ def can_see_pupil_import(user, upload) -> bool:
 
 
 def can_propose_deletion(user, pupil) -> bool:
-    return pupil is not None and pupil.school_id in access(user).admin
+    return pupil is not None and pupil.school_id in access(user).admin and reads_about_pupil(user, pupil)
 
 
 def deletion_confirm_school_ids(user) -> frozenset[int]:
@@ -60,14 +60,19 @@ def can_withdraw_deletion(user, proposal) -> bool:
 def can_see_deletion_proposal(user, proposal) -> bool:
     """A deletion still waiting for its second person, to the admins who propose and the
     DSLs who confirm at its school (what each may do with it: can_confirm/can_withdraw_deletion)."""
-    return proposal.confirmed_at is None and (
-        proposal.school_id in deletion_confirm_school_ids(user) or proposal.school_id in pupil_import_school_ids(user)
+    return (
+        proposal.confirmed_at is None
+        and (
+            proposal.school_id in deletion_confirm_school_ids(user)
+            or proposal.school_id in pupil_import_school_ids(user)
+        )
+        and reads_about_pupil(user, proposal.pupil_id)
     )
 
 
 def sees_date_of_birth_change(user, pupil) -> bool:
     """The DSLs of a pupil's school see an earlier date of birth from the MIS, to accept it."""
-    return pupil is not None and pupil.school_id in deletion_confirm_school_ids(user)
+    return pupil is not None and pupil.school_id in deletion_confirm_school_ids(user) and reads_about_pupil(user, pupil)
 
 
 def date_of_birth_refusal(user, pupil) -> str | None:

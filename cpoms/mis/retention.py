@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from .. import policy
 from ..extensions import db
 from ..models import Entry, EntryPupil, Pupil
 
@@ -39,18 +40,23 @@ def ends(pupil: Pupil, years: int) -> date:
     return add_years(counted_from(pupil), years)
 
 
-def flagged(school_ids) -> list[Pupil]:
-    """Pupils the MIS gives an earlier date of birth that no DSL has accepted yet."""
+def flagged(user, school_ids) -> list[Pupil]:
+    """Pupils the MIS gives an earlier date of birth that no DSL has accepted yet (none
+    whose record this user is excluded from)."""
     return list(
         db.session.scalars(
             select(Pupil)
-            .where(Pupil.school_id.in_(school_ids), Pupil.retention_date_of_birth.is_not(None))
+            .where(
+                Pupil.school_id.in_(school_ids),
+                Pupil.retention_date_of_birth.is_not(None),
+                policy.open_pupils(user),
+            )
             .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
         )
     )
 
 
-def due(school_ids, years: int, today: date) -> list[Due]:
+def due(user, school_ids, years: int, today: date) -> list[Due]:
     horizon = add_years(today + LOOK_AHEAD, -years)  # born on or before it: due within a year
     entries = (
         select(EntryPupil.pupil_id, func.count(Entry.id).label("n"))
@@ -62,7 +68,7 @@ def due(school_ids, years: int, today: date) -> list[Due]:
     rows = db.session.execute(
         select(Pupil, func.coalesce(entries.c.n, 0))
         .outerjoin(entries, entries.c.pupil_id == Pupil.id)
-        .where(Pupil.school_id.in_(school_ids), born <= horizon)
+        .where(Pupil.school_id.in_(school_ids), born <= horizon, policy.open_pupils(user))
         .order_by(born, Pupil.last_name, Pupil.id)
     )
     return [Due(pupil, ends(pupil, years), n) for pupil, n in rows]

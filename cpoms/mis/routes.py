@@ -140,7 +140,7 @@ def retention():
 def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None = None):
     years = current_app.config["RETENTION_YEARS"]
     today = uk_today()
-    found = due(mis_policy.pupil_import_school_ids(current_user), years, today)
+    found = due(current_user, mis_policy.pupil_import_school_ids(current_user), years, today)
     audit.record(audit.VIEW_RETENTION_REVIEW, count=len(found))
     forms = {
         d.pupil.id: ProposeDeletionForm(formdata=None, prefix=f"p{d.pupil.id}", meta=ONE_OF_MANY)
@@ -155,7 +155,7 @@ def _retention(status: int = 200, failed: tuple[int, ProposeDeletionForm] | None
         years=years,
         today=today,
         horizon=today + LOOK_AHEAD,
-        flagged=flagged(mis_policy.pupil_import_school_ids(current_user)),
+        flagged=flagged(current_user, mis_policy.pupil_import_school_ids(current_user)),
         forms=forms,
         proposed=deletion.pending_for([d.pupil.id for d in found]),
         button=BaseForm(formdata=None),

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import false, or_
+from sqlalchemy import and_, false, or_
 
 from ..models import Pupil
-from ..policy import access, received_with_file
+from ..policy import access, open_pupils, reads_about_pupil, received_with_file
 from .models import MonitoringEvent
 
 
 def can_manage_monitoring(user, pupil: Pupil) -> bool:
     """Putting a pupil on the monitoring list, reviewing and ending it: the safeguarding team."""
-    return pupil.school_id in access(user).team
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
 
 
 def monitoring_list_school_ids(user) -> frozenset[int]:
@@ -25,6 +25,10 @@ def visible_monitoring(user):
     a = access(user)
     if a.user_id is None:
         return false()
-    return or_(
-        MonitoringEvent.school_id.in_(a.read_all), received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at)
+    return and_(
+        or_(
+            MonitoringEvent.school_id.in_(a.read_all),
+            received_with_file(a, MonitoringEvent.pupil_id, MonitoringEvent.at),
+        ),
+        open_pupils(user, MonitoringEvent.pupil_id),
     )

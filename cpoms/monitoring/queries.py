@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import policy
 from ..common import uk_today
 from ..extensions import db
 from ..models import Pupil
@@ -52,11 +53,12 @@ def periods_of(pupil_id: int, user) -> list[Period]:
     return periods
 
 
-def monitored(school_ids, only=None) -> list[MonitoringState]:
+def monitored(user, school_ids, only=None) -> list[MonitoringState]:
     """Pupils of these schools on the monitoring list, the review due soonest first (at most
-    LIST_SHOWN). The pupil's school now, not the state's: a pupil who moved on with their
-    monitoring still on is the new school's to review, and no longer the old one's.
-    `only`: a SELECT of the pupil ids to keep (the review page's key information filter)."""
+    LIST_SHOWN), but those whose record this user is excluded from. The pupil's school now,
+    not the state's: a pupil who moved on with their monitoring still on is the new school's
+    to review, and no longer the old one's. `only`: a SELECT of the pupil ids to keep (the
+    review page's key information filter)."""
     if not school_ids:
         return []
     narrowed = () if only is None else (MonitoringState.pupil_id.in_(only),)
@@ -64,7 +66,12 @@ def monitored(school_ids, only=None) -> list[MonitoringState]:
         db.session.scalars(
             select(MonitoringState)
             .join(Pupil, Pupil.id == MonitoringState.pupil_id)
-            .where(Pupil.school_id.in_(school_ids), MonitoringState.active.is_(True), *narrowed)
+            .where(
+                Pupil.school_id.in_(school_ids),
+                MonitoringState.active.is_(True),
+                policy.open_pupils(user, MonitoringState.pupil_id),
+                *narrowed,
+            )
             .order_by(MonitoringState.review_on, MonitoringState.pupil_id)
             .limit(LIST_SHOWN)
         )

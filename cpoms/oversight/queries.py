@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import selectinload
 
+from .. import policy
 from ..entries.models import in_category
 from ..extensions import db
 from ..models import Entry
@@ -17,12 +18,17 @@ SPREAD = 2_654_435_761  # Knuth's multiplicative hash constant: makes m large fo
 
 
 def oversight_entries(
-    school_ids, period: Period, category_id: int | None, sample: int | None, seed: int, page: int
+    user, school_ids, period: Period, category_id: int | None, sample: int | None, seed: int, page: int
 ) -> tuple[list[Entry], bool]:
-    """A page of the period's entries, newest first; or a repeatable random sample."""
+    """A page of the period's entries this user may read, newest first; or a repeatable random sample."""
     query = (
         select(Entry)
-        .where(Entry.school_id.in_(school_ids), Entry.created_at >= period.start, Entry.created_at < period.end)
+        .where(
+            Entry.school_id.in_(school_ids),
+            Entry.created_at >= period.start,
+            Entry.created_at < period.end,
+            policy.open_entries(user),
+        )
         .options(selectinload(Entry.follow_ups), selectinload(Entry.later_categories), selectinload(Entry.amendments))
     )
     if category_id:

@@ -27,7 +27,13 @@ def index():
     seed = form.seed(request.args.get("seed"))
     page = page_number(MAX_PAGE)
     entries, has_more = oversight_entries(
-        [s.id for s in form.chosen_schools()], form.period(), form.category_id(), form.sample_size(), seed, page
+        current_user,
+        [s.id for s in form.chosen_schools()],
+        form.period(),
+        form.category_id(),
+        form.sample_size(),
+        seed,
+        page,
     )
     audit.record(
         audit.VIEW_OVERSIGHT, entries=[e.id for e in entries], page=page, seed=seed if form.sample_size() else None

@@ -37,7 +37,7 @@ def _alerts_team():
     )
 
 
-def review_queue(school_ids, category_id: int | None, status: str, page: int, key: str | None = None):
+def review_queue(user, school_ids, category_id: int | None, status: str, page: int, key: str | None = None):
     """One page of entries and whether more follow: first the open entries nobody has
     reviewed in a category that alerts the team, oldest first; then the other open
     unreviewed ones, oldest first; then the rest, newest first."""
@@ -46,7 +46,7 @@ def review_queue(school_ids, category_id: int | None, status: str, page: int, ke
         .join(EntryState, EntryState.entry_id == Entry.id)
         # Later categories: a row shows why it leads the queue ("now also: Safeguarding").
         .options(contains_eager(Entry.state), selectinload(Entry.later_categories))
-        .where(EntryState.school_id.in_(school_ids))
+        .where(EntryState.school_id.in_(school_ids), policy.open_entries(user, EntryState.entry_id))
     )
     if category_id:
         query = query.where(in_category(category_id))  # as recorded, or added later
@@ -116,7 +116,7 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
     """The queue's page of entries, with the team's other worklists at the chosen schools:
     pupils monitored, tasks overdue, alerts not delivered."""
     school_ids = chosen.school_ids
-    entries, has_more = review_queue(school_ids, chosen.category_id, chosen.status, chosen.page, chosen.key)
+    entries, has_more = review_queue(user, school_ids, chosen.category_id, chosen.status, chosen.page, chosen.key)
     watching = monitoring_policy.monitoring_list_school_ids(user) & set(school_ids)
     return {
         "entries": entries,
@@ -132,10 +132,10 @@ def queue_page(user, chosen, categories: list[Category]) -> dict:
         **waiting_and_police(user, school_ids),
         "undelivered": alerts.undelivered_count(school_ids),
         "failed": alerts.failed_count(policy.alert_retry_school_ids(user) & set(school_ids)),
-        "monitored": monitored(watching, with_active_status(chosen.key) if chosen.key else None),
+        "monitored": monitored(user, watching, with_active_status(chosen.key) if chosen.key else None),
         "key": chosen.key,
         "key_kinds": filter_choices(),
-        "overdue_tasks": overdue_tasks(watching, uk_today()),
+        "overdue_tasks": overdue_tasks(user, watching, uk_today()),
     }
 
 

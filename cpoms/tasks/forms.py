@@ -101,12 +101,13 @@ class TaskAndSharingFields(TaskFields, SharingFields):
         return True
 
 
-def staff_of(school_id: int) -> list[tuple[int, str]]:
-    """Active staff of a school, by name: who a task can be given to, as (id, name): the
-    list is read for every entry page, and a whole user row is not needed for an option."""
+def staff_of(entry: Entry) -> list[tuple[int, str]]:
+    """Active staff of the entry's school not excluded from its pupils, by name: who a task
+    on it can be given to, as (id, name): the list is read for every entry page, and a
+    whole user row is not needed for an option."""
     return list(
         db.session.execute(
-            policy.holders(policy.ASSIGNABLE, [school_id])
+            policy.holders(policy.ASSIGNABLE, [entry.school_id], [link.pupil_id for link in entry.entry_pupils])
             .with_only_columns(User.id, User.name)
             .order_by(User.name, User.id)
         )
@@ -116,5 +117,5 @@ def staff_of(school_id: int) -> list[tuple[int, str]]:
 def offer_staff(form, entry: Entry) -> None:
     """The people the task can go to; asked only where the form offers tasks."""
     form.assignee.choices = choices(
-        [("", "Choose a member of staff"), *((str(user_id), name) for user_id, name in staff_of(entry.school_id))]
+        [("", "Choose a member of staff"), *((str(user_id), name) for user_id, name in staff_of(entry))]
     )

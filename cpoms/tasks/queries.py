@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from .. import policy
 from ..extensions import db
 from ..models import Entry
 from .models import Task, TaskCompletion
@@ -28,18 +29,22 @@ def _open_tasks(*where) -> list[Task]:
     )
 
 
-def my_open_tasks(user_id: int, school_ids) -> list[Task]:
-    """Open tasks given to this person at these schools, soonest due first."""
+def my_open_tasks(user, school_ids) -> list[Task]:
+    """Open tasks given to this person at these schools, soonest due first: none on an
+    entry about a pupil whose record they are excluded from."""
     if not school_ids:
         return []
-    return _open_tasks(Task.assignee_id == user_id, Task.school_id.in_(school_ids))
+    return _open_tasks(
+        Task.assignee_id == user.id, Task.school_id.in_(school_ids), policy.open_entries(user, Task.entry_id)
+    )
 
 
-def overdue_tasks(school_ids, today: date) -> list[Task]:
-    """Open tasks past their due day at these schools, the longest overdue first (at most MY_TASKS_SHOWN)."""
+def overdue_tasks(user, school_ids, today: date) -> list[Task]:
+    """Open tasks past their due day at these schools, the longest overdue first (at most
+    MY_TASKS_SHOWN), that this user may read."""
     if not school_ids:
         return []
-    return _open_tasks(Task.school_id.in_(school_ids), Task.due_on < today)
+    return _open_tasks(Task.school_id.in_(school_ids), Task.due_on < today, policy.open_entries(user, Task.entry_id))
 
 
 def counts_by_school(school_ids, today: date, category_id: int | None = None) -> dict[int, tuple[int, int]]:

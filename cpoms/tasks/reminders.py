@@ -32,7 +32,7 @@ def due_for_reminder(today: date):
             User.active.is_(True),
             ~exists().where(TaskCompletion.task_id == Task.id),
             ~exists().where(TaskReminder.task_id == Task.id, TaskReminder.sent_on == today),
-            holds(ASSIGNABLE, Task.assignee_id, Task.school_id),
+            holds(ASSIGNABLE, Task.assignee_id, Task.school_id, about_entry=Task.entry_id),
         )
         .order_by(Task.id)
     )

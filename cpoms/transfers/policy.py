@@ -5,7 +5,7 @@ a subject-access export. Which records a received file opens is the core's
 from __future__ import annotations
 
 from ..models import Pupil
-from ..policy import access, kept_after_transfer
+from ..policy import access, kept_after_transfer, reads_about_pupil
 
 
 def transfer_school_ids(user) -> frozenset[int]:
@@ -14,12 +14,13 @@ def transfer_school_ids(user) -> frozenset[int]:
 
 
 def can_start_transfer(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
 
 
 def can_view_transfer(user, transfer) -> bool:
     team = access(user).team
-    return transfer.from_school_id in team or (transfer.to_school_id is not None and transfer.to_school_id in team)
+    at_either = transfer.from_school_id in team or (transfer.to_school_id is not None and transfer.to_school_id in team)
+    return at_either and reads_about_pupil(user, transfer.pupil_id)
 
 
 def can_send_transfer(user, transfer) -> bool:
@@ -36,8 +37,9 @@ def sees_pupil_transfers(user, pupil: Pupil) -> bool:
     """The transfers of a pupil's file, listed on their chronology: the safeguarding team and SLT of
     the pupil's school, and the safeguarding team of a school the file was accepted from."""
     a = access(user)
-    return pupil.school_id in a.review or (bool(a.team) and kept_after_transfer(user, pupil))
+    sees = pupil.school_id in a.review or (bool(a.team) and kept_after_transfer(user, pupil))
+    return sees and reads_about_pupil(user, pupil)
 
 
 def can_produce_subject_access(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
+from .. import policy
 from ..common import uk_today
 from ..extensions import db
 from ..models import Pupil
@@ -30,9 +31,12 @@ def overdue(transfer: Transfer, today: date | None = None) -> bool:
     return transfer.status == TransferStatus.SENT and is_overdue(transfer.sent_on, today or uk_today())
 
 
-def dashboard(school_ids: frozenset[int], today: date | None = None) -> Dashboard:
+def dashboard(user, school_ids: frozenset[int], today: date | None = None) -> Dashboard:
     today = today or uk_today()
-    involved = or_(Transfer.from_school_id.in_(school_ids), Transfer.to_school_id.in_(school_ids))
+    involved = and_(
+        or_(Transfer.from_school_id.in_(school_ids), Transfer.to_school_id.in_(school_ids)),
+        policy.open_pupils(user, Transfer.pupil_id),
+    )
     open_ = list(
         db.session.scalars(
             select(Transfer)

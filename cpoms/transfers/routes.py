@@ -38,7 +38,7 @@ def for_the_chronology():
 @login_required
 def dashboard():
     school_ids = schools_or_403(transfers_policy.transfer_school_ids(current_user))
-    board = queries.dashboard(school_ids)
+    board = queries.dashboard(current_user, school_ids)
     audit.record(audit.VIEW_TRANSFERS)
     return render("transfers/dashboard.html", board=board, receipt_due=receipt_due, today=uk_today())
 

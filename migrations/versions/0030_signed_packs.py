@@ -2,7 +2,7 @@
 the keys a trust does not trust (append-only), and the receipt email's link to its pack
 
 Revision ID: 0030_signed_packs
-Revises: 0028_attachment_blobs
+Revises: 0029_record_exclusions
 Create Date: 2026-12-06 04:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 revision = "0030_signed_packs"
 # Rechained at merge onto whatever is then the latest revision.
-down_revision = "0028_attachment_blobs"
+down_revision = "0029_record_exclusions"
 branch_labels = None
 depends_on = None
 
