@@ -34,7 +34,7 @@ EXCLUDABLE = [r for r in ROLES if r not in ("anonymous", "dsl", "other_dsl", "ot
 # The pickers of pupils on the forms anyone who logs uses (a concern about a pupil, or about
 # an adult and the pupils involved): they show every logger the school's pupils by name, year,
 # class and UPN, to choose from, and nothing of any record; so they show the excluded too.
-PICKERS = {"log.pupil_search", "log.pupil_chip", "adults.new"}
+PICKERS = {"log.pupil_search", "log.pupil_chip", "adults.new", "adults.pupil_search", "adults.pupil_chip"}
 
 
 def exclusions_page(client, pupil_id: int):

@@ -11,11 +11,11 @@ check in with the child."""
 from __future__ import annotations
 
 from ..models import Pupil
-from ..policy import access
+from ..policy import access, reads_about_pupil
 
 
 def reads_statuses(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).review
+    return pupil.school_id in access(user).review and reads_about_pupil(user, pupil)
 
 
 def status_school_ids(user) -> frozenset[int]:
@@ -24,14 +24,15 @@ def status_school_ids(user) -> frozenset[int]:
 
 
 def records_statuses(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
 
 
 def hears_of_named_contact(user, pupil: Pupil) -> bool:
     """The log form's "tell the team in person today": for whoever logs about the pupil
-    and does not read the statuses themselves."""
+    and does not read the statuses themselves (nor to someone kept from the record: even
+    that much is about the child)."""
     a = access(user)
-    return pupil.school_id in a.log and pupil.school_id not in a.review
+    return pupil.school_id in a.log and pupil.school_id not in a.review and reads_about_pupil(user, pupil)
 
 
 def defines_flags(user) -> frozenset[int]:
@@ -40,11 +41,11 @@ def defines_flags(user) -> frozenset[int]:
 
 
 def reads_police_notifications(user, pupil: Pupil) -> bool:
-    return pupil.school_id in access(user).team
+    return pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
 
 
 def records_police_notifications(user, pupil: Pupil) -> bool:
-    return pupil.active and pupil.school_id in access(user).team
+    return pupil.active and pupil.school_id in access(user).team and reads_about_pupil(user, pupil)
 
 
 def police_school_ids(user) -> frozenset[int]:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 
 from ..extensions import db
 from ..models import Pupil
+from ..policy import open_pupils
 from ..timefmt import uk_date
 from . import policy
 from .models import KeyFlag, KeyStatus, KeyStatusEnd, MisFacts, PoliceCheckIn, PoliceNotification, StatusKind
@@ -183,6 +184,7 @@ def my_check_ins(user) -> list[PoliceNotification]:
             .where(
                 PoliceNotification.key_adult_id == user.id,
                 PoliceNotification.school_id.in_(schools),
+                open_pupils(user, PoliceNotification.pupil_id),
                 ~exists().where(PoliceCheckIn.notification_id == PoliceNotification.id),
             )
             .order_by(PoliceNotification.check_in_on, PoliceNotification.id)

@@ -49,7 +49,8 @@ def _pupil_or_404(pupil_id: int) -> Pupil:
 
 
 def _key_adults(pupil: Pupil) -> dict[int, User]:
-    people = db.session.scalars(holders(ASSIGNABLE, [pupil.school_id]).order_by(User.name, User.id))
+    # Nobody kept from the child's record: the key adult is told the child's name.
+    people = db.session.scalars(holders(ASSIGNABLE, [pupil.school_id], [pupil.id]).order_by(User.name, User.id))
     return {person.id: person for person in people}
 
 
