@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cpoms import append_only
 from cpoms.adults.models import AdultConcern, AdultConcernDeletion, AdultFollowUp
+from cpoms.attachments.models import StagedFile
 from cpoms.auth.models import PasswordResetToken, UserSession
 from cpoms.auth.sessions import hash_token
 from cpoms.common import uk_today
@@ -3150,10 +3151,11 @@ THE_PACK = a_pack()
 
 
 def stage_the_pack(app) -> None:
-    folder = Path(app.config["ATTACHMENT_DIR"]) / "staged"
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / STAGED_PACK).exists():
-        (folder / STAGED_PACK).write_bytes(THE_PACK)
+    """The uploaded pack, waiting for its confirmation (in the database, as every server reads it)."""
+    with app.app_context():
+        if db.session.get(StagedFile, STAGED_PACK) is None:
+            db.session.add(StagedFile(stored_name=STAGED_PACK, data=THE_PACK))
+            db.session.commit()
 
 
 def pack_file(body: bytes, name: str = "pack.zip"):

@@ -19,6 +19,7 @@ def attach(user: User, entry: Entry, uploads: list[Upload], follow_up: FollowUp 
     if not uploads:
         return
     now = now_utc()
+    stored = storage.write_all(db.session, [u.data for u in uploads])
     rows = [
         {
             "entry_id": entry.id,
@@ -29,9 +30,9 @@ def attach(user: User, entry: Entry, uploads: list[Upload], follow_up: FollowUp 
             "content_type": u.kind.content_type,
             "size": u.size,
             "sha256": u.sha256,
-            "stored_name": storage.write(db.session, u.data),
+            "stored_name": name,
         }
-        for u in uploads
+        for u, name in zip(uploads, stored)
     ]
     db.session.execute(insert(Attachment), rows)
     audit.record(

@@ -25,9 +25,16 @@ def _table(staged: bool):
 
 def write(session: Session, data: bytes, staged: bool = False) -> str:
     """Store `data` under a new random name in the session's transaction; return the name."""
-    name = secrets.token_hex(20)
-    session.execute(insert(_table(staged)), [{"stored_name": name, "data": data}])
+    [name] = write_all(session, [data], staged)
     return name
+
+
+def write_all(session: Session, files: list[bytes], staged: bool = False) -> list[str]:
+    """Store each file under a new random name, all in one INSERT; return the names in order."""
+    names = [secrets.token_hex(20) for _ in files]
+    if files:
+        session.execute(insert(_table(staged)), [{"stored_name": n, "data": d} for n, d in zip(names, files)])
+    return names
 
 
 def well_named(stored_name: str) -> bool:
