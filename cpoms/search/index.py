@@ -51,13 +51,13 @@ def create_statements(dialect: str) -> list[str]:
             "CREATE INDEX IF NOT EXISTS search_index_document ON search_index USING gin (school_id, document)",
             "CREATE INDEX IF NOT EXISTS search_index_school ON search_index (school_id, id)",
             "CREATE INDEX IF NOT EXISTS search_index_entry ON search_index (entry_id)",
-            "CREATE OR REPLACE FUNCTION search_index_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "CREATE OR REPLACE FUNCTION search_index_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # nosec B608
             "INSERT INTO search_index (entry_id, school_id, document) "
-            f"VALUES (NEW.id, NEW.school_id, to_tsvector('english', {_new(PG_ENTRY_TEXT)})); "  # nosec B608
+            f"VALUES (NEW.id, NEW.school_id, to_tsvector('english', {_new(PG_ENTRY_TEXT)})); "
             "RETURN NULL; END $$",
-            "CREATE OR REPLACE FUNCTION search_index_follow_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "CREATE OR REPLACE FUNCTION search_index_follow_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # nosec B608
             "INSERT INTO search_index (entry_id, school_id, document) "
-            f"SELECT NEW.entry_id, school_id, to_tsvector('english', {_new(PG_FOLLOW_UP_TEXT)}) "  # nosec B608
+            f"SELECT NEW.entry_id, school_id, to_tsvector('english', {_new(PG_FOLLOW_UP_TEXT)}) "
             "FROM entries WHERE id = NEW.entry_id; RETURN NULL; END $$",
             "CREATE OR REPLACE TRIGGER search_index_entries AFTER INSERT ON entries "
             "FOR EACH ROW EXECUTE FUNCTION search_index_entry()",
@@ -134,12 +134,12 @@ SQLITE_NEWEST_MATCHES = text(
 WINDOW = 2000
 _NEWEST_ENTRIES = "SELECT entry_id FROM matches GROUP BY entry_id ORDER BY max(id) DESC LIMIT :limit"
 POSTGRESQL_RECENT_MATCHES = text(
-    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM (SELECT entry_id, id, document FROM search_index "
+    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM (SELECT entry_id, id, document FROM search_index "  # nosec B608
     "WHERE school_id IN :schools ORDER BY id DESC LIMIT :window) AS newest "
     "WHERE document @@ to_tsquery('english', :match)) " + _NEWEST_ENTRIES
 ).bindparams(bindparam("schools", expanding=True))
 POSTGRESQL_ALL_MATCHES = text(
-    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM search_index "
+    "WITH matches AS MATERIALIZED (SELECT entry_id, id FROM search_index "  # nosec B608
     "WHERE school_id IN :schools AND document @@ to_tsquery('english', :match)) " + _NEWEST_ENTRIES
 ).bindparams(bindparam("schools", expanding=True))
 
