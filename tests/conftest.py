@@ -43,6 +43,9 @@ from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, U
 from cpoms.policy import REQUIRES_TWO_FACTOR
 from cpoms.timefmt import now_utc
 
+# The permission sweep's sample records and route table, as fixtures and data for every module.
+pytest_plugins = ["sweep"]
+
 PASSWORD = "correct horse battery staple"
 # Under pytest-xdist each worker has a database of its own (cpoms_test_gw0, ...).
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -144,9 +147,17 @@ _share_url_builders()
 
 
 @pytest.fixture
-def config_overrides() -> dict:
-    """Tests override this to change the configuration (CSRF is off unless asked for)."""
-    return {}
+def config_overrides(request, tmp_path) -> dict:
+    """Tests override this to change the configuration (CSRF is off unless asked for).
+
+    Modules marked `sweep` (every route as every role: tests/sweep.py) run as `make run`
+    does with no mail server, so the local mailbox's routes exist to be swept (with a mail
+    server, or outside `make run`, they do not); on a fresh in-memory SQLite database per
+    test, which keeps the sweep fast (on PostgreSQL when TEST_DATABASE_URL is set)."""
+    if request.node.get_closest_marker("sweep") is None:
+        return {}
+    mailbox = {"MAIL_BACKEND": "mailbox", "MAILBOX_DIR": str(tmp_path / "mailbox")}
+    return mailbox if POSTGRES_URL else {"SQLALCHEMY_DATABASE_URI": "sqlite://", **mailbox}
 
 
 class PageLikeClient(FlaskClient):

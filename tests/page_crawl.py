@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 
 from pypdf import PdfReader
-from test_permissions import EXPECTED, REQUEST, build_url
+from sweep import EXPECTED, REQUEST, build_url
 
 # Who renders a page: the first of these the matrix gives a 200 (or a 422 for a form's
 # errors). The safeguarding team sees the most forms on an entry; admins see theirs.

@@ -24,7 +24,10 @@ from cpoms.timefmt import now_utc, uk_local_input
 
 from conftest import make_user
 from page_crawl import sweep_get
-from test_permissions import ROLES, config_overrides, sample  # noqa: F401  (fixtures)
+from sweep import ROLES
+
+# Every route as every role: the sweep's configuration (conftest.config_overrides).
+pytestmark = pytest.mark.sweep
 
 WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve hard."
 SAID = "You will regret telling anyone about this."

@@ -23,7 +23,6 @@ from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
 from helpers import axe_violations, with_data
-from test_permissions import sample  # noqa: F401  (fixture)
 from conftest import CDN, assert_htmx_loaded, open_page, sign_in
 
 pytestmark = pytest.mark.browser

@@ -26,7 +26,10 @@ from cpoms.transfers.models import Transfer
 
 from conftest import make_user
 from page_crawl import sweep_get
-from test_permissions import ROLES, config_overrides, sample  # noqa: F401  (fixtures)
+from sweep import ROLES
+
+# Every route as every role: the sweep's configuration (conftest.config_overrides).
+pytestmark = pytest.mark.sweep
 
 SECRET = "zqkeptqz"
 # Everyone who may be excluded: every role of the sweep's world but the DSL who decides.
@@ -137,7 +140,7 @@ def test_the_excluded_person_can_still_log_a_concern_about_the_pupil(app, client
     assert "Amelia Hassan" in search and f"/pupils/{pupil.id}/chronology" not in search
     page = client.get(f"/log?pupil={pupil.id}")
     assert page.status_code == 200 and "Amelia" in page.get_data(as_text=True)
-    from test_permissions import valid_log_form
+    from sweep import valid_log_form
 
     safeguarding = str(world.categories["Safeguarding"].id)
     response = client.post(
@@ -305,7 +308,7 @@ def test_the_excluded_are_not_alerted_nor_offered_to_alert_or_give_a_task(app, c
 
 
 def test_the_log_form_alerts_no_excluded_colleague_about_the_pupil(app, client, auth, world):
-    from test_permissions import valid_log_form
+    from sweep import valid_log_form
 
     pupil = world.pupils[0]
     exclude_directly(app, world, "teacher2", pupil.id)

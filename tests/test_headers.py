@@ -10,7 +10,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from cpoms import security_headers
-from test_permissions import REQUEST, build_url, sample  # noqa: F401  (sample is a fixture)
+from sweep import REQUEST, build_url
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -21,8 +21,10 @@ from html.parser import HTMLParser
 import pytest
 
 from page_crawl import Rendered, render_all
-from test_permissions import config_overrides, sample  # noqa: F401  (fixtures: `make run`'s mailbox mode too)
 from helpers import HTMX_ATTRIBUTE, vnu_or_skip, with_data
+
+# Every route as every role: the sweep's configuration (conftest.config_overrides).
+pytestmark = pytest.mark.sweep
 
 
 @pytest.fixture

@@ -24,7 +24,10 @@ from cpoms.guidance.models import GuidanceVersion
 from cpoms.models import Role, RoleAssignment, Trust, User
 
 from conftest import make_user
-from test_permissions import MISSING_ID, config_overrides, sample, strip_tokens  # noqa: F401  (fixtures)
+from sweep import MISSING_ID, strip_tokens
+
+# Every route as every role: the sweep's configuration (conftest.config_overrides).
+pytestmark = pytest.mark.sweep
 
 LOADERS = "cpoms.loaders"
 FORBIDDEN_ABORTS = {403, 404}

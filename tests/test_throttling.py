@@ -18,7 +18,7 @@ from cpoms.models import User
 from cpoms.timefmt import now_utc
 
 from conftest import PASSWORD, totp_code
-from test_permissions import strip_tokens
+from sweep import strip_tokens
 
 UNKNOWN = "nobody@ashgrove.example.org"
 
