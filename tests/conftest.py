@@ -39,7 +39,15 @@ from cpoms.auth.sessions import hash_token
 from cpoms.demo import ensure_categories
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
-from cpoms.models import Category, Pupil, Role, RoleAssignment, School, Trust, User
+from cpoms.models import (
+    Category,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    Trust,
+    User,
+)
 from cpoms.policy import REQUIRES_TWO_FACTOR
 from cpoms.timefmt import now_utc
 
@@ -1084,3 +1092,19 @@ def sign_in_without_js(page: Page, base: str, who: str, app) -> None:
     page.goto(f"{base}/login")
     fill_sign_in(page, who, app)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+@pytest.fixture
+def cast(app, world) -> dict[str, User]:
+    """The headteacher and the chair of governors of ashgrove."""
+    school_id = world.school.id
+    with app.app_context():
+        head = make_user("Hana Head", "head@ashgrove.example.org", two_factor=True)
+        chair = make_user("Charles Chair", "chair@ashgrove.example.org", two_factor=True)
+        head.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=school_id))
+        chair.roles.append(RoleAssignment(role=Role.CHAIR_OF_GOVERNORS, school_id=school_id))
+        db.session.commit()
+        for user in (head, chair):
+            db.session.refresh(user)
+            db.session.expunge(user)
+    return {"head": head, "chair": chair}

@@ -14,16 +14,26 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from conftest import SCREENSHOTS, block_cdn, check_page, fill_sign_in
+from playwright.sync_api import Page, expect
 from sample_files import png
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from cpoms.adults import operations
+from cpoms.attachments.models import Attachment
 from cpoms.common import uk_today
 from cpoms.entries.operations import add_follow_up, close, mark_reviewed
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
-from cpoms.models import Category, Entry, Kind, Pupil, User
+from cpoms.models import (
+    Category,
+    Entry,
+    Kind,
+    Pupil,
+    User,
+)
 from cpoms.monitoring import operations
 from cpoms.tasks.operations import give_task
 from cpoms.timefmt import UK, now_utc, to_uk
@@ -358,3 +368,52 @@ def vnu_or_skip() -> list[str]:
             pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
         pytest.skip(problem)
     return [java, "-jar", str(VNU_JAR)]
+
+
+def signed_in_browser(new_context, base: str, who: str, app, javascript: bool) -> Page:
+    context = new_context(java_script_enabled=javascript)
+    block_cdn(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/login")
+    fill_sign_in(page, who, app)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def shot(page: Page, name: str, report: list, problems: list, docs: bool, javascript: bool = True) -> None:
+    if javascript:  # axe runs as a script in the page
+        check_page(page, name, report, problems)
+    else:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    if docs and UPDATE_DOCS:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
+
+
+def stored(app, world, make_entry, content=None, name="arm.png", recorder="teacher1") -> Attachment:
+    """An entry with one attachment, added the way the entry page does."""
+    entry_id = make_entry(recorder)
+    with app.test_client() as client:
+        from conftest import Auth
+
+        Auth(app, client).as_(world[recorder])
+        response = client.post(
+            f"/entries/{entry_id}/attachments",
+            content_type="multipart/form-data",
+            data={"attachments": [(io.BytesIO(content or png()), name)]},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return rows(app)[-1]
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def rows(app, model=Attachment) -> list:
+    with app.app_context():
+        return list(db.session.scalars(select(model).order_by(model.id)))
+
+
+UPDATE_DOCS = os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"

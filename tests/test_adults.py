@@ -20,63 +20,14 @@ from cpoms.adults.operations import ALERT_REASON
 from cpoms.audit import AuditEvent
 from cpoms.extensions import db
 from cpoms.models import Alert, Pupil, Role, RoleAssignment, School, User
-from cpoms.timefmt import now_utc, uk_local_input
+from cpoms.timefmt import now_utc
 
-from conftest import make_user
 from page_crawl import sweep_get
 from sweep import ROLES
+from adults_support import PLACE, SAID, WHAT, concern_ids, follow_up, raise_concern, raise_form
 
 # Every route as every role: the sweep's configuration (conftest.config_overrides).
 pytestmark = pytest.mark.sweep
-
-WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve hard."
-SAID = "You will regret telling anyone about this."
-PLACE = "Upper corridor by the library"
-
-
-@pytest.fixture
-def cast(app, world) -> dict[str, User]:
-    """The headteacher and the chair of governors of ashgrove."""
-    school_id = world.school.id
-    with app.app_context():
-        head = make_user("Hana Head", "head@ashgrove.example.org", two_factor=True)
-        chair = make_user("Charles Chair", "chair@ashgrove.example.org", two_factor=True)
-        head.roles.append(RoleAssignment(role=Role.HEADTEACHER, school_id=school_id))
-        chair.roles.append(RoleAssignment(role=Role.CHAIR_OF_GOVERNORS, school_id=school_id))
-        db.session.commit()
-        for user in (head, chair):
-            db.session.refresh(user)
-            db.session.expunge(user)
-    return {"head": head, "chair": chair}
-
-
-def raise_form(person_id=None, name="", pupils=(), kind="staff", **extra) -> dict:
-    data = {
-        "subject_kind": kind,
-        "staff_member": str(person_id) if person_id else "",
-        "subject_name": name,
-        "subject_role": "",
-        "happened_at": uk_local_input(now_utc() - timedelta(hours=2)),
-        "location": PLACE,
-        "what_happened": WHAT,
-        "what_was_said": SAID,
-        "pupil_ids": [str(p) for p in pupils],
-        **extra,
-    }
-    return data
-
-
-def raise_concern(client, **kwargs):
-    page = client.get("/adult-concerns/new").get_data(as_text=True)
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="submission_key"', page
-    )
-    return client.post("/adult-concerns/new", data={**raise_form(**kwargs), "submission_key": key.group(1)})
-
-
-def concern_ids(app) -> list[int]:
-    with app.app_context():
-        return list(db.session.scalars(select(AdultConcern.id).order_by(AdultConcern.id)))
 
 
 def body_of(envelope) -> str:
@@ -186,12 +137,6 @@ def test_the_dsl_manages_concerns_only_where_the_headteacher_allows(app, client,
     assert client.get(f"/adult-concerns/{concern_id}").status_code == 200
     auth.as_(world["deputy"])  # deputies are not case managers
     assert client.get(f"/adult-concerns/{concern_id}").status_code == 404
-
-
-def follow_up(client, concern_id: int, kind: str, **data):
-    page = client.get(f"/adult-concerns/{concern_id}?add={kind}").get_data(as_text=True)
-    key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(f"/adult-concerns/{concern_id}/{kind}", data={**data, "submission_key": key})
 
 
 def test_the_case_manager_records_assessment_lado_decision_action_and_outcome(app, client, auth, world, cast):

@@ -20,7 +20,7 @@ from cpoms.extensions import db
 from cpoms.models import Role, User
 from cpoms.timefmt import now_utc
 
-from test_policy_properties import PROPERTY, SCHOOLS, build, held, scripts, signed_in
+from worlds import PROPERTY, SCHOOLS, build, held, scripts, signed_in
 
 # Each concern: at which school, about whom (a person of the world by index, or None: a typed-in visitor).
 concerns = st.lists(st.tuples(st.integers(0, SCHOOLS - 1), st.one_of(st.integers(0, 9), st.none())), max_size=8)

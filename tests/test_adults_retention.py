@@ -26,7 +26,7 @@ from cpoms.mis.retention import add_years
 from cpoms.models import RoleAssignment
 from cpoms.timefmt import now_utc, uk_date
 
-from test_adults import WHAT, cast, concern_ids, follow_up, raise_concern  # noqa: F401  (fixtures)
+from adults_support import WHAT, concern_ids, follow_up, raise_concern
 
 
 def allow_dsls(client):

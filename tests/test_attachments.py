@@ -21,7 +21,7 @@ from cpoms.extensions import db
 from cpoms.models import Entry, FollowUp
 
 from sample_files import BAD_FILES, docx, jpeg, pdf, png
-from helpers import form_data
+from helpers import form_data, rows, stored
 
 
 def stored_files(app) -> list[str]:
@@ -45,11 +45,6 @@ def damage(app, stored_name: str, data: bytes | None) -> None:
         table = AttachmentBlob.__table__
         where = table.c.stored_name == stored_name
         conn.execute(table.delete().where(where) if data is None else table.update().where(where).values(data=data))
-
-
-def rows(app, model=Attachment) -> list:
-    with app.app_context():
-        return list(db.session.scalars(select(model).order_by(model.id)))
 
 
 def actions(app, action: str) -> list[dict]:
@@ -251,22 +246,6 @@ def test_a_failed_save_leaves_no_file_behind(app, client, auth, world, monkeypat
     response = log_with_files(client, world, (png(), "arm.png"))
     assert response.status_code == 500
     assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
-
-
-def stored(app, world, make_entry, content=None, name="arm.png", recorder="teacher1") -> Attachment:
-    """An entry with one attachment, added the way the entry page does."""
-    entry_id = make_entry(recorder)
-    with app.test_client() as client:
-        from conftest import Auth
-
-        Auth(app, client).as_(world[recorder])
-        response = client.post(
-            f"/entries/{entry_id}/attachments",
-            content_type="multipart/form-data",
-            data={"attachments": [(io.BytesIO(content or png()), name)]},
-        )
-        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return rows(app)[-1]
 
 
 def test_attachments_are_added_later_from_the_entry_page(app, client, auth, world, make_entry):

@@ -162,7 +162,7 @@ def test_the_commands_say_what_to_use_on_the_apps_own_database(app, tmp_path):
 
 def attached(app, world, make_entry) -> tuple[int, bytes]:
     from sample_files import png
-    from test_attachments import stored
+    from helpers import stored
 
     content = png(colour=(10, 200, 30))
     return stored(app, world, make_entry, content=content).id, content

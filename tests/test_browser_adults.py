@@ -6,23 +6,19 @@ test-artifacts/screenshots/; the 768 px and 390 px pages to docs/screenshots/ on
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from cpoms.extensions import db
 from cpoms.models import Role, RoleAssignment
 from cpoms.timefmt import now_utc, uk_local_input
-from conftest import SCREENSHOTS, block_cdn, check_page, fill_sign_in, make_user
+from conftest import make_user
+from helpers import shot, signed_in_browser
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-UPDATE_DOCS = os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"
 WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve."
 
 
@@ -35,35 +31,13 @@ def head(app, world):
     return app
 
 
-def signed_in(new_context, base: str, who: str, app, javascript: bool) -> Page:
-    context = new_context(java_script_enabled=javascript)
-    block_cdn(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    fill_sign_in(page, who, app)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
-
-
-def shot(page: Page, name: str, report: list, problems: list, docs: bool, javascript: bool = True) -> None:
-    if javascript:  # axe runs as a script in the page
-        check_page(page, name, report, problems)
-    else:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    if docs and UPDATE_DOCS:
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
-
-
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, live_server, world, head, javascript):
     report: list[str] = []
     problems: list[str] = []
     suffix = "" if javascript else "-nojs"
     # A member of staff (without two-factor sign-in) raises it from the home page.
-    staff = signed_in(new_context, live_server, "teacher2", None, javascript)
+    staff = signed_in_browser(new_context, live_server, "teacher2", None, javascript)
     staff.get_by_role("link", name="Raise a concern about an adult").click()
     expect(staff.get_by_role("heading", name="Raise a concern about an adult")).to_be_visible()
     expect(staff.locator('input[name="submission_key"]')).to_be_hidden()  # the form's one-time key
@@ -90,7 +64,7 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     staff.context.close()
 
     # The headteacher: home page, the list, the concern, then the follow-ups.
-    manager = signed_in(new_context, live_server, "head", app, javascript)
+    manager = signed_in_browser(new_context, live_server, "head", app, javascript)
     manager.get_by_role("link", name="1 concern without an outcome").click()
     manager.get_by_role("link", name="Teacher1").click()
     expect(manager.get_by_text(WHAT)).to_be_visible()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import check_page
-from test_browser_adults import shot, signed_in
+from helpers import shot, signed_in_browser
 
 pytestmark = pytest.mark.browser
 REASON = "Is the child's aunt."
@@ -32,7 +32,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     amelia = world.pupils[0]
     chronology = f"{live_server}/pupils/{amelia.id}/chronology"
 
-    dsl = signed_in(new_context, live_server, "dsl", app, javascript)
+    dsl = signed_in_browser(new_context, live_server, "dsl", app, javascript)
     dsl.goto(chronology)
     section = dsl.locator("#exclusions")
     expect(section.get_by_role("heading", name="Who may not read this record")).to_be_visible()
@@ -52,7 +52,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     expect(section.get_by_text("Slt")).to_be_visible()
 
     # SLT, who read every entry of the school, now find her record missing.
-    slt = signed_in(new_context, live_server, "slt", app, javascript)
+    slt = signed_in_browser(new_context, live_server, "slt", app, javascript)
     response = slt.goto(chronology)
     assert response.status == 404
     slt.goto(f"{live_server}/review")

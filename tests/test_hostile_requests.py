@@ -25,7 +25,7 @@ from cpoms.extensions import db
 from cpoms.timefmt import now_utc
 
 from hostile_support import Pristine, Route, assert_safe, build_path, changed_tables, sign_in_as, snapshot
-from test_hostile_input import ROUTES, SMALL_FILES, app, make_sample, user_of, world  # noqa: F401  (fixtures)
+from test_hostile_input import ROUTES, SMALL_FILES, app, make_sample, sample, user_of, world  # noqa: F401  (fixtures)
 
 POSTS = sorted(route for route in ROUTES if route[1] == "POST")
 GETS = sorted(route for route in ROUTES if route[1] == "GET")
