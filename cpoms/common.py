@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
+from sqlalchemy import update
+
+from .extensions import db
 from .timefmt import now_utc, to_uk
 
 # A cell starting with one of these is a formula to a spreadsheet.
@@ -66,3 +69,18 @@ def size_label(size: int) -> str:
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} bytes"
+
+
+def claim_confirmation(proposal, by_id: int) -> bool:
+    """Mark a two-person proposal confirmed by this person, once: of two confirmations at
+    the same moment, only the one whose UPDATE still found it unconfirmed goes on."""
+    model = type(proposal)
+    claimed = db.session.execute(
+        update(model)
+        .where(model.id == proposal.id, model.confirmed_at.is_(None))
+        .values(confirmed_by_id=by_id, confirmed_at=now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed == 1:
+        db.session.refresh(proposal)
+    return claimed == 1

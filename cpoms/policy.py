@@ -204,6 +204,26 @@ def _grants_at(capability: str, assignment=RoleAssignment, school=School):
     return on, assignment.role.in_(roles)
 
 
+def administers_trust(user, trust_id: int) -> bool:
+    """Whether this account administers the whole trust, from its role rows: asked of an
+    account that is not signed in yet (the password step of sign-in), so not of access()."""
+    return any(r.trust_id == trust_id and r.school_id is None and r.role in ADMINISTERS for r in user.roles)
+
+
+def trust_administrators(trust_id: int):
+    """A SELECT of the active accounts that administer the whole trust (callers add their order)."""
+    return select(User).where(
+        User.active.is_(True),
+        User.id.in_(
+            select(RoleAssignment.user_id).where(
+                RoleAssignment.trust_id == trust_id,
+                RoleAssignment.school_id.is_(None),
+                RoleAssignment.role.in_(ADMINISTERS),
+            )
+        ),
+    )
+
+
 def holders(capability: str, school_ids, about_pupils=()):
     """A SELECT of the active users who hold this capability at any of these schools
     (callers add their order): the same answer access() gives each of them. With

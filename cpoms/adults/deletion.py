@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert
 
 from .. import audit, drafts
+from ..common import claim_confirmation
 from ..extensions import db
 from ..models import User
 from ..timefmt import now_utc
@@ -60,18 +61,8 @@ def withdraw(user: User, proposal: AdultConcernDeletion) -> None:
 def confirm(user: User, proposal: AdultConcernDeletion) -> dict[str, int] | None:
     """Delete the concern; how many rows of each table went, or None when another
     confirmation got there first (claimed as the pupils' deletion claims its proposal)."""
-    claimed = (
-        db.session.execute(
-            update(AdultConcernDeletion)
-            .where(AdultConcernDeletion.id == proposal.id, AdultConcernDeletion.confirmed_at.is_(None))
-            .values(confirmed_by_id=user.id, confirmed_at=now_utc())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    if not claimed:
+    if not claim_confirmation(proposal, user.id):
         return None
-    db.session.refresh(proposal)
     concern_id = proposal.concern_id
     db.session.execute(insert(AdultConcernDeletionGrant), [{"concern_id": concern_id}])
     counts = {

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Column, Table, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Column, Table, bindparam, delete, insert, or_, select, text
 
 from .. import audit
 from ..attachments import storage
 from ..attachments.models import Attachment
 from ..drafts import delete_under
+from ..common import claim_confirmation
 from ..extensions import db
 from ..models import Entry, EntryPupil, Pupil, User
 from ..reports import counters
@@ -73,18 +74,8 @@ def withdraw(user: User, proposal: RetentionDeletion) -> None:
 def confirm(dsl: User, proposal: RetentionDeletion) -> dict[str, int] | None:
     """Delete the pupil's records; returns how many rows of each table went, or None
     when another confirmation got there first (claimed as an upload is: imports.confirm)."""
-    claimed = (
-        db.session.execute(
-            update(RetentionDeletion)
-            .where(RetentionDeletion.id == proposal.id, RetentionDeletion.confirmed_at.is_(None))
-            .values(confirmed_by_id=dsl.id, confirmed_at=now_utc())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    if not claimed:
+    if not claim_confirmation(proposal, dsl.id):
         return None
-    db.session.refresh(proposal)
     pupil_id = proposal.pupil_id
     linked = select(EntryPupil.entry_id).where(EntryPupil.pupil_id == pupil_id)
     shared = select(EntryPupil.entry_id).where(EntryPupil.entry_id.in_(linked), EntryPupil.pupil_id != pupil_id)

@@ -3,11 +3,10 @@ creates an account or a right: it only finds the one account an admin already ma
 
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Role, RoleAssignment, User
-from ..policy import access
+from ..models import User
+from ..policy import access, administers_trust, trust_administrators
 from .models import SignInSettings
 from .providers import MICROSOFT, Provider
 
@@ -88,9 +87,7 @@ def password_allowed(user: User) -> bool:
 
 def _break_glass(user: User, settings: SignInSettings) -> bool:
     """The named account, while it is still a trust-wide admin of that trust."""
-    return settings.break_glass_user_id == user.id and any(
-        r.role == Role.ADMIN and r.trust_id == settings.trust_id for r in user.roles
-    )
+    return settings.break_glass_user_id == user.id and administers_trust(user, settings.trust_id)
 
 
 def passwords_off(trust_id: int) -> bool:
@@ -100,12 +97,4 @@ def passwords_off(trust_id: int) -> bool:
 
 def break_glass_candidates(trust_id: int) -> list[User]:
     """A break-glass account is an active trust-wide admin of the trust."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.trust_id == trust_id, RoleAssignment.role == Role.ADMIN, User.active)
-            .order_by(User.name, User.id)
-            .distinct()
-        )
-    )
+    return list(db.session.scalars(trust_administrators(trust_id).order_by(User.name, User.id)))
