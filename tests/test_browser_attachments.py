@@ -40,7 +40,10 @@ def assert_entry_shows_marks_and_photo(page: Page, first: str, second: str) -> N
     )
     preview = page.get_by_role("img", name="Preview of left forearm.png")
     expect(preview).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth === 320", arg=preview.element_handle())
+    # Asked from outside the page, again and again: a page without JavaScript runs no
+    # requestAnimationFrame, so wait_for_function polled in it would ask only once.
+    expect(preview).to_have_js_property("complete", True)
+    expect(preview).to_have_js_property("naturalWidth", 320)
 
 
 def test_log_with_a_photo_and_two_marks_tapped_on_the_outlines(page: Page, app, live_server, world):
