@@ -16,7 +16,6 @@ from html.parser import HTMLParser
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from cpoms.extensions import db
@@ -175,11 +174,16 @@ def snapshot(app) -> dict[str, set[tuple]]:
     """Every row of every table but the audit log (the files' tables as one, the attachment
     files): "nothing written" means this is unchanged."""
     with app.app_context():
-        tables = {
-            table.name: {tuple(row) for row in db.session.execute(select(table))}
-            for table in db.metadata.sorted_tables
-            if table.name not in AUDIT_TABLES
-        }
+        # The driver's own cursor: rows as the database gives them, without the ORM's
+        # per-column processing (a tenth of the time; two snapshots a case, thousands of cases).
+        quoted = db.engine.dialect.identifier_preparer.quote
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        tables = {}
+        for table in db.metadata.sorted_tables:
+            if table.name not in AUDIT_TABLES:
+                cursor.execute(f"SELECT * FROM {quoted(table.name)}")  # nosec B608: the models' own table names
+                tables[table.name] = {tuple(row) for row in cursor.fetchall()}
+        cursor.close()
     tables[ATTACHMENT_FILES] = {(name, *row) for name in FILE_TABLES for row in tables.pop(name)}
     return tables
 
