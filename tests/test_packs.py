@@ -125,21 +125,40 @@ def test_one_flipped_byte_in_any_part_is_caught(pack, part):
     assert PARTS[part] in str(refused.value)
 
 
+def positions_to_flip(pack: bytes) -> list[int]:
+    """Every byte of the zip's own structure (headers, names, the central directory, its
+    end) and of every small member (the manifest, its signature, the records); in the
+    compressed data of a large member (the PDF, a photo: a zlib stream whose every byte is
+    alike to the checks) its first and last 64 bytes and every 31st between."""
+    bulk: set[int] = set()
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        for info in archive.infolist():
+            if info.compress_size <= 2048:
+                continue
+            name_and_extra = int.from_bytes(pack[info.header_offset + 26 : info.header_offset + 28], "little")
+            name_and_extra += int.from_bytes(pack[info.header_offset + 28 : info.header_offset + 30], "little")
+            start = info.header_offset + 30 + name_and_extra
+            bulk.update(range(start + 64, start + info.compress_size - 64))
+    return [at for at in range(len(pack)) if at not in bulk or at % 31 == 0]
+
+
 def test_a_flipped_byte_in_the_zip_itself_is_caught(pack):
-    # Every byte of the zip, each flipped in turn: damaged compressed data (a zlib error), a bad
-    # CRC, a broken header, a changed file: each a refusal, never another error. A byte the
-    # zip itself ignores (a date in a header, a "version made by") changes no file: the
-    # pack opens with exactly the files that were signed.
+    # Each byte flipped in turn: damaged compressed data (a zlib error), a bad CRC, a broken
+    # header, a changed file: each a refusal, never another error. A byte the zip itself
+    # ignores (a date in a header, a "version made by") changes no file: the pack opens
+    # with exactly the files that were signed.
     signed = fileformat.open_pack(pack).files
+    positions = positions_to_flip(pack)
+    assert len(positions) > 3000
     refused = 0
-    for at in range(len(pack)):
+    for at in positions:
         try:
             opened = fileformat.open_pack(flipped(pack, at))
         except fileformat.Refused:
             refused += 1
             continue
         assert opened.files == signed, at
-    assert refused > len(pack) * 0.9
+    assert refused > len(positions) * 0.9
 
 
 def test_verify_pack_command(app, pack, tmp_path):
