@@ -316,14 +316,6 @@ def test_two_entries_saved_at_once_both_count(app, world):
 # --- whole worlds ----------------------------------------------------------------------------
 
 
-def test_the_demo_builder_keeps_the_counts(app):
-    with app.test_request_context():
-        load_demo("demo-password-long-enough")
-        db.session.commit()
-        assert sum(kept().values()) > 0
-        assert consistent()
-
-
 def test_the_generators_bulk_insert_fills_the_counts(app):
     with app.app_context():
         Generator(2, 60, 800, seed=5, password="bench-password-long", batch=300, echo=lambda *a, **k: None).run()
@@ -442,10 +434,12 @@ def assert_reports_as_before(monkeypatch):
     assert shown > 0
 
 
-def test_the_demo_worlds_reports_show_what_they_did(app, monkeypatch):
-    with app.test_request_context():
+def test_the_demo_builder_keeps_the_counts_and_its_reports_show_what_they_did(app, monkeypatch):
+    with app.test_request_context():  # one demo build (seconds) for both checks
         load_demo("demo-password-long-enough")
         db.session.commit()
+        assert sum(kept().values()) > 0
+        assert consistent()
         assert_reports_as_before(monkeypatch)
 
 
