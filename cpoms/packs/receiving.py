@@ -41,6 +41,28 @@ def distrusted(trust_ids) -> dict[str, KeyDistrust]:
     return {row.fingerprint: row for row in rows if row.distrusted}
 
 
+def open_checked(body: bytes, trust_ids) -> fileformat.Opened:
+    """A pack opened as these trusts receive it: signature, checksums and records checked,
+    and refused (fileformat.Refused) when signed by a key they do not trust."""
+    opened = fileformat.open_pack(body, limits(), distrusted=frozenset(distrusted(trust_ids)))
+    check_records(opened)
+    return opened
+
+
+def stage(opened: fileformat.Opened, body: bytes, pupils) -> str:
+    """The checked upload kept on the server until the pupil is confirmed (only when a pupil
+    matches: the confirmation names it, not the upload again), and the check audited."""
+    staged = storage.write(db.session, body, staged=True) if pupils else ""
+    audit.record(
+        audit.CHECK_PACK,
+        reference=str(opened.header.get("reference"))[:64],
+        key=opened.fingerprint,
+        sha256=opened.pack_sha256,
+        matched=[p.id for p in pupils],
+    )
+    return staged
+
+
 def set_trust(by: User, trust_id: int, fingerprint: str, *, distrust: bool, reason: str) -> KeyDistrust:
     row = KeyDistrust(
         trust_id=trust_id, fingerprint=fingerprint, distrusted=distrust, reason=reason, by_id=by.id, at=now_utc()

@@ -103,28 +103,23 @@ def upload():
         return _refused(
             fileformat.Refused(f"The pack is larger than {limits.max_bytes // (1024 * 1024)} MB: refused."), 413
         )
-    distrusted = receiving.distrusted(packs_policy.receiving_trust_ids(current_user))
     try:
-        opened = fileformat.open_pack(body, limits, distrusted=frozenset(distrusted))
-        receiving.check_records(opened)
+        opened = receiving.open_checked(body, packs_policy.receiving_trust_ids(current_user))
     except fileformat.Refused as refused:
         return _refused(refused, sha256=fileformat.sha256(body))
     pupils = receiving.matching_pupils(opened, school_ids)
-    # Kept on the server only until it is confirmed: the confirmation names it, not the upload again.
-    staged = storage.write(db.session, body, staged=True) if pupils else ""
-    audit.record(
-        audit.CHECK_PACK,
-        reference=str(opened.header.get("reference"))[:64],
-        key=opened.fingerprint,
-        sha256=opened.pack_sha256,
-        matched=[p.id for p in pupils],
-    )
+    staged = receiving.stage(opened, body, pupils)
     db.session.commit()
     confirm = ConfirmPackForm(formdata=None, staged=staged, pack_sha256=opened.pack_sha256)
+    return _check_page(opened, pupils, confirm, school_ids, 200 if pupils else 422)
+
+
+def _check_page(opened: fileformat.Opened, pupils, confirm: ConfirmPackForm, school_ids, status: int):
+    """What the pack holds and who signed it, with the pupils it may be received for."""
     _pupil_choices(confirm, pupils)
     return render(
         "packs/check.html",
-        status_code=200 if pupils else 422,
+        status_code=status,
         opened=opened,
         summary=_summary(opened),
         pupils=pupils,
@@ -161,25 +156,14 @@ def confirm():
         body = storage.read_verified(form.staged.data, form.pack_sha256.data, staged=True)
     except storage.Damaged:
         return _import_page(422, refused=again)
-    distrusted = receiving.distrusted(packs_policy.receiving_trust_ids(current_user))
     try:
-        opened = fileformat.open_pack(body, receiving.limits(), distrusted=frozenset(distrusted))
-        receiving.check_records(opened)
+        opened = receiving.open_checked(body, packs_policy.receiving_trust_ids(current_user))
     except fileformat.Refused as refused:
         return _refused(refused, sha256=form.pack_sha256.data)
     pupils = receiving.matching_pupils(opened, school_ids)
     _pupil_choices(form, pupils)
     if not form.validate():
-        return render(
-            "packs/check.html",
-            status_code=422,
-            opened=opened,
-            summary=_summary(opened),
-            pupils=pupils,
-            confirm=form,
-            upn=receiving.upn_of(opened),
-            schools=db.session.scalars(select(School).where(School.id.in_(list(school_ids))).order_by(School.name)),
-        )
+        return _check_page(opened, pupils, form, school_ids, 422)
     pupil = next(p for p in pupils if str(p.id) == form.pupil.data)
     earlier = receiving.already_received(pupil, opened)
     if earlier is not None:
