@@ -5,21 +5,22 @@ as never changes; an alerting category alerts the team as creating the entry doe
 from __future__ import annotations
 
 from flask_login import current_user
+from sqlalchemy import update
 
 from .. import alerts, audit
 from ..extensions import db
 from ..formfields import choices
-from ..models import Category, Entry, User
+from ..models import Category, Entry, EntryState, User
 from ..timefmt import now_utc
 from . import policy as entries_policy
 from .forms import LaterCategoryForm
-from .models import EntryCategory
+from .models import EntryCategory, alerts_team
 
 
 def add_category(user: User, entry: Entry, category: Category, reason: str) -> EntryCategory:
     row = EntryCategory(entry=entry, category=category, added_by=user, added_at=now_utc(), reason=reason.strip())
     db.session.add(row)
-    db.session.flush()
+    keep_alerts_team(EntryState.entry_id == entry.id)
     audit.record(audit.ADD_CATEGORY, entry=entry, user=user, category=category.name, entry_category=row.id)
     alerts.queue_for_entry(entry, later_category=category)
     return row
@@ -39,8 +40,12 @@ def form_for(entry: Entry, posted: bool = False) -> LaterCategoryForm | None:
     return form
 
 
-def alerts_team(entry: Entry) -> bool:
-    """Whether the entry's category, or one added later, alerts the safeguarding team."""
-    return entry.category.alerts_safeguarding_team or any(
-        c.category.alerts_safeguarding_team for c in entry.later_categories
+def keep_alerts_team(*where) -> None:
+    """entry_states.alerts_team set anew from what it means (models.alerts_team) on the
+    rows where `where` holds: one UPDATE, in the caller's transaction. States loaded in
+    the session are refreshed from it (an entry's page reads its state's flag)."""
+    db.session.flush()
+    db.session.execute(
+        update(EntryState).where(*where).values(alerts_team=alerts_team(EntryState.entry_id)),
+        execution_options={"synchronize_session": "fetch"},
     )
