@@ -21,8 +21,10 @@ from cpoms.entries.categories import add_category
 from cpoms.entries.models import EntryCategory
 from cpoms.extensions import db
 from cpoms.log.operations import record_entry
-from cpoms.models import Category, Entry, EntryPupil, EntryState, Pupil, User
+from cpoms.models import Category, Entry, EntryState, Pupil, User
 from cpoms.timefmt import now_utc
+
+from helpers import backdated_entry
 
 
 def wrong_flags() -> dict[int, bool]:
@@ -64,24 +66,6 @@ def log(user: User, pupil: Pupil, category: Category) -> Entry:
     return record_entry(user, [pupil], category, "staff_observation", now_utc(), "Synthetic.", None, False)
 
 
-def backdated(user: User, pupil: Pupil, category: Category, at: datetime) -> Entry:
-    """Rows as the tests' factories write them (an EntryState of their own making)."""
-    entry = Entry(
-        school_id=pupil.school_id,
-        category_id=category.id,
-        recorded_by_id=user.id,
-        source="staff_observation",
-        occurred_at=at,
-        created_at=at,
-        narrative="Synthetic.",
-    )
-    entry.entry_pupils.append(EntryPupil(pupil=pupil))
-    entry.state = EntryState(school_id=pupil.school_id, status="open")
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
 def flip(admin: User, category: Category, alerts: bool) -> None:
     change_category(admin, category, category.name, alerts, category.active, reason="Policy changed.")
 
@@ -93,7 +77,7 @@ def test_an_entry_is_logged_with_its_categorys_alerting(ctx):
     teacher, pupil = ctx["users"]["teacher1"], ctx["pupils"][0]
     safeguarding = log(teacher, pupil, ctx["categories"]["Safeguarding"])
     behaviour = log(teacher, pupil, ctx["categories"]["Behaviour"])
-    factory_made = backdated(teacher, pupil, ctx["categories"]["Safeguarding"], now_utc() - timedelta(days=3))
+    factory_made = backdated_entry(teacher, pupil, ctx["categories"]["Safeguarding"], now_utc() - timedelta(days=3))
     db.session.commit()
     assert [safeguarding.state.alerts_team, behaviour.state.alerts_team, factory_made.state.alerts_team] == [
         True,
@@ -168,7 +152,7 @@ def test_the_flag_follows_its_definition_after_any_sequence_of_writes(ctx, seed)
             log(users["teacher1"], rng.choice(pupils), rng.choice(categories))
         elif operation == "backdate":
             at = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(600))
-            backdated(users["teacher1"], rng.choice(pupils), rng.choice(categories), at)
+            backdated_entry(users["teacher1"], rng.choice(pupils), rng.choice(categories), at)
         elif operation == "later" and entry_ids:
             entry = db.session.get(Entry, rng.choice(entry_ids))
             given = set(db.session.scalars(select(EntryCategory.category_id).where(EntryCategory.entry_id == entry.id)))
