@@ -14,7 +14,7 @@ page's entries are the only ones read.
 The backfill sets true what the definition (cpoms/entries/models.py alerts_team, frozen
 below) says is true; every other row keeps the column's default, false. On PostgreSQL the
 new column with a constant default costs no rewrite, and only the alerting rows (about one
-in six in a generated trust) are written.
+in seven in a generated trust) are written.
 """
 
 import sqlalchemy as sa
