@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -168,6 +169,121 @@ def test_the_flag_follows_its_definition_after_any_sequence_of_writes(ctx, seed)
             db.session.rollback()  # a request that failed: its flags go with its rows
         assert consistent(), f"after step {step}: {operation}"
     assert db.session.scalar(select(EntryState.entry_id).where(EntryState.alerts_team.is_(True))) is not None
+
+
+# --- two at once -----------------------------------------------------------------------------
+
+
+def _at_once(app, first, second) -> None:
+    """`first` writes and holds its transaction open while `second` writes (and, where
+    the database makes it, waits); then both commit. Each runs in its own thread and
+    connection, as two requests would."""
+    first_flushed, may_commit = threading.Event(), threading.Event()
+    problems = []
+
+    def run(work, hold: bool):
+        try:
+            with app.test_request_context():
+                work()
+                if hold:
+                    first_flushed.set()
+                    may_commit.wait(10)
+                db.session.commit()
+        except Exception as problem:  # reported below, in the test's thread
+            problems.append(problem)
+        finally:
+            first_flushed.set()
+
+    with app.app_context():
+        db.engine.dispose()  # each thread takes a connection of its own
+    one = threading.Thread(target=run, args=(first, True))
+    one.start()
+    first_flushed.wait(10)
+    two = threading.Thread(target=run, args=(second, False))
+    two.start()
+    two.join(0.5)  # blocked behind the first, or done
+    may_commit.set()
+    one.join(20)
+    two.join(20)
+    assert problems == []
+
+
+@pytest.mark.parametrize("flip_first", [True, False], ids=["flip-then-log", "log-then-flip"])
+def test_an_entry_logged_while_its_category_is_changed_gets_the_new_flag(app, world, trust_admin, flip_first):
+    welfare_id = world.categories["General welfare"].id
+
+    def flip_welfare():
+        flip(db.session.get(User, trust_admin.id), db.session.get(Category, welfare_id), True)
+
+    def log_welfare():
+        log(
+            db.session.get(User, world["teacher1"].id),
+            db.session.get(Pupil, world.pupils[0].id),
+            db.session.get(Category, welfare_id),
+        )
+
+    _at_once(app, *((flip_welfare, log_welfare) if flip_first else (log_welfare, flip_welfare)))
+    with app.app_context():
+        assert db.session.scalar(select(EntryState.alerts_team)) is True
+        assert consistent()
+
+
+@pytest.mark.parametrize("flip_first", [True, False], ids=["flip-then-add", "add-then-flip"])
+def test_a_category_added_while_another_of_the_entrys_is_changed_gets_both(app, world, trust_admin, flip_first):
+    """The entry was recorded as welfare; Safeguarding's alert cannot be switched off, so
+    First aid (made to alert for the test) is added while welfare is made to stop alerting."""
+    ids = {n: world.categories[n].id for n in ("General welfare", "First aid / medical")}
+    with app.test_request_context():
+        admin = db.session.get(User, trust_admin.id)
+        flip(admin, db.session.get(Category, ids["General welfare"]), True)
+        flip(admin, db.session.get(Category, ids["First aid / medical"]), True)
+        entry_id = log(
+            db.session.get(User, world["teacher1"].id),
+            db.session.get(Pupil, world.pupils[0].id),
+            db.session.get(Category, ids["General welfare"]),
+        ).id
+        db.session.commit()
+
+    def quieten_welfare():
+        flip(db.session.get(User, trust_admin.id), db.session.get(Category, ids["General welfare"]), False)
+
+    def add_first_aid():
+        add_category(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Entry, entry_id),
+            db.session.get(Category, ids["First aid / medical"]),
+            "A nosebleed at lunch.",
+        )
+
+    _at_once(app, *((quieten_welfare, add_first_aid) if flip_first else (add_first_aid, quieten_welfare)))
+    with app.app_context():
+        assert db.session.get(EntryState, entry_id).alerts_team is True  # first aid alerts
+        assert consistent()
+
+
+def test_two_categories_added_to_one_entry_at_once_both_count(app, world, trust_admin):
+    ids = {n: world.categories[n].id for n in ("Behaviour", "General welfare", "First aid / medical")}
+    with app.test_request_context():
+        flip(db.session.get(User, trust_admin.id), db.session.get(Category, ids["General welfare"]), True)
+        entry_id = log(
+            db.session.get(User, world["teacher1"].id),
+            db.session.get(Pupil, world.pupils[0].id),
+            db.session.get(Category, ids["Behaviour"]),
+        ).id
+        db.session.commit()
+
+    def adding(name):
+        return lambda: add_category(
+            db.session.get(User, world["dsl"].id),
+            db.session.get(Entry, entry_id),
+            db.session.get(Category, ids[name]),
+            "Seen differently now.",
+        )
+
+    _at_once(app, adding("General welfare"), adding("First aid / medical"))
+    with app.app_context():
+        assert db.session.get(EntryState, entry_id).alerts_team is True  # welfare alerts
+        assert consistent()
 
 
 # --- whole worlds ------------------------------------------------------------------------------

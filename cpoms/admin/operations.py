@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import reset, sessions, two_factor
-from ..entries.categories import keep_alerts_team
+from ..entries.categories import hold_category_for_alerting_change, keep_alerts_team
 from ..entries.models import CategoryRename, in_category
 from ..extensions import db
 from ..models import UNUSABLE_PASSWORD, Category, Entry, EntryState, RoleAssignment, User
@@ -168,6 +168,8 @@ def change_category(
         raise CategoryRefused(
             "Say why the alerting changes: it decides who hears of every entry of this category, at every school."
         )
+    if new["alerts"] != old["alerts"]:
+        hold_category_for_alerting_change(category.id)
     if new["name"] != old["name"]:
         db.session.add(
             CategoryRename(
