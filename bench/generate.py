@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, text
 from werkzeug.security import generate_password_hash
 
 from cpoms.demo import FIRST_NAMES, LAST_NAMES, ensure_categories
+from cpoms.entries.categories import keep_alerts_team
 from cpoms.entries.operations import ACTIONS
 from cpoms.extensions import db
 from cpoms.models import (
@@ -334,6 +335,8 @@ class Generator:
                 if rows[table]:
                     self._insert(model, rows[table])
                 self.rows[table] += len(rows[table])
+            # Past the ORM's insert, so the batch's flags are set as the app sets them.
+            keep_alerts_team(EntryState.entry_id.between(first_id, first_id + count - 1))
             db.session.commit()
             done += count
             took = time.monotonic() - started

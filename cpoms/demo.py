@@ -10,12 +10,13 @@ import pyotp
 from sqlalchemy import func, select
 
 from .admin.operations import COMMAND_LINE, add_role, create_user
+from .entries.categories import keep_alerts_team
 from .entries.models import Amendment, EntryCategory, EntryLink
 from .entries.operations import add_follow_up
 from .extensions import db
 from .guidance.models import GuidanceVersion
 from .log.operations import record_entry
-from .models import Category, Entry, Kind, Pupil, Role, School, Trust, User
+from .models import Category, Entry, EntryState, Kind, Pupil, Role, School, Trust, User
 from .policy import REQUIRES_TWO_FACTOR
 from .timefmt import UK, now_utc
 
@@ -476,6 +477,7 @@ def _evolve(entries: list[Entry], staff: dict, safeguarding: Category) -> None:
             ),
         ]
     )
+    keep_alerts_team(EntryState.entry_id == behaviour.id)
 
 
 def _review(entry: Entry, staff: dict, category_name: str) -> None:

@@ -349,8 +349,9 @@ class EntryState(db.Model):
     __tablename__ = "entry_states"
     __table_args__ = (
         Index("ix_entry_states_queue", "status", "reviewed_at"),
-        # The review queue and its counts, per school, without touching entries.
-        Index("ix_entry_states_school_status", "school_id", "status", "entry_id"),
+        # The review queue, per school, read from this index alone (its page joins entries
+        # only for the rows shown); and its counts.
+        Index("ix_entry_states_school_queue", "school_id", "status", "reviewed_at", "alerts_team", "entry_id"),
         Index("ix_entry_states_school_reviewed", "school_id", "reviewed_at"),
     )
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), primary_key=True)
@@ -361,6 +362,10 @@ class EntryState(db.Model):
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     first_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether the entry was recorded as, or later given, a category that alerts the
+    # safeguarding team now: kept by cpoms/entries/categories.py (entries.models.alerts_team
+    # is what it means) as entries are logged, given categories, and categories change.
+    alerts_team: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     entry: Mapped[Entry] = relationship(back_populates="state")
 
 

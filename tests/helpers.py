@@ -30,6 +30,8 @@ from cpoms.log.operations import create_entry
 from cpoms.models import (
     Category,
     Entry,
+    EntryPupil,
+    EntryState,
     Kind,
     Pupil,
     User,
@@ -171,6 +173,25 @@ def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]
 # list of them), and the audit row of the view (three statements: the chain head is advanced,
 # then sealed, and the event written).
 MAX_QUERIES = 21
+
+
+def backdated_entry(user: User, pupil: Pupil, category: Category, at: datetime) -> Entry:
+    """An entry's rows as the log form would have written them at `at` (entries cannot be
+    updated once saved, so the row is written with that time); flushed, not committed."""
+    entry = Entry(
+        school_id=pupil.school_id,
+        category_id=category.id,
+        recorded_by_id=user.id,
+        source="staff_observation",
+        occurred_at=at,
+        created_at=at,
+        narrative="Synthetic.",
+    )
+    entry.entry_pupils.append(EntryPupil(pupil=pupil))
+    entry.state = EntryState(school_id=pupil.school_id, status="open")
+    db.session.add(entry)
+    db.session.flush()
+    return entry
 
 
 def add_entries(

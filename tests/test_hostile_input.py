@@ -2227,7 +2227,8 @@ ROUTES.update(
                 CATEGORY_ACTIVE.format(**s): "y",
                 CATEGORY_REASON.format(**s): "Reviewed with the DSLs.",
             },
-            writes=frozenset({"categories", "category_renames"}),
+            # Any value in the alerts box ticks it: the category's entries then alert the team.
+            writes=frozenset({"categories", "category_renames", "entry_states"}),
         ),
         MOVE_CATEGORY: Route(
             who="trust_admin",

@@ -26,7 +26,7 @@ from cpoms.entries.operations import ACTIONS, WrongState, add_follow_up, close, 
 from cpoms.extensions import db
 from cpoms.log.operations import record_entry
 from cpoms.mis import deletion
-from cpoms.models import Category, Entry, EntryPupil, EntryState, Pupil, School, User
+from cpoms.models import Category, Entry, EntryState, Pupil, School, User
 from cpoms.reports import counters, queries
 from cpoms.reports.models import ReportCount
 from cpoms.reports.periods import academic_year, current_academic_year, term
@@ -34,6 +34,7 @@ from cpoms.timefmt import now_utc
 from cpoms.transfers import operations as transfers
 
 from conftest import make_pupil
+from helpers import backdated_entry
 
 UTC = timezone.utc
 # Times where the UK month is not the UTC month, or only just is.
@@ -64,19 +65,7 @@ def log(user: User, pupil: Pupil, category: Category, at: datetime | None = None
     (entries cannot be updated once saved, so the row is written with that time)."""
     if at is None:
         return record_entry(user, [pupil], category, "staff_observation", now_utc(), "Synthetic.", None, False)
-    entry = Entry(
-        school_id=pupil.school_id,
-        category_id=category.id,
-        recorded_by_id=user.id,
-        source="staff_observation",
-        occurred_at=at,
-        created_at=at,
-        narrative="Synthetic.",
-    )
-    entry.entry_pupils.append(EntryPupil(pupil=pupil))
-    entry.state = EntryState(school_id=pupil.school_id, status="open")
-    db.session.add(entry)
-    db.session.flush()
+    entry = backdated_entry(user, pupil, category, at)
     counters.entry_logged(entry)
     return entry
 
@@ -476,10 +465,17 @@ def test_recount_reports_finds_a_wrong_count_and_repairs_it_audited(app, ctx):
 APP = Path(__file__).resolve().parent.parent / "cpoms"
 # What creates an entry's counted row, changes its status, or deletes entries.
 WRITES = re.compile(r"(?<!class )EntryState\(|\bstate\.status\s*=(?!=)|(insert|update|delete)\(Entry(State)?\b")
+# The review queue's flag (entries.categories.keep_alerts_team) sets alerts_team alone,
+# which no count reads: that one statement is not a write of what is counted.
+FLAG_ONLY = "update(EntryState).where(*where).values(alerts_team="
 
 
 def test_every_module_that_writes_what_is_counted_moves_the_counters():
-    writers = {p.relative_to(APP.parent).as_posix() for p in APP.rglob("*.py") if WRITES.search(p.read_text())}
+    writers = {
+        p.relative_to(APP.parent).as_posix()
+        for p in APP.rglob("*.py")
+        if WRITES.search(p.read_text().replace(FLAG_ONLY, ""))
+    }
     # The demo records its entries through log.operations.record_entry, so it is not among them.
     assert writers >= {"cpoms/log/operations.py", "cpoms/entries/operations.py"}
     missing = [w for w in sorted(writers) if "counters." not in (APP.parent / w).read_text()]

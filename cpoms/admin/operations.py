@@ -1,10 +1,13 @@
 """What an admin does to another person's account: one function each."""
 
+from sqlalchemy import select
+
 from .. import audit
 from ..auth import reset, sessions, two_factor
-from ..entries.models import CategoryRename
+from ..entries.categories import hold_category_for_alerting_change, keep_alerts_team
+from ..entries.models import CategoryRename, in_category
 from ..extensions import db
-from ..models import UNUSABLE_PASSWORD, Category, RoleAssignment, User
+from ..models import UNUSABLE_PASSWORD, Category, Entry, EntryState, RoleAssignment, User
 from ..timefmt import now_utc
 from . import policy as admin_policy
 
@@ -165,6 +168,8 @@ def change_category(
         raise CategoryRefused(
             "Say why the alerting changes: it decides who hears of every entry of this category, at every school."
         )
+    if new["alerts"] != old["alerts"]:
+        hold_category_for_alerting_change(category.id)
     if new["name"] != old["name"]:
         db.session.add(
             CategoryRename(
@@ -177,6 +182,10 @@ def change_category(
         )
     category.name, category.alerts_safeguarding_team, category.active = name, alerts, active
     changed = {k for k in old if old[k] != new[k]}
+    if "alerts" in changed:
+        # The review queue leads with what alerts the team now: every entry recorded as or
+        # given this category is looked at again (another of its categories may still alert).
+        keep_alerts_team(EntryState.entry_id.in_(select(Entry.id).where(in_category(category.id))))
     audit.record(
         audit.CATEGORY_CHANGED,
         user=admin,

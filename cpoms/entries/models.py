@@ -6,12 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, or_, select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .. import append_only
 from ..extensions import db
-from ..models import Category, Entry, User, UTCDateTime, utcnow
+from ..models import Category, Entry, EntryState, User, UTCDateTime, utcnow
 
 
 class EntryCategory(db.Model):
@@ -82,6 +94,26 @@ def in_category(category_id: int):
         Entry.category_id == category_id,
         Entry.id.in_(select(EntryCategory.entry_id).where(EntryCategory.category_id == category_id)),
     )
+
+
+def alerts_team(entry_id):
+    """SQL, over a column (or value) of entry ids: the entry was recorded as, or later given,
+    a category that alerts the safeguarding team now. The one definition of
+    entry_states.alerts_team: each state is inserted with it, and categories.keep_alerts_team
+    sets it anew from it wherever a later category or a category's alerting changes it."""
+    alerting = select(Category.id).where(Category.alerts_safeguarding_team.is_(True))
+    return or_(
+        exists().where(Entry.id == entry_id, Entry.category_id.in_(alerting)),
+        exists().where(EntryCategory.entry_id == entry_id, EntryCategory.category_id.in_(alerting)),
+    )
+
+
+@event.listens_for(EntryState, "before_insert")
+def _alerts_team_as_inserted(mapper, connection, state: EntryState) -> None:
+    # Part of the INSERT itself (the entry's row is flushed before its state's), so every
+    # way of making a state, the log form's or a test's, holds the definition from its
+    # first moment. Bulk inserts (bench/generate.py) bypass this and call keep_alerts_team.
+    state.alerts_team = alerts_team(state.entry_id)
 
 
 for _table in (EntryCategory.__table__, Amendment.__table__, EntryLink.__table__):

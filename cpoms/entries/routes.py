@@ -77,7 +77,7 @@ def _evolving(entry: Entry, posted: dict, opened: str | None, choose_link: bool)
     return {
         "entry_links": entry_links,
         "status_history": history.status_history(entry),
-        "alerts_team": categories.alerts_team(entry),
+        "alerts_team": entry.state.alerts_team,
         "folds": {
             "link": entries_policy.can_link_entries(current_user, entry),
             "category": entries_policy.can_add_category(current_user, entry),

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import alerts, policy
 from ..common import uk_today
-from ..entries.models import EntryCategory, in_category
+from ..entries.models import in_category
 from ..extensions import db
 from ..keyinfo import policy as keyinfo_policy
 from ..keyinfo.queries import filter_choices, notifications_in, with_active_status
@@ -27,52 +27,45 @@ PER_PAGE = 25
 RISK_RANK = {level: rank for rank, level in enumerate(Kind.RISK_LEVELS)}
 
 
-def _alerts_team():
-    """A WHERE clause on Entry: recorded as, or given later, a category that alerts the
-    safeguarding team now (as entries.categories.alerts_team asks of one entry)."""
-    alerting = select(Category.id).where(Category.alerts_safeguarding_team.is_(True))
-    return or_(
-        Entry.category_id.in_(alerting),
-        exists().where(EntryCategory.entry_id == Entry.id, EntryCategory.category_id.in_(alerting)),
-    )
-
-
 def review_queue(user, school_ids, category_id: int | None, status: str, page: int, key: str | None = None):
     """One page of entries and whether more follow: first the open entries nobody has
     reviewed in a category that alerts the team, oldest first; then the other open
     unreviewed ones, oldest first; then the rest, newest first."""
+    # The page is chosen from entry_states alone: its own columns, alerts_team among them,
+    # are all the order reads (ids rise in the order entries were logged), and one
+    # per-school index holds them all; entries are joined only for the rows shown.
+    chosen = select(EntryState.entry_id).where(
+        EntryState.school_id.in_(school_ids), policy.open_entries(user, EntryState.entry_id)
+    )
+    if category_id:  # as recorded, or added later
+        chosen = chosen.join(Entry, Entry.id == EntryState.entry_id).where(in_category(category_id))
+    if key:
+        chosen = chosen.where(
+            exists().where(EntryPupil.entry_id == EntryState.entry_id, EntryPupil.pupil_id.in_(with_active_status(key)))
+        )
+    if status == "open":
+        chosen = chosen.where(EntryState.status == "open")
+    elif status == "closed":
+        chosen = chosen.where(EntryState.status == "closed")
+    elif status == "unreviewed":
+        chosen = chosen.where(EntryState.reviewed_at.is_(None))
+    waiting = and_(EntryState.reviewed_at.is_(None), EntryState.status == "open")
+    rank = case((waiting, case((EntryState.alerts_team, 0), else_=1)), else_=2)
+    waited = case((waiting, EntryState.entry_id))  # oldest first while waiting (NULL for the rest)
+    chosen = (
+        chosen.add_columns(rank.label("rank"), waited.label("waited"))
+        .order_by(rank, waited, EntryState.entry_id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE + 1)
+        .subquery()
+    )
     query = (
         select(Entry)
+        .join(chosen, chosen.c.entry_id == Entry.id)
         .join(EntryState, EntryState.entry_id == Entry.id)
         # Later categories: a row shows why it leads the queue ("now also: Safeguarding").
         .options(contains_eager(Entry.state), selectinload(Entry.later_categories))
-        .where(EntryState.school_id.in_(school_ids), policy.open_entries(user, EntryState.entry_id))
-    )
-    if category_id:
-        query = query.where(in_category(category_id))  # as recorded, or added later
-    if key:
-        query = query.where(
-            exists().where(EntryPupil.entry_id == Entry.id, EntryPupil.pupil_id.in_(with_active_status(key)))
-        )
-    if status == "open":
-        query = query.where(EntryState.status == "open")
-    elif status == "closed":
-        query = query.where(EntryState.status == "closed")
-    elif status == "unreviewed":
-        query = query.where(EntryState.reviewed_at.is_(None))
-    # Everything is ordered on entry_states' own columns and entry_id (ids rise in the
-    # order entries were logged, and the per-school indexes hold them), so no join to
-    # follow-ups or sort on entries' timestamps; the category test runs only for the
-    # waiting rows, against the few alerting categories and entry_categories' unique index.
-    waiting = and_(EntryState.reviewed_at.is_(None), EntryState.status == "open")
-    query = (
-        query.order_by(
-            case((waiting, case((_alerts_team(), 0), else_=1)), else_=2),
-            case((waiting, EntryState.entry_id)),  # oldest first while waiting (NULL for the rest)
-            EntryState.entry_id.desc(),
-        )
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE + 1)
+        .order_by(chosen.c.rank, chosen.c.waited, chosen.c.entry_id.desc())
     )
     rows = list(db.session.scalars(query).unique())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
