@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import email
 import email.header
 import email.policy
@@ -24,6 +26,7 @@ from werkzeug.test import encode_multipart
 from cpoms.adults import operations
 from cpoms.attachments.models import Attachment
 from cpoms.common import uk_today
+from cpoms.entries.models import EntryCategory
 from cpoms.entries.operations import add_follow_up, close, mark_reviewed
 from cpoms.extensions import db
 from cpoms.log.operations import create_entry
@@ -192,6 +195,24 @@ def backdated_entry(user: User, pupil: Pupil, category: Category, at: datetime) 
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def wrong_alert_flags() -> dict[int, bool]:
+    """Each entry_states.alerts_team (what the review queue leads with) that differs from the definition, worked out here from the rows
+    (the entries' categories, the categories added later, which categories alert)."""
+    db.session.flush()
+    alerting = set(db.session.scalars(select(Category.id).where(Category.alerts_safeguarding_team.is_(True))))
+    later = defaultdict(set)
+    for entry_id, category_id in db.session.execute(select(EntryCategory.entry_id, EntryCategory.category_id)):
+        later[entry_id].add(category_id)
+    recorded = dict(db.session.execute(select(Entry.id, Entry.category_id)).all())
+    kept = dict(db.session.execute(select(EntryState.entry_id, EntryState.alerts_team)).all())
+    assert kept.keys() == recorded.keys()
+    return {
+        entry_id: flag
+        for entry_id, flag in kept.items()
+        if flag != (recorded[entry_id] in alerting or bool(later[entry_id] & alerting))
+    }
 
 
 def add_entries(

@@ -1,7 +1,8 @@
 """entry_states.alerts_team, what the review queue is ordered by, always says what its
 definition does (the entry was recorded as, or later given, a category that alerts the
 safeguarding team now): after each write that can change it, after random runs of all
-of them, after the demo and the generator; and a category made to alert moves its
+of them (the demo's and the generator's are checked with the reports' counts,
+tests/test_report_counters.py); and a category made to alert moves its
 waiting entries up the queue at once."""
 
 from __future__ import annotations
@@ -9,15 +10,12 @@ from __future__ import annotations
 import random
 import re
 import threading
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bench.generate import Generator
 from cpoms.admin.operations import CategoryRefused, change_category
-from cpoms.demo import load_demo
 from cpoms.entries.categories import add_category
 from cpoms.entries.models import EntryCategory
 from cpoms.extensions import db
@@ -25,29 +23,11 @@ from cpoms.log.operations import record_entry
 from cpoms.models import Category, Entry, EntryState, Pupil, User
 from cpoms.timefmt import now_utc
 
-from helpers import backdated_entry
-
-
-def wrong_flags() -> dict[int, bool]:
-    """Each state whose flag differs from the definition, worked out here from the rows
-    (the entries' categories, the categories added later, which categories alert)."""
-    db.session.flush()
-    alerting = set(db.session.scalars(select(Category.id).where(Category.alerts_safeguarding_team.is_(True))))
-    later = defaultdict(set)
-    for entry_id, category_id in db.session.execute(select(EntryCategory.entry_id, EntryCategory.category_id)):
-        later[entry_id].add(category_id)
-    recorded = dict(db.session.execute(select(Entry.id, Entry.category_id)).all())
-    kept = dict(db.session.execute(select(EntryState.entry_id, EntryState.alerts_team)).all())
-    assert kept.keys() == recorded.keys()
-    return {
-        entry_id: flag
-        for entry_id, flag in kept.items()
-        if flag != (recorded[entry_id] in alerting or bool(later[entry_id] & alerting))
-    }
+from helpers import backdated_entry, wrong_alert_flags
 
 
 def consistent() -> bool:
-    wrong = wrong_flags()
+    wrong = wrong_alert_flags()
     assert wrong == {}, f"entry_states.alerts_team wrong for entries {wrong}"
     return True
 
@@ -283,24 +263,6 @@ def test_two_categories_added_to_one_entry_at_once_both_count(app, world, trust_
     _at_once(app, adding("General welfare"), adding("First aid / medical"))
     with app.app_context():
         assert db.session.get(EntryState, entry_id).alerts_team is True  # welfare alerts
-        assert consistent()
-
-
-# --- whole worlds ------------------------------------------------------------------------------
-
-
-def test_the_demo_builder_sets_the_flags(app):
-    with app.test_request_context():
-        load_demo("demo-password-long-enough")
-        db.session.commit()
-        assert db.session.scalar(select(EntryCategory.id)) is not None  # it gives a later category
-        assert consistent()
-
-
-def test_the_generators_bulk_insert_sets_the_flags(app):
-    with app.app_context():
-        Generator(2, 60, 800, seed=5, password="bench-password-long", batch=300, echo=lambda *a, **k: None).run()
-        assert db.session.scalar(select(EntryState.entry_id).where(EntryState.alerts_team.is_(True))) is not None
         assert consistent()
 
 

@@ -22,6 +22,7 @@ from cpoms import audit
 from cpoms.audit import AuditEvent
 from cpoms.demo import load_demo
 from cpoms.entries import categories as later_categories
+from cpoms.entries.models import EntryCategory
 from cpoms.entries.operations import ACTIONS, WrongState, add_follow_up, close, mark_reviewed, reopen
 from cpoms.extensions import db
 from cpoms.log.operations import record_entry
@@ -34,7 +35,7 @@ from cpoms.timefmt import now_utc
 from cpoms.transfers import operations as transfers
 
 from conftest import make_pupil
-from helpers import backdated_entry
+from helpers import backdated_entry, wrong_alert_flags
 
 UTC = timezone.utc
 # Times where the UK month is not the UTC month, or only just is.
@@ -423,18 +424,22 @@ def assert_reports_as_before(monkeypatch):
     assert shown > 0
 
 
-def test_the_demo_builder_keeps_the_counts_and_its_reports_show_what_they_did(app, monkeypatch):
-    with app.test_request_context():  # one demo build (seconds) for both checks
+def test_the_demo_builder_keeps_the_counts_and_flags_and_its_reports_show_what_they_did(app, monkeypatch):
+    with app.test_request_context():  # one demo build (seconds) for every check of what is kept
         load_demo("demo-password-long-enough")
         db.session.commit()
         assert sum(kept().values()) > 0
         assert consistent()
+        assert db.session.scalar(select(EntryCategory.id)) is not None  # it gives a later category
+        assert wrong_alert_flags() == {}  # the review queue's flag, tests/test_queue_alerts_flag.py
         assert_reports_as_before(monkeypatch)
 
 
-def test_a_generated_trusts_reports_show_what_they_did(app, monkeypatch):
+def test_a_generated_trust_keeps_the_flags_and_its_reports_show_what_they_did(app, monkeypatch):
     with app.app_context():
         Generator(3, 90, 3000, seed=7, password="bench-password-long", batch=1000, echo=lambda *a, **k: None).run()
+        assert db.session.scalar(select(EntryState.entry_id).where(EntryState.alerts_team.is_(True))) is not None
+        assert wrong_alert_flags() == {}  # its bulk insert sets them as the app does
         assert_reports_as_before(monkeypatch)
 
 
