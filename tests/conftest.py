@@ -315,6 +315,26 @@ def pytest_sessionfinish(session):
         copies.admin.dispose()
 
 
+def table_rows(app, skip=frozenset()) -> dict[str, set[tuple]]:
+    """Every row of every table but `skip`, as sets of tuples. Through the driver's own
+    cursor: rows as the database gives them, without the ORM's per-column processing (a
+    tenth of the time; the hostile suites read them twice a case, thousands of cases)."""
+    with app.app_context():
+        quoted = db.engine.dialect.identifier_preparer.quote
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        tables = {}
+        for table in db.metadata.sorted_tables:
+            if table.name not in skip:
+                cursor.execute(f"SELECT * FROM {quoted(table.name)}")  # nosec B608: the models' own table names
+                tables[table.name] = {tuple(row) for row in cursor.fetchall()}
+        cursor.close()
+    return tables
+
+
+# The folders a test's app keeps files in beside its database: kept and restored with it.
+FILE_FOLDERS = ("ATTACHMENT_DIR", "SIGNING_KEY_DIR", "MAILBOX_DIR")
+
+
 class ReadyDatabases:
     """The schema, and the schema with the small trust, each made once per worker by the
     app's own create_all and build_world; every test starts from a copy of one of them
@@ -335,6 +355,9 @@ class ReadyDatabases:
             self.files = {False: folder / "schema.sqlite3", True: folder / "world.sqlite3"}
             self._make_file(self.files[False], None, world=False)
             self._make_file(self.files[True], self.files[False], world=True)
+        # Databases kept as a test left them (keep), with the files of its folders and a value
+        # (what a fixture made), for later tests of the same worker to start from (restore_kept).
+        self.kept: dict = {}
 
     def _populate(self, uri: str, world: bool) -> None:
         app = make_app(uri)
@@ -379,9 +402,64 @@ class ReadyDatabases:
             return True
         return False
 
+    @staticmethod
+    def fingerprint(app) -> int:
+        """Of every row of the app's database: two databases with the same are the same."""
+        return hash(frozenset((name, frozenset(rows)) for name, rows in table_rows(app).items()))
+
+    def keep(self, app, key, value) -> None:
+        """The app's database as it is now, and its folders' files, kept under `key` with
+        `value`, for restore_kept. Only for the databases `restore` makes."""
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        number = len(self.kept)
+        with app.app_context():
+            db.session.remove()
+            if uri == "sqlite://":  # in memory: its one connection stays open (StaticPool)
+                copy = sqlite3.connect(":memory:")
+                with db.engine.connect() as conn:
+                    conn.connection.driver_connection.backup(copy)
+            else:
+                db.engine.dispose()  # nothing may be connected to the database copied
+                if POSTGRES_URL:
+                    copy = f"{make_url(POSTGRES_URL).database}_kept{number}"
+                    self.copies.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+                    self.copies.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{make_url(uri).database}"')
+                    self.copies.prepare(copy)
+                else:
+                    copy = self.folder / f"kept{number}.sqlite3"
+                    self._copy_file(uri.removeprefix("sqlite:///"), copy)
+        folders = self.folder / f"kept{number}"
+        for setting in FILE_FOLDERS:
+            if app.config.get(setting) and os.path.isdir(app.config[setting]):
+                shutil.copytree(app.config[setting], folders / setting)
+        self.kept[key] = (copy, folders, value)
+
+    def restore_kept(self, app, key):
+        """The app's database and folders as they were kept under `key`, and the value kept
+        with them; None (and nothing changed) when nothing is kept under it."""
+        if key not in self.kept:
+            return None
+        copy, folders, value = self.kept[key]
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        with app.app_context():
+            db.session.remove()
+            if uri == "sqlite://":
+                with db.engine.connect() as conn:
+                    copy.backup(conn.connection.driver_connection)
+            else:
+                db.engine.dispose()
+                if POSTGRES_URL:
+                    self.copies.replace(make_url(uri).database, copy)
+                else:
+                    self._copy_file(copy, uri.removeprefix("sqlite:///"))
+        for setting in FILE_FOLDERS:
+            if (folders / setting).is_dir():
+                shutil.copytree(folders / setting, app.config[setting], dirs_exist_ok=True)
+        return value
+
     def close(self) -> None:
         if POSTGRES_URL:
-            for name in self.names.values():
+            for name in [*self.names.values(), *(copy for copy, _, _ in self.kept.values())]:
                 self.copies.forget(name)
                 self.copies.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -398,6 +476,7 @@ def app(request, tmp_path, config_overrides, ready_databases):
     overrides = {
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "SIGNING_KEY_DIR": str(tmp_path / "signing-keys"),
+        "MAILBOX_DIR": str(tmp_path / "mailbox"),  # not the checkout's instance/mailbox
         **config_overrides,
     }
     uri = overrides.pop("SQLALCHEMY_DATABASE_URI", None) or POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"

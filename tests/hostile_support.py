@@ -5,6 +5,7 @@ test_hostile_input.py and test_hostile_requests.py, where others add rows."""
 from __future__ import annotations
 
 
+import os
 import re
 import shutil
 import sqlite3
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from cpoms.extensions import db
 
-from conftest import POSTGRES_URL, Auth, build_world, make_app, postgres_copies
+from conftest import POSTGRES_URL, Auth, build_world, make_app, postgres_copies, table_rows
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
@@ -173,17 +174,7 @@ def sign_in_as(client, user, verified: bool = True, session: dict | None = None)
 def snapshot(app) -> dict[str, set[tuple]]:
     """Every row of every table but the audit log (the files' tables as one, the attachment
     files): "nothing written" means this is unchanged."""
-    with app.app_context():
-        # The driver's own cursor: rows as the database gives them, without the ORM's
-        # per-column processing (a tenth of the time; two snapshots a case, thousands of cases).
-        quoted = db.engine.dialect.identifier_preparer.quote
-        cursor = db.session.connection().connection.driver_connection.cursor()
-        tables = {}
-        for table in db.metadata.sorted_tables:
-            if table.name not in AUDIT_TABLES:
-                cursor.execute(f"SELECT * FROM {quoted(table.name)}")  # nosec B608: the models' own table names
-                tables[table.name] = {tuple(row) for row in cursor.fetchall()}
-        cursor.close()
+    tables = table_rows(app, skip=AUDIT_TABLES)
     tables[ATTACHMENT_FILES] = {(name, *row) for name in FILE_TABLES for row in tables.pop(name)}
     return tables
 
@@ -326,6 +317,7 @@ class Pristine:
             ATTACHMENT_DIR=self.files,
             MAIL_BACKEND="mailbox",
             MAILBOX_DIR=self.mailbox,
+            SIGNING_KEY_DIR=os.path.join(self.files, "signing-keys"),
             **overrides,
         )
         with self.app.app_context():

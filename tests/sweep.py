@@ -2092,7 +2092,21 @@ def strip_tokens(html: str) -> str:
 
 
 @pytest.fixture
-def sample(app, world, make_entry):
+def sample(request, app, world, make_entry, ready_databases, config_overrides):
+    """The records the sweep's routes are asked about. Made once per module and worker
+    (about 0.2 s on SQLite, more on PostgreSQL), kept with the database as it then was,
+    and restored for each later test of the module whose database is, row for row, the
+    one it was made from (a test's own fixtures may have written first: then it is made)."""
+    settings = sorted((k, repr(v)) for k, v in config_overrides.items() if not k.endswith("_DIR"))
+    key = ("sweep sample", request.module.__name__, repr(settings), ready_databases.fingerprint(app))
+    made = ready_databases.restore_kept(app, key)
+    if made is None:
+        made = make_sweep_sample(app, world, make_entry)
+        ready_databases.keep(app, key, made)
+    return dict(made)
+
+
+def make_sweep_sample(app, world, make_entry) -> dict:
     with app.test_request_context():
         version = GuidanceVersion(school_id=world.school.id, body="Write full names.", created_by_id=world["admin"].id)
         db.session.add(version)
