@@ -3,6 +3,7 @@ signed-in client, a real SMTP server, query and row counters and a live server."
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -299,6 +300,18 @@ def postgres_copies() -> PostgresCopies:
 
 # Seconds, measured: tests this long go first, so no worker is left with one at the end.
 LONG_FIRST = ("test_axe_finds_nothing_on_any_page_in_any_state", "test_who_holds_a_capability_is_whom_access_says_may")
+
+
+def pytest_collection_finish(session):
+    """Every object made so far (the app's modules, the collected tests) moved out of the
+    garbage collector's sight, and its first generation made larger: each test leaves an
+    app, an engine and a world behind as cyclic garbage, and a full collection that walked
+    the whole heap again each time was more than half the cost of making a test's app
+    (19 ms to 7 ms an app, measured). Garbage is still collected, only not re-examined
+    from the frozen heap up."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def pytest_collection_modifyitems(items):
