@@ -164,11 +164,12 @@ def change_category(
     new = {"name": name, "alerts": alerts, "active": active}
     if old == new:
         return None
-    if new["alerts"] != old["alerts"] and not reason:
+    alerting_changes = new["alerts"] != old["alerts"]
+    if alerting_changes and not reason:
         raise CategoryRefused(
             "Say why the alerting changes: it decides who hears of every entry of this category, at every school."
         )
-    if new["alerts"] != old["alerts"]:
+    if alerting_changes:
         hold_category_for_alerting_change(category.id)
     if new["name"] != old["name"]:
         db.session.add(
@@ -182,7 +183,7 @@ def change_category(
         )
     category.name, category.alerts_safeguarding_team, category.active = name, alerts, active
     changed = {k for k in old if old[k] != new[k]}
-    if "alerts" in changed:
+    if alerting_changes:
         # The review queue leads with what alerts the team now: every entry recorded as or
         # given this category is looked at again (another of its categories may still alert).
         keep_alerts_team(EntryState.entry_id.in_(select(Entry.id).where(in_category(category.id))))

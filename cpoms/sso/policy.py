@@ -3,7 +3,6 @@ creates an account or a right: it only finds the one account an admin already ma
 
 from __future__ import annotations
 
-
 from ..extensions import db
 from ..models import User
 from ..policy import access, administers_trust, trust_administrators
