@@ -1052,14 +1052,16 @@ class Counter:
 
 @pytest.fixture
 def nojs(new_context, live_server, world, teacher_enrolled) -> Page:
-    return signed_in_without_javascript(new_context, live_server, "teacher1", teacher_enrolled)
+    return signed_in_browser(new_context, live_server, "teacher1", teacher_enrolled, javascript=False)
 
 
-def signed_in_without_javascript(new_context, base: str, who: str, app) -> Page:
-    context = new_context(java_script_enabled=False)
+def signed_in_browser(new_context, base: str, who: str, app, javascript: bool = True) -> Page:
+    """A page of a context of its own (JavaScript on or off), signed in through the form
+    (`app` given: with the code from the authenticator too)."""
+    context = new_context(java_script_enabled=javascript)
     block_cdn(context)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
     page.goto(f"{base}/login")
     fill_sign_in(page, who, app)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+import threading
 
 import email
 import email.header
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import SCREENSHOTS, block_cdn, check_page, fill_sign_in
-from playwright.sync_api import Page, expect
+from conftest import SCREENSHOTS, check_page
+from playwright.sync_api import Page
 from sample_files import png
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -178,7 +179,9 @@ def with_data(app, world, make_entry, sample) -> list[tuple[str, str, str, str]]
 MAX_QUERIES = 21
 
 
-def backdated_entry(user: User, pupil: Pupil, category: Category, at: datetime) -> Entry:
+def backdated_entry(
+    user: User, pupil: Pupil, category: Category, at: datetime, narrative: str = "Synthetic.", status: str = "open"
+) -> Entry:
     """An entry's rows as the log form would have written them at `at` (entries cannot be
     updated once saved, so the row is written with that time); flushed, not committed."""
     entry = Entry(
@@ -188,13 +191,47 @@ def backdated_entry(user: User, pupil: Pupil, category: Category, at: datetime) 
         source="staff_observation",
         occurred_at=at,
         created_at=at,
-        narrative="Synthetic.",
+        narrative=narrative,
     )
     entry.entry_pupils.append(EntryPupil(pupil=pupil))
-    entry.state = EntryState(school_id=pupil.school_id, status="open")
+    entry.state = EntryState(school_id=pupil.school_id, status=status)
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def at_once(app, first, second) -> None:
+    """`first` writes and holds its transaction open while `second` writes (and, where
+    the database makes it, waits); then both commit. Each runs in its own thread and
+    connection, as two requests would."""
+    first_flushed, may_commit = threading.Event(), threading.Event()
+    problems = []
+
+    def run(work, hold: bool):
+        try:
+            with app.test_request_context():
+                work()
+                if hold:
+                    first_flushed.set()
+                    may_commit.wait(10)
+                db.session.commit()
+        except Exception as problem:  # reported below, in the test's thread
+            problems.append(problem)
+        finally:
+            first_flushed.set()
+
+    with app.app_context():
+        db.engine.dispose()  # each thread takes a connection of its own
+    one = threading.Thread(target=run, args=(first, True))
+    one.start()
+    first_flushed.wait(10)
+    two = threading.Thread(target=run, args=(second, False))
+    two.start()
+    two.join(0.5)  # blocked behind the first (PostgreSQL: its rows; SQLite: the database), or done
+    may_commit.set()
+    one.join(20)
+    two.join(20)
+    assert problems == []
 
 
 def wrong_alert_flags() -> dict[int, bool]:
@@ -412,17 +449,6 @@ def vnu_or_skip() -> list[str]:
             pytest.fail(f"CPOMS_REQUIRE_VNU=1 but {problem}", pytrace=False)
         pytest.skip(problem)
     return [java, "-jar", str(VNU_JAR)]
-
-
-def signed_in_browser(new_context, base: str, who: str, app, javascript: bool) -> Page:
-    context = new_context(java_script_enabled=javascript)
-    block_cdn(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    fill_sign_in(page, who, app)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
 
 
 def shot(page: Page, name: str, report: list, problems: list, docs: bool, javascript: bool = True) -> None:

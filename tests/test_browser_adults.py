@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from cpoms.extensions import db
 from cpoms.models import Role, RoleAssignment
 from cpoms.timefmt import now_utc, uk_local_input
-from conftest import make_user
-from helpers import shot, signed_in_browser
+from conftest import make_user, signed_in_browser
+from helpers import shot
 
 pytestmark = pytest.mark.browser
 WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve."

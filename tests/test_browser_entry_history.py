@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import assert_no_reload, check_page, open_page, set_marker, sign_in, signed_in_without_javascript
+from conftest import assert_no_reload, check_page, open_page, set_marker, sign_in, signed_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
 
 @pytest.fixture
 def dsl_nojs(new_context, live_server, app, world) -> Page:
-    return signed_in_without_javascript(new_context, live_server, "dsl", app)
+    return signed_in_browser(new_context, live_server, "dsl", app, javascript=False)
 
 
 def test_amending_and_closing_without_javascript(dsl_nojs: Page, live_server, story):

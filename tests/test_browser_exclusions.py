@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import check_page
-from helpers import shot, signed_in_browser
+from conftest import check_page, signed_in_browser
+from helpers import shot
 
 pytestmark = pytest.mark.browser
 REASON = "Is the child's aunt."

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -23,7 +22,7 @@ from cpoms.log.operations import record_entry
 from cpoms.models import Category, Entry, EntryState, Pupil, User
 from cpoms.timefmt import now_utc
 
-from helpers import backdated_entry, wrong_alert_flags
+from helpers import at_once, backdated_entry, wrong_alert_flags
 
 
 def consistent() -> bool:
@@ -154,40 +153,6 @@ def test_the_flag_follows_its_definition_after_any_sequence_of_writes(ctx, seed)
 # --- two at once -----------------------------------------------------------------------------
 
 
-def _at_once(app, first, second) -> None:
-    """`first` writes and holds its transaction open while `second` writes (and, where
-    the database makes it, waits); then both commit. Each runs in its own thread and
-    connection, as two requests would."""
-    first_flushed, may_commit = threading.Event(), threading.Event()
-    problems = []
-
-    def run(work, hold: bool):
-        try:
-            with app.test_request_context():
-                work()
-                if hold:
-                    first_flushed.set()
-                    may_commit.wait(10)
-                db.session.commit()
-        except Exception as problem:  # reported below, in the test's thread
-            problems.append(problem)
-        finally:
-            first_flushed.set()
-
-    with app.app_context():
-        db.engine.dispose()  # each thread takes a connection of its own
-    one = threading.Thread(target=run, args=(first, True))
-    one.start()
-    first_flushed.wait(10)
-    two = threading.Thread(target=run, args=(second, False))
-    two.start()
-    two.join(0.5)  # blocked behind the first, or done
-    may_commit.set()
-    one.join(20)
-    two.join(20)
-    assert problems == []
-
-
 @pytest.mark.parametrize("flip_first", [True, False], ids=["flip-then-log", "log-then-flip"])
 def test_an_entry_logged_while_its_category_is_changed_gets_the_new_flag(app, world, trust_admin, flip_first):
     welfare_id = world.categories["General welfare"].id
@@ -202,7 +167,7 @@ def test_an_entry_logged_while_its_category_is_changed_gets_the_new_flag(app, wo
             db.session.get(Category, welfare_id),
         )
 
-    _at_once(app, *((flip_welfare, log_welfare) if flip_first else (log_welfare, flip_welfare)))
+    at_once(app, *((flip_welfare, log_welfare) if flip_first else (log_welfare, flip_welfare)))
     with app.app_context():
         assert db.session.scalar(select(EntryState.alerts_team)) is True
         assert consistent()
@@ -235,7 +200,7 @@ def test_a_category_added_while_another_of_the_entrys_is_changed_gets_both(app, 
             "A nosebleed at lunch.",
         )
 
-    _at_once(app, *((quieten_welfare, add_first_aid) if flip_first else (add_first_aid, quieten_welfare)))
+    at_once(app, *((quieten_welfare, add_first_aid) if flip_first else (add_first_aid, quieten_welfare)))
     with app.app_context():
         assert db.session.get(EntryState, entry_id).alerts_team is True  # first aid alerts
         assert consistent()
@@ -260,7 +225,7 @@ def test_two_categories_added_to_one_entry_at_once_both_count(app, world, trust_
             "Seen differently now.",
         )
 
-    _at_once(app, adding("General welfare"), adding("First aid / medical"))
+    at_once(app, adding("General welfare"), adding("First aid / medical"))
     with app.app_context():
         assert db.session.get(EntryState, entry_id).alerts_team is True  # welfare alerts
         assert consistent()

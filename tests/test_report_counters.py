@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -35,7 +34,7 @@ from cpoms.timefmt import now_utc
 from cpoms.transfers import operations as transfers
 
 from conftest import make_pupil
-from helpers import backdated_entry, wrong_alert_flags
+from helpers import at_once, backdated_entry, wrong_alert_flags
 
 UTC = timezone.utc
 # Times where the UK month is not the UTC month, or only just is.
@@ -260,44 +259,20 @@ def test_counts_equal_a_recount_after_any_sequence_of_operations(ctx, world, see
 
 def test_two_entries_saved_at_once_both_count(app, world):
     """The second upsert waits for the first transaction and adds to what it committed."""
-    first_flushed, may_commit = threading.Event(), threading.Event()
-    problems = []
 
-    def save(hold: bool):
-        try:
-            with app.test_request_context():
-                entry_id = record_entry(
-                    db.session.get(User, world["teacher1"].id),
-                    [db.session.get(Pupil, world.pupils[0].id)],
-                    db.session.get(Category, world.categories["Behaviour"].id),
-                    "staff_observation",
-                    now_utc(),
-                    "At once.",
-                    None,
-                    False,
-                ).id
-                if hold:
-                    first_flushed.set()
-                    may_commit.wait(10)
-                db.session.commit()
-                return entry_id
-        except Exception as problem:  # reported below, in the test's thread
-            problems.append(problem)
-        finally:
-            first_flushed.set()
+    def save():
+        record_entry(
+            db.session.get(User, world["teacher1"].id),
+            [db.session.get(Pupil, world.pupils[0].id)],
+            db.session.get(Category, world.categories["Behaviour"].id),
+            "staff_observation",
+            now_utc(),
+            "At once.",
+            None,
+            False,
+        )
 
-    with app.app_context():
-        db.engine.dispose()  # each thread takes a connection of its own
-    one = threading.Thread(target=save, args=(True,))
-    one.start()
-    first_flushed.wait(10)
-    two = threading.Thread(target=save, args=(False,))
-    two.start()
-    two.join(0.5)  # blocked behind the first (PostgreSQL: the row; SQLite: the database)
-    may_commit.set()
-    one.join(20)
-    two.join(20)
-    assert problems == []
+    at_once(app, save, save)
     with app.app_context():
         assert sum(counters.stored().values()) == 2
         assert consistent()

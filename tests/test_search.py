@@ -15,6 +15,8 @@ from cpoms.models import Entry
 from cpoms.search.index import terms
 from cpoms.search.queries import PER_PAGE
 
+from helpers import backdated_entry
+
 
 def found_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'href="/entries/(\d+)"', html.split('id="results"', 1)[1])]
@@ -155,7 +157,7 @@ def test_the_newest_written_match_comes_first_however_far_back_the_search_looks(
     newest first. Whatever the window, the same entries come, in the same order."""
     from datetime import timedelta
 
-    from cpoms.models import EntryPupil, EntryState, Pupil
+    from cpoms.models import Category, Pupil, User
     from cpoms.search.queries import newest_matches
     from cpoms.timefmt import now_utc
 
@@ -163,19 +165,14 @@ def test_the_newest_written_match_comes_first_however_far_back_the_search_looks(
         pupil = db.session.get(Pupil, world.pupils[0].id)
         old = []
         for years_ago in (3, 2):
-            when = now_utc() - timedelta(days=365 * years_ago)
-            entry = Entry(
-                school_id=pupil.school_id,
-                category_id=world.categories["Behaviour"].id,
-                recorded_by_id=world["teacher1"].id,
-                source="staff_observation",
-                occurred_at=when,
-                created_at=when,
+            entry = backdated_entry(
+                db.session.get(User, world["teacher1"].id),
+                pupil,
+                db.session.get(Category, world.categories["Behaviour"].id),
+                now_utc() - timedelta(days=365 * years_ago),
                 narrative="An old playground scuffle.",
+                status="closed",
             )
-            entry.entry_pupils.append(EntryPupil(pupil=pupil))
-            entry.state = EntryState(school_id=pupil.school_id, status="closed")
-            db.session.add(entry)
             db.session.commit()
             old.append(entry.id)
     recent = [make_entry(narrative=f"Playground scuffle number {n}.") for n in range(PER_PAGE)]
