@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import io
-import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +22,7 @@ from cpoms.models import Category, Kind, Pupil, Role, School, Trust, User
 from cpoms.timefmt import now_utc
 
 from conftest import Auth, make_app, make_pupil, make_user
-from sample_files import png
+from sample_files import png, zipped
 
 SENDER_TRUST, SENDER_SCHOOL = "Riverside Learning Trust", "Riverside Academy"
 SENDER_EMAIL = "rita@riverside.example.org"
@@ -121,12 +120,7 @@ def unzip(body: bytes) -> dict[str, bytes]:
 
 def rezip(files: dict[str, bytes], entries=None) -> bytes:
     """A zip of these files (or of these (name, bytes) pairs, duplicates allowed), as an attacker makes one."""
-    out = io.BytesIO()
-    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        warnings.simplefilter("ignore")  # a duplicate name, made on purpose
-        for name, content in entries if entries is not None else files.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+    return zipped(files, entries)
 
 
 def flipped(data: bytes, at: int | None = None) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 import zlib
 
@@ -48,11 +49,18 @@ def pdf() -> bytes:
     )
 
 
-def zipped(members: dict[str, bytes]) -> bytes:
+# A member written by name alone is dated now: two test workers collecting a second apart
+# would then name a case after different bytes (and xdist refuses to run).
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+
+
+def zipped(members: dict[str, bytes], entries=None) -> bytes:
+    """The same bytes every time: these members (or these (name, bytes) pairs, duplicates allowed)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")  # a duplicate name, made on purpose
+        for name, data in entries if entries is not None else members.items():
+            archive.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -7,6 +7,8 @@ or nginx those tests skip, saying so; CI (CPOMS_REQUIRE_SERVERS=1) fails instead
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,37 @@ def test_with_redis_down_sign_in_still_works_and_is_still_limited(app, client):
     rather than every sign-in failing; the per-account lock is in the database regardless."""
     statuses = [client.post("/login/forgot", data={"email": UNKNOWN}).status_code for _ in range(4)]
     assert statuses == [303, 303, 303, 429]
+
+
+def test_a_response_the_kill_cut_off_is_sent_again_and_a_second_break_is_an_error():
+    """What nginx cannot hide: a server killed after it began to answer. The simulated person
+    sends the same form again (Save again); a request that breaks twice is an error."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    bodies: list[bytes] = []
+    cut_off = [True, False, True, True]  # the first answer cut off, the second whole; then two cut off
+
+    def serve():
+        for cut in cut_off:
+            connection, _ = listener.accept()
+            with connection, connection.makefile("rb") as request:
+                head = list(iter(request.readline, b"\r\n"))
+                bodies.append(request.read(next(int(h.split(b":")[1]) for h in head if b"Length" in h)))
+                if cut:  # the headers of a 303 and part of its body, then the server is gone
+                    connection.sendall(
+                        b"HTTP/1.1 303 SEE OTHER\r\nLocation: /entries/7\r\nContent-Length: 99\r\n\r\nRedir"
+                    )
+                else:
+                    connection.sendall(b"HTTP/1.1 303 SEE OTHER\r\nLocation: /entries/7\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    stats = Stats()
+    client = Client(listener.getsockname()[1], stats)
+    status, headers, _ = client.request("create an entry", "POST", "/log", {"submission_key": "k1"}, expect=(303,))
+    assert (status, headers["Location"], stats.retried, stats.errors) == (303, "/entries/7", 1, [])
+    assert bodies == [b"submission_key=k1"] * 2  # the same one-time key: a committed first try is "already saved"
+    with pytest.raises(load.Lost):
+        client.request("create an entry", "POST", "/log", {"submission_key": "k2"}, expect=(303,))
+    assert stats.errors == ["create an entry POST /log: no answer, twice"] and len(stats.lost) == 3
+    thread.join(timeout=5)
+    listener.close()
