@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
-from helpers import axe_violations, with_data
+from helpers import AXE_TAG, axe_violations, serve_axe, with_data
 from conftest import CDN, assert_htmx_loaded, open_page, sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,13 +37,22 @@ def config_overrides(tmp_path):
 SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed the rendered page there
 
 
-def show(page: Page, base: str, html: str) -> None:
-    """Load `html` as a page of the live server, so its stylesheet and scripts come from there."""
-    page.route(
-        f"{base}{SHOWN_AT}", lambda route: route.fulfill(status=200, body=html, content_type="text/html; charset=utf-8")
-    )
-    page.goto(f"{base}{SHOWN_AT}")
-    page.unroute(f"{base}{SHOWN_AT}")
+class Shown:
+    """Pages handed to the browser at the live server's address (so its stylesheet and
+    scripts come from there), with axe-core loaded by each from the browser's cache."""
+
+    def __init__(self, page: Page, base: str):
+        self.page, self.base, self.html = page, base, ""
+        serve_axe(page, base)
+        page.route(f"{base}{SHOWN_AT}", self._fulfil)
+
+    def _fulfil(self, route) -> None:
+        route.fulfill(status=200, body=self.html, content_type="text/html; charset=utf-8")
+
+    def show(self, html: str) -> None:
+        at = html.rfind("</body>")
+        self.html = html[:at] + AXE_TAG + html[at:] if at >= 0 else html + AXE_TAG
+        self.page.goto(f"{self.base}{SHOWN_AT}")
 
 
 def test_axe_finds_nothing_on_any_page_in_any_state(
@@ -59,8 +68,9 @@ def test_axe_finds_nothing_on_any_page_in_any_state(
 ):
     pages = render_all(app, client, auth, world, sample, extra=with_data(app, world, make_entry, sample))
     problems = []
+    shown = Shown(page, live_server)
     for rendered in pages:
-        show(page, live_server, rendered.html)
+        shown.show(rendered.html)
         problems += axe_violations(page, f"{rendered.name} ({rendered.url}, {rendered.status})")
     with capsys.disabled():
         print(f"\n[axe] {len(pages)} pages, {len(problems)} violations")
@@ -69,9 +79,7 @@ def test_axe_finds_nothing_on_any_page_in_any_state(
 
 def test_axe_can_fail(page: Page, live_server):
     """The control: a page with an unlabelled field and an image without alt text."""
-    show(
-        page,
-        live_server,
+    Shown(page, live_server).show(
         '<!doctype html><html lang="en"><title>x</title><main><img src="/x.png"><input type="text"></main></html>',
     )
     found = " ".join(axe_violations(page, "control"))

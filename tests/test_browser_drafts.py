@@ -16,7 +16,7 @@ from cpoms.auth.models import UserSession
 from cpoms.drafts import Draft
 from cpoms.extensions import db
 from cpoms.timefmt import now_utc
-from conftest import block_cdn, fill_sign_in, open_page, sign_in, sign_out
+from conftest import block_cdn, fill_sign_in, open_page, sign_in, sign_in_with_the_form, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -103,14 +103,14 @@ def test_a_draft_is_back_after_the_session_times_out(page: Page, app, live_serve
 
 
 def test_another_person_on_the_same_tablet_never_sees_the_draft(page: Page, app, live_server, world):
-    sign_in(page, live_server, "teacher1")
+    sign_in_with_the_form(page, live_server, "teacher1")
     start_typing(page, live_server, world)
     sign_out(page)
-    sign_in(page, live_server, "teacher2")
+    sign_in_with_the_form(page, live_server, "teacher2")
     open_page(page, f"{live_server}/log")
     expect(narrative(page)).to_have_value("")
     assert FIRST not in page.content()
     sign_out(page)
-    sign_in(page, live_server, "teacher1")
+    sign_in_with_the_form(page, live_server, "teacher1")
     open_page(page, f"{live_server}/log")
     expect(narrative(page)).to_have_value(FIRST)
