@@ -13,7 +13,7 @@ from cpoms.models import Category, User
 from conftest import PASSWORD, totp_code
 
 # Its fixtures too: the tablet viewport and the unreachable CDN.
-from conftest import SCREENSHOTS, assert_no_reload, block_cdn, check_page, fill_sign_in, sign_in
+from conftest import SCREENSHOTS, assert_no_reload, check_page, fill_sign_in, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,6 @@ def browser_page(request, page, new_context):
     if request.param == "js":
         return page, True
     context = new_context(java_script_enabled=False)
-    block_cdn(context)
     nojs = context.new_page()
     nojs.set_default_timeout(10_000)
     return nojs, False

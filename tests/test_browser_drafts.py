@@ -16,7 +16,7 @@ from cpoms.auth.models import UserSession
 from cpoms.drafts import Draft
 from cpoms.extensions import db
 from cpoms.timefmt import now_utc
-from conftest import block_cdn, fill_sign_in, open_page, sign_in, sign_in_with_the_form, sign_out
+from conftest import fill_sign_in, open_page, sign_in, sign_in_with_the_form, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,6 @@ def test_a_draft_comes_back_after_a_reload_and_in_a_new_tab_and_goes_once_saved(
     ).to_be_checked()
 
     crashed = page.context.new_page()  # the tab crashed: a new one, the same person signed in
-    block_cdn(crashed)
     open_page(crashed, f"{live_server}/log")
     expect(narrative(crashed)).to_have_value(FIRST)
     expect(crashed.get_by_role("radio", name=re.compile(r"General welfare"))).to_be_checked()

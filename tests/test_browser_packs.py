@@ -19,7 +19,7 @@ from cpoms.packs import fileformat
 from cpoms.packs.signing import spaced
 from cpoms.timefmt import now_utc, to_uk
 
-from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, block_cdn, totp_code
+from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, totp_code
 from pack_support import FOLLOW_UP, MARK, SENDER_EMAIL, SENDER_SCHOOL, make_sender
 
 pytestmark = pytest.mark.browser
@@ -53,7 +53,6 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     new_context, app, live_server, world, sender, tmp_path, js
 ):
     context = new_context(java_script_enabled=js, accept_downloads=True)
-    block_cdn(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     suffix = "" if js else "-nojs"

@@ -17,7 +17,7 @@ from email import message_from_bytes
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import Counter, assert_htmx_loaded, block_cdn, fill_sign_in, sign_in, sign_out
+from conftest import Counter, assert_htmx_loaded, fill_sign_in, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,6 @@ NARRATIVE_FOR_GOVERNORS = NARRATIVE.replace("Amelia Hassan", "A.H.").replace("Ol
 
 def new_page(new_context, viewport: dict, javascript: bool = True) -> Page:
     context = new_context(java_script_enabled=javascript)  # the viewport comes from browser_context_args
-    block_cdn(context)
     page = context.new_page()
     page.set_viewport_size(viewport)
     page.set_default_timeout(10_000)

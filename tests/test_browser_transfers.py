@@ -12,7 +12,7 @@ from cpoms.extensions import db
 from cpoms.timefmt import now_utc, to_uk
 from cpoms.transfers.models import Transfer
 
-from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, block_cdn, totp_code
+from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,6 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     make_entry(narrative=NARRATIVE)
     other_transfers(app, world)
     context = new_context(java_script_enabled=js)  # a 768 px tablet, en-GB: conftest's browser_context_args
-    block_cdn(context)
     page = context.new_page()
     page.set_default_timeout(10_000)
     suffix = "" if js else "-nojs"
