@@ -10,6 +10,7 @@ import re
 import secrets
 import shutil
 import socket
+import sys
 import sqlite3
 import threading
 import time
@@ -1235,3 +1236,13 @@ def cast(app, world) -> dict[str, User]:
             db.session.refresh(user)
             db.session.expunge(user)
     return {"head": head, "chair": chair}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """A test worker (pytest-xdist) that has reported its results ends at once: tearing down
+    its heap object by object, as an interpreter does on exit, took 4 s at the end of every run."""
+    if hasattr(config, "workerinput"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
