@@ -17,11 +17,13 @@ from html.parser import HTMLParser
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
+from cpoms.auth.models import UserSession
 from cpoms.extensions import db
 
-from conftest import POSTGRES_URL, Auth, build_world, make_app, postgres_copies, table_rows
+from conftest import POSTGRES_URL, Auth, ReadyDatabases, build_world, make_app, postgres_copies, table_rows
 
 # Refusals are audited: the audit log (its events and the head of its hash chain)
 # is what a refused request may add to.
@@ -331,6 +333,9 @@ class Pristine:
             copies.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
             copies.execute(f'CREATE DATABASE "{self.template}" TEMPLATE "{self.name}"')
             copies.prepare(self.template)
+            with self.app.app_context():
+                self.sessions_made = db.session.scalar(select(func.max(UserSession.id))) or 0
+            self.as_made = ReadyDatabases.fingerprint(self.app)
         else:
             self.copy = sqlite3.connect(":memory:")
             with self._database() as live:
@@ -351,11 +356,22 @@ class Pristine:
 
     def restore(self) -> None:
         if POSTGRES_URL:
+            if self._unchanged():
+                return
             self._disconnect()
             postgres_copies().replace(self.name, self.template)
             return
         with self._database() as live:
             self.copy.backup(live)
+
+    def _unchanged(self) -> bool:
+        """On PostgreSQL a copy costs a case 50 ms; reading every row, 6 ms. Half the cases
+        write nothing (not even an audit event) but the session row their sign-in added:
+        without it, their database is row for row the one the copy would give."""
+        with self.app.app_context():
+            db.session.execute(delete(UserSession).where(UserSession.id > self.sessions_made))
+            db.session.commit()
+        return ReadyDatabases.fingerprint(self.app) == self.as_made
 
     def close(self) -> None:
         self._disconnect()

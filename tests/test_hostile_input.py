@@ -112,13 +112,13 @@ def world(pristine, app):
 
 @pytest.fixture
 def sample(pristine, app) -> dict:
-    stage_the_pack(app)  # a confirmation case before this one used it up
     return pristine.sample
 
 
 def make_sample(app, world) -> dict:
     """Records the cases aim at: an open and a closed entry at ashgrove, one at brookfield.
-    Inserted directly, in one transaction: this runs once per case."""
+    Inserted directly, once per module and worker (Pristine keeps the database they are in);
+    with them, a pack waiting for its confirmation."""
     happened = now_utc() - timedelta(minutes=30)
     with app.app_context():
         behaviour = world.categories["Behaviour"].id
@@ -187,6 +187,7 @@ def make_sample(app, world) -> dict:
         adults = make_adults_sample(world)
         key_information = make_key_information_sample(world)
         letter_name = a_letter_in_the_mailbox()
+    stage_the_pack(app)
     with app.test_request_context():
         received = received_sample(world)
     return {
@@ -3154,9 +3155,8 @@ THE_PACK = a_pack()
 def stage_the_pack(app) -> None:
     """The uploaded pack, waiting for its confirmation (in the database, as every server reads it)."""
     with app.app_context():
-        if db.session.get(StagedFile, STAGED_PACK) is None:
-            db.session.add(StagedFile(stored_name=STAGED_PACK, data=THE_PACK))
-            db.session.commit()
+        db.session.add(StagedFile(stored_name=STAGED_PACK, data=THE_PACK))
+        db.session.commit()
 
 
 def pack_file(body: bytes, name: str = "pack.zip"):
