@@ -600,7 +600,7 @@ def world(app) -> World:
     return build_world(app)
 
 
-def _detached_world(trust, schools, users, pupils, categories) -> World:
+def _detached_world(trust, schools, users, pupils, categories, loaded: bool = False) -> World:
     w = World(
         trust,
         schools["home"],
@@ -610,9 +610,11 @@ def _detached_world(trust, schools, users, pupils, categories) -> World:
         [p for p in pupils if p.school_id == schools["other"].id],
         categories,
     )
-    # Attributes loaded, then detached, so tests can read ids outside a session.
-    for obj in [trust, *schools.values(), *users.values(), *pupils, *categories.values()]:
-        db.session.refresh(obj)
+    # Attributes loaded, then detached, so tests can read ids outside a session (objects just
+    # selected have theirs; those just committed are expired, and read again one by one).
+    if not loaded:
+        for obj in [trust, *schools.values(), *users.values(), *pupils, *categories.values()]:
+            db.session.refresh(obj)
     db.session.expunge_all()
     return w
 
@@ -647,7 +649,7 @@ def load_world(app) -> World:
         by_upn = {p.upn: p for p in db.session.scalars(select(Pupil))}
         pupils = [by_upn[upn] for _, _, _, upn, _ in PUPILS]
         categories = {c.name: c for c in db.session.scalars(select(Category).order_by(Category.id))}
-        return _detached_world(trust, schools, users, pupils, categories)
+        return _detached_world(trust, schools, users, pupils, categories, loaded=True)
 
 
 @pytest.fixture
