@@ -991,8 +991,8 @@ def assert_htmx_loaded(page: Page) -> None:
 def sign_in(page: Page, base: str, who: str, app=None) -> None:
     """Signed in as `who` on the home page: past the code step when `app` is given, as
     after the authenticator's code. The session the form would start, set as the browser's
-    cookie: four page loads fewer, in 65 tests. The form itself is driven where a test is
-    about signing in (sign_in_with_the_form, fill_sign_in): the tablet journeys, the admin's,
+    cookie: four page loads fewer a test. The form itself is driven where a test is about
+    signing in (sign_in_with_the_form, fill_sign_in): the tablet journeys, the admin's,
     drafts and time-outs."""
     add_session_cookie(page.context, base, who, verified=app is not None)
     open_page(page, f"{base}/")

@@ -118,11 +118,6 @@ def unzip(body: bytes) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def rezip(files: dict[str, bytes], entries=None) -> bytes:
-    """A zip of these files (or of these (name, bytes) pairs, duplicates allowed), as an attacker makes one."""
-    return zipped(files, entries)
-
-
 def flipped(data: bytes, at: int | None = None) -> bytes:
     at = len(data) // 2 if at is None else at
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
@@ -197,7 +192,7 @@ def tampered(pack: bytes, part: str) -> bytes:
     name = next(n for n in files if n.startswith("attachments/")) if part == "attachment" else part
     at = 10 if part == "signing-key.pem" else None  # inside the PEM's base64, not its armour
     files[name] = flipped(files[name], at)
-    return rezip(files)
+    return zipped(files)
 
 
 def received_sample(world, attachment: bytes = PICTURE) -> dict:

@@ -85,8 +85,8 @@ from hostile_support import (
     sign_in_as,
     snapshot,
 )
-from pack_support import minimal_pack, received_sample, rezip, unzip
-from sample_files import BAD_FILES, attach_png, pdf, png
+from pack_support import minimal_pack, received_sample, unzip
+from sample_files import BAD_FILES, attach_png, pdf, png, zipped
 
 APP_SOURCE = Path(__file__).resolve().parent.parent / "cpoms"
 HX = {"HX-Request": "true"}
@@ -3222,7 +3222,7 @@ CASES += [
         Case(PACK_UPLOAD, "pack", pack_file(body), NOT_A_PACK)
         for body in (b"", SCRIPT.value.encode(), SQL_OR.value.encode())
     ],
-    Case(PACK_UPLOAD, "pack", pack_file(rezip(unzip(THE_PACK) | {"../x": b"x"})), invalid("points outside the pack")),
+    Case(PACK_UPLOAD, "pack", pack_file(zipped(unzip(THE_PACK) | {"../x": b"x"})), invalid("points outside the pack")),
     *[
         Case(PACK_UPLOAD, "pack", pack_file(a_pack(name=name, upn=upn)), NO_SUCH_PUPIL)
         for name, upn in ((SCRIPT.value, SQL_OR.value), (SQL_DROP.value, IMG.value), ("Amelia", "A2042100100019"))

@@ -24,6 +24,7 @@ from cpoms.extensions import db
 from cpoms.packs import fileformat, receiving
 from cpoms.packs.models import KeyDistrust, ReceivedPack, ReceivedRecord
 
+from sample_files import zipped
 from pack_support import (
     AMENDMENT,
     FOLLOW_UP,
@@ -33,7 +34,6 @@ from pack_support import (
     SENDER_SCHOOL,
     make_sender,
     minimal_pack,
-    rezip,
     tampered,
     unzip,
 )
@@ -189,10 +189,10 @@ def bomb() -> bytes:
 REFUSED = {
     "not a zip": (lambda p: b"just some text", "not a readable zip"),
     "zip bomb": (lambda p: bomb(), "zip bomb"),
-    "path traversal": (lambda p: rezip(unzip(p) | {"../../etc/passwd": b"x"}), "points outside the pack"),
-    "duplicate names": (lambda p: rezip({}, entries=[*unzip(p).items(), ("pack.json", b"{}")]), "two files named"),
+    "path traversal": (lambda p: zipped(unzip(p) | {"../../etc/passwd": b"x"}), "points outside the pack"),
+    "duplicate names": (lambda p: zipped({}, entries=[*unzip(p).items(), ("pack.json", b"{}")]), "two files named"),
     "unknown version": (
-        lambda p: rezip(
+        lambda p: zipped(
             unzip(p) | {"pack.json": unzip(p)["pack.json"].replace(b'"format_version": 1', b'"format_version": 7')}
         ),
         "format version 7; this app reads version 1",

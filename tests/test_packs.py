@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from cpoms.packs import fileformat, signing
 
+from sample_files import zipped
 from pack_support import (
     AMENDMENT,
     FOLLOW_UP,
@@ -32,7 +33,6 @@ from pack_support import (
     SENDER_TRUST,
     flipped,
     make_sender,
-    rezip,
     tampered,
     unzip,
 )
@@ -211,7 +211,7 @@ def test_the_documented_openssl_recipe_verifies_a_pack_and_catches_a_change(pack
     extra = unzip(pack) | {"attachments/" + "0" * 64: b"slipped in"}
     folder = tmp_path / "extra"
     folder.mkdir()
-    assert run_shell_recipe(folder, rezip(extra)).returncode != 0
+    assert run_shell_recipe(folder, zipped(extra)).returncode != 0
 
 
 def test_the_documented_python_script_verifies_a_pack_and_catches_a_change(pack, tmp_path):
@@ -250,13 +250,13 @@ def lying_sizes() -> bytes:
 
 
 def many_files() -> bytes:
-    return rezip({}, entries=[(f"attachments/{i:064x}", b"x") for i in range(2001)])
+    return zipped({}, entries=[(f"attachments/{i:064x}", b"x") for i in range(2001)])
 
 
 def with_header(pack: bytes, **changes) -> bytes:
     files = unzip(pack)
     files["pack.json"] = json.dumps({**json.loads(files["pack.json"]), **changes}).encode()
-    return rezip(files)
+    return zipped(files)
 
 
 REFUSALS = {
@@ -267,14 +267,14 @@ REFUSALS = {
     # zipfile stops at the declared size; the CRC of what it read then fails.
     "sizes that lie": (lambda p: lying_sizes(), "not the size the zip says|damaged and cannot be read"),
     "too many files": (lambda p: many_files(), "more than 2000 files"),
-    "parent path": (lambda p: rezip(unzip(p) | {"../evil.sh": b"x"}), "points outside the pack"),
-    "absolute path": (lambda p: rezip(unzip(p) | {"/etc/cron.d/x": b"x"}), "points outside the pack"),
-    "windows path": (lambda p: rezip(unzip(p) | {"..\\evil": b"x"}), "points outside the pack"),
-    "drive letter": (lambda p: rezip(unzip(p) | {"C:evil": b"x"}), "points outside the pack"),
-    "duplicate name": (lambda p: rezip({}, entries=[*unzip(p).items(), ("records.json", b"{}")]), "two files named"),
-    "unknown file": (lambda p: rezip(unzip(p) | {"notes.txt": b"x"}), "does not have"),
+    "parent path": (lambda p: zipped(unzip(p) | {"../evil.sh": b"x"}), "points outside the pack"),
+    "absolute path": (lambda p: zipped(unzip(p) | {"/etc/cron.d/x": b"x"}), "points outside the pack"),
+    "windows path": (lambda p: zipped(unzip(p) | {"..\\evil": b"x"}), "points outside the pack"),
+    "drive letter": (lambda p: zipped(unzip(p) | {"C:evil": b"x"}), "points outside the pack"),
+    "duplicate name": (lambda p: zipped({}, entries=[*unzip(p).items(), ("records.json", b"{}")]), "two files named"),
+    "unknown file": (lambda p: zipped(unzip(p) | {"notes.txt": b"x"}), "does not have"),
     "missing file": (
-        lambda p: rezip({k: v for k, v in unzip(p).items() if k != "chronology.pdf"}),
+        lambda p: zipped({k: v for k, v in unzip(p).items() if k != "chronology.pdf"}),
         "has no chronology.pdf",
     ),
     "unknown version": (lambda p: with_header(p, format_version=2), "format version 2; this app reads version 1"),
