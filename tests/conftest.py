@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from axe_check import axe_violations, with_axe
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
@@ -898,16 +899,24 @@ def mail_app(app, smtp):
 LIVE_APPS: dict[str, object] = {}  # a live server's address -> the app it serves
 
 
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+@contextmanager
+def serving(wsgi_app):
+    """`wsgi_app` served on a free port, in a thread; yields its address."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    LIVE_APPS[base] = app
-    yield base
-    LIVE_APPS.pop(base, None)
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def live_server(app):
+    with serving(with_axe(app)) as base:
+        LIVE_APPS[base] = app
+        yield base
+        LIVE_APPS.pop(base, None)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -1115,16 +1124,11 @@ def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
     expect(chip).to_be_checked()
 
 
-def check_page(page: Page, name: str, report: list[str], problems: list[str]) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
+def check_page(page: Page, name: str, problems: list[str]) -> None:
+    """A screenshot of the page as it is, and what axe-core finds on it (tests/axe_check.py)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    results = Axe().run(page)
-    for violation in results.response["violations"]:
-        targets = [", ".join(map(str, node["target"])) for node in violation["nodes"]]
-        line = f"{name}: [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}"
-        (problems if violation["impact"] in ("serious", "critical") else report).append(line)
+    problems += axe_violations(page, name)
 
 
 @pytest.fixture

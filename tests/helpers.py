@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from conftest import SCREENSHOTS, check_page
 from playwright.sync_api import Page
 from sample_files import png
@@ -412,45 +411,6 @@ def shown_secret(html: str) -> str:
     return match.group(1).replace(" ", "")
 
 
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-# resultTypes: every violation is still reported with all its nodes; the passes are not
-# collected node by node (half of axe's time on a long page).
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]}
-
-
-AXE = Axe()
-# axe-core as a script the page loads (not 570 KB evaluated afresh on every page): the
-# browser keeps it, compiled, in its caches, for a test that checks a hundred pages.
-AXE_AT = "/__axe.min.js"
-AXE_TAG = f'<script src="{AXE_AT}"></script>'
-
-
-def serve_axe(page: Page, base: str) -> None:
-    """AXE_AT answered on `base`, for pages that carry AXE_TAG."""
-    page.route(
-        f"{base}{AXE_AT}",
-        lambda route: route.fulfill(
-            status=200,
-            body=AXE.axe_script,
-            content_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=3600"},
-        ),
-    )
-
-
-def axe_violations(page: Page, name: str) -> list[str]:
-    if page.evaluate("() => window.axe === undefined"):
-        page.evaluate(AXE.axe_script)
-    response = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
-    return [
-        f"{name}: [{v['impact']}] {v['id']}: {v['help']} -> "
-        + "; ".join(", ".join(map(str, node["target"])) for node in v["nodes"][:5])
-        for v in response["violations"]
-    ]
-
-
 VNU_JAR = Path(os.environ.get("VNU_JAR", "/tmp/cpoms-vnu/package/build/dist/vnu.jar"))
 
 
@@ -473,9 +433,9 @@ def vnu_or_skip() -> list[str]:
     return [java, "-jar", str(VNU_JAR)]
 
 
-def shot(page: Page, name: str, report: list, problems: list, docs: bool, javascript: bool = True) -> None:
+def shot(page: Page, name: str, problems: list, docs: bool, javascript: bool = True) -> None:
     if javascript:  # axe runs as a script in the page
-        check_page(page, name, report, problems)
+        check_page(page, name, problems)
     else:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,10 +1,11 @@
 """Accessibility in a real browser (Chromium), at tablet size (768x1024):
 
-* axe-core finds no violation at WCAG 2.2 AA on every page the app renders, in each
-  state: empty, filled in, with validation errors, and with data. The pages are those
-  of tests/page_crawl.py (every GET route of app.url_map through the permission
-  matrix, and every form posted empty), rendered by the app and shown in the browser
-  at the live server's address (so its CSS and scripts load as usual);
+* axe-core finds no violation (WCAG 2.2 AA, and its best practices: tests/axe_check.py)
+  on every page the app renders, in each state: empty, filled in, with validation
+  errors, and with data. The pages are those of tests/page_crawl.py (every GET route
+  of app.url_map through the permission matrix, and every form posted empty), rendered
+  by the app and shown in the browser by a server of the app (so its CSS and scripts
+  load as usual);
 * the log form can be filled in and saved with the keyboard alone, and every control
   reached shows where the focus is;
 * every button, link, field and menu on the main pages is at least 44x44 CSS px.
@@ -22,8 +23,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
-from helpers import AXE_TAG, axe_violations, serve_axe, with_data
-from conftest import CDN, assert_htmx_loaded, open_page, sign_in
+from axe_check import AXE_TAG, axe_violations, with_axe
+from helpers import with_data
+from conftest import CDN, assert_htmx_loaded, open_page, serving, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,21 +40,34 @@ SHOWN_AT = "/__rendered"  # a path the app does not serve: the browser is handed
 
 
 class Shown:
-    """Pages handed to the browser at the live server's address (so its stylesheet and
-    scripts come from there), with axe-core loaded by each from the browser's cache."""
+    """The app, and at SHOWN_AT the page last handed over, with axe-core's script tag: a
+    page is served as the app would serve it, so the browser loads its stylesheet, its
+    scripts and axe-core from its cache (no Playwright route, which would turn the
+    cache off)."""
 
-    def __init__(self, page: Page, base: str):
-        self.page, self.base, self.html = page, base, ""
-        serve_axe(page, base)
-        page.route(f"{base}{SHOWN_AT}", self._fulfil)
+    def __init__(self, app):
+        self.app, self.html = with_axe(app), b""
 
-    def _fulfil(self, route) -> None:
-        route.fulfill(status=200, body=self.html, content_type="text/html; charset=utf-8")
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != SHOWN_AT:
+            return self.app(environ, start_response)
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(self.html)))]
+        start_response("200 OK", [*headers, ("Cache-Control", "no-store")])
+        return [self.html]
 
-    def show(self, html: str) -> None:
-        at = html.rfind("</body>")
-        self.html = html[:at] + AXE_TAG + html[at:] if at >= 0 else html + AXE_TAG
-        self.page.goto(f"{self.base}{SHOWN_AT}")
+
+@pytest.fixture
+def show(page: Page, app):
+    """show(html): the page in the browser, at the address of a server of the app."""
+    shown = Shown(app)
+    with serving(shown) as base:
+
+        def show(html: str) -> None:
+            at = html.rfind("</body>")
+            shown.html = (html[:at] + AXE_TAG + html[at:] if at >= 0 else html + AXE_TAG).encode()
+            page.goto(f"{base}{SHOWN_AT}")
+
+        yield show
 
 
 def test_axe_finds_nothing_on_any_page_in_any_state(
@@ -63,27 +78,27 @@ def test_axe_finds_nothing_on_any_page_in_any_state(
     world,
     make_entry,
     sample,
-    live_server,
+    show,
     capsys,
 ):
     pages = render_all(app, client, auth, world, sample, extra=with_data(app, world, make_entry, sample))
     problems = []
-    shown = Shown(page, live_server)
     for rendered in pages:
-        shown.show(rendered.html)
+        show(rendered.html)
         problems += axe_violations(page, f"{rendered.name} ({rendered.url}, {rendered.status})")
     with capsys.disabled():
         print(f"\n[axe] {len(pages)} pages, {len(problems)} violations")
     assert not problems, "\n".join(problems)
 
 
-def test_axe_can_fail(page: Page, live_server):
+def test_axe_can_fail(page: Page, show):
     """The control: a page with an unlabelled field and an image without alt text."""
-    Shown(page, live_server).show(
+    show(
         '<!doctype html><html lang="en"><title>x</title><main><img src="/x.png"><input type="text"></main></html>',
     )
     found = " ".join(axe_violations(page, "control"))
-    assert "image-alt" in found and "label" in found
+    assert "image-alt" in found and "label" in found  # WCAG
+    assert "page-has-heading-one" in found  # a best practice
 
 
 # --- the keyboard alone ----------------------------------------------------------------

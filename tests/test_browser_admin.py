@@ -28,10 +28,10 @@ def browser_page(request, page, new_context):
     return nojs, False
 
 
-def look(page: Page, js: bool, name: str, report: list[str], problems: list[str]) -> None:
+def look(page: Page, js: bool, name: str, problems: list[str]) -> None:
     """axe runs in the page, so only with JavaScript; without, the screenshot alone."""
     if js:
-        check_page(page, name, report, problems)
+        check_page(page, name, problems)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 768, f"{name} scrolls sideways"
     else:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,6 @@ def first_categories(app, n=2) -> list[str]:
 def test_add_a_user_and_move_a_category(browser_page, app, live_server, world, trust_admin):
     page, js = browser_page
     suffix = "" if js else "-nojs"
-    report: list[str] = []
     problems: list[str] = []
     if js:
         sign_in(page, live_server, "admin", app)
@@ -54,19 +53,19 @@ def test_add_a_user_and_move_a_category(browser_page, app, live_server, world, t
         page.goto(f"{live_server}/login")
         fill_sign_in(page, "admin", app)
     page.goto(f"{live_server}/admin/users")
-    look(page, js, f"admin-users{suffix}", report, problems)
+    look(page, js, f"admin-users{suffix}", problems)
     page.get_by_role("link", name="Add a user").click()
     expect(page.get_by_role("heading", name="Add a user")).to_be_visible()
     page.get_by_role("button", name="Add the user").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter the person's name.")
-    look(page, js, f"admin-new-user-error{suffix}", report, problems)
+    look(page, js, f"admin-new-user-error{suffix}", problems)
     page.get_by_label("Full name").fill("Priya Shah")
     page.get_by_label("Work email address").fill("priya@ashgrove.example.org")
     page.get_by_label("Role, and where").select_option(label="Senior leadership at Ashgrove Primary School")
     page.get_by_role("button", name="Add the user").click()
     expect(page.get_by_role("heading", name="Priya Shah")).to_be_visible()
     expect(page.get_by_role("row", name="Senior leadership")).to_be_visible()
-    look(page, js, f"admin-user{suffix}", report, problems)
+    look(page, js, f"admin-user{suffix}", problems)
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.email == "priya@ashgrove.example.org")) is not None
 
@@ -78,14 +77,14 @@ def test_add_a_user_and_move_a_category(browser_page, app, live_server, world, t
     page.get_by_role("button", name="Continue").click()
     page.goto(f"{live_server}/admin/schools")
     expect(page.get_by_role("heading", name="Schools of the trust")).to_be_visible()
-    look(page, js, f"admin-schools{suffix}", report, problems)
+    look(page, js, f"admin-schools{suffix}", problems)
 
     # The categories are the trust's: its admins change them.
     first, second = first_categories(app)
     page.goto(f"{live_server}/admin/categories")
     if js:
         page.evaluate("() => { window.__noReload = 'still here'; }")
-    look(page, js, f"admin-categories{suffix}", report, problems)
+    look(page, js, f"admin-categories{suffix}", problems)
     page.get_by_role("button", name=f"Move down {first}").click()
     items = page.locator("#category-list > li h2")
     expect(items.nth(0)).to_contain_text(second)

@@ -33,7 +33,6 @@ def head(app, world):
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, live_server, world, head, javascript):
-    report: list[str] = []
     problems: list[str] = []
     suffix = "" if javascript else "-nojs"
     # A member of staff (without two-factor sign-in) raises it from the home page.
@@ -55,12 +54,12 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     staff.get_by_role("button", name=re.compile("^Amelia Hassan")).click()
     expect(staff.get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
     if javascript:
-        shot(staff, "adult-concern-raise-768", report, problems, docs=True)
+        shot(staff, "adult-concern-raise-768", problems, docs=True)
     staff.get_by_role("button", name="Send to the case manager").click()
     expect(staff.get_by_role("heading", name="Your concern was received")).to_be_visible()
     assert WHAT not in staff.content()
     if javascript:
-        shot(staff, "adult-concern-received-768", report, problems, docs=True)
+        shot(staff, "adult-concern-received-768", problems, docs=True)
     staff.context.close()
 
     # The headteacher: home page, the list, the concern, then the follow-ups.
@@ -88,7 +87,7 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     expect(manager.get_by_text("Outcome saved.")).to_be_visible()
     expect(manager.get_by_text("Outcome: Substantiated").first).to_be_visible()
     expect(manager.get_by_text("Amelia Hassan")).to_be_visible()
-    shot(manager, f"adult-concern-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(manager, f"adult-concern-768{suffix}", problems, docs=javascript, javascript=javascript)
     concern_url = manager.url.split("#")[0]
     # For a reference: the substantiated allegation is listed.
     manager.get_by_role("link", name="For a reference: substantiated allegations about them").click()
@@ -103,16 +102,16 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     expect(manager.get_by_text("Dates for retention saved.")).to_be_visible()
     manager.goto(f"{live_server}/adult-concerns/retention")
     expect(manager.get_by_text(re.compile(r"normal retirement \(age 67, from their date of birth\)"))).to_be_visible()
-    shot(manager, f"adult-concern-retention-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(manager, f"adult-concern-retention-768{suffix}", problems, docs=javascript, javascript=javascript)
     manager.goto(f"{live_server}/adult-concerns/report")
     expect(manager.get_by_role("heading", name="Concerns about adults: counts per term")).to_be_visible()
-    shot(manager, f"adult-concern-report-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(manager, f"adult-concern-report-768{suffix}", problems, docs=javascript, javascript=javascript)
     manager.goto(concern_url)
     # The same page on a phone.
     narrow = manager.context.new_page()
     narrow.set_viewport_size({"width": 390, "height": 844})
     narrow.goto(manager.url)
-    shot(narrow, f"adult-concern-390{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(narrow, f"adult-concern-390{suffix}", problems, docs=javascript, javascript=javascript)
     if javascript:  # a page without JavaScript runs no script, the test's neither
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
         # The retention review, the counts (their table scrolls in its own region) and the deletion page too.
@@ -123,6 +122,6 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
         ):
             narrow.goto(live_server + path)
             name = "adult-concern-" + path.strip("/").replace("/", "-").replace("adult-concerns-", "") + "-390"
-            shot(narrow, name, report, problems, docs=False)
+            shot(narrow, name, problems, docs=False)
             assert narrow.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert not problems, "\n".join(problems)

@@ -102,10 +102,9 @@ def test_team_evolves_a_concern_in_place_with_htmx(page: Page, app, live_server,
     expect(page.locator("#linked-entries")).to_contain_text(f"Entry {entry_id}")
 
     # Screenshots at 768x1024, and no serious accessibility problems on the page.
-    report: list[str] = []
     problems: list[str] = []
     open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "entry-history", report, problems)
+    check_page(page, "entry-history", problems)
     assert problems == []
 
 

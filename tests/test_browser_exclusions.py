@@ -26,7 +26,6 @@ def targets_are_big_enough(page: Page, selector: str) -> None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, world, javascript):
-    report: list[str] = []
     problems: list[str] = []
     suffix = "" if javascript else "-nojs"
     amelia = world.pupils[0]
@@ -45,7 +44,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     dsl.get_by_label("Member of staff to exclude").select_option(value=str(world["slt"].id))
     dsl.get_by_label("Why may they not read this record?").fill(REASON)
     targets_are_big_enough(dsl, "main button, main .button, main select")
-    shot(dsl, f"exclusions-768{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(dsl, f"exclusions-768{suffix}", problems, docs=javascript, javascript=javascript)
     dsl.get_by_role("button", name="Exclude from this record").click()
     expect(dsl).to_have_url(f"{chronology}#exclusions")
     expect(section.get_by_text(REASON)).to_be_visible()
@@ -64,7 +63,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     narrow = dsl.context.new_page()
     narrow.set_viewport_size({"width": 390, "height": 844})
     narrow.goto(dsl.url)
-    shot(narrow, f"exclusions-390{suffix}", report, problems, docs=javascript, javascript=javascript)
+    shot(narrow, f"exclusions-390{suffix}", problems, docs=javascript, javascript=javascript)
     if javascript:
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
         targets_are_big_enough(narrow, "main button, main .button, main select")
@@ -74,5 +73,5 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     expect(dsl).to_have_url(f"{chronology}#exclusions")
     expect(section.get_by_text("Nobody is excluded")).to_be_visible()
     if javascript:
-        check_page(dsl, f"exclusions-chronology-768{suffix}", report, problems)
+        check_page(dsl, f"exclusions-chronology-768{suffix}", problems)
     assert not problems, "\n".join(problems)

@@ -65,63 +65,58 @@ def test_accessibility_and_screenshots(page: Page, app, live_server, world, make
         category="Behaviour",
         narrative="Oliver and Isla argued at play; both calm again after talking it through.",
     )
-    report: list[str] = []
     problems: list[str] = []
 
     open_page(page, f"{live_server}/login")
-    check_page(page, "01-login", report, problems)
+    check_page(page, "01-login", problems)
     page.get_by_role("button", name="Sign in").click()  # empty: the error state
     expect(page.get_by_role("alert")).to_be_visible()
-    check_page(page, "02-login-errors", report, problems)
+    check_page(page, "02-login-errors", problems)
 
     sign_in(page, live_server, "teacher1", app)
-    check_page(page, "03-home-teacher", report, problems)
+    check_page(page, "03-home-teacher", problems)
     open_page(page, f"{live_server}/log?pupil={world.pupils[1].id}&q=ha")  # a chip and two results
     expect(page.locator("#pupil-results button.result")).to_have_count(2)
-    check_page(page, "04-log-form", report, problems)
+    check_page(page, "04-log-form", problems)
     page.get_by_role("button", name="Save entry").click()
     expect(page.locator(".error-summary")).to_be_visible()
-    check_page(page, "05-log-form-errors", report, problems)
+    check_page(page, "05-log-form-errors", problems)
     open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "06-entry-teacher", report, problems)
+    check_page(page, "06-entry-teacher", problems)
     sign_out(page)
 
     sign_in(page, live_server, "dsl", app)
-    check_page(page, "07-home-dsl", report, problems)
+    check_page(page, "07-home-dsl", problems)
     open_page(page, f"{live_server}/review")
-    check_page(page, "08-review", report, problems)
+    check_page(page, "08-review", problems)
     open_page(page, f"{live_server}/entries/{entry_id}")
-    check_page(page, "09-entry-dsl", report, problems)
+    check_page(page, "09-entry-dsl", problems)
     open_page(page, f"{live_server}/account/two-factor")
-    check_page(page, "10-account-two-factor", report, problems)
+    check_page(page, "10-account-two-factor", problems)
     sign_out(page)
 
     open_page(page, f"{live_server}/login/forgot")
-    check_page(page, "11-forgotten-password", report, problems)
+    check_page(page, "11-forgotten-password", problems)
     open_page(page, f"{live_server}/login")
     page.get_by_label("Email address").fill(f"admin@{SCHOOL}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    check_page(page, "12-code-step", report, problems)
+    check_page(page, "12-code-step", problems)
     page.get_by_label("Code").fill(totp_code(app, f"admin@{SCHOOL}"))
     page.get_by_role("button", name="Continue").click()
     open_page(page, f"{live_server}/admin/users")
-    check_page(page, "13-admin-users", report, problems)
+    check_page(page, "13-admin-users", problems)
     sign_out(page)
 
     sign_in(page, live_server, "teacher2")  # no two-factor sign-in: logs, reads nothing
-    check_page(page, "14-home-without-two-factor", report, problems)
+    check_page(page, "14-home-without-two-factor", problems)
     open_page(page, f"{live_server}/account/two-factor")
     expect(page.locator(".qr svg")).to_be_visible()
-    check_page(page, "15-enrol", report, problems)
+    check_page(page, "15-enrol", problems)
 
     with capsys.disabled():
         print(f"\n[axe] screenshots in {SCREENSHOTS}")
-        for line in report:
-            print(f"[axe] minor/moderate: {line}")
-        for line in problems:
-            print(f"[axe] SERIOUS: {line}")
     assert not problems, "\n".join(problems)
 
 
@@ -137,18 +132,17 @@ def test_screenshots_of_tasks_monitoring_and_sharing(
     make_task(app, world, first, due_in=6, text_="Send the attendance summary to the DSL.")
     monitor(app, world, world.pupils[0], review_in=-3, reason="Hunger at school.")
     monitor(app, world, world.pupils[2], review_in=9, reason="Low attendance.")
-    report: list[str] = []
     problems: list[str] = []
 
     sign_in(page, live_server, "teacher2", app)
     expect(page.get_by_role("region", name="My tasks")).to_contain_text("Overdue by 2 days")
-    check_page(page, "tasks-01-home-with-tasks", report, problems)
+    check_page(page, "tasks-01-home-with-tasks", problems)
     sign_out(page)
 
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/review")
     expect(page.get_by_role("region", name="Monitored pupils")).to_contain_text("Review overdue by 3 days")
-    check_page(page, "tasks-02-review-with-monitoring", report, problems)
+    check_page(page, "tasks-02-review-with-monitoring", problems)
     open_page(page, f"{live_server}/entries/{first}")
     page.get_by_role("radio", name="Information shared").check()
     expect(page.get_by_label("Lawful basis or reason for sharing")).to_be_visible()
@@ -156,33 +150,26 @@ def test_screenshots_of_tasks_monitoring_and_sharing(
     page.get_by_role("button", name="Add", exact=True).click()  # empty: every message
     expect(page.locator(".error-summary")).to_contain_text("Say who the information was shared with.")
     page.get_by_role("radio", name="Information shared").check()
-    check_page(page, "tasks-03-information-sharing-form", report, problems)
+    check_page(page, "tasks-03-information-sharing-form", problems)
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/chronology")
-    check_page(page, "tasks-04-chronology-with-monitoring", report, problems)
+    check_page(page, "tasks-04-chronology-with-monitoring", problems)
     open_page(page, f"{live_server}/pupils/{world.pupils[0].id}/monitoring")
-    check_page(page, "tasks-05-monitoring-page", report, problems)
-    with capsys.disabled():
-        for line in report + problems:
-            print(f"[axe] {line}")
+    check_page(page, "tasks-05-monitoring-page", problems)
     assert not problems, "\n".join(problems)
 
 
 def test_log_form_screenshots_at_tablet_size(page: Page, live_server, world, capsys):
-    report: list[str] = []
     problems: list[str] = []
     sign_in(page, live_server, "teacher1")
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).check()
     page.get_by_role("radio", name="Pupil disclosure", exact=True).check()
-    check_page(page, "20-log-form-help", report, problems)
+    check_page(page, "20-log-form-help", problems)
     page.get_by_label("What happened").fill("AH said her arm hurt.")
     page.get_by_role("button", name="Save entry").click()
     expect(page.locator("#record-check")).to_be_focused()
     page.screenshot(path=SCREENSHOTS / "21-log-form-warning-viewport.png")
-    check_page(page, "21-log-form-warning", report, problems)
+    check_page(page, "21-log-form-warning", problems)
     open_page(page, f"{live_server}/guidance")
-    check_page(page, "22-guidance", report, problems)
-    with capsys.disabled():
-        for line in report:
-            print(f"[axe] minor/moderate: {line}")
+    check_page(page, "22-guidance", problems)
     assert not problems, "\n".join(problems)

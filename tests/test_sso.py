@@ -590,7 +590,7 @@ def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provid
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
-    from helpers import axe_violations
+    from axe_check import axe_violations
 
     open_page(page, f"{live_server}/login")
     button = page.get_by_role("link", name="Continue with Test ID")
@@ -666,7 +666,7 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     from playwright.sync_api import expect
 
     from conftest import SCREENSHOTS, open_page
-    from helpers import axe_violations
+    from axe_check import axe_violations
 
     page.set_viewport_size({"width": width, "height": 900})
     open_page(page, f"{live_server}/login")
