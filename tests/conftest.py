@@ -997,14 +997,17 @@ def assert_htmx_loaded(page: Page) -> None:
         raise AssertionError("htmx loaded but never initialised the page") from None
 
 
-def sign_in(page: Page, base: str, who: str, app=None) -> None:
+def sign_in(page: Page, base: str, who: str, app=None, javascript: bool = True) -> None:
     """Signed in as `who` on the home page: past the code step when `app` is given, as
     after the authenticator's code. The session the form would start, set as the browser's
     cookie: four page loads fewer a test. The form itself is driven where a test is about
     signing in (sign_in_with_the_form, fill_sign_in): the tablet journeys, the admin's,
     drafts and time-outs."""
     add_session_cookie(page.context, base, who, verified=app is not None)
-    open_page(page, f"{base}/")
+    if javascript:
+        open_page(page, f"{base}/")  # and htmx started, from our copy
+    else:
+        page.goto(f"{base}/")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -1107,9 +1110,7 @@ def signed_in_browser(new_context, base: str, who: str, app, javascript: bool = 
     context = new_context(java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    add_session_cookie(context, base, who, verified=app is not None)
-    page.goto(f"{base}/")
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    sign_in(page, base, who, app, javascript)
     return page
 
 

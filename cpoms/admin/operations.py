@@ -193,6 +193,6 @@ def change_category(
         category_id=category.id,
         old={k: old[k] for k in changed},
         new={k: new[k] for k in changed},
-        **({"reason": reason} if "alerts" in changed else {}),
+        **({"reason": reason} if alerting_changes else {}),
     )
     return new
