@@ -34,9 +34,11 @@ run: demo
 ## Run the whole test suite. Its files (each test's SQLite database, attachments, the
 ## browser's profiles) go to memory where the machine has a tmpfs: each commit's flush to
 ## disk left the cores idle for a twentieth of the run. Passing tests' files are deleted.
+## Compiled modules are kept (__pycache__, ignored by git) even where the environment says
+## not to: each worker, and each app server a test starts, would compile them again.
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: $(VENV)/.installed-dev
-	TMPDIR=$(TEST_TMPDIR) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	TMPDIR=$(TEST_TMPDIR) PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 ## Screenshots of the main pages at tablet size into docs/screenshots/ (a normal test run writes elsewhere).
 screenshots: $(VENV)/.installed-dev
