@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import alerts, audit, mailbox, policy, redaction, security_headers
+from . import alerts, audit, mailbox, policy, redaction, security_headers, static_files
 from . import schema  # noqa: F401  every table, for the mappers, create_all and Alembic
 from .admin import policy as admin_policy
 from .attachments import policy as attachments_policy
@@ -218,6 +218,7 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
     security_headers.install(app)
+    static_files.install(app)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind a reverse proxy that terminates HTTPS: believe its X-Forwarded-For
         # and -Proto (for the audit log's addresses, HSTS and secure cookies).

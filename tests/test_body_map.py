@@ -119,7 +119,7 @@ def test_without_javascript_the_form_offers_marks_by_area_and_says_so(client, au
     assert "For each mark, choose where it is and describe it." in page
     assert page.count('name="mark_area"') == 6  # five rows, and the template row for JavaScript
     assert '<option value="front-left-forearm"' in page and ">Back: back of head<" in page
-    assert 'src="/static/js/body_map.js"' in page
+    assert 'src="/static/js/body_map.js?v=' in page
 
 
 def test_the_chronology_shows_the_marks(app, client, auth, world):

@@ -3,10 +3,12 @@ script or style in any template, so the Content-Security-Policy can forbid them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 import pytest
+from flask import url_for
 from werkzeug.routing import Rule
 
 from cpoms import security_headers
@@ -76,6 +78,40 @@ def test_static_files_may_be_cached_but_are_still_locked_down(client):
     assert_secure(response, cached=True)
 
 
+STATIC_URL = re.compile(r'(?:src|href|data-local)="(/static/([^"?]+)\?v=([0-9a-f]+))"')
+
+
+def test_a_page_names_each_static_file_with_its_content_hash_and_that_url_is_kept_a_year(client):
+    """The browser keeps what the page names and does not ask again; an old or missing
+    hash is answered too, but checked each time (cpoms/static_files.py)."""
+    named = STATIC_URL.findall(client.get("/login").get_data(as_text=True))
+    assert {name for _, name, _ in named} >= {"css/app.css", "js/htmx-fallback.js", "js/htmx.min.js"}
+    folder = Path(client.application.static_folder)
+    for url, name, version in named:
+        assert version == hashlib.sha256((folder / name).read_bytes()).hexdigest()[:16]
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200
+        assert response.cache_control.max_age == 365 * 24 * 3600 and response.cache_control.public, url
+        assert_secure(response, cached=True)
+    for url in ("/static/css/app.css", "/static/css/app.css?v=0123456789abcdef"):
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200 and response.cache_control.max_age is None, url
+        assert response.headers["ETag"], url  # checked, not fetched again, while unchanged
+
+
+def test_a_changed_static_file_gets_a_new_url(app, tmp_path):
+    (tmp_path / "app.css").write_text("body { color: black }")
+    app.static_folder = str(tmp_path)
+    with app.test_request_context():
+        before = url_for("static", filename="app.css")
+        (tmp_path / "app.css").write_text("body { color: navy; background: white }")
+        after = url_for("static", filename="app.css")
+        assert before != after and after.startswith("/static/app.css?v=")
+        assert url_for("static", filename="no-such-file.css") == "/static/no-such-file.css"
+
+
 def test_hsts_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
     response = client.get("/login", base_url="https://concerns.school.example")
@@ -113,7 +149,7 @@ def test_csp_allows_the_one_pinned_htmx_file_not_the_whole_cdn(app, client):
     outside = [src for src in re.findall(r'<script src="([^"]+)"', page) if not src.startswith("/")]
     assert outside == [pinned]
     # The fallback and the copy it loads are this site's own.
-    fallback = re.search(r'<script src="(/static/js/htmx-fallback\.js)" data-local="([^"]+)"', page)
+    fallback = re.search(r'<script src="(/static/js/htmx-fallback\.js\?v=[0-9a-f]+)" data-local="([^"]+)"', page)
     assert fallback and fallback.group(2).startswith("/static/")
     for path in fallback.groups():
         assert client.get(path).status_code == 200

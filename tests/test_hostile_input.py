@@ -1647,6 +1647,11 @@ CASES: list[Case] = [
     Case(
         STATIC, "filename", P("absolute", "/etc/passwd"), Expect((308,), location="http://localhost/static/etc/passwd")
     ),
+    # A static file's version (cpoms/static_files.py): any other is the file, checked each time.
+    *[
+        Case(STATIC, "v", v, SHOWN)
+        for v in (SCRIPT, SQL_OR, NUL, EMPTY, P("twice", ["0123456789abcdef", "x"]), P("too-long", "f" * 5000))
+    ],
     # Concerns that evolve: a later category, a correction, a link (the DSL unless named).
     *id_cases(ADD_CATEGORY, "entry_id", MISSING, other=OTHER_ENTRY, values=SOME_IDS),
     *[
