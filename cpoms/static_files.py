@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from stat import S_ISREG
 
 from flask import Flask, request
 from werkzeug.security import safe_join
@@ -27,7 +28,7 @@ def install(app: Flask) -> None:
             stat = os.stat(path) if path else None
         except (OSError, ValueError):  # no such file; a name with a NUL in it
             stat = None
-        if stat is None:
+        if stat is None or not S_ISREG(stat.st_mode):  # a folder has no version (and is a 404)
             return None
         seen = (stat.st_mtime_ns, stat.st_size)
         known = versions.get(filename)

@@ -1641,6 +1641,8 @@ CASES: list[Case] = [
             ("encoded-dots", "%2e%2e/instance/secret_key"),
             ("backslash", "..\\config.py"),
             ("nul", "css/app.css%00.txt"),
+            ("folder", "css"),
+            ("folder-slash", "css/"),
         )
     ],
     # "//" is merged to "/" by a redirect that stays on the site (and then finds nothing).
