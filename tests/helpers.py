@@ -434,11 +434,7 @@ def vnu_or_skip() -> list[str]:
 
 
 def shot(page: Page, name: str, problems: list, docs: bool, javascript: bool = True) -> None:
-    if javascript:  # axe runs as a script in the page
-        check_page(page, name, problems)
-    else:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    check_page(page, name, problems, javascript)
     if docs and UPDATE_DOCS:
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")

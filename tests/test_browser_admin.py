@@ -13,7 +13,7 @@ from cpoms.models import Category, User
 from conftest import PASSWORD, totp_code
 
 # Its fixtures too: the tablet viewport and the unreachable CDN.
-from conftest import SCREENSHOTS, assert_no_reload, check_page, fill_sign_in, sign_in
+from conftest import assert_no_reload, check_page, fill_sign_in, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +29,10 @@ def browser_page(request, page, new_context):
 
 
 def look(page: Page, js: bool, name: str, problems: list[str]) -> None:
-    """axe runs in the page, so only with JavaScript; without, the screenshot alone."""
+    """The screenshot, and with JavaScript axe and the page's width."""
+    check_page(page, name, problems, javascript=js)
     if js:
-        check_page(page, name, problems)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 768, f"{name} scrolls sideways"
-    else:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def first_categories(app, n=2) -> list[str]:
