@@ -40,9 +40,10 @@ TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: $(VENV)/.installed-dev
 	TMPDIR=$(TEST_TMPDIR) PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-## Screenshots of the main pages at tablet size into docs/screenshots/ (a normal test run writes elsewhere).
+## The pictures the docs show, at tablet size, into docs/screenshots/ (the tests marked
+## docs_screenshots; a normal test run writes only to test-artifacts/screenshots/).
 screenshots: $(VENV)/.installed-dev
-	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/test_browser_screenshots.py tests/test_browser_adults.py
+	CPOMS_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q -m docs_screenshots
 
 ## Static checks: ruff (pyproject.toml's rules) clean and formatted, and bandit with no medium or high finding.
 LINTED = cpoms bench migrations tests app.py config.py

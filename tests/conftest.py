@@ -964,11 +964,13 @@ def browser_type_launch_args(browser_type_launch_args):
 # The browser tests' shared pieces. The htmx <script> points at a CDN this machine (and many
 # school intranets) cannot reach: the browser cannot resolve its name (see the launch
 # arguments), so every page must start on the copy we ship in static/js/htmx.min.js.
-# Screenshots go to test-artifacts/screenshots/.
+# Screenshots go to test-artifacts/screenshots/ (keep_screenshot).
 
 CDN = f"https://{CDN_HOST}/**"
 VIEWPORT = {"width": 768, "height": 1024}  # a classroom tablet, portrait
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = SCREENSHOTS.parent.parent / "docs" / "screenshots"
+UPDATE_DOCS = os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"  # `make screenshots`
 SCHOOL = "ashgrove.example.org"
 
 
@@ -1128,11 +1130,25 @@ def find_and_add(page: Page, base: str, name: str, typed: str) -> None:
     expect(chip).to_be_checked()
 
 
-def check_page(page: Page, name: str, problems: list[str], javascript: bool = True) -> None:
-    """A screenshot of the page as it is, and what axe-core finds on it (tests/axe_check.py):
-    axe runs as a script in the page, so only where the page runs JavaScript."""
+def keep_screenshot(page: Page, name: str, full_page: bool = True, docs: bool = False) -> Path:
+    """The page as the test left it, as test-artifacts/screenshots/<name>.png, for a person to
+    open. A picture the docs show (docs=True) is copied to docs/screenshots/ under `make
+    screenshots` only (its tests carry the docs_screenshots mark): a test run never rewrites
+    committed files."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=full_page)
+    if docs and UPDATE_DOCS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    return path
+
+
+def check_page(page: Page, name: str, problems: list[str], javascript: bool = True, docs: bool = False) -> None:
+    """A screenshot of the page as it is (keep_screenshot), and what axe-core finds on it
+    (tests/axe_check.py): axe runs as a script in the page, so only where the page runs
+    JavaScript."""
+    keep_screenshot(page, name, docs=docs)
     if javascript:
         problems += axe_violations(page, name)
 

@@ -16,8 +16,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import SCREENSHOTS, check_page
-from playwright.sync_api import Page
 from sample_files import png
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -310,13 +308,6 @@ def assert_flat(small: list[str], large: list[str], label: str) -> None:
 PHOTO = {"name": "left forearm.png", "mimeType": "image/png", "buffer": png(size=(320, 240))}
 
 
-FOLDER = (
-    ROOT / "docs" / "screenshots"
-    if os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"
-    else ROOT / "test-artifacts" / "screenshots" / "pages"
-)
-
-
 def some_records(app, world, make_entry) -> int:
     entry_id = make_entry(
         recorder="teacher1",
@@ -433,13 +424,6 @@ def vnu_or_skip() -> list[str]:
     return [java, "-jar", str(VNU_JAR)]
 
 
-def shot(page: Page, name: str, problems: list, docs: bool, javascript: bool = True) -> None:
-    check_page(page, name, problems, javascript)
-    if docs and UPDATE_DOCS:
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
-
-
 def stored(app, world, make_entry, content=None, name="arm.png", recorder="teacher1") -> Attachment:
     """An entry with one attachment, added the way the entry page does."""
     entry_id = make_entry(recorder)
@@ -456,12 +440,6 @@ def stored(app, world, make_entry, content=None, name="arm.png", recorder="teach
     return rows(app)[-1]
 
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
 def rows(app, model=Attachment) -> list:
     with app.app_context():
         return list(db.session.scalars(select(model).order_by(model.id)))
-
-
-UPDATE_DOCS = os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1"

@@ -25,7 +25,7 @@ from cpoms.timefmt import now_utc
 
 from conftest import (
     SCHOOL,
-    SCREENSHOTS,
+    keep_screenshot,
     VIEWPORT,
     Counter,
     assert_htmx_loaded,
@@ -236,7 +236,7 @@ def test_hide_screen_blanks_the_page_and_keeps_what_was_typed(page: Page, live_s
     assert box["width"] >= VIEWPORT["width"] and box["height"] >= VIEWPORT["height"]
     page.keyboard.press("Escape")  # keys do not bring it back
     expect(overlay).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "hide-screen.png"))
+    keep_screenshot(page, "hide-screen", full_page=False)
     page.get_by_role("button", name="Show the screen").click()
     expect(overlay).to_be_hidden()
     expect(page.get_by_label("What happened")).to_have_value("Typed before a child came up to the tablet.")
@@ -307,8 +307,7 @@ def test_text_typed_when_the_session_times_out_is_back_after_signing_in(page: Pa
         page.get_by_role("list", name="Pupils on this entry").get_by_role("checkbox", name=re.compile("Amelia Hassan"))
     ).to_be_checked()
     expect(page.get_by_role("radio", name=re.compile(r"\bPupil disclosure$"))).to_be_checked()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "16-draft-restored.png", full_page=True)
+    keep_screenshot(page, "16-draft-restored")
 
     page.get_by_role("button", name="Save entry").click()
     expect(page.get_by_role("status").first).to_contain_text("Your entry has been saved (reference: entry")

@@ -1,8 +1,8 @@
 """Concerns about adults in a real browser (Chromium) at a tablet's 768 px, with htmx and
 without JavaScript: a member of staff raises one, the headteacher assesses it, records the
 LADO consultation and the outcome. Screenshots (checked with axe) go to
-test-artifacts/screenshots/; the 768 px and 390 px pages to docs/screenshots/ only under
-`make screenshots` (CPOMS_UPDATE_SCREENSHOTS=1): a test run never rewrites committed files."""
+test-artifacts/screenshots/; the pages the user guide shows to docs/screenshots/ too under
+`make screenshots` (conftest.keep_screenshot)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 from cpoms.extensions import db
 from cpoms.models import Role, RoleAssignment
 from cpoms.timefmt import now_utc, uk_local_input
-from conftest import make_user, signed_in_browser
-from helpers import shot
+from conftest import check_page, make_user, signed_in_browser
 
 pytestmark = pytest.mark.browser
 WHAT = "Shouted at a pupil in the corridor and grabbed his sleeve."
@@ -31,6 +30,7 @@ def head(app, world):
     return app
 
 
+@pytest.mark.docs_screenshots
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, live_server, world, head, javascript):
     problems: list[str] = []
@@ -54,12 +54,12 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     staff.get_by_role("button", name=re.compile("^Amelia Hassan")).click()
     expect(staff.get_by_role("checkbox", name=re.compile("Amelia Hassan"))).to_be_checked()
     if javascript:
-        shot(staff, "adult-concern-raise-768", problems, docs=True)
+        check_page(staff, "adult-concern-raise-768", problems)
     staff.get_by_role("button", name="Send to the case manager").click()
     expect(staff.get_by_role("heading", name="Your concern was received")).to_be_visible()
     assert WHAT not in staff.content()
     if javascript:
-        shot(staff, "adult-concern-received-768", problems, docs=True)
+        check_page(staff, "adult-concern-received-768", problems)
     staff.context.close()
 
     # The headteacher: home page, the list, the concern, then the follow-ups.
@@ -87,7 +87,7 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     expect(manager.get_by_text("Outcome saved.")).to_be_visible()
     expect(manager.get_by_text("Outcome: Substantiated").first).to_be_visible()
     expect(manager.get_by_text("Amelia Hassan")).to_be_visible()
-    shot(manager, f"adult-concern-768{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(manager, f"adult-concern-768{suffix}", problems, javascript, docs=javascript)
     concern_url = manager.url.split("#")[0]
     # For a reference: the substantiated allegation is listed.
     manager.get_by_role("link", name="For a reference: substantiated allegations about them").click()
@@ -102,16 +102,16 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
     expect(manager.get_by_text("Dates for retention saved.")).to_be_visible()
     manager.goto(f"{live_server}/adult-concerns/retention")
     expect(manager.get_by_text(re.compile(r"normal retirement \(age 67, from their date of birth\)"))).to_be_visible()
-    shot(manager, f"adult-concern-retention-768{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(manager, f"adult-concern-retention-768{suffix}", problems, javascript, docs=javascript)
     manager.goto(f"{live_server}/adult-concerns/report")
     expect(manager.get_by_role("heading", name="Concerns about adults: counts per term")).to_be_visible()
-    shot(manager, f"adult-concern-report-768{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(manager, f"adult-concern-report-768{suffix}", problems, javascript, docs=javascript)
     manager.goto(concern_url)
     # The same page on a phone.
     narrow = manager.context.new_page()
     narrow.set_viewport_size({"width": 390, "height": 844})
     narrow.goto(manager.url)
-    shot(narrow, f"adult-concern-390{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(narrow, f"adult-concern-390{suffix}", problems, javascript)
     if javascript:  # a page without JavaScript runs no script, the test's neither
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
         # The retention review, the counts (their table scrolls in its own region) and the deletion page too.
@@ -122,6 +122,6 @@ def test_raise_assess_consult_the_lado_and_record_the_outcome(new_context, app, 
         ):
             narrow.goto(live_server + path)
             name = "adult-concern-" + path.strip("/").replace("/", "-").replace("adult-concerns-", "") + "-390"
-            shot(narrow, name, problems, docs=False)
+            check_page(narrow, name, problems)
             assert narrow.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert not problems, "\n".join(problems)

@@ -4,12 +4,11 @@ entry is logged with a photo and two marks, and its page shows them."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import SCREENSHOTS, check_page, find_and_add, open_page, sign_in
+from conftest import check_page, find_and_add, keep_screenshot, open_page, sign_in
 from sample_files import pdf
 from helpers import PHOTO
 
@@ -21,11 +20,6 @@ def tap(page: Page, view: str, x: float, y: float) -> None:
     svg = page.locator(f"svg[data-view={view}]")
     box = svg.bounding_box()
     svg.click(position={"x": box["width"] * x, "y": box["height"] * y})
-
-
-def screenshot(page: Page, name: str) -> None:
-    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
 
 
 def assert_entry_shows_marks_and_photo(page: Page, first: str, second: str) -> None:
@@ -125,9 +119,9 @@ def test_log_with_a_photo_and_two_marks_without_javascript(nojs: Page, live_serv
     page.get_by_text("Attach files (optional)").click()
     page.get_by_label("Files").set_input_files(PHOTO)
     expect(page.get_by_role("button", name=re.compile("Remove mark"))).to_have_count(0)  # they need JavaScript
-    screenshot(page, "log-form-body-map-no-js.png")
+    keep_screenshot(page, "log-form-body-map-no-js")
     page.get_by_role("button", name="Save entry").click()
     assert_entry_shows_marks_and_photo(
         page, "Front: left forearm: Bruise, about 3 cm, purple", "Back: upper back: Red mark, like a hand"
     )
-    screenshot(page, "entry-body-map-no-js.png")
+    keep_screenshot(page, "entry-body-map-no-js")

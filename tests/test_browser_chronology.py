@@ -3,12 +3,11 @@ the heading says how far the list now goes."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import SCREENSHOTS, open_page, sign_in
+from conftest import keep_screenshot, open_page, sign_in
 from helpers import add_entries
 
 pytestmark = pytest.mark.browser
@@ -32,8 +31,7 @@ def test_scrolling_to_the_end_loads_the_next_page(page: Page, app, live_server, 
     page.locator("#chronology-more").scroll_into_view_if_needed()
     expect(entries).to_have_count(120)
     expect(page.locator("#chronology-more")).to_have_count(0)
-    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(SCREENSHOTS) / "chronology-scrolled.png"))
+    keep_screenshot(page, "chronology-scrolled", full_page=False)
 
 
 def test_scrolling_moves_the_heading_on(page: Page, app, live_server, world):

@@ -1,8 +1,7 @@
 """Keeping a record from named staff in a real browser (Chromium) at a tablet's 768 px and a
 phone's 390 px, with htmx and without JavaScript: the DSL excludes SLT from a child's record
 from the chronology, SLT then finds the chronology missing, and the DSL ends the exclusion.
-Screenshots (checked with axe) go to test-artifacts/screenshots/; to docs/screenshots/ only
-under `make screenshots` (CPOMS_UPDATE_SCREENSHOTS=1)."""
+Screenshots (checked with axe) go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import check_page, signed_in_browser
-from helpers import shot
 
 pytestmark = pytest.mark.browser
 REASON = "Is the child's aunt."
@@ -44,7 +42,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     dsl.get_by_label("Member of staff to exclude").select_option(value=str(world["slt"].id))
     dsl.get_by_label("Why may they not read this record?").fill(REASON)
     targets_are_big_enough(dsl, "main button, main .button, main select")
-    shot(dsl, f"exclusions-768{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(dsl, f"exclusions-768{suffix}", problems, javascript)
     dsl.get_by_role("button", name="Exclude from this record").click()
     expect(dsl).to_have_url(f"{chronology}#exclusions")
     expect(section.get_by_text(REASON)).to_be_visible()
@@ -63,7 +61,7 @@ def test_a_dsl_excludes_a_colleague_and_ends_it(new_context, app, live_server, w
     narrow = dsl.context.new_page()
     narrow.set_viewport_size({"width": 390, "height": 844})
     narrow.goto(dsl.url)
-    shot(narrow, f"exclusions-390{suffix}", problems, docs=javascript, javascript=javascript)
+    check_page(narrow, f"exclusions-390{suffix}", problems, javascript)
     if javascript:
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
         targets_are_big_enough(narrow, "main button, main .button, main select")

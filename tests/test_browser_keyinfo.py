@@ -15,7 +15,7 @@ from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.keyinfo.models import KeyStatus, PoliceCheckIn
 
-from conftest import sign_in, sign_in_without_js, sign_out
+from conftest import keep_screenshot, sign_in, sign_in_without_js, sign_out
 
 
 pytestmark = pytest.mark.browser
@@ -52,10 +52,10 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
     since = (uk_today() - timedelta(days=30)).strftime("%-d %b %Y")
     page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
     expect(page.get_by_role("region", name="Key information")).to_contain_text(f"CP plan since {since}")
-    page.screenshot(path=f"test-artifacts/screenshots/keyinfo-chronology-{'htmx' if javascript else 'nojs'}.png")
+    keep_screenshot(page, f"keyinfo-chronology-{'htmx' if javascript else 'nojs'}", full_page=False)
     page.goto(f"{live_server}/review?key=cp_plan")
     expect(page.locator(".entry-row").first).to_contain_text(f"CP plan since {since}")
-    page.screenshot(path=f"test-artifacts/screenshots/keyinfo-review-{'htmx' if javascript else 'nojs'}.png")
+    keep_screenshot(page, f"keyinfo-review-{'htmx' if javascript else 'nojs'}", full_page=False)
     page.goto(f"{live_server}/entries/{entry_id}")
     expect(page.locator(".key-badges")).to_contain_text(f"CP plan since {since}")
 
@@ -79,9 +79,7 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
     expect(page).to_have_url(re.compile(rf"/pupils/{pupil.id}/key-information#police-\d+$"))
     expect(page.locator(".police-notification")).to_contain_text("ENC/2026/17")
     expect(page.locator(".police-notification")).to_contain_text(f"Due {uk_today().strftime('%-d %b %Y')}")
-    page.screenshot(
-        path=f"test-artifacts/screenshots/keyinfo-page-{'htmx' if javascript else 'nojs'}.png", full_page=True
-    )
+    keep_screenshot(page, f"keyinfo-page-{'htmx' if javascript else 'nojs'}")
     sign_out(page)
 
     # The key adult, signed in without two-factor sign-in: they read no record, and still see

@@ -1,6 +1,6 @@
 """The local mailbox in Chromium at tablet size: a teacher logs a Safeguarding entry,
 and a newcomer reads the alert at /mailbox and follows its link; the DSL's home page
-without a mail server. Screenshots go where test_browser_screenshots.py puts them."""
+without a mail server. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import open_page, sign_in
-from helpers import FOLDER
+from conftest import keep_screenshot, open_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,6 @@ def config_overrides(tmp_path):
 def test_a_newcomer_reads_the_alert_in_the_local_mailbox(
     page: Page, app, live_server, world, make_entry, teacher_enrolled
 ):
-    FOLDER.mkdir(parents=True, exist_ok=True)
     sign_in(page, live_server, "teacher1", app)
     open_page(page, f"{live_server}/log?pupil={world.pupils[0].id}")
     page.get_by_role("radio", name=re.compile(r"^Safeguarding")).click()
@@ -40,10 +38,10 @@ def test_a_newcomer_reads_the_alert_in_the_local_mailbox(
     expect(page.get_by_role("heading", name="Local mailbox")).to_be_visible()
     rows = page.locator("table.mailbox tbody tr")
     expect(rows).to_have_count(2)
-    page.screenshot(path=FOLDER / "mailbox.png")
+    keep_screenshot(page, "mailbox", full_page=False)
     rows.first.get_by_role("link").click()
     expect(page.locator("pre.email-text")).to_contain_text("Read it and record what you do:")
-    page.screenshot(path=FOLDER / "mailbox-email.png")
+    keep_screenshot(page, "mailbox-email", full_page=False)
     link = page.locator("pre.email-text").inner_text().split("record what you do: ")[1].split()[0]
     assert link.startswith(f"{live_server}/entries/")  # the port the app is served on
 
@@ -51,8 +49,7 @@ def test_a_newcomer_reads_the_alert_in_the_local_mailbox(
 def test_the_dsl_is_told_alerts_are_not_going_out(page: Page, app, live_server, world, make_entry):
     app.config["MAIL_BACKEND"] = "smtp"  # as under `flask run` with no mail server and no mailbox
     make_entry()
-    FOLDER.mkdir(parents=True, exist_ok=True)
     sign_in(page, live_server, "dsl", app)
     open_page(page, f"{live_server}/")
     expect(page.get_by_text("Alert emails are not going out: no mail server is configured.")).to_be_visible()
-    page.screenshot(path=FOLDER / "home-no-mail-server.png")
+    keep_screenshot(page, "home-no-mail-server", full_page=False)

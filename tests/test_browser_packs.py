@@ -19,7 +19,7 @@ from cpoms.packs import fileformat
 from cpoms.packs.signing import spaced
 from cpoms.timefmt import now_utc, to_uk
 
-from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, totp_code
+from conftest import PASSWORD, assert_htmx_loaded, keep_screenshot, totp_code
 from pack_support import FOLLOW_UP, MARK, SENDER_EMAIL, SENDER_SCHOOL, make_sender
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,6 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     page = context.new_page()
     page.set_default_timeout(15_000)
     suffix = "" if js else "-nojs"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     # Riverside's DSL sends the file to a school outside their trust: the signed pack.
     sign_in(page, sender.base, SENDER_EMAIL, sender.app, js)
@@ -78,7 +77,7 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     # The key's fingerprint, published on the sending installation's public page.
     page.goto(f"{sender.base}/signing-keys")
     expect(page.locator(".key-list")).to_contain_text(spaced(fingerprint))
-    page.screenshot(path=str(SCREENSHOTS / f"pack-signing-keys{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"pack-signing-keys{suffix}")
 
     # Ashgrove's DSL, on this installation, receives it.
     sign_in(page, live_server, "dsl@ashgrove.example.org", app, js)
@@ -88,7 +87,7 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     page.get_by_role("button", name="Check the pack").click()
     expect(page.get_by_role("heading", name=f"Signature verified: a file from {SENDER_SCHOOL}")).to_be_visible()
     expect(page.locator(".pack-facts")).to_contain_text(fingerprint)
-    page.screenshot(path=str(SCREENSHOTS / f"pack-check{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"pack-check{suffix}")
     # Not confirmed: asked again, nothing kept.
     page.get_by_label(re.compile("Amelia Hassan, born")).check()
     page.get_by_role("button", name="Add these records to the pupil's chronology").click()
@@ -104,9 +103,9 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     for words in ("quokka-lantern", FOLLOW_UP, MARK, "forearm.png"):
         expect(received).to_contain_text(words)
     expect(page.locator(".notice-success")).to_contain_text("signature verified")
-    page.screenshot(path=str(SCREENSHOTS / f"pack-received{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"pack-received{suffix}")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(SCREENSHOTS / f"pack-received-390{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"pack-received-390{suffix}")
     with app.app_context():
         [receipt] = db.session.scalars(select(Alert).where(Alert.reason == "pack_receipt"))
         assert receipt.email == SENDER_EMAIL

@@ -4,22 +4,16 @@ JavaScript); a tap on a category's card still chooses it."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import open_page, sign_in
+from conftest import keep_screenshot, open_page, sign_in
 from helpers import some_records
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots" / "pages"
-# The entry page's is kept in docs/: run this file with CPOMS_UPDATE_SCREENSHOTS=1 to rewrite it.
-FOLDER = ROOT / "docs" / "screenshots" if os.environ.get("CPOMS_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
 FOLDS = ("Link a related entry", "Add a category", "Correct the record")
 
 
@@ -36,8 +30,7 @@ def test_entry_page_leads_with_the_follow_up_form_and_folds_the_rest(page: Page,
         assert summary.bounding_box()["y"] > follow_up_form.bounding_box()["y"], name
     expect(activity.get_by_label("The correction")).to_be_hidden()
     height = page.evaluate("document.documentElement.scrollHeight")
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=FOLDER / "entry-dsl-768.png", full_page=True)
+    keep_screenshot(page, "entry-dsl-768")
     assert height < 3300, height  # over 4,300 px with every form open
 
     activity.locator("summary", has_text="Correct the record").click()
@@ -63,6 +56,5 @@ def test_log_form_descriptions_are_one_line_and_a_tap_away(page: Page, app, live
     page.get_by_role("radio", name=re.compile("^Behaviour")).click()  # the middle of its card
     expect(page.get_by_role("radio", name=re.compile("^Behaviour"))).to_be_checked()
     assert other.locator(".radio-hint").bounding_box()["height"] > 2 * one_line
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "log-form-768.png", full_page=True)
+    keep_screenshot(page, "log-form-768")
     assert page.evaluate("document.documentElement.scrollHeight") < 2200  # 2,338 px before

@@ -4,7 +4,6 @@ without JavaScript: one entry about two pupils, the second added as the first's 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,7 +13,7 @@ from cpoms.extensions import db
 from cpoms.log.models import EntryShare
 from cpoms.models import EntryPupil
 
-from conftest import SCREENSHOTS, assert_no_reload, open_page, set_marker, sign_in
+from conftest import assert_no_reload, keep_screenshot, open_page, set_marker, sign_in
 
 
 pytestmark = pytest.mark.browser
@@ -37,10 +36,9 @@ def fill_the_rest(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
     page.locator("#pupil_ids").scroll_into_view_if_needed()
-    page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
-    page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}-full.png"), full_page=True)
+    keep_screenshot(page, name, full_page=False)
+    keep_screenshot(page, f"{name}-full")
 
 
 def assert_saved(page: Page, app, world) -> None:

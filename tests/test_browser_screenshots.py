@@ -1,9 +1,9 @@
-"""Every screenshot the suite takes of whole pages: the main pages at tablet size
-(768x1024) for the README, and the pages axe checks as they are shot.
+"""The main pages at tablet size (768x1024), the pictures the README and the user guide
+show, and the pages axe checks as they are shot.
 
-The normal run writes them to test-artifacts/screenshots/pages/ (gitignored), so a test
-run never rewrites committed files; `make screenshots` (CPOMS_UPDATE_SCREENSHOTS=1)
-writes them to docs/screenshots/.
+All go to test-artifacts/screenshots/ (gitignored), so a test run never rewrites committed
+files; `make screenshots` also rewrites the docs' pictures in docs/screenshots/
+(conftest.keep_screenshot).
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD, SCHOOL, SCREENSHOTS, check_page, open_page, sign_in, sign_out, totp_code
-from helpers import FOLDER, monitor, some_records
+from conftest import PASSWORD, SCHOOL, SCREENSHOTS, check_page, keep_screenshot, open_page, sign_in, sign_out, totp_code
+from helpers import monitor, some_records
 from helpers import make_task
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.docs_screenshots
 def test_screenshots_of_the_main_pages(page: Page, app, live_server, world, make_entry, teacher_enrolled):
+    """The pictures in docs/user-guide.md and the README: the first screen of each page."""
     entry_id = some_records(app, world, make_entry)
-    FOLDER.mkdir(parents=True, exist_ok=True)
     shots = []
 
     def shot(name: str, path: str) -> None:
         open_page(page, f"{live_server}{path}")
-        page.screenshot(path=FOLDER / f"{name}.png")
-        shots.append(name)
+        shots.append(keep_screenshot(page, name, full_page=False, docs=True))
 
     sign_in(page, live_server, "teacher1", app)
     shot("home", "/")
@@ -43,7 +43,7 @@ def test_screenshots_of_the_main_pages(page: Page, app, live_server, world, make
     sign_in(page, live_server, "governor", app)
     shot("oversight", "/oversight")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    assert all((FOLDER / f"{name}.png").stat().st_size > 10_000 for name in shots)
+    assert all(path.stat().st_size > 10_000 for path in shots)
 
 
 # --- the pages checked by axe as they are shot (test-artifacts/screenshots/) -----------
@@ -168,7 +168,7 @@ def test_log_form_screenshots_at_tablet_size(page: Page, live_server, world, cap
     page.get_by_label("What happened").fill("AH said her arm hurt.")
     page.get_by_role("button", name="Save entry").click()
     expect(page.locator("#record-check")).to_be_focused()
-    page.screenshot(path=SCREENSHOTS / "21-log-form-warning-viewport.png")
+    keep_screenshot(page, "21-log-form-warning-viewport", full_page=False)
     check_page(page, "21-log-form-warning", problems)
     open_page(page, f"{live_server}/guidance")
     check_page(page, "22-guidance", problems)

@@ -12,7 +12,7 @@ from cpoms.extensions import db
 from cpoms.timefmt import now_utc, to_uk
 from cpoms.transfers.models import Transfer
 
-from conftest import PASSWORD, SCREENSHOTS, assert_htmx_loaded, totp_code
+from conftest import PASSWORD, assert_htmx_loaded, keep_screenshot, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -77,8 +77,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     expect(page.get_by_label("Electronic child-protection system")).to_be_checked()
     page.get_by_label("Destination school").select_option(label="Brookfield Primary School")
     page.get_by_label("Date sent").fill(to_uk(now_utc()).date().isoformat())
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"transfer-form{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"transfer-form{suffix}")
     page.get_by_role("button", name="Start the transfer").click()
     expect(
         page.get_by_role("heading", name="Amelia Hassan: Ashgrove Primary School to Brookfield Primary School")
@@ -88,7 +87,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     expect(page.locator("#overdue-heading")).to_contain_text("(1)")
     expect(page.locator("#pending-heading")).to_contain_text("(1)")
     expect(page.locator("#sent-heading")).to_contain_text("(1)")
-    page.screenshot(path=str(SCREENSHOTS / f"transfer-dashboard{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"transfer-dashboard{suffix}")
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, live_server, "other_dsl@brookfield.example.org", app, js)
@@ -96,7 +95,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     page.get_by_role("link", name="Transfers").click()
     incoming = page.locator("section", has=page.locator("#incoming-heading"))
     incoming.get_by_role("link", name="Amelia Hassan").click()
-    page.screenshot(path=str(SCREENSHOTS / f"transfer-to-accept{suffix}.png"), full_page=True)
+    keep_screenshot(page, f"transfer-to-accept{suffix}")
     page.get_by_role("button", name="Accept the file").click()
     expect(page.get_by_role("heading", name="Amelia Hassan", exact=True)).to_be_visible()
     expect(page.get_by_text(NARRATIVE)).to_be_visible()

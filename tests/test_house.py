@@ -8,6 +8,7 @@ of that import to the top of its file would bring the cycle back."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "cpoms"
@@ -237,3 +238,19 @@ def test_the_check_sees_relative_lazy_and_private_imports(tmp_path):
     assert cycles(edges) == [["app.one.pages", "app.one.routes"]]
     assert edges["app.two.views"] == {"app.core", "app.one.pages"} and edges["app.two"] == {"app.core"}
     assert sorted(private) == ["app.two uses core._helper from app.core", "app.two.views imports _helper from app.core"]
+
+
+ROOT = APP.parent
+
+
+def test_every_picture_the_docs_show_is_kept_and_every_kept_one_is_shown():
+    """docs/screenshots/ holds what the README and docs/ show, and nothing else: `make
+    screenshots` rewrites them (the tests marked docs_screenshots); a picture no page shows
+    would go stale unseen."""
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    shown = {
+        name for doc in docs for name in re.findall(r"\]\((?:docs/)?screenshots/([\w.-]+\.png)\)", doc.read_text())
+    }
+    kept = {path.name for path in (ROOT / "docs" / "screenshots").glob("*.png")}
+    assert shown - kept == set(), "shown but missing"
+    assert kept - shown == set(), "kept but shown nowhere"

@@ -20,7 +20,7 @@ from cpoms.hearback.models import RecorderMessage
 from cpoms.models import Alert, Entry, Kind, RoleAssignment, User
 from cpoms.timefmt import now_utc, uk_date
 
-from helpers import FOLDER
+from conftest import keep_screenshot
 from helpers import add_entries, assert_flat, queries_for
 
 NARRATIVE = "Saw a bruise on Amelia Hassan's left arm at 9:10."
@@ -269,9 +269,7 @@ def test_what_i_logged_at_tablet_width(app, live_server, world, make_entry, logg
     assert page.get_by_text(follow_up_text).is_visible()
     # Nothing runs off the side at 768 px.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 768
-    # Into docs/screenshots/ only under `make screenshots`: a test run never rewrites committed files.
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(FOLDER / "logged-768.png"), full_page=True)
+    keep_screenshot(page, "logged-768")
     context.close()
 
 

@@ -589,24 +589,22 @@ def test_a_bad_environment_provider_stops_start_up(text):
 def test_sign_in_with_the_provider_in_chromium(app, world, oidc_provider, provider_row, live_server, page):
     from playwright.sync_api import expect
 
-    from conftest import SCREENSHOTS, open_page
-    from axe_check import axe_violations
+    from conftest import check_page, open_page
 
+    problems: list[str] = []
     open_page(page, f"{live_server}/login")
     button = page.get_by_role("link", name="Continue with Test ID")
     box = button.bounding_box()
     assert box["height"] >= 44
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "sso-login.png"), full_page=True)
-    assert not axe_violations(page, "sign-in page with a provider")
+    check_page(page, "sso-login", problems)
     button.click()
     page.get_by_label("Email", exact=True).fill(world["teacher1"].email)
     page.get_by_role("button", name="Sign in at the provider").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign out of Test ID too")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "sso-signed-out.png"), full_page=True)
-    assert not axe_violations(page, "signed out, the provider's sign-out offered")
+    check_page(page, "sso-signed-out", problems)  # the provider's sign-out offered
+    assert not problems, "\n".join(problems)
     page.get_by_role("link", name="Sign out of Test ID too").click()
     # The provider asks to confirm its own sign-out, then returns to our sign-in page.
     page.get_by_role("button").first.click()
@@ -665,8 +663,7 @@ def test_a_callback_that_is_not_utf8_is_refused(app, client, provider_row):
 def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider_row, live_server, page, width):
     from playwright.sync_api import expect
 
-    from conftest import SCREENSHOTS, open_page
-    from axe_check import axe_violations
+    from conftest import check_page, open_page
 
     page.set_viewport_size({"width": width, "height": 900})
     open_page(page, f"{live_server}/login")
@@ -678,9 +675,9 @@ def test_the_sign_in_settings_page_in_chromium(app, world, trust_admin, provider
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     open_page(page, f"{live_server}/admin/sign-in")
     expect(page.get_by_role("heading", name="Sign-in for Test Trust")).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"sso-settings-{width}.png"), full_page=True)
-    assert not axe_violations(page, "sign-in settings")
+    problems: list[str] = []
+    check_page(page, f"sso-settings-{width}", problems)
+    assert not problems, "\n".join(problems)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     for button in page.locator("main button").all():
         assert button.bounding_box()["height"] >= 44
