@@ -437,9 +437,12 @@ def stored(app, world, make_entry, content=None, name="arm.png", recorder="teach
             data={"attachments": [(io.BytesIO(content or png()), name)]},
         )
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    return rows(app)[-1]
+    return rows(app, Attachment)[-1]
 
 
-def rows(app, model=Attachment) -> list:
+def rows(app, model, *where, **by) -> list:
+    """The model's rows, oldest first: those matching the `where` clauses and `by` columns."""
     with app.app_context():
-        return list(db.session.scalars(select(model).order_by(model.id)))
+        found = list(db.session.scalars(select(model).where(*where).filter_by(**by).order_by(model.id)))
+        db.session.expunge_all()
+        return found

@@ -66,7 +66,7 @@ def test_files_logged_with_an_entry_are_stored_outside_static_with_their_checksu
     photo, minutes = png(), pdf()
     response = log_with_files(client, world, (photo, "bruise photo.png"), (minutes, "minutes.pdf"))
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
-    saved = rows(app)
+    saved = rows(app, Attachment)
     assert [(a.filename, a.content_type, a.size) for a in saved] == [
         ("bruise photo.png", "image/png", len(photo)),
         ("minutes.pdf", "application/pdf", len(minutes)),
@@ -85,7 +85,7 @@ def test_download_sends_the_file_as_an_attachment_and_is_audited(app, client, au
     auth.as_(world["teacher1"])
     minutes = pdf()
     log_with_files(client, world, (minutes, "Minutes – réunion ‮fdp.exe.pdf"))
-    [attachment] = rows(app)
+    [attachment] = rows(app, Attachment)
     assert attachment.filename == "Minutes – réunion fdp.exe.pdf"  # the right-to-left override is gone
     auth.as_(world["dsl"])
     response = client.get(f"/attachments/{attachment.id}")
@@ -107,7 +107,7 @@ def test_images_have_an_inline_preview_on_the_entry_page(app, client, auth, worl
     auth.as_(world["teacher1"])
     photo = jpeg()
     log_with_files(client, world, (photo, "arm.jpg"))
-    [attachment] = rows(app)
+    [attachment] = rows(app, Attachment)
     page = client.get(f"/entries/{attachment.entry_id}").get_data(as_text=True)
     assert f'src="/attachments/{attachment.id}/preview"' in page and "arm.jpg" in page
     assert "JPEG image" in page
@@ -129,7 +129,7 @@ def test_bad_files_are_refused_by_content_naming_the_file_and_nothing_is_written
     page = response.get_data(as_text=True)
     assert f"“{names.display_name(name)}”" in page and words in page
     assert "<script>alert" not in page
-    assert rows(app, Entry) == [] and rows(app) == []
+    assert rows(app, Entry) == [] and rows(app, Attachment) == []
     # The good file waits for the next save (the form is shown again); the bad one is nowhere.
     assert [path.split("/")[0] for path in stored_files(app)] == ["staged"]
     assert 'name="narrative"' in page and "Pushed another pupil" in page  # nothing typed is lost
@@ -144,7 +144,7 @@ def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f"“{names.display_name(sent)}” was not attached: its name contains a folder path." in page
-    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
+    assert rows(app, Entry) == [] and rows(app, Attachment) == [] and stored_files(app) == []
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_names_with_a_folder_path_are_refused_and_nothing_is_written(app, client
 def test_file_names_are_display_text_only(app, client, auth, world, sent, shown):
     auth.as_(world["teacher1"])
     assert log_with_files(client, world, (png(), sent)).status_code == 303
-    [attachment] = rows(app)
+    [attachment] = rows(app, Attachment)
     assert attachment.filename == shown
     assert stored_files(app) == [attachment.stored_name]
 
@@ -184,7 +184,7 @@ def test_a_file_over_the_size_limit_is_refused_by_name(app, client, auth, world)
     )
     assert response.status_code == 422
     assert "“random.pdf” is larger than 64 KB, the most a file may be." in response.get_data(as_text=True)
-    assert rows(app, Entry) == [] and rows(app) == []
+    assert rows(app, Entry) == [] and rows(app, Attachment) == []
 
 
 def test_a_body_over_the_upload_limit_gets_a_clear_413_and_writes_nothing(app, client, auth, world):
@@ -193,7 +193,7 @@ def test_a_body_over_the_upload_limit_gets_a_clear_413_and_writes_nothing(app, c
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "That was too large to send" in page and "up to 64 KB each, 3 at a time" in page
-    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
+    assert rows(app, Entry) == [] and rows(app, Attachment) == [] and stored_files(app) == []
 
 
 def test_more_files_than_allowed_are_refused(app, client, auth, world):
@@ -201,7 +201,7 @@ def test_more_files_than_allowed_are_refused(app, client, auth, world):
     response = log_with_files(client, world, *[(png(), f"p{i}.png") for i in range(4)])
     assert response.status_code == 422
     assert "Attach at most 3 files at a time." in response.get_data(as_text=True)
-    assert rows(app) == [] and stored_files(app) == []
+    assert rows(app, Attachment) == [] and stored_files(app) == []
 
 
 def test_a_text_field_over_the_limit_is_still_refused_when_files_are_sent(app, client, auth, world):
@@ -217,7 +217,7 @@ def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app,
     data["attachments"] = [(io.BytesIO(png()), "arm.png")]
     shown = client.post("/log", data=data, content_type="multipart/form-data")
     assert shown.status_code == 200 and "The account is very short" in shown.get_data(as_text=True)
-    assert rows(app) == [] and [p.split("/")[0] for p in stored_files(app)] == ["staged"]
+    assert rows(app, Attachment) == [] and [p.split("/")[0] for p in stored_files(app)] == ["staged"]
     page = shown.get_data(as_text=True)
     token = page.split('name="staged_attachment" value="')[1].split('"')[0]
     assert "arm.png" in page
@@ -228,7 +228,7 @@ def test_files_chosen_survive_the_gentle_check_and_are_saved_with_the_entry(app,
     auth.as_(world["teacher1"])
     saved = client.post("/log", data=form_data(world, narrative="Pushed.", checked="1", staged_attachment=token))
     assert saved.status_code == 303
-    [attachment] = rows(app)
+    [attachment] = rows(app, Attachment)
     assert attachment.filename == "arm.png"
     assert stored_files(app) == [attachment.stored_name]  # the waiting copy is gone
     forged = client.post("/log", data=form_data(world, checked="1", staged_attachment=token[:-2] + "xx"))
@@ -245,7 +245,7 @@ def test_a_failed_save_leaves_no_file_behind(app, client, auth, world, monkeypat
     auth.as_(world["teacher1"])
     response = log_with_files(client, world, (png(), "arm.png"))
     assert response.status_code == 500
-    assert rows(app, Entry) == [] and rows(app) == [] and stored_files(app) == []
+    assert rows(app, Entry) == [] and rows(app, Attachment) == [] and stored_files(app) == []
 
 
 def test_attachments_are_added_later_from_the_entry_page(app, client, auth, world, make_entry):
@@ -262,7 +262,7 @@ def test_attachments_are_added_later_from_the_entry_page(app, client, auth, worl
         data={"attachments": [(io.BytesIO(BAD_FILES["html-named-png"][0]), "x.png")]},
     )
     assert html.status_code == 422 and "“x.png” was not attached" in html.get_data(as_text=True)
-    assert len(rows(app)) == 1
+    assert len(rows(app, Attachment)) == 1
 
 
 def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
@@ -279,7 +279,7 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
         },
     )
     assert response.status_code == 303
-    [attachment] = rows(app)
+    [attachment] = rows(app, Attachment)
     [follow_up] = rows(app, FollowUp)
     assert attachment.follow_up_id == follow_up.id and attachment.entry_id == entry_id
     page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
@@ -291,7 +291,7 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
         data={"kind": "note", "text": "Photo.", "attachments": [(io.BytesIO(BAD_FILES["png-then-html"][0]), "p.png")]},
     )
     assert refused.status_code == 422 and "“p.png” was not attached" in refused.get_data(as_text=True)
-    assert len(rows(app, FollowUp)) == 1 and len(rows(app)) == 1
+    assert len(rows(app, FollowUp)) == 1 and len(rows(app, Attachment)) == 1
     untold = client.post(
         f"/entries/{entry_id}/follow-ups",
         content_type="multipart/form-data",
@@ -299,7 +299,7 @@ def test_follow_ups_carry_attachments(app, client, auth, world, make_entry):
     )
     assert untold.status_code == 422
     assert "Please choose the files again" in untold.get_data(as_text=True)
-    assert len(rows(app)) == 1 and stored_files(app) == [rows(app)[0].stored_name]
+    assert len(rows(app, Attachment)) == 1 and stored_files(app) == [rows(app, Attachment)[0].stored_name]
 
 
 @pytest.mark.parametrize(
@@ -326,7 +326,7 @@ def test_who_may_read_and_add_attachments(app, client, auth, world, make_entry, 
         data={"attachments": [(io.BytesIO(png()), "more.png")]},
     )
     assert response.status_code == add
-    assert len(rows(app)) == (2 if add == 303 else 1)
+    assert len(rows(app, Attachment)) == (2 if add == 303 else 1)
 
 
 def test_governors_see_how_many_files_an_entry_has_but_not_their_names(app, client, auth, world, make_entry):
@@ -444,4 +444,4 @@ def test_ordinary_files_of_each_type_are_accepted(app, client, auth, world):
         (docx(**{"word/_rels/document.xml.rels": link}), "minutes.docx"),
     )
     assert response.status_code == 303
-    assert [a.content_type.split("/")[1][:8] for a in rows(app)] == ["jpeg", "pdf", "vnd.open"]
+    assert [a.content_type.split("/")[1][:8] for a in rows(app, Attachment)] == ["jpeg", "pdf", "vnd.open"]

@@ -15,7 +15,7 @@ from cpoms.common import uk_today
 from cpoms.extensions import db
 from cpoms.keyinfo.models import KeyStatus, PoliceCheckIn
 
-from conftest import keep_screenshot, sign_in, sign_in_without_js, sign_out
+from conftest import keep_screenshot, sign_in, sign_out
 
 
 pytestmark = pytest.mark.browser
@@ -26,15 +26,10 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
     request, app, live_server, world, make_entry, javascript
 ):
     page = request.getfixturevalue("page" if javascript else "no_js")
-    login = (
-        (lambda who: sign_in(page, live_server, who, app))
-        if javascript
-        else (lambda who: sign_in_without_js(page, live_server, who, app))
-    )
     assert page.viewport_size["width"] == 768
     pupil = world.pupils[0]
     entry_id = make_entry()
-    login("dsl")
+    sign_in(page, live_server, "dsl", app, javascript)
     page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
     panel = page.get_by_role("region", name="Key information")
     expect(panel).to_contain_text("No active status.")
@@ -84,7 +79,7 @@ def test_a_dsl_records_and_ends_a_status_and_records_a_police_notification(
 
     # The key adult, signed in without two-factor sign-in: they read no record, and still see
     # the check-in (the child by initials, as everything read without it).
-    sign_in_without_js(page, live_server, "teacher1", None)
+    sign_in(page, live_server, "teacher1", javascript=javascript)
     check_ins = page.get_by_role("region", name="Check in with a child")
     expect(check_ins).to_contain_text("Check in with A.H. (Year 4)")
     expect(page.locator("body")).not_to_contain_text("ENC/2026/17")

@@ -9,7 +9,7 @@ import re
 import threading
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -19,7 +19,7 @@ from cpoms.packs import fileformat
 from cpoms.packs.signing import spaced
 from cpoms.timefmt import now_utc, to_uk
 
-from conftest import PASSWORD, assert_htmx_loaded, keep_screenshot, totp_code
+from conftest import keep_screenshot, sign_in_with_the_form
 from pack_support import FOLLOW_UP, MARK, SENDER_EMAIL, SENDER_SCHOOL, make_sender
 
 pytestmark = pytest.mark.browser
@@ -36,18 +36,6 @@ def sender(tmp_path):
     server.shutdown()
 
 
-def sign_in(page: Page, base: str, address: str, app, js: bool) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(totp_code(app, address))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    if js:
-        assert_htmx_loaded(page)
-
-
 @pytest.mark.parametrize("js", [True, False], ids=["with-js", "without-js"])
 def test_a_pack_sent_from_another_installation_is_received_as_records(
     new_context, app, live_server, world, sender, tmp_path, js
@@ -58,7 +46,7 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     suffix = "" if js else "-nojs"
 
     # Riverside's DSL sends the file to a school outside their trust: the signed pack.
-    sign_in(page, sender.base, SENDER_EMAIL, sender.app, js)
+    sign_in_with_the_form(page, sender.base, SENDER_EMAIL, sender.app, javascript=js)
     page.goto(f"{sender.base}/pupils/{sender.pupil_id}/chronology")
     page.get_by_role("link", name="Transfer the file to a new school").click()
     page.get_by_label("Destination school").select_option(label="A school outside the trust")
@@ -80,7 +68,7 @@ def test_a_pack_sent_from_another_installation_is_received_as_records(
     keep_screenshot(page, f"pack-signing-keys{suffix}")
 
     # Ashgrove's DSL, on this installation, receives it.
-    sign_in(page, live_server, "dsl@ashgrove.example.org", app, js)
+    sign_in_with_the_form(page, live_server, "dsl@ashgrove.example.org", app, javascript=js)
     page.goto(f"{live_server}/transfers")
     page.get_by_role("link", name="Receive a file from a school outside the trust").click()
     page.get_by_label("The pack (a .zip file)").set_input_files(str(path))

@@ -17,7 +17,7 @@ from email import message_from_bytes
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import Counter, assert_htmx_loaded, fill_sign_in, sign_in, sign_out
+from conftest import Counter, assert_htmx_loaded, sign_in, sign_in_with_the_form, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -181,12 +181,7 @@ def test_the_whole_journey_with_javascript(
 def test_the_whole_journey_without_javascript(new_context, live_server, mail_app, smtp, world, teacher_enrolled):
     page = new_page(new_context, TABLET, javascript=False)
 
-    def sign_in_plain(who: str) -> None:
-        page.goto(f"{live_server}/login")
-        fill_sign_in(page, who, mail_app)
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    sign_in_plain("teacher1")
+    sign_in_with_the_form(page, live_server, "teacher1", mail_app, javascript=False)
     page.locator("a.button-hero", has_text="Log a concern").click()
     assert_on_screen(page, page.get_by_role("button", name="Save entry"))
     for typed, name in (("amel", "Amelia Hassan"), ("oli", "Oliver Nowak")):
@@ -206,14 +201,14 @@ def test_the_whole_journey_without_javascript(new_context, live_server, mail_app
     entry_url = alert_link(smtp, live_server)
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in_plain("dsl")
+    sign_in_with_the_form(page, live_server, "dsl", mail_app, javascript=False)
     review_assess_decide_close(page, entry_url)
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in_plain("slt")
+    sign_in_with_the_form(page, live_server, "slt", mail_app, javascript=False)
     slt_reads_the_chronology(page, entry_url)
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in_plain("governor")
+    sign_in_with_the_form(page, live_server, "governor", mail_app, javascript=False)
     open_menu_if_folded(page)
     governor_reads_the_review(page, live_server)

@@ -17,7 +17,7 @@ from cpoms.extensions import db
 from cpoms.monitoring.models import MonitoringState
 from cpoms.tasks.models import TaskCompletion
 
-from conftest import assert_no_reload, set_marker, sign_in, sign_in_without_js, sign_out
+from conftest import assert_no_reload, set_marker, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +33,11 @@ def give_task(page: Page, what: str, due: str) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_give_a_task_and_complete_it(request, app, live_server, world, make_entry, staff_enrolled, javascript):
     page = request.getfixturevalue("page" if javascript else "no_js")
-    login = (
-        (lambda who: sign_in(page, live_server, who, app))
-        if javascript
-        else (lambda who: sign_in_without_js(page, live_server, who, app))
-    )
     entry_id = make_entry()
     entry_url = f"{live_server}/entries/{entry_id}"
     due = (uk_today() + timedelta(days=3)).isoformat()
 
-    login("dsl")
+    sign_in(page, live_server, "dsl", app, javascript)
     page.goto(entry_url)
     if javascript:
         set_marker(page)
@@ -56,7 +51,7 @@ def test_give_a_task_and_complete_it(request, app, live_server, world, make_entr
         expect(page).to_have_url(re.compile(rf"/entries/{entry_id}#activity$"))
     sign_out(page)
 
-    login("teacher2")
+    sign_in(page, live_server, "teacher2", app, javascript)
     tasks = page.get_by_role("region", name="My tasks")
     expect(tasks).to_contain_text("Phone mum about the missed appointment.")
     if javascript:
@@ -79,10 +74,7 @@ def test_give_a_task_and_complete_it(request, app, live_server, world, make_entr
 def test_put_a_pupil_on_the_monitoring_list_from_the_chronology(request, app, live_server, world, javascript):
     page = request.getfixturevalue("page" if javascript else "no_js")
     pupil = world.pupils[1]
-    if javascript:
-        sign_in(page, live_server, "dsl", app)
-    else:
-        sign_in_without_js(page, live_server, "dsl", app)
+    sign_in(page, live_server, "dsl", app, javascript)
     page.goto(f"{live_server}/pupils/{pupil.id}/chronology")
     page.get_by_role("link", name="Put on the monitoring list").click()
     page.get_by_role("button", name="Start monitoring").click()  # empty: the errors first

@@ -6,29 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from cpoms.extensions import db
 from cpoms.timefmt import now_utc, to_uk
 from cpoms.transfers.models import Transfer
 
-from conftest import PASSWORD, assert_htmx_loaded, keep_screenshot, totp_code
+from conftest import keep_screenshot, sign_in_with_the_form
 
 pytestmark = pytest.mark.browser
 
 NARRATIVE = "Came in with a bruise on her arm."
-
-
-def sign_in(page: Page, base: str, address: str, app, js: bool) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(totp_code(app, address))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    if js:
-        assert_htmx_loaded(page)
 
 
 def other_transfers(app, world) -> None:
@@ -66,7 +54,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     page.set_default_timeout(10_000)
     suffix = "" if js else "-nojs"
 
-    sign_in(page, live_server, "dsl@ashgrove.example.org", app, js)
+    sign_in_with_the_form(page, live_server, "dsl@ashgrove.example.org", app, javascript=js)
     page.goto(f"{live_server}/pupils/{world.pupils[0].id}/chronology")
     page.get_by_role("link", name="Transfer the file to a new school").click()
     expect(page.get_by_role("heading", name="Transfer Amelia Hassan's child-protection file")).to_be_visible()
@@ -90,7 +78,7 @@ def test_start_then_accept(new_context, app, live_server, world, make_entry, js)
     keep_screenshot(page, f"transfer-dashboard{suffix}")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, live_server, "other_dsl@brookfield.example.org", app, js)
+    sign_in_with_the_form(page, live_server, "other_dsl@brookfield.example.org", app, javascript=js)
     page.locator("details.nav-menu summary").click()  # "More": the menu folds the less-used links
     page.get_by_role("link", name="Transfers").click()
     incoming = page.locator("section", has=page.locator("#incoming-heading"))

@@ -40,10 +40,6 @@ def table_counts(app) -> dict[str, int]:
             }
 
 
-def sign_in(client, email: str, password: str):
-    return client.post("/login", data={"email": email, "password": password})
-
-
 def printed_secret(output: str, email: str) -> str:
     match = re.search(rf"{re.escape(email)}[^\n]*\n\s+TOTP secret ([A-Z2-7]+)", output)
     assert match, f"no TOTP secret printed for {email}"
@@ -53,7 +49,7 @@ def printed_secret(output: str, email: str) -> str:
 # --- demo ---------------------------------------------------------------------
 
 
-def test_demo_creates_the_trust_and_is_idempotent(app, client):
+def test_demo_creates_the_trust_and_is_idempotent(app, client, auth):
     # --if-empty on an empty database loads (as `make run` does on first start).
     result = run(app, "demo", "--password", DEMO_PASSWORD, "--if-empty")
     assert result.exit_code == 0, result.output
@@ -104,7 +100,7 @@ def test_demo_creates_the_trust_and_is_idempotent(app, client):
 
     # The printed password and TOTP secret sign in, through the real forms; staff have no secret.
     assert not re.search(r"teacher1@ashgrove\.example\.org.*\n\s+TOTP secret", result.output)
-    response = sign_in(client, "dsl@cedar-park.example.org", DEMO_PASSWORD)
+    response = auth.login("dsl@cedar-park.example.org", DEMO_PASSWORD, code=False)
     assert response.status_code == 303, response.data[:2000]
     assert response.headers["Location"] == "/login/two-factor"
     code = pyotp.TOTP(printed_secret(result.output, "dsl@cedar-park.example.org")).now()
@@ -116,14 +112,14 @@ def test_demo_creates_the_trust_and_is_idempotent(app, client):
     assert "Fiona Campbell" in home.get_data(as_text=True)
 
     client.post("/logout")
-    response = sign_in(client, "trust@westlondon.example.org", DEMO_PASSWORD)
+    response = auth.login("trust@westlondon.example.org", DEMO_PASSWORD, code=False)
     assert response.headers["Location"] == "/login/two-factor"
     code = pyotp.TOTP(printed_secret(result.output, "trust@westlondon.example.org")).now()
     assert client.post("/login/two-factor", data={"code": code}).headers["Location"] == "/"
     client.post("/logout")
-    assert sign_in(client, "teacher1@ashgrove.example.org", DEMO_PASSWORD).headers["Location"] == "/"
+    assert auth.login("teacher1@ashgrove.example.org", DEMO_PASSWORD, code=False).headers["Location"] == "/"
     client.post("/logout")
-    assert sign_in(client, "teacher1@ashgrove.example.org", "not the password").status_code == 422
+    assert auth.login("teacher1@ashgrove.example.org", "not the password", code=False).status_code == 422
 
 
 def test_the_demo_records_its_entries_and_accounts_through_the_apps_operations(app):
@@ -161,22 +157,22 @@ def test_demo_refuses_a_short_password(app):
     assert table_counts(app)["schools"] == 0
 
 
-def test_demo_rerun_does_not_claim_a_password_that_does_not_work(app, client):
+def test_demo_rerun_does_not_claim_a_password_that_does_not_work(app, client, auth):
     assert run(app, "demo", "--password", DEMO_PASSWORD).exit_code == 0
     result = run(app, "demo", "--password", "a-different-password")
     assert result.exit_code == 0, result.output
     # The accounts still have the first password (a re-run changes nothing) ...
-    assert sign_in(client, "dsl@ashgrove.example.org", DEMO_PASSWORD).status_code == 303
+    assert auth.login("dsl@ashgrove.example.org", DEMO_PASSWORD, code=False).status_code == 303
     client.post("/logout")
     # ... so the output must not say every account now has the new one.
-    new_one_works = sign_in(client, "dsl@ashgrove.example.org", "a-different-password").status_code == 303
+    new_one_works = auth.login("dsl@ashgrove.example.org", "a-different-password", code=False).status_code == 303
     assert new_one_works or "Every account's password: a-different-password" not in result.output
 
 
 # --- create-user -------------------------------------------------------------
 
 
-def test_create_user_can_sign_in(app, client, world):
+def test_create_user_can_sign_in(app, client, auth, world):
     result = run(
         app,
         "create-user",
@@ -197,12 +193,12 @@ def test_create_user_can_sign_in(app, client, world):
         assert user is not None and user.name == "Nia Teacher" and user.active
         assert [(a.role, a.school_id) for a in user.roles] == [(Role.STAFF, world.school.id)]
 
-    response = sign_in(client, "new.teacher@ashgrove.example.org", "a-good-long-password")
+    response = auth.login("new.teacher@ashgrove.example.org", "a-good-long-password", code=False)
     assert response.status_code == 303, response.data[:2000]
     assert client.get("/log").status_code == 200  # staff may log
 
 
-def test_create_user_trust_rep_needs_no_school(app, client, world):
+def test_create_user_trust_rep_needs_no_school(app, client, auth, world):
     result = run(
         app,
         "create-user",
@@ -218,7 +214,7 @@ def test_create_user_trust_rep_needs_no_school(app, client, world):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "rep@trust.example.org"))
         assert [(a.role, a.school_id, a.trust_id) for a in user.roles] == [(Role.TRUST_REP, None, world.trust.id)]
-    assert sign_in(client, "rep@trust.example.org", "a-good-long-password").status_code == 303
+    assert auth.login("rep@trust.example.org", "a-good-long-password", code=False).status_code == 303
 
 
 def test_create_user_adds_a_role_to_an_existing_user(app, world):

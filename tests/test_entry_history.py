@@ -18,13 +18,9 @@ from cpoms.entries.models import Amendment, EntryCategory, EntryLink
 from cpoms.extensions import db
 from cpoms.models import Alert, EntryState, FollowUp, RoleAssignment
 
+from helpers import rows
+
 HX = {"HX-Request": "true", "HX-Target": "activity"}
-
-
-def rows(app, model, **where):
-    with app.app_context():
-        query = select(model).filter_by(**where).order_by(model.id)
-        return list(db.session.scalars(query))
 
 
 def audited(app, action):

@@ -17,14 +17,7 @@ from cpoms.log.models import EntryShare
 from cpoms.models import Alert, Entry, EntryPupil, Pupil, Role, RoleAssignment
 
 from conftest import make_user
-from helpers import NARRATIVE, entry_id_from, log_data, message_texts
-
-
-def rows(app, model, *where):
-    with app.app_context():
-        found = list(db.session.scalars(select(model).where(*where)))
-        db.session.expunge_all()
-        return found
+from helpers import NARRATIVE, entry_id_from, log_data, message_texts, rows
 
 
 def table_counts(app) -> dict[str, int]:
