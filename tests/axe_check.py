@@ -25,21 +25,22 @@ AXE_AT = "/__axe.min.js"  # a path the app does not serve
 AXE_TAG = f'<script src="{AXE_AT}"></script>'  # in a page's own markup: loaded with the page
 
 
+def answer(start_response, body: bytes, content_type: str, cache_control: str) -> list[bytes]:
+    """A 200 with `body`, from a WSGI wrapper that answers a path of its own."""
+    start_response(
+        "200 OK",
+        [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", cache_control)],
+    )
+    return [body]
+
+
 def with_axe(app):
     """The WSGI app `app`, and axe-core at AXE_AT."""
 
     def serve(environ, start_response):
         if environ.get("PATH_INFO") != AXE_AT:
             return app(environ, start_response)
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "text/javascript"),
-                ("Content-Length", str(len(SCRIPT))),
-                ("Cache-Control", "public, max-age=3600"),
-            ],
-        )
-        return [SCRIPT]
+        return answer(start_response, SCRIPT, "text/javascript", "public, max-age=3600")
 
     return serve
 

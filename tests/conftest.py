@@ -988,9 +988,11 @@ def page(page: Page) -> Page:
     return page
 
 
-def open_page(page: Page, url: str) -> None:
+def open_page(page: Page, url: str, javascript: bool = True) -> None:
+    """The page at `url`; where the page runs JavaScript, with htmx started from our copy."""
     page.goto(url)
-    assert_htmx_loaded(page)
+    if javascript:
+        assert_htmx_loaded(page)
 
 
 def assert_htmx_loaded(page: Page) -> None:
@@ -1011,10 +1013,7 @@ def sign_in(page: Page, base: str, who: str, app=None, javascript: bool = True) 
     signing in (sign_in_with_the_form, fill_sign_in): the tablet journeys, the admin's,
     drafts and time-outs."""
     add_session_cookie(page.context, base, who, verified=app is not None)
-    if javascript:
-        open_page(page, f"{base}/")  # and htmx started, from our copy
-    else:
-        page.goto(f"{base}/")
+    open_page(page, f"{base}/", javascript)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -1022,10 +1021,7 @@ def sign_in_with_the_form(page: Page, base: str, who: str, app=None, javascript:
     """The sign-in form, then (for roles that need it: pass the app) the code from the
     authenticator, computed as the app on a phone would. `who` is a name at SCHOOL or an
     address."""
-    if javascript:
-        open_page(page, f"{base}/login")  # and htmx started, from our copy
-    else:
-        page.goto(f"{base}/login")
+    open_page(page, f"{base}/login", javascript)
     fill_sign_in(page, who, app)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from page_crawl import render_all
-from axe_check import AXE_TAG, axe_violations, with_axe
+from axe_check import AXE_TAG, answer, axe_violations, with_axe
 from helpers import with_data
 from conftest import CDN, assert_htmx_loaded, open_page, serving, sign_in
 
@@ -51,9 +51,7 @@ class Shown:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != SHOWN_AT:
             return self.app(environ, start_response)
-        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(self.html)))]
-        start_response("200 OK", [*headers, ("Cache-Control", "no-store")])
-        return [self.html]
+        return answer(start_response, self.html, "text/html; charset=utf-8", "no-store")
 
 
 @pytest.fixture
